@@ -1,0 +1,13 @@
+//! The Minimall domain. Everything here is pure: no I/O, no clock, no database, no HTTP.
+//! Callers pass the current time in as epoch milliseconds.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+pub mod jobs;
+pub mod money;
+pub mod page;
+pub mod validate;
+
+pub use error::FieldError;
+pub use money::Money;

@@ -1,0 +1,172 @@
+//! Building and running one server: store, migrations, router, listener, job workers.
+//! Tests call [`Application::build`] exactly as `main` does, on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use minimall_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub struct Application {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+/// What start-up did that the operator should know.
+pub struct StartReport {
+    pub demo: Option<crate::demo::DemoReport>,
+    pub bootstrap_password: Option<String>,
+}
+
+impl Application {
+    /// Connect, migrate, seed (demo), bind, and start serving and working in the background.
+    pub async fn build(cfg: Config, demo: bool) -> anyhow::Result<(Application, StartReport)> {
+        let store = Store::connect(&cfg.database_url)
+            .await
+            .with_context(|| format!("database_url: cannot open {}", minimall_store::redact(&cfg.database_url)))?;
+        store.migrate().await.context("applying migrations")?;
+        crate::metrics::handle();
+        let merchant = store.default_merchant().await?;
+        let state = AppState {
+            store: store.clone(),
+            cfg: Arc::new(cfg.clone()),
+            merchant_id: merchant.id,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
+            jobs_wakeup: Arc::new(Notify::new()),
+        };
+        let report = if demo {
+            let r = crate::demo::seed(&state).await?;
+            StartReport { bootstrap_password: None, demo: Some(r) }
+        } else {
+            StartReport { bootstrap_password: crate::demo::bootstrap_owner(&state).await?, demo: None }
+        };
+        crate::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
+
+        let listener = TcpListener::bind(cfg.bind_addr()?).await.with_context(|| format!("bind: cannot listen on {}", cfg.bind))?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = watch::channel(false);
+        let router = router(state.clone());
+        let mut srv_rx = rx.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = srv_rx.wait_for(|v| *v).await;
+                })
+                .await
+        });
+        let workers = if cfg.jobs.enabled {
+            crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx)
+        } else {
+            Vec::new()
+        };
+        Ok((Application { addr, state, shutdown: tx, server, workers }, report))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until Ctrl-C / SIGTERM, then stop gracefully.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+
+    /// Stop accepting, let in-flight requests and jobs finish, close the database.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        for w in self.workers {
+            let _ = w.await;
+        }
+        self.server.await??;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = crate::routes::api().split_for_parts();
+    let doc = Arc::new(doc);
+    let max_body = state.cfg.max_body_bytes;
+    api.route("/openapi.json", get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }))
+        .route("/metrics", get(crate::metrics::render))
+        .route("/", get(landing))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %rid)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn landing() -> impl IntoResponse {
+    Html(concat!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">",
+        "<title>Minimall</title><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto\">",
+        "<h1>Minimall 小程序商城</h1><ul>",
+        "<li><a href=\"/openapi.json\">OpenAPI 3.1 接口文档 /openapi.json</a></li>",
+        "<li>商城接口 /api/v1/shop/…</li><li>管理接口 /api/v1/admin/…</li>",
+        "<li><a href=\"/healthz\">/healthz</a> · <a href=\"/readyz\">/readyz</a> · <a href=\"/metrics\">/metrics</a></li>",
+        "</ul></body></html>"
+    ))
+}

@@ -1,0 +1,248 @@
+//! Credentials: argon2 password hashes (computed off the async threads), opaque bearer tokens stored only
+//! as SHA-256, and the extractors that turn a request into a console user or a buyer.
+//!
+//! A handler's signature says who may call it: `Admin<ManageUsers>` admits a console user whose role grants
+//! `Permission::ManageUsers`; `Buyer` admits a logged-in buyer.
+
+use std::marker::PhantomData;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use minimall_core::auth::{Permission, Role};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const ADMIN_COOKIE: &str = "mm_admin";
+pub const BUYER_COOKIE: &str = "mm_buyer";
+
+/// Hash a password with argon2id on the blocking pool.
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ApiError::internal(format!("hashing failed: {e}")))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Verify on the blocking pool. With no stored hash, a dummy verification keeps the timing the same.
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
+        let parsed = PasswordHash::new(&stored).map_err(|e| ApiError::internal(format!("bad stored hash: {e}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zq9x7WXbxvH0dE6gQm0m3xOEbW3qNfDiYQ8yD0I6c9Q";
+
+/// A new random token with a prefix telling what it is for (`mma_` console, `mmb_` buyer).
+pub fn new_token(prefix: &str) -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    format!("{prefix}{}", hex::encode(b))
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Where the token came from; cookie sessions need CSRF care on unsafe methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Header,
+    Cookie,
+}
+
+fn bearer(parts: &Parts, cookie_name: &str) -> Option<(String, TokenSource)> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")) {
+            return Some((t.trim().to_string(), TokenSource::Header));
+        }
+    }
+    cookie(parts, cookie_name).map(|t| (t, TokenSource::Cookie))
+}
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A logged-in console user, before any permission check.
+#[derive(Debug, Clone)]
+pub struct AdminUser {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub source: TokenSource,
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, source) = bearer(parts, ADMIN_COOKIE)
+            .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+        let hash = token_hash(&token);
+        let session = state
+            .store
+            .live_session(&hash)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+        if session.kind != "admin" {
+            return Err(ApiError::forbidden("a buyer token cannot be used on the admin API"));
+        }
+        let user = state.store.admin_by_id(session.merchant_id, session.subject_id).await?;
+        if user.disabled != 0 {
+            return Err(ApiError::unauthorized("this account is disabled"));
+        }
+        let role: Role = user.role.parse().map_err(ApiError::internal)?;
+        if source == TokenSource::Cookie && !parts.method.is_safe() {
+            check_same_origin(parts)?;
+        }
+        Ok(AdminUser { id: user.id, merchant_id: user.merchant_id, username: user.username, role, token_hash: hash, source })
+    }
+}
+
+/// Cookie-authenticated writes must come from our own pages: the Origin (or Referer) must match the Host.
+fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
+    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .or_else(|| parts.headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    match origin {
+        Some(o) => {
+            let rest = o.split("://").nth(1).unwrap_or("");
+            let o_host = rest.split('/').next().unwrap_or("");
+            if !host.is_empty() && o_host == host {
+                Ok(())
+            } else {
+                Err(ApiError::forbidden("cross-site request refused"))
+            }
+        }
+        None => Err(ApiError::forbidden("cookie-authenticated writes need an Origin header")),
+    }
+}
+
+/// Names a permission at the type level, so a route's signature states what it requires.
+pub trait Perm {
+    const PERMISSION: Permission;
+}
+
+macro_rules! perms {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[derive(Debug)]
+            pub struct $name;
+            impl Perm for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*
+    };
+}
+
+perms!(Session, ManageUsers, ReadAudit, ReadBuyers, ReadMessages, ManageJobs, ManageCatalog, ReadCatalog, ReadOrders, ManageOrders, ReadFinance, ManageSettings);
+
+/// A console user whose role grants `P`. Otherwise 401 (no valid token) or 403 (role lacks `P`).
+#[derive(Debug)]
+pub struct Admin<P: Perm> {
+    pub user: AdminUser,
+    _p: PhantomData<P>,
+}
+
+impl<P: Perm> std::ops::Deref for Admin<P> {
+    type Target = AdminUser;
+    fn deref(&self) -> &AdminUser {
+        &self.user
+    }
+}
+
+impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let user = AdminUser::from_request_parts(parts, state).await?;
+        if !user.role.allows(P::PERMISSION) {
+            return Err(ApiError::forbidden(format!(
+                "role '{}' may not do this ({:?} required)",
+                user.role, P::PERMISSION
+            )));
+        }
+        Ok(Admin { user, _p: PhantomData })
+    }
+}
+
+/// A logged-in buyer.
+#[derive(Debug, Clone)]
+pub struct Buyer {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for Buyer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, source) = bearer(parts, BUYER_COOKIE)
+            .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+        let hash = token_hash(&token);
+        let session = state
+            .store
+            .live_session(&hash)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+        if session.kind != "buyer" {
+            return Err(ApiError::forbidden("a console token cannot be used on the shop API"));
+        }
+        if source == TokenSource::Cookie && !parts.method.is_safe() {
+            check_same_origin(parts)?;
+        }
+        Ok(Buyer { id: session.subject_id, merchant_id: session.merchant_id, token_hash: hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_distinct_and_hashed() {
+        let a = new_token("mma_");
+        let b = new_token("mma_");
+        assert_ne!(a, b);
+        assert!(a.starts_with("mma_") && a.len() == 4 + 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[tokio::test]
+    async fn passwords_verify() {
+        let h = hash_password("correct horse".into()).await.unwrap();
+        assert!(verify_password("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(!verify_password("wrong horse".into(), Some(h)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+}

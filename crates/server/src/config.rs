@@ -1,0 +1,351 @@
+//! Configuration: defaults < TOML file < `MINIMALL_*` environment < command-line flags.
+//! Every setting is checked at start-up; a wrong one stops the server with a message naming it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Password of the demo `admin` (and the other demo console users); generated when unset.
+    pub admin_password: Option<Secret>,
+    /// Sandbox mode: sandbox login codes and the sandbox payment provider are accepted. On with `--demo`.
+    pub sandbox: bool,
+    pub log_format: LogFormat,
+    /// Lifetime of console and buyer tokens.
+    pub token_ttl_hours: i64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Redis for sharing state between instances (flash-sale gate); optional.
+    pub redis_url: Option<String>,
+    pub jobs: JobsConfig,
+    pub login: LoginConfig,
+    pub wechat: WechatConfig,
+    pub sms: SmsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Run background workers in this process.
+    pub enabled: bool,
+    pub workers: usize,
+    pub poll_interval_ms: u64,
+    /// How long a claimed job stays leased before another worker may take it over.
+    pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// Failed console logins per username inside the window before logins are refused.
+    pub max_failures_per_user: i64,
+    /// Failed console logins per client address inside the window.
+    pub max_failures_per_ip: i64,
+    pub window_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatConfig {
+    pub appid: Option<String>,
+    pub secret: Option<Secret>,
+    /// The code2session endpoint (changed only to point at a stand-in).
+    pub code2session_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `sandbox` records messages without sending them; `disabled` turns SMS login off.
+    pub provider: String,
+    pub code_ttl_secs: i64,
+    pub resend_interval_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://minimall.db".into(),
+            admin_password: None,
+            sandbox: false,
+            log_format: LogFormat::Text,
+            token_ttl_hours: 24 * 7,
+            max_body_bytes: 1024 * 1024,
+            redis_url: None,
+            jobs: JobsConfig::default(),
+            login: LoginConfig::default(),
+            wechat: WechatConfig::default(),
+            sms: SmsConfig::default(),
+        }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { enabled: true, workers: 2, poll_interval_ms: 500, lease_secs: 60 }
+    }
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig { max_failures_per_user: 5, max_failures_per_ip: 50, window_secs: 900 }
+    }
+}
+
+impl Default for WechatConfig {
+    fn default() -> Self {
+        WechatConfig {
+            appid: None,
+            secret: None,
+            code2session_url: "https://api.weixin.qq.com/sns/jscode2session".into(),
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig { provider: "sandbox".into(), code_ttl_secs: 300, resend_interval_secs: 60 }
+    }
+}
+
+/// A setting that could not be accepted, with the name the user wrote it under.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {name}: {message}")]
+pub struct ConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+fn err(name: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { name: name.into(), message: message.into() }
+}
+
+/// Flags from the command line that override everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub sandbox: Option<bool>,
+}
+
+impl Config {
+    /// Load from an optional TOML file, then the environment, then flags; then validate.
+    pub fn load(file: Option<&Path>, env: &[(String, String)], flags: &Overrides) -> Result<Config, ConfigError> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| err("--config", format!("cannot read {}: {e}", path.display())))?;
+                toml::from_str::<Config>(&text).map_err(|e| err(&format!("{}", path.display()), e.message().to_string() + &span_hint(&text, e.span())))?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(env)?;
+        if let Some(b) = &flags.bind {
+            cfg.bind = b.clone();
+        }
+        if let Some(u) = &flags.database_url {
+            cfg.database_url = u.clone();
+        }
+        if let Some(s) = flags.sandbox {
+            cfg.sandbox = cfg.sandbox || s;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
+        for (k, v) in env {
+            let v = v.trim();
+            match k.as_str() {
+                "MINIMALL_BIND" => self.bind = v.into(),
+                "MINIMALL_DATABASE_URL" => self.database_url = v.into(),
+                "MINIMALL_ADMIN_PASSWORD" if !v.is_empty() => self.admin_password = Some(Secret::new(v)),
+                "MINIMALL_SANDBOX" => self.sandbox = parse_bool(k, v)?,
+                "MINIMALL_LOG_FORMAT" => {
+                    self.log_format = match v {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => return Err(err(k, format!("'{v}' is not one of text, json"))),
+                    }
+                }
+                "MINIMALL_TOKEN_TTL_HOURS" => self.token_ttl_hours = parse_num(k, v)?,
+                "MINIMALL_MAX_BODY_BYTES" => self.max_body_bytes = parse_num(k, v)?,
+                "MINIMALL_REDIS_URL" if !v.is_empty() => self.redis_url = Some(v.into()),
+                "MINIMALL_JOBS_ENABLED" => self.jobs.enabled = parse_bool(k, v)?,
+                "MINIMALL_JOBS_WORKERS" => self.jobs.workers = parse_num(k, v)?,
+                "MINIMALL_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse_num(k, v)?,
+                "MINIMALL_WECHAT_APPID" if !v.is_empty() => self.wechat.appid = Some(v.into()),
+                "MINIMALL_WECHAT_SECRET" if !v.is_empty() => self.wechat.secret = Some(Secret::new(v)),
+                "MINIMALL_WECHAT_CODE2SESSION_URL" => self.wechat.code2session_url = v.into(),
+                "MINIMALL_SMS_PROVIDER" => self.sms.provider = v.into(),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        let u = &self.database_url;
+        if !(u.starts_with("sqlite://") || u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+            return Err(err("database_url (MINIMALL_DATABASE_URL)", format!("'{u}' must start with sqlite:// or postgres://")));
+        }
+        if let Some(p) = &self.admin_password {
+            minimall_core::validate::Password::parse("admin_password", p.expose())
+                .map_err(|e| err("admin_password (MINIMALL_ADMIN_PASSWORD)", e.message))?;
+        }
+        if !(1..=24 * 90).contains(&self.token_ttl_hours) {
+            return Err(err("token_ttl_hours", "must be between 1 and 2160"));
+        }
+        if !(1024..=256 * 1024 * 1024).contains(&self.max_body_bytes) {
+            return Err(err("max_body_bytes", "must be between 1024 and 268435456"));
+        }
+        if let Some(r) = &self.redis_url {
+            if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
+                return Err(err("redis_url (MINIMALL_REDIS_URL)", format!("'{r}' must start with redis://")));
+            }
+        }
+        if self.jobs.workers == 0 || self.jobs.workers > 64 {
+            return Err(err("jobs.workers", "must be between 1 and 64"));
+        }
+        if self.jobs.lease_secs == 0 {
+            return Err(err("jobs.lease_secs", "must be at least 1"));
+        }
+        if self.jobs.poll_interval_ms == 0 {
+            return Err(err("jobs.poll_interval_ms", "must be at least 1"));
+        }
+        if self.login.max_failures_per_user < 1 || self.login.max_failures_per_ip < 1 || self.login.window_secs < 1 {
+            return Err(err("login", "limits and window must be at least 1"));
+        }
+        if !self.wechat.code2session_url.starts_with("http://") && !self.wechat.code2session_url.starts_with("https://") {
+            return Err(err("wechat.code2session_url", "must be an http(s) URL"));
+        }
+        if self.wechat.appid.is_some() != self.wechat.secret.is_some() {
+            return Err(err("wechat.appid / wechat.secret", "set both or neither"));
+        }
+        if !["sandbox", "disabled"].contains(&self.sms.provider.as_str()) {
+            return Err(err("sms.provider (MINIMALL_SMS_PROVIDER)", format!("'{}' is not one of sandbox, disabled", self.sms.provider)));
+        }
+        if self.sms.code_ttl_secs < 30 || self.sms.resend_interval_secs < 0 {
+            return Err(err("sms", "code_ttl_secs must be at least 30 and resend_interval_secs not negative"));
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.bind
+            .parse()
+            .map_err(|_| err("bind (MINIMALL_BIND)", format!("'{}' is not an address such as 127.0.0.1:8080", self.bind)))
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(err(name, format!("'{v}' is not true or false"))),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, ConfigError> {
+    v.parse().map_err(|_| err(name, format!("'{v}' is not a valid number")))
+}
+
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(s) => {
+            let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(None, &[], &Overrides::default()).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://minimall.db");
+        assert!(!c.sandbox);
+    }
+
+    #[test]
+    fn layers_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("m.toml");
+        std::fs::write(&f, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\n[jobs]\nworkers = 3\n").unwrap();
+        let c = Config::load(Some(&f), &env(&[("MINIMALL_DATABASE_URL", "sqlite://env.db")]), &Overrides::default()).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9000");
+        assert_eq!(c.database_url, "sqlite://env.db");
+        assert_eq!(c.jobs.workers, 3);
+        let flags = Overrides { bind: Some("127.0.0.1:9100".into()), ..Default::default() };
+        let c = Config::load(Some(&f), &env(&[("MINIMALL_BIND", "127.0.0.1:9050")]), &flags).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:9100");
+    }
+
+    #[test]
+    fn wrong_settings_are_named() {
+        let e = Config::load(None, &env(&[("MINIMALL_BIND", "nowhere")]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("MINIMALL_BIND"), "{e}");
+        let e = Config::load(None, &env(&[("MINIMALL_DATABASE_URL", "mysql://x")]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("MINIMALL_DATABASE_URL"), "{e}");
+        let e = Config::load(None, &env(&[("MINIMALL_SANDBOX", "maybe")]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("MINIMALL_SANDBOX"), "{e}");
+        let e = Config::load(None, &env(&[("MINIMALL_ADMIN_PASSWORD", "123")]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("MINIMALL_ADMIN_PASSWORD"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("m.toml");
+        std::fs::write(&f, "bnid = \"x\"\n").unwrap();
+        let e = Config::load(Some(&f), &[], &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("bnid"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = Config::load(None, &env(&[("MINIMALL_ADMIN_PASSWORD", "a-long-secret")]), &Overrides::default()).unwrap();
+        assert!(!format!("{c:?}").contains("a-long-secret"));
+    }
+}

@@ -1,0 +1,95 @@
+//! Demo data for `serve --demo` and first-start bootstrap of the owner account.
+
+use minimall_core::auth::Role;
+use minimall_store::admins::NewAdmin;
+use minimall_store::buyers::BuyerIdentity;
+use rand::distributions::Alphanumeric;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::hash_password;
+use crate::state::AppState;
+
+pub struct DemoReport {
+    /// True when this start seeded an empty database.
+    pub seeded: bool,
+    /// (username, role) of the console users.
+    pub users: Vec<(String, Role)>,
+    /// The console password, when this start chose or set it.
+    pub password: Option<String>,
+    pub buyers: i64,
+}
+
+pub const DEMO_BUYERS: usize = 200;
+
+fn generated_password() -> String {
+    let s: String = rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
+    format!("mm-{s}")
+}
+
+/// On a database without console users, create the owner `admin` with the configured password or a
+/// generated one (returned so start-up can print it).
+pub async fn bootstrap_owner(st: &AppState) -> anyhow::Result<Option<String>> {
+    if st.store.count_admins().await? > 0 {
+        return Ok(None);
+    }
+    let pw = st.cfg.admin_password.as_ref().map(|p| p.expose().to_string());
+    let password = pw.clone().unwrap_or_else(generated_password);
+    create_user(st, "admin", "店主", Role::Owner, &password).await?;
+    Ok(Some(password))
+}
+
+async fn create_user(st: &AppState, username: &str, display: &str, role: Role, password: &str) -> anyhow::Result<()> {
+    let hash = hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    let mut tx = st.store.begin().await?;
+    st.store
+        .insert_admin(&mut tx, &NewAdmin { merchant_id: st.merchant_id, username, display_name: display, password_hash: &hash, role: role.as_str() })
+        .await?;
+    minimall_store::commit(tx).await?;
+    Ok(())
+}
+
+pub const DEMO_USERS: [(&str, &str, Role); 4] = [
+    ("admin", "店主", Role::Owner),
+    ("operator", "运营小王", Role::Operator),
+    ("finance", "财务小李", Role::Finance),
+    ("service", "客服小张", Role::Service),
+];
+
+/// Seed an empty database once; on later starts, only align the demo password with the configuration.
+pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
+    let users: Vec<(String, Role)> = DEMO_USERS.iter().map(|(u, _, r)| (u.to_string(), *r)).collect();
+    if st.store.count_admins().await? > 0 {
+        let mut password = None;
+        if let Some(p) = &st.cfg.admin_password {
+            let hash = hash_password(p.expose().to_string()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            for (u, _, _) in DEMO_USERS {
+                let _ = st.store.set_admin_password(st.merchant_id, u, &hash).await;
+            }
+            password = Some(p.expose().to_string());
+        }
+        return Ok(DemoReport { seeded: false, users, password, buyers: st.store.count_buyers(st.merchant_id).await? });
+    }
+    let password = st.cfg.admin_password.as_ref().map(|p| p.expose().to_string()).unwrap_or_else(generated_password);
+    for (u, d, r) in DEMO_USERS {
+        create_user(st, u, d, r, &password).await?;
+    }
+    seed_buyers(st).await?;
+    Ok(DemoReport { seeded: true, users, password: Some(password), buyers: st.store.count_buyers(st.merchant_id).await? })
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"];
+const GIVEN: &[&str] = &["小明", "芳", "伟", "秀英", "娜", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "超", "霞", "平", "刚", "桂英", "丹"];
+const CHANNELS: &[&str] = &["direct", "search", "qr_poster", "moments", "group", "official_account", "promoter", "share"];
+
+async fn seed_buyers(st: &AppState) -> anyhow::Result<()> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261125);
+    let mut tx = st.store.begin().await?;
+    for i in 1..=DEMO_BUYERS {
+        let nickname = format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
+        let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
+        let openid = format!("sandbox:buyer{i:03}");
+        st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, channel).await?;
+    }
+    minimall_store::commit(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Minimall's HTTP server: shop API, admin API, web pages, payment callbacks and job workers.
+//! The only crate that knows HTTP and JSON.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod jobs;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+
+pub use app::Application;
+pub use config::Config;

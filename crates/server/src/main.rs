@@ -1,0 +1,208 @@
+//! `minimall`: serve the shop, migrate the database, manage console users, seed demo data.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use minimall_core::auth::Role;
+use minimall_core::validate::{display_text, Password, Username};
+use minimall_server::config::{Config, LogFormat, Overrides};
+use minimall_server::Application;
+
+#[derive(Parser)]
+#[command(name = "minimall", version, about = "Minimall: a mini-program mall engine (shop API, H5 storefront, admin console)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// TOML configuration file (settings: bind, database_url, sandbox, [jobs], [wechat], …).
+    #[arg(long, global = true, env = "MINIMALL_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://minimall.db (default) or postgres://user@host/db. Overrides MINIMALL_DATABASE_URL.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server and background job workers.
+    Serve {
+        /// Seed demo data into an empty database, turn sandbox mode on, and print URLs and logins.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80. Overrides MINIMALL_BIND.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Seed demo data (console users of every role, buyers) into an empty database and exit.
+    Demo {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Console user administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a console user of the default merchant.
+    CreateUser {
+        /// Login name: 3–32 of a-z 0-9 _ . -
+        #[arg(long)]
+        username: String,
+        /// owner, operator, finance or service.
+        #[arg(long)]
+        role: String,
+        /// Password (8–128 characters). Read from MINIMALL_NEW_USER_PASSWORD when omitted; generated and printed when neither is given.
+        #[arg(long, env = "MINIMALL_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Name shown in the console.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn load(common: &Common, bind: Option<String>, sandbox: Option<bool>) -> Result<Config, String> {
+    let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("MINIMALL_")).collect();
+    let flags = Overrides { bind, database_url: common.database_url.clone(), sandbox };
+    Config::load(common.config.as_deref(), &env, &flags).map_err(|e| e.to_string())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => b.json().init(),
+        LogFormat::Text => b.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve { demo, bind, common } => {
+            let cfg = load(&common, bind, demo.then_some(true))?;
+            init_logging(cfg.log_format);
+            let (app, report) = Application::build(cfg.clone(), demo).await.map_err(|e| format!("{e:#}"))?;
+            print_banner(&app, &cfg, &report);
+            app.run_until_stopped().await.map_err(|e| format!("{e:#}"))
+        }
+        Command::Migrate { common } => {
+            let cfg = load(&common, None, None)?;
+            let store = minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            store.default_merchant().await.map_err(|e| e.to_string())?;
+            println!("migrations applied to {}", minimall_store::redact(&cfg.database_url));
+            Ok(())
+        }
+        Command::Demo { common } => {
+            let mut cfg = load(&common, None, Some(true))?;
+            cfg.jobs.enabled = false;
+            cfg.bind = "127.0.0.1:0".into();
+            let (app, report) = Application::build(cfg.clone(), true).await.map_err(|e| format!("{e:#}"))?;
+            if let Some(d) = &report.demo {
+                print_demo(d);
+            }
+            app.shutdown().await.map_err(|e| format!("{e:#}"))
+        }
+        Command::Admin { command: AdminCommand::CreateUser { username, role, password, display_name, common } } => {
+            let cfg = load(&common, None, None)?;
+            let username = Username::parse("--username", &username).map_err(|e| e.to_string())?;
+            let role: Role = role.parse().map_err(|e: String| format!("--role: {e}"))?;
+            let display = display_text("--display-name", display_name.as_deref().unwrap_or(username.as_str()), 32).map_err(|e| e.to_string())?;
+            let (password, generated) = match password {
+                Some(p) => (Password::parse("--password", &p).map_err(|e| e.to_string())?.expose().to_string(), false),
+                None => (format!("mm-{}", &minimall_server::auth::new_token("")[..16]), true),
+            };
+            let store = minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
+            let hash = minimall_server::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;
+            let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+            store
+                .insert_admin(
+                    &mut tx,
+                    &minimall_store::admins::NewAdmin {
+                        merchant_id: merchant.id,
+                        username: username.as_str(),
+                        display_name: &display,
+                        password_hash: &hash,
+                        role: role.as_str(),
+                    },
+                )
+                .await
+                .map_err(|e| match e {
+                    minimall_store::StoreError::Duplicate(_) => format!("--username: '{username}' already exists"),
+                    other => other.to_string(),
+                })?;
+            minimall_store::commit(tx).await.map_err(|e| e.to_string())?;
+            println!("created {role} '{username}'");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_banner(app: &Application, cfg: &Config, report: &minimall_server::app::StartReport) {
+    let base = format!("http://{}", app.addr());
+    println!();
+    println!("Minimall is running — database {}", minimall_store::redact(&cfg.database_url));
+    println!("  Storefront (H5)     {base}/");
+    println!("  API document        {base}/openapi.json");
+    println!("  Shop API            {base}/api/v1/shop/…");
+    println!("  Admin API           {base}/api/v1/admin/…");
+    println!("  Health / metrics    {base}/healthz  {base}/readyz  {base}/metrics");
+    if cfg.sandbox {
+        println!("  Sandbox mode is ON: buyers log in with code \"sandbox:<name>\" (demo buyers buyer001 … buyer200)");
+    }
+    if let Some(pw) = &report.bootstrap_password {
+        println!("  Created the owner account: admin / {pw}");
+    }
+    if let Some(d) = &report.demo {
+        print_demo(d);
+    }
+    println!("Press Ctrl-C to stop.");
+}
+
+fn print_demo(d: &minimall_server::demo::DemoReport) {
+    println!(
+        "  Demo data: {} ({} buyers)",
+        if d.seeded { "seeded into the empty database" } else { "already present" },
+        d.buyers
+    );
+    let pw = d.password.as_deref().unwrap_or("(unchanged; set MINIMALL_ADMIN_PASSWORD to reset it)");
+    for (u, r) in &d.users {
+        println!("    console login  {u:<9} / {pw}   ({} {})", r.as_str(), r.label_zh());
+    }
+    println!("    log in:  curl -s -X POST -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}' <base>/api/v1/admin/auth/login");
+}

@@ -1,0 +1,100 @@
+//! HTTP routes. Each module owns its DTOs (wire types) and handlers; handlers carry `#[utoipa::path]`, and
+//! the router and the OpenAPI document are built from the same `routes!` lists, so they cannot drift.
+
+pub mod admin_auth;
+pub mod admin_ops;
+pub mod admin_users;
+pub mod health;
+pub mod shop_auth;
+
+use minimall_core::page::Page;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Every list answers in this envelope.
+#[derive(Serialize, ToSchema)]
+pub struct Paginated<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Rows matching the filters, over all pages.
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl<T: ToSchema> Paginated<T> {
+    pub fn new(items: Vec<T>, total: i64, page: Page) -> Self {
+        Paginated { items, total, page: page.page(), page_size: page.size() }
+    }
+}
+
+/// `?page=&page_size=` alone.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From 1.
+    pub page: Option<i64>,
+    /// 1 to 100, default 20.
+    pub page_size: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> ApiResult<Page> {
+        Ok(Page::parse(self.page, self.page_size)?)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Minimall API",
+        description = "Shop API (`/api/v1/shop`) for mini-programs and apps, admin API (`/api/v1/admin`) for the console and integrations. Money is integer fen; times are epoch milliseconds. Errors: `{\"error\":{\"code\",\"message\",\"field\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecurityAddon),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "console_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::ADMIN_COOKIE))),
+        );
+    }
+}
+
+/// All API routes and their OpenAPI document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(admin_auth::login))
+        .routes(routes!(admin_auth::logout))
+        .routes(routes!(admin_auth::me))
+        .routes(routes!(admin_users::list_users, admin_users::create_user))
+        .routes(routes!(admin_users::update_user))
+        .routes(routes!(admin_ops::list_audit))
+        .routes(routes!(admin_ops::list_buyers))
+        .routes(routes!(admin_ops::list_messages))
+        .routes(routes!(admin_ops::list_jobs))
+        .routes(routes!(admin_ops::retry_job))
+        .routes(routes!(shop_auth::wechat_login))
+        .routes(routes!(shop_auth::sms_code))
+        .routes(routes!(shop_auth::sms_login))
+        .routes(routes!(shop_auth::logout))
+        .routes(routes!(shop_auth::me))
+}

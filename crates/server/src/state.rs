@@ -1,0 +1,20 @@
+//! Shared state of one server process.
+
+use std::sync::Arc;
+
+use minimall_store::Store;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cfg: Arc<Config>,
+    /// The merchant of self-operated mode; shop requests belong to it.
+    pub merchant_id: i64,
+    /// Outgoing HTTP (code2session, payment providers).
+    pub http: reqwest::Client,
+    /// Wakes idle job workers when this process enqueues work.
+    pub jobs_wakeup: Arc<Notify>,
+}

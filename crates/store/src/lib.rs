@@ -1,0 +1,28 @@
+//! Minimall persistence. The only crate that knows SQL.
+//!
+//! One code path for SQLite and PostgreSQL through sqlx's `Any` driver: `$n` placeholders, integer money
+//! (fen), integer epoch-ms times, flags as INTEGER 0/1, JSON as TEXT. The two migration folders differ only
+//! where DDL must (identity columns); `tests/schema.rs` keeps them in lockstep.
+#![forbid(unsafe_code)]
+
+pub mod admins;
+pub mod audit;
+pub mod buyers;
+mod db;
+mod error;
+pub mod idempotency;
+pub mod jobs;
+pub mod merchants;
+pub mod outbox;
+pub mod schema;
+pub mod sessions;
+
+pub use db::{commit, now_ms, redact, Backend, Store, Tx};
+pub use error::{StoreError, StoreResult};
+
+/// A page of rows plus the total count of the filtered list.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
