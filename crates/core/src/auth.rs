@@ -69,7 +69,14 @@ impl Role {
             Role::Owner => true,
             Role::Operator => matches!(
                 p,
-                Session | ReadBuyers | ReadMessages | ManageJobs | ManageCatalog | ReadCatalog | ReadOrders | ManageOrders
+                Session
+                    | ReadBuyers
+                    | ReadMessages
+                    | ManageJobs
+                    | ManageCatalog
+                    | ReadCatalog
+                    | ReadOrders
+                    | ManageOrders
             ),
             Role::Finance => matches!(p, Session | ReadFinance | ReadOrders | ReadCatalog | ReadAudit),
             Role::Service => matches!(p, Session | ReadBuyers | ReadMessages | ReadOrders | ManageOrders | ReadCatalog),

@@ -29,10 +29,7 @@ impl Money {
             return Err(FieldError::new(field, "must not be negative"));
         }
         if fen > MAX_INPUT_FEN {
-            return Err(FieldError::new(
-                field,
-                format!("must be at most {MAX_INPUT_FEN} fen"),
-            ));
+            return Err(FieldError::new(field, format!("must be at most {MAX_INPUT_FEN} fen")));
         }
         Ok(Money(fen))
     }
@@ -48,7 +45,11 @@ impl Money {
             Some((i, f)) => (i, f),
             None => (t, ""),
         };
-        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if int.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || frac.len() > 2
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         let yuan: i64 = int.parse().map_err(|_| bad())?;

@@ -21,10 +21,7 @@ impl Page {
             return Err(FieldError::new("page", format!("must be between 1 and {MAX_PAGE}")));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(FieldError::new(
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
+            return Err(FieldError::new("page_size", format!("must be between 1 and {MAX_PAGE_SIZE}")));
         }
         Ok(Page { page, size })
     }

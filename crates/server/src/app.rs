@@ -62,7 +62,9 @@ impl Application {
         };
         crate::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
 
-        let listener = TcpListener::bind(cfg.bind_addr()?).await.with_context(|| format!("bind: cannot listen on {}", cfg.bind))?;
+        let listener = TcpListener::bind(cfg.bind_addr()?)
+            .await
+            .with_context(|| format!("bind: cannot listen on {}", cfg.bind))?;
         let addr = listener.local_addr()?;
         let (tx, rx) = watch::channel(false);
         let router = router(state.clone());
@@ -74,11 +76,8 @@ impl Application {
                 })
                 .await
         });
-        let workers = if cfg.jobs.enabled {
-            crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx)
-        } else {
-            Vec::new()
-        };
+        let workers =
+            if cfg.jobs.enabled { crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx) } else { Vec::new() };
         Ok((Application { addr, state, shutdown: tx, server, workers }, report))
     }
 
@@ -136,27 +135,30 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = crate::routes::api().split_for_parts();
     let doc = Arc::new(doc);
     let max_body = state.cfg.max_body_bytes;
-    api.route("/openapi.json", get(move || {
+    api.route(
+        "/openapi.json",
+        get(move || {
             let doc = doc.clone();
             async move { Json(doc.as_ref().clone()) }
-        }))
-        .route("/metrics", get(crate::metrics::render))
-        .route("/", get(landing))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
-        })
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %rid)
-        }))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        }),
+    )
+    .route("/metrics", get(crate::metrics::render))
+    .route("/", get(landing))
+    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+    })
+    .with_state(state)
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(axum::middleware::from_fn(crate::metrics::track))
+    .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+    .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+        tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %rid)
+    }))
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 async fn landing() -> impl IntoResponse {

@@ -45,7 +45,8 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
     .map_err(ApiError::internal)?
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zq9x7WXbxvH0dE6gQm0m3xOEbW3qNfDiYQ8yD0I6c9Q";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Zq9x7WXbxvH0dE6gQm0m3xOEbW3qNfDiYQ8yD0I6c9Q";
 
 /// A new random token with a prefix telling what it is for (`mma_` console, `mmb_` buyer).
 pub fn new_token(prefix: &str) -> String {
@@ -120,18 +121,22 @@ impl FromRequestParts<AppState> for AdminUser {
         if source == TokenSource::Cookie && !parts.method.is_safe() {
             check_same_origin(parts)?;
         }
-        Ok(AdminUser { id: user.id, merchant_id: user.merchant_id, username: user.username, role, token_hash: hash, source })
+        Ok(AdminUser {
+            id: user.id,
+            merchant_id: user.merchant_id,
+            username: user.username,
+            role,
+            token_hash: hash,
+            source,
+        })
     }
 }
 
 /// Cookie-authenticated writes must come from our own pages: the Origin (or Referer) must match the Host.
 fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
     let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin = parts
-        .headers
-        .get(header::ORIGIN)
-        .or_else(|| parts.headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
+    let origin =
+        parts.headers.get(header::ORIGIN).or_else(|| parts.headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
     match origin {
         Some(o) => {
             let rest = o.split("://").nth(1).unwrap_or("");
@@ -163,7 +168,20 @@ macro_rules! perms {
     };
 }
 
-perms!(Session, ManageUsers, ReadAudit, ReadBuyers, ReadMessages, ManageJobs, ManageCatalog, ReadCatalog, ReadOrders, ManageOrders, ReadFinance, ManageSettings);
+perms!(
+    Session,
+    ManageUsers,
+    ReadAudit,
+    ReadBuyers,
+    ReadMessages,
+    ManageJobs,
+    ManageCatalog,
+    ReadCatalog,
+    ReadOrders,
+    ManageOrders,
+    ReadFinance,
+    ManageSettings
+);
 
 /// A console user whose role grants `P`. Otherwise 401 (no valid token) or 403 (role lacks `P`).
 #[derive(Debug)]
@@ -187,7 +205,8 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
         if !user.role.allows(P::PERMISSION) {
             return Err(ApiError::forbidden(format!(
                 "role '{}' may not do this ({:?} required)",
-                user.role, P::PERMISSION
+                user.role,
+                P::PERMISSION
             )));
         }
         Ok(Admin { user, _p: PhantomData })

@@ -170,7 +170,9 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| err("--config", format!("cannot read {}: {e}", path.display())))?;
-                toml::from_str::<Config>(&text).map_err(|e| err(&format!("{}", path.display()), e.message().to_string() + &span_hint(&text, e.span())))?
+                toml::from_str::<Config>(&text).map_err(|e| {
+                    err(&format!("{}", path.display()), e.message().to_string() + &span_hint(&text, e.span()))
+                })?
             }
             None => Config::default(),
         };
@@ -222,8 +224,15 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.bind_addr()?;
         let u = &self.database_url;
-        if !(u.starts_with("sqlite://") || u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")) {
-            return Err(err("database_url (MINIMALL_DATABASE_URL)", format!("'{u}' must start with sqlite:// or postgres://")));
+        if !(u.starts_with("sqlite://")
+            || u.starts_with("sqlite:")
+            || u.starts_with("postgres://")
+            || u.starts_with("postgresql://"))
+        {
+            return Err(err(
+                "database_url (MINIMALL_DATABASE_URL)",
+                format!("'{u}' must start with sqlite:// or postgres://"),
+            ));
         }
         if let Some(p) = &self.admin_password {
             minimall_core::validate::Password::parse("admin_password", p.expose())
@@ -252,14 +261,18 @@ impl Config {
         if self.login.max_failures_per_user < 1 || self.login.max_failures_per_ip < 1 || self.login.window_secs < 1 {
             return Err(err("login", "limits and window must be at least 1"));
         }
-        if !self.wechat.code2session_url.starts_with("http://") && !self.wechat.code2session_url.starts_with("https://") {
+        if !self.wechat.code2session_url.starts_with("http://") && !self.wechat.code2session_url.starts_with("https://")
+        {
             return Err(err("wechat.code2session_url", "must be an http(s) URL"));
         }
         if self.wechat.appid.is_some() != self.wechat.secret.is_some() {
             return Err(err("wechat.appid / wechat.secret", "set both or neither"));
         }
         if !["sandbox", "disabled"].contains(&self.sms.provider.as_str()) {
-            return Err(err("sms.provider (MINIMALL_SMS_PROVIDER)", format!("'{}' is not one of sandbox, disabled", self.sms.provider)));
+            return Err(err(
+                "sms.provider (MINIMALL_SMS_PROVIDER)",
+                format!("'{}' is not one of sandbox, disabled", self.sms.provider),
+            ));
         }
         if self.sms.code_ttl_secs < 30 || self.sms.resend_interval_secs < 0 {
             return Err(err("sms", "code_ttl_secs must be at least 30 and resend_interval_secs not negative"));
@@ -268,9 +281,9 @@ impl Config {
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.bind
-            .parse()
-            .map_err(|_| err("bind (MINIMALL_BIND)", format!("'{}' is not an address such as 127.0.0.1:8080", self.bind)))
+        self.bind.parse().map_err(|_| {
+            err("bind (MINIMALL_BIND)", format!("'{}' is not an address such as 127.0.0.1:8080", self.bind))
+        })
     }
 }
 
@@ -316,8 +329,10 @@ mod tests {
     fn layers_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("m.toml");
-        std::fs::write(&f, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\n[jobs]\nworkers = 3\n").unwrap();
-        let c = Config::load(Some(&f), &env(&[("MINIMALL_DATABASE_URL", "sqlite://env.db")]), &Overrides::default()).unwrap();
+        std::fs::write(&f, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\n[jobs]\nworkers = 3\n")
+            .unwrap();
+        let c = Config::load(Some(&f), &env(&[("MINIMALL_DATABASE_URL", "sqlite://env.db")]), &Overrides::default())
+            .unwrap();
         assert_eq!(c.bind, "127.0.0.1:9000");
         assert_eq!(c.database_url, "sqlite://env.db");
         assert_eq!(c.jobs.workers, 3);
@@ -345,7 +360,8 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let c = Config::load(None, &env(&[("MINIMALL_ADMIN_PASSWORD", "a-long-secret")]), &Overrides::default()).unwrap();
+        let c =
+            Config::load(None, &env(&[("MINIMALL_ADMIN_PASSWORD", "a-long-secret")]), &Overrides::default()).unwrap();
         assert!(!format!("{c:?}").contains("a-long-secret"));
     }
 }

@@ -42,7 +42,16 @@ async fn create_user(st: &AppState, username: &str, display: &str, role: Role, p
     let hash = hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!(e.message))?;
     let mut tx = st.store.begin().await?;
     st.store
-        .insert_admin(&mut tx, &NewAdmin { merchant_id: st.merchant_id, username, display_name: display, password_hash: &hash, role: role.as_str() })
+        .insert_admin(
+            &mut tx,
+            &NewAdmin {
+                merchant_id: st.merchant_id,
+                username,
+                display_name: display,
+                password_hash: &hash,
+                role: role.as_str(),
+            },
+        )
         .await?;
     minimall_store::commit(tx).await?;
     Ok(())
@@ -74,18 +83,31 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
         create_user(st, u, d, r, &password).await?;
     }
     seed_buyers(st).await?;
-    Ok(DemoReport { seeded: true, users, password: Some(password), buyers: st.store.count_buyers(st.merchant_id).await? })
+    Ok(DemoReport {
+        seeded: true,
+        users,
+        password: Some(password),
+        buyers: st.store.count_buyers(st.merchant_id).await?,
+    })
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"];
-const GIVEN: &[&str] = &["小明", "芳", "伟", "秀英", "娜", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "超", "霞", "平", "刚", "桂英", "丹"];
-const CHANNELS: &[&str] = &["direct", "search", "qr_poster", "moments", "group", "official_account", "promoter", "share"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗",
+];
+const GIVEN: &[&str] = &[
+    "小明", "芳", "伟", "秀英", "娜", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "超", "霞", "平", "刚",
+    "桂英", "丹",
+];
+const CHANNELS: &[&str] =
+    &["direct", "search", "qr_poster", "moments", "group", "official_account", "promoter", "share"];
 
 async fn seed_buyers(st: &AppState) -> anyhow::Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261125);
     let mut tx = st.store.begin().await?;
     for i in 1..=DEMO_BUYERS {
-        let nickname = format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
+        let nickname =
+            format!("{}{}", SURNAMES[rng.gen_range(0..SURNAMES.len())], GIVEN[rng.gen_range(0..GIVEN.len())]);
         let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
         let openid = format!("sandbox:buyer{i:03}");
         st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, channel).await?;

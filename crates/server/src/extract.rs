@@ -88,6 +88,7 @@ fn field_from(path: &str, msg: &str) -> String {
     let path = if path == "." { "" } else { path };
     match named {
         Some(name) if path.is_empty() => name.to_string(),
+        Some(name) if path == name || path.ends_with(&format!(".{name}")) => path.to_string(),
         Some(name) => format!("{path}.{name}"),
         None if path.is_empty() => "body".to_string(),
         None => path.to_string(),

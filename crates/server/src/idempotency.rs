@@ -28,7 +28,8 @@ impl IdemKey {
 
     /// Keys that must be present (money or stock).
     pub fn required(h: &HeaderMap) -> Result<IdemKey, ApiError> {
-        Self::from_headers(h)?.ok_or_else(|| ApiError::invalid("Idempotency-Key", "this request needs an Idempotency-Key header"))
+        Self::from_headers(h)?
+            .ok_or_else(|| ApiError::invalid("Idempotency-Key", "this request needs an Idempotency-Key header"))
     }
 }
 
@@ -70,7 +71,14 @@ pub async fn begin(
 }
 
 /// Store the response for the key in the same transaction as the work.
-pub async fn finish(store: &Store, tx: &mut Tx, scope: &str, key: &IdemKey, status: StatusCode, body: &str) -> Result<(), ApiError> {
+pub async fn finish(
+    store: &Store,
+    tx: &mut Tx,
+    scope: &str,
+    key: &IdemKey,
+    status: StatusCode,
+    body: &str,
+) -> Result<(), ApiError> {
     store.save_idempotent_response(tx, scope, &key.0, status.as_u16(), body).await?;
     Ok(())
 }

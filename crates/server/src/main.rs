@@ -11,7 +11,11 @@ use minimall_server::config::{Config, LogFormat, Overrides};
 use minimall_server::Application;
 
 #[derive(Parser)]
-#[command(name = "minimall", version, about = "Minimall: a mini-program mall engine (shop API, H5 storefront, admin console)")]
+#[command(
+    name = "minimall",
+    version,
+    about = "Minimall: a mini-program mall engine (shop API, H5 storefront, admin console)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -117,7 +121,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Migrate { common } => {
             let cfg = load(&common, None, None)?;
-            let store = minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
+            let store =
+                minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
             store.migrate().await.map_err(|e| e.to_string())?;
             store.default_merchant().await.map_err(|e| e.to_string())?;
             println!("migrations applied to {}", minimall_store::redact(&cfg.database_url));
@@ -137,12 +142,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             let cfg = load(&common, None, None)?;
             let username = Username::parse("--username", &username).map_err(|e| e.to_string())?;
             let role: Role = role.parse().map_err(|e: String| format!("--role: {e}"))?;
-            let display = display_text("--display-name", display_name.as_deref().unwrap_or(username.as_str()), 32).map_err(|e| e.to_string())?;
+            let display = display_text("--display-name", display_name.as_deref().unwrap_or(username.as_str()), 32)
+                .map_err(|e| e.to_string())?;
             let (password, generated) = match password {
                 Some(p) => (Password::parse("--password", &p).map_err(|e| e.to_string())?.expose().to_string(), false),
                 None => (format!("mm-{}", &minimall_server::auth::new_token("")[..16]), true),
             };
-            let store = minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
+            let store =
+                minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
             let hash = minimall_server::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;

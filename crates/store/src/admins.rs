@@ -60,16 +60,20 @@ impl Store {
     }
 
     pub async fn admin_by_id(&self, merchant_id: i64, id: i64) -> StoreResult<AdminRow> {
-        Ok(sqlx::query_as::<_, AdminRow>(&format!(
-            "SELECT {COLS} FROM admin_users WHERE merchant_id = $1 AND id = $2"
-        ))
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_one(self.reader())
-        .await?)
+        Ok(sqlx::query_as::<_, AdminRow>(&format!("SELECT {COLS} FROM admin_users WHERE merchant_id = $1 AND id = $2"))
+            .bind(merchant_id)
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?)
     }
 
-    pub async fn list_admins(&self, merchant_id: i64, role: Option<&str>, limit: i64, offset: i64) -> StoreResult<Paged<AdminRow>> {
+    pub async fn list_admins(
+        &self,
+        merchant_id: i64,
+        role: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<AdminRow>> {
         let items = sqlx::query_as::<_, AdminRow>(&format!(
             "SELECT {COLS} FROM admin_users WHERE merchant_id = $1 AND ($2 = '' OR role = $2)
              ORDER BY id LIMIT $3 OFFSET $4"
@@ -80,13 +84,12 @@ impl Store {
         .bind(offset)
         .fetch_all(self.reader())
         .await?;
-        let (total,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM admin_users WHERE merchant_id = $1 AND ($2 = '' OR role = $2)",
-        )
-        .bind(merchant_id)
-        .bind(role.unwrap_or(""))
-        .fetch_one(self.reader())
-        .await?;
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM admin_users WHERE merchant_id = $1 AND ($2 = '' OR role = $2)")
+                .bind(merchant_id)
+                .bind(role.unwrap_or(""))
+                .fetch_one(self.reader())
+                .await?;
         Ok(Paged { items, total })
     }
 
@@ -171,10 +174,7 @@ impl Store {
 
     pub async fn clear_login_failures(&self, login_key: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE login_key = $1")
-            .bind(login_key)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE login_key = $1").bind(login_key).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -50,7 +50,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_audit(&self, merchant_id: i64, action: Option<&str>, actor_id: Option<i64>, limit: i64, offset: i64) -> StoreResult<Paged<AuditRow>> {
+    pub async fn list_audit(
+        &self,
+        merchant_id: i64,
+        action: Option<&str>,
+        actor_id: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<AuditRow>> {
         let filter = "merchant_id = $1 AND ($2 = '' OR action = $2) AND ($3 = 0 OR actor_id = $3)";
         let items = sqlx::query_as::<_, AuditRow>(&format!(
             "SELECT id, merchant_id, actor_id, actor_name, action, target, before_json, after_json, request_id, at

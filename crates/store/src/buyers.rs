@@ -38,13 +38,12 @@ impl Store {
             BuyerIdentity::OpenId(v) => ("openid", v),
             BuyerIdentity::Phone(v) => ("phone", v),
         };
-        if let Some(b) = sqlx::query_as::<_, BuyerRow>(&format!(
-            "SELECT {COLS} FROM buyers WHERE merchant_id = $1 AND {col} = $2"
-        ))
-        .bind(merchant_id)
-        .bind(val)
-        .fetch_optional(&mut **tx)
-        .await?
+        if let Some(b) =
+            sqlx::query_as::<_, BuyerRow>(&format!("SELECT {COLS} FROM buyers WHERE merchant_id = $1 AND {col} = $2"))
+                .bind(merchant_id)
+                .bind(val)
+                .fetch_optional(&mut **tx)
+                .await?
         {
             return Ok((b, false));
         }
@@ -70,7 +69,13 @@ impl Store {
     }
 
     /// Buyers, newest first, optionally filtered by a nickname/phone substring.
-    pub async fn list_buyers(&self, merchant_id: i64, q: &str, limit: i64, offset: i64) -> StoreResult<Paged<BuyerRow>> {
+    pub async fn list_buyers(
+        &self,
+        merchant_id: i64,
+        q: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<BuyerRow>> {
         let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let filter = "merchant_id = $1 AND ($2 = '%%' OR nickname LIKE $2 ESCAPE '\\' OR phone LIKE $2 ESCAPE '\\')";
         let items = sqlx::query_as::<_, BuyerRow>(&format!(

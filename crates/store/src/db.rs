@@ -17,10 +17,7 @@ pub enum Backend {
 
 /// Epoch milliseconds now.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Handle to the database. Cheap to clone.
@@ -117,6 +114,11 @@ impl Store {
     }
 }
 
+/// Commit a write transaction, with the store's error type.
+pub async fn commit(tx: Tx) -> StoreResult<()> {
+    tx.commit().await.map_err(StoreError::from)
+}
+
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
@@ -170,9 +172,4 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
-}
-
-/// Commit a write transaction, with the store's error type.
-pub async fn commit(tx: Tx) -> StoreResult<()> {
-    tx.commit().await.map_err(StoreError::from)
 }

@@ -15,7 +15,14 @@ pub enum Claim {
 }
 
 impl Store {
-    pub async fn claim_idempotency_key(&self, tx: &mut Tx, merchant_id: i64, scope: &str, key: &str, request_hash: &str) -> StoreResult<Claim> {
+    pub async fn claim_idempotency_key(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        scope: &str,
+        key: &str,
+        request_hash: &str,
+    ) -> StoreResult<Claim> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_keys (scope, idem_key, merchant_id, request_hash, status_code, response_body, created_at)
              VALUES ($1, $2, $3, $4, 0, '', $5) ON CONFLICT (scope, idem_key) DO NOTHING",
@@ -44,14 +51,23 @@ impl Store {
         Ok(Claim::Replay { status: status as u16, body })
     }
 
-    pub async fn save_idempotent_response(&self, tx: &mut Tx, scope: &str, key: &str, status: u16, body: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE scope = $1 AND idem_key = $2")
-            .bind(scope)
-            .bind(key)
-            .bind(status as i32)
-            .bind(body)
-            .execute(&mut **tx)
-            .await?;
+    pub async fn save_idempotent_response(
+        &self,
+        tx: &mut Tx,
+        scope: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE scope = $1 AND idem_key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(status as i32)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

@@ -128,7 +128,14 @@ impl Store {
             .await?)
     }
 
-    pub async fn list_jobs(&self, merchant_id: i64, status: Option<&str>, kind: Option<&str>, limit: i64, offset: i64) -> StoreResult<Paged<JobRow>> {
+    pub async fn list_jobs(
+        &self,
+        merchant_id: i64,
+        status: Option<&str>,
+        kind: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<JobRow>> {
         let filter = "merchant_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR kind = $3)";
         let items = sqlx::query_as::<_, JobRow>(&format!(
             "SELECT {COLS} FROM jobs WHERE {filter} ORDER BY id DESC LIMIT $4 OFFSET $5"

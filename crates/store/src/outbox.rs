@@ -22,7 +22,8 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
-const COLS: &str = "id, merchant_id, channel, recipient, template, body, status, attempts, last_error, created_at, sent_at";
+const COLS: &str =
+    "id, merchant_id, channel, recipient, template, body, status, attempts, last_error, created_at, sent_at";
 
 pub const DELIVER_JOB: &str = "message.deliver";
 
@@ -139,21 +140,35 @@ impl Store {
         Ok(row.map(|r| r.0))
     }
 
-    pub async fn insert_sms_code(&self, tx: &mut Tx, merchant_id: i64, phone: &str, code_hash: &str, ttl_ms: i64) -> StoreResult<()> {
+    pub async fn insert_sms_code(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        phone: &str,
+        code_hash: &str,
+        ttl_ms: i64,
+    ) -> StoreResult<()> {
         let now = now_ms();
-        sqlx::query("INSERT INTO sms_codes (merchant_id, phone, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(merchant_id)
-            .bind(phone)
-            .bind(code_hash)
-            .bind(now)
-            .bind(now + ttl_ms)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sms_codes (merchant_id, phone, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(merchant_id)
+        .bind(phone)
+        .bind(code_hash)
+        .bind(now)
+        .bind(now + ttl_ms)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 
     /// The newest unused, unexpired code for this phone, inside the write transaction.
-    pub async fn current_sms_code(&self, tx: &mut Tx, merchant_id: i64, phone: &str) -> StoreResult<Option<SmsCodeRow>> {
+    pub async fn current_sms_code(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        phone: &str,
+    ) -> StoreResult<Option<SmsCodeRow>> {
         Ok(sqlx::query_as::<_, SmsCodeRow>(
             "SELECT id, code_hash, created_at, expires_at, attempts, used_at FROM sms_codes
              WHERE merchant_id = $1 AND phone = $2 AND used_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1",

@@ -16,7 +16,14 @@ pub struct SessionRow {
 }
 
 impl Store {
-    pub async fn create_session(&self, token_hash: &str, kind: &str, subject_id: i64, merchant_id: i64, ttl_ms: i64) -> StoreResult<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        kind: &str,
+        subject_id: i64,
+        merchant_id: i64,
+        ttl_ms: i64,
+    ) -> StoreResult<()> {
         let now = now_ms();
         let mut tx = self.begin().await?;
         sqlx::query(
@@ -60,13 +67,15 @@ impl Store {
 
     /// Revoke every session of a subject (disabled user, changed role).
     pub async fn revoke_subject_sessions(&self, tx: &mut crate::Tx, kind: &str, subject_id: i64) -> StoreResult<u64> {
-        Ok(sqlx::query("UPDATE sessions SET revoked_at = $3 WHERE kind = $1 AND subject_id = $2 AND revoked_at IS NULL")
-            .bind(kind)
-            .bind(subject_id)
-            .bind(now_ms())
-            .execute(&mut **tx)
-            .await?
-            .rows_affected())
+        Ok(sqlx::query(
+            "UPDATE sessions SET revoked_at = $3 WHERE kind = $1 AND subject_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(kind)
+        .bind(subject_id)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
     }
 
     /// Housekeeping: delete sessions that expired or were revoked before `before_ms`.

@@ -44,9 +44,14 @@ fn parse_json_opt(s: Option<String>) -> Option<serde_json::Value> {
 /// Who did what, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin-ops", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<AuditDto>), (status = 403, body = ErrorBody)))]
-pub async fn list_audit(State(st): State<AppState>, admin: Admin<ReadAudit>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<Paginated<AuditDto>>> {
+pub async fn list_audit(
+    State(st): State<AppState>,
+    admin: Admin<ReadAudit>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<Paginated<AuditDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
-    let rows = st.store.list_audit(admin.merchant_id, q.action.as_deref(), q.actor_id, page.size(), page.offset()).await?;
+    let rows =
+        st.store.list_audit(admin.merchant_id, q.action.as_deref(), q.actor_id, page.size(), page.offset()).await?;
     let items = rows
         .items
         .into_iter()
@@ -90,7 +95,11 @@ pub struct BuyerQuery {
 /// Buyers of this shop, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/buyers", tag = "admin-ops", params(BuyerQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<BuyerDto>), (status = 403, body = ErrorBody)))]
-pub async fn list_buyers(State(st): State<AppState>, admin: Admin<ReadBuyers>, ApiQuery(q): ApiQuery<BuyerQuery>) -> ApiResult<Json<Paginated<BuyerDto>>> {
+pub async fn list_buyers(
+    State(st): State<AppState>,
+    admin: Admin<ReadBuyers>,
+    ApiQuery(q): ApiQuery<BuyerQuery>,
+) -> ApiResult<Json<Paginated<BuyerDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     let needle = q.q.unwrap_or_default();
     if needle.chars().count() > 64 {
@@ -103,7 +112,11 @@ pub async fn list_buyers(State(st): State<AppState>, admin: Admin<ReadBuyers>, A
         .map(|b| BuyerDto {
             id: b.id,
             nickname: b.nickname,
-            phone: b.phone.as_deref().and_then(|p| minimall_core::validate::Phone::parse("phone", p).ok()).map(|p| p.masked()),
+            phone: b
+                .phone
+                .as_deref()
+                .and_then(|p| minimall_core::validate::Phone::parse("phone", p).ok())
+                .map(|p| p.masked()),
             has_wechat: b.openid.is_some(),
             channel: b.channel,
             created_at: b.created_at,
@@ -141,14 +154,21 @@ pub struct MessageQuery {
 /// The message outbox, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/messages", tag = "admin-ops", params(MessageQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<MessageDto>), (status = 403, body = ErrorBody)))]
-pub async fn list_messages(State(st): State<AppState>, admin: Admin<ReadMessages>, ApiQuery(q): ApiQuery<MessageQuery>) -> ApiResult<Json<Paginated<MessageDto>>> {
+pub async fn list_messages(
+    State(st): State<AppState>,
+    admin: Admin<ReadMessages>,
+    ApiQuery(q): ApiQuery<MessageQuery>,
+) -> ApiResult<Json<Paginated<MessageDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     if let Some(s) = &q.status {
         if !["pending", "sent", "failed"].contains(&s.as_str()) {
             return Err(ApiError::invalid("status", "must be one of pending, sent, failed"));
         }
     }
-    let rows = st.store.list_messages(admin.merchant_id, q.recipient.as_deref(), q.status.as_deref(), page.size(), page.offset()).await?;
+    let rows = st
+        .store
+        .list_messages(admin.merchant_id, q.recipient.as_deref(), q.status.as_deref(), page.size(), page.offset())
+        .await?;
     let items = rows
         .items
         .into_iter()
@@ -197,14 +217,21 @@ pub struct JobQuery {
 /// Background jobs, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin-ops", params(JobQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<JobDto>), (status = 403, body = ErrorBody)))]
-pub async fn list_jobs(State(st): State<AppState>, admin: Admin<ManageJobs>, ApiQuery(q): ApiQuery<JobQuery>) -> ApiResult<Json<Paginated<JobDto>>> {
+pub async fn list_jobs(
+    State(st): State<AppState>,
+    admin: Admin<ManageJobs>,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> ApiResult<Json<Paginated<JobDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     if let Some(s) = &q.status {
         if !["pending", "done", "dead"].contains(&s.as_str()) {
             return Err(ApiError::invalid("status", "must be one of pending, done, dead"));
         }
     }
-    let rows = st.store.list_jobs(admin.merchant_id, q.status.as_deref(), q.kind.as_deref(), page.size(), page.offset()).await?;
+    let rows = st
+        .store
+        .list_jobs(admin.merchant_id, q.status.as_deref(), q.kind.as_deref(), page.size(), page.offset())
+        .await?;
     let items = rows
         .items
         .into_iter()
@@ -228,7 +255,11 @@ pub async fn list_jobs(State(st): State<AppState>, admin: Admin<ManageJobs>, Api
 /// Put a dead job back in the queue.
 #[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin-ops", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 202), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn retry_job(State(st): State<AppState>, admin: Admin<ManageJobs>, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn retry_job(
+    State(st): State<AppState>,
+    admin: Admin<ManageJobs>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     let job = st.store.job(id).await.map_err(|_| ApiError::not_found("job"))?;
     if job.merchant_id != admin.merchant_id {
         return Err(ApiError::not_found("job"));

@@ -72,10 +72,15 @@ pub async fn create_user(
     let hash = hash_password(password.expose().to_string()).await?;
 
     let scope = format!("admin:{}:create_user", admin.id);
-    let fingerprint = idempotency::request_hash("POST", "/api/v1/admin/users", &serde_json::to_value(&req).map_err(ApiError::internal)?);
+    let fingerprint = idempotency::request_hash(
+        "POST",
+        "/api/v1/admin/users",
+        &serde_json::to_value(&req).map_err(ApiError::internal)?,
+    );
     let mut tx = st.store.begin().await?;
     if let Some(k) = &key {
-        if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, k, &fingerprint).await? {
+        if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, k, &fingerprint).await?
+        {
             return Ok(replay);
         }
     }
@@ -93,7 +98,9 @@ pub async fn create_user(
         )
         .await
         .map_err(|e| match e {
-            minimall_store::StoreError::Duplicate(_) => ApiError::conflict(format!("username '{username}' is taken")).with_field("username"),
+            minimall_store::StoreError::Duplicate(_) => {
+                ApiError::conflict(format!("username '{username}' is taken")).with_field("username")
+            }
             other => other.into(),
         })?;
     let dto = AdminUserDto::from(row);
@@ -144,14 +151,13 @@ pub async fn update_user(
         None => None,
     };
     let mut tx = st.store.begin().await?;
-    let (before, after) = st
-        .store
-        .update_admin(&mut tx, admin.merchant_id, id, role.map(Role::as_str), req.disabled)
-        .await
-        .map_err(|e| match e {
-            minimall_store::StoreError::NotFound => ApiError::not_found("user"),
-            other => other.into(),
-        })?;
+    let (before, after) =
+        st.store.update_admin(&mut tx, admin.merchant_id, id, role.map(Role::as_str), req.disabled).await.map_err(
+            |e| match e {
+                minimall_store::StoreError::NotFound => ApiError::not_found("user"),
+                other => other.into(),
+            },
+        )?;
     if before.role == "owner" && (after.role != "owner" || after.disabled != 0) {
         let owners = st.store.list_admins(admin.merchant_id, Some("owner"), 100, 0).await?;
         let active_other = owners.items.iter().filter(|o| o.id != id && o.disabled == 0).count();
@@ -161,7 +167,8 @@ pub async fn update_user(
     }
     st.store.revoke_subject_sessions(&mut tx, "admin", id).await?;
     let (b, a) = (AdminUserDto::from(before), AdminUserDto::from(after));
-    let (bj, aj) = (serde_json::to_value(&b).map_err(ApiError::internal)?, serde_json::to_value(&a).map_err(ApiError::internal)?);
+    let (bj, aj) =
+        (serde_json::to_value(&b).map_err(ApiError::internal)?, serde_json::to_value(&a).map_err(ApiError::internal)?);
     st.store
         .audit(
             &mut tx,

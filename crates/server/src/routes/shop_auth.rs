@@ -62,7 +62,8 @@ struct Code2Session {
     errmsg: Option<String>,
 }
 
-const CHANNELS: &[&str] = &["direct", "search", "nearby", "qr_poster", "moments", "group", "official_account", "ground", "promoter", "share"];
+const CHANNELS: &[&str] =
+    &["direct", "search", "nearby", "qr_poster", "moments", "group", "official_account", "ground", "promoter", "share"];
 
 fn parse_channel(c: Option<&str>) -> ApiResult<String> {
     match c {
@@ -75,7 +76,11 @@ fn parse_channel(c: Option<&str>) -> ApiResult<String> {
 /// Mini-program login.
 #[utoipa::path(post, path = "/api/v1/shop/auth/wechat", tag = "shop-auth", request_body = WechatLoginRequest,
     responses((status = 200, body = BuyerLoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn wechat_login(State(st): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<WechatLoginRequest>) -> ApiResult<Response> {
+pub async fn wechat_login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<WechatLoginRequest>,
+) -> ApiResult<Response> {
     if req.code.is_empty() || req.code.len() > 128 {
         return Err(ApiError::invalid("code", "must be 1 to 128 characters"));
     }
@@ -92,7 +97,8 @@ pub async fn wechat_login(State(st): State<AppState>, headers: HeaderMap, ApiJso
         (openid, format!("微信用户{tail}"))
     };
     let mut tx = st.store.begin().await?;
-    let (buyer, new_buyer) = st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, &channel).await?;
+    let (buyer, new_buyer) =
+        st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, &channel).await?;
     minimall_store::commit(tx).await?;
     issue_buyer_token(&st, &headers, buyer, new_buyer).await
 }
@@ -104,7 +110,12 @@ async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
     let resp = st
         .http
         .get(&st.cfg.wechat.code2session_url)
-        .query(&[("appid", appid.as_str()), ("secret", secret.expose()), ("js_code", code), ("grant_type", "authorization_code")])
+        .query(&[
+            ("appid", appid.as_str()),
+            ("secret", secret.expose()),
+            ("js_code", code),
+            ("grant_type", "authorization_code"),
+        ])
         .timeout(std::time::Duration::from_secs(5))
         .send()
         .await
@@ -120,17 +131,24 @@ async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
         (0, Some(openid)) if !openid.is_empty() && openid.len() <= 128 => Ok(openid),
         (code, _) => {
             tracing::info!(errcode = code, errmsg = body.errmsg.as_deref().unwrap_or(""), "code2session refused");
-            Err(ApiError::unauthorized("the login code is invalid or expired; call wx.login() again").with_field("code"))
+            Err(ApiError::unauthorized("the login code is invalid or expired; call wx.login() again")
+                .with_field("code"))
         }
     }
 }
 
-async fn issue_buyer_token(st: &AppState, headers: &HeaderMap, buyer: BuyerRow, new_buyer: bool) -> ApiResult<Response> {
+async fn issue_buyer_token(
+    st: &AppState,
+    headers: &HeaderMap,
+    buyer: BuyerRow,
+    new_buyer: bool,
+) -> ApiResult<Response> {
     let token = auth::new_token("mmb_");
     let ttl_ms = st.cfg.token_ttl_hours * 3_600_000;
     st.store.create_session(&auth::token_hash(&token), "buyer", buyer.id, buyer.merchant_id, ttl_ms).await?;
     let cookie = session_cookie(BUYER_COOKIE, &token, st.cfg.token_ttl_hours * 3600, headers);
-    let mut resp = Json(BuyerLoginResponse { token, expires_at: now_ms() + ttl_ms, buyer: buyer.into(), new_buyer }).into_response();
+    let mut resp = Json(BuyerLoginResponse { token, expires_at: now_ms() + ttl_ms, buyer: buyer.into(), new_buyer })
+        .into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(resp)
 }
@@ -157,7 +175,10 @@ fn code_hash(phone: &str, code: &str) -> String {
 /// Send a 6-digit login code by SMS (through the outbox). One per phone per resend interval.
 #[utoipa::path(post, path = "/api/v1/shop/auth/sms/code", tag = "shop-auth", request_body = SmsCodeRequest,
     responses((status = 202, body = SmsCodeResponse), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn sms_code(State(st): State<AppState>, ApiJson(req): ApiJson<SmsCodeRequest>) -> ApiResult<(StatusCode, Json<SmsCodeResponse>)> {
+pub async fn sms_code(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<SmsCodeRequest>,
+) -> ApiResult<(StatusCode, Json<SmsCodeResponse>)> {
     let phone = Phone::parse("phone", &req.phone)?;
     if st.cfg.sms.provider == "disabled" {
         return Err(ApiError::unavailable("SMS login is disabled on this server"));
@@ -166,18 +187,26 @@ pub async fn sms_code(State(st): State<AppState>, ApiJson(req): ApiJson<SmsCodeR
     if let Some(last) = st.store.last_sms_code_at(st.merchant_id, phone.as_str()).await? {
         let wait = last + interval_ms - now_ms();
         if wait > 0 {
-            return Err(ApiError::too_many("a code was sent moments ago; wait before asking again", (wait as u64).div_ceil(1000)));
+            return Err(ApiError::too_many(
+                "a code was sent moments ago; wait before asking again",
+                (wait as u64).div_ceil(1000),
+            ));
         }
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
     let ttl = st.cfg.sms.code_ttl_secs;
     let mut tx = st.store.begin().await?;
-    st.store.insert_sms_code(&mut tx, st.merchant_id, phone.as_str(), &code_hash(phone.as_str(), &code), ttl * 1000).await?;
+    st.store
+        .insert_sms_code(&mut tx, st.merchant_id, phone.as_str(), &code_hash(phone.as_str(), &code), ttl * 1000)
+        .await?;
     let body = format!("【Minimall】您的登录验证码是 {code}，{} 分钟内有效。如非本人操作请忽略。", ttl / 60);
     st.store.enqueue_message(&mut tx, st.merchant_id, "sms", phone.as_str(), "login_code", &body).await?;
     minimall_store::commit(tx).await?;
     st.jobs_wakeup.notify_waiters();
-    Ok((StatusCode::ACCEPTED, Json(SmsCodeResponse { sent: true, resend_after_secs: st.cfg.sms.resend_interval_secs, expires_in_secs: ttl })))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SmsCodeResponse { sent: true, resend_after_secs: st.cfg.sms.resend_interval_secs, expires_in_secs: ttl }),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -193,7 +222,11 @@ const MAX_CODE_ATTEMPTS: i32 = 5;
 /// Log in (or sign up) with phone and SMS code. A code works once; five wrong tries burn it.
 #[utoipa::path(post, path = "/api/v1/shop/auth/sms/login", tag = "shop-auth", request_body = SmsLoginRequest,
     responses((status = 200, body = BuyerLoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn sms_login(State(st): State<AppState>, headers: HeaderMap, ApiJson(req): ApiJson<SmsLoginRequest>) -> ApiResult<Response> {
+pub async fn sms_login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SmsLoginRequest>,
+) -> ApiResult<Response> {
     let phone = Phone::parse("phone", &req.phone)?;
     if req.code.len() != 6 || !req.code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid("code", "must be the 6 digits from the SMS"));
@@ -213,7 +246,10 @@ pub async fn sms_login(State(st): State<AppState>, headers: HeaderMap, ApiJson(r
         return Err(ApiError::unauthorized("wrong code").with_field("code"));
     }
     let nickname = format!("用户{}", &phone.as_str()[7..]);
-    let (buyer, new_buyer) = st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::Phone(phone.as_str()), &nickname, &channel).await?;
+    let (buyer, new_buyer) = st
+        .store
+        .upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::Phone(phone.as_str()), &nickname, &channel)
+        .await?;
     minimall_store::commit(tx).await?;
     issue_buyer_token(&st, &headers, buyer, new_buyer).await
 }

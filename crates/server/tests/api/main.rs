@@ -1,0 +1,10 @@
+//! The HTTP API, end to end, on SQLite and (when configured) PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod buyer_login;
+mod idempotency;
+mod input;
+mod jobs;
+mod ops;

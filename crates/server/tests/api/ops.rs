@@ -1,0 +1,80 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::suite;
+
+suite!(health_and_readiness, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let (s, v) = body(app.get("/healthz", None).await).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"status": "ok"})));
+    assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);
+    let r = app.get("/healthz", None).await;
+    assert!(r.headers().get("x-request-id").is_some(), "every response carries a request id");
+    let m = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(m.contains("http_requests_total"), "{m}");
+    let (s, v) = body(app.get("/no/such/route", None).await).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"]["code"], "not_found");
+});
+
+suite!(audit_log_records_before_and_after, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let owner = app.admin_login("admin").await;
+    let (s, created) = body(
+        app.post(
+            "/api/v1/admin/users",
+            Some(&owner),
+            &json!({"username": "newop", "password": "pass-word-1", "role": "operator"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let r = app
+        .req(reqwest::Method::PATCH, &format!("/api/v1/admin/users/{id}"), Some(&owner))
+        .json(&json!({"role": "service"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=user.update", Some(&owner)).await).await;
+    assert_eq!(log["total"], 1);
+    let e = &log["items"][0];
+    assert_eq!(e["actor_name"], "admin");
+    assert_eq!(e["target"], format!("admin_user:{id}"));
+    assert_eq!(e["before"]["role"], "operator");
+    assert_eq!(e["after"]["role"], "service");
+    assert!(e["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=user.create", Some(&owner)).await).await;
+    assert_eq!(log["items"][0]["after"]["username"], "newop");
+});
+
+suite!(lists_are_paginated, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let op = app.admin_login("operator").await;
+    let (s, v) = body(app.get("/api/v1/admin/buyers?page=2&page_size=50", Some(&op)).await).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["total"], 200);
+    assert_eq!(v["page"], 2);
+    assert_eq!(v["page_size"], 50);
+    assert_eq!(v["items"].as_array().unwrap().len(), 50);
+    let (_, last) = body(app.get("/api/v1/admin/buyers?page=4&page_size=50", Some(&op)).await).await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 50);
+    let (_, beyond) = body(app.get("/api/v1/admin/buyers?page=5&page_size=50", Some(&op)).await).await;
+    assert_eq!(beyond["items"].as_array().unwrap().len(), 0);
+    assert_eq!(beyond["total"], 200);
+    let (_, default) = body(app.get("/api/v1/admin/buyers", Some(&op)).await).await;
+    assert_eq!(default["page_size"], 20);
+});
+
+/// The served OpenAPI document; every API change shows up as a snapshot diff.
+#[tokio::test]
+async fn openapi_document_snapshot() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (s, doc) = body(app.get("/openapi.json", None).await).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    insta::assert_json_snapshot!("openapi", doc, { ".info.version" => "[version]" });
+}
