@@ -1,0 +1,186 @@
+//! Scenarios: what is loaded, and how it is prepared and checked.
+//!
+//! A scenario (1) prepares itself through the public HTTP API in [`Scenario::setup`] (logins, data),
+//! (2) hands each connection a [`RequestGen`] that yields the requests to send back to back, and
+//! (3) may check the server afterwards in [`Scenario::verify`].
+//!
+//! Adding one: write a module with a type implementing [`Scenario`], add a variant to [`ScenarioName`]
+//! (its doc comment is the `--help` text), and a line in [`run`].
+
+mod admin_me;
+mod ceiling;
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use clap::ValueEnum;
+use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::http::uri::PathAndQuery;
+use hyper::{Method, StatusCode};
+use serde::Serialize;
+
+use crate::api::Ctx;
+use crate::report::{Outcome, RunReport};
+use crate::runner::{self, RunEnv};
+
+pub use admin_me::AdminMe;
+pub use ceiling::Ceiling;
+
+/// The scenarios, as named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioName {
+    /// GET /healthz: the server's ceiling, which the other scenarios are divided by.
+    Ceiling,
+    /// GET /api/v1/admin/me with a console token (logs in as --admin-user first).
+    AdminMe,
+}
+
+/// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
+pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool) -> Result<Outcome> {
+    match name {
+        ScenarioName::Ceiling => runner::alone(Ceiling, env).await,
+        ScenarioName::AdminMe if with_ceiling => runner::against_ceiling(AdminMe::default(), env).await,
+        ScenarioName::AdminMe => runner::alone(AdminMe::default(), env).await,
+    }
+}
+
+/// One kind of load.
+pub trait Scenario {
+    /// The command-line name, used in reports.
+    fn name(&self) -> &'static str;
+
+    /// What one request is, for reports, e.g. `GET /healthz`.
+    fn request_line(&self) -> String;
+
+    /// Prepare through the public API before the load starts.
+    async fn setup(&mut self, _ctx: &Ctx) -> Result<()> {
+        Ok(())
+    }
+
+    /// The request source of connection `conn` (0-based); called after [`Scenario::setup`].
+    fn generator(&self, conn: usize) -> Box<dyn RequestGen>;
+
+    /// Check the server after the load; the returned lines are printed with the report.
+    async fn verify(&mut self, _ctx: &Ctx, _report: &RunReport) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+}
+
+/// The requests of one connection, one after another; it also sees every answer, so a scenario can chain
+/// requests (use an id from one answer in the next request).
+pub trait RequestGen: Send {
+    fn next_request(&mut self) -> Req;
+
+    /// Judge an answer: `Ok` counts it as a success, `Err(kind)` as an error of that kind.
+    fn check(&mut self, status: StatusCode, _body: &Bytes) -> Result<(), String> {
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(status_kind(status))
+        }
+    }
+}
+
+/// Error kind of an unsuccessful status, e.g. `HTTP 401`.
+pub fn status_kind(status: StatusCode) -> String {
+    format!("HTTP {}", status.as_u16())
+}
+
+/// The same request over and over.
+pub struct Repeat(pub Req);
+
+impl RequestGen for Repeat {
+    fn next_request(&mut self) -> Req {
+        self.0.clone()
+    }
+}
+
+/// A request as a scenario describes it; the load loop adds `Host`. Cloning is cheap apart from the header list.
+#[derive(Clone, Debug)]
+pub struct Req {
+    pub method: Method,
+    /// Path and query, from the server root.
+    pub path: PathAndQuery,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Bytes,
+}
+
+impl Req {
+    pub fn new(method: Method, path: &str) -> Result<Req> {
+        anyhow::ensure!(path.starts_with('/'), "request path `{path}` must start with /");
+        let path = PathAndQuery::try_from(path).with_context(|| format!("invalid request path `{path}`"))?;
+        Ok(Req { method, path, headers: Vec::new(), body: Bytes::new() })
+    }
+
+    /// A request to a path known at compile time; panics if the path is invalid.
+    pub fn fixed(method: Method, path: &'static str) -> Req {
+        Req { method, path: PathAndQuery::from_static(path), headers: Vec::new(), body: Bytes::new() }
+    }
+
+    pub fn get(path: &str) -> Result<Req> {
+        Req::new(Method::GET, path)
+    }
+
+    pub fn post(path: &str) -> Result<Req> {
+        Req::new(Method::POST, path)
+    }
+
+    /// JSON body, with its content type.
+    pub fn json(mut self, body: &impl Serialize) -> Result<Req> {
+        self.body = Bytes::from(serde_json::to_vec(body)?);
+        self.headers.push((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+        Ok(self)
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(mut self, token: &str) -> Result<Req> {
+        let mut value =
+            HeaderValue::from_str(&format!("Bearer {token}")).context("token is not a valid header value")?;
+        value.set_sensitive(true);
+        self.headers.push((AUTHORIZATION, value));
+        Ok(self)
+    }
+
+    /// `METHOD /path`, for messages.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests() {
+        let r = Req::get("/api/v1/admin/me?x=1").unwrap().bearer("abc").unwrap();
+        assert_eq!(r.line(), "GET /api/v1/admin/me?x=1");
+        assert_eq!(r.headers, vec![(AUTHORIZATION, HeaderValue::from_static("Bearer abc"))]);
+        assert!(r.body.is_empty());
+        let r = Req::post("/p").unwrap().json(&serde_json::json!({"code": "sandbox:buyer001"})).unwrap();
+        assert_eq!(&r.body[..], br#"{"code":"sandbox:buyer001"}"#);
+        assert!(Req::get("healthz").is_err());
+        assert!(Req::get("/a b").is_err());
+        assert!(Req::get("/").unwrap().bearer("bad\ntoken").is_err());
+    }
+
+    #[test]
+    fn default_check_counts_non_2xx_as_errors() {
+        let mut g = Repeat(Req::get("/healthz").unwrap());
+        assert_eq!(g.next_request().line(), "GET /healthz");
+        assert_eq!(g.check(StatusCode::OK, &Bytes::new()), Ok(()));
+        assert_eq!(g.check(StatusCode::NO_CONTENT, &Bytes::new()), Ok(()));
+        assert_eq!(g.check(StatusCode::UNAUTHORIZED, &Bytes::new()), Err("HTTP 401".to_string()));
+        assert_eq!(g.check(StatusCode::SERVICE_UNAVAILABLE, &Bytes::new()), Err("HTTP 503".to_string()));
+    }
+
+    #[test]
+    fn names_on_the_command_line() {
+        let names: Vec<_> = ScenarioName::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        assert_eq!(names, ["ceiling", "admin-me"]);
+        assert_eq!(Ceiling.name(), "ceiling");
+        assert_eq!(AdminMe::default().name(), "admin-me");
+    }
+}
