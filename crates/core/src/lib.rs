@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod catalog;
 pub mod error;
 pub mod jobs;
 pub mod money;

@@ -53,6 +53,7 @@ impl Application {
             merchant_id: merchant.id,
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
             jobs_wakeup: Arc::new(Notify::new()),
+            catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -76,8 +77,9 @@ impl Application {
                 })
                 .await
         });
-        let workers =
-            if cfg.jobs.enabled { crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx) } else { Vec::new() };
+        let mut workers =
+            if cfg.jobs.enabled { crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone()) } else { Vec::new() };
+        workers.push(tokio::spawn(follow_catalog_version(state.clone(), rx)));
         Ok((Application { addr, state, shutdown: tx, server, workers }, report))
     }
 
@@ -112,6 +114,19 @@ impl Application {
     }
 }
 
+/// Clear this instance's catalog cache when another instance changed the catalog.
+async fn follow_catalog_version(st: AppState, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        if let Ok(v) = st.store.catalog_version(st.merchant_id).await {
+            st.catalog.observe_version(v);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(crate::catalog_cache::POLL) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -134,7 +149,6 @@ async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     let (api, doc) = crate::routes::api().split_for_parts();
     let doc = Arc::new(doc);
-    let max_body = state.cfg.max_body_bytes;
     api.route(
         "/openapi.json",
         get(move || {
@@ -143,13 +157,16 @@ pub fn router(state: AppState) -> Router {
         }),
     )
     .route("/metrics", get(crate::metrics::render))
+    .route("/uploads/{name}", get(crate::routes::uploads::serve_upload))
+    .route("/img/placeholder/{file}", get(crate::routes::uploads::placeholder))
     .route("/", get(landing))
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
     })
     .with_state(state)
-    .layer(DefaultBodyLimit::max(max_body))
+    // Every body extractor enforces its own limit (JSON: max_body_bytes; uploads and imports: larger).
+    .layer(DefaultBodyLimit::disable())
     .layer(axum::middleware::from_fn(crate::metrics::track))
     .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
     .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -51,6 +51,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Redis for sharing state between instances (flash-sale gate); optional.
     pub redis_url: Option<String>,
+    /// Products `--demo` seeds into an empty catalog.
+    pub demo_products: usize,
+    /// Directory for uploaded images.
+    pub uploads_dir: String,
     pub jobs: JobsConfig,
     pub login: LoginConfig,
     pub wechat: WechatConfig,
@@ -107,6 +111,8 @@ impl Default for Config {
             token_ttl_hours: 24 * 7,
             max_body_bytes: 1024 * 1024,
             redis_url: None,
+            uploads_dir: "data/uploads".into(),
+            demo_products: 1200,
             jobs: JobsConfig::default(),
             login: LoginConfig::default(),
             wechat: WechatConfig::default(),
@@ -208,6 +214,7 @@ impl Config {
                 "MINIMALL_TOKEN_TTL_HOURS" => self.token_ttl_hours = parse_num(k, v)?,
                 "MINIMALL_MAX_BODY_BYTES" => self.max_body_bytes = parse_num(k, v)?,
                 "MINIMALL_REDIS_URL" if !v.is_empty() => self.redis_url = Some(v.into()),
+                "MINIMALL_UPLOADS_DIR" if !v.is_empty() => self.uploads_dir = v.into(),
                 "MINIMALL_JOBS_ENABLED" => self.jobs.enabled = parse_bool(k, v)?,
                 "MINIMALL_JOBS_WORKERS" => self.jobs.workers = parse_num(k, v)?,
                 "MINIMALL_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse_num(k, v)?,

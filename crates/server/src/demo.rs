@@ -17,6 +17,7 @@ pub struct DemoReport {
     /// The console password, when this start chose or set it.
     pub password: Option<String>,
     pub buyers: i64,
+    pub products: i64,
 }
 
 pub const DEMO_BUYERS: usize = 200;
@@ -76,18 +77,21 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
             }
             password = Some(p.expose().to_string());
         }
-        return Ok(DemoReport { seeded: false, users, password, buyers: st.store.count_buyers(st.merchant_id).await? });
+        let products = st.store.count_products(st.merchant_id).await?;
+        return Ok(DemoReport { seeded: false, users, password, buyers: st.store.count_buyers(st.merchant_id).await?, products });
     }
     let password = st.cfg.admin_password.as_ref().map(|p| p.expose().to_string()).unwrap_or_else(generated_password);
     for (u, d, r) in DEMO_USERS {
         create_user(st, u, d, r, &password).await?;
     }
     seed_buyers(st).await?;
+    crate::demo_catalog::seed(st, st.cfg.demo_products).await?;
     Ok(DemoReport {
         seeded: true,
         users,
         password: Some(password),
         buyers: st.store.count_buyers(st.merchant_id).await?,
+        products: st.store.count_products(st.merchant_id).await?,
     })
 }
 

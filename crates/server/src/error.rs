@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub retry_after_secs: Option<u64>,
+    /// Extra structured detail (e.g. every banned word found, every bad CSV row).
+    pub details: Option<serde_json::Value>,
 }
 
 /// Error envelope.
@@ -32,17 +34,26 @@ pub struct ErrorDetail {
     /// The input field at fault (dotted path), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Structured detail, when the error has more than one part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, retry_after_secs: None }
+        ApiError { status, code, message: message.into(), field: None, retry_after_secs: None, details: None }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
         self
     }
 
@@ -116,7 +127,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
-            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field } };
+            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field, details: self.details } };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {

@@ -7,15 +7,16 @@ use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// JSON body. Malformed JSON → 400; a wrong type, an unknown or missing field, a number out of range → 422
 /// naming the field; oversize → 413; not JSON → 415.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -32,15 +33,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "expected Content-Type: application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
-            } else {
-                ApiError::bad_request(format!("could not read the body: {e}"))
-            }
-        })?;
+        let bytes = read_body(req, state.cfg.max_body_bytes).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// Read the whole body, refusing more than `limit` bytes with 413 (without reading past the limit).
+pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
+    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
+        if len > limit {
+            return Err(too_large(limit));
+        }
+    }
+    axum::body::to_bytes(req.into_body(), limit).await.map_err(|e| {
+        let text = e.to_string();
+        if text.contains("length limit") || std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit")) {
+            too_large(limit)
+        } else {
+            ApiError::bad_request(format!("could not read the body: {text}"))
+        }
+    })
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body is larger than {limit} bytes"))
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

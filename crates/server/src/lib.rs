@@ -4,8 +4,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod catalog;
+pub mod catalog_cache;
 pub mod config;
 pub mod demo;
+pub mod demo_catalog;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

@@ -203,9 +203,10 @@ fn print_banner(app: &Application, cfg: &Config, report: &minimall_server::app::
 
 fn print_demo(d: &minimall_server::demo::DemoReport) {
     println!(
-        "  Demo data: {} ({} buyers)",
+        "  Demo data: {} ({} buyers, {} products)",
         if d.seeded { "seeded into the empty database" } else { "already present" },
-        d.buyers
+        d.buyers,
+        d.products
     );
     let pw = d.password.as_deref().unwrap_or("(unchanged; set MINIMALL_ADMIN_PASSWORD to reset it)");
     for (u, r) in &d.users {

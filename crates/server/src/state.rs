@@ -17,4 +17,6 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Wakes idle job workers when this process enqueues work.
     pub jobs_wakeup: Arc<Notify>,
+    /// Cached buyer-facing catalog responses.
+    pub catalog: Arc<crate::catalog_cache::CatalogCache>,
 }

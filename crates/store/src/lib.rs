@@ -8,14 +8,19 @@
 pub mod admins;
 pub mod audit;
 pub mod buyers;
+pub mod catalog;
 mod db;
 mod error;
 pub mod idempotency;
+pub mod imports;
 pub mod jobs;
 pub mod merchants;
 pub mod outbox;
 pub mod schema;
 pub mod sessions;
+pub mod settings;
+pub mod stock;
+pub mod uploads;
 
 pub use db::{commit, now_ms, redact, Backend, Store, Tx};
 pub use error::{StoreError, StoreResult};

@@ -2,10 +2,13 @@
 //! the router and the OpenAPI document are built from the same `routes!` lists, so they cannot drift.
 
 pub mod admin_auth;
+pub mod admin_catalog;
 pub mod admin_ops;
 pub mod admin_users;
 pub mod health;
 pub mod shop_auth;
+pub mod shop_catalog;
+pub mod uploads;
 
 use minimall_core::page::Page;
 use serde::{Deserialize, Serialize};
@@ -97,4 +100,52 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_auth::sms_login))
         .routes(routes!(shop_auth::logout))
         .routes(routes!(shop_auth::me))
+        .routes(routes!(admin_catalog::list_categories, admin_catalog::create_category))
+        .routes(routes!(admin_catalog::update_category, admin_catalog::delete_category))
+        .routes(routes!(admin_catalog::list_products, admin_catalog::create_product))
+        .routes(routes!(admin_catalog::get_product, admin_catalog::update_product, admin_catalog::delete_product))
+        .routes(routes!(admin_catalog::replace_skus))
+        .routes(routes!(admin_catalog::shelf))
+        .routes(routes!(admin_catalog::adjust_stock))
+        .routes(routes!(admin_catalog::list_movements))
+        .routes(routes!(admin_catalog::list_alerts))
+        .routes(routes!(admin_catalog::get_banned_words, admin_catalog::put_banned_words))
+        .routes(routes!(uploads::upload))
+        .routes(routes!(shop_catalog::categories))
+        .routes(routes!(shop_catalog::products))
+        .routes(routes!(shop_catalog::product))
+}
+
+/// Write an audit entry for a console action inside its transaction.
+pub async fn audit(
+    st: &AppState,
+    tx: &mut minimall_store::Tx,
+    who: &crate::auth::AdminUser,
+    headers: &axum::http::HeaderMap,
+    action: &str,
+    target: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> ApiResult<()> {
+    st.store
+        .audit(
+            tx,
+            &minimall_store::audit::AuditEntry {
+                merchant_id: who.merchant_id,
+                actor_id: who.id,
+                actor_name: &who.username,
+                action,
+                target: &target,
+                before: before.as_ref(),
+                after: after.as_ref(),
+                request_id: admin_auth::request_id(headers).as_deref(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Serialize a DTO for the audit log.
+pub fn to_json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok()
 }

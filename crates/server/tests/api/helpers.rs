@@ -110,6 +110,11 @@ pub fn test_config(db_url: &str) -> Config {
         ..Default::default()
     };
     cfg.jobs.poll_interval_ms = 50;
+    cfg.demo_products = 0;
+    cfg.uploads_dir = std::env::temp_dir()
+        .join(format!("minimall-test-uploads-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst)))
+        .display()
+        .to_string();
     cfg.sms.resend_interval_secs = 60;
     cfg
 }
@@ -167,6 +172,16 @@ impl TestApp {
         let r = self.post("/api/v1/admin/auth/login", None, &json!({"username": user, "password": PASSWORD})).await;
         assert_eq!(r.status(), StatusCode::OK, "login {user}");
         r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    /// POST with a fresh Idempotency-Key.
+    pub async fn post_idem(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let key = format!("k-{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+        self.req(Method::POST, path, token).header("Idempotency-Key", key).json(body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.req(Method::PUT, path, token).json(body).send().await.unwrap()
     }
 
     pub async fn buyer_login(&self, name: &str) -> String {

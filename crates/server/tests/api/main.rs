@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod buyer_login;
+mod catalog;
 mod idempotency;
 mod input;
 mod jobs;
