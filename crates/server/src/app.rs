@@ -54,6 +54,7 @@ impl Application {
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
             jobs_wakeup: Arc::new(Notify::new()),
             catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
+            imports: Arc::new(crate::import::Progress::default()),
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -77,8 +78,11 @@ impl Application {
                 })
                 .await
         });
-        let mut workers =
-            if cfg.jobs.enabled { crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone()) } else { Vec::new() };
+        let mut workers = if cfg.jobs.enabled {
+            crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone())
+        } else {
+            Vec::new()
+        };
         workers.push(tokio::spawn(follow_catalog_version(state.clone(), rx)));
         Ok((Application { addr, state, shutdown: tx, server, workers }, report))
     }

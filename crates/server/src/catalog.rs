@@ -102,18 +102,6 @@ fn text_opt(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
     display_text(field, t, max)
 }
 
-/// Check an image reference: an uploaded file (`/uploads/…`), a demo image, or an http(s) URL.
-fn image_ref(field: &str, s: &str) -> Result<String, FieldError> {
-    let t = s.trim();
-    let ok = (t.starts_with("/uploads/") || t.starts_with("/img/") || t.starts_with("https://") || t.starts_with("http://"))
-        && t.len() <= cat::IMAGE_URL_MAX
-        && !t.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>' || c == '\'');
-    if !ok {
-        return Err(FieldError::new(field, "must be an uploaded image path (/uploads/…) or an http(s) URL"));
-    }
-    Ok(t.to_string())
-}
-
 /// Sanitised rich text: no script, no event handlers, no javascript: URLs.
 pub fn sanitize_html(html: &str) -> String {
     ammonia::clean(html)
@@ -130,7 +118,12 @@ pub fn validate_product(p: &ProductInput) -> Result<ProductFields, FieldError> {
     if p.images.len() > cat::IMAGES_MAX {
         return Err(FieldError::new("images", format!("at most {} images", cat::IMAGES_MAX)));
     }
-    let images = p.images.iter().enumerate().map(|(i, u)| image_ref(&format!("images[{i}]"), u)).collect::<Result<Vec<_>, _>>()?;
+    let images = p
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, u)| cat::csvio::parse_image_ref(&format!("images[{i}]"), u))
+        .collect::<Result<Vec<_>, _>>()?;
     if p.tags.len() > cat::TAGS_MAX {
         return Err(FieldError::new("tags", format!("at most {} tags", cat::TAGS_MAX)));
     }
@@ -174,11 +167,18 @@ pub fn validate_product(p: &ProductInput) -> Result<ProductFields, FieldError> {
 }
 
 pub fn to_dims(specs: &[SpecDimDto]) -> Vec<SpecDim> {
-    specs.iter().map(|d| SpecDim { name: d.name.trim().to_string(), values: d.values.iter().map(|v| v.trim().to_string()).collect() }).collect()
+    specs
+        .iter()
+        .map(|d| SpecDim {
+            name: d.name.trim().to_string(),
+            values: d.values.iter().map(|v| v.trim().to_string()).collect(),
+        })
+        .collect()
 }
 
 pub fn specs_json(dims: &[SpecDim]) -> String {
-    let v: Vec<SpecDimDto> = dims.iter().map(|d| SpecDimDto { name: d.name.clone(), values: d.values.clone() }).collect();
+    let v: Vec<SpecDimDto> =
+        dims.iter().map(|d| SpecDimDto { name: d.name.clone(), values: d.values.clone() }).collect();
     serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
 }
 
@@ -212,7 +212,8 @@ pub fn validate_sku(i: usize, s: &SkuInput, new: bool) -> Result<(SkuFields, Opt
         None if new => return Err(FieldError::new(f("stock"), "a new SKU needs its stock")),
         other => other,
     };
-    let spec_values = serde_json::to_string(&s.spec.iter().map(|v| v.trim()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into());
+    let spec_values =
+        serde_json::to_string(&s.spec.iter().map(|v| v.trim()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into());
     Ok((
         SkuFields {
             code,
@@ -303,9 +304,13 @@ impl BannedCheck {
             return Ok(hits);
         }
         let list = hits.iter().map(|h| format!("'{}' in {}", h.word, h.field)).collect::<Vec<_>>().join(", ");
-        Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "banned_words", format!("banned words found: {list}"))
-            .with_field(hits[0].field.clone())
-            .with_details(serde_json::json!({ "hits": hits })))
+        Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "banned_words",
+            format!("banned words found: {list}"),
+        )
+        .with_field(hits[0].field.clone())
+        .with_details(serde_json::json!({ "hits": hits })))
     }
 
     pub fn product_fields<'a>(p: &'a ProductFields, visible_description: &'a str) -> [(&'static str, &'a str); 3] {

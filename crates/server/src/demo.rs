@@ -78,7 +78,13 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
             password = Some(p.expose().to_string());
         }
         let products = st.store.count_products(st.merchant_id).await?;
-        return Ok(DemoReport { seeded: false, users, password, buyers: st.store.count_buyers(st.merchant_id).await?, products });
+        return Ok(DemoReport {
+            seeded: false,
+            users,
+            password,
+            buyers: st.store.count_buyers(st.merchant_id).await?,
+            products,
+        });
     }
     let password = st.cfg.admin_password.as_ref().map(|p| p.expose().to_string()).unwrap_or_else(generated_password);
     for (u, d, r) in DEMO_USERS {

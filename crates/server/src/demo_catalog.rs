@@ -9,11 +9,35 @@ use rand::{Rng, SeedableRng};
 use crate::catalog::{specs_json, SpecDimDto};
 use crate::state::AppState;
 
+/// A second-level category and its leaves.
+type Branch = (&'static str, &'static [&'static str]);
+
 /// (root, [(level 2, [level 3 …])])
-const TREE: &[(&str, &[(&str, &[&str])])] = &[
-    ("食品生鲜", &[("新鲜水果", &["橙子", "苹果", "葡萄", "猕猴桃"]), ("休闲零食", &["坚果", "饼干", "果干"]), ("茶饮冲调", &["绿茶", "红茶", "咖啡"])]),
-    ("服饰鞋包", &[("女装", &["连衣裙", "T恤", "针织衫"]), ("男装", &["衬衫", "休闲裤", "夹克"]), ("童装", &["童套装", "童外套"])]),
-    ("家居日用", &[("厨房用品", &["炒锅", "刀具", "餐具"]), ("家纺", &["四件套", "枕头", "毛巾"]), ("收纳清洁", &["收纳盒", "拖把"])]),
+const TREE: &[(&str, &[Branch])] = &[
+    (
+        "食品生鲜",
+        &[
+            ("新鲜水果", &["橙子", "苹果", "葡萄", "猕猴桃"]),
+            ("休闲零食", &["坚果", "饼干", "果干"]),
+            ("茶饮冲调", &["绿茶", "红茶", "咖啡"]),
+        ],
+    ),
+    (
+        "服饰鞋包",
+        &[
+            ("女装", &["连衣裙", "T恤", "针织衫"]),
+            ("男装", &["衬衫", "休闲裤", "夹克"]),
+            ("童装", &["童套装", "童外套"]),
+        ],
+    ),
+    (
+        "家居日用",
+        &[
+            ("厨房用品", &["炒锅", "刀具", "餐具"]),
+            ("家纺", &["四件套", "枕头", "毛巾"]),
+            ("收纳清洁", &["收纳盒", "拖把"]),
+        ],
+    ),
     ("美妆个护", &[("护肤", &["面霜", "精华", "面膜"]), ("洗护", &["洗发水", "沐浴露"])]),
     ("数码配件", &[("手机配件", &["数据线", "充电器", "手机壳"]), ("影音", &["蓝牙耳机", "音箱"])]),
 ];
@@ -53,18 +77,31 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         let (title, dims): (String, Vec<SpecDimDto>) = if food(root) {
             let origin = ORIGINS[rng.gen_range(0..ORIGINS.len())];
             let w: Vec<String> = pick(&mut rng, WEIGHTS, 2);
-            (format!("{origin}{leaf} {} 产地直发", STYLES[rng.gen_range(0..STYLES.len())]), vec![SpecDimDto { name: "规格".into(), values: w }])
+            (
+                format!("{origin}{leaf} {} 产地直发", STYLES[rng.gen_range(0..STYLES.len())]),
+                vec![SpecDimDto { name: "规格".into(), values: w }],
+            )
         } else if root == "服饰鞋包" {
             let colors = pick(&mut rng, COLORS, 2);
             let sizes = pick(&mut rng, SIZES, 3);
             (
-                format!("{}{leaf} 舒适百搭 {}季新品", STYLES[rng.gen_range(0..STYLES.len())], ["春", "夏", "秋", "冬"][rng.gen_range(0..4)]),
-                vec![SpecDimDto { name: "颜色".into(), values: colors }, SpecDimDto { name: "尺码".into(), values: sizes }],
+                format!(
+                    "{}{leaf} 舒适百搭 {}季新品",
+                    STYLES[rng.gen_range(0..STYLES.len())],
+                    ["春", "夏", "秋", "冬"][rng.gen_range(0..4)]
+                ),
+                vec![
+                    SpecDimDto { name: "颜色".into(), values: colors },
+                    SpecDimDto { name: "尺码".into(), values: sizes },
+                ],
             )
         } else {
             let k = rng.gen_range(1..=3);
             let colors = pick(&mut rng, COLORS, k);
-            (format!("{}{leaf} 品质之选 {}号", STYLES[rng.gen_range(0..STYLES.len())], n), vec![SpecDimDto { name: "颜色".into(), values: colors }])
+            (
+                format!("{}{leaf} 品质之选 {}号", STYLES[rng.gen_range(0..STYLES.len())], n),
+                vec![SpecDimDto { name: "颜色".into(), values: colors }],
+            )
         };
         let base_price: i64 = rng.gen_range(990..59_900);
         let base_price = base_price / 10 * 10;
@@ -74,7 +111,10 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             title: title.chars().take(60).collect(),
             subtitle: format!("{leaf} · 正品保障 · 七天无理由退换"),
             description: format!("<p>{title}</p><p>产地直供，品质保证。下单后 48 小时内发货。</p>"),
-            images: serde_json::to_string(&[format!("/img/placeholder/{n}.svg"), format!("/img/placeholder/{}.svg", n + 5000)])?,
+            images: serde_json::to_string(&[
+                format!("/img/placeholder/{n}.svg"),
+                format!("/img/placeholder/{}.svg", n + 5000),
+            ])?,
             tags: serde_json::to_string(&[if rng.gen_bool(0.3) { "新品" } else { "热卖" }])?,
             specs: "[]".into(),
             sort: rng.gen_range(0..100),

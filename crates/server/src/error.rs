@@ -126,8 +126,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body =
-            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field, details: self.details } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                field: self.field,
+                details: self.details,
+            },
+        };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {

@@ -38,25 +38,37 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// Read the whole body, refusing more than `limit` bytes with 413 (without reading past the limit).
+/// Read the whole body, refusing more than `limit` bytes with 413. A moderately oversized body is read to
+/// its end (and dropped) so that the client receives the 413 instead of a reset connection.
 pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
-    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
-        if len > limit {
-            return Err(too_large(limit));
+    use futures_util::StreamExt;
+    const DRAIN_MAX: usize = 16 * 1024 * 1024;
+    let mut stream = req.into_body().into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        total += chunk.len();
+        if total > limit {
+            if total > limit + DRAIN_MAX {
+                break;
+            }
+            continue;
         }
+        buf.extend_from_slice(&chunk);
     }
-    axum::body::to_bytes(req.into_body(), limit).await.map_err(|e| {
-        let text = e.to_string();
-        if text.contains("length limit") || std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit")) {
-            too_large(limit)
-        } else {
-            ApiError::bad_request(format!("could not read the body: {text}"))
-        }
-    })
+    if total > limit {
+        return Err(too_large(limit));
+    }
+    Ok(Bytes::from(buf))
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body is larger than {limit} bytes"))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("request body is larger than {limit} bytes"),
+    )
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

@@ -26,6 +26,7 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     let mut m: HashMap<&'static str, Handler> = HashMap::new();
     m.insert(minimall_store::outbox::DELIVER_JOB, |st, job| Box::pin(deliver_message(st, job)));
     m.insert(HOUSEKEEPING, |st, job| Box::pin(housekeeping(st, job)));
+    m.insert(crate::import::IMPORT_JOB, |st, job| Box::pin(crate::import::run_job(st, job)));
     m
 }
 

@@ -12,6 +12,7 @@ pub mod demo_catalog;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod import;
 pub mod jobs;
 pub mod metrics;
 pub mod routes;

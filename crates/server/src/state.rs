@@ -19,4 +19,6 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// Cached buyer-facing catalog responses.
     pub catalog: Arc<crate::catalog_cache::CatalogCache>,
+    /// Progress of imports running in this process.
+    pub imports: Arc<crate::import::Progress>,
 }

@@ -158,11 +158,12 @@ impl Store {
 
     /// Bump the merchant's catalog version inside a catalog write; caches compare against it.
     pub async fn bump_catalog_version(&self, tx: &mut Tx, merchant_id: i64) -> StoreResult<i64> {
-        let (v,): (i64,) =
-            sqlx::query_as("UPDATE merchants SET catalog_version = catalog_version + 1 WHERE id = $1 RETURNING catalog_version")
-                .bind(merchant_id)
-                .fetch_one(&mut **tx)
-                .await?;
+        let (v,): (i64,) = sqlx::query_as(
+            "UPDATE merchants SET catalog_version = catalog_version + 1 WHERE id = $1 RETURNING catalog_version",
+        )
+        .bind(merchant_id)
+        .fetch_one(&mut **tx)
+        .await?;
         Ok(v)
     }
 
@@ -186,11 +187,13 @@ impl Store {
     }
 
     pub async fn category_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<CategoryRow> {
-        Ok(sqlx::query_as::<_, CategoryRow>(&format!("SELECT {CAT_COLS} FROM categories WHERE merchant_id = $1 AND id = $2"))
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
+        Ok(sqlx::query_as::<_, CategoryRow>(&format!(
+            "SELECT {CAT_COLS} FROM categories WHERE merchant_id = $1 AND id = $2"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
     }
 
     pub async fn categories_tx(&self, tx: &mut Tx, merchant_id: i64) -> StoreResult<Vec<CategoryRow>> {
@@ -257,11 +260,12 @@ impl Store {
 
     /// (child categories, products not deleted) of a category.
     pub async fn category_usage(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<(i64, i64)> {
-        let (children,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM categories WHERE merchant_id = $1 AND parent_id = $2")
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let (children,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM categories WHERE merchant_id = $1 AND parent_id = $2")
+                .bind(merchant_id)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
         let (products,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM products WHERE merchant_id = $1 AND category_id = $2 AND deleted = 0")
                 .bind(merchant_id)
@@ -273,11 +277,12 @@ impl Store {
 
     pub async fn delete_category(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<()> {
         // Deleted products keep their category id; point them at nothing visible by refusing when any exist.
-        let (any,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM products WHERE merchant_id = $1 AND category_id = $2")
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let (any,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM products WHERE merchant_id = $1 AND category_id = $2")
+                .bind(merchant_id)
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
         if any > 0 {
             return Err(StoreError::Constraint("the category still holds products (also deleted ones)".into()));
         }
@@ -433,7 +438,12 @@ impl Store {
         .await?)
     }
 
-    pub async fn product_by_code_tx(&self, tx: &mut Tx, merchant_id: i64, code: &str) -> StoreResult<Option<ProductRow>> {
+    pub async fn product_by_code_tx(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        code: &str,
+    ) -> StoreResult<Option<ProductRow>> {
         Ok(sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT {PRODUCT_COLS} FROM products WHERE merchant_id = $1 AND code = $2 AND deleted = 0"
         ))
@@ -470,8 +480,10 @@ impl Store {
         let pattern = like_pattern(&f.q);
         let shelf = f.on_shelf.map(i32::from).unwrap_or(-1);
         let lifecycle = f.lifecycle.clone().unwrap_or_default();
-        let mut q = sqlx::query_as::<_, ProductRow>(&list_sql).bind(merchant_id).bind(&pattern).bind(shelf).bind(&lifecycle);
-        let mut c = sqlx::query_as::<_, (i64,)>(&count_sql).bind(merchant_id).bind(&pattern).bind(shelf).bind(&lifecycle);
+        let mut q =
+            sqlx::query_as::<_, ProductRow>(&list_sql).bind(merchant_id).bind(&pattern).bind(shelf).bind(&lifecycle);
+        let mut c =
+            sqlx::query_as::<_, (i64,)>(&count_sql).bind(merchant_id).bind(&pattern).bind(shelf).bind(&lifecycle);
         for id in &f.category_ids {
             q = q.bind(*id);
             c = c.bind(*id);
@@ -551,19 +563,23 @@ impl Store {
     }
 
     pub async fn sku(&self, merchant_id: i64, id: i64) -> StoreResult<SkuRow> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!("SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"))
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_one(self.reader())
-            .await?)
+        Ok(sqlx::query_as::<_, SkuRow>(&format!(
+            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(self.reader())
+        .await?)
     }
 
     pub async fn sku_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<SkuRow> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!("SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"))
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
+        Ok(sqlx::query_as::<_, SkuRow>(&format!(
+            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
     }
 
     pub async fn sku_by_code_tx(&self, tx: &mut Tx, merchant_id: i64, code: &str) -> StoreResult<Option<SkuRow>> {
@@ -651,7 +667,52 @@ impl Store {
 impl Store {
     /// Count units sold on a product (orders call this; the demo seeds history with it).
     pub async fn add_product_sales(&self, tx: &mut Tx, product_id: i64, n: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE products SET sales = sales + $2 WHERE id = $1").bind(product_id).bind(n).execute(&mut **tx).await?;
+        sqlx::query("UPDATE products SET sales = sales + $2 WHERE id = $1")
+            .bind(product_id)
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Every live product code of a merchant with its id (for imports).
+    pub async fn product_codes_tx(&self, tx: &mut Tx, merchant_id: i64) -> StoreResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as("SELECT code, id FROM products WHERE merchant_id = $1 AND deleted = 0")
+            .bind(merchant_id)
+            .fetch_all(&mut **tx)
+            .await?)
+    }
+
+    /// Every live SKU of a merchant: (code, id, product id, stock, spec values JSON).
+    pub async fn sku_index_tx(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+    ) -> StoreResult<Vec<(String, i64, i64, i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT code, id, product_id, stock, spec_values FROM skus WHERE merchant_id = $1 AND deleted = 0",
+        )
+        .bind(merchant_id)
+        .fetch_all(&mut **tx)
+        .await?)
+    }
+
+    /// All live products with their SKUs, for export (ordered by product id, then SKU id).
+    pub async fn export_catalog(&self, merchant_id: i64) -> StoreResult<(Vec<ProductRow>, Vec<SkuRow>)> {
+        let products = sqlx::query_as::<_, ProductRow>(&format!(
+            "SELECT {PRODUCT_COLS} FROM products WHERE merchant_id = $1 AND deleted = 0 ORDER BY id"
+        ))
+        .bind(merchant_id)
+        .fetch_all(self.reader())
+        .await?;
+        let skus = sqlx::query_as::<_, SkuRow>(&format!(
+            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND deleted = 0 ORDER BY product_id, id"
+        ))
+        .bind(merchant_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok((products, skus))
     }
 }

@@ -35,7 +35,15 @@ pub struct ImportCounts {
 }
 
 impl Store {
-    pub async fn insert_import(&self, tx: &mut Tx, merchant_id: i64, actor: &str, encoding: &str, content: &str, total_rows: i64) -> StoreResult<i64> {
+    pub async fn insert_import(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        actor: &str,
+        encoding: &str,
+        content: &str,
+        total_rows: i64,
+    ) -> StoreResult<i64> {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO imports (merchant_id, actor, status, encoding, content, total_rows, created_at)
              VALUES ($1, $2, 'queued', $3, $4, $5, $6) RETURNING id",
@@ -60,7 +68,8 @@ impl Store {
     }
 
     pub async fn import_content(&self, id: i64) -> StoreResult<String> {
-        let (c,): (String,) = sqlx::query_as("SELECT content FROM imports WHERE id = $1").bind(id).fetch_one(self.reader()).await?;
+        let (c,): (String,) =
+            sqlx::query_as("SELECT content FROM imports WHERE id = $1").bind(id).fetch_one(self.reader()).await?;
         Ok(c)
     }
 
@@ -76,7 +85,15 @@ impl Store {
     }
 
     /// Final state, inside the transaction that applied the rows (or on its own when the import failed).
-    pub async fn finish_import(&self, tx: &mut Tx, id: i64, status: &str, counts: ImportCounts, errors_json: &str, processed: i64) -> StoreResult<()> {
+    pub async fn finish_import(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+        status: &str,
+        counts: ImportCounts,
+        errors_json: &str,
+        processed: i64,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE imports SET status = $2, created_products = $3, updated_products = $4, created_skus = $5,
                 updated_skus = $6, errors = $7, processed_rows = $8, finished_at = $9, content = '' WHERE id = $1",

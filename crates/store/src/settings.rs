@@ -11,7 +11,13 @@ impl Store {
             .await?)
     }
 
-    pub async fn set_banned_word_settings(&self, tx: &mut Tx, merchant_id: i64, mode: &str, words_json: &str) -> StoreResult<()> {
+    pub async fn set_banned_word_settings(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        mode: &str,
+        words_json: &str,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE merchants SET banned_word_mode = $2, banned_words = $3 WHERE id = $1")
             .bind(merchant_id)
             .bind(mode)

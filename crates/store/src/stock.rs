@@ -131,7 +131,14 @@ impl Store {
 
     /// Open an alert when the stock is at or below the threshold (one open alert per SKU); close open
     /// alerts when it is above again.
-    pub async fn check_threshold(&self, tx: &mut Tx, merchant_id: i64, sku_id: i64, balance: i64, safety: i64) -> StoreResult<()> {
+    pub async fn check_threshold(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        sku_id: i64,
+        balance: i64,
+        safety: i64,
+    ) -> StoreResult<()> {
         let now = now_ms();
         if safety > 0 && balance <= safety {
             sqlx::query(
@@ -156,7 +163,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_movements(&self, merchant_id: i64, sku_id: i64, limit: i64, offset: i64) -> StoreResult<Paged<MovementRow>> {
+    pub async fn list_movements(
+        &self,
+        merchant_id: i64,
+        sku_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<MovementRow>> {
         let items = sqlx::query_as::<_, MovementRow>(
             "SELECT id, sku_id, delta, balance_after, reason, reference, actor, at FROM stock_movements
              WHERE merchant_id = $1 AND sku_id = $2 ORDER BY id DESC LIMIT $3 OFFSET $4",
@@ -167,24 +180,32 @@ impl Store {
         .bind(offset)
         .fetch_all(self.reader())
         .await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stock_movements WHERE merchant_id = $1 AND sku_id = $2")
-            .bind(merchant_id)
-            .bind(sku_id)
-            .fetch_one(self.reader())
-            .await?;
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM stock_movements WHERE merchant_id = $1 AND sku_id = $2")
+                .bind(merchant_id)
+                .bind(sku_id)
+                .fetch_one(self.reader())
+                .await?;
         Ok(Paged { items, total })
     }
 
     /// Sum of all movements of a SKU (equals its stock).
     pub async fn movement_sum(&self, sku_id: i64) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM stock_movements WHERE sku_id = $1")
-            .bind(sku_id)
-            .fetch_one(self.reader())
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM stock_movements WHERE sku_id = $1")
+                .bind(sku_id)
+                .fetch_one(self.reader())
+                .await?;
         Ok(n)
     }
 
-    pub async fn list_alerts(&self, merchant_id: i64, open_only: bool, limit: i64, offset: i64) -> StoreResult<Paged<AlertRow>> {
+    pub async fn list_alerts(
+        &self,
+        merchant_id: i64,
+        open_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<AlertRow>> {
         let filter = "a.merchant_id = $1 AND ($2 = 0 OR a.resolved_at IS NULL)";
         let items = sqlx::query_as::<_, AlertRow>(&format!(
             "SELECT a.id, a.sku_id, s.code AS sku_code, s.product_id, p.title AS product_title, a.stock, a.threshold,
@@ -207,10 +228,11 @@ impl Store {
     }
 
     pub async fn count_open_alerts(&self, merchant_id: i64) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stock_alerts WHERE merchant_id = $1 AND resolved_at IS NULL")
-            .bind(merchant_id)
-            .fetch_one(self.reader())
-            .await?;
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM stock_alerts WHERE merchant_id = $1 AND resolved_at IS NULL")
+                .bind(merchant_id)
+                .fetch_one(self.reader())
+                .await?;
         Ok(n)
     }
 }

@@ -16,7 +16,13 @@ pub struct UploadRow {
 
 impl Store {
     /// Record an upload; the same content (same name) uploaded twice is one record.
-    pub async fn record_upload(&self, merchant_id: i64, file_name: &str, content_type: &str, size: i64) -> StoreResult<()> {
+    pub async fn record_upload(
+        &self,
+        merchant_id: i64,
+        file_name: &str,
+        content_type: &str,
+        size: i64,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO uploads (merchant_id, file_name, content_type, size_bytes, created_at) VALUES ($1, $2, $3, $4, $5)

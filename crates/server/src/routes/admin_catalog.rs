@@ -19,8 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::{audit, to_json, Paginated};
 use crate::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
 use crate::catalog::{
-    after_write, banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck, BannedHitDto,
-    ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
+    after_write, banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck,
+    BannedHitDto, ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -107,9 +107,18 @@ pub async fn create_category(
     }
     let ns = nodes(&rows);
     let depth = Tree::new(&ns).check_placement(None, req.parent_id, &name)?;
-    let row = st.store.insert_category(&mut tx, admin.merchant_id, req.parent_id, &name, req.sort, depth as i32).await?;
-    let node = CategoryNode { id: row.id, parent_id: row.parent_id, name: row.name, sort: row.sort, depth: row.depth, children: vec![] };
-    audit(&st, &mut tx, &admin, &headers, "category.create", format!("category:{}", node.id), None, to_json(&node)).await?;
+    let row =
+        st.store.insert_category(&mut tx, admin.merchant_id, req.parent_id, &name, req.sort, depth as i32).await?;
+    let node = CategoryNode {
+        id: row.id,
+        parent_id: row.parent_id,
+        name: row.name,
+        sort: row.sort,
+        depth: row.depth,
+        children: vec![],
+    };
+    audit(&st, &mut tx, &admin, &headers, "category.create", format!("category:{}", node.id), None, to_json(&node))
+        .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok((StatusCode::CREATED, Json(node)))
 }
@@ -151,7 +160,8 @@ pub async fn update_category(
     ApiJson(req): ApiJson<UpdateCategory>,
 ) -> ApiResult<Json<CategoryNode>> {
     let mut tx = st.store.begin().await?;
-    let before = st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
+    let before =
+        st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
     let rows = st.store.categories_tx(&mut tx, admin.merchant_id).await?;
     let name = match &req.name {
         Some(n) => category_name(n)?,
@@ -161,7 +171,10 @@ pub async fn update_category(
     let ns = nodes(&rows);
     let tree = Tree::new(&ns);
     let depth = tree.check_placement(Some(id), parent, &name)?;
-    let row = st.store.update_category(&mut tx, admin.merchant_id, id, parent, &name, req.sort.unwrap_or(before.sort), depth as i32).await?;
+    let row = st
+        .store
+        .update_category(&mut tx, admin.merchant_id, id, parent, &name, req.sort.unwrap_or(before.sort), depth as i32)
+        .await?;
     if depth as i32 != before.depth {
         // Re-level the subtree.
         for d in tree.subtree(id).into_iter().skip(1) {
@@ -169,9 +182,24 @@ pub async fn update_category(
             st.store.set_category_depth(&mut tx, d, (depth + rel) as i32).await?;
         }
     }
-    let node = CategoryNode { id: row.id, parent_id: row.parent_id, name: row.name, sort: row.sort, depth: row.depth, children: vec![] };
-    let b = CategoryNode { id, parent_id: before.parent_id, name: before.name, sort: before.sort, depth: before.depth, children: vec![] };
-    audit(&st, &mut tx, &admin, &headers, "category.update", format!("category:{id}"), to_json(&b), to_json(&node)).await?;
+    let node = CategoryNode {
+        id: row.id,
+        parent_id: row.parent_id,
+        name: row.name,
+        sort: row.sort,
+        depth: row.depth,
+        children: vec![],
+    };
+    let b = CategoryNode {
+        id,
+        parent_id: before.parent_id,
+        name: before.name,
+        sort: before.sort,
+        depth: before.depth,
+        children: vec![],
+    };
+    audit(&st, &mut tx, &admin, &headers, "category.update", format!("category:{id}"), to_json(&b), to_json(&node))
+        .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok(Json(node))
 }
@@ -186,7 +214,8 @@ pub async fn delete_category(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let mut tx = st.store.begin().await?;
-    let before = st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
+    let before =
+        st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
     let (children, products) = st.store.category_usage(&mut tx, admin.merchant_id, id).await?;
     if children > 0 || products > 0 {
         return Err(ApiError::conflict(format!(
@@ -198,7 +227,17 @@ pub async fn delete_category(
         StoreError::Constraint(m) => ApiError::conflict(m),
         other => other.into(),
     })?;
-    audit(&st, &mut tx, &admin, &headers, "category.delete", format!("category:{id}"), Some(serde_json::json!({"name": before.name})), None).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "category.delete",
+        format!("category:{id}"),
+        Some(serde_json::json!({"name": before.name})),
+        None,
+    )
+    .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -258,7 +297,13 @@ pub async fn list_products(
         }
         None => vec![],
     };
-    let f = AdminProductFilter { q: needle.trim().to_string(), category_ids, on_shelf: q.on_shelf, lifecycle, low_stock: q.low_stock.unwrap_or(false) };
+    let f = AdminProductFilter {
+        q: needle.trim().to_string(),
+        category_ids,
+        on_shelf: q.on_shelf,
+        lifecycle,
+        low_stock: q.low_stock.unwrap_or(false),
+    };
     let rows = st.store.list_products_admin(admin.merchant_id, &f, page.size(), page.offset()).await?;
     Ok(Json(Paginated::new(rows.items.iter().map(ProductCard::from).collect(), rows.total, page)))
 }
@@ -338,7 +383,11 @@ pub async fn create_product(
     let warnings = banned_fields(&check, &fields)?;
 
     let scope = format!("admin:{}:create_product", admin.id);
-    let fingerprint = idempotency::request_hash("POST", "/api/v1/admin/products", &serde_json::to_value(&req).map_err(ApiError::internal)?);
+    let fingerprint = idempotency::request_hash(
+        "POST",
+        "/api/v1/admin/products",
+        &serde_json::to_value(&req).map_err(ApiError::internal)?,
+    );
     let mut tx = st.store.begin().await?;
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
@@ -346,11 +395,23 @@ pub async fn create_product(
     category_path(&st, &mut tx, admin.merchant_id, fields.category_id).await?;
     let id = st.store.insert_product(&mut tx, admin.merchant_id, &fields).await.map_err(|e| map_dup(e, "code"))?;
     for (i, (sku, stock)) in skus.iter().enumerate() {
-        let sku_id = st.store.insert_sku(&mut tx, admin.merchant_id, id, sku).await.map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
+        let sku_id = st
+            .store
+            .insert_sku(&mut tx, admin.merchant_id, id, sku)
+            .await
+            .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
         let stock = stock.unwrap_or(0);
         if stock > 0 {
             st.store
-                .move_stock(&mut tx, admin.merchant_id, sku_id, stock, StockReason::Initial, &format!("product:{id}"), &admin.username)
+                .move_stock(
+                    &mut tx,
+                    admin.merchant_id,
+                    sku_id,
+                    stock,
+                    StockReason::Initial,
+                    &format!("product:{id}"),
+                    &admin.username,
+                )
                 .await
                 .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
         } else {
@@ -369,7 +430,11 @@ pub async fn create_product(
 /// One product with its SKUs (including cost and safety stock).
 #[utoipa::path(get, path = "/api/v1/admin/products/{id}", tag = "admin-catalog", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = ErrorBody)))]
-pub async fn get_product(State(st): State<AppState>, admin: Admin<ReadCatalog>, Path(id): Path<i64>) -> ApiResult<Json<ProductDto>> {
+pub async fn get_product(
+    State(st): State<AppState>,
+    admin: Admin<ReadCatalog>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProductDto>> {
     let p = st.store.product(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     let skus = st.store.skus_of(&[id]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
@@ -396,7 +461,8 @@ pub async fn update_product(
     fields.specs = serde_json::to_string(&before.specs).unwrap_or_else(|_| "[]".into());
     st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await.map_err(|e| map_dup(e, "code"))?;
     let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "product.update", format!("product:{id}"), to_json(&before), to_json(&after)).await?;
+    audit(&st, &mut tx, &admin, &headers, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
+        .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok(Json(ProductSaved { product: after, warnings }))
 }
@@ -451,10 +517,21 @@ pub async fn replace_skus(
         let (sku, stock) = validate_sku(i, s, current.is_none())?;
         match current {
             Some(cur) => {
-                st.store.update_sku(&mut tx, admin.merchant_id, cur.id, &sku).await.map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
+                st.store
+                    .update_sku(&mut tx, admin.merchant_id, cur.id, &sku)
+                    .await
+                    .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
                 if let Some(n) = stock.filter(|n| *n != cur.stock) {
                     st.store
-                        .move_stock(&mut tx, admin.merchant_id, cur.id, n - cur.stock, StockReason::Manual, "sku-matrix", &admin.username)
+                        .move_stock(
+                            &mut tx,
+                            admin.merchant_id,
+                            cur.id,
+                            n - cur.stock,
+                            StockReason::Manual,
+                            "sku-matrix",
+                            &admin.username,
+                        )
                         .await
                         .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
                 } else {
@@ -462,12 +539,23 @@ pub async fn replace_skus(
                 }
             }
             None => {
-                let sku_id =
-                    st.store.insert_sku(&mut tx, admin.merchant_id, id, &sku).await.map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
+                let sku_id = st
+                    .store
+                    .insert_sku(&mut tx, admin.merchant_id, id, &sku)
+                    .await
+                    .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
                 let n = stock.unwrap_or(0);
                 if n > 0 {
                     st.store
-                        .move_stock(&mut tx, admin.merchant_id, sku_id, n, StockReason::Initial, &format!("product:{id}"), &admin.username)
+                        .move_stock(
+                            &mut tx,
+                            admin.merchant_id,
+                            sku_id,
+                            n,
+                            StockReason::Initial,
+                            &format!("product:{id}"),
+                            &admin.username,
+                        )
                         .await
                         .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
                 }
@@ -476,7 +564,17 @@ pub async fn replace_skus(
     }
     st.store.refresh_price_range(&mut tx, id).await?;
     let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "product.skus", format!("product:{id}"), to_json(&before.skus), to_json(&after.skus)).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "product.skus",
+        format!("product:{id}"),
+        to_json(&before.skus),
+        to_json(&after.skus),
+    )
+    .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok(Json(after))
 }
@@ -526,7 +624,17 @@ pub async fn shelf(
     let mut tx = st.store.begin().await?;
     let changed = st.store.set_shelf(&mut tx, admin.merchant_id, &req.ids, req.on_shelf).await?;
     let action = if req.on_shelf { "product.shelf_on" } else { "product.shelf_off" };
-    audit(&st, &mut tx, &admin, &headers, action, format!("products:{}", req.ids.len()), None, Some(serde_json::json!({"ids": req.ids, "changed": changed}))).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        action,
+        format!("products:{}", req.ids.len()),
+        None,
+        Some(serde_json::json!({"ids": req.ids, "changed": changed})),
+    )
+    .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok(Json(ShelfResult { changed }))
 }
@@ -578,16 +686,34 @@ pub async fn adjust_stock(
         return Err(ApiError::invalid("note", "must be at most 200 characters"));
     }
     let scope = format!("admin:{}:stock:{id}", admin.id);
-    let fingerprint = idempotency::request_hash("POST", &format!("/api/v1/admin/skus/{id}/stock"), &serde_json::to_value(&req).map_err(ApiError::internal)?);
+    let fingerprint = idempotency::request_hash(
+        "POST",
+        &format!("/api/v1/admin/skus/{id}/stock"),
+        &serde_json::to_value(&req).map_err(ApiError::internal)?,
+    );
     let mut tx = st.store.begin().await?;
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
     let before = st.store.sku_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
-    st.store.move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username).await.map_err(|e| stock_err(e, "delta"))?;
+    st.store
+        .move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username)
+        .await
+        .map_err(|e| stock_err(e, "delta"))?;
     let after = st.store.sku_tx(&mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "stock.adjust", format!("sku:{id}"), Some(serde_json::json!({"stock": before.stock})), Some(serde_json::json!({"stock": after.stock, "delta": req.delta, "reason": req.reason, "note": req.note}))).await?;
-    let body = serde_json::to_string(&StockResult { sku: SkuDto::from_row(&after, true) }).map_err(ApiError::internal)?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "stock.adjust",
+        format!("sku:{id}"),
+        Some(serde_json::json!({"stock": before.stock})),
+        Some(serde_json::json!({"stock": after.stock, "delta": req.delta, "reason": req.reason, "note": req.note})),
+    )
+    .await?;
+    let body =
+        serde_json::to_string(&StockResult { sku: SkuDto::from_row(&after, true) }).map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::OK, &body).await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -620,7 +746,15 @@ pub async fn list_movements(
     let items = rows
         .items
         .into_iter()
-        .map(|m| MovementDto { id: m.id, delta: m.delta, balance_after: m.balance_after, reason: m.reason, reference: m.reference, actor: m.actor, at: m.at })
+        .map(|m| MovementDto {
+            id: m.id,
+            delta: m.delta,
+            balance_after: m.balance_after,
+            reason: m.reason,
+            reference: m.reference,
+            actor: m.actor,
+            at: m.at,
+        })
         .collect();
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -653,7 +787,11 @@ pub struct AlertQuery {
 /// Low-stock alerts.
 #[utoipa::path(get, path = "/api/v1/admin/stock-alerts", tag = "admin-catalog", params(AlertQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<AlertDto>)))]
-pub async fn list_alerts(State(st): State<AppState>, admin: Admin<ReadCatalog>, ApiQuery(q): ApiQuery<AlertQuery>) -> ApiResult<Json<Paginated<AlertDto>>> {
+pub async fn list_alerts(
+    State(st): State<AppState>,
+    admin: Admin<ReadCatalog>,
+    ApiQuery(q): ApiQuery<AlertQuery>,
+) -> ApiResult<Json<Paginated<AlertDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     let rows = st.store.list_alerts(admin.merchant_id, q.open.unwrap_or(true), page.size(), page.offset()).await?;
     let items = rows
@@ -688,7 +826,10 @@ pub struct BannedWordSettings {
 /// The banned-word list and mode.
 #[utoipa::path(get, path = "/api/v1/admin/settings/banned-words", tag = "admin-catalog", security(("bearer" = [])),
     responses((status = 200, body = BannedWordSettings)))]
-pub async fn get_banned_words(State(st): State<AppState>, admin: Admin<ReadCatalog>) -> ApiResult<Json<BannedWordSettings>> {
+pub async fn get_banned_words(
+    State(st): State<AppState>,
+    admin: Admin<ReadCatalog>,
+) -> ApiResult<Json<BannedWordSettings>> {
     let (mode, words) = st.store.banned_word_settings(admin.merchant_id).await?;
     let words = match words {
         Some(j) => serde_json::from_str(&j).unwrap_or_default(),
@@ -711,9 +852,26 @@ pub async fn put_banned_words(
     let list: Vec<String> = words.words().to_vec();
     let mut tx = st.store.begin().await?;
     let before = st.store.banned_word_settings(admin.merchant_id).await?;
-    st.store.set_banned_word_settings(&mut tx, admin.merchant_id, mode.as_str(), &serde_json::to_string(&list).map_err(ApiError::internal)?).await?;
+    st.store
+        .set_banned_word_settings(
+            &mut tx,
+            admin.merchant_id,
+            mode.as_str(),
+            &serde_json::to_string(&list).map_err(ApiError::internal)?,
+        )
+        .await?;
     let out = BannedWordSettings { mode: mode.as_str().into(), words: list };
-    audit(&st, &mut tx, &admin, &headers, "settings.banned_words", "merchant".into(), Some(serde_json::json!({"mode": before.0})), to_json(&out)).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "settings.banned_words",
+        "merchant".into(),
+        Some(serde_json::json!({"mode": before.0})),
+        to_json(&out),
+    )
+    .await?;
     minimall_store::commit(tx).await?;
     Ok(Json(out))
 }

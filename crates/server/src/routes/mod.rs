@@ -3,6 +3,7 @@
 
 pub mod admin_auth;
 pub mod admin_catalog;
+pub mod admin_import;
 pub mod admin_ops;
 pub mod admin_users;
 pub mod health;
@@ -111,6 +112,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_catalog::list_alerts))
         .routes(routes!(admin_catalog::get_banned_words, admin_catalog::put_banned_words))
         .routes(routes!(uploads::upload))
+        .routes(routes!(admin_import::import_products))
+        .routes(routes!(admin_import::import_status))
+        .routes(routes!(admin_import::export_products))
         .routes(routes!(shop_catalog::categories))
         .routes(routes!(shop_catalog::products))
         .routes(routes!(shop_catalog::product))

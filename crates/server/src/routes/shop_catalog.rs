@@ -45,7 +45,8 @@ pub async fn categories(State(st): State<AppState>) -> ApiResult<Response> {
     let st2 = st.clone();
     cached(&st, "c".into(), || async move {
         let rows = st2.store.list_categories(st2.merchant_id).await?;
-        serde_json::to_vec(&CategoryTree { total: rows.len() as i64, items: build_tree(&rows) }).map_err(ApiError::internal)
+        serde_json::to_vec(&CategoryTree { total: rows.len() as i64, items: build_tree(&rows) })
+            .map_err(ApiError::internal)
     })
     .await
 }
@@ -96,7 +97,10 @@ pub async fn products(State(st): State<AppState>, ApiQuery(q): ApiQuery<ShopProd
             }
             None => vec![],
         };
-        let rows = st2.store.list_products_shop(st2.merchant_id, &needle, &category_ids, sort, page.size(), page.offset()).await?;
+        let rows = st2
+            .store
+            .list_products_shop(st2.merchant_id, &needle, &category_ids, sort, page.size(), page.offset())
+            .await?;
         let out = Paginated::new(rows.items.iter().map(ProductCard::from).collect(), rows.total, page);
         serde_json::to_vec(&out).map_err(ApiError::internal)
     })

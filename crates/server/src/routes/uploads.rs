@@ -43,7 +43,12 @@ fn sniff(b: &[u8]) -> Option<(&'static str, &'static str)> {
 #[utoipa::path(post, path = "/api/v1/admin/uploads", tag = "admin-catalog", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "image/png"),
     responses((status = 201, body = Uploaded), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
-pub async fn upload(State(st): State<AppState>, admin: Admin<ManageCatalog>, headers: HeaderMap, req: axum::extract::Request) -> ApiResult<(StatusCode, Json<Uploaded>)> {
+pub async fn upload(
+    State(st): State<AppState>,
+    admin: Admin<ManageCatalog>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult<(StatusCode, Json<Uploaded>)> {
     let body: Bytes = crate::extract::read_body(req, MAX_UPLOAD_BYTES).await?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "the image is empty"));
@@ -51,12 +56,28 @@ pub async fn upload(State(st): State<AppState>, admin: Admin<ManageCatalog>, hea
     if body.len() > MAX_UPLOAD_BYTES {
         return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "images are at most 5 MB"));
     }
-    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let Some((ct, ext)) = sniff(&body) else {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "only PNG, JPEG, GIF and WebP images are accepted"));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "only PNG, JPEG, GIF and WebP images are accepted",
+        ));
     };
     if declared != ct {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", format!("the file is {ct} but Content-Type says '{declared}'")));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("the file is {ct} but Content-Type says '{declared}'"),
+        ));
     }
     let name = format!("{}.{ext}", &hex::encode(Sha256::digest(&body))[..32]);
     let dir = std::path::PathBuf::from(&st.cfg.uploads_dir);
@@ -68,12 +89,18 @@ pub async fn upload(State(st): State<AppState>, admin: Admin<ManageCatalog>, hea
         tokio::fs::rename(&tmp, &path).await.map_err(ApiError::internal)?;
     }
     st.store.record_upload(admin.merchant_id, &name, ct, body.len() as i64).await?;
-    Ok((StatusCode::CREATED, Json(Uploaded { url: format!("/uploads/{name}"), content_type: ct.into(), size: body.len() })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Uploaded { url: format!("/uploads/{name}"), content_type: ct.into(), size: body.len() }),
+    ))
 }
 
 /// Serve an uploaded file; names are content hashes, so they are cached forever.
 pub async fn serve_upload(State(st): State<AppState>, Path(name): Path<String>) -> Response {
-    let valid = name.len() <= 40 && name.split_once('.').is_some_and(|(h, e)| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && ["png", "jpg", "gif", "webp"].contains(&e));
+    let valid = name.len() <= 40
+        && name.split_once('.').is_some_and(|(h, e)| {
+            h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && ["png", "jpg", "gif", "webp"].contains(&e)
+        });
     if !valid {
         return ApiError::not_found("file").into_response();
     }
@@ -88,7 +115,10 @@ pub async fn serve_upload(State(st): State<AppState>, Path(name): Path<String>) 
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(ct)),
                 (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
-                (header::ETAG, HeaderValue::from_str(&format!("\"{name}\"")).unwrap_or(HeaderValue::from_static("\"\""))),
+                (
+                    header::ETAG,
+                    HeaderValue::from_str(&format!("\"{name}\"")).unwrap_or(HeaderValue::from_static("\"\"")),
+                ),
             ],
             bytes,
         )
@@ -115,7 +145,10 @@ pub async fn placeholder(Path(file): Path<String>) -> Response {
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+            ),
         ],
         svg,
     )

@@ -5,7 +5,8 @@ use crate::helpers::*;
 use crate::suite;
 
 async fn category(app: &TestApp, t: &str, name: &str, parent: Option<i64>) -> i64 {
-    let (s, v) = body(app.post("/api/v1/admin/categories", Some(t), &json!({"name": name, "parent_id": parent})).await).await;
+    let (s, v) =
+        body(app.post("/api/v1/admin/categories", Some(t), &json!({"name": name, "parent_id": parent})).await).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v["id"].as_i64().unwrap()
 }
@@ -44,17 +45,47 @@ suite!(category_tree_rules, |b| async move {
     let food = category(&app, &t, "食品", None).await;
     let fruit = category(&app, &t, "水果", Some(food)).await;
     let orange = category(&app, &t, "橙子", Some(fruit)).await;
-    assert_field_error(app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "脐橙", "parent_id": orange})).await, StatusCode::UNPROCESSABLE_ENTITY, "parent_id").await;
-    assert_field_error(app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "水果", "parent_id": food})).await, StatusCode::UNPROCESSABLE_ENTITY, "name").await;
-    assert_field_error(app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "", "parent_id": food})).await, StatusCode::UNPROCESSABLE_ENTITY, "name").await;
+    assert_field_error(
+        app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "脐橙", "parent_id": orange})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "parent_id",
+    )
+    .await;
+    assert_field_error(
+        app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "水果", "parent_id": food})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+    )
+    .await;
+    assert_field_error(
+        app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "", "parent_id": food})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+    )
+    .await;
     // Moving under its own descendant is refused; so is making the tree four deep.
-    let r = app.req(Method::PATCH, &format!("/api/v1/admin/categories/{food}"), Some(&t)).json(&json!({"parent_id": orange})).send().await.unwrap();
+    let r = app
+        .req(Method::PATCH, &format!("/api/v1/admin/categories/{food}"), Some(&t))
+        .json(&json!({"parent_id": orange}))
+        .send()
+        .await
+        .unwrap();
     assert_field_error(r, StatusCode::UNPROCESSABLE_ENTITY, "parent_id").await;
     let other = category(&app, &t, "其他", None).await;
-    let r = app.req(Method::PATCH, &format!("/api/v1/admin/categories/{food}"), Some(&t)).json(&json!({"parent_id": other})).send().await.unwrap();
+    let r = app
+        .req(Method::PATCH, &format!("/api/v1/admin/categories/{food}"), Some(&t))
+        .json(&json!({"parent_id": other}))
+        .send()
+        .await
+        .unwrap();
     assert_field_error(r, StatusCode::UNPROCESSABLE_ENTITY, "parent_id").await;
     // Moving 水果 (two levels) under 其他 works and re-levels 橙子.
-    let r = app.req(Method::PATCH, &format!("/api/v1/admin/categories/{fruit}"), Some(&t)).json(&json!({"parent_id": other, "sort": 9})).send().await.unwrap();
+    let r = app
+        .req(Method::PATCH, &format!("/api/v1/admin/categories/{fruit}"), Some(&t))
+        .json(&json!({"parent_id": other, "sort": 9}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let (_, tree) = body(app.get("/api/v1/shop/categories", None).await).await;
     let roots = tree["items"].as_array().unwrap();
@@ -62,11 +93,23 @@ suite!(category_tree_rules, |b| async move {
     assert_eq!(other_node["children"][0]["id"], fruit);
     assert_eq!(other_node["children"][0]["children"][0]["depth"], 3);
     // A non-empty category cannot be deleted; an empty one can.
-    assert_eq!(app.req(Method::DELETE, &format!("/api/v1/admin/categories/{other}"), Some(&t)).send().await.unwrap().status(), StatusCode::CONFLICT);
+    assert_eq!(
+        app.req(Method::DELETE, &format!("/api/v1/admin/categories/{other}"), Some(&t)).send().await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
     create(&app, &t, &shirt("TEE1", orange)).await;
-    assert_eq!(app.req(Method::DELETE, &format!("/api/v1/admin/categories/{orange}"), Some(&t)).send().await.unwrap().status(), StatusCode::CONFLICT);
-    assert_eq!(app.req(Method::DELETE, &format!("/api/v1/admin/categories/{food}"), Some(&t)).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.req(Method::DELETE, &format!("/api/v1/admin/categories/{food}"), Some(&t)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.req(Method::DELETE, &format!("/api/v1/admin/categories/{orange}"), Some(&t)).send().await.unwrap().status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.req(Method::DELETE, &format!("/api/v1/admin/categories/{food}"), Some(&t)).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.req(Method::DELETE, &format!("/api/v1/admin/categories/{food}"), Some(&t)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 });
 
 suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async move {
@@ -80,7 +123,14 @@ suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async m
     assert_eq!(got["specs"][1]["values"], json!(["S", "M", "L"]));
     assert_eq!(got["skus"][4]["spec"], json!(["蓝", "M"]));
     assert_eq!(got["skus"][0]["cost_price"], 3000);
-    for (k, v) in [("free_shipping", json!(true)), ("earns_points", json!(false)), ("coupons_usable", json!(false)), ("purchase_limit", json!(3)), ("lifecycle", json!("growing")), ("tags", json!(["新品", "热卖"]))] {
+    for (k, v) in [
+        ("free_shipping", json!(true)),
+        ("earns_points", json!(false)),
+        ("coupons_usable", json!(false)),
+        ("purchase_limit", json!(3)),
+        ("lifecycle", json!("growing")),
+        ("tags", json!(["新品", "热卖"])),
+    ] {
         assert_eq!(got[k], v, "{k}");
     }
     assert_eq!(got["min_price"], 7900);
@@ -92,7 +142,8 @@ suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async m
     assert_eq!(app.get(&format!("/api/v1/shop/products/{id}"), None).await.status(), StatusCode::NOT_FOUND);
     let (_, list) = body(app.get("/api/v1/shop/products", None).await).await;
     assert_eq!(list["total"], 0);
-    let (s, _) = body(app.post("/api/v1/admin/products/shelf", Some(&t), &json!({"ids": [id], "on_shelf": true})).await).await;
+    let (s, _) =
+        body(app.post("/api/v1/admin/products/shelf", Some(&t), &json!({"ids": [id], "on_shelf": true})).await).await;
     assert_eq!(s, StatusCode::OK);
     let (s, shop) = body(app.get(&format!("/api/v1/shop/products/{id}"), None).await).await;
     assert_eq!(s, StatusCode::OK, "{shop}");
@@ -116,7 +167,12 @@ suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async m
     assert_eq!(in_cat["total"], 2);
     let (_, by_price) = body(app.get("/api/v1/shop/products?sort=price_asc", None).await).await;
     assert_eq!(by_price["items"][0]["min_price"], 5000);
-    assert_field_error(app.get("/api/v1/shop/products?sort=cheap", None).await, StatusCode::UNPROCESSABLE_ENTITY, "sort").await;
+    assert_field_error(
+        app.get("/api/v1/shop/products?sort=cheap", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sort",
+    )
+    .await;
     // Shelf off again: gone at once.
     app.post("/api/v1/admin/products/shelf", Some(&t), &json!({"ids": [id], "on_shelf": false})).await;
     assert_eq!(app.get(&format!("/api/v1/shop/products/{id}"), None).await.status(), StatusCode::NOT_FOUND);
@@ -131,10 +187,12 @@ suite!(product_validation_names_the_field, |b| async move {
     let url = "/api/v1/admin/products";
     let mut p = shirt("BAD1", c);
     p["skus"][2]["sale_price"] = json!(12000);
-    assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[2].sale_price").await;
+    assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[2].sale_price")
+        .await;
     p["skus"][2]["price_above_original"] = json!(true);
     p["skus"][3]["barcode"] = json!("6901234567891");
-    assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[3].barcode").await;
+    assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[3].barcode")
+        .await;
     p["skus"][3]["barcode"] = json!("6901234567892");
     p["skus"][1]["stock"] = json!(-1);
     assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[1].stock").await;
@@ -145,7 +203,12 @@ suite!(product_validation_names_the_field, |b| async move {
     assert!(v["error"]["field"].as_str().unwrap().starts_with("skus[5]"), "{v}");
     p["skus"][5]["spec"] = json!(["蓝", "L"]);
     p["skus"][5]["original_price"] = json!(-5);
-    assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "skus[5].original_price").await;
+    assert_field_error(
+        app.post_idem(url, Some(&t), &p).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "skus[5].original_price",
+    )
+    .await;
     p["skus"][5]["original_price"] = json!(9900);
     p["product"]["category_id"] = json!(999999);
     assert_field_error(app.post_idem(url, Some(&t), &p).await, StatusCode::UNPROCESSABLE_ENTITY, "category_id").await;
@@ -167,10 +230,15 @@ suite!(stock_never_negative_under_concurrent_decrements_and_movements_sum_to_sto
     let app = TestApp::spawn(b).await;
     let t = app.admin_login("operator").await;
     let c = category(&app, &t, "水果", None).await;
-    let p = create(&app, &t, &json!({
-        "product": {"code": "ORANGE", "category_id": c, "title": "赣南脐橙 10斤装", "on_shelf": true},
-        "skus": [{"code": "ORANGE-10", "stock": 30, "original_price": 10000, "sale_price": 8800, "safety_stock": 5}]
-    })).await;
+    let p = create(
+        &app,
+        &t,
+        &json!({
+            "product": {"code": "ORANGE", "category_id": c, "title": "赣南脐橙 10斤装", "on_shelf": true},
+            "skus": [{"code": "ORANGE-10", "stock": 30, "original_price": 10000, "sale_price": 8800, "safety_stock": 5}]
+        }),
+    )
+    .await;
     let sku = p["skus"][0]["id"].as_i64().unwrap();
     let url = format!("/api/v1/admin/skus/{sku}/stock");
     let futs = (0..50).map(|_| {
@@ -202,19 +270,35 @@ suite!(stock_never_negative_under_concurrent_decrements_and_movements_sum_to_sto
     assert_eq!(r.status(), StatusCode::OK);
     let (_, alerts) = body(app.get("/api/v1/admin/stock-alerts", Some(&t)).await).await;
     assert_eq!(alerts["total"], 0);
-    assert_field_error(app.post_idem(&url, Some(&t), &json!({"delta": 0})).await, StatusCode::UNPROCESSABLE_ENTITY, "delta").await;
-    assert_field_error(app.post_idem(&url, Some(&t), &json!({"delta": -1000})).await, StatusCode::CONFLICT, "delta").await;
-    assert_field_error(app.post_idem(&url, Some(&t), &json!({"delta": 1, "reason": "sale"})).await, StatusCode::UNPROCESSABLE_ENTITY, "reason").await;
+    assert_field_error(
+        app.post_idem(&url, Some(&t), &json!({"delta": 0})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "delta",
+    )
+    .await;
+    assert_field_error(app.post_idem(&url, Some(&t), &json!({"delta": -1000})).await, StatusCode::CONFLICT, "delta")
+        .await;
+    assert_field_error(
+        app.post_idem(&url, Some(&t), &json!({"delta": 1, "reason": "sale"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reason",
+    )
+    .await;
 });
 
 suite!(a_price_change_is_read_back_at_once, |b| async move {
     let app = TestApp::spawn(b).await;
     let t = app.admin_login("operator").await;
     let c = category(&app, &t, "水果", None).await;
-    let p = create(&app, &t, &json!({
-        "product": {"code": "APPLE", "category_id": c, "title": "烟台红富士苹果", "on_shelf": true},
-        "skus": [{"code": "APPLE-5", "stock": 30, "original_price": 5000, "sale_price": 3900}]
-    })).await;
+    let p = create(
+        &app,
+        &t,
+        &json!({
+            "product": {"code": "APPLE", "category_id": c, "title": "烟台红富士苹果", "on_shelf": true},
+            "skus": [{"code": "APPLE-5", "stock": 30, "original_price": 5000, "sale_price": 3900}]
+        }),
+    )
+    .await;
     let id = p["id"].as_i64().unwrap();
     for _ in 0..3 {
         let (_, v) = body(app.get(&format!("/api/v1/shop/products/{id}"), None).await).await;
@@ -222,9 +306,15 @@ suite!(a_price_change_is_read_back_at_once, |b| async move {
         let (_, l) = body(app.get("/api/v1/shop/products", None).await).await;
         assert_eq!(l["items"][0]["min_price"], 3900);
     }
-    let r = app.put(&format!("/api/v1/admin/products/{id}/skus"), Some(&t), &json!({
-        "skus": [{"code": "APPLE-5", "original_price": 5000, "sale_price": 3500}]
-    })).await;
+    let r = app
+        .put(
+            &format!("/api/v1/admin/products/{id}/skus"),
+            Some(&t),
+            &json!({
+                "skus": [{"code": "APPLE-5", "original_price": 5000, "sale_price": 3500}]
+            }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let (_, v) = body(app.get(&format!("/api/v1/shop/products/{id}"), None).await).await;
     assert_eq!(v["skus"][0]["sale_price"], 3500, "no stale price after a write");
@@ -237,7 +327,12 @@ suite!(a_price_change_is_read_back_at_once, |b| async move {
     let (_, v) = body(app.get(&format!("/api/v1/shop/products/{id}"), None).await).await;
     assert_eq!(v["title"], "烟台苹果 脆甜");
     edit["title"] = json!("");
-    assert_field_error(app.put(&format!("/api/v1/admin/products/{id}"), Some(&t), &edit).await, StatusCode::UNPROCESSABLE_ENTITY, "title").await;
+    assert_field_error(
+        app.put(&format!("/api/v1/admin/products/{id}"), Some(&t), &edit).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "title",
+    )
+    .await;
 });
 
 suite!(banned_words_and_script_removal, |b| async move {
@@ -252,7 +347,8 @@ suite!(banned_words_and_script_removal, |b| async move {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["code"], "banned_words");
     let hits = v["error"]["details"]["hits"].as_array().unwrap();
-    let found: Vec<(String, String)> = hits.iter().map(|h| (h["word"].as_str().unwrap().into(), h["field"].as_str().unwrap().into())).collect();
+    let found: Vec<(String, String)> =
+        hits.iter().map(|h| (h["word"].as_str().unwrap().into(), h["field"].as_str().unwrap().into())).collect();
     assert!(found.contains(&("全网最低".into(), "title".into())), "{found:?}");
     assert!(found.contains(&("国家级".into(), "title".into())), "{found:?}");
     assert!(found.contains(&("史上".into(), "description".into())), "{found:?}");
@@ -260,9 +356,18 @@ suite!(banned_words_and_script_removal, |b| async move {
 
     // Warn mode (owner setting): saved, with warnings.
     let owner = app.admin_login("admin").await;
-    let op_denied = app.put("/api/v1/admin/settings/banned-words", Some(&t), &json!({"mode": "warn", "words": ["最"]})).await;
+    let op_denied =
+        app.put("/api/v1/admin/settings/banned-words", Some(&t), &json!({"mode": "warn", "words": ["最"]})).await;
     assert_eq!(op_denied.status(), StatusCode::FORBIDDEN);
-    let (s, v) = body(app.put("/api/v1/admin/settings/banned-words", Some(&owner), &json!({"mode": "warn", "words": ["国家级", "史上", "全网最低"]})).await).await;
+    let (s, v) = body(
+        app.put(
+            "/api/v1/admin/settings/banned-words",
+            Some(&owner),
+            &json!({"mode": "warn", "words": ["国家级", "史上", "全网最低"]}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     p["product"]["description"] = json!("<p onclick=\"steal()\">史上好用<script>alert(1)</script><img src=x onerror=alert(2)><a href=\"javascript:alert(3)\">看</a></p>");
     let (s, v) = body(app.post_idem("/api/v1/admin/products", Some(&t), &p).await).await;
@@ -273,7 +378,12 @@ suite!(banned_words_and_script_removal, |b| async move {
         assert!(!d.contains(bad), "{bad} survived: {d}");
     }
     assert!(d.contains("史上好用"));
-    assert_field_error(app.put("/api/v1/admin/settings/banned-words", Some(&owner), &json!({"mode": "loud", "words": []})).await, StatusCode::UNPROCESSABLE_ENTITY, "mode").await;
+    assert_field_error(
+        app.put("/api/v1/admin/settings/banned-words", Some(&owner), &json!({"mode": "loud", "words": []})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "mode",
+    )
+    .await;
 });
 
 suite!(catalog_roles, |b| async move {
@@ -297,7 +407,13 @@ suite!(image_upload_is_typed_and_cached, |b| async move {
     let app = TestApp::spawn(b).await;
     let op = app.admin_login("operator").await;
     let png: Vec<u8> = [&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..], b"fake-but-typed-body"].concat();
-    let r = app.req(Method::POST, "/api/v1/admin/uploads", Some(&op)).header("content-type", "image/png").body(png.clone()).send().await.unwrap();
+    let r = app
+        .req(Method::POST, "/api/v1/admin/uploads", Some(&op))
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
     let (s, v) = body(r).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let url = v["url"].as_str().unwrap().to_string();
@@ -305,9 +421,21 @@ suite!(image_upload_is_typed_and_cached, |b| async move {
     assert_eq!(r.status(), StatusCode::OK, "{url}");
     assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(r.bytes().await.unwrap().to_vec(), png);
-    let r = app.req(Method::POST, "/api/v1/admin/uploads", Some(&op)).header("content-type", "image/png").body("<svg onload=alert(1)>").send().await.unwrap();
+    let r = app
+        .req(Method::POST, "/api/v1/admin/uploads", Some(&op))
+        .header("content-type", "image/png")
+        .body("<svg onload=alert(1)>")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = app.req(Method::POST, "/api/v1/admin/uploads", Some(&op)).header("content-type", "image/png").body(vec![0u8; 6 * 1024 * 1024]).send().await.unwrap();
+    let r = app
+        .req(Method::POST, "/api/v1/admin/uploads", Some(&op))
+        .header("content-type", "image/png")
+        .body(vec![0u8; 6 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.get("/uploads/..%2F..%2Fetc%2Fpasswd", None).await.status(), StatusCode::NOT_FOUND);
 });

@@ -6,6 +6,7 @@ mod auth;
 mod buyer_login;
 mod catalog;
 mod idempotency;
+mod import;
 mod input;
 mod jobs;
 mod ops;
