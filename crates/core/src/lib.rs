@@ -8,6 +8,7 @@ pub mod error;
 pub mod jobs;
 pub mod money;
 pub mod page;
+pub mod pricing;
 pub mod validate;
 
 pub use error::FieldError;

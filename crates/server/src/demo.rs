@@ -92,6 +92,9 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
     }
     seed_buyers(st).await?;
     crate::demo_catalog::seed(st, st.cfg.demo_products).await?;
+    if st.cfg.demo_products > 0 {
+        crate::demo_promotions::seed(st).await?;
+    }
     Ok(DemoReport {
         seeded: true,
         users,

@@ -9,12 +9,14 @@ pub mod catalog_cache;
 pub mod config;
 pub mod demo;
 pub mod demo_catalog;
+pub mod demo_promotions;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod pricing;
 pub mod routes;
 pub mod state;
 

@@ -43,11 +43,12 @@ pub struct ProductRow {
     pub min_price: i64,
     pub max_price: i64,
     pub sales: i64,
+    pub freight_template_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-const PRODUCT_COLS: &str = "id, merchant_id, code, category_id, title, subtitle, description, images, tags, specs, sort, on_shelf, lifecycle, free_shipping, earns_points, coupons_usable, purchase_limit, min_price, max_price, sales, created_at, updated_at";
+const PRODUCT_COLS: &str = "id, merchant_id, code, category_id, title, subtitle, description, images, tags, specs, sort, on_shelf, lifecycle, free_shipping, earns_points, coupons_usable, purchase_limit, min_price, max_price, sales, freight_template_id, created_at, updated_at";
 
 /// Product fields written on create and update.
 #[derive(Debug, Clone)]
@@ -714,5 +715,48 @@ impl Store {
         .fetch_all(self.reader())
         .await?;
         Ok((products, skus))
+    }
+}
+
+/// What a quote needs to know about one SKU.
+#[derive(Debug, Clone, FromRow)]
+pub struct SkuForQuote {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub spec_values: String,
+    pub image: String,
+    pub sale_price: i64,
+    pub original_price: i64,
+    pub weight_g: i64,
+    pub stock: i64,
+    pub free_shipping: i32,
+    pub earns_points: i32,
+    pub coupons_usable: i32,
+    pub purchase_limit: i64,
+    pub freight_template_id: Option<i64>,
+    pub on_shelf: i32,
+}
+
+impl Store {
+    /// The SKUs of a cart with their products (live, this merchant only; others do not come back).
+    pub async fn skus_for_quote(&self, merchant_id: i64, sku_ids: &[i64]) -> StoreResult<Vec<SkuForQuote>> {
+        if sku_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT s.id AS sku_id, p.id AS product_id, p.category_id, p.title, s.spec_values, p.images AS image, s.sale_price,
+                    s.original_price, s.weight_g, s.stock, p.free_shipping, p.earns_points, p.coupons_usable, p.purchase_limit,
+                    p.freight_template_id, p.on_shelf
+             FROM skus s JOIN products p ON p.id = s.product_id
+             WHERE s.merchant_id = $1 AND s.deleted = 0 AND p.deleted = 0 AND s.id IN ({})",
+            placeholders(2, sku_ids.len())
+        );
+        let mut q = sqlx::query_as::<_, SkuForQuote>(&sql).bind(merchant_id);
+        for id in sku_ids {
+            q = q.bind(*id);
+        }
+        Ok(q.fetch_all(self.reader()).await?)
     }
 }

@@ -5,6 +5,7 @@
 //! where DDL must (identity columns); `tests/schema.rs` keeps them in lockstep.
 #![forbid(unsafe_code)]
 
+pub mod addresses;
 pub mod admins;
 pub mod audit;
 pub mod buyers;
@@ -16,6 +17,8 @@ pub mod imports;
 pub mod jobs;
 pub mod merchants;
 pub mod outbox;
+pub mod points;
+pub mod promotions;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

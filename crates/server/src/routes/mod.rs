@@ -5,10 +5,12 @@ pub mod admin_auth;
 pub mod admin_catalog;
 pub mod admin_import;
 pub mod admin_ops;
+pub mod admin_promotions;
 pub mod admin_users;
 pub mod health;
 pub mod shop_auth;
 pub mod shop_catalog;
+pub mod shop_pricing;
 pub mod uploads;
 
 use minimall_core::page::Page;
@@ -118,6 +120,24 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_catalog::categories))
         .routes(routes!(shop_catalog::products))
         .routes(routes!(shop_catalog::product))
+        .routes(routes!(admin_promotions::list_activities, admin_promotions::create_activity))
+        .routes(routes!(admin_promotions::get_activity, admin_promotions::update_activity))
+        .routes(routes!(admin_promotions::end_activity))
+        .routes(routes!(admin_promotions::list_coupons, admin_promotions::create_coupon))
+        .routes(routes!(admin_promotions::stop_coupon))
+        .routes(routes!(admin_promotions::push_coupon))
+        .routes(routes!(admin_promotions::list_freight, admin_promotions::create_freight))
+        .routes(routes!(admin_promotions::update_freight))
+        .routes(routes!(admin_promotions::get_pricing, admin_promotions::put_pricing))
+        .routes(routes!(admin_promotions::set_product_freight))
+        .routes(routes!(admin_promotions::grant_points))
+        .routes(routes!(shop_pricing::quote))
+        .routes(routes!(shop_pricing::wallet))
+        .routes(routes!(shop_pricing::claimable))
+        .routes(routes!(shop_pricing::claim))
+        .routes(routes!(shop_pricing::list_addresses, shop_pricing::create_address))
+        .routes(routes!(shop_pricing::update_address, shop_pricing::delete_address))
+        .routes(routes!(shop_pricing::points))
 }
 
 /// Write an audit entry for a console action inside its transaction.

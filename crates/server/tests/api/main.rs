@@ -10,3 +10,4 @@ mod import;
 mod input;
 mod jobs;
 mod ops;
+mod pricing;

@@ -1,0 +1,339 @@
+//! The promotion and stacking engine: a pure function from a cart and its context to a quote that says
+//! what every fen is and why.
+//!
+//! Stacking order: product price (the lowest allowed of sale price, 限时折扣, 首单特价, 新人专享, member
+//! price, flash and group prices — these never stack with each other) → order-level reductions (满减 / 满折)
+//! → coupon → points → shipping. Each activity declares whether coupons and points may follow it; a product
+//! flagged "coupons not usable" never takes a coupon. Order-level amounts are apportioned to the eligible
+//! lines by largest remainder (`money::apportion`), so lines always sum to the totals.
+//!
+//! Inputs are plain data prepared by the caller (the server loads them from storage); nothing here reads a
+//! clock or a database: `now_ms` is part of the input.
+
+mod engine;
+mod freight;
+
+pub use engine::{best_coupon, quote};
+pub use freight::shipping_fee;
+
+use crate::Money;
+
+/// What a product-level price or an order-level rule applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scope {
+    /// Everything, unless listed in `exclude_products`.
+    pub all: bool,
+    pub products: Vec<i64>,
+    /// A category includes its descendants: lines carry their whole category path.
+    pub categories: Vec<i64>,
+    pub skus: Vec<i64>,
+    pub exclude_products: Vec<i64>,
+}
+
+/// One cart line as the engine sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub sku_id: i64,
+    pub product_id: i64,
+    /// The product's category and all its ancestors.
+    pub category_path: Vec<i64>,
+    pub title: String,
+    pub quantity: i64,
+    /// 小程序售价 per unit: the price before any activity.
+    pub sale_price: Money,
+    /// 划线价 per unit, for display.
+    pub original_price: Money,
+    pub weight_g: i64,
+    /// Product flags.
+    pub free_shipping: bool,
+    pub coupons_usable: bool,
+    pub earns_points: bool,
+    /// Freight template of the product; `None` uses the shop default.
+    pub freight_template_id: Option<i64>,
+    /// A flash-sale or group price for this line, decided by those engines (input only).
+    pub special_price: Option<SpecialPrice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialPrice {
+    pub kind: SpecialKind,
+    /// The activity that set it.
+    pub activity_id: i64,
+    pub name: String,
+    pub unit_price: Money,
+    pub allow_coupons: bool,
+    pub allow_points: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialKind {
+    Flash,
+    Group,
+}
+
+/// Who is buying.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BuyerContext {
+    pub buyer_id: i64,
+    /// Has at least one paid order already (首单特价 is for buyers without).
+    pub has_paid_order: bool,
+    pub registered_at_ms: i64,
+    /// Member level discount as a percentage of the sale price (95 = 95 %, i.e. 5 % off); `None` without a level.
+    pub member_discount_pct: Option<u32>,
+    pub member_level_name: Option<String>,
+    /// Units already bought under each activity (for per-buyer limits): (activity id, units).
+    pub bought_under: Vec<(i64, i64)>,
+    pub points_balance: i64,
+}
+
+/// How a product-level activity sets the unit price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceRule {
+    /// Percentage of the sale price (80 = 20 % off), rounded to the fen (half up).
+    Percent(u32),
+    /// A fixed unit price per SKU: (sku id, price). SKUs not listed keep their price.
+    FixedPerSku(Vec<(i64, Money)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// 限时折扣
+    LimitedDiscount(PriceRule),
+    /// 首单特价: only for buyers without a paid order.
+    FirstOrder(PriceRule),
+    /// 新人专享: only for buyers registered within `days`.
+    Newcomer { days: u32, rule: PriceRule },
+    /// 满减: spend at least `threshold` get `off`; the highest tier reached applies; with `repeat`, the single
+    /// tier applies once per full `threshold` (每满 300 减 30).
+    FullReduction { tiers: Vec<(Money, Money)>, repeat: bool },
+    /// 满折: spend at least `threshold` pay `percent` % of the eligible amount; highest tier reached.
+    FullDiscount { tiers: Vec<(Money, u32)> },
+}
+
+impl ActivityKind {
+    pub fn is_product_level(&self) -> bool {
+        matches!(self, ActivityKind::LimitedDiscount(_) | ActivityKind::FirstOrder(_) | ActivityKind::Newcomer { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub id: i64,
+    pub name: String,
+    pub kind: ActivityKind,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub scope: Scope,
+    /// May a coupon follow this activity on the lines it priced or reduced?
+    pub allow_coupons: bool,
+    pub allow_points: bool,
+    /// Units per buyer at the activity price (product-level); 0 = no limit. Units above it pay the next price.
+    pub per_buyer_limit: i64,
+    /// Lines under this activity ship free.
+    pub free_shipping: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CouponKind {
+    /// Amount off when the eligible amount reaches `threshold` (0 = no threshold).
+    AmountOff { threshold: Money, off: Money },
+    /// `percent` % of the eligible amount is paid (90 = 10 % off), at most `cap` off (0 = no cap).
+    PercentOff { threshold: Money, percent: u32, cap: Money },
+    /// Shipping is free when the eligible amount reaches `threshold`.
+    FreeShipping { threshold: Money },
+}
+
+/// A coupon the buyer holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coupon {
+    /// The buyer's coupon (instance) id.
+    pub id: i64,
+    pub name: String,
+    pub kind: CouponKind,
+    pub scope: Scope,
+    pub valid_from_ms: i64,
+    pub valid_until_ms: i64,
+    /// Only unused coupons can be applied; the caller passes the state as stored.
+    pub usable: bool,
+}
+
+/// 积分抵现.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PointsRule {
+    /// Points worth ¥1 (e.g. 100).
+    pub points_per_yuan: i64,
+    /// At most this share of the amount due before points (percent).
+    pub max_share_pct: u32,
+}
+
+/// How a freight template charges one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreightRule {
+    /// Units (pieces, or grams when by weight) covered by the first fee.
+    pub first_units: i64,
+    pub first_fee: Money,
+    /// Each further block of `additional_units` (rounded up) costs `additional_fee`.
+    pub additional_units: i64,
+    pub additional_fee: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreightMode {
+    ByPiece,
+    ByWeight,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreightTemplate {
+    pub id: i64,
+    pub name: String,
+    pub mode: FreightMode,
+    pub default_rule: FreightRule,
+    /// Province-specific rules (first match wins); provinces as written in addresses, e.g. 新疆维吾尔自治区 or 新疆.
+    pub regions: Vec<(Vec<String>, FreightRule)>,
+    /// Free when the goods of this template reach this amount (after discounts); `None` = never.
+    pub free_over: Option<Money>,
+    /// Provinces this template does not deliver to.
+    pub no_delivery: Vec<String>,
+}
+
+/// Everything a quote depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteInput {
+    pub lines: Vec<Line>,
+    pub buyer: BuyerContext,
+    /// Activities that may apply (the engine checks windows, scopes and eligibility itself).
+    pub activities: Vec<Activity>,
+    /// Coupons the buyer chose (at most one discount coupon and one free-shipping coupon apply).
+    pub coupons: Vec<Coupon>,
+    pub points_to_use: i64,
+    pub points_rule: Option<PointsRule>,
+    /// Province of the delivery address; `None` quotes without shipping (pick-up, or no address yet).
+    pub province: Option<String>,
+    pub freight_templates: Vec<FreightTemplate>,
+    /// Template for lines without their own.
+    pub default_freight_template_id: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// Which rule set a line's unit price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceSource {
+    SalePrice,
+    Activity { id: i64, name: String, kind: &'static str },
+    MemberPrice { level: String, percent: u32 },
+    Special { kind: SpecialKind, id: i64, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteLine {
+    pub sku_id: i64,
+    pub quantity: i64,
+    pub sale_price: Money,
+    pub original_price: Money,
+    /// Unit price after product-level rules (units over a per-buyer limit pay `sale_price`; see `units_at_price`).
+    pub unit_price: Money,
+    pub units_at_price: i64,
+    pub price_source: PriceSource,
+    /// Line amount after product-level rules.
+    pub goods_amount: Money,
+    /// Apportioned shares of the order-level amounts (each ≥ 0, lines sum to the order totals).
+    pub order_discount: Money,
+    pub coupon_discount: Money,
+    pub points_discount: Money,
+    /// goods_amount − order_discount − coupon_discount − points_discount.
+    pub paid_amount: Money,
+}
+
+/// One step of the derivation: a rule and the fen it changed (negative = discount, positive = charge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub stage: Stage,
+    /// The rule, e.g. "限时折扣 双11 8折" or "运费模板 默认".
+    pub rule: String,
+    pub rule_id: Option<i64>,
+    pub amount: i64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    ProductPrice,
+    OrderReduction,
+    Coupon,
+    Points,
+    Shipping,
+}
+
+/// Why a rule did not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    NotStarted,
+    Ended,
+    NotInScope,
+    BelowThreshold {
+        needed: Money,
+        have: Money,
+    },
+    DoesNotStackWith {
+        rule: String,
+    },
+    LostToLowerPrice {
+        winner: String,
+    },
+    PerBuyerLimitReached,
+    ProductForbidsCoupons,
+    ActivityForbidsCoupons {
+        activity: String,
+    },
+    ActivityForbidsPoints {
+        activity: String,
+    },
+    NotFirstOrder,
+    NotNewcomer,
+    CouponNotUsable,
+    OneCouponOfAKind,
+    NotEnoughPoints {
+        have: i64,
+    },
+    /// Points were offered but the shop has no 积分抵现 rule (or a rule without a valid points-per-yuan rate).
+    NoPointsRule,
+    PointsCapped {
+        max: i64,
+    },
+    NoDelivery {
+        province: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub rule: String,
+    pub rule_id: Option<i64>,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    pub lines: Vec<QuoteLine>,
+    /// Σ sale_price × quantity: the starting point of the derivation.
+    pub list_total: Money,
+    /// Σ goods_amount (after product-level prices).
+    pub goods_total: Money,
+    pub order_discount: Money,
+    pub coupon_discount: Money,
+    /// Coupons actually applied (ids).
+    pub applied_coupons: Vec<i64>,
+    pub points_used: i64,
+    pub points_discount: Money,
+    /// Shipping charged (after free-shipping rules).
+    pub shipping: Money,
+    /// What the buyer pays: list_total + Σ steps.amount.
+    pub payable: Money,
+    /// Points this order earns is decided by member rules later; the engine reports the eligible amount.
+    pub points_eligible_amount: Money,
+    pub steps: Vec<Step>,
+    pub rejected: Vec<Rejected>,
+    /// Problems that block ordering (e.g. no delivery to the province).
+    pub blocking: Vec<Reason>,
+}

@@ -1,0 +1,683 @@
+//! Promotions on the wire and into the engine: validation of activities, coupons and freight templates,
+//! and assembling a `core::pricing::QuoteInput` from storage for a buyer's cart.
+
+use minimall_core::pricing::{
+    self as p, Activity, ActivityKind, BuyerContext, Coupon, CouponKind, FreightMode, FreightRule, FreightTemplate,
+    Line, PointsRule, PriceRule, Quote, QuoteInput, Scope,
+};
+use minimall_core::{FieldError, Money};
+use minimall_store::promotions::{ActivityRow, BuyerCouponRow, CouponTemplateRow, FreightRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub const MAX_SCOPE_IDS: usize = 1000;
+pub const MAX_TIERS: usize = 10;
+pub const MAX_CART_LINES: usize = 100;
+pub const MAX_QUANTITY: i64 = 9999;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeDto {
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub products: Vec<i64>,
+    /// Categories include their descendants.
+    #[serde(default)]
+    pub categories: Vec<i64>,
+    #[serde(default)]
+    pub skus: Vec<i64>,
+    #[serde(default)]
+    pub exclude_products: Vec<i64>,
+}
+
+impl ScopeDto {
+    pub fn validate(&self, field: &str) -> Result<(), FieldError> {
+        let n = self.products.len() + self.categories.len() + self.skus.len() + self.exclude_products.len();
+        if n > MAX_SCOPE_IDS {
+            return Err(FieldError::new(field, format!("at most {MAX_SCOPE_IDS} ids")));
+        }
+        if !self.all && self.products.is_empty() && self.categories.is_empty() && self.skus.is_empty() {
+            return Err(FieldError::new(field, "set all, or list products, categories or skus"));
+        }
+        if self.products.iter().chain(&self.categories).chain(&self.skus).chain(&self.exclude_products).any(|i| *i <= 0)
+        {
+            return Err(FieldError::new(field, "ids must be positive"));
+        }
+        Ok(())
+    }
+
+    pub fn to_core(&self) -> Scope {
+        Scope {
+            all: self.all,
+            products: self.products.clone(),
+            categories: self.categories.clone(),
+            skus: self.skus.clone(),
+            exclude_products: self.exclude_products.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkuPriceDto {
+    pub sku_id: i64,
+    /// fen
+    pub price: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierDto {
+    /// Spend at least this (fen).
+    pub threshold: i64,
+    /// 满减: fen off.
+    pub off: Option<i64>,
+    /// 满折: percent paid (90 = 10 % off).
+    pub percent: Option<u32>,
+}
+
+/// The rule of an activity; which fields apply depends on `kind`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDto {
+    /// Product-level: percent of the sale price paid (80 = 20 % off).
+    pub percent: Option<u32>,
+    /// Product-level: fixed prices per SKU instead of a percent.
+    pub prices: Option<Vec<SkuPriceDto>>,
+    /// 新人专享: registered within this many days.
+    pub days: Option<u32>,
+    /// 满减 / 满折 tiers.
+    pub tiers: Option<Vec<TierDto>>,
+    /// 满减: repeat per full threshold (每满 300 减 30).
+    #[serde(default)]
+    pub repeat: bool,
+}
+
+fn price_rule(r: &RuleDto) -> Result<PriceRule, FieldError> {
+    match (&r.percent, &r.prices) {
+        (Some(pct), None) => {
+            if *pct == 0 || *pct >= 100 {
+                return Err(FieldError::new("rule.percent", "must be between 1 and 99 (percent of the price paid)"));
+            }
+            Ok(PriceRule::Percent(*pct))
+        }
+        (None, Some(prices)) => {
+            if prices.is_empty() || prices.len() > MAX_SCOPE_IDS {
+                return Err(FieldError::new("rule.prices", format!("list 1 to {MAX_SCOPE_IDS} SKU prices")));
+            }
+            let mut out = Vec::new();
+            for (i, sp) in prices.iter().enumerate() {
+                let m = Money::parse_fen(&format!("rule.prices[{i}].price"), sp.price)?;
+                out.push((sp.sku_id, m));
+            }
+            Ok(PriceRule::FixedPerSku(out))
+        }
+        _ => Err(FieldError::new("rule", "give either percent or prices")),
+    }
+}
+
+/// Check an activity's kind and rule together.
+pub fn activity_kind(kind: &str, r: &RuleDto) -> Result<ActivityKind, FieldError> {
+    match kind {
+        "limited_discount" => Ok(ActivityKind::LimitedDiscount(price_rule(r)?)),
+        "first_order" => Ok(ActivityKind::FirstOrder(price_rule(r)?)),
+        "newcomer" => {
+            let days = r.days.ok_or_else(|| FieldError::new("rule.days", "newcomer activities need days"))?;
+            if days == 0 || days > 365 {
+                return Err(FieldError::new("rule.days", "must be between 1 and 365"));
+            }
+            Ok(ActivityKind::Newcomer { days, rule: price_rule(r)? })
+        }
+        "full_reduction" | "full_discount" => {
+            let tiers = r
+                .tiers
+                .as_ref()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| FieldError::new("rule.tiers", "list at least one tier"))?;
+            if tiers.len() > MAX_TIERS {
+                return Err(FieldError::new("rule.tiers", format!("at most {MAX_TIERS} tiers")));
+            }
+            let mut last = -1i64;
+            if kind == "full_reduction" {
+                let mut out = Vec::new();
+                for (i, t) in tiers.iter().enumerate() {
+                    let th = Money::parse_fen(&format!("rule.tiers[{i}].threshold"), t.threshold)?;
+                    let off = Money::parse_fen(
+                        &format!("rule.tiers[{i}].off"),
+                        t.off.ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].off"), "is required"))?,
+                    )?;
+                    if off.fen() == 0 || off > th {
+                        return Err(FieldError::new(
+                            format!("rule.tiers[{i}].off"),
+                            "must be above 0 and not above the threshold",
+                        ));
+                    }
+                    if th.fen() <= last {
+                        return Err(FieldError::new(
+                            format!("rule.tiers[{i}].threshold"),
+                            "tiers must be in increasing order",
+                        ));
+                    }
+                    last = th.fen();
+                    out.push((th, off));
+                }
+                if r.repeat && out.len() != 1 {
+                    return Err(FieldError::new("rule.repeat", "a repeating reduction has exactly one tier"));
+                }
+                Ok(ActivityKind::FullReduction { tiers: out, repeat: r.repeat })
+            } else {
+                let mut out = Vec::new();
+                for (i, t) in tiers.iter().enumerate() {
+                    let th = Money::parse_fen(&format!("rule.tiers[{i}].threshold"), t.threshold)?;
+                    let pct =
+                        t.percent.ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].percent"), "is required"))?;
+                    if pct == 0 || pct >= 100 {
+                        return Err(FieldError::new(format!("rule.tiers[{i}].percent"), "must be between 1 and 99"));
+                    }
+                    if th.fen() <= last {
+                        return Err(FieldError::new(
+                            format!("rule.tiers[{i}].threshold"),
+                            "tiers must be in increasing order",
+                        ));
+                    }
+                    last = th.fen();
+                    out.push((th, pct));
+                }
+                Ok(ActivityKind::FullDiscount { tiers: out })
+            }
+        }
+        _ => Err(FieldError::new(
+            "kind",
+            "must be one of limited_discount, first_order, newcomer, full_reduction, full_discount",
+        )),
+    }
+}
+
+pub fn activity_from_row(r: &ActivityRow) -> Option<Activity> {
+    let rule: RuleDto = serde_json::from_str(&r.rule).ok()?;
+    let scope: ScopeDto = serde_json::from_str(&r.scope).ok()?;
+    Some(Activity {
+        id: r.id,
+        name: r.name.clone(),
+        kind: activity_kind(&r.kind, &rule).ok()?,
+        starts_at_ms: r.starts_at,
+        ends_at_ms: if r.status == "ended" { r.ends_at.min(r.updated_at) } else { r.ends_at },
+        scope: scope.to_core(),
+        allow_coupons: r.allow_coupons != 0,
+        allow_points: r.allow_points != 0,
+        per_buyer_limit: r.per_buyer_limit,
+        free_shipping: r.free_shipping != 0,
+    })
+}
+
+// ---- coupons ------------------------------------------------------------------------------------
+
+pub fn coupon_kind(
+    kind: &str,
+    threshold: i64,
+    amount_off: i64,
+    percent: i32,
+    cap: i64,
+) -> Result<CouponKind, FieldError> {
+    let threshold = Money::parse_fen("threshold", threshold)?;
+    match kind {
+        "amount_off" => {
+            let off = Money::parse_fen("amount_off", amount_off)?;
+            if off.fen() == 0 {
+                return Err(FieldError::new("amount_off", "must be above 0"));
+            }
+            if threshold.fen() > 0 && off > threshold {
+                return Err(FieldError::new("amount_off", "must not exceed the threshold"));
+            }
+            Ok(CouponKind::AmountOff { threshold, off })
+        }
+        "percent_off" => {
+            if percent <= 0 || percent >= 100 {
+                return Err(FieldError::new("percent", "must be between 1 and 99 (percent of the price paid)"));
+            }
+            Ok(CouponKind::PercentOff { threshold, percent: percent as u32, cap: Money::parse_fen("cap", cap)? })
+        }
+        "free_shipping" => Ok(CouponKind::FreeShipping { threshold }),
+        _ => Err(FieldError::new("kind", "must be one of amount_off, percent_off, free_shipping")),
+    }
+}
+
+pub fn coupon_from_row(r: &BuyerCouponRow) -> Option<Coupon> {
+    let scope: ScopeDto = serde_json::from_str(&r.scope).ok()?;
+    Some(Coupon {
+        id: r.id,
+        name: r.name.clone(),
+        kind: coupon_kind(&r.kind, r.threshold, r.amount_off, r.percent, r.cap).ok()?,
+        scope: scope.to_core(),
+        valid_from_ms: r.valid_from,
+        valid_until_ms: r.valid_until,
+        usable: r.state == "unused",
+    })
+}
+
+/// When a coupon issued now is valid: the template's window, or N days from now.
+pub fn validity(t: &CouponTemplateRow, now: i64) -> (i64, i64) {
+    match (t.valid_days, t.valid_from, t.valid_until) {
+        (Some(days), _, _) => (now, now + days as i64 * 86_400_000),
+        (None, from, until) => (from.unwrap_or(now), until.unwrap_or(i64::MAX / 2)),
+    }
+}
+
+// ---- freight ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreightRuleDto {
+    /// Pieces, or grams when by weight, covered by the first fee.
+    pub first_units: i64,
+    pub first_fee: i64,
+    pub additional_units: i64,
+    pub additional_fee: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRuleDto {
+    /// e.g. ["新疆", "西藏"]
+    pub provinces: Vec<String>,
+    #[serde(flatten)]
+    pub rule: FreightRuleDto,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct FreightRules {
+    pub default: FreightRuleDto,
+    #[serde(default)]
+    pub regions: Vec<RegionRuleDto>,
+}
+
+fn rule_core(field: &str, r: &FreightRuleDto) -> Result<FreightRule, FieldError> {
+    if !(0..=1_000_000).contains(&r.first_units) {
+        return Err(FieldError::new(format!("{field}.first_units"), "must be between 0 and 1000000"));
+    }
+    if !(1..=1_000_000).contains(&r.additional_units) {
+        return Err(FieldError::new(format!("{field}.additional_units"), "must be between 1 and 1000000"));
+    }
+    Ok(FreightRule {
+        first_units: r.first_units,
+        first_fee: Money::parse_fen(&format!("{field}.first_fee"), r.first_fee)?,
+        additional_units: r.additional_units,
+        additional_fee: Money::parse_fen(&format!("{field}.additional_fee"), r.additional_fee)?,
+    })
+}
+
+pub fn freight_core(
+    id: i64,
+    name: &str,
+    mode: &str,
+    rules: &FreightRules,
+    free_over: Option<i64>,
+    no_delivery: &[String],
+) -> Result<FreightTemplate, FieldError> {
+    let mode = match mode {
+        "piece" => FreightMode::ByPiece,
+        "weight" => FreightMode::ByWeight,
+        _ => return Err(FieldError::new("mode", "must be piece or weight")),
+    };
+    if rules.regions.len() > 40 {
+        return Err(FieldError::new("rules.regions", "at most 40 region rules"));
+    }
+    let mut regions = Vec::new();
+    for (i, r) in rules.regions.iter().enumerate() {
+        if r.provinces.is_empty()
+            || r.provinces.len() > 40
+            || r.provinces.iter().any(|p| p.trim().is_empty() || p.chars().count() > 20)
+        {
+            return Err(FieldError::new(format!("rules.regions[{i}].provinces"), "list 1 to 40 province names"));
+        }
+        regions.push((
+            r.provinces.iter().map(|p| p.trim().to_string()).collect(),
+            rule_core(&format!("rules.regions[{i}]"), &r.rule)?,
+        ));
+    }
+    if no_delivery.len() > 40 {
+        return Err(FieldError::new("no_delivery", "at most 40 provinces"));
+    }
+    Ok(FreightTemplate {
+        id,
+        name: name.to_string(),
+        mode,
+        default_rule: rule_core("rules.default", &rules.default)?,
+        regions,
+        free_over: free_over.map(|f| Money::parse_fen("free_over", f)).transpose()?,
+        no_delivery: no_delivery.iter().map(|p| p.trim().to_string()).collect(),
+    })
+}
+
+pub fn freight_from_row(r: &FreightRow) -> Option<FreightTemplate> {
+    let rules: FreightRules = serde_json::from_str(&r.rules).ok()?;
+    let nd: Vec<String> = serde_json::from_str(&r.no_delivery).ok()?;
+    freight_core(r.id, &r.name, &r.mode, &rules, r.free_over, &nd).ok()
+}
+
+// ---- quoting ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartItem {
+    pub sku_id: i64,
+    pub quantity: i64,
+}
+
+/// A priced cart: the engine's input plus display data for each line.
+pub struct Priced {
+    pub input: QuoteInput,
+    pub quote: Quote,
+    pub titles: Vec<(String, Vec<String>, Option<String>)>,
+}
+
+/// Validate cart items: 1–100 lines, quantities 1–9999, no SKU twice.
+pub fn validate_items(items: &[CartItem]) -> Result<(), FieldError> {
+    if items.is_empty() || items.len() > MAX_CART_LINES {
+        return Err(FieldError::new("items", format!("give 1 to {MAX_CART_LINES} items")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, it) in items.iter().enumerate() {
+        if !(1..=MAX_QUANTITY).contains(&it.quantity) {
+            return Err(FieldError::new(
+                format!("items[{i}].quantity"),
+                format!("must be between 1 and {MAX_QUANTITY}"),
+            ));
+        }
+        if !seen.insert(it.sku_id) {
+            return Err(FieldError::new(format!("items[{i}].sku_id"), "the same SKU appears twice"));
+        }
+    }
+    Ok(())
+}
+
+/// Load everything a quote needs for this buyer and price the cart.
+pub async fn price_cart(
+    st: &AppState,
+    merchant_id: i64,
+    buyer_id: i64,
+    items: &[CartItem],
+    coupon_ids: &[i64],
+    points: i64,
+    province: Option<String>,
+) -> ApiResult<Priced> {
+    validate_items(items)?;
+    if coupon_ids.len() > 5 {
+        return Err(ApiError::invalid("coupon_ids", "at most 5 coupons"));
+    }
+    if !(0..=100_000_000).contains(&points) {
+        return Err(ApiError::invalid("points", "must be between 0 and 100000000"));
+    }
+    let ids: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
+    let rows = st.store.skus_for_quote(merchant_id, &ids).await?;
+    let cats = st.store.list_categories(merchant_id).await?;
+    let mut lines = Vec::new();
+    let mut titles = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        let Some(r) = rows.iter().find(|r| r.sku_id == it.sku_id) else {
+            return Err(ApiError::invalid(format!("items[{i}].sku_id"), "no such product"));
+        };
+        if r.on_shelf == 0 {
+            return Err(ApiError::invalid(format!("items[{i}].sku_id"), "this product is off the shelf"));
+        }
+        let mut path = vec![r.category_id];
+        let mut cur = cats.iter().find(|c| c.id == r.category_id).and_then(|c| c.parent_id);
+        while let Some(c) = cur {
+            path.push(c);
+            cur = cats.iter().find(|x| x.id == c).and_then(|x| x.parent_id);
+        }
+        lines.push(Line {
+            sku_id: r.sku_id,
+            product_id: r.product_id,
+            category_path: path,
+            title: r.title.clone(),
+            quantity: it.quantity,
+            sale_price: Money::from_fen(r.sale_price),
+            original_price: Money::from_fen(r.original_price),
+            weight_g: r.weight_g,
+            free_shipping: r.free_shipping != 0,
+            coupons_usable: r.coupons_usable != 0,
+            earns_points: r.earns_points != 0,
+            freight_template_id: r.freight_template_id,
+            special_price: None,
+        });
+        let images: Vec<String> = serde_json::from_str(&r.image).unwrap_or_default();
+        titles.push((
+            r.title.clone(),
+            serde_json::from_str(&r.spec_values).unwrap_or_default(),
+            images.into_iter().next(),
+        ));
+    }
+    let now = minimall_store::now_ms();
+    let activities =
+        st.store.running_activities(merchant_id, now).await?.iter().filter_map(activity_from_row).collect();
+    let coupons: Vec<Coupon> = {
+        let rows = st.store.buyer_coupons_by_ids(merchant_id, buyer_id, coupon_ids).await?;
+        for (i, id) in coupon_ids.iter().enumerate() {
+            if !rows.iter().any(|r| r.id == *id) {
+                return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "no such coupon in your wallet"));
+            }
+        }
+        rows.iter().filter_map(coupon_from_row).collect()
+    };
+    let buyer = st.store.buyer_by_id(merchant_id, buyer_id).await?;
+    let (per_yuan, share, default_freight) = st.store.pricing_settings(merchant_id).await?;
+    let templates = st.store.freight_templates(merchant_id).await?.iter().filter_map(freight_from_row).collect();
+    let input = QuoteInput {
+        lines,
+        buyer: BuyerContext {
+            buyer_id,
+            has_paid_order: false,
+            registered_at_ms: buyer.created_at,
+            member_discount_pct: None,
+            member_level_name: None,
+            bought_under: Vec::new(),
+            points_balance: st.store.points_balance(buyer_id).await?,
+        },
+        activities,
+        coupons,
+        points_to_use: points,
+        points_rule: Some(PointsRule { points_per_yuan: per_yuan, max_share_pct: share as u32 }),
+        province,
+        freight_templates: templates,
+        default_freight_template_id: default_freight,
+        now_ms: now,
+    };
+    let quote = p::quote(&input);
+    Ok(Priced { input, quote, titles })
+}
+
+// ---- quote on the wire --------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteLineDto {
+    pub sku_id: i64,
+    pub title: String,
+    pub spec: Vec<String>,
+    pub image: Option<String>,
+    pub quantity: i64,
+    pub sale_price: i64,
+    pub original_price: i64,
+    pub unit_price: i64,
+    pub units_at_price: i64,
+    /// Which rule set the unit price: sale_price, activity, member_price, flash, group.
+    pub price_source: String,
+    pub price_rule: Option<String>,
+    pub price_rule_id: Option<i64>,
+    pub goods_amount: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub points_discount: i64,
+    pub paid_amount: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    /// product_price, order_reduction, coupon, points, shipping
+    pub stage: String,
+    pub rule: String,
+    pub rule_id: Option<i64>,
+    /// fen; negative takes off, positive adds.
+    pub amount: i64,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedDto {
+    pub rule: String,
+    pub rule_id: Option<i64>,
+    /// Machine-readable reason, e.g. below_threshold.
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteDto {
+    pub lines: Vec<QuoteLineDto>,
+    pub list_total: i64,
+    pub goods_total: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub applied_coupons: Vec<i64>,
+    pub points_used: i64,
+    pub points_discount: i64,
+    pub shipping: i64,
+    pub payable: i64,
+    pub points_eligible_amount: i64,
+    /// How the payable was reached: list_total + Σ amount = payable.
+    pub steps: Vec<StepDto>,
+    /// Rules that did not apply, and why.
+    pub rejected: Vec<RejectedDto>,
+    /// Problems that prevent ordering this quote.
+    pub blocking: Vec<RejectedDto>,
+    /// The buyer's coupon that would give the lowest payable, and that payable.
+    pub suggested_coupon_id: Option<i64>,
+    pub suggested_payable: Option<i64>,
+    pub points_balance: i64,
+}
+
+fn yuan(m: Money) -> String {
+    format!("¥{}", m.to_yuan_string())
+}
+
+pub fn reason_text(r: &p::Reason) -> (&'static str, String) {
+    use p::Reason::*;
+    match r {
+        NotStarted => ("not_started", "not started yet".into()),
+        Ended => ("ended", "has ended".into()),
+        NotInScope => ("not_in_scope", "no product in the cart is in its scope".into()),
+        BelowThreshold { needed, have } => {
+            ("below_threshold", format!("needs {} of eligible goods, the cart has {}", yuan(*needed), yuan(*have)))
+        }
+        DoesNotStackWith { rule } => ("does_not_stack", format!("does not stack with {rule}")),
+        LostToLowerPrice { winner } => ("lost_to_lower_price", format!("{winner} gives a lower price")),
+        PerBuyerLimitReached => ("per_buyer_limit", "per-buyer limit reached".into()),
+        ProductForbidsCoupons => ("product_forbids_coupons", "the product does not take coupons".into()),
+        ActivityForbidsCoupons { activity } => {
+            ("activity_forbids_coupons", format!("{activity} does not allow coupons"))
+        }
+        ActivityForbidsPoints { activity } => ("activity_forbids_points", format!("{activity} does not allow points")),
+        NotFirstOrder => ("not_first_order", "only for a first order".into()),
+        NotNewcomer => ("not_newcomer", "only for new buyers".into()),
+        CouponNotUsable => ("coupon_not_usable", "the coupon is used, locked or expired".into()),
+        OneCouponOfAKind => ("one_coupon_of_a_kind", "only one coupon of this kind per order".into()),
+        NotEnoughPoints { have } => ("not_enough_points", format!("only {have} points available")),
+        PointsCapped { max } => ("points_capped", format!("at most {max} points on this order")),
+        NoDelivery { province } => ("no_delivery", format!("no delivery to {province}")),
+        NoPointsRule => ("no_points_rule", "this shop does not take points".into()),
+    }
+}
+
+fn stage(s: p::Stage) -> &'static str {
+    match s {
+        p::Stage::ProductPrice => "product_price",
+        p::Stage::OrderReduction => "order_reduction",
+        p::Stage::Coupon => "coupon",
+        p::Stage::Points => "points",
+        p::Stage::Shipping => "shipping",
+    }
+}
+
+pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
+    let q = &priced.quote;
+    let lines = q
+        .lines
+        .iter()
+        .zip(&priced.titles)
+        .map(|(l, (title, spec, image))| {
+            let (src, rule, rule_id) = match &l.price_source {
+                p::PriceSource::SalePrice => ("sale_price", None, None),
+                p::PriceSource::Activity { id, name, .. } => ("activity", Some(name.clone()), Some(*id)),
+                p::PriceSource::MemberPrice { level, percent } => {
+                    ("member_price", Some(format!("{level} {percent}%")), None)
+                }
+                p::PriceSource::Special { kind, id, name } => {
+                    (if *kind == p::SpecialKind::Flash { "flash" } else { "group" }, Some(name.clone()), Some(*id))
+                }
+            };
+            QuoteLineDto {
+                sku_id: l.sku_id,
+                title: title.clone(),
+                spec: spec.clone(),
+                image: image.clone(),
+                quantity: l.quantity,
+                sale_price: l.sale_price.fen(),
+                original_price: l.original_price.fen(),
+                unit_price: l.unit_price.fen(),
+                units_at_price: l.units_at_price,
+                price_source: src.into(),
+                price_rule: rule,
+                price_rule_id: rule_id,
+                goods_amount: l.goods_amount.fen(),
+                order_discount: l.order_discount.fen(),
+                coupon_discount: l.coupon_discount.fen(),
+                points_discount: l.points_discount.fen(),
+                paid_amount: l.paid_amount.fen(),
+            }
+        })
+        .collect();
+    let rej = |r: &p::Rejected| {
+        let (code, msg) = reason_text(&r.reason);
+        RejectedDto { rule: r.rule.clone(), rule_id: r.rule_id, reason: code.into(), message: msg }
+    };
+    QuoteDto {
+        lines,
+        list_total: q.list_total.fen(),
+        goods_total: q.goods_total.fen(),
+        order_discount: q.order_discount.fen(),
+        coupon_discount: q.coupon_discount.fen(),
+        applied_coupons: q.applied_coupons.clone(),
+        points_used: q.points_used,
+        points_discount: q.points_discount.fen(),
+        shipping: q.shipping.fen(),
+        payable: q.payable.fen(),
+        points_eligible_amount: q.points_eligible_amount.fen(),
+        steps: q
+            .steps
+            .iter()
+            .map(|s| StepDto {
+                stage: stage(s.stage).into(),
+                rule: s.rule.clone(),
+                rule_id: s.rule_id,
+                amount: s.amount,
+                detail: s.detail.clone(),
+            })
+            .collect(),
+        rejected: q.rejected.iter().map(rej).collect(),
+        blocking: q
+            .blocking
+            .iter()
+            .map(|b| {
+                let (code, msg) = reason_text(b);
+                RejectedDto { rule: String::new(), rule_id: None, reason: code.into(), message: msg }
+            })
+            .collect(),
+        suggested_coupon_id: suggestion.map(|s| s.0),
+        suggested_payable: suggestion.map(|s| s.1),
+        points_balance: priced.input.buyer.points_balance,
+    }
+}

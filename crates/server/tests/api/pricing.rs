@@ -1,0 +1,414 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::suite;
+
+const DAY: i64 = 86_400_000;
+
+fn now() -> i64 {
+    minimall_store::now_ms()
+}
+
+struct Shop {
+    op: String,
+    owner: String,
+    food: i64,
+    other: i64,
+    /// (sku id, price) of: two food SKUs and one other.
+    skus: Vec<i64>,
+}
+
+async fn product(app: &TestApp, t: &str, code: &str, cat: i64, price: i64, extra: Value) -> i64 {
+    let mut p = json!({
+        "product": {"code": code, "category_id": cat, "title": format!("商品{code}"), "on_shelf": true},
+        "skus": [{"code": format!("{code}-1"), "stock": 100, "original_price": price, "sale_price": price, "weight_g": 500}]
+    });
+    if let Some(o) = extra.as_object() {
+        for (k, v) in o {
+            p["product"][k] = v.clone();
+        }
+    }
+    let (s, v) = body(app.post_idem("/api/v1/admin/products", Some(t), &p).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["product"]["skus"][0]["id"].as_i64().unwrap()
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    let op = app.admin_login("operator").await;
+    let owner = app.admin_login("admin").await;
+    let cat = |name: &'static str| {
+        let op = op.clone();
+        async move {
+            let (_, v) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": name})).await).await;
+            v["id"].as_i64().unwrap()
+        }
+    };
+    let food = cat("食品").await;
+    let other = cat("家居").await;
+    let a = product(app, &op, "F1", food, 15000, json!({})).await;
+    let b = product(app, &op, "F2", food, 10000, json!({})).await;
+    let c = product(app, &op, "H1", other, 8000, json!({})).await;
+    Shop { op, owner, food, other, skus: vec![a, b, c] }
+}
+
+async fn activity(app: &TestApp, t: &str, body_json: Value) -> (StatusCode, Value) {
+    body(app.post("/api/v1/admin/activities", Some(t), &body_json).await).await
+}
+
+async fn coupon(app: &TestApp, t: &str, body_json: Value) -> i64 {
+    let (s, v) = body(app.post("/api/v1/admin/coupons", Some(t), &body_json).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+async fn claim(app: &TestApp, buyer: &str, template: i64) -> (StatusCode, Value) {
+    body(app.post(&format!("/api/v1/shop/coupon-templates/{template}/claim"), Some(buyer), &json!({})).await).await
+}
+
+async fn quote(app: &TestApp, buyer: &str, q: Value) -> Value {
+    let (s, v) = body(app.post("/api/v1/shop/quote", Some(buyer), &q).await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+fn check_sums(q: &Value) {
+    let lines = q["lines"].as_array().unwrap();
+    for k in ["order_discount", "coupon_discount", "points_discount"] {
+        let sum: i64 = lines.iter().map(|l| l[k].as_i64().unwrap()).sum();
+        assert_eq!(sum, q[k].as_i64().unwrap(), "{k} lines sum to the total: {q}");
+        assert!(lines.iter().all(|l| l[k].as_i64().unwrap() >= 0));
+    }
+    let steps: i64 = q["steps"].as_array().unwrap().iter().map(|s| s["amount"].as_i64().unwrap()).sum();
+    assert_eq!(q["list_total"].as_i64().unwrap() + steps, q["payable"].as_i64().unwrap(), "derivation adds up: {q}");
+    let paid: i64 = lines.iter().map(|l| l["paid_amount"].as_i64().unwrap()).sum();
+    assert_eq!(paid + q["shipping"].as_i64().unwrap(), q["payable"].as_i64().unwrap());
+}
+
+suite!(full_reduction_with_a_coupon_on_a_mixed_cart, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let (st, v) = activity(
+        &app,
+        &s.op,
+        json!({
+            "name": "食品满300减30", "kind": "full_reduction", "rule": {"tiers": [{"threshold": 30000, "off": 3000}]},
+            "scope": {"categories": [s.food]}, "starts_at": now() - DAY, "ends_at": now() + DAY
+        }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let tpl = coupon(
+        &app,
+        &s.op,
+        json!({
+            "name": "满200减20", "kind": "amount_off", "threshold": 20000, "amount_off": 2000,
+            "scope": {"all": true}, "valid_days": 7
+        }),
+    )
+    .await;
+    let buyer = app.buyer_login("alice").await;
+    let (st, c) = claim(&app, &buyer, tpl).await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    let cid = c["id"].as_i64().unwrap();
+    // 150×1 + 100×2 food = 350 ≥ 300 → −30; household 80. Coupon on the remaining 400 → −20.
+    let q = quote(
+        &app,
+        &buyer,
+        json!({"items": [
+        {"sku_id": s.skus[0], "quantity": 1}, {"sku_id": s.skus[1], "quantity": 2}, {"sku_id": s.skus[2], "quantity": 1}
+    ], "coupon_ids": [cid]}),
+    )
+    .await;
+    assert_eq!(q["list_total"], 43000);
+    assert_eq!(q["order_discount"], 3000);
+    assert_eq!(q["coupon_discount"], 2000);
+    assert_eq!(q["payable"], 38000, "{q}");
+    assert_eq!(q["lines"][2]["order_discount"], 0, "household is out of the reduction's scope");
+    assert_eq!(q["applied_coupons"], json!([cid]));
+    check_sums(&q);
+    // Without choosing it, the coupon is suggested.
+    let q = quote(
+        &app,
+        &buyer,
+        json!({"items": [{"sku_id": s.skus[0], "quantity": 1}, {"sku_id": s.skus[1], "quantity": 2}]}),
+    )
+    .await;
+    assert_eq!(q["suggested_coupon_id"], cid);
+    assert_eq!(q["suggested_payable"], q["payable"].as_i64().unwrap() - 2000);
+    // Below the threshold the derivation says why.
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[1], "quantity": 1}]})).await;
+    assert_eq!(q["order_discount"], 0);
+    assert!(q["rejected"].as_array().unwrap().iter().any(|r| r["reason"] == "below_threshold"), "{q}");
+    check_sums(&q);
+});
+
+suite!(limited_discount_and_coupon_rules_and_shipping, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    // A limited discount on household that forbids coupons.
+    let (st, v) = activity(
+        &app,
+        &s.op,
+        json!({
+            "name": "家居8折", "kind": "limited_discount", "rule": {"percent": 80}, "allow_coupons": false,
+            "scope": {"categories": [s.other]}, "starts_at": now() - DAY, "ends_at": now() + DAY
+        }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let tpl = coupon(
+        &app,
+        &s.op,
+        json!({"name": "无门槛5元", "kind": "amount_off", "amount_off": 500, "scope": {"all": true}, "valid_days": 3}),
+    )
+    .await;
+    let buyer = app.buyer_login("bob").await;
+    let cid = claim(&app, &buyer, tpl).await.1["id"].as_i64().unwrap();
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}, {"sku_id": s.skus[1], "quantity": 1}], "coupon_ids": [cid]})).await;
+    assert_eq!(q["lines"][0]["unit_price"], 6400);
+    assert_eq!(q["lines"][0]["price_source"], "activity");
+    assert_eq!(q["lines"][0]["coupon_discount"], 0, "the discounted line takes no coupon");
+    assert_eq!(q["lines"][1]["coupon_discount"], 500);
+    check_sums(&q);
+
+    // Freight: ¥8 first piece + ¥2 each; free over ¥99; 新疆 dearer.
+    let (st, f) = body(app.post("/api/v1/admin/freight-templates", Some(&s.owner), &json!({
+        "name": "标准", "mode": "piece", "free_over": 9900,
+        "rules": {"default": {"first_units": 1, "first_fee": 800, "additional_units": 1, "additional_fee": 200},
+                  "regions": [{"provinces": ["新疆"], "first_units": 1, "first_fee": 2000, "additional_units": 1, "additional_fee": 800}]}
+    })).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{f}");
+    let r = app
+        .put(
+            "/api/v1/admin/settings/pricing",
+            Some(&s.owner),
+            &json!({"points_per_yuan": 100, "points_max_share_pct": 50, "default_freight_template_id": f["id"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let addr = |province: &'static str| {
+        let buyer = buyer.clone();
+        let app = &app;
+        async move {
+            let (st, a) = body(app.post("/api/v1/shop/addresses", Some(&buyer), &json!({
+                "name": "张三", "phone": "13800138000", "province": province, "city": "市", "district": "区", "detail": "路 1 号"
+            })).await).await;
+            assert_eq!(st, StatusCode::CREATED, "{a}");
+            a["id"].as_i64().unwrap()
+        }
+    };
+    let sh = addr("上海").await;
+    let xj = addr("新疆维吾尔自治区").await;
+    // 64 (after 20 % off) < 99: pay shipping; ¥8.
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}], "address_id": sh})).await;
+    assert_eq!(q["shipping"], 800, "{q}");
+    check_sums(&q);
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}], "address_id": xj})).await;
+    assert_eq!(q["shipping"], 2000, "{q}");
+    // Free by threshold: 150 ≥ 99.
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[0], "quantity": 1}], "address_id": sh})).await;
+    assert_eq!(q["shipping"], 0, "{q}");
+    check_sums(&q);
+    // Someone else's address is refused.
+    let carol = app.buyer_login("carol").await;
+    let (st, v) = body(
+        app.post(
+            "/api/v1/shop/quote",
+            Some(&carol),
+            &json!({"items": [{"sku_id": s.skus[0], "quantity": 1}], "address_id": sh}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((st, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("address_id")));
+    assert_eq!(
+        app.req(Method::DELETE, &format!("/api/v1/shop/addresses/{sh}"), Some(&carol)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+});
+
+suite!(points_deduction_is_capped_and_tampering_is_refused, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let buyer = app.buyer_login("dave").await;
+    let (_, me) = body(app.get("/api/v1/shop/me", Some(&buyer)).await).await;
+    let bid = me["id"].as_i64().unwrap();
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/buyers/{bid}/points"),
+            Some(&s.op),
+            &json!({"delta": 100000, "note": "活动奖励"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // 100 points = ¥1, at most 50 % of ¥100 → 5,000 points.
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[1], "quantity": 1}], "points": 8000})).await;
+    assert_eq!(q["points_used"], 5000, "{q}");
+    assert_eq!(q["points_discount"], 5000);
+    assert_eq!(q["payable"], 5000);
+    check_sums(&q);
+    let (_, pts) = body(app.get("/api/v1/shop/points", Some(&buyer)).await).await;
+    assert_eq!(pts["balance"], 100000);
+    let r = app
+        .post(&format!("/api/v1/admin/buyers/{bid}/points"), Some(&s.op), &json!({"delta": -200000, "note": "扣减"}))
+        .await;
+    assert_field_error(r, StatusCode::CONFLICT, "delta").await;
+
+    // Tampering.
+    let url = "/api/v1/shop/quote";
+    for (items, field) in [
+        (json!([{"sku_id": s.skus[0], "quantity": 0}]), "items[0].quantity"),
+        (json!([{"sku_id": s.skus[0], "quantity": -3}]), "items[0].quantity"),
+        (json!([{"sku_id": s.skus[0], "quantity": 99999999}]), "items[0].quantity"),
+        (json!([{"sku_id": s.skus[0], "quantity": 1e30}]), "items[0].quantity"),
+        (json!([{"sku_id": 987654, "quantity": 1}]), "items[0].sku_id"),
+        (json!([{"sku_id": s.skus[0], "quantity": 1}, {"sku_id": s.skus[0], "quantity": 1}]), "items[1].sku_id"),
+        (json!([]), "items"),
+    ] {
+        assert_field_error(
+            app.post(url, Some(&buyer), &json!({"items": items})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field,
+        )
+        .await;
+    }
+    // Someone else's coupon.
+    let tpl = coupon(
+        &app,
+        &s.op,
+        json!({"name": "券", "kind": "amount_off", "amount_off": 100, "scope": {"all": true}, "valid_days": 3}),
+    )
+    .await;
+    let other = app.buyer_login("erin").await;
+    let cid = claim(&app, &other, tpl).await.1["id"].as_i64().unwrap();
+    assert_field_error(
+        app.post(url, Some(&buyer), &json!({"items": [{"sku_id": s.skus[0], "quantity": 1}], "coupon_ids": [cid]}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "coupon_ids[0]",
+    )
+    .await;
+    assert_field_error(
+        app.post(url, Some(&buyer), &json!({"items": [{"sku_id": s.skus[0], "quantity": 1}], "points": -5})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "points",
+    )
+    .await;
+    assert_eq!(
+        app.post(url, None, &json!({"items": [{"sku_id": s.skus[0], "quantity": 1}]})).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+});
+
+suite!(the_last_coupon_goes_to_one_of_two_concurrent_buyers, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    for round in 0..5 {
+        let tpl = coupon(&app, &s.op, json!({"name": format!("限量{round}"), "kind": "amount_off", "amount_off": 100, "total_quantity": 1, "scope": {"all": true}, "valid_days": 3})).await;
+        let a = app.buyer_login(&format!("racer-a{round}")).await;
+        let c = app.buyer_login(&format!("racer-b{round}")).await;
+        let (r1, r2) = tokio::join!(claim(&app, &a, tpl), claim(&app, &c, tpl));
+        let mut statuses = [r1.0, r2.0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{r1:?} {r2:?}");
+        let loser = if r1.0 == StatusCode::CONFLICT { r1.1 } else { r2.1 };
+        assert_eq!(loser["error"]["code"], "sold_out");
+    }
+    // Per-buyer limit.
+    let tpl = coupon(&app, &s.op, json!({"name": "每人一张", "kind": "percent_off", "percent": 90, "cap": 1000, "scope": {"all": true}, "valid_days": 3})).await;
+    let a = app.buyer_login("limit").await;
+    assert_eq!(claim(&app, &a, tpl).await.0, StatusCode::CREATED);
+    let (st, v) = claim(&app, &a, tpl).await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::CONFLICT, json!("limit_reached")));
+    let (_, w) = body(app.get("/api/v1/shop/coupons", Some(&a)).await).await;
+    assert_eq!(w["total"], 1);
+    // Pushed coupons land in wallets.
+    let (_, me) = body(app.get("/api/v1/shop/me", Some(&a)).await).await;
+    let push = coupon(
+        &app,
+        &s.op,
+        json!({"name": "推送券", "kind": "free_shipping", "scope": {"all": true}, "valid_days": 3, "claimable": false}),
+    )
+    .await;
+    assert_eq!(claim(&app, &a, push).await.0, StatusCode::CONFLICT, "not claimable by buyers");
+    let (st, v) = body(
+        app.post(&format!("/api/v1/admin/coupons/{push}/push"), Some(&s.op), &json!({"buyer_ids": [me["id"], 999999]}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["issued"], 1);
+    assert_eq!(v["skipped"][0]["buyer_id"], 999999);
+    let (_, w) = body(app.get("/api/v1/shop/coupons?view=available", Some(&a)).await).await;
+    assert_eq!(w["total"], 2);
+});
+
+suite!(activity_and_coupon_validation, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let base = json!({"name": "x", "kind": "limited_discount", "rule": {"percent": 80}, "scope": {"all": true}, "starts_at": now(), "ends_at": now() + DAY});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body_json, field) in [
+        (with("rule", json!({"percent": 0})), "rule.percent"),
+        (with("rule", json!({"percent": 150})), "rule.percent"),
+        (with("ends_at", json!(now() - DAY)), "ends_at"),
+        (with("kind", json!("lottery")), "kind"),
+        (with("scope", json!({})), "scope"),
+        (with("rule", json!({"prices": [{"sku_id": s.skus[0], "price": -1}]})), "rule.prices[0].price"),
+        (
+            json!({"name": "满减", "kind": "full_reduction", "rule": {"tiers": [{"threshold": 10000, "off": -5}]}, "scope": {"all": true}, "starts_at": now(), "ends_at": now() + DAY}),
+            "rule.tiers[0].off",
+        ),
+        (
+            json!({"name": "满减", "kind": "full_reduction", "rule": {"tiers": [{"threshold": 10000, "off": 500}, {"threshold": 5000, "off": 100}]}, "scope": {"all": true}, "starts_at": now(), "ends_at": now() + DAY}),
+            "rule.tiers[1].threshold",
+        ),
+    ] {
+        let (st, v) = activity(&app, &s.op, body_json).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Overlap on the same SKUs in the same window is refused unless allowed.
+    let (st, _) = activity(&app, &s.op, with("scope", json!({"categories": [s.food]}))).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, v) = activity(&app, &s.op, with("scope", json!({"products": []  , "skus": [s.skus[1]]}))).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    let mut allowed = with("scope", json!({"skus": [s.skus[1]]}));
+    allowed["allow_overlap"] = json!(true);
+    assert_eq!(activity(&app, &s.op, allowed).await.0, StatusCode::CREATED);
+    // A different category does not overlap; an order-level activity never does.
+    assert_eq!(activity(&app, &s.op, with("scope", json!({"categories": [s.other]}))).await.0, StatusCode::CREATED);
+    // Coupons.
+    for (body_json, field) in [
+        (json!({"name": "c", "kind": "percent_off", "percent": 0, "scope": {"all": true}, "valid_days": 3}), "percent"),
+        (
+            json!({"name": "c", "kind": "percent_off", "percent": 120, "scope": {"all": true}, "valid_days": 3}),
+            "percent",
+        ),
+        (
+            json!({"name": "c", "kind": "amount_off", "amount_off": -1, "scope": {"all": true}, "valid_days": 3}),
+            "amount_off",
+        ),
+        (json!({"name": "c", "kind": "amount_off", "amount_off": 100, "scope": {"all": true}}), "valid_until"),
+        (
+            json!({"name": "c", "kind": "amount_off", "amount_off": 100, "scope": {"all": true}, "valid_from": now(), "valid_until": now() - 1}),
+            "valid_until",
+        ),
+    ] {
+        let (st, v) = body(app.post("/api/v1/admin/coupons", Some(&s.op), &body_json).await).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Roles: customer service cannot create promotions; buyers cannot reach the admin API.
+    let svc = app.admin_login("service").await;
+    assert_eq!(activity(&app, &svc, base.clone()).await.0, StatusCode::FORBIDDEN);
+    let buyer = app.buyer_login("nosy").await;
+    assert_eq!(app.get("/api/v1/admin/activities", Some(&buyer)).await.status(), StatusCode::FORBIDDEN);
+});
