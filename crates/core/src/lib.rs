@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod error;
 pub mod jobs;
 pub mod money;
+pub mod orders;
 pub mod page;
 pub mod pricing;
 pub mod validate;

@@ -55,6 +55,7 @@ impl Application {
             jobs_wakeup: Arc::new(Notify::new()),
             catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
             imports: Arc::new(crate::import::Progress::default()),
+            self_url: Arc::new(std::sync::OnceLock::new()),
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -68,6 +69,7 @@ impl Application {
             .await
             .with_context(|| format!("bind: cannot listen on {}", cfg.bind))?;
         let addr = listener.local_addr()?;
+        let _ = state.self_url.set(format!("http://{addr}"));
         let (tx, rx) = watch::channel(false);
         let router = router(state.clone());
         let mut srv_rx = rx.clone();

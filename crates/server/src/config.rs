@@ -59,6 +59,40 @@ pub struct Config {
     pub login: LoginConfig,
     pub wechat: WechatConfig,
     pub sms: SmsConfig,
+    pub orders: OrdersConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrdersConfig {
+    /// Unpaid orders are cancelled after this long, returning stock, coupons and points.
+    pub unpaid_timeout_secs: i64,
+    /// Shipped orders are received automatically after this many days.
+    pub auto_receive_days: i64,
+    /// After-sales window after receipt; the order completes when it closes.
+    pub aftersale_days: i64,
+    /// Payment fee in per mille of the amount (6 = 0.6 %).
+    pub fee_per_mille: u32,
+    /// Secret the sandbox provider signs notifications with.
+    pub sandbox_secret: Secret,
+    /// Delay before the sandbox delivers a notification.
+    pub sandbox_notify_delay_ms: i64,
+    /// How many times the sandbox delivers each notification (real providers repeat them).
+    pub sandbox_duplicates: u32,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        OrdersConfig {
+            unpaid_timeout_secs: 1800,
+            auto_receive_days: 10,
+            aftersale_days: 7,
+            fee_per_mille: 6,
+            sandbox_secret: Secret::new("minimall-sandbox"),
+            sandbox_notify_delay_ms: 300,
+            sandbox_duplicates: 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +151,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             wechat: WechatConfig::default(),
             sms: SmsConfig::default(),
+            orders: OrdersConfig::default(),
         }
     }
 }
@@ -222,6 +257,7 @@ impl Config {
                 "MINIMALL_WECHAT_SECRET" if !v.is_empty() => self.wechat.secret = Some(Secret::new(v)),
                 "MINIMALL_WECHAT_CODE2SESSION_URL" => self.wechat.code2session_url = v.into(),
                 "MINIMALL_SMS_PROVIDER" => self.sms.provider = v.into(),
+                "MINIMALL_UNPAID_TIMEOUT_SECS" => self.orders.unpaid_timeout_secs = parse_num(k, v)?,
                 _ => {}
             }
         }
@@ -280,6 +316,16 @@ impl Config {
                 "sms.provider (MINIMALL_SMS_PROVIDER)",
                 format!("'{}' is not one of sandbox, disabled", self.sms.provider),
             ));
+        }
+        if !(1..=7 * 86_400).contains(&self.orders.unpaid_timeout_secs) {
+            return Err(err("orders.unpaid_timeout_secs", "must be between 1 and 604800"));
+        }
+        if !(1..=60).contains(&self.orders.auto_receive_days) || !(0..=60).contains(&self.orders.aftersale_days) {
+            return Err(err("orders", "auto_receive_days must be 1–60 and aftersale_days 0–60"));
+        }
+        if self.orders.fee_per_mille > 100 || self.orders.sandbox_duplicates == 0 || self.orders.sandbox_duplicates > 10
+        {
+            return Err(err("orders", "fee_per_mille must be at most 100 and sandbox_duplicates 1–10"));
         }
         if self.sms.code_ttl_secs < 30 || self.sms.resend_interval_secs < 0 {
             return Err(err("sms", "code_ttl_secs must be at least 30 and resend_interval_secs not negative"));

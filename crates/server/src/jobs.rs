@@ -27,6 +27,11 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     m.insert(minimall_store::outbox::DELIVER_JOB, |st, job| Box::pin(deliver_message(st, job)));
     m.insert(HOUSEKEEPING, |st, job| Box::pin(housekeeping(st, job)));
     m.insert(crate::import::IMPORT_JOB, |st, job| Box::pin(crate::import::run_job(st, job)));
+    m.insert(crate::orders::EXPIRE_JOB, |st, job| Box::pin(crate::orders::expire_job(st, job)));
+    m.insert(crate::orders::AUTO_RECEIVE_JOB, |st, job| Box::pin(crate::orders::auto_receive_job(st, job)));
+    m.insert(crate::orders::COMPLETE_JOB, |st, job| Box::pin(crate::orders::complete_job(st, job)));
+    m.insert(crate::orders::SANDBOX_NOTIFY_JOB, |st, job| Box::pin(crate::orders::sandbox_notify_job(st, job)));
+    m.insert(crate::orders::REFUND_JOB, |st, job| Box::pin(crate::orders::refund_job(st, job)));
     m
 }
 

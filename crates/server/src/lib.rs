@@ -16,6 +16,8 @@ pub mod idempotency;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod orders;
+pub mod payments;
 pub mod pricing;
 pub mod routes;
 pub mod state;

@@ -471,7 +471,7 @@ pub async fn price_cart(
         lines,
         buyer: BuyerContext {
             buyer_id,
-            has_paid_order: false,
+            has_paid_order: st.store.buyer_has_paid_order(buyer_id).await?,
             registered_at_ms: buyer.created_at,
             member_discount_pct: None,
             member_level_name: None,

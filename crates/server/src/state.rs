@@ -21,4 +21,6 @@ pub struct AppState {
     pub catalog: Arc<crate::catalog_cache::CatalogCache>,
     /// Progress of imports running in this process.
     pub imports: Arc<crate::import::Progress>,
+    /// This server's own base URL (known once bound), for the sandbox provider's callbacks.
+    pub self_url: Arc<std::sync::OnceLock<String>>,
 }

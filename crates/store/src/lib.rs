@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod jobs;
 pub mod merchants;
+pub mod orders;
 pub mod outbox;
 pub mod points;
 pub mod promotions;

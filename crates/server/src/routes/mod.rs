@@ -5,11 +5,13 @@ pub mod admin_auth;
 pub mod admin_catalog;
 pub mod admin_import;
 pub mod admin_ops;
+pub mod admin_orders;
 pub mod admin_promotions;
 pub mod admin_users;
 pub mod health;
 pub mod shop_auth;
 pub mod shop_catalog;
+pub mod shop_orders;
 pub mod shop_pricing;
 pub mod uploads;
 
@@ -138,6 +140,20 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_pricing::list_addresses, shop_pricing::create_address))
         .routes(routes!(shop_pricing::update_address, shop_pricing::delete_address))
         .routes(routes!(shop_pricing::points))
+        .routes(routes!(shop_orders::cart))
+        .routes(routes!(shop_orders::cart_add))
+        .routes(routes!(shop_orders::cart_change, shop_orders::cart_remove))
+        .routes(routes!(shop_orders::create_order, shop_orders::my_orders))
+        .routes(routes!(shop_orders::my_order))
+        .routes(routes!(shop_orders::cancel))
+        .routes(routes!(shop_orders::receive))
+        .routes(routes!(shop_orders::pay))
+        .routes(routes!(shop_orders::sandbox_complete))
+        .routes(routes!(shop_orders::sandbox_notify))
+        .routes(routes!(admin_orders::list))
+        .routes(routes!(admin_orders::export))
+        .routes(routes!(admin_orders::detail))
+        .routes(routes!(admin_orders::ship))
 }
 
 /// Write an audit entry for a console action inside its transaction.

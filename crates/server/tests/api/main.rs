@@ -10,4 +10,5 @@ mod import;
 mod input;
 mod jobs;
 mod ops;
+mod orders;
 mod pricing;

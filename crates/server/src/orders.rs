@@ -1,0 +1,503 @@
+//! Order use cases: checkout (re-quote, take stock, lock coupons, spend points, store apportioned lines),
+//! payment results, cancellation that gives everything back exactly once, shipping and receipt.
+//! State changes follow `core::orders::transition` and are applied with conditional updates.
+
+use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
+use minimall_core::Money;
+use minimall_store::jobs::NewJob;
+use minimall_store::orders::{NewLine, NewOrder, OrderRow};
+use minimall_store::stock::{StockError, StockReason};
+use minimall_store::{StoreError, Tx};
+
+use crate::error::{ApiError, ApiResult};
+use crate::pricing::Priced;
+use crate::state::AppState;
+
+pub const EXPIRE_JOB: &str = "order.expire";
+pub const AUTO_RECEIVE_JOB: &str = "order.auto_receive";
+pub const COMPLETE_JOB: &str = "order.complete";
+pub const SANDBOX_NOTIFY_JOB: &str = "payment.sandbox_notify";
+pub const REFUND_JOB: &str = "payment.refund";
+
+/// The next status for an event, or a 409 naming the current one.
+pub fn next_status(current: &str, event: OrderEvent) -> ApiResult<(OrderStatus, OrderStatus)> {
+    let from =
+        OrderStatus::parse(current).ok_or_else(|| ApiError::internal(format!("unknown order status {current}")))?;
+    let to = transition(from, event, &TransitionCtx { is_group_order: false })
+        .map_err(|e| ApiError::conflict(e.to_string()))?;
+    Ok((from, to))
+}
+
+async fn enqueue(
+    st: &AppState,
+    tx: &mut Tx,
+    merchant_id: i64,
+    kind: &str,
+    payload: serde_json::Value,
+    run_at: i64,
+    dedup: String,
+) -> ApiResult<()> {
+    st.store
+        .enqueue_job(
+            tx,
+            &NewJob {
+                merchant_id,
+                kind,
+                payload: &payload.to_string(),
+                run_at,
+                dedup_key: Some(&dedup),
+                max_attempts: 20,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+pub struct Checkout<'a> {
+    pub buyer_id: i64,
+    pub merchant_id: i64,
+    pub priced: &'a Priced,
+    pub coupon_ids: &'a [i64],
+    pub address_json: Option<String>,
+    pub remark: String,
+}
+
+/// Write the order inside `tx`: stock, coupons, points, lines, timeline and the unpaid-timeout job.
+pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &str) -> ApiResult<i64> {
+    let q = &c.priced.quote;
+    let now = minimall_store::now_ms();
+    let order_no = minimall_core::orders::order_no(now, next_seq());
+    for (i, l) in q.lines.iter().enumerate() {
+        st.store
+            .move_stock(tx, c.merchant_id, l.sku_id, -l.quantity, StockReason::Sale, &order_no, "buyer")
+            .await
+            .map_err(|e| match e {
+                StockError::Insufficient(have) => {
+                    ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
+                        .with_field(format!("items[{i}].quantity"))
+                }
+                StockError::Store(StoreError::NotFound) => {
+                    ApiError::invalid(format!("items[{i}].sku_id"), "no such product")
+                }
+                StockError::Store(s) => s.into(),
+            })?;
+    }
+    for (i, cid) in q.applied_coupons.iter().enumerate() {
+        if !st.store.lock_coupon(tx, c.buyer_id, *cid, &order_no).await? {
+            let pos = c.coupon_ids.iter().position(|x| x == cid).unwrap_or(i);
+            return Err(
+                ApiError::conflict("this coupon is no longer available").with_field(format!("coupon_ids[{pos}]"))
+            );
+        }
+    }
+    if q.points_used > 0 {
+        st.store.move_points(tx, c.merchant_id, c.buyer_id, -q.points_used, "order", &order_no).await.map_err(|e| {
+            match e {
+                StoreError::Constraint(_) => ApiError::conflict("not enough points").with_field("points"),
+                o => o.into(),
+            }
+        })?;
+    }
+    let lines: Vec<NewLine> = q
+        .lines
+        .iter()
+        .zip(&c.priced.titles)
+        .zip(&c.priced.input.lines)
+        .map(|((l, (title, spec, image)), input)| NewLine {
+            sku_id: l.sku_id,
+            product_id: input.product_id,
+            title: title.clone(),
+            spec: serde_json::to_string(spec).unwrap_or_else(|_| "[]".into()),
+            image: image.clone(),
+            quantity: l.quantity,
+            sale_price: l.sale_price.fen(),
+            unit_price: l.unit_price.fen(),
+            price_source: format!("{:?}", l.price_source),
+            goods_amount: l.goods_amount.fen(),
+            order_discount: l.order_discount.fen(),
+            coupon_discount: l.coupon_discount.fen(),
+            points_discount: l.points_discount.fen(),
+            paid_amount: l.paid_amount.fen(),
+        })
+        .collect();
+    let deadline = now + st.cfg.orders.unpaid_timeout_secs * 1000;
+    let id = st
+        .store
+        .insert_order(
+            tx,
+            c.merchant_id,
+            &NewOrder {
+                order_no: order_no.clone(),
+                buyer_id: c.buyer_id,
+                status: OrderStatus::PendingPayment.as_str().into(),
+                list_total: q.list_total.fen(),
+                goods_total: q.goods_total.fen(),
+                order_discount: q.order_discount.fen(),
+                coupon_discount: q.coupon_discount.fen(),
+                points_used: q.points_used,
+                points_discount: q.points_discount.fen(),
+                shipping: q.shipping.fen(),
+                payable: q.payable.fen(),
+                coupon_ids: serde_json::to_string(&q.applied_coupons).unwrap_or_else(|_| "[]".into()),
+                address: c.address_json.clone(),
+                remark: c.remark.clone(),
+                derivation: derivation.to_string(),
+                pay_deadline: deadline,
+            },
+            &lines,
+        )
+        .await?;
+    st.store
+        .order_event(
+            tx,
+            c.merchant_id,
+            id,
+            "created",
+            None,
+            Some("pending_payment"),
+            &serde_json::json!({"payable": q.payable.fen()}).to_string(),
+            "buyer",
+        )
+        .await?;
+    for l in &q.lines {
+        let product = c.priced.input.lines.iter().find(|x| x.sku_id == l.sku_id).map(|x| x.product_id).unwrap_or(0);
+        st.store.add_product_sales(tx, product, l.quantity).await?;
+    }
+    enqueue(
+        st,
+        tx,
+        c.merchant_id,
+        EXPIRE_JOB,
+        serde_json::json!({"order_id": id}),
+        deadline,
+        format!("{EXPIRE_JOB}:{id}"),
+    )
+    .await?;
+    Ok(id)
+}
+
+fn next_seq() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let salt = u64::from(std::process::id()) * 7919;
+    salt.wrapping_add(SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Cancel an unpaid order and give back stock, coupons and points — once, whoever calls first.
+/// Returns false when the order was no longer pending.
+pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, actor: &str) -> ApiResult<bool> {
+    let mut tx = st.store.begin().await?;
+    let o = st.store.order_tx(&mut tx, order_id).await?;
+    let Ok((from, to)) = next_status(&o.status, event) else { return Ok(false) };
+    if !st.store.transition_order(&mut tx, order_id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
+        return Ok(false);
+    }
+    release(st, &mut tx, &o, "cancel").await?;
+    st.store
+        .order_event(
+            &mut tx,
+            o.merchant_id,
+            order_id,
+            "cancelled",
+            Some(from.as_str()),
+            Some(to.as_str()),
+            &serde_json::json!({"reason": format!("{event:?}")}).to_string(),
+            actor,
+        )
+        .await?;
+    minimall_store::commit(tx).await?;
+    Ok(true)
+}
+
+/// Give back what an order took: stock, locked coupons, spent points.
+async fn release(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> ApiResult<()> {
+    for l in st.store.order_lines_tx(tx, o.id).await? {
+        let back = l.quantity - l.shipped_qty;
+        if back > 0 {
+            st.store
+                .move_stock(tx, o.merchant_id, l.sku_id, back, StockReason::Cancel, &o.order_no, reason)
+                .await
+                .map_err(|e| ApiError::internal(format!("{e:?}")))?;
+        }
+    }
+    st.store.settle_coupons(tx, &o.order_no, false).await?;
+    if o.points_used > 0 {
+        st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
+    }
+    Ok(())
+}
+
+/// A verified payment notification: mark paid once; a payment for an order that is no longer payable is
+/// refunded automatically.
+pub async fn on_paid(
+    st: &AppState,
+    provider: &str,
+    out_trade_no: &str,
+    txn_id: &str,
+    amount: i64,
+) -> ApiResult<&'static str> {
+    let Some(p) = st.store.payment_by_trade_no(out_trade_no).await? else {
+        return Err(ApiError::not_found("payment"));
+    };
+    if p.amount != amount {
+        return Err(ApiError::invalid(
+            "amount",
+            format!("notification amount {amount} does not match the payment ({})", p.amount),
+        ));
+    }
+    if p.provider != provider {
+        return Err(ApiError::invalid("provider", "payment belongs to another provider"));
+    }
+    let fee = minimall_core::orders::payment_fee(Money::from_fen(amount), st.cfg.orders.fee_per_mille).fen();
+    let mut tx = st.store.begin().await?;
+    if !st.store.payment_succeeded(&mut tx, out_trade_no, txn_id, fee).await? {
+        return Ok("duplicate");
+    }
+    let o = st.store.order_tx(&mut tx, p.order_id).await?;
+    match next_status(&o.status, OrderEvent::Pay) {
+        Ok((from, to))
+            if st.store.transition_order(&mut tx, o.id, from.as_str(), to.as_str(), Some("paid_at")).await? =>
+        {
+            st.store.settle_coupons(&mut tx, &o.order_no, true).await?;
+            st.store
+                .order_event(
+                    &mut tx,
+                    o.merchant_id,
+                    o.id,
+                    "paid",
+                    Some(from.as_str()),
+                    Some(to.as_str()),
+                    &serde_json::json!({"provider": provider, "transaction_id": txn_id, "amount": amount, "fee": fee})
+                        .to_string(),
+                    provider,
+                )
+                .await?;
+        }
+        _ => {
+            // Paid too late (cancelled meanwhile): refund the whole payment.
+            let out_refund_no = format!("{}-R0", o.order_no);
+            st.store
+                .insert_refund(
+                    &mut tx,
+                    o.merchant_id,
+                    o.id,
+                    p.id,
+                    &out_refund_no,
+                    amount,
+                    "payment for a cancelled order",
+                )
+                .await?;
+            enqueue(
+                st,
+                &mut tx,
+                o.merchant_id,
+                REFUND_JOB,
+                serde_json::json!({"out_refund_no": out_refund_no}),
+                minimall_store::now_ms(),
+                format!("{REFUND_JOB}:{out_refund_no}"),
+            )
+            .await?;
+            st.store
+                .order_event(
+                    &mut tx,
+                    o.merchant_id,
+                    o.id,
+                    "late_payment_refunded",
+                    None,
+                    None,
+                    &serde_json::json!({"amount": amount}).to_string(),
+                    provider,
+                )
+                .await?;
+        }
+    }
+    minimall_store::commit(tx).await?;
+    st.jobs_wakeup.notify_waiters();
+    Ok("paid")
+}
+
+pub async fn schedule(
+    st: &AppState,
+    merchant_id: i64,
+    kind: &str,
+    payload: serde_json::Value,
+    run_at: i64,
+    dedup: String,
+) -> ApiResult<()> {
+    let mut tx = st.store.begin().await?;
+    enqueue(st, &mut tx, merchant_id, kind, payload, run_at, dedup).await?;
+    minimall_store::commit(tx).await?;
+    st.jobs_wakeup.notify_waiters();
+    Ok(())
+}
+
+/// Move an order by an event inside `tx` (409 when the event does not apply now).
+pub async fn apply_event(
+    st: &AppState,
+    tx: &mut Tx,
+    o: &OrderRow,
+    event: OrderEvent,
+    stamp: Option<&str>,
+    detail: serde_json::Value,
+    actor: &str,
+) -> ApiResult<OrderStatus> {
+    let (from, to) = next_status(&o.status, event)?;
+    if !st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), stamp).await? {
+        return Err(ApiError::conflict("the order changed meanwhile; reload it"));
+    }
+    st.store
+        .order_event(
+            tx,
+            o.merchant_id,
+            o.id,
+            &format!("{event:?}").to_lowercase(),
+            Some(from.as_str()),
+            Some(to.as_str()),
+            &detail.to_string(),
+            actor,
+        )
+        .await?;
+    Ok(to)
+}
+
+pub async fn enqueue_in(
+    st: &AppState,
+    tx: &mut Tx,
+    merchant_id: i64,
+    kind: &str,
+    order_id: i64,
+    run_at: i64,
+) -> ApiResult<()> {
+    enqueue(st, tx, merchant_id, kind, serde_json::json!({"order_id": order_id}), run_at, format!("{kind}:{order_id}"))
+        .await
+}
+
+// ---- jobs ---------------------------------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct OrderPayload {
+    order_id: i64,
+}
+
+fn order_id(job: &minimall_store::jobs::JobRow) -> Result<i64, String> {
+    serde_json::from_str::<OrderPayload>(&job.payload).map(|p| p.order_id).map_err(|e| e.to_string())
+}
+
+/// `order.expire`: cancel the order if it is still unpaid (a paid or cancelled order is left alone).
+pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let id = order_id(&job)?;
+    cancel_unpaid(&st, id, OrderEvent::CancelUnpaidTimeout, "system").await.map(|_| ()).map_err(|e| e.message)
+}
+
+/// `order.auto_receive`: a shipped order nobody confirmed is received after N days.
+pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let id = order_id(&job)?;
+    let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
+    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
+    if next_status(&o.status, OrderEvent::AutoReceive).is_err() {
+        return Ok(());
+    }
+    apply_event(
+        &st,
+        &mut tx,
+        &o,
+        OrderEvent::AutoReceive,
+        Some("received_at"),
+        serde_json::json!({"by": "schedule"}),
+        "system",
+    )
+    .await
+    .map_err(|e| e.message)?;
+    let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
+    enqueue_in(&st, &mut tx, o.merchant_id, COMPLETE_JOB, id, at).await.map_err(|e| e.message)?;
+    minimall_store::commit(tx).await.map_err(|e| e.to_string())
+}
+
+/// `order.complete`: the after-sales window closed.
+pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let id = order_id(&job)?;
+    let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
+    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
+    if next_status(&o.status, OrderEvent::Complete).is_err() {
+        return Ok(());
+    }
+    apply_event(&st, &mut tx, &o, OrderEvent::Complete, Some("completed_at"), serde_json::json!({}), "system")
+        .await
+        .map_err(|e| e.message)?;
+    minimall_store::commit(tx).await.map_err(|e| e.to_string())
+}
+
+#[derive(serde::Deserialize)]
+struct NotifyPayload {
+    out_trade_no: String,
+    amount: i64,
+    delivery: u32,
+}
+
+/// `payment.sandbox_notify`: the sandbox provider delivers a signed notification to the shop's callback
+/// over HTTP, as a real provider would.
+pub async fn sandbox_notify_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let p: NotifyPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+    let Some(base) = st.self_url.get() else { return Err("server address not known yet".into()) };
+    let notice = crate::payments::sandbox::SandboxNotice {
+        id: format!("{}-{}", p.out_trade_no, p.delivery),
+        event_type: "TRANSACTION.SUCCESS".into(),
+        out_trade_no: p.out_trade_no.clone(),
+        transaction_id: format!("SBX{}", p.out_trade_no),
+        amount: p.amount,
+        out_refund_no: None,
+    };
+    let body = serde_json::to_vec(&notice).map_err(|e| e.to_string())?;
+    let ts = (minimall_store::now_ms() / 1000).to_string();
+    let nonce = crate::auth::new_token("")[..16].to_string();
+    let sig = crate::payments::sandbox::sign(st.cfg.orders.sandbox_secret.expose(), &ts, &nonce, &body);
+    let resp = st
+        .http
+        .post(format!("{base}/api/v1/payments/sandbox/notify"))
+        .header("content-type", "application/json")
+        .header("x-sandbox-timestamp", ts)
+        .header("x-sandbox-nonce", nonce)
+        .header("x-sandbox-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("callback answered {}", resp.status()))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RefundPayload {
+    out_refund_no: String,
+}
+
+/// `payment.refund`: send a refund to its provider. The sandbox refunds at once; the refund number makes
+/// it idempotent on the provider's side.
+pub async fn refund_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let p: RefundPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+    let Some(r) = st.store.refund_by_no(&p.out_refund_no).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    if r.status != "pending" {
+        return Ok(());
+    }
+    let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
+    if st.store.refund_succeeded(&mut tx, &p.out_refund_no).await.map_err(|e| e.to_string())? {
+        let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
+        st.store
+            .order_event(
+                &mut tx,
+                o.merchant_id,
+                o.id,
+                "refunded",
+                None,
+                None,
+                &serde_json::json!({"out_refund_no": r.out_refund_no, "amount": r.amount}).to_string(),
+                "system",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    minimall_store::commit(tx).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,330 @@
+//! Console orders: filtered list, detail with its timeline, shipping, CSV export.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minimall_core::orders::OrderEvent;
+use minimall_core::page::Page;
+use minimall_store::orders::OrderFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::shop_orders::{check_status_filter, order_dto, OrderDto};
+use super::{audit, Paginated};
+use crate::auth::{Admin, ManageOrders, ReadOrders};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::orders as ord;
+use crate::state::AppState;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub status: Option<String>,
+    pub buyer_id: Option<i64>,
+    /// Orders containing this product.
+    pub product_id: Option<i64>,
+    /// Created at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Created before (epoch ms).
+    pub to: Option<i64>,
+    pub order_no: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+fn filter(q: &OrderQuery) -> ApiResult<OrderFilter> {
+    let status = q.status.clone().unwrap_or_default();
+    check_status_filter(&status)?;
+    if q.order_no.as_ref().is_some_and(|n| n.len() > 40) {
+        return Err(ApiError::invalid("order_no", "is too long"));
+    }
+    Ok(OrderFilter {
+        status,
+        buyer_id: q.buyer_id.unwrap_or(0),
+        product_id: q.product_id.unwrap_or(0),
+        from_ms: q.from.unwrap_or(0),
+        to_ms: q.to.unwrap_or(0),
+        order_no: q.order_no.clone().unwrap_or_default(),
+    })
+}
+
+/// Orders, newest first, filtered.
+#[utoipa::path(get, path = "/api/v1/admin/orders", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<OrderDto>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    ApiQuery(q): ApiQuery<OrderQuery>,
+) -> ApiResult<Json<Paginated<OrderDto>>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    let rows = st.store.list_orders(admin.merchant_id, &filter(&q)?, page.size(), page.offset()).await?;
+    let mut items = Vec::new();
+    for o in rows.items {
+        items.push(order_dto(&st, o).await?);
+    }
+    Ok(Json(Paginated::new(items, rows.total, page)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub actor: String,
+    pub at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentDto {
+    pub provider: String,
+    pub out_trade_no: String,
+    pub amount: i64,
+    pub fee: i64,
+    pub status: String,
+    pub provider_txn_id: Option<String>,
+    pub notifications: i64,
+    pub succeeded_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RefundDto {
+    pub out_refund_no: String,
+    pub amount: i64,
+    pub reason: String,
+    pub status: String,
+    pub created_at: i64,
+    pub succeeded_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShipmentDto {
+    pub carrier: String,
+    pub tracking_no: String,
+    #[schema(value_type = Object)]
+    pub lines: serde_json::Value,
+    pub created_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderDetail {
+    pub order: OrderDto,
+    /// Every state change, payment, notification and refund, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub payment: Option<PaymentDto>,
+    pub refunds: Vec<RefundDto>,
+    pub shipments: Vec<ShipmentDto>,
+    /// How the payable was computed at checkout.
+    #[schema(value_type = Object)]
+    pub derivation: serde_json::Value,
+}
+
+/// One order with its timeline, payment, refunds and shipments.
+#[utoipa::path(get, path = "/api/v1/admin/orders/{id}", tag = "admin-orders", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = OrderDetail), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderDetail>> {
+    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let derivation = serde_json::from_str(&o.derivation).unwrap_or_default();
+    let payment = match st.store.payment_for_order(id).await? {
+        Some(p) => Some(PaymentDto {
+            notifications: st.store.count_notifications(&p.out_trade_no).await?,
+            provider: p.provider,
+            out_trade_no: p.out_trade_no,
+            amount: p.amount,
+            fee: p.fee,
+            status: p.status,
+            provider_txn_id: p.provider_txn_id,
+            succeeded_at: p.succeeded_at,
+        }),
+        None => None,
+    };
+    let timeline = st
+        .store
+        .order_events(id)
+        .await?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            kind: e.kind,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            detail: serde_json::from_str(&e.detail).unwrap_or_default(),
+            actor: e.actor,
+            at: e.at,
+        })
+        .collect();
+    let refunds = st
+        .store
+        .refunds_of(id)
+        .await?
+        .into_iter()
+        .map(|r| RefundDto {
+            out_refund_no: r.out_refund_no,
+            amount: r.amount,
+            reason: r.reason,
+            status: r.status,
+            created_at: r.created_at,
+            succeeded_at: r.succeeded_at,
+        })
+        .collect();
+    let shipments = st
+        .store
+        .shipments_of(id)
+        .await?
+        .into_iter()
+        .map(|s| ShipmentDto {
+            carrier: s.carrier,
+            tracking_no: s.tracking_no,
+            lines: serde_json::from_str(&s.lines).unwrap_or_default(),
+            created_at: s.created_at,
+        })
+        .collect();
+    Ok(Json(OrderDetail { order: order_dto(&st, o).await?, timeline, payment, refunds, shipments, derivation }))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipLine {
+    pub line_id: i64,
+    pub quantity: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipRequest {
+    /// e.g. 顺丰速运
+    pub carrier: String,
+    pub tracking_no: String,
+    /// Lines and units in this parcel; omit to ship everything not yet shipped.
+    pub lines: Option<Vec<ShipLine>>,
+}
+
+/// Ship an order, in full or in part.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/ship", tag = "admin-orders", request_body = ShipRequest, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ship(
+    State(st): State<AppState>,
+    admin: Admin<ManageOrders>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<ShipRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let carrier = minimall_core::validate::display_text("carrier", &req.carrier, 20)?;
+    let tracking = req.tracking_no.trim();
+    if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
+    }
+    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let mut tx = st.store.begin().await?;
+    let lines = st.store.order_lines_tx(&mut tx, id).await?;
+    let parcel: Vec<ShipLine> = match req.lines {
+        Some(l) if !l.is_empty() => l,
+        Some(_) => return Err(ApiError::invalid("lines", "list at least one line")),
+        None => lines
+            .iter()
+            .filter(|l| l.quantity - l.refunded_qty - l.shipped_qty > 0)
+            .map(|l| ShipLine { line_id: l.id, quantity: l.quantity - l.refunded_qty - l.shipped_qty })
+            .collect(),
+    };
+    if parcel.is_empty() {
+        return Err(ApiError::conflict("nothing left to ship"));
+    }
+    for (i, p) in parcel.iter().enumerate() {
+        if p.quantity <= 0 || !lines.iter().any(|l| l.id == p.line_id) {
+            return Err(ApiError::invalid(format!("lines[{i}]"), "unknown line or quantity below 1"));
+        }
+        if !st.store.ship_line(&mut tx, id, p.line_id, p.quantity).await? {
+            return Err(ApiError::conflict("more units than remain to ship").with_field(format!("lines[{i}].quantity")));
+        }
+    }
+    let after = st.store.order_lines_tx(&mut tx, id).await?;
+    let all = after.iter().all(|l| l.shipped_qty + l.refunded_qty >= l.quantity);
+    let event = if all { OrderEvent::ShipAll } else { OrderEvent::ShipPartial };
+    st.store
+        .insert_shipment(
+            &mut tx,
+            admin.merchant_id,
+            id,
+            &carrier,
+            tracking,
+            &serde_json::to_string(&parcel).unwrap_or_default(),
+        )
+        .await?;
+    ord::apply_event(
+        &st,
+        &mut tx,
+        &o,
+        event,
+        Some("shipped_at"),
+        serde_json::json!({"carrier": carrier, "tracking_no": tracking, "lines": parcel}),
+        &admin.username,
+    )
+    .await?;
+    if all {
+        let at = minimall_store::now_ms() + st.cfg.orders.auto_receive_days * 86_400_000;
+        ord::enqueue_in(&st, &mut tx, admin.merchant_id, ord::AUTO_RECEIVE_JOB, id, at).await?;
+    }
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "order.ship",
+        format!("order:{id}"),
+        None,
+        Some(serde_json::json!({"carrier": carrier, "tracking_no": tracking, "all": all})),
+    )
+    .await?;
+    minimall_store::commit(tx).await?;
+    let o = st.store.order(admin.merchant_id, id).await?;
+    Ok(Json(order_dto(&st, o).await?))
+}
+
+/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows.
+#[utoipa::path(get, path = "/api/v1/admin/orders/export", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn export(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    ApiQuery(q): ApiQuery<OrderQuery>,
+) -> ApiResult<Response> {
+    let f = filter(&q)?;
+    let mut out =
+        String::from("\u{feff}订单号,状态,买家ID,商品金额,优惠,运费,实付,已退款,下单时间(ms),付款时间(ms)\r\n");
+    let mut offset = 0;
+    while offset < 50_000 {
+        let rows = st.store.list_orders(admin.merchant_id, &f, 500, offset).await?;
+        if rows.items.is_empty() {
+            break;
+        }
+        for o in &rows.items {
+            let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\r\n",
+                o.order_no,
+                o.status,
+                o.buyer_id,
+                minimall_core::Money::from_fen(o.list_total).to_yuan_string(),
+                minimall_core::Money::from_fen(discount).to_yuan_string(),
+                minimall_core::Money::from_fen(o.shipping).to_yuan_string(),
+                minimall_core::Money::from_fen(o.payable).to_yuan_string(),
+                minimall_core::Money::from_fen(o.refunded_amount).to_yuan_string(),
+                o.created_at,
+                o.paid_at.map(|t| t.to_string()).unwrap_or_default()
+            ));
+        }
+        offset += 500;
+    }
+    let mut r = out.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    r.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"orders.csv\""));
+    Ok(r)
+}

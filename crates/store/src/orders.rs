@@ -1,0 +1,782 @@
+//! Orders: the cart, orders with their lines and timeline, payments and their notifications, refunds and
+//! shipments. State changes are conditional updates (`WHERE status IN (…)`), so a change happens at most
+//! once however many requests, notifications or jobs race for it.
+
+use sqlx::FromRow;
+
+use crate::{now_ms, Paged, Store, StoreResult, Tx};
+
+// ---- cart ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CartRow {
+    pub id: i64,
+    pub sku_id: i64,
+    pub quantity: i64,
+    pub selected: i32,
+    pub product_id: i64,
+    pub title: String,
+    pub spec_values: String,
+    pub images: String,
+    pub sale_price: i64,
+    pub original_price: i64,
+    pub stock: i64,
+    pub on_shelf: i32,
+    pub deleted: i32,
+}
+
+pub const MAX_CART_ITEMS: i64 = 100;
+
+impl Store {
+    pub async fn cart(&self, buyer_id: i64) -> StoreResult<Vec<CartRow>> {
+        Ok(sqlx::query_as::<_, CartRow>(
+            "SELECT c.id, c.sku_id, c.quantity, c.selected, p.id AS product_id, p.title, s.spec_values, p.images, s.sale_price,
+                    s.original_price, s.stock, p.on_shelf, CASE WHEN s.deleted = 1 OR p.deleted = 1 THEN 1 ELSE 0 END AS deleted
+             FROM cart_items c JOIN skus s ON s.id = c.sku_id JOIN products p ON p.id = s.product_id
+             WHERE c.buyer_id = $1 ORDER BY c.updated_at DESC, c.id DESC",
+        )
+        .bind(buyer_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    /// Add `quantity` of a SKU (merging with the line already there). Returns false when the cart is full.
+    pub async fn cart_add(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        buyer_id: i64,
+        sku_id: i64,
+        quantity: i64,
+        max_quantity: i64,
+    ) -> StoreResult<bool> {
+        let now = now_ms();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cart_items WHERE buyer_id = $1")
+            .bind(buyer_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM cart_items WHERE buyer_id = $1 AND sku_id = $2")
+            .bind(buyer_id)
+            .bind(sku_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if exists.is_none() && n >= MAX_CART_ITEMS {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO cart_items (merchant_id, buyer_id, sku_id, quantity, selected, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 1, $5, $5)
+             ON CONFLICT (buyer_id, sku_id) DO UPDATE SET
+               quantity = CASE WHEN cart_items.quantity + excluded.quantity > $6 THEN $6 ELSE cart_items.quantity + excluded.quantity END,
+               selected = 1, updated_at = excluded.updated_at",
+        )
+        .bind(merchant_id)
+        .bind(buyer_id)
+        .bind(sku_id)
+        .bind(quantity)
+        .bind(now)
+        .bind(max_quantity)
+        .execute(&mut **tx)
+        .await?;
+        Ok(true)
+    }
+
+    pub async fn cart_update(
+        &self,
+        tx: &mut Tx,
+        buyer_id: i64,
+        item_id: i64,
+        quantity: Option<i64>,
+        selected: Option<bool>,
+    ) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE cart_items SET quantity = COALESCE($3, quantity), selected = COALESCE($4, selected), updated_at = $5
+             WHERE buyer_id = $1 AND id = $2",
+        )
+        .bind(buyer_id)
+        .bind(item_id)
+        .bind(quantity)
+        .bind(selected.map(i32::from))
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn cart_remove(&self, tx: &mut Tx, buyer_id: i64, item_id: i64) -> StoreResult<bool> {
+        let n = sqlx::query("DELETE FROM cart_items WHERE buyer_id = $1 AND id = $2")
+            .bind(buyer_id)
+            .bind(item_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Remove these SKUs from the cart (after they were ordered).
+    pub async fn cart_remove_skus(&self, tx: &mut Tx, buyer_id: i64, sku_ids: &[i64]) -> StoreResult<()> {
+        for s in sku_ids {
+            sqlx::query("DELETE FROM cart_items WHERE buyer_id = $1 AND sku_id = $2")
+                .bind(buyer_id)
+                .bind(*s)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+// ---- orders -------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderRow {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub order_no: String,
+    pub buyer_id: i64,
+    pub status: String,
+    pub is_group: i32,
+    pub list_total: i64,
+    pub goods_total: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub points_used: i64,
+    pub points_discount: i64,
+    pub shipping: i64,
+    pub payable: i64,
+    pub refunded_amount: i64,
+    pub coupon_ids: String,
+    pub address: Option<String>,
+    pub remark: String,
+    pub derivation: String,
+    pub pay_deadline: i64,
+    pub paid_at: Option<i64>,
+    pub shipped_at: Option<i64>,
+    pub received_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status, is_group, list_total, goods_total, order_discount, coupon_discount, points_used, points_discount, shipping, payable, refunded_amount, coupon_ids, address, remark, derivation, pay_deadline, paid_at, shipped_at, received_at, completed_at, cancelled_at, created_at, updated_at";
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub order_no: String,
+    pub buyer_id: i64,
+    pub status: String,
+    pub list_total: i64,
+    pub goods_total: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub points_used: i64,
+    pub points_discount: i64,
+    pub shipping: i64,
+    pub payable: i64,
+    pub coupon_ids: String,
+    pub address: Option<String>,
+    pub remark: String,
+    pub derivation: String,
+    pub pay_deadline: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderLineRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub spec: String,
+    pub image: Option<String>,
+    pub quantity: i64,
+    pub sale_price: i64,
+    pub unit_price: i64,
+    pub price_source: String,
+    pub goods_amount: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub points_discount: i64,
+    pub paid_amount: i64,
+    pub shipped_qty: i64,
+    pub refunded_qty: i64,
+    pub refunded_amount: i64,
+}
+
+const LINE_COLS: &str = "id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price, price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, shipped_qty, refunded_qty, refunded_amount";
+
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub spec: String,
+    pub image: Option<String>,
+    pub quantity: i64,
+    pub sale_price: i64,
+    pub unit_price: i64,
+    pub price_source: String,
+    pub goods_amount: i64,
+    pub order_discount: i64,
+    pub coupon_discount: i64,
+    pub points_discount: i64,
+    pub paid_amount: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OrderEventRow {
+    pub id: i64,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub detail: String,
+    pub actor: String,
+    pub at: i64,
+}
+
+/// Filters of the console's order list.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: String,
+    pub buyer_id: i64,
+    pub product_id: i64,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub order_no: String,
+}
+
+impl Store {
+    pub async fn insert_order(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        o: &NewOrder,
+        lines: &[NewLine],
+    ) -> StoreResult<i64> {
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO orders (merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
+                points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+        )
+        .bind(merchant_id)
+        .bind(&o.order_no)
+        .bind(o.buyer_id)
+        .bind(&o.status)
+        .bind(o.list_total)
+        .bind(o.goods_total)
+        .bind(o.order_discount)
+        .bind(o.coupon_discount)
+        .bind(o.points_used)
+        .bind(o.points_discount)
+        .bind(o.shipping)
+        .bind(o.payable)
+        .bind(&o.coupon_ids)
+        .bind(&o.address)
+        .bind(&o.remark)
+        .bind(&o.derivation)
+        .bind(o.pay_deadline)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        for l in lines {
+            sqlx::query(
+                "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
+                    price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            )
+            .bind(merchant_id)
+            .bind(id)
+            .bind(l.sku_id)
+            .bind(l.product_id)
+            .bind(&l.title)
+            .bind(&l.spec)
+            .bind(&l.image)
+            .bind(l.quantity)
+            .bind(l.sale_price)
+            .bind(l.unit_price)
+            .bind(&l.price_source)
+            .bind(l.goods_amount)
+            .bind(l.order_discount)
+            .bind(l.coupon_discount)
+            .bind(l.points_discount)
+            .bind(l.paid_amount)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(id)
+    }
+
+    pub async fn order_event(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        order_id: i64,
+        kind: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        detail: &str,
+        actor: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(merchant_id)
+        .bind(order_id)
+        .bind(kind)
+        .bind(from)
+        .bind(to)
+        .bind(detail)
+        .bind(actor)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Move an order from `from` to `to` if it is still in `from`; sets the timestamp column that goes with
+    /// the new state. Returns false when another change got there first.
+    pub async fn transition_order(
+        &self,
+        tx: &mut Tx,
+        order_id: i64,
+        from: &str,
+        to: &str,
+        stamp: Option<&str>,
+    ) -> StoreResult<bool> {
+        let col = match stamp {
+            Some(c) if ["paid_at", "shipped_at", "received_at", "completed_at", "cancelled_at"].contains(&c) => {
+                format!(", {c} = $4")
+            }
+            _ => String::new(),
+        };
+        let n =
+            sqlx::query(&format!("UPDATE orders SET status = $3, updated_at = $4{col} WHERE id = $1 AND status = $2"))
+                .bind(order_id)
+                .bind(from)
+                .bind(to)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn order(&self, merchant_id: i64, id: i64) -> StoreResult<OrderRow> {
+        Ok(sqlx::query_as::<_, OrderRow>(&format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE merchant_id = $1 AND id = $2"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(self.reader())
+        .await?)
+    }
+
+    pub async fn order_tx(&self, tx: &mut Tx, id: i64) -> StoreResult<OrderRow> {
+        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?)
+    }
+
+    /// A buyer's own order; another buyer's order is simply not found.
+    pub async fn buyer_order(&self, buyer_id: i64, id: i64) -> StoreResult<OrderRow> {
+        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 AND id = $2"))
+            .bind(buyer_id)
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?)
+    }
+
+    pub async fn order_lines(&self, order_id: i64) -> StoreResult<Vec<OrderLineRow>> {
+        Ok(sqlx::query_as::<_, OrderLineRow>(&format!(
+            "SELECT {LINE_COLS} FROM order_lines WHERE order_id = $1 ORDER BY id"
+        ))
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    pub async fn order_lines_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<OrderLineRow>> {
+        Ok(sqlx::query_as::<_, OrderLineRow>(&format!(
+            "SELECT {LINE_COLS} FROM order_lines WHERE order_id = $1 ORDER BY id"
+        ))
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?)
+    }
+
+    pub async fn order_events(&self, order_id: i64) -> StoreResult<Vec<OrderEventRow>> {
+        Ok(sqlx::query_as::<_, OrderEventRow>(
+            "SELECT id, kind, from_status, to_status, detail, actor, at FROM order_events WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    pub async fn buyer_orders(
+        &self,
+        buyer_id: i64,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<OrderRow>> {
+        let filter = "buyer_id = $1 AND ($2 = '' OR status = $2)";
+        let items = sqlx::query_as::<_, OrderRow>(&format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE {filter} ORDER BY id DESC LIMIT $3 OFFSET $4"
+        ))
+        .bind(buyer_id)
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.reader())
+        .await?;
+        let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM orders WHERE {filter}"))
+            .bind(buyer_id)
+            .bind(status)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(Paged { items, total })
+    }
+
+    pub async fn list_orders(
+        &self,
+        merchant_id: i64,
+        f: &OrderFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<OrderRow>> {
+        let filter = "merchant_id = $1 AND ($2 = '' OR status = $2) AND ($3 = 0 OR buyer_id = $3)
+            AND ($4 = 0 OR id IN (SELECT order_id FROM order_lines WHERE product_id = $4))
+            AND ($5 = 0 OR created_at >= $5) AND ($6 = 0 OR created_at < $6) AND ($7 = '' OR order_no = $7)";
+        let items = sqlx::query_as::<_, OrderRow>(&format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE {filter} ORDER BY id DESC LIMIT $8 OFFSET $9"
+        ))
+        .bind(merchant_id)
+        .bind(&f.status)
+        .bind(f.buyer_id)
+        .bind(f.product_id)
+        .bind(f.from_ms)
+        .bind(f.to_ms)
+        .bind(&f.order_no)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.reader())
+        .await?;
+        let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM orders WHERE {filter}"))
+            .bind(merchant_id)
+            .bind(&f.status)
+            .bind(f.buyer_id)
+            .bind(f.product_id)
+            .bind(f.from_ms)
+            .bind(f.to_ms)
+            .bind(&f.order_no)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(Paged { items, total })
+    }
+
+    /// Has the buyer paid for any order (首单 eligibility)?
+    pub async fn buyer_has_paid_order(&self, buyer_id: i64) -> StoreResult<bool> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND paid_at IS NOT NULL")
+            .bind(buyer_id)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Units a buyer has ordered (not cancelled) per SKU, for per-buyer limits.
+    pub async fn buyer_units_by_product(&self, buyer_id: i64, product_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for p in product_ids {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(l.quantity - l.refunded_qty), 0) AS BIGINT) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                 WHERE o.buyer_id = $1 AND l.product_id = $2 AND o.status NOT IN ('cancelled')",
+            )
+            .bind(buyer_id)
+            .bind(*p)
+            .fetch_one(self.reader())
+            .await?;
+            out.push((*p, n));
+        }
+        Ok(out)
+    }
+
+    // ---- coupons held by orders ---------------------------------------------------------------
+
+    /// Lock an unused, valid coupon of this buyer for an order. False when it is not available.
+    pub async fn lock_coupon(&self, tx: &mut Tx, buyer_id: i64, coupon_id: i64, order_no: &str) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE buyer_coupons SET state = 'locked', order_ref = $3 WHERE buyer_id = $1 AND id = $2 AND state = 'unused' AND valid_until > $4",
+        )
+        .bind(buyer_id)
+        .bind(coupon_id)
+        .bind(order_no)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Coupons locked by an order go back to unused (cancelled order) or become used (paid order).
+    pub async fn settle_coupons(&self, tx: &mut Tx, order_no: &str, used: bool) -> StoreResult<u64> {
+        let sql = if used {
+            "UPDATE buyer_coupons SET state = 'used', used_at = $2 WHERE order_ref = $1 AND state = 'locked'"
+        } else {
+            "UPDATE buyer_coupons SET state = 'unused', order_ref = NULL WHERE order_ref = $1 AND state = 'locked' AND $2 > 0"
+        };
+        Ok(sqlx::query(sql).bind(order_no).bind(now_ms()).execute(&mut **tx).await?.rows_affected())
+    }
+
+    // ---- payments -------------------------------------------------------------------------------
+
+    pub async fn payment_for_order(&self, order_id: i64) -> StoreResult<Option<PaymentRow>> {
+        Ok(sqlx::query_as::<_, PaymentRow>(&format!(
+            "SELECT {PAY_COLS} FROM payments WHERE order_id = $1 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(order_id)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    pub async fn payment_by_trade_no(&self, out_trade_no: &str) -> StoreResult<Option<PaymentRow>> {
+        Ok(sqlx::query_as::<_, PaymentRow>(&format!("SELECT {PAY_COLS} FROM payments WHERE out_trade_no = $1"))
+            .bind(out_trade_no)
+            .fetch_optional(self.reader())
+            .await?)
+    }
+
+    /// Create the order's payment, or return the one it has (one payment per order and provider).
+    pub async fn ensure_payment(
+        &self,
+        merchant_id: i64,
+        order_id: i64,
+        provider: &str,
+        out_trade_no: &str,
+        amount: i64,
+    ) -> StoreResult<PaymentRow> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO payments (merchant_id, order_id, provider, out_trade_no, amount, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6) ON CONFLICT (out_trade_no) DO NOTHING",
+        )
+        .bind(merchant_id)
+        .bind(order_id)
+        .bind(provider)
+        .bind(out_trade_no)
+        .bind(amount)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let p = sqlx::query_as::<_, PaymentRow>(&format!("SELECT {PAY_COLS} FROM payments WHERE out_trade_no = $1"))
+            .bind(out_trade_no)
+            .fetch_one(&mut *tx)
+            .await?;
+        crate::commit(tx).await?;
+        Ok(p)
+    }
+
+    /// pending → succeeded, once. Returns false when it had already succeeded.
+    pub async fn payment_succeeded(
+        &self,
+        tx: &mut Tx,
+        out_trade_no: &str,
+        txn_id: &str,
+        fee: i64,
+    ) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE payments SET status = 'succeeded', provider_txn_id = $2, fee = $3, succeeded_at = $4 WHERE out_trade_no = $1 AND status = 'pending'",
+        )
+        .bind(out_trade_no)
+        .bind(txn_id)
+        .bind(fee)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn record_notification(
+        &self,
+        provider: &str,
+        notification_id: &str,
+        out_trade_no: &str,
+        outcome: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO payment_notifications (provider, notification_id, out_trade_no, outcome, received_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(provider)
+            .bind(notification_id)
+            .bind(out_trade_no)
+            .bind(outcome)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        crate::commit(tx).await
+    }
+
+    pub async fn count_notifications(&self, out_trade_no: &str) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payment_notifications WHERE out_trade_no = $1")
+            .bind(out_trade_no)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(n)
+    }
+
+    // ---- refunds --------------------------------------------------------------------------------
+
+    pub async fn insert_refund(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        order_id: i64,
+        payment_id: i64,
+        out_refund_no: &str,
+        amount: i64,
+        reason: &str,
+    ) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "INSERT INTO refunds (merchant_id, order_id, payment_id, out_refund_no, amount, reason, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT (out_refund_no) DO NOTHING",
+        )
+        .bind(merchant_id)
+        .bind(order_id)
+        .bind(payment_id)
+        .bind(out_refund_no)
+        .bind(amount)
+        .bind(reason)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn refunds_of(&self, order_id: i64) -> StoreResult<Vec<RefundRow>> {
+        Ok(sqlx::query_as::<_, RefundRow>(
+            "SELECT id, order_id, payment_id, out_refund_no, amount, reason, status, created_at, succeeded_at FROM refunds WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+
+    pub async fn refund_by_no(&self, out_refund_no: &str) -> StoreResult<Option<RefundRow>> {
+        Ok(sqlx::query_as::<_, RefundRow>(
+            "SELECT id, order_id, payment_id, out_refund_no, amount, reason, status, created_at, succeeded_at FROM refunds WHERE out_refund_no = $1",
+        )
+        .bind(out_refund_no)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
+    /// pending → succeeded once, adding the amount to the order's refunded total.
+    pub async fn refund_succeeded(&self, tx: &mut Tx, out_refund_no: &str) -> StoreResult<bool> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE refunds SET status = 'succeeded', succeeded_at = $2 WHERE out_refund_no = $1 AND status = 'pending' RETURNING order_id, amount",
+        )
+        .bind(out_refund_no)
+        .bind(now_ms())
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((order_id, amount)) = row else { return Ok(false) };
+        sqlx::query("UPDATE orders SET refunded_amount = refunded_amount + $2, updated_at = $3 WHERE id = $1")
+            .bind(order_id)
+            .bind(amount)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+        Ok(true)
+    }
+
+    // ---- shipments ------------------------------------------------------------------------------
+
+    pub async fn insert_shipment(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        order_id: i64,
+        carrier: &str,
+        tracking_no: &str,
+        lines_json: &str,
+    ) -> StoreResult<i64> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO shipments (merchant_id, order_id, carrier, tracking_no, lines, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(merchant_id)
+        .bind(order_id)
+        .bind(carrier)
+        .bind(tracking_no)
+        .bind(lines_json)
+        .bind(now_ms())
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Add shipped units to a line, never past its quantity. False when that would exceed it.
+    pub async fn ship_line(&self, tx: &mut Tx, order_id: i64, line_id: i64, qty: i64) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE order_lines SET shipped_qty = shipped_qty + $3 WHERE order_id = $1 AND id = $2 AND shipped_qty + $3 <= quantity - refunded_qty")
+            .bind(order_id)
+            .bind(line_id)
+            .bind(qty)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn shipments_of(&self, order_id: i64) -> StoreResult<Vec<ShipmentRow>> {
+        Ok(sqlx::query_as::<_, ShipmentRow>(
+            "SELECT id, carrier, tracking_no, lines, created_at FROM shipments WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(self.reader())
+        .await?)
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub order_id: i64,
+    pub provider: String,
+    pub out_trade_no: String,
+    pub amount: i64,
+    pub fee: i64,
+    pub status: String,
+    pub provider_txn_id: Option<String>,
+    pub created_at: i64,
+    pub succeeded_at: Option<i64>,
+}
+
+const PAY_COLS: &str =
+    "id, merchant_id, order_id, provider, out_trade_no, amount, fee, status, provider_txn_id, created_at, succeeded_at";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RefundRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub payment_id: i64,
+    pub out_refund_no: String,
+    pub amount: i64,
+    pub reason: String,
+    pub status: String,
+    pub created_at: i64,
+    pub succeeded_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ShipmentRow {
+    pub id: i64,
+    pub carrier: String,
+    pub tracking_no: String,
+    pub lines: String,
+    pub created_at: i64,
+}
