@@ -73,6 +73,8 @@ pub struct OrdersConfig {
     pub aftersale_days: i64,
     /// Payment fee in per mille of the amount (6 = 0.6 %).
     pub fee_per_mille: u32,
+    /// Give coupons back when an order is refunded in full.
+    pub return_coupons_on_full_refund: bool,
     /// Secret the sandbox provider signs notifications with.
     pub sandbox_secret: Secret,
     /// Delay before the sandbox delivers a notification.
@@ -88,6 +90,7 @@ impl Default for OrdersConfig {
             auto_receive_days: 10,
             aftersale_days: 7,
             fee_per_mille: 6,
+            return_coupons_on_full_refund: true,
             sandbox_secret: Secret::new("minimall-sandbox"),
             sandbox_notify_delay_ms: 300,
             sandbox_duplicates: 2,

@@ -2,6 +2,7 @@
 //! The only crate that knows HTTP and JSON.
 #![forbid(unsafe_code)]
 
+pub mod aftersales;
 pub mod app;
 pub mod auth;
 pub mod catalog;

@@ -7,6 +7,7 @@
 
 pub mod addresses;
 pub mod admins;
+pub mod aftersales;
 pub mod audit;
 pub mod buyers;
 pub mod catalog;

@@ -203,9 +203,11 @@ pub struct OrderLineRow {
     pub shipped_qty: i64,
     pub refunded_qty: i64,
     pub refunded_amount: i64,
+    /// Units under an open after-sales request.
+    pub pending_refund_qty: i64,
 }
 
-const LINE_COLS: &str = "id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price, price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, shipped_qty, refunded_qty, refunded_amount";
+const LINE_COLS: &str = "id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price, price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, shipped_qty, refunded_qty, refunded_amount, pending_refund_qty";
 
 #[derive(Debug, Clone)]
 pub struct NewLine {
@@ -779,4 +781,15 @@ pub struct ShipmentRow {
     pub tracking_no: String,
     pub lines: String,
     pub created_at: i64,
+}
+
+impl Store {
+    /// Coupons used by a fully refunded order become usable again (`returned` and usable in quotes as unused).
+    pub async fn return_used_coupons(&self, tx: &mut Tx, order_no: &str) -> StoreResult<u64> {
+        Ok(sqlx::query("UPDATE buyer_coupons SET state = 'unused', order_ref = NULL, used_at = NULL WHERE order_ref = $1 AND state = 'used'")
+            .bind(order_no)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected())
+    }
 }

@@ -8,6 +8,7 @@ pub mod admin_ops;
 pub mod admin_orders;
 pub mod admin_promotions;
 pub mod admin_users;
+pub mod aftersales;
 pub mod health;
 pub mod shop_auth;
 pub mod shop_catalog;
@@ -154,6 +155,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_orders::export))
         .routes(routes!(admin_orders::detail))
         .routes(routes!(admin_orders::ship))
+        .routes(routes!(aftersales::request))
+        .routes(routes!(aftersales::mine))
+        .routes(routes!(aftersales::send_back))
+        .routes(routes!(aftersales::withdraw))
+        .routes(routes!(aftersales::queue))
+        .routes(routes!(aftersales::approve))
+        .routes(routes!(aftersales::reject))
+        .routes(routes!(aftersales::receive_return))
 }
 
 /// Write an audit entry for a console action inside its transaction.

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod aftersales;
 mod auth;
 mod buyer_login;
 mod catalog;
