@@ -1,3 +1,5 @@
 //! Payment providers.
 
 pub mod sandbox;
+pub mod wechat;
+pub mod wechat_standin;
