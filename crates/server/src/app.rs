@@ -47,15 +47,24 @@ impl Application {
         store.migrate().await.context("applying migrations")?;
         crate::metrics::handle();
         let merchant = store.default_merchant().await?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
+        let wechat_pay = match &cfg.wechat_pay {
+            Some(w) => Some(Arc::new(
+                crate::payments::wechat::WechatPay::with_client(w.resolve()?, http.clone())
+                    .map_err(|e| anyhow::anyhow!("wechat_pay: {e}"))?,
+            )),
+            None => None,
+        };
         let state = AppState {
             store: store.clone(),
             cfg: Arc::new(cfg.clone()),
             merchant_id: merchant.id,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?,
+            http,
             jobs_wakeup: Arc::new(Notify::new()),
             catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
             imports: Arc::new(crate::import::Progress::default()),
             self_url: Arc::new(std::sync::OnceLock::new()),
+            wechat_pay,
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -64,6 +73,11 @@ impl Application {
             StartReport { bootstrap_password: crate::demo::bootstrap_owner(&state).await?, demo: None }
         };
         crate::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
+        if state.wechat_pay.is_some() {
+            crate::orders::schedule_reconcile(&state, minimall_store::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+        }
 
         let listener = TcpListener::bind(cfg.bind_addr()?)
             .await

@@ -60,6 +60,54 @@ pub struct Config {
     pub wechat: WechatConfig,
     pub sms: SmsConfig,
     pub orders: OrdersConfig,
+    /// WeChat Pay API v3 (mini-program payments); off when absent.
+    pub wechat_pay: Option<WechatPaySettings>,
+}
+
+/// WeChat Pay merchant settings. Keys are PEM text, or `@/path/to/file.pem` to read a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatPaySettings {
+    pub mchid: String,
+    pub appid: String,
+    pub merchant_serial_no: String,
+    pub merchant_private_key: Secret,
+    pub api_v3_key: Secret,
+    pub platform_serial_no: String,
+    pub platform_public_key: String,
+    #[serde(default = "wechat_base")]
+    pub base_url: String,
+    /// Public HTTPS URL of `/api/v1/payments/wechat/notify`.
+    pub notify_url: String,
+}
+
+fn wechat_base() -> String {
+    "https://api.mch.weixin.qq.com".into()
+}
+
+impl WechatPaySettings {
+    /// Resolve `@file` references and build the client configuration.
+    pub fn resolve(&self) -> Result<crate::payments::wechat::WechatPayConfig, ConfigError> {
+        let read = |name: &str, v: &str| -> Result<String, ConfigError> {
+            match v.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| err(name, format!("cannot read {path}: {e}"))),
+                None => Ok(v.to_string()),
+            }
+        };
+        let cfg = crate::payments::wechat::WechatPayConfig {
+            mchid: self.mchid.clone(),
+            appid: self.appid.clone(),
+            merchant_serial_no: self.merchant_serial_no.clone(),
+            merchant_private_key_pem: read("wechat_pay.merchant_private_key", self.merchant_private_key.expose())?,
+            api_v3_key: self.api_v3_key.expose().to_string(),
+            platform_serial_no: self.platform_serial_no.clone(),
+            platform_public_key_pem: read("wechat_pay.platform_public_key", &self.platform_public_key)?,
+            base_url: self.base_url.clone(),
+            notify_url: self.notify_url.clone(),
+        };
+        cfg.validate().map_err(|e| err("wechat_pay", e.to_string()))?;
+        Ok(cfg)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +203,7 @@ impl Default for Config {
             wechat: WechatConfig::default(),
             sms: SmsConfig::default(),
             orders: OrdersConfig::default(),
+            wechat_pay: None,
         }
     }
 }
@@ -329,6 +378,9 @@ impl Config {
         if self.orders.fee_per_mille > 100 || self.orders.sandbox_duplicates == 0 || self.orders.sandbox_duplicates > 10
         {
             return Err(err("orders", "fee_per_mille must be at most 100 and sandbox_duplicates 1–10"));
+        }
+        if let Some(w) = &self.wechat_pay {
+            w.resolve()?;
         }
         if self.sms.code_ttl_secs < 30 || self.sms.resend_interval_secs < 0 {
             return Err(err("sms", "code_ttl_secs must be at least 30 and resend_interval_secs not negative"));

@@ -482,8 +482,19 @@ pub async fn refund_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
     if r.status != "pending" {
         return Ok(());
     }
+    let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
+    if payment.provider == "wechat" && !refund_wechat(&st, &r).await? {
+        // Accepted and processing: the REFUND.SUCCESS notification settles it.
+        return Ok(());
+    }
+    settle_refund(&st, &p.out_refund_no).await
+}
+
+/// Mark a refund succeeded (once) and note it on the order's timeline.
+pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), String> {
+    let Some(r) = st.store.refund_by_no(out_refund_no).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
-    if st.store.refund_succeeded(&mut tx, &p.out_refund_no).await.map_err(|e| e.to_string())? {
+    if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(
@@ -500,4 +511,52 @@ pub async fn refund_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
             .map_err(|e| e.to_string())?;
     }
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
+}
+
+// ---- WeChat Pay ---------------------------------------------------------------------------------
+
+pub const RECONCILE_JOB: &str = "payment.reconcile";
+const RECONCILE_EVERY_MS: i64 = 300_000;
+
+/// Ask WeChat about pending payments whose notification never came (older than two minutes) and settle
+/// the ones that were paid. Runs every five minutes.
+pub async fn reconcile_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    if let Some(wx) = &st.wechat_pay {
+        let pending = st
+            .store
+            .pending_payments("wechat", minimall_store::now_ms() - 120_000, 200)
+            .await
+            .map_err(|e| e.to_string())?;
+        for p in pending {
+            match wx.query_order(&p.out_trade_no).await {
+                Ok(t) if t.trade_state == crate::payments::wechat::TradeState::Success => {
+                    let txn = t.transaction_id.unwrap_or_default();
+                    if let Err(e) = on_paid(&st, "wechat", &p.out_trade_no, &txn, t.amount.total).await {
+                        tracing::warn!(out_trade_no = p.out_trade_no, error = %e.message, "reconcile could not settle a payment");
+                    } else {
+                        metrics::counter!("payments_reconciled_total").increment(1);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(out_trade_no = p.out_trade_no, error = %e, "reconcile query failed"),
+            }
+        }
+    }
+    schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.message)
+}
+
+pub async fn schedule_reconcile(st: &AppState, at: i64) -> ApiResult<()> {
+    let slot = at / RECONCILE_EVERY_MS * RECONCILE_EVERY_MS;
+    schedule(st, st.merchant_id, RECONCILE_JOB, serde_json::json!({}), slot, format!("{RECONCILE_JOB}:{slot}")).await
+}
+
+/// Send a refund of a WeChat payment; settled now if WeChat says SUCCESS, otherwise by its notification.
+async fn refund_wechat(st: &AppState, r: &minimall_store::orders::RefundRow) -> Result<bool, String> {
+    let Some(wx) = &st.wechat_pay else { return Err("WeChat Pay is not configured".into()) };
+    let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
+    let res = wx
+        .refund(&payment.out_trade_no, &r.out_refund_no, r.amount, payment.amount, &r.reason)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(res.status == crate::payments::wechat::RefundStatus::Success)
 }

@@ -23,4 +23,6 @@ pub struct AppState {
     pub imports: Arc<crate::import::Progress>,
     /// This server's own base URL (known once bound), for the sandbox provider's callbacks.
     pub self_url: Arc<std::sync::OnceLock<String>>,
+    /// WeChat Pay client, when configured.
+    pub wechat_pay: Option<Arc<crate::payments::wechat::WechatPay>>,
 }

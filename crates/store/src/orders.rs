@@ -793,3 +793,24 @@ impl Store {
             .rows_affected())
     }
 }
+
+impl Store {
+    pub async fn payment_by_id(&self, id: i64) -> StoreResult<PaymentRow> {
+        Ok(sqlx::query_as::<_, PaymentRow>(&format!("SELECT {PAY_COLS} FROM payments WHERE id = $1"))
+            .bind(id)
+            .fetch_one(self.reader())
+            .await?)
+    }
+
+    /// Pending payments of a provider created before `before_ms`, oldest first.
+    pub async fn pending_payments(&self, provider: &str, before_ms: i64, limit: i64) -> StoreResult<Vec<PaymentRow>> {
+        Ok(sqlx::query_as::<_, PaymentRow>(&format!(
+            "SELECT {PAY_COLS} FROM payments WHERE provider = $1 AND status = 'pending' AND created_at < $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(provider)
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?)
+    }
+}

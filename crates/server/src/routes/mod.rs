@@ -151,6 +151,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_orders::pay))
         .routes(routes!(shop_orders::sandbox_complete))
         .routes(routes!(shop_orders::sandbox_notify))
+        .routes(routes!(shop_orders::wechat_notify))
         .routes(routes!(admin_orders::list))
         .routes(routes!(admin_orders::export))
         .routes(routes!(admin_orders::detail))

@@ -520,6 +520,9 @@ pub struct PayStart {
     pub amount: i64,
     /// Sandbox: POST here to complete the payment.
     pub sandbox_complete_url: Option<String>,
+    /// WeChat: the arguments of `wx.requestPayment`.
+    #[schema(value_type = Option<Object>)]
+    pub wx_request_payment: Option<serde_json::Value>,
 }
 
 /// Start paying an order.
@@ -549,9 +552,37 @@ pub async fn pay(
                 sandbox_complete_url: Some(format!("/api/v1/shop/sandbox/payments/{}/complete", p.out_trade_no)),
                 out_trade_no: p.out_trade_no,
                 amount: p.amount,
+                wx_request_payment: None,
             }))
         }
-        "wechat" => Err(ApiError::unavailable("WeChat Pay is not configured on this server").with_field("provider")),
+        "wechat" => {
+            let Some(wx) = &st.wechat_pay else {
+                return Err(ApiError::unavailable("WeChat Pay is not configured on this server").with_field("provider"));
+            };
+            let b = st.store.buyer_by_id(buyer.merchant_id, buyer.id).await?;
+            let Some(openid) = b.openid else {
+                return Err(ApiError::invalid("provider", "log in through the mini-program to pay with WeChat"));
+            };
+            let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
+            let lines = st.store.order_lines(o.id).await?;
+            let title: String =
+                lines.first().map(|l| l.title.chars().take(100).collect()).unwrap_or_else(|| o.order_no.clone());
+            let prepay = wx
+                .jsapi_prepay(&p.out_trade_no, &title, p.amount, &openid, Some(o.pay_deadline))
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "wechat prepay failed");
+                    ApiError::unavailable(format!("WeChat Pay refused or is unreachable: {e}"))
+                })?;
+            let params = serde_json::to_value(wx.request_payment_params(&prepay)).map_err(ApiError::internal)?;
+            Ok(Json(PayStart {
+                provider: p.provider,
+                out_trade_no: p.out_trade_no,
+                amount: p.amount,
+                sandbox_complete_url: None,
+                wx_request_payment: Some(params),
+            }))
+        }
         _ => Err(ApiError::invalid("provider", "must be sandbox or wechat")),
     }
 }
@@ -622,4 +653,55 @@ pub async fn sandbox_notify(
     };
     st.store.record_notification(sandbox::PROVIDER, &notice.id, &notice.out_trade_no, label).await?;
     outcome.map(|_| StatusCode::OK)
+}
+
+/// WeChat Pay's notification callback: signature and timestamp verified with the platform key, resource
+/// decrypted with the API v3 key, amount checked, idempotent; answered quickly.
+#[utoipa::path(post, path = "/api/v1/payments/wechat/notify", tag = "payments",
+    request_body(content = String, content_type = "application/json"),
+    responses((status = 200), (status = 400), (status = 401)))]
+pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: axum::extract::Request) -> Response {
+    use crate::payments::wechat::{NotificationPayload, RefundStatus, TradeState, WechatPay};
+    let Some(wx) = st.wechat_pay.clone() else {
+        return WechatPay::failure_ack(StatusCode::NOT_FOUND, "WeChat Pay is not configured").into_response();
+    };
+    let body = match crate::extract::read_body(req, 64 * 1024).await {
+        Ok(b) => b,
+        Err(e) => return WechatPay::failure_ack(StatusCode::PAYLOAD_TOO_LARGE, &e.message).into_response(),
+    };
+    let n = match wx.verify_notification_request(&headers, &body, minimall_store::now_ms() / 1000) {
+        Ok(n) => n,
+        Err(e) => {
+            metrics::counter!("payment_notifications_refused_total", "provider" => "wechat").increment(1);
+            return WechatPay::failure_ack_for(&e).into_response();
+        }
+    };
+    match n.payload {
+        NotificationPayload::Transaction(t) => {
+            if t.trade_state != TradeState::Success {
+                return WechatPay::success_ack().into_response();
+            }
+            let txn = t.transaction_id.clone().unwrap_or_default();
+            let outcome = ord::on_paid(&st, "wechat", &t.out_trade_no, &txn, t.amount.total).await;
+            let label = if outcome.is_ok() { "paid" } else { "refused" };
+            let _ = st.store.record_notification("wechat", &n.id, &t.out_trade_no, label).await;
+            match outcome {
+                Ok(_) => WechatPay::success_ack().into_response(),
+                Err(e) if e.status.is_client_error() => {
+                    WechatPay::failure_ack(StatusCode::BAD_REQUEST, &e.message).into_response()
+                }
+                Err(e) => WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e.message).into_response(),
+            }
+        }
+        NotificationPayload::Refund(r) => {
+            if r.refund_status == RefundStatus::Success {
+                if let Err(e) = ord::settle_refund(&st, &r.out_refund_no).await {
+                    return WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e).into_response();
+                }
+            }
+            let _ = st.store.record_notification("wechat", &n.id, &r.out_trade_no, "refund").await;
+            WechatPay::success_ack().into_response()
+        }
+        NotificationPayload::Other(_) => WechatPay::success_ack().into_response(),
+    }
 }

@@ -13,3 +13,4 @@ mod jobs;
 mod ops;
 mod orders;
 mod pricing;
+mod wechat;
