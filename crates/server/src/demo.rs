@@ -94,6 +94,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
     crate::demo_catalog::seed(st, st.cfg.demo_products).await?;
     if st.cfg.demo_products > 0 {
         crate::demo_promotions::seed(st).await?;
+        crate::demo_orders::seed(st, 300).await?;
     }
     Ok(DemoReport {
         seeded: true,

@@ -10,6 +10,7 @@ pub mod catalog_cache;
 pub mod config;
 pub mod demo;
 pub mod demo_catalog;
+pub mod demo_orders;
 pub mod demo_promotions;
 pub mod error;
 pub mod extract;

@@ -814,3 +814,35 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Move an order's timestamps back so it appears created at `created_at` (demo history). Each time set
+    /// keeps its distance from the creation.
+    pub async fn backdate_order(&self, tx: &mut Tx, order_id: i64, created_at: i64) -> StoreResult<()> {
+        let (orig,): (i64,) =
+            sqlx::query_as("SELECT created_at FROM orders WHERE id = $1").bind(order_id).fetch_one(&mut **tx).await?;
+        let shift = orig - created_at;
+        sqlx::query(
+            "UPDATE orders SET created_at = created_at - $2, updated_at = updated_at - $2, pay_deadline = pay_deadline - $2,
+                paid_at = paid_at - $2, shipped_at = shipped_at - $2, received_at = received_at - $2,
+                completed_at = completed_at - $2, cancelled_at = cancelled_at - $2 WHERE id = $1",
+        )
+        .bind(order_id)
+        .bind(shift)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE order_events SET at = at - $2 WHERE order_id = $1 AND at > $3")
+            .bind(order_id)
+            .bind(shift)
+            .bind(created_at)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE payments SET created_at = created_at - $2, succeeded_at = succeeded_at - $2 WHERE order_id = $1 AND created_at > $3")
+            .bind(order_id)
+            .bind(shift)
+            .bind(created_at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
