@@ -10,6 +10,8 @@ pub enum Role {
     Operator,
     Finance,
     Service,
+    /// Store staff (店员): verifies pick-up codes at a store.
+    Clerk,
 }
 
 /// A capability checked at the route.
@@ -37,12 +39,14 @@ pub enum Permission {
     ManageOrders,
     /// Revenue, costs, ledgers, payouts.
     ReadFinance,
-    /// Shop settings: payment providers, banned words, freight.
+    /// Shop settings: payment providers, banned words, freight, stores.
     ManageSettings,
+    /// Verify pick-up codes (核销) at a store.
+    VerifyPickup,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Owner, Role::Operator, Role::Finance, Role::Service];
+    pub const ALL: [Role; 5] = [Role::Owner, Role::Operator, Role::Finance, Role::Service, Role::Clerk];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +54,7 @@ impl Role {
             Role::Operator => "operator",
             Role::Finance => "finance",
             Role::Service => "service",
+            Role::Clerk => "clerk",
         }
     }
 
@@ -60,6 +65,7 @@ impl Role {
             Role::Operator => "运营",
             Role::Finance => "财务",
             Role::Service => "客服",
+            Role::Clerk => "店员",
         }
     }
 
@@ -80,6 +86,7 @@ impl Role {
             ),
             Role::Finance => matches!(p, Session | ReadFinance | ReadOrders | ReadCatalog | ReadAudit),
             Role::Service => matches!(p, Session | ReadBuyers | ReadMessages | ReadOrders | ManageOrders | ReadCatalog),
+            Role::Clerk => matches!(p, Session | VerifyPickup),
         }
     }
 }
@@ -98,7 +105,8 @@ impl FromStr for Role {
             "operator" => Ok(Role::Operator),
             "finance" => Ok(Role::Finance),
             "service" => Ok(Role::Service),
-            other => Err(format!("unknown role '{other}' (owner, operator, finance, service)")),
+            "clerk" => Ok(Role::Clerk),
+            other => Err(format!("unknown role '{other}' (owner, operator, finance, service, clerk)")),
         }
     }
 }

@@ -180,7 +180,8 @@ perms!(
     ReadOrders,
     ManageOrders,
     ReadFinance,
-    ManageSettings
+    ManageSettings,
+    VerifyPickup
 );
 
 /// A console user whose role grants `P`. Otherwise 401 (no valid token) or 403 (role lacks `P`).

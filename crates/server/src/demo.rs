@@ -58,11 +58,12 @@ async fn create_user(st: &AppState, username: &str, display: &str, role: Role, p
     Ok(())
 }
 
-pub const DEMO_USERS: [(&str, &str, Role); 4] = [
+pub const DEMO_USERS: [(&str, &str, Role); 5] = [
     ("admin", "店主", Role::Owner),
     ("operator", "运营小王", Role::Operator),
     ("finance", "财务小李", Role::Finance),
     ("service", "客服小张", Role::Service),
+    ("clerk", "店员小陈", Role::Clerk),
 ];
 
 /// Seed an empty database once; on later starts, only align the demo password with the configuration.

@@ -136,6 +136,9 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     st.store.insert_coupon_template(&mut tx, m, &coupon("无门槛5元", "amount_off", 0, 500, 0, 0)).await?;
     st.store.insert_coupon_template(&mut tx, m, &coupon("9折券 最高减30", "percent_off", 5000, 0, 90, 3000)).await?;
     st.store.insert_coupon_template(&mut tx, m, &coupon("包邮券", "free_shipping", 0, 0, 0, 0)).await?;
+    st.store
+        .insert_store(&mut tx, m, "杭州西湖门店", "浙江省杭州市西湖区文三路 90 号", "0571-88888888", "09:00-21:00")
+        .await?;
     minimall_store::commit(tx).await?;
 
     // Points for the first demo buyers.

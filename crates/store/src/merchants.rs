@@ -45,3 +45,20 @@ impl Store {
         Ok(m)
     }
 }
+
+impl Store {
+    /// Add a merchant (platform mode: merchants join the mall).
+    pub async fn create_merchant(&self, code: &str, name: &str) -> StoreResult<MerchantRow> {
+        let mut tx = self.begin().await?;
+        let m = sqlx::query_as::<_, MerchantRow>(
+            "INSERT INTO merchants (code, name, is_default, created_at) VALUES ($1, $2, 0, $3) RETURNING id, code, name, is_default, created_at",
+        )
+        .bind(code)
+        .bind(name)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+}

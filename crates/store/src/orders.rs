@@ -158,9 +158,14 @@ pub struct OrderRow {
     pub cancelled_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// express or pickup
+    pub delivery: String,
+    pub store_id: Option<i64>,
+    pub pickup_code: Option<String>,
+    pub picked_up_at: Option<i64>,
 }
 
-const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status, is_group, list_total, goods_total, order_discount, coupon_discount, points_used, points_discount, shipping, payable, refunded_amount, coupon_ids, address, remark, derivation, pay_deadline, paid_at, shipped_at, received_at, completed_at, cancelled_at, created_at, updated_at";
+const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status, is_group, list_total, goods_total, order_discount, coupon_discount, points_used, points_discount, shipping, payable, refunded_amount, coupon_ids, address, remark, derivation, pay_deadline, paid_at, shipped_at, received_at, completed_at, cancelled_at, created_at, updated_at, delivery, store_id, pickup_code, picked_up_at";
 
 #[derive(Debug, Clone)]
 pub struct NewOrder {
@@ -844,5 +849,87 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         Ok(())
+    }
+}
+
+// ---- O2O pick-up --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, FromRow)]
+pub struct StoreRow {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub hours: String,
+    pub active: i32,
+    pub created_at: i64,
+}
+
+impl Store {
+    pub async fn insert_store(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        name: &str,
+        address: &str,
+        phone: &str,
+        hours: &str,
+    ) -> StoreResult<StoreRow> {
+        Ok(sqlx::query_as::<_, StoreRow>(
+            "INSERT INTO stores (merchant_id, name, address, phone, hours, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING id, merchant_id, name, address, phone, hours, active, created_at",
+        )
+        .bind(merchant_id)
+        .bind(name)
+        .bind(address)
+        .bind(phone)
+        .bind(hours)
+        .bind(now_ms())
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
+    pub async fn stores(&self, merchant_id: i64) -> StoreResult<Vec<StoreRow>> {
+        Ok(sqlx::query_as::<_, StoreRow>("SELECT id, merchant_id, name, address, phone, hours, active, created_at FROM stores WHERE merchant_id = $1 ORDER BY id")
+            .bind(merchant_id)
+            .fetch_all(self.reader())
+            .await?)
+    }
+
+    pub async fn set_pickup(&self, tx: &mut Tx, order_id: i64, store_id: i64, code: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE orders SET delivery = 'pickup', store_id = $2, pickup_code = $3 WHERE id = $1")
+            .bind(order_id)
+            .bind(store_id)
+            .bind(code)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The merchant's order with this pick-up code (another merchant's code is not found).
+    pub async fn order_by_pickup_code(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        code: &str,
+    ) -> StoreResult<Option<OrderRow>> {
+        Ok(sqlx::query_as::<_, OrderRow>(&format!(
+            "SELECT {ORDER_COLS} FROM orders WHERE merchant_id = $1 AND pickup_code = $2"
+        ))
+        .bind(merchant_id)
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
+    pub async fn mark_picked_up(&self, tx: &mut Tx, order_id: i64) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE orders SET picked_up_at = $2 WHERE id = $1 AND picked_up_at IS NULL")
+            .bind(order_id)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
     }
 }

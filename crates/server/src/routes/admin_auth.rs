@@ -159,6 +159,7 @@ pub async fn me(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<
         ("manage_orders", ManageOrders),
         ("read_finance", ReadFinance),
         ("manage_settings", ManageSettings),
+        ("verify_pickup", VerifyPickup),
     ];
     let permissions = all.iter().filter(|(_, p)| admin.role.allows(*p)).map(|(n, _)| n.to_string()).collect();
     Ok(Json(MeResponse { user: row.into(), permissions }))

@@ -10,6 +10,7 @@ pub mod admin_promotions;
 pub mod admin_users;
 pub mod aftersales;
 pub mod health;
+pub mod pickup;
 pub mod shop_auth;
 pub mod shop_catalog;
 pub mod shop_orders;
@@ -164,6 +165,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(aftersales::approve))
         .routes(routes!(aftersales::reject))
         .routes(routes!(aftersales::receive_return))
+        .routes(routes!(pickup::shop_stores))
+        .routes(routes!(pickup::admin_stores, pickup::create_store))
+        .routes(routes!(pickup::pickup_qr))
+        .routes(routes!(pickup::verify))
 }
 
 /// Write an audit entry for a console action inside its transaction.

@@ -12,7 +12,6 @@ use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::shop_pricing::province_of;
 use super::Paginated;
 use crate::auth::Buyer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -169,7 +168,13 @@ pub struct CreateOrder {
     pub coupon_ids: Vec<i64>,
     #[serde(default)]
     pub points: i64,
-    pub address_id: i64,
+    /// Required for delivery; not used for pick-up.
+    pub address_id: Option<i64>,
+    /// express (default) or pickup.
+    #[serde(default)]
+    pub delivery: Option<String>,
+    /// The store for pick-up.
+    pub store_id: Option<i64>,
     #[serde(default)]
     pub remark: String,
     /// The payable the buyer saw; if the server's quote differs the answer is 409 with the new quote.
@@ -248,6 +253,12 @@ pub struct OrderDto {
     pub completed_at: Option<i64>,
     pub cancelled_at: Option<i64>,
     pub created_at: i64,
+    /// express or pickup
+    pub delivery: String,
+    pub store_id: Option<i64>,
+    /// The pick-up code, shown once the order is paid.
+    pub pickup_code: Option<String>,
+    pub picked_up_at: Option<i64>,
     pub lines: Vec<OrderLineDto>,
 }
 
@@ -278,6 +289,10 @@ pub async fn order_dto(st: &AppState, o: OrderRow) -> ApiResult<OrderDto> {
         completed_at: o.completed_at,
         cancelled_at: o.cancelled_at,
         created_at: o.created_at,
+        pickup_code: o.pickup_code.filter(|_| o.paid_at.is_some()),
+        delivery: o.delivery,
+        store_id: o.store_id,
+        picked_up_at: o.picked_up_at,
         lines,
     })
 }
@@ -334,12 +349,31 @@ pub async fn create_order(
     if items.is_empty() {
         return Err(ApiError::invalid("items", "nothing to order: give items or select cart lines"));
     }
-    let address = st
-        .store
-        .address(buyer.id, req.address_id)
-        .await
-        .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
-    let province = province_of(&st, &buyer, Some(req.address_id)).await?;
+    let pickup = match req.delivery.as_deref().unwrap_or("express") {
+        "express" => None,
+        "pickup" => {
+            let sid = req.store_id.ok_or_else(|| ApiError::invalid("store_id", "choose a store for pick-up"))?;
+            let stores = st.store.stores(buyer.merchant_id).await?;
+            if !stores.iter().any(|s| s.id == sid && s.active != 0) {
+                return Err(ApiError::invalid("store_id", "no such store"));
+            }
+            Some(sid)
+        }
+        _ => return Err(ApiError::invalid("delivery", "must be express or pickup")),
+    };
+    let (address, province) = match (pickup, req.address_id) {
+        (Some(_), _) => (None, None),
+        (None, Some(aid)) => {
+            let a = st
+                .store
+                .address(buyer.id, aid)
+                .await
+                .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
+            let p = Some(a.province.clone());
+            (Some(a), p)
+        }
+        (None, None) => return Err(ApiError::invalid("address_id", "choose a delivery address")),
+    };
     let priced =
         pricing::price_cart(&st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;
     let quote = pricing::quote_dto(&priced, None);
@@ -364,11 +398,13 @@ pub async fn create_order(
             return Err(ApiError::invalid(format!("coupon_ids[{i}]"), why));
         }
     }
-    let address_json = serde_json::json!({
-        "name": address.name, "phone": address.phone, "province": address.province, "city": address.city,
-        "district": address.district, "detail": address.detail
-    })
-    .to_string();
+    let address_json = address.map(|address| {
+        serde_json::json!({
+            "name": address.name, "phone": address.phone, "province": address.province, "city": address.city,
+            "district": address.district, "detail": address.detail
+        })
+        .to_string()
+    });
     let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();
     let mut tx = st.store.begin().await?;
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
@@ -382,12 +418,15 @@ pub async fn create_order(
             merchant_id: buyer.merchant_id,
             priced: &priced,
             coupon_ids: &req.coupon_ids,
-            address_json: Some(address_json),
+            address_json,
             remark: req.remark.trim().to_string(),
         },
         &derivation,
     )
     .await?;
+    if let Some(sid) = pickup {
+        st.store.set_pickup(&mut tx, id, sid, &super::pickup::new_code()).await?;
+    }
     if from_cart {
         let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
         st.store.cart_remove_skus(&mut tx, buyer.id, &skus).await?;
@@ -429,6 +468,10 @@ fn order_dto_from(o: OrderRow) -> OrderDto {
         completed_at: o.completed_at,
         cancelled_at: o.cancelled_at,
         created_at: o.created_at,
+        pickup_code: o.pickup_code.filter(|_| o.paid_at.is_some()),
+        delivery: o.delivery,
+        store_id: o.store_id,
+        picked_up_at: o.picked_up_at,
         lines: Vec::new(),
     }
 }

@@ -29,14 +29,14 @@ suite!(each_role_is_denied_what_it_may_not_do, |b| async move {
     let app = TestApp::spawn(b).await;
     // (path, roles allowed)
     let table: &[(&str, &[&str])] = &[
-        ("/api/v1/admin/me", &["admin", "operator", "finance", "service"]),
+        ("/api/v1/admin/me", &["admin", "operator", "finance", "service", "clerk"]),
         ("/api/v1/admin/users", &["admin"]),
         ("/api/v1/admin/audit-log", &["admin", "finance"]),
         ("/api/v1/admin/buyers", &["admin", "operator", "service"]),
         ("/api/v1/admin/messages", &["admin", "operator", "service"]),
         ("/api/v1/admin/jobs", &["admin", "operator"]),
     ];
-    for user in ["admin", "operator", "finance", "service"] {
+    for user in ["admin", "operator", "finance", "service", "clerk"] {
         let token = app.admin_login(user).await;
         for (path, allowed) in table {
             let (s, v) = body(app.get(path, Some(&token)).await).await;

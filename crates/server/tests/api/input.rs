@@ -127,7 +127,7 @@ suite!(bad_input_gets_4xx_naming_the_field, |b| async move {
     let r = app.post(url, Some(&owner), &json!({"username": "big", "password": huge, "role": "operator"})).await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let (_, users) = body(app.get("/api/v1/admin/users", Some(&owner)).await).await;
-    assert_eq!(users["total"], 4, "no half-written users: {users}");
+    assert_eq!(users["total"], 5, "no half-written users: {users}");
 
     // Shop side.
     assert_field_error(

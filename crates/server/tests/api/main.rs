@@ -12,5 +12,6 @@ mod input;
 mod jobs;
 mod ops;
 mod orders;
+mod pickup;
 mod pricing;
 mod wechat;
