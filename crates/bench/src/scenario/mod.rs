@@ -8,7 +8,10 @@
 //! (its doc comment is the `--help` text), and a line in [`run`].
 
 mod admin_me;
+mod catalog_list;
 mod ceiling;
+mod pool;
+mod product_detail;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -23,7 +26,9 @@ use crate::report::{Outcome, RunReport};
 use crate::runner::{self, RunEnv};
 
 pub use admin_me::AdminMe;
+pub use catalog_list::CatalogList;
 pub use ceiling::Ceiling;
+pub use product_detail::ProductDetail;
 
 /// The scenarios, as named on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -32,6 +37,11 @@ pub enum ScenarioName {
     Ceiling,
     /// GET /api/v1/admin/me with a console token (logs in as --admin-user first).
     AdminMe,
+    /// GET /api/v1/shop/products?page=P&page_size=20[&category_id=C]: the buyers' product list, random
+    /// valid pages of the whole shop or of a random category (public, no token).
+    CatalogList,
+    /// GET /api/v1/shop/products/{id}: the buyers' product detail of random on-shelf products (public).
+    ProductDetail,
 }
 
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
@@ -40,6 +50,10 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool) -> Result
         ScenarioName::Ceiling => runner::alone(Ceiling, env).await,
         ScenarioName::AdminMe if with_ceiling => runner::against_ceiling(AdminMe::default(), env).await,
         ScenarioName::AdminMe => runner::alone(AdminMe::default(), env).await,
+        ScenarioName::CatalogList if with_ceiling => runner::against_ceiling(CatalogList::default(), env).await,
+        ScenarioName::CatalogList => runner::alone(CatalogList::default(), env).await,
+        ScenarioName::ProductDetail if with_ceiling => runner::against_ceiling(ProductDetail::default(), env).await,
+        ScenarioName::ProductDetail => runner::alone(ProductDetail::default(), env).await,
     }
 }
 
@@ -179,8 +193,10 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["ceiling", "admin-me"]);
+        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail"]);
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
+        assert_eq!(CatalogList::default().name(), "catalog-list");
+        assert_eq!(ProductDetail::default().name(), "product-detail");
     }
 }
