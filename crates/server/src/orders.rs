@@ -183,6 +183,13 @@ fn next_seq() -> u64 {
     salt.wrapping_add(SEQ.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Product pages show stock: drop the cached pages of these products after their stock moved.
+pub fn stock_moved(st: &AppState, product_ids: impl IntoIterator<Item = i64>) {
+    for p in product_ids {
+        st.catalog.drop_key(&crate::catalog_cache::CatalogCache::product_key(p));
+    }
+}
+
 /// Cancel an unpaid order and give back stock, coupons and points — once, whoever calls first.
 /// Returns false when the order was no longer pending.
 pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, actor: &str) -> ApiResult<bool> {
@@ -205,7 +212,9 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
             actor,
         )
         .await?;
+    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, order_id).await?.iter().map(|l| l.product_id).collect();
     minimall_store::commit(tx).await?;
+    stock_moved(st, products);
     Ok(true)
 }
 

@@ -280,7 +280,9 @@ pub async fn approve(
     )
     .await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
     minimall_store::commit(tx).await?;
+    crate::orders::stock_moved(&st, products);
     st.jobs_wakeup.notify_waiters();
     Ok(Json(a.into()))
 }
@@ -357,7 +359,9 @@ pub async fn receive_return(
     )
     .await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
     minimall_store::commit(tx).await?;
+    crate::orders::stock_moved(&st, products);
     st.jobs_wakeup.notify_waiters();
     Ok(Json(a.into()))
 }

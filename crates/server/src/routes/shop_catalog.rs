@@ -33,9 +33,9 @@ where
     if let Some(b) = st.catalog.get(&key) {
         return Ok(json_bytes(b));
     }
-    let epoch = st.catalog.epoch();
+    let ticket = st.catalog.ticket();
     let bytes = Bytes::from(compute().await?);
-    st.catalog.put(key, epoch, bytes.clone());
+    st.catalog.put(key, ticket, bytes.clone());
     Ok(json_bytes(bytes))
 }
 

@@ -438,6 +438,7 @@ pub async fn create_order(
     let body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
     minimall_store::commit(tx).await?;
+    ord::stock_moved(&st, priced.input.lines.iter().map(|l| l.product_id));
     st.jobs_wakeup.notify_waiters();
     Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -94,6 +94,12 @@ suite!(checkout_pay_ship_receive, |b| async move {
     assert_eq!(paid + o["shipping"].as_i64().unwrap(), payable);
     let id = o["id"].as_i64().unwrap();
     assert_eq!(stock(app, &s.op, s.product).await, 48, "stock taken at checkout");
+    // The shop's cached product page follows within a second.
+    eventually(5, || async {
+        let (_, p) = body(app.get(&format!("/api/v1/shop/products/{}", s.product), None).await).await;
+        (p["skus"][0]["stock"] == 48).then_some(())
+    })
+    .await;
     let (_, cart) = body(app.get("/api/v1/shop/cart", Some(&buyer)).await).await;
     assert_eq!(cart["total"], 0, "ordered lines leave the cart");
 
