@@ -107,8 +107,7 @@ pub async fn apply(
         // Category by path, created when missing.
         let mut parent: Option<i64> = None;
         for (depth, name) in first.category_path.iter().enumerate() {
-            let nodes: Vec<Node> =
-                cats.iter().map(|c| Node { id: c.id, parent_id: c.parent_id, name: c.name.clone() }).collect();
+            let nodes: Vec<Node> = crate::routes::admin_catalog::nodes(&cats);
             let found = Tree::new(&nodes).child_named(parent, name);
             parent = Some(match found {
                 Some(id) => id,
@@ -280,8 +279,7 @@ pub async fn apply(
 pub async fn export_rows(st: &AppState, merchant_id: i64) -> Result<Vec<ImportRow>, ApiError> {
     let (products, skus) = st.store.export_catalog(merchant_id).await?;
     let cats = st.store.list_categories(merchant_id).await?;
-    let nodes: Vec<Node> =
-        cats.iter().map(|c| Node { id: c.id, parent_id: c.parent_id, name: c.name.clone() }).collect();
+    let nodes: Vec<Node> = crate::routes::admin_catalog::nodes(&cats);
     let tree = Tree::new(&nodes);
     let mut by_product: HashMap<i64, Vec<&minimall_store::catalog::SkuRow>> = HashMap::new();
     for s in &skus {

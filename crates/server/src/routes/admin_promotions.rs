@@ -180,8 +180,7 @@ async fn check_overlap(
     }
     let skus = st.store.sku_ids_for_products_tx(tx, merchant_id).await?;
     let cats = st.store.categories_tx(tx, merchant_id).await?;
-    let nodes: Vec<Node> =
-        cats.iter().map(|c| Node { id: c.id, parent_id: c.parent_id, name: c.name.clone() }).collect();
+    let nodes: Vec<Node> = crate::routes::admin_catalog::nodes(&cats);
     let tree = Tree::new(&nodes);
     let mine = covered(scope, &skus, &tree);
     for o in others {

@@ -264,37 +264,7 @@ pub struct OrderDto {
 
 pub async fn order_dto(st: &AppState, o: OrderRow) -> ApiResult<OrderDto> {
     let lines = st.store.order_lines(o.id).await?.into_iter().map(Into::into).collect();
-    let label = minimall_core::orders::OrderStatus::parse(&o.status).map(|s| s.label_zh()).unwrap_or("").to_string();
-    Ok(OrderDto {
-        id: o.id,
-        order_no: o.order_no,
-        buyer_id: o.buyer_id,
-        status: o.status,
-        status_label: label,
-        list_total: o.list_total,
-        goods_total: o.goods_total,
-        order_discount: o.order_discount,
-        coupon_discount: o.coupon_discount,
-        points_used: o.points_used,
-        points_discount: o.points_discount,
-        shipping: o.shipping,
-        payable: o.payable,
-        refunded_amount: o.refunded_amount,
-        address: o.address.and_then(|a| serde_json::from_str(&a).ok()),
-        remark: o.remark,
-        pay_deadline: o.pay_deadline,
-        paid_at: o.paid_at,
-        shipped_at: o.shipped_at,
-        received_at: o.received_at,
-        completed_at: o.completed_at,
-        cancelled_at: o.cancelled_at,
-        created_at: o.created_at,
-        pickup_code: o.pickup_code.filter(|_| o.paid_at.is_some()),
-        delivery: o.delivery,
-        store_id: o.store_id,
-        picked_up_at: o.picked_up_at,
-        lines,
-    })
+    Ok(OrderDto { lines, ..order_dto_from(o) })
 }
 
 #[derive(Serialize, ToSchema)]
