@@ -118,6 +118,10 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
             coupon_discount: l.coupon_discount.fen(),
             points_discount: l.points_discount.fen(),
             paid_amount: l.paid_amount.fen(),
+            price_activity_id: match &l.price_source {
+                minimall_core::pricing::PriceSource::Activity { id, .. } => Some(*id),
+                _ => None,
+            },
         })
         .collect();
     let deadline = now + st.cfg.orders.unpaid_timeout_secs * 1000;

@@ -453,8 +453,10 @@ pub async fn price_cart(
         ));
     }
     let now = minimall_store::now_ms();
-    let activities =
+    let activities: Vec<Activity> =
         st.store.running_activities(merchant_id, now).await?.iter().filter_map(activity_from_row).collect();
+    let limited: Vec<i64> = activities.iter().filter(|a| a.per_buyer_limit > 0).map(|a| a.id).collect();
+    let bought_under = st.store.units_bought_under(buyer_id, &limited).await?;
     let coupons: Vec<Coupon> = {
         let rows = st.store.buyer_coupons_by_ids(merchant_id, buyer_id, coupon_ids).await?;
         for (i, id) in coupon_ids.iter().enumerate() {
@@ -475,7 +477,7 @@ pub async fn price_cart(
             registered_at_ms: buyer.created_at,
             member_discount_pct: None,
             member_level_name: None,
-            bought_under: Vec::new(),
+            bought_under,
             points_balance: st.store.points_balance(buyer_id).await?,
         },
         activities,

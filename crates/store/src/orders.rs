@@ -230,6 +230,8 @@ pub struct NewLine {
     pub coupon_discount: i64,
     pub points_discount: i64,
     pub paid_amount: i64,
+    /// The activity that set the unit price, if any.
+    pub price_activity_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -291,8 +293,8 @@ impl Store {
         for l in lines {
             sqlx::query(
                 "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
-                    price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                    price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(merchant_id)
             .bind(id)
@@ -310,6 +312,7 @@ impl Store {
             .bind(l.coupon_discount)
             .bind(l.points_discount)
             .bind(l.paid_amount)
+            .bind(l.price_activity_id)
             .execute(&mut **tx)
             .await?;
         }
@@ -931,5 +934,27 @@ impl Store {
             .await?
             .rows_affected();
         Ok(n == 1)
+    }
+}
+
+impl Store {
+    /// Units a buyer holds that were priced by each of these activities (orders not cancelled, refunds
+    /// deducted), for per-buyer limits.
+    pub async fn units_bought_under(&self, buyer_id: i64, activity_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+        let mut out = Vec::new();
+        for a in activity_ids {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(l.quantity - l.refunded_qty), 0) AS BIGINT) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                 WHERE o.buyer_id = $1 AND l.price_activity_id = $2 AND o.status <> 'cancelled'",
+            )
+            .bind(buyer_id)
+            .bind(*a)
+            .fetch_one(self.reader())
+            .await?;
+            if n > 0 {
+                out.push((*a, n));
+            }
+        }
+        Ok(out)
     }
 }

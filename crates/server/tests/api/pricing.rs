@@ -412,3 +412,49 @@ suite!(activity_and_coupon_validation, |b| async move {
     let buyer = app.buyer_login("nosy").await;
     assert_eq!(app.get("/api/v1/admin/activities", Some(&buyer)).await.status(), StatusCode::FORBIDDEN);
 });
+
+suite!(per_buyer_limit_of_a_discount_holds_across_orders, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let (st, v) = activity(
+        &app,
+        &s.op,
+        json!({
+            "name": "限购一件5折", "kind": "limited_discount", "rule": {"percent": 50}, "per_buyer_limit": 1,
+            "scope": {"skus": [s.skus[2]]}, "starts_at": now() - DAY, "ends_at": now() + DAY
+        }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let buyer = app.buyer_login("limited").await;
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 2}]})).await;
+    assert_eq!(q["lines"][0]["units_at_price"], 1, "{q}");
+    assert_eq!(q["lines"][0]["goods_amount"], 4000 + 8000);
+    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(&buyer), &json!({"name": "限", "phone": "13800138000", "province": "浙江", "city": "杭州", "district": "西湖", "detail": "1号"})).await).await;
+    let (st, o) = body(
+        app.req(Method::POST, "/api/v1/shop/orders", Some(&buyer))
+            .header("Idempotency-Key", "lim-1")
+            .json(&json!({"items": [{"sku_id": s.skus[2], "quantity": 1}], "address_id": a["id"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    assert_eq!(o["lines"][0]["unit_price"], 4000);
+    // The unit at the activity price is used up: the next order pays the sale price and says why.
+    let q = quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}]})).await;
+    assert_eq!(q["lines"][0]["unit_price"], 8000, "{q}");
+    assert!(q["rejected"].as_array().unwrap().iter().any(|r| r["reason"] == "per_buyer_limit"), "{q}");
+    // Another buyer still gets it; cancelling the order gives the allowance back.
+    let other = app.buyer_login("limited-2").await;
+    assert_eq!(
+        quote(&app, &other, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}]})).await["lines"][0]["unit_price"],
+        4000
+    );
+    app.post(&format!("/api/v1/shop/orders/{}/cancel", o["id"]), Some(&buyer), &json!({})).await;
+    assert_eq!(
+        quote(&app, &buyer, json!({"items": [{"sku_id": s.skus[2], "quantity": 1}]})).await["lines"][0]["unit_price"],
+        4000
+    );
+});
