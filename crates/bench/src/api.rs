@@ -61,11 +61,22 @@ pub struct Ctx {
     api: Api,
     admin_user: String,
     admin_password: Option<String>,
+    connections: usize,
 }
 
 impl Ctx {
     pub fn new(api: Api, admin_user: String, admin_password: Option<String>) -> Ctx {
-        Ctx { api, admin_user, admin_password }
+        Ctx { api, admin_user, admin_password, connections: 1 }
+    }
+
+    /// The number of connections the load opens (scenarios that prepare one buyer per connection need it).
+    pub fn with_connections(mut self, connections: usize) -> Ctx {
+        self.connections = connections;
+        self
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections
     }
 
     pub fn api(&self) -> &Api {
@@ -98,7 +109,6 @@ impl Ctx {
 
     /// Log in as sandbox buyer `name` (the server must run in sandbox mode, as `serve --demo` does);
     /// returns the bearer token.
-    #[allow(dead_code, reason = "for the shop scenarios")]
     pub async fn buyer_login(&self, name: &str) -> Result<String> {
         let req = Req::post("/api/v1/shop/auth/wechat")?.json(&json!({ "code": format!("sandbox:{name}") }))?;
         let answer = self.api.expect_json(req).await.with_context(|| format!("sandbox login of buyer `{name}`"))?;

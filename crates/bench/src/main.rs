@@ -59,7 +59,8 @@ async fn run(args: Args) -> Result<()> {
             .await
             .with_context(|| format!("{} does not answer GET /healthz", ep.url))?;
     }
-    let ctx = Ctx::new(Api::new(endpoints[0].clone(), timeout), args.admin_user.clone(), args.admin_password.clone());
+    let ctx = Ctx::new(Api::new(endpoints[0].clone(), timeout), args.admin_user.clone(), args.admin_password.clone())
+        .with_connections(args.connections as usize);
     let env = RunEnv {
         ctx,
         plan: Plan {

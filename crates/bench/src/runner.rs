@@ -41,7 +41,8 @@ pub async fn alone<S: Scenario>(mut scenario: S, env: &RunEnv) -> Result<Outcome
 pub async fn against_ceiling<S: Scenario>(mut scenario: S, env: &RunEnv) -> Result<Outcome> {
     let ceiling = measure(&mut Ceiling, env).await?;
     tokio::time::sleep(SETTLE).await;
-    let run = measure(&mut scenario, env).await?;
+    let mut run = measure(&mut scenario, env).await?;
+    run.notes.extend(scenario.against_ceiling(&ceiling));
     let ratio = Ratio::between(&ceiling, &run);
     Ok(Outcome::new(vec![ceiling, run], Some(ratio)))
 }

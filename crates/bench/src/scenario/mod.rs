@@ -10,6 +10,7 @@
 mod admin_me;
 mod catalog_list;
 mod ceiling;
+mod checkout;
 mod pool;
 mod product_detail;
 
@@ -28,6 +29,7 @@ use crate::runner::{self, RunEnv};
 pub use admin_me::AdminMe;
 pub use catalog_list::CatalogList;
 pub use ceiling::Ceiling;
+pub use checkout::Checkout;
 pub use product_detail::ProductDetail;
 
 /// The scenarios, as named on the command line.
@@ -42,6 +44,10 @@ pub enum ScenarioName {
     CatalogList,
     /// GET /api/v1/shop/products/{id}: the buyers' product detail of random on-shelf products (public).
     ProductDetail,
+    /// The buyers' purchase in a loop: POST /api/v1/shop/quote, POST /api/v1/shop/orders, pay (sandbox),
+    /// complete the sandbox payment; one buyer per connection, on a product created in setup (logs in as
+    /// --admin-user; the server must run in sandbox mode, as `serve --demo` does).
+    Checkout,
 }
 
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
@@ -54,6 +60,8 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool) -> Result
         ScenarioName::CatalogList => runner::alone(CatalogList::default(), env).await,
         ScenarioName::ProductDetail if with_ceiling => runner::against_ceiling(ProductDetail::default(), env).await,
         ScenarioName::ProductDetail => runner::alone(ProductDetail::default(), env).await,
+        ScenarioName::Checkout if with_ceiling => runner::against_ceiling(Checkout::default(), env).await,
+        ScenarioName::Checkout => runner::alone(Checkout::default(), env).await,
     }
 }
 
@@ -76,6 +84,12 @@ pub trait Scenario {
     /// Check the server after the load; the returned lines are printed with the report.
     async fn verify(&mut self, _ctx: &Ctx, _report: &RunReport) -> Result<Vec<String>> {
         Ok(Vec::new())
+    }
+
+    /// Lines comparing figures of the scenario's own (e.g. from [`Scenario::verify`]) with the ceiling
+    /// measured in the same run; added to the report's notes.
+    fn against_ceiling(&self, _ceiling: &RunReport) -> Vec<String> {
+        Vec::new()
     }
 }
 
@@ -193,10 +207,11 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail"]);
+        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout"]);
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
         assert_eq!(CatalogList::default().name(), "catalog-list");
         assert_eq!(ProductDetail::default().name(), "product-detail");
+        assert_eq!(Checkout::default().name(), "checkout");
     }
 }
