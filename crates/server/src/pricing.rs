@@ -415,6 +415,8 @@ pub async fn price_cart(
     let ids: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
     let rows = st.store.skus_for_quote(merchant_id, &ids).await?;
     let cats = st.store.list_categories(merchant_id).await?;
+    let nodes = crate::routes::admin_catalog::nodes(&cats);
+    let tree = minimall_core::catalog::tree::Tree::new(&nodes);
     let mut lines = Vec::new();
     let mut titles = Vec::new();
     for (i, it) in items.iter().enumerate() {
@@ -424,12 +426,7 @@ pub async fn price_cart(
         if r.on_shelf == 0 {
             return Err(ApiError::invalid(format!("items[{i}].sku_id"), "this product is off the shelf"));
         }
-        let mut path = vec![r.category_id];
-        let mut cur = cats.iter().find(|c| c.id == r.category_id).and_then(|c| c.parent_id);
-        while let Some(c) = cur {
-            path.push(c);
-            cur = cats.iter().find(|x| x.id == c).and_then(|x| x.parent_id);
-        }
+        let path = tree.ancestors(r.category_id);
         lines.push(Line {
             sku_id: r.sku_id,
             product_id: r.product_id,

@@ -534,12 +534,19 @@ impl Store {
 
     /// Coupons locked by an order go back to unused (cancelled order) or become used (paid order).
     pub async fn settle_coupons(&self, tx: &mut Tx, order_no: &str, used: bool) -> StoreResult<u64> {
-        let sql = if used {
-            "UPDATE buyer_coupons SET state = 'used', used_at = $2 WHERE order_ref = $1 AND state = 'locked'"
+        let q = if used {
+            sqlx::query(
+                "UPDATE buyer_coupons SET state = 'used', used_at = $2 WHERE order_ref = $1 AND state = 'locked'",
+            )
+            .bind(order_no)
+            .bind(now_ms())
         } else {
-            "UPDATE buyer_coupons SET state = 'unused', order_ref = NULL WHERE order_ref = $1 AND state = 'locked' AND $2 > 0"
+            sqlx::query(
+                "UPDATE buyer_coupons SET state = 'unused', order_ref = NULL WHERE order_ref = $1 AND state = 'locked'",
+            )
+            .bind(order_no)
         };
-        Ok(sqlx::query(sql).bind(order_no).bind(now_ms()).execute(&mut **tx).await?.rows_affected())
+        Ok(q.execute(&mut **tx).await?.rows_affected())
     }
 
     // ---- payments -------------------------------------------------------------------------------

@@ -66,24 +66,24 @@ impl<'a> Tree<'a> {
         1 + self.children.get(&Some(id)).map(|k| k.iter().map(|c| self.height(c.id)).max().unwrap_or(0)).unwrap_or(0)
     }
 
-    /// Names from the root down to the node.
-    pub fn path(&self, id: i64) -> Vec<String> {
+    /// The node and its ancestors, the node first (as far as they exist).
+    pub fn ancestors(&self, id: i64) -> Vec<i64> {
         let mut out = Vec::new();
         let mut cur = Some(id);
         while let Some(c) = cur {
-            match self.by_id.get(&c) {
-                Some(n) => {
-                    out.push(n.name.clone());
-                    cur = n.parent_id;
-                }
-                None => break,
-            }
+            let Some(n) = self.by_id.get(&c) else { break };
+            out.push(n.id);
+            cur = n.parent_id;
             if out.len() > 64 {
                 break;
             }
         }
-        out.reverse();
         out
+    }
+
+    /// Names from the root down to the node.
+    pub fn path(&self, id: i64) -> Vec<String> {
+        self.ancestors(id).iter().rev().filter_map(|a| self.by_id.get(a)).map(|n| n.name.clone()).collect()
     }
 
     /// The child of `parent` named `name`.
@@ -144,6 +144,7 @@ mod tests {
         // Moving 水果 (height 2) under 服装 is fine.
         assert_eq!(t.check_placement(Some(2), Some(4), "水果").unwrap(), 2);
         assert_eq!(t.subtree(1), vec![1, 2, 3]);
+        assert_eq!(t.ancestors(3), vec![3, 2, 1]);
         assert!(t.check_placement(None, Some(99), "x").is_err());
     }
 }

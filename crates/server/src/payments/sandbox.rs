@@ -25,7 +25,8 @@ pub struct SandboxNotice {
     pub out_refund_no: Option<String>,
 }
 
-pub fn sign(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+/// The MAC over `timestamp\nnonce\nbody\n`, before finalising.
+fn mac(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(timestamp.as_bytes());
     mac.update(b"\n");
@@ -33,7 +34,11 @@ pub fn sign(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
     mac.update(b"\n");
     mac.update(body);
     mac.update(b"\n");
-    hex::encode(mac.finalize().into_bytes())
+    mac
+}
+
+pub fn sign(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+    hex::encode(mac(secret, timestamp, nonce, body).finalize().into_bytes())
 }
 
 /// Why a notification was refused.
@@ -61,15 +66,8 @@ pub fn verify(
     if (now_ms - ts * 1000).abs() > MAX_SKEW_MS {
         return Err(Refused::Stale);
     }
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp.as_bytes());
-    mac.update(b"\n");
-    mac.update(nonce.as_bytes());
-    mac.update(b"\n");
-    mac.update(body);
-    mac.update(b"\n");
     let sig = hex::decode(signature).map_err(|_| Refused::BadSignature)?;
-    mac.verify_slice(&sig).map_err(|_| Refused::BadSignature)?;
+    mac(secret, timestamp, nonce, body).verify_slice(&sig).map_err(|_| Refused::BadSignature)?;
     serde_json::from_slice(body).map_err(|e| Refused::Malformed(e.to_string()))
 }
 
