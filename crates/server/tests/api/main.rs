@@ -14,4 +14,5 @@ mod ops;
 mod orders;
 mod pickup;
 mod pricing;
+mod web;
 mod wechat;
