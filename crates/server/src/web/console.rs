@@ -36,15 +36,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/logout", post(logout))
         .route("/admin/products", get(products))
         .route("/admin/products/shelf", post(shelf))
+        .route("/admin/products/new", get(new_product).post(create_product))
         .route("/admin/products/{id}", get(product).post(save_product))
         .route("/admin/products/{id}/skus", post(save_skus))
         .route("/admin/import", get(import_page))
         .route("/admin/stock", get(stock))
         .route("/admin/stock/{sku_id}", post(adjust_stock))
         .route("/admin/categories", get(categories).post(create_category))
-        .route("/admin/activities", get(activities))
+        .route("/admin/activities", get(activities).post(create_activity))
         .route("/admin/activities/{id}/end", post(end_activity))
-        .route("/admin/coupons", get(coupons))
+        .route("/admin/coupons", get(coupons).post(create_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
         .route("/admin/flash", get(flash))
         .route("/admin/orders", get(orders))
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/finance", get(finance))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{id}", post(update_user))
+        .route("/admin/users/role", post(change_role))
         .route("/admin/settings", get(settings))
         .route("/admin/settings/banned-words", post(save_banned_words))
         .route("/admin/audit", get(audit))
@@ -466,6 +468,7 @@ async fn products(
             fields: vec![],
             submit: String::new(),
         });
+        p.links.push(("/admin/products/new".into(), t("prod.new")));
         p.links.push(("/admin/import".into(), t("menu.import")));
     }
     p.links.push(("/api/v1/admin/products/export".into(), t("prod.export")));
@@ -511,6 +514,81 @@ async fn shelf(
     let _ =
         ac::shelf(State(st), a, headers, ApiJson(ac::ShelfRequest { ids, on_shelf: f.get("on_shelf") == "1" })).await?;
     back(&back_to)
+}
+
+async fn new_product(State(st): State<AppState>, c: Ctx, Console(a): Console<ManageCatalog>) -> WebResult {
+    let cats = st.store.list_categories(a.merchant_id).await?;
+    let mut p = ListPage::new(c, &a, "prod.new");
+    p.intro = p.c.t("prod.new_intro").into();
+    let categories = category_options(&p.c, &cats).into_iter().skip(1).collect();
+    p.forms.push(Form {
+        id: "new-product",
+        title: String::new(),
+        action: "/admin/products/new".into(),
+        method: "post",
+        fields: vec![
+            Field::kind("idem", "", "hidden", crate::auth::new_token("web_")),
+            Field::text("code", p.c.t("prod.code"), ""),
+            Field::select("category_id", p.c.t("prod.category"), "", categories),
+            Field::text("title", p.c.t("prod.title"), ""),
+            Field::text("sku_code", p.c.t("prod.sku_code"), ""),
+            Field::text("original_price", p.c.t("prod.original_price"), ""),
+            Field::text("sale_price", p.c.t("prod.sale_price"), ""),
+            Field::kind("stock", p.c.t("stock.current"), "number", "0"),
+        ],
+        submit: p.c.t("common.add").into(),
+    });
+    ok(p)
+}
+
+/// A new product with one SKU, off the shelf; specifications and more SKUs are added on its edit page.
+async fn create_product(
+    State(st): State<AppState>,
+    Console(a): Console<ManageCatalog>,
+    mut headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let key =
+        axum::http::HeaderValue::from_str(f.get("idem")).map_err(|_| ApiError::invalid("idem", "bad form key"))?;
+    headers.insert("idempotency-key", key);
+    let code = f.get("code").trim().to_string();
+    let sku_code = f.opt("sku_code").map(|s| s.trim().to_string()).unwrap_or_else(|| format!("{code}-1"));
+    let req = ac::CreateProduct {
+        product: crate::catalog::ProductInput {
+            code,
+            category_id: f.int("category_id").unwrap_or(0),
+            title: f.get("title").into(),
+            subtitle: String::new(),
+            description: String::new(),
+            images: vec![],
+            tags: vec![],
+            sort: 0,
+            on_shelf: false,
+            lifecycle: "new".into(),
+            free_shipping: false,
+            earns_points: true,
+            coupons_usable: true,
+            purchase_limit: 0,
+        },
+        specs: vec![],
+        skus: vec![crate::catalog::SkuInput {
+            code: sku_code,
+            spec: vec![],
+            barcode: None,
+            stock: Some(f.int("stock").unwrap_or(0)),
+            original_price: view::parse_yuan("original_price", f.get("original_price"))?,
+            sale_price: view::parse_yuan("sale_price", f.get("sale_price"))?,
+            cost_price: 0,
+            weight_g: 0,
+            safety_stock: 0,
+            price_above_original: false,
+        }],
+    };
+    let resp = ac::create_product(State(st), a, headers, ApiJson(req)).await?;
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
+    let v: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+    let id = v["product"]["id"].as_i64().ok_or_else(|| ApiError::internal("created product without id"))?;
+    back(&format!("/admin/products/{id}?saved=1"))
 }
 
 #[derive(Template)]
@@ -782,6 +860,7 @@ async fn activities(
     Query(q): Query<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
+    let st2 = st.clone();
     let Json(list) = ap::list_activities(
         State(st),
         a.clone(),
@@ -789,6 +868,7 @@ async fn activities(
     )
     .await?;
     let edit = may(&a, Permission::ManageCatalog);
+    let cats = if edit { st2.store.list_categories(a.merchant_id).await? } else { vec![] };
     let mut p = ListPage::new(c, &a, "menu.activities").heads(&[
         "act.name",
         "act.kind",
@@ -798,6 +878,32 @@ async fn activities(
         "act.state",
         "",
     ]);
+    if edit {
+        let mut scope = vec![(String::new(), p.c.t("act.scope_all").to_string())];
+        scope.extend(category_options(&p.c, &cats).into_iter().skip(1));
+        let kinds = ["limited_discount", "full_reduction"]
+            .iter()
+            .map(|k| (k.to_string(), p.c.tp("act.kind.", k).to_string()))
+            .collect();
+        p.forms.push(Form {
+            id: "new-activity",
+            title: p.c.t("act.new").into(),
+            action: "/admin/activities".into(),
+            method: "post",
+            fields: vec![
+                Field::text("name", p.c.t("act.name"), ""),
+                Field::select("kind", p.c.t("act.kind"), "limited_discount", kinds),
+                Field::kind("percent", p.c.t("act.percent"), "number", "90"),
+                Field::text("threshold", p.c.t("act.threshold"), ""),
+                Field::text("off", p.c.t("act.off"), ""),
+                Field::select("category_id", p.c.t("act.scope"), "", scope),
+                Field::kind("days", p.c.t("act.days"), "number", "7"),
+                Field::kind("per_buyer_limit", p.c.t("act.limit"), "number", "0"),
+                Field::kind("allow_coupons", p.c.t("act.coupons"), "checkbox", "1"),
+            ],
+            submit: p.c.t("common.add").into(),
+        });
+    }
     for x in &list.items {
         let yes_no = |b: bool| p.c.t(if b { "common.yes" } else { "common.no" }).to_string();
         p.rows.push(vec![
@@ -816,6 +922,47 @@ async fn activities(
     }
     p.pager = Some(Pager::new("/admin/activities", page, 50, list.total));
     ok(p)
+}
+
+async fn create_activity(
+    State(st): State<AppState>,
+    Console(a): Console<ManageCatalog>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let kind = f.get("kind").to_string();
+    let rule = if kind == "full_reduction" {
+        crate::pricing::RuleDto {
+            tiers: Some(vec![crate::pricing::TierDto {
+                threshold: view::parse_yuan("threshold", f.get("threshold"))?,
+                off: Some(view::parse_yuan("off", f.get("off"))?),
+                percent: None,
+            }]),
+            ..Default::default()
+        }
+    } else {
+        crate::pricing::RuleDto { percent: f.int("percent").map(|p| p.clamp(0, 100) as u32), ..Default::default() }
+    };
+    let scope = match f.int("category_id") {
+        Some(c) => crate::pricing::ScopeDto { categories: vec![c], ..Default::default() },
+        None => crate::pricing::ScopeDto { all: true, ..Default::default() },
+    };
+    let now = minimall_store::now_ms();
+    let req = ap::ActivityInput {
+        name: f.get("name").into(),
+        kind,
+        rule,
+        scope,
+        starts_at: now,
+        ends_at: now + f.int("days").unwrap_or(7).clamp(1, 366) * 86_400_000,
+        allow_coupons: f.checked("allow_coupons"),
+        allow_points: true,
+        per_buyer_limit: f.int("per_buyer_limit").unwrap_or(0),
+        free_shipping: false,
+        allow_overlap: false,
+    };
+    let _ = ap::create_activity(State(st), a, headers, ApiJson(req)).await?;
+    back("/admin/activities")
 }
 
 async fn end_activity(
@@ -847,6 +994,30 @@ async fn coupons(
         "cp.status",
         "",
     ]);
+    if edit {
+        let kinds = ["amount_off", "percent_off", "free_shipping"]
+            .iter()
+            .map(|k| (k.to_string(), p.c.tp("cp.kind.", k).to_string()))
+            .collect();
+        p.forms.push(Form {
+            id: "new-coupon",
+            title: p.c.t("cp.new").into(),
+            action: "/admin/coupons".into(),
+            method: "post",
+            fields: vec![
+                Field::text("name", p.c.t("cp.name"), ""),
+                Field::select("kind", p.c.t("cp.kind"), "amount_off", kinds),
+                Field::text("threshold", p.c.t("cp.threshold"), "0"),
+                Field::text("amount_off", p.c.t("cp.amount_off"), ""),
+                Field::kind("percent", p.c.t("cp.percent"), "number", "90"),
+                Field::text("cap", p.c.t("cp.cap"), "0"),
+                Field::kind("valid_days", p.c.t("cp.valid_days"), "number", "30"),
+                Field::kind("total_quantity", p.c.t("cp.total"), "number", "1000"),
+                Field::kind("per_buyer_limit", p.c.t("cp.per_buyer"), "number", "1"),
+            ],
+            submit: p.c.t("common.add").into(),
+        });
+    }
     for x in &list.items {
         let rule = match x.kind.as_str() {
             "amount_off" => format!("{} ≥ {}", view::yuan(x.amount_off), view::yuan(x.threshold)),
@@ -869,6 +1040,35 @@ async fn coupons(
     }
     p.pager = Some(Pager::new("/admin/coupons", page, 50, list.total));
     ok(p)
+}
+
+async fn create_coupon(
+    State(st): State<AppState>,
+    Console(a): Console<ManageCatalog>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let yuan_or_zero = |k: &str| match f.opt(k) {
+        Some(v) => view::parse_yuan(k, v),
+        None => Ok(0),
+    };
+    let req = ap::CouponTemplateInput {
+        name: f.get("name").into(),
+        kind: f.get("kind").into(),
+        threshold: yuan_or_zero("threshold")?,
+        amount_off: yuan_or_zero("amount_off")?,
+        percent: f.int("percent").unwrap_or(0).clamp(0, 100) as i32,
+        cap: yuan_or_zero("cap")?,
+        scope: crate::pricing::ScopeDto { all: true, ..Default::default() },
+        valid_from: None,
+        valid_until: None,
+        valid_days: Some(f.int("valid_days").unwrap_or(30).clamp(1, 3650) as i32),
+        total_quantity: f.int("total_quantity").unwrap_or(0),
+        per_buyer_limit: f.int("per_buyer_limit").unwrap_or(1),
+        claimable: true,
+    };
+    let _ = ap::create_coupon(State(st), a, headers, ApiJson(req)).await?;
+    back("/admin/coupons")
 }
 
 async fn stop_coupon(
@@ -1286,9 +1486,26 @@ async fn users(
             Field::text("username", p.c.t("user.username"), ""),
             Field::text("display_name", p.c.t("user.display"), ""),
             Field::kind("password", p.c.t("user.password"), "password", ""),
-            Field::select("role", p.c.t("user.role"), "operator", roles),
+            Field::select("role", p.c.t("user.role"), "operator", roles.clone()),
         ],
         submit: p.c.t("common.add").into(),
+    });
+    let others: Vec<(String, String)> = list
+        .items
+        .iter()
+        .filter(|u| u.id != a.id)
+        .map(|u| (u.id.to_string(), format!("{} ({})", u.username, u.display_name)))
+        .collect();
+    p.forms.push(Form {
+        id: "change-role",
+        title: p.c.t("user.change_role").into(),
+        action: "/admin/users/role".into(),
+        method: "post",
+        fields: vec![
+            Field::select("id", p.c.t("user.username"), "", others),
+            Field::select("role", p.c.t("user.role"), "operator", roles.clone()),
+        ],
+        submit: p.c.t("common.save").into(),
     });
     for u in &list.items {
         let me = u.id == a.id;
@@ -1345,6 +1562,18 @@ async fn update_user(
     headers: HeaderMap,
 ) -> WebResult {
     let req = au::UpdateUserRequest { role: q.role, disabled: q.disabled.map(|d| d == "1") };
+    let _ = au::update_user(State(st), a, Path(id), headers, ApiJson(req)).await?;
+    back("/admin/users")
+}
+
+async fn change_role(
+    State(st): State<AppState>,
+    Console(a): Console<ManageUsers>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let id = f.int("id").ok_or_else(|| ApiError::invalid("id", "choose a user"))?;
+    let req = au::UpdateUserRequest { role: f.opt("role").map(String::from), disabled: None };
     let _ = au::update_user(State(st), a, Path(id), headers, ApiJson(req)).await?;
     back("/admin/users")
 }

@@ -74,6 +74,16 @@ impl Ctx {
         i18n::t(self.lang, &format!("{prefix}{key}"))
     }
 
+    /// `tp(prefix, key)` when the catalog has it in Chinese; otherwise the server's own text.
+    pub fn tp_or(&self, prefix: &str, key: &str, fallback: &str) -> String {
+        let id = format!("{prefix}{key}");
+        if self.lang == Lang::Zh && i18n::has(&id) {
+            i18n::t(self.lang, &id).to_string()
+        } else {
+            fallback.to_string()
+        }
+    }
+
     /// Label of an order status.
     pub fn status(&self, s: &str) -> &'static str {
         i18n::t(self.lang, &format!("status.{s}"))

@@ -69,6 +69,7 @@ suite!(every_page_for_every_role, |b| async move {
     console_pages.push((format!("/admin/orders/{order_id}"), Permission::ReadOrders));
     console_pages.push(("/admin/orders?status=to_ship".into(), Permission::ReadOrders));
     console_pages.push(("/admin/stock?all=1".into(), Permission::ReadCatalog));
+    console_pages.push(("/admin/products/new".into(), Permission::ManageCatalog));
     for (user, role) in [
         ("admin", Role::Owner),
         ("operator", Role::Operator),

@@ -93,3 +93,28 @@
       });
   }
 })();
+
+// Product page: an uploaded image is added to the image list.
+(function () {
+  'use strict';
+  var input = document.getElementById('image-upload');
+  var list = document.getElementById('images');
+  if (!input || !list) return;
+  input.addEventListener('change', function () {
+    var f = input.files[0];
+    if (!f) return;
+    fetch('/api/v1/admin/uploads', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': f.type || 'application/octet-stream' },
+      body: f
+    }).then(function (r) { return r.json(); }).then(function (b) {
+      if (b.url) {
+        list.value = (list.value.trim() ? list.value.trim() + '\n' : '') + b.url;
+      } else if (b.error) {
+        alert(b.error.message);
+      }
+      input.value = '';
+    });
+  });
+})();
