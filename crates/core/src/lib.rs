@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod flash;
 pub mod jobs;
 pub mod money;
 pub mod orders;

@@ -65,6 +65,10 @@ impl Application {
             imports: Arc::new(crate::import::Progress::default()),
             self_url: Arc::new(std::sync::OnceLock::new()),
             wechat_pay,
+            flash: crate::flash::FlashEngine::start(store.clone(), cfg.redis_url.as_deref(), cfg.flash.max_batch)
+                .await
+                .context("redis_url: cannot reach the flash-sale gate")?,
+            sessions: Arc::default(),
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -73,6 +77,13 @@ impl Application {
             StartReport { bootstrap_password: crate::demo::bootstrap_owner(&state).await?, demo: None }
         };
         crate::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
+        let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
+        if state.flash.uses_redis() {
+            crate::flash::schedule_reconcile(&state, minimall_store::now_ms())
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+        }
         if state.wechat_pay.is_some() {
             crate::orders::schedule_reconcile(&state, minimall_store::now_ms())
                 .await

@@ -227,6 +227,41 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
     }
 }
 
+/// Buyer sessions verified in the last few seconds, so that a burst of requests (a flash sale) does not read
+/// the session table for each. A logout on this instance drops its entry at once; a revocation elsewhere
+/// takes effect here within [`SessionCache::TTL`]. Expiry is still checked on every use.
+#[derive(Default)]
+pub struct SessionCache {
+    map:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, minimall_store::sessions::SessionRow)>>,
+}
+
+impl SessionCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX: usize = 100_000;
+
+    pub fn get(&self, hash: &str) -> Option<minimall_store::sessions::SessionRow> {
+        let map = self.map.lock().expect("session cache");
+        let (at, row) = map.get(hash)?;
+        (at.elapsed() < Self::TTL && row.expires_at > minimall_store::now_ms()).then(|| row.clone())
+    }
+
+    pub fn put(&self, hash: &str, row: &minimall_store::sessions::SessionRow) {
+        let mut map = self.map.lock().expect("session cache");
+        if map.len() >= Self::MAX {
+            map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(hash.to_string(), (std::time::Instant::now(), row.clone()));
+    }
+
+    pub fn drop_token(&self, hash: &str) {
+        self.map.lock().expect("session cache").remove(hash);
+    }
+}
+
 /// A logged-in buyer.
 #[derive(Debug, Clone)]
 pub struct Buyer {
@@ -242,11 +277,18 @@ impl FromRequestParts<AppState> for Buyer {
         let (token, source) = bearer(parts, BUYER_COOKIE)
             .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
         let hash = token_hash(&token);
-        let session = state
-            .store
-            .live_session(&hash)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+        let session = match state.sessions.get(&hash) {
+            Some(s) => s,
+            None => {
+                let s = state
+                    .store
+                    .live_session(&hash)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+                state.sessions.put(&hash, &s);
+                s
+            }
+        };
         if session.kind != "buyer" {
             return Err(ApiError::forbidden("a console token cannot be used on the shop API"));
         }

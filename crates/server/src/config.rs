@@ -62,6 +62,7 @@ pub struct Config {
     pub wechat: WechatConfig,
     pub sms: SmsConfig,
     pub orders: OrdersConfig,
+    pub flash: FlashConfig,
     /// WeChat Pay API v3 (mini-program payments); off when absent.
     pub wechat_pay: Option<WechatPaySettings>,
 }
@@ -150,6 +151,23 @@ impl Default for OrdersConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct FlashConfig {
+    /// Default time a flash order may stay unpaid before its units go back to the sale.
+    pub unpaid_timeout_secs: i64,
+    /// Most purchases written in one transaction.
+    pub max_batch: usize,
+    /// Redis reservations older than this without an order are given back by reconciliation.
+    pub reclaim_after_secs: i64,
+}
+
+impl Default for FlashConfig {
+    fn default() -> Self {
+        FlashConfig { unpaid_timeout_secs: 300, max_batch: 256, reclaim_after_secs: 30 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct JobsConfig {
     /// Run background workers in this process.
     pub enabled: bool,
@@ -206,6 +224,7 @@ impl Default for Config {
             wechat: WechatConfig::default(),
             sms: SmsConfig::default(),
             orders: OrdersConfig::default(),
+            flash: FlashConfig::default(),
             wechat_pay: None,
         }
     }
@@ -314,6 +333,7 @@ impl Config {
                 "MINIMALL_WECHAT_CODE2SESSION_URL" => self.wechat.code2session_url = v.into(),
                 "MINIMALL_SMS_PROVIDER" => self.sms.provider = v.into(),
                 "MINIMALL_UNPAID_TIMEOUT_SECS" => self.orders.unpaid_timeout_secs = parse_num(k, v)?,
+                "MINIMALL_FLASH_UNPAID_TIMEOUT_SECS" => self.flash.unpaid_timeout_secs = parse_num(k, v)?,
                 _ => {}
             }
         }
@@ -382,6 +402,15 @@ impl Config {
         if self.orders.fee_per_mille > 100 || self.orders.sandbox_duplicates == 0 || self.orders.sandbox_duplicates > 10
         {
             return Err(err("orders", "fee_per_mille must be at most 100 and sandbox_duplicates 1–10"));
+        }
+        if !(1..=86_400).contains(&self.flash.unpaid_timeout_secs) {
+            return Err(err("flash.unpaid_timeout_secs", "must be between 1 and 86400"));
+        }
+        if !(1..=256).contains(&self.flash.max_batch) {
+            return Err(err("flash.max_batch", "must be between 1 and 256"));
+        }
+        if self.flash.reclaim_after_secs < 1 {
+            return Err(err("flash.reclaim_after_secs", "must be at least 1"));
         }
         if let Some(w) = &self.wechat_pay {
             w.resolve()?;

@@ -26,6 +26,10 @@ impl IdemKey {
         Ok(Some(IdemKey(s.to_string())))
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Keys that must be present (money or stock).
     pub fn required(h: &HeaderMap) -> Result<IdemKey, ApiError> {
         Self::from_headers(h)?

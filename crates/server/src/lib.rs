@@ -14,6 +14,8 @@ pub mod demo_orders;
 pub mod demo_promotions;
 pub mod error;
 pub mod extract;
+pub mod flash;
+pub mod flash_redis;
 pub mod idempotency;
 pub mod import;
 pub mod jobs;

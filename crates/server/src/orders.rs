@@ -180,7 +180,7 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
     Ok(id)
 }
 
-fn next_seq() -> u64 {
+pub fn next_seq() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let salt = u64::from(std::process::id()) * 7919;
@@ -203,7 +203,7 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
     if !st.store.transition_order(&mut tx, order_id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
         return Ok(false);
     }
-    release(st, &mut tx, &o, "cancel").await?;
+    let flash = release(st, &mut tx, &o, "cancel").await?;
     st.store
         .order_event(
             &mut tx,
@@ -218,13 +218,24 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
         .await?;
     let products: Vec<i64> = st.store.order_lines_tx(&mut tx, order_id).await?.iter().map(|l| l.product_id).collect();
     minimall_store::commit(tx).await?;
+    if let Some(units) = flash {
+        st.flash.released(order_id, &units).await;
+    }
     stock_moved(st, products);
     Ok(true)
 }
 
-/// Give back what an order took: stock, locked coupons, spent points.
-async fn release(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> ApiResult<()> {
-    for l in st.store.order_lines_tx(tx, o.id).await? {
+/// Give back what an order took: stock (a flash order's units go back to its sale), locked coupons, spent
+/// points. Returns the flash units given back, for the gate once the transaction committed.
+async fn release(
+    st: &AppState,
+    tx: &mut Tx,
+    o: &OrderRow,
+    reason: &str,
+) -> ApiResult<Option<minimall_store::flash::ReleasedUnits>> {
+    let flash = st.store.release_flash_order(tx, o.id).await?;
+    let lines = if flash.is_some() { Vec::new() } else { st.store.order_lines_tx(tx, o.id).await? };
+    for l in lines {
         let back = l.quantity - l.shipped_qty;
         if back > 0 {
             st.store
@@ -237,7 +248,7 @@ async fn release(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> ApiR
     if o.points_used > 0 {
         st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
     }
-    Ok(())
+    Ok(flash)
 }
 
 /// A verified payment notification: mark paid once; a payment for an order that is no longer payable is

@@ -25,4 +25,8 @@ pub struct AppState {
     pub self_url: Arc<std::sync::OnceLock<String>>,
     /// WeChat Pay client, when configured.
     pub wechat_pay: Option<Arc<crate::payments::wechat::WechatPay>>,
+    /// Flash-sale gate and group-commit writer.
+    pub flash: Arc<crate::flash::FlashEngine>,
+    /// Recently verified sessions.
+    pub sessions: Arc<crate::auth::SessionCache>,
 }

@@ -51,6 +51,18 @@ impl Store {
         Ok(Claim::Replay { status: status as u16, body })
     }
 
+    /// The record of a key, if any: (request hash, status, response body).
+    pub async fn idempotency_record(&self, scope: &str, key: &str) -> StoreResult<Option<(String, u16, String)>> {
+        let row: Option<(String, i32, String)> = sqlx::query_as(
+            "SELECT request_hash, status_code, response_body FROM idempotency_keys WHERE scope = $1 AND idem_key = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|(h, s, b)| (h, s as u16, b)))
+    }
+
     pub async fn save_idempotent_response(
         &self,
         tx: &mut Tx,

@@ -15,6 +15,10 @@ pub enum StockReason {
     Return,
     Manual,
     Import,
+    /// Units set aside for a flash sale.
+    FlashReserve,
+    /// Unsold or cancelled flash-sale units back to the SKU.
+    FlashReturn,
 }
 
 impl StockReason {
@@ -27,6 +31,8 @@ impl StockReason {
             StockReason::Return => "return",
             StockReason::Manual => "manual",
             StockReason::Import => "import",
+            StockReason::FlashReserve => "flash_reserve",
+            StockReason::FlashReturn => "flash_return",
         }
     }
 }

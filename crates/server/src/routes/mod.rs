@@ -9,6 +9,7 @@ pub mod admin_orders;
 pub mod admin_promotions;
 pub mod admin_users;
 pub mod aftersales;
+pub mod flash_sales;
 pub mod health;
 pub mod pickup;
 pub mod shop_auth;
@@ -169,6 +170,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(pickup::admin_stores, pickup::create_store))
         .routes(routes!(pickup::pickup_qr))
         .routes(routes!(pickup::verify))
+        .routes(routes!(flash_sales::list_flash_sales, flash_sales::create_flash_sale))
+        .routes(routes!(flash_sales::get_flash_sale, flash_sales::update_flash_sale))
+        .routes(routes!(flash_sales::stop_flash_sale))
+        .routes(routes!(flash_sales::shop_flash_sales))
+        .routes(routes!(flash_sales::shop_flash_sale))
+        .routes(routes!(flash_sales::buy))
 }
 
 /// Write an audit entry for a console action inside its transaction.

@@ -259,6 +259,7 @@ pub async fn sms_login(
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, buyer: Buyer, headers: HeaderMap) -> ApiResult<Response> {
     st.store.revoke_session(&buyer.token_hash).await?;
+    st.sessions.drop_token(&buyer.token_hash);
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(header::SET_COOKIE, session_cookie(BUYER_COOKIE, "", 0, &headers));
     Ok(resp)

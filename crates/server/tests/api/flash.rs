@@ -1,0 +1,436 @@
+//! Flash sales: setup rules, refusals, idempotency, storms of buyers over few units on SQLite, PostgreSQL and
+//! two instances sharing a Redis gate, expiry giving units back exactly once.
+
+use std::collections::{HashMap, HashSet};
+
+use futures_util::StreamExt;
+use rand::{Rng, SeedableRng};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::suite;
+
+pub struct Shop {
+    pub op: String,
+    pub product: i64,
+    pub skus: Vec<i64>,
+}
+
+/// A product with two SKUs (stock 1,000 each, sale price 5,000 fen).
+pub async fn shop(app: &TestApp) -> Shop {
+    let op = app.admin_login("operator").await;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": "数码"})).await).await;
+    let (s, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&op),
+            &json!({
+                "product": {"code": "PHONE", "category_id": c["id"], "title": "秒杀手机", "on_shelf": true},
+                "specs": [{"name": "颜色", "values": ["黑", "白"]}],
+                "skus": [
+                    {"code": "PHONE-B", "spec": ["黑"], "stock": 1000, "original_price": 6000, "sale_price": 5000},
+                    {"code": "PHONE-W", "spec": ["白"], "stock": 1000, "original_price": 6000, "sale_price": 5000}
+                ]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let skus = p["product"]["skus"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    Shop { op, product: p["product"]["id"].as_i64().unwrap(), skus }
+}
+
+pub fn sale_body(shop: &Shop, quantity: i64, limit: i64, starts_in_ms: i64) -> Value {
+    let now = minimall_store::now_ms();
+    json!({
+        "title": "整点秒杀", "product_id": shop.product, "starts_at": now + starts_in_ms, "ends_at": now + 3_600_000,
+        "per_buyer_limit": limit, "items": [{"sku_id": shop.skus[0], "flash_price": 1999, "quantity": quantity}]
+    })
+}
+
+pub async fn create_sale(app: &TestApp, shop: &Shop, body_json: &Value) -> i64 {
+    let (s, v) = body(app.post("/api/v1/admin/flash-sales", Some(&shop.op), body_json).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+/// `n` buyers with sessions, written straight to the database (logging 5,000 buyers in over HTTP would
+/// only test login).
+pub async fn db_buyers(store: &minimall_store::Store, tag: &str, n: usize) -> Vec<(i64, String)> {
+    let merchant = store.default_merchant().await.unwrap().id;
+    let mut out = Vec::with_capacity(n);
+    let mut tx = store.begin().await.unwrap();
+    let now = minimall_store::now_ms();
+    for i in 0..n {
+        let openid = format!("flash-{tag}-{i}");
+        let (b, _) = store
+            .upsert_buyer(&mut tx, merchant, minimall_store::buyers::BuyerIdentity::OpenId(&openid), "买家", "test")
+            .await
+            .unwrap();
+        let token = minimall_server::auth::new_token("mmb_");
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, kind, subject_id, merchant_id, created_at, expires_at) VALUES ($1, 'buyer', $2, $3, $4, $5)",
+        )
+        .bind(minimall_server::auth::token_hash(&token))
+        .bind(b.id)
+        .bind(merchant)
+        .bind(now)
+        .bind(now + 3_600_000)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        out.push((b.id, token));
+    }
+    minimall_store::commit(tx).await.unwrap();
+    out
+}
+
+pub async fn buy(
+    base: &str,
+    client: &reqwest::Client,
+    sale: i64,
+    token: &str,
+    key: &str,
+    body_json: &Value,
+) -> (StatusCode, Value) {
+    let r = client
+        .request(Method::POST, format!("{base}/api/v1/shop/flash-sales/{sale}/orders"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body_json)
+        .send()
+        .await
+        .unwrap();
+    body(r).await
+}
+
+suite!(flash_sale_setup_is_validated_and_sets_stock_aside, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let shop = shop(&app).await;
+    let path = "/api/v1/admin/flash-sales";
+    let mut bad = sale_body(&shop, 1001, 1, 0);
+    assert_field_error(
+        app.post(path, Some(&shop.op), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "items[0].quantity",
+    )
+    .await;
+    bad = sale_body(&shop, 10, 1, 0);
+    bad["items"][0]["flash_price"] = json!(5000);
+    assert_field_error(
+        app.post(path, Some(&shop.op), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "items[0].flash_price",
+    )
+    .await;
+    bad = sale_body(&shop, 10, 1, 0);
+    bad["ends_at"] = bad["starts_at"].clone();
+    assert_field_error(app.post(path, Some(&shop.op), &bad).await, StatusCode::UNPROCESSABLE_ENTITY, "ends_at").await;
+    bad = sale_body(&shop, 10, 0, 0);
+    assert_field_error(app.post(path, Some(&shop.op), &bad).await, StatusCode::UNPROCESSABLE_ENTITY, "per_buyer_limit")
+        .await;
+    bad = sale_body(&shop, 10, 1, 0);
+    bad["items"][0]["sku_id"] = json!(999_999);
+    assert_field_error(app.post(path, Some(&shop.op), &bad).await, StatusCode::UNPROCESSABLE_ENTITY, "items[0].sku_id")
+        .await;
+
+    // Roles: customer service may not set up sales; a buyer token is not a console token.
+    let service = app.admin_login("service").await;
+    assert_eq!(app.post(path, Some(&service), &sale_body(&shop, 10, 1, 0)).await.status(), StatusCode::FORBIDDEN);
+    let buyer = app.buyer_login("someone").await;
+    assert!(app.post(path, Some(&buyer), &sale_body(&shop, 10, 1, 0)).await.status().is_client_error());
+
+    let id = create_sale(&app, &shop, &sale_body(&shop, 100, 2, 0)).await;
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&shop.op)).await).await;
+    assert_eq!(p["skus"][0]["stock"], 900, "100 units set aside from 1,000");
+    // The same SKU in an overlapping window is refused; the other SKU is fine.
+    let (s, v) = body(app.post(path, Some(&shop.op), &sale_body(&shop, 5, 1, 0)).await).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let mut other = sale_body(&shop, 5, 1, 0);
+    other["items"][0]["sku_id"] = json!(shop.skus[1]);
+    create_sale(&app, &shop, &other).await;
+
+    let (s, list) = body(app.get("/api/v1/shop/flash-sales", None).await).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list["total"], 2);
+    let sale = list["items"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap().clone();
+    assert_eq!(sale["state"], "running");
+    assert_eq!(sale["items"][0]["remaining"], 100);
+    assert_eq!(sale["items"][0]["flash_price"], 1999);
+    assert!(sale["now"].as_i64().unwrap() >= sale["starts_at"].as_i64().unwrap());
+
+    // Stop: unsold units go back to the SKU, once.
+    let (s, v) = body(app.post(&format!("{path}/{id}/stop"), Some(&shop.op), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "stopped");
+    assert_eq!(app.post(&format!("{path}/{id}/stop"), Some(&shop.op), &json!({})).await.status(), StatusCode::CONFLICT);
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&shop.op)).await).await;
+    assert_eq!(p["skus"][0]["stock"], 1000);
+    let (_, m) = body(
+        app.get(&format!("/api/v1/admin/products/{}/movements?page_size=100", shop.product), Some(&shop.op)).await,
+    )
+    .await;
+    let _ = m;
+});
+
+suite!(flash_purchase_refusals_limits_and_one_key_fifty_times, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let shop = shop(&app).await;
+    let id = create_sale(&app, &shop, &sale_body(&shop, 3, 1, 0)).await;
+    let later = {
+        let mut s = sale_body(&shop, 3, 1, 3_000_000);
+        s["items"][0]["sku_id"] = json!(shop.skus[1]);
+        create_sale(&app, &shop, &s).await
+    };
+    let a = app.buyer_login("flash-a").await;
+    let buy_path = format!("/api/v1/shop/flash-sales/{id}/orders");
+
+    // Bad input names the field; no key is a 422 too.
+    assert_field_error(
+        app.post(&buy_path, Some(&a), &json!({})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Idempotency-Key",
+    )
+    .await;
+    assert_field_error(
+        app.post_idem(&buy_path, Some(&a), &json!({"quantity": 2})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "quantity",
+    )
+    .await;
+    assert_field_error(
+        app.post_idem(&buy_path, Some(&a), &json!({"quantity": 0})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "quantity",
+    )
+    .await;
+    assert_field_error(
+        app.post_idem(&buy_path, Some(&a), &json!({"sku_id": shop.skus[1]})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sku_id",
+    )
+    .await;
+    assert_eq!(app.post_idem(&buy_path, None, &json!({})).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post_idem("/api/v1/shop/flash-sales/99999/orders", Some(&a), &json!({})).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (s, v) =
+        body(app.post_idem(&format!("/api/v1/shop/flash-sales/{later}/orders"), Some(&a), &json!({})).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flash_not_started")));
+
+    // The same key fifty times at once: one order, every answer the same.
+    let empty = json!({});
+    let results: Vec<(StatusCode, Value)> = futures_util::stream::iter(0..50)
+        .map(|_| buy(&app.base, &app.client, id, &a, "same-key", &empty))
+        .buffer_unordered(50)
+        .collect()
+        .await;
+    let ids: HashSet<i64> = results
+        .iter()
+        .map(|(s, v)| {
+            assert_eq!(*s, StatusCode::CREATED, "{v}");
+            v["order_id"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let order_id = *ids.iter().next().unwrap();
+    let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{order_id}"), Some(&a)).await).await;
+    assert_eq!(o["status"], "pending_payment");
+    assert_eq!(o["payable"], 1999);
+    assert_eq!(o["lines"][0]["unit_price"], 1999);
+    // Same key, another body: 422. Another key: the limit.
+    let (s, _) = buy(&app.base, &app.client, id, &a, "same-key", &json!({"quantity": 1, "sku_id": shop.skus[0]})).await;
+    assert_eq!(s, StatusCode::CREATED, "an equivalent body is the same request");
+    let (s, v) = buy(&app.base, &app.client, id, &a, "same-key", &json!({"address_id": 1})).await;
+    assert!(s == StatusCode::UNPROCESSABLE_ENTITY, "{s} {v}");
+    let (s, v) = body(app.post_idem(&buy_path, Some(&a), &json!({})).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flash_limit_reached")));
+    // Sold out after three buyers; the fourth is refused; the order's owner alone may read it.
+    for n in ["flash-b", "flash-c"] {
+        let t = app.buyer_login(n).await;
+        assert_eq!(app.post_idem(&buy_path, Some(&t), &json!({})).await.status(), StatusCode::CREATED);
+    }
+    let d = app.buyer_login("flash-d").await;
+    let (s, v) = body(app.post_idem(&buy_path, Some(&d), &json!({})).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flash_sold_out")));
+    assert_eq!(app.get(&format!("/api/v1/shop/orders/{order_id}"), Some(&d)).await.status(), StatusCode::NOT_FOUND);
+    let (_, sale) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&shop.op)).await).await;
+    assert_eq!(sale["state"], "sold_out");
+    assert_eq!(sale["items"][0]["sold"], 3);
+    assert_eq!(sale["live_units"], 3);
+    assert_eq!(sale["gate_remaining"][0]["remaining"], 0);
+});
+
+suite!(unpaid_flash_orders_expire_and_their_units_sell_again_once, |b| async move {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.flash.unpaid_timeout_secs = 1;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let shop = shop(&app).await;
+    let id = create_sale(&app, &shop, &sale_body(&shop, 2, 2, 0)).await;
+    let a = app.buyer_login("exp-a").await;
+    let b2 = app.buyer_login("exp-b").await;
+    let path = format!("/api/v1/shop/flash-sales/{id}/orders");
+    let (s, first) = body(app.post_idem(&path, Some(&a), &json!({"quantity": 1})).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, second) = body(app.post_idem(&path, Some(&b2), &json!({"quantity": 1})).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{second}");
+    // The buyer cancels one; the other runs out of time. Each unit comes back once, also when the expiry job
+    // of the cancelled order runs later.
+    let cancelled =
+        app.post(&format!("/api/v1/shop/orders/{}/cancel", second["order_id"]), Some(&b2), &json!({})).await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let op = shop.op.clone();
+    let sale = eventually(15, || {
+        let app = &app;
+        let op = op.clone();
+        async move {
+            let (_, v) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&op)).await).await;
+            (v["live_units"] == 0).then_some(v)
+        }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (_, sale2) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&op)).await).await;
+    for v in [&sale, &sale2] {
+        assert_eq!(v["items"][0]["sold"], 0, "{v}");
+        assert_eq!(v["gate_remaining"][0]["remaining"], 2, "{v}");
+    }
+    let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{}", first["order_id"]), Some(&a)).await).await;
+    assert_eq!(o["status"], "cancelled");
+    // Both units sell again, to anyone, and then no more.
+    assert_eq!(app.post_idem(&path, Some(&a), &json!({"quantity": 2})).await.status(), StatusCode::CREATED);
+    let (s, v) = body(app.post_idem(&path, Some(&b2), &json!({})).await).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flash_sold_out")));
+    // SKU stock was never touched by the orders: 1,000 − 2 set aside.
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&op)).await).await;
+    assert_eq!(p["skus"][0]["stock"], 998);
+});
+
+/// One storm: `buyers` buyers (some twice with a new key, some repeating their key) over `units` units,
+/// spread over the given servers. Checks: exactly `units` sold, nobody over the limit, every 2xx has an order
+/// row at the flash price, the sale's counts and the SKU's stock add up.
+pub async fn storm(
+    bases: &[String],
+    op_app: &TestApp,
+    op: &str,
+    shop: &Shop,
+    buyers: &[(i64, String)],
+    units: i64,
+    seed: u64,
+) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let limit = 1 + (seed % 3) as i64;
+    let mut sale = sale_body(shop, units, limit, 0);
+    sale["items"][0]["sku_id"] = json!(shop.skus[(seed % 2) as usize]);
+    sale["title"] = json!(format!("秒杀 {seed}"));
+    let id = create_sale(op_app, shop, &sale).await;
+    let mut plan: Vec<(usize, String, i64)> = Vec::new();
+    for (i, _) in buyers.iter().enumerate() {
+        let q = rng.gen_range(1..=limit);
+        plan.push((i, format!("s{seed}-b{i}"), q));
+        match rng.gen_range(0..10) {
+            0 => plan.push((i, format!("s{seed}-b{i}"), q)),
+            1 => plan.push((i, format!("s{seed}-b{i}-again"), 1)),
+            _ => {}
+        }
+    }
+    for i in (1..plan.len()).rev() {
+        let j = rng.gen_range(0..=i);
+        plan.swap(i, j);
+    }
+    let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(1000).build().unwrap();
+    let results: Vec<(usize, i64, StatusCode, Value)> = futures_util::stream::iter(plan.into_iter().enumerate())
+        .map(|(n, (i, key, q))| {
+            let client = client.clone();
+            let base = bases[n % bases.len()].clone();
+            let token = buyers[i].1.clone();
+            async move {
+                let (s, v) = buy(&base, &client, id, &token, &key, &json!({"quantity": q})).await;
+                (i, q, s, v)
+            }
+        })
+        .buffer_unordered(1000)
+        .collect()
+        .await;
+    let mut orders: HashMap<i64, (usize, i64)> = HashMap::new();
+    let mut per_buyer: HashMap<usize, i64> = HashMap::new();
+    for (i, q, s, v) in &results {
+        match *s {
+            StatusCode::CREATED => {
+                let oid = v["order_id"].as_i64().unwrap();
+                assert_eq!(v["quantity"], *q);
+                if orders.insert(oid, (*i, *q)).is_none() {
+                    *per_buyer.entry(*i).or_default() += q;
+                }
+            }
+            StatusCode::CONFLICT => {
+                let code = v["error"]["code"].as_str().unwrap();
+                assert!(["flash_sold_out", "flash_limit_reached"].contains(&code), "{v}");
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    let sold: i64 = orders.values().map(|o| o.1).sum();
+    assert_eq!(sold, units, "seed {seed}: exactly the units on sale are sold");
+    assert!(per_buyer.values().all(|n| *n <= limit), "seed {seed}: nobody over the limit");
+    for (oid, (i, q)) in &orders {
+        let r = op_app.get(&format!("/api/v1/admin/orders/{oid}"), Some(op)).await;
+        let (s, o) = body(r).await;
+        assert_eq!(s, StatusCode::OK, "seed {seed}: order {oid} acknowledged but missing");
+        assert_eq!(o["order"]["buyer_id"], buyers[*i].0);
+        assert_eq!(o["order"]["payable"], 1999 * q);
+        assert_eq!(o["order"]["status"], "pending_payment");
+    }
+    let (_, v) = body(op_app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(op)).await).await;
+    assert_eq!(v["items"][0]["sold"], units, "{v}");
+    assert_eq!(v["live_units"], units, "{v}");
+    assert_eq!(v["live_orders"], orders.len() as i64, "{v}");
+    assert_eq!(v["gate_remaining"][0]["remaining"], 0, "{v}");
+    // Stop the sale so the next seed can use the SKU; nothing is left to return.
+    let (s, _) = body(op_app.post(&format!("/api/v1/admin/flash-sales/{id}/stop"), Some(op), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+const BUYERS: usize = 5000;
+const SEEDS: u64 = 10;
+
+suite!(ten_storms_of_5000_buyers_over_100_units, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let shop = shop(&app).await;
+    let buyers = db_buyers(app.store(), "storm", BUYERS).await;
+    let bases = vec![app.base.clone()];
+    for seed in 0..SEEDS {
+        storm(&bases, &app, &shop.op, &shop, &buyers, 100, seed).await;
+    }
+    // Stock math over all sales: nothing returned, since each sold out; 100 per sale left the SKUs.
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&shop.op)).await).await;
+    let total: i64 = p["skus"].as_array().unwrap().iter().map(|s| s["stock"].as_i64().unwrap()).sum();
+    assert_eq!(total, 2000 - 100 * SEEDS as i64);
+});
+
+/// Two instances on one PostgreSQL database sharing the gate in Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_storms_on_two_instances_with_redis() {
+    let (Some(_), Ok(redis)) = (pg_url(), std::env::var("MINIMALL_TEST_REDIS_URL")) else {
+        eprintln!("skipped: MINIMALL_TEST_PG_URL and MINIMALL_TEST_REDIS_URL are needed for the two-instance test");
+        return;
+    };
+    let db = TestDb::new(Backend::Postgres).await;
+    let mut cfg = test_config(&db.url);
+    cfg.redis_url = Some(redis);
+    let url = db.url.clone();
+    let app = TestApp::spawn_with(db, cfg.clone(), true).await;
+    cfg.database_url = url;
+    let (second, _) = minimall_server::Application::build(cfg, false).await.expect("second instance");
+    let bases = vec![app.base.clone(), format!("http://{}", second.addr())];
+    let shop = shop(&app).await;
+    let buyers = db_buyers(app.store(), "redis", BUYERS).await;
+    for seed in 0..SEEDS {
+        storm(&bases, &app, &shop.op, &shop, &buyers, 100, seed).await;
+    }
+    second.shutdown().await.unwrap();
+}

@@ -1,0 +1,733 @@
+//! Flash sales: setup (stock set aside from the SKU), the gate's view of a sale, and the grouped write of
+//! admitted orders — many orders in one transaction with multi-row inserts, so one fsync covers a batch.
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+
+use crate::stock::{StockError, StockReason};
+use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct FlashSaleRow {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub title: String,
+    pub product_id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub per_buyer_limit: i64,
+    pub allow_coupons: i32,
+    pub shipping: i64,
+    pub unpaid_timeout_secs: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SALE_COLS: &str = "id, merchant_id, title, product_id, starts_at, ends_at, per_buyer_limit, allow_coupons, shipping, unpaid_timeout_secs, status, created_at, updated_at";
+
+/// A SKU of a sale with what an order line needs to snapshot.
+#[derive(Debug, Clone, FromRow)]
+pub struct FlashItemRow {
+    pub id: i64,
+    pub sale_id: i64,
+    pub sku_id: i64,
+    pub flash_price: i64,
+    pub quantity: i64,
+    pub sold: i64,
+    pub finished: i32,
+    pub sale_price: i64,
+    pub original_price: i64,
+    pub spec_values: String,
+    pub product_id: i64,
+    pub title: String,
+    pub images: String,
+}
+
+const ITEM_SELECT: &str =
+    "SELECT i.id, i.sale_id, i.sku_id, i.flash_price, i.quantity, i.sold, i.finished, s.sale_price, s.original_price,
+        s.spec_values, p.id AS product_id, p.title, p.images
+     FROM flash_sale_items i JOIN skus s ON s.id = i.sku_id JOIN products p ON p.id = s.product_id";
+
+#[derive(Debug, Clone)]
+pub struct NewFlashSale {
+    pub title: String,
+    pub product_id: i64,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub per_buyer_limit: i64,
+    pub allow_coupons: bool,
+    pub shipping: i64,
+    pub unpaid_timeout_secs: i64,
+}
+
+/// An admitted purchase, priced, ready to be written with others in one transaction.
+#[derive(Debug, Clone)]
+pub struct FlashOrderWrite {
+    pub merchant_id: i64,
+    pub sale_id: i64,
+    pub item_id: i64,
+    pub sku_id: i64,
+    pub product_id: i64,
+    pub buyer_id: i64,
+    pub quantity: i64,
+    pub order_no: String,
+    pub title: String,
+    pub spec: String,
+    pub image: Option<String>,
+    pub sale_price: i64,
+    pub flash_price: i64,
+    pub shipping: i64,
+    pub address: Option<String>,
+    pub pay_deadline: i64,
+    pub reservation: String,
+    pub idem_scope: String,
+    pub idem_key: String,
+    pub idem_hash: String,
+}
+
+impl FlashOrderWrite {
+    pub fn goods_amount(&self) -> i64 {
+        self.flash_price * self.quantity
+    }
+    pub fn payable(&self) -> i64 {
+        self.goods_amount() + self.shipping
+    }
+}
+
+/// What became of one purchase in a grouped write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlashWriteOutcome {
+    /// Written: the order id and the response body stored under its idempotency key.
+    Created { order_id: i64, body: String },
+    /// The idempotency key was already used for the same request: its stored response.
+    Replay { status: u16, body: String },
+    /// The idempotency key was already used for another request.
+    Mismatch,
+}
+
+/// A flash order's units given back (cancellation): where they went.
+#[derive(Debug, Clone)]
+pub struct ReleasedUnits {
+    pub sale_id: i64,
+    pub sku_id: i64,
+    pub buyer_id: i64,
+    pub quantity: i64,
+    /// True when the units went back to the running sale; false when the sale had finished and they went back
+    /// to the SKU's stock.
+    pub to_sale: bool,
+}
+
+/// `($s,$s+1,…),(…)` for `rows` rows of `cols` placeholders.
+fn values(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Rows per multi-row insert: keeps the placeholders of the widest table under SQLite's limit.
+pub const MAX_BATCH: usize = 256;
+
+impl Store {
+    /// Create a sale and set its units aside from each SKU's stock, in the caller's transaction.
+    pub async fn insert_flash_sale(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        s: &NewFlashSale,
+        items: &[(i64, i64, i64)],
+    ) -> Result<i64, StockError> {
+        let now = now_ms();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO flash_sales (merchant_id, title, product_id, starts_at, ends_at, per_buyer_limit, allow_coupons, shipping,
+                unpaid_timeout_secs, status, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $10) RETURNING id",
+        )
+        .bind(merchant_id)
+        .bind(&s.title)
+        .bind(s.product_id)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.per_buyer_limit)
+        .bind(i32::from(s.allow_coupons))
+        .bind(s.shipping)
+        .bind(s.unpaid_timeout_secs)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (sku, price, qty) in items {
+            self.move_stock(tx, merchant_id, *sku, -qty, StockReason::FlashReserve, &format!("flash:{id}"), "admin")
+                .await?;
+            sqlx::query(
+                "INSERT INTO flash_sale_items (merchant_id, sale_id, sku_id, flash_price, quantity) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(merchant_id)
+            .bind(id)
+            .bind(sku)
+            .bind(price)
+            .bind(qty)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(id)
+    }
+
+    pub async fn flash_sale(&self, merchant_id: i64, id: i64) -> StoreResult<FlashSaleRow> {
+        Ok(sqlx::query_as::<_, FlashSaleRow>(&format!(
+            "SELECT {SALE_COLS} FROM flash_sales WHERE merchant_id = $1 AND id = $2"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(self.reader())
+        .await?)
+    }
+
+    pub async fn flash_sale_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<FlashSaleRow> {
+        Ok(sqlx::query_as::<_, FlashSaleRow>(&format!(
+            "SELECT {SALE_COLS} FROM flash_sales WHERE merchant_id = $1 AND id = $2"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
+    }
+
+    pub async fn flash_items(&self, sale_id: i64) -> StoreResult<Vec<FlashItemRow>> {
+        Ok(sqlx::query_as::<_, FlashItemRow>(&format!("{ITEM_SELECT} WHERE i.sale_id = $1 ORDER BY i.id"))
+            .bind(sale_id)
+            .fetch_all(self.reader())
+            .await?)
+    }
+
+    /// Sales of a merchant, newest first; `live_at` keeps those not yet ended at that time and not stopped.
+    pub async fn flash_sales(
+        &self,
+        merchant_id: i64,
+        live_at: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<FlashSaleRow>> {
+        let filter = if live_at.is_some() { "AND ends_at > $2 AND status = 'scheduled'" } else { "AND $2 = $2" };
+        let order = if live_at.is_some() { "starts_at, id" } else { "id DESC" };
+        let items = sqlx::query_as::<_, FlashSaleRow>(&format!(
+            "SELECT {SALE_COLS} FROM flash_sales WHERE merchant_id = $1 {filter} ORDER BY {order} LIMIT $3 OFFSET $4"
+        ))
+        .bind(merchant_id)
+        .bind(live_at.unwrap_or(0))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.reader())
+        .await?;
+        let (total,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM flash_sales WHERE merchant_id = $1 {filter}"))
+                .bind(merchant_id)
+                .bind(live_at.unwrap_or(0))
+                .fetch_one(self.reader())
+                .await?;
+        Ok(Paged { items, total })
+    }
+
+    /// Scheduled sales of a merchant whose window overlaps `[starts, ends)` and that share a SKU with `skus`.
+    pub async fn overlapping_flash_sales(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        starts: i64,
+        ends: i64,
+        skus: &[i64],
+        except: i64,
+    ) -> StoreResult<Vec<(i64, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT f.id, i.sku_id FROM flash_sales f JOIN flash_sale_items i ON i.sale_id = f.id
+             WHERE f.merchant_id = $1 AND f.status = 'scheduled' AND f.starts_at < $3 AND $2 < f.ends_at AND f.id <> $4",
+        )
+        .bind(merchant_id)
+        .bind(starts)
+        .bind(ends)
+        .bind(except)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows.into_iter().filter(|(_, s)| skus.contains(s)).collect())
+    }
+
+    /// Change the terms of a sale (title, window, limit, shipping). Units are fixed once set aside.
+    pub async fn update_flash_sale(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        id: i64,
+        s: &NewFlashSale,
+    ) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE flash_sales SET title = $3, starts_at = $4, ends_at = $5, per_buyer_limit = $6, allow_coupons = $7,
+                shipping = $8, unpaid_timeout_secs = $9, updated_at = $10
+             WHERE merchant_id = $1 AND id = $2 AND status = 'scheduled'",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(&s.title)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.per_buyer_limit)
+        .bind(i32::from(s.allow_coupons))
+        .bind(s.shipping)
+        .bind(s.unpaid_timeout_secs)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// End a sale (stopped by the merchant, or its window closed): unsold units go back to their SKUs' stock,
+    /// once. Later cancellations of its orders return their units to the SKU directly. Returns false when the
+    /// sale had already ended.
+    pub async fn finish_flash_sale(&self, tx: &mut Tx, merchant_id: i64, id: i64, status: &str) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE flash_sales SET status = $3, updated_at = $4 WHERE merchant_id = $1 AND id = $2 AND status = 'scheduled'",
+        )
+        .bind(merchant_id)
+        .bind(id)
+        .bind(status)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        let back: Vec<(i64, i64)> = sqlx::query_as(
+            "UPDATE flash_sale_items SET finished = 1 WHERE sale_id = $1 AND finished = 0 RETURNING sku_id, quantity - sold",
+        )
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for (sku, units) in back {
+            if units > 0 {
+                self.move_stock(
+                    tx,
+                    merchant_id,
+                    sku,
+                    units,
+                    StockReason::FlashReturn,
+                    &format!("flash:{id}"),
+                    "system",
+                )
+                .await
+                .map_err(stock_to_store)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The gate's view of a sale from the database: units free per SKU and units each buyer holds.
+    pub async fn flash_gate_snapshot(&self, sale_id: i64) -> StoreResult<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
+        let free: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT sku_id, CASE WHEN finished = 1 THEN 0 ELSE quantity - sold END FROM flash_sale_items WHERE sale_id = $1",
+        )
+        .bind(sale_id)
+        .fetch_all(self.reader())
+        .await?;
+        let held: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT buyer_id, CAST(SUM(quantity) AS BIGINT) FROM flash_orders WHERE sale_id = $1 AND live = 1 GROUP BY buyer_id",
+        )
+        .bind(sale_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok((free, held))
+    }
+
+    /// Units in live flash orders of a sale, and the number of those orders (for checks and the console).
+    pub async fn flash_order_totals(&self, sale_id: i64) -> StoreResult<(i64, i64)> {
+        let (units, orders): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT CAST(SUM(quantity) AS BIGINT), COUNT(*) FROM flash_orders WHERE sale_id = $1 AND live = 1",
+        )
+        .bind(sale_id)
+        .fetch_one(self.reader())
+        .await?;
+        Ok((units.unwrap_or(0), orders))
+    }
+
+    /// Which of these reservations were written (for reclaiming those that never became orders).
+    pub async fn flash_reservations_written(&self, reservations: &[String]) -> StoreResult<Vec<String>> {
+        let mut out = Vec::new();
+        for chunk in reservations.chunks(500) {
+            let sql = format!(
+                "SELECT reservation FROM flash_orders WHERE reservation IN ({})",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+            );
+            let mut q = sqlx::query_as::<_, (String,)>(&sql);
+            for r in chunk {
+                q = q.bind(r);
+            }
+            out.extend(q.fetch_all(self.reader()).await?.into_iter().map(|r| r.0));
+        }
+        Ok(out)
+    }
+
+    /// A flash order's units, given back when the order is cancelled: to the sale while it runs, else to the
+    /// SKU's stock. Call inside the cancellation's transaction, after the order left pending payment.
+    pub async fn release_flash_order(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Option<ReleasedUnits>> {
+        let row: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "UPDATE flash_orders SET live = 0 WHERE order_id = $1 AND live = 1
+             RETURNING merchant_id, sale_id, item_id, sku_id, buyer_id, quantity",
+        )
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((merchant_id, sale_id, item_id, sku_id, buyer_id, quantity)) = row else { return Ok(None) };
+        let to_sale = sqlx::query("UPDATE flash_sale_items SET sold = sold - $2 WHERE id = $1 AND finished = 0")
+            .bind(item_id)
+            .bind(quantity)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !to_sale {
+            sqlx::query("UPDATE flash_sale_items SET sold = sold - $2 WHERE id = $1")
+                .bind(item_id)
+                .bind(quantity)
+                .execute(&mut **tx)
+                .await?;
+            self.move_stock(
+                tx,
+                merchant_id,
+                sku_id,
+                quantity,
+                StockReason::FlashReturn,
+                &format!("flash:{sale_id}:order:{order_id}"),
+                "system",
+            )
+            .await
+            .map_err(stock_to_store)?;
+        }
+        Ok(Some(ReleasedUnits { sale_id, sku_id, buyer_id, quantity, to_sale }))
+    }
+
+    /// Whether an order holds flash units (flash orders are not re-priced or given coupons).
+    pub async fn is_flash_order(&self, order_id: i64) -> StoreResult<bool> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM flash_orders WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Write admitted purchases in one transaction: idempotency keys checked first (a key already used is
+    /// answered from its record and writes nothing), units counted against the sale with a guard that can
+    /// never let `sold` pass `quantity`, then orders, lines, timeline, flash rows, unpaid-timeout jobs and the
+    /// keys with their responses, each as one multi-row statement. `body` renders a created order's response.
+    /// Either everything commits or nothing does.
+    pub async fn write_flash_batch(
+        &self,
+        writes: &[FlashOrderWrite],
+        expire_job_kind: &str,
+        body: &(dyn Fn(&FlashOrderWrite, i64) -> String + Sync),
+    ) -> StoreResult<Vec<FlashWriteOutcome>> {
+        let mut outcomes: Vec<Option<FlashWriteOutcome>> = vec![None; writes.len()];
+        let mut tx = self.begin().await?;
+        // 1. Keys already used.
+        let mut seen: HashMap<(String, String), (String, i32, String)> = HashMap::new();
+        for chunk in writes.chunks(MAX_BATCH) {
+            let sql = format!(
+                "SELECT scope, idem_key, request_hash, status_code, response_body FROM idempotency_keys WHERE idem_key IN ({})",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String, i32, String)>(&sql);
+            for w in chunk {
+                q = q.bind(&w.idem_key);
+            }
+            for (scope, key, hash, status, resp) in q.fetch_all(&mut *tx).await? {
+                seen.insert((scope, key), (hash, status, resp));
+            }
+        }
+        let mut fresh: Vec<usize> = Vec::with_capacity(writes.len());
+        let mut keys_in_batch: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, w) in writes.iter().enumerate() {
+            if let Some((hash, status, resp)) = seen.get(&(w.idem_scope.clone(), w.idem_key.clone())) {
+                outcomes[i] = Some(if *hash == w.idem_hash {
+                    FlashWriteOutcome::Replay { status: *status as u16, body: resp.clone() }
+                } else {
+                    FlashWriteOutcome::Mismatch
+                });
+            } else if let Some(first) = keys_in_batch.get(&(w.idem_scope.as_str(), w.idem_key.as_str())) {
+                // Same key twice in one batch: the second waits for the first's answer.
+                outcomes[i] = Some(if writes[*first].idem_hash == w.idem_hash {
+                    FlashWriteOutcome::Replay { status: 0, body: String::new() }
+                } else {
+                    FlashWriteOutcome::Mismatch
+                });
+            } else {
+                keys_in_batch.insert((w.idem_scope.as_str(), w.idem_key.as_str()), i);
+                fresh.push(i);
+            }
+        }
+        if fresh.is_empty() {
+            tx.rollback().await?;
+            return Ok(outcomes.into_iter().map(|o| o.unwrap_or(FlashWriteOutcome::Mismatch)).collect());
+        }
+        // 2. Units, with the guard.
+        let mut per_item: HashMap<i64, i64> = HashMap::new();
+        let mut per_product: HashMap<i64, i64> = HashMap::new();
+        for &i in &fresh {
+            *per_item.entry(writes[i].item_id).or_default() += writes[i].quantity;
+            *per_product.entry(writes[i].product_id).or_default() += writes[i].quantity;
+        }
+        for (item, n) in &per_item {
+            let ok = sqlx::query(
+                "UPDATE flash_sale_items SET sold = sold + $2 WHERE id = $1 AND finished = 0 AND sold + $2 <= quantity",
+            )
+            .bind(item)
+            .bind(n)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !ok {
+                return Err(StoreError::Constraint(format!("flash item {item} cannot take {n} more units")));
+            }
+        }
+        let now = now_ms();
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(fresh.len());
+        for chunk in fresh.chunks(MAX_BATCH) {
+            // 3. Orders.
+            let sql = format!(
+                "INSERT INTO orders (merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
+                    points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
+                 VALUES {} RETURNING id, order_no",
+                values(chunk.len(), 19)
+            );
+            let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+            for &i in chunk {
+                let w = &writes[i];
+                let derivation = serde_json::json!({
+                    "list_total": w.sale_price * w.quantity,
+                    "steps": [{"kind": "flash_sale", "sale_id": w.sale_id, "amount": w.goods_amount() - w.sale_price * w.quantity}],
+                    "shipping": w.shipping,
+                    "payable": w.payable(),
+                })
+                .to_string();
+                q = q
+                    .bind(w.merchant_id)
+                    .bind(&w.order_no)
+                    .bind(w.buyer_id)
+                    .bind("pending_payment")
+                    .bind(w.sale_price * w.quantity)
+                    .bind(w.goods_amount())
+                    .bind(0i64)
+                    .bind(0i64)
+                    .bind(0i64)
+                    .bind(0i64)
+                    .bind(w.shipping)
+                    .bind(w.payable())
+                    .bind("[]")
+                    .bind(w.address.clone())
+                    .bind("")
+                    .bind(derivation)
+                    .bind(w.pay_deadline)
+                    .bind(now)
+                    .bind(now);
+            }
+            for (id, no) in q.fetch_all(&mut *tx).await? {
+                ids.insert(no, id);
+            }
+            let id_of = |w: &FlashOrderWrite| ids.get(&w.order_no).copied().ok_or(StoreError::NotFound);
+            // 4. Lines.
+            let sql = format!(
+                "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
+                    price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
+                 VALUES {}",
+                values(chunk.len(), 17)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                let w = &writes[i];
+                q = q
+                    .bind(w.merchant_id)
+                    .bind(id_of(w)?)
+                    .bind(w.sku_id)
+                    .bind(w.product_id)
+                    .bind(&w.title)
+                    .bind(&w.spec)
+                    .bind(w.image.clone())
+                    .bind(w.quantity)
+                    .bind(w.sale_price)
+                    .bind(w.flash_price)
+                    .bind("FlashSale")
+                    .bind(w.goods_amount())
+                    .bind(0i64)
+                    .bind(0i64)
+                    .bind(0i64)
+                    .bind(w.goods_amount())
+                    .bind(None::<i64>);
+            }
+            q.execute(&mut *tx).await?;
+            // 5. Timeline.
+            let sql = format!(
+                "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES {}",
+                values(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                let w = &writes[i];
+                q = q
+                    .bind(w.merchant_id)
+                    .bind(id_of(w)?)
+                    .bind("created")
+                    .bind(None::<String>)
+                    .bind(Some("pending_payment"))
+                    .bind(serde_json::json!({"payable": w.payable(), "flash_sale_id": w.sale_id}).to_string())
+                    .bind("buyer")
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            // 6. Flash rows.
+            let sql = format!(
+                "INSERT INTO flash_orders (merchant_id, sale_id, item_id, sku_id, buyer_id, order_id, quantity, reservation, idem_key, live, created_at)
+                 VALUES {}",
+                values(chunk.len(), 11)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                let w = &writes[i];
+                q = q
+                    .bind(w.merchant_id)
+                    .bind(w.sale_id)
+                    .bind(w.item_id)
+                    .bind(w.sku_id)
+                    .bind(w.buyer_id)
+                    .bind(id_of(w)?)
+                    .bind(w.quantity)
+                    .bind(&w.reservation)
+                    .bind(&w.idem_key)
+                    .bind(1i32)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            // 7. Unpaid-timeout jobs.
+            let sql = format!(
+                "INSERT INTO jobs (merchant_id, kind, payload, dedup_key, status, run_at, max_attempts, created_at) VALUES {}",
+                values(chunk.len(), 8)
+            );
+            let mut q = sqlx::query(&sql);
+            for &i in chunk {
+                let w = &writes[i];
+                let id = id_of(w)?;
+                q = q
+                    .bind(w.merchant_id)
+                    .bind(expire_job_kind)
+                    .bind(serde_json::json!({ "order_id": id }).to_string())
+                    .bind(format!("{expire_job_kind}:{id}"))
+                    .bind("pending")
+                    .bind(w.pay_deadline)
+                    .bind(20i32)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            // 8. Keys with their answers.
+            let sql = format!(
+                "INSERT INTO idempotency_keys (scope, idem_key, merchant_id, request_hash, status_code, response_body, created_at) VALUES {}",
+                values(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(&sql);
+            let mut bodies = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let w = &writes[i];
+                let id = id_of(w)?;
+                let b = body(w, id);
+                bodies.push((i, id, b.clone()));
+                q = q
+                    .bind(&w.idem_scope)
+                    .bind(&w.idem_key)
+                    .bind(w.merchant_id)
+                    .bind(&w.idem_hash)
+                    .bind(201i32)
+                    .bind(b)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            for (i, order_id, body) in bodies {
+                outcomes[i] = Some(FlashWriteOutcome::Created { order_id, body });
+            }
+        }
+        for (product, n) in per_product {
+            self.add_product_sales(&mut tx, product, n).await?;
+        }
+        crate::commit(tx).await?;
+        // Duplicates within the batch answer with their first's response.
+        let mut out: Vec<FlashWriteOutcome> = Vec::with_capacity(writes.len());
+        for (i, o) in outcomes.iter().enumerate() {
+            let o = match o {
+                Some(FlashWriteOutcome::Replay { status: 0, .. }) => {
+                    let w = &writes[i];
+                    let first = keys_in_batch[&(w.idem_scope.as_str(), w.idem_key.as_str())];
+                    match &outcomes[first] {
+                        Some(FlashWriteOutcome::Created { body, .. }) => {
+                            FlashWriteOutcome::Replay { status: 201, body: body.clone() }
+                        }
+                        other => other.clone().unwrap_or(FlashWriteOutcome::Mismatch),
+                    }
+                }
+                Some(o) => o.clone(),
+                None => FlashWriteOutcome::Mismatch,
+            };
+            out.push(o);
+        }
+        Ok(out)
+    }
+}
+
+fn stock_to_store(e: StockError) -> StoreError {
+    match e {
+        StockError::Insufficient(n) => StoreError::Constraint(format!("only {n} in stock")),
+        StockError::Store(s) => s,
+    }
+}
+
+impl Store {
+    /// This database's random name (created on first use).
+    pub async fn installation_key(&self) -> StoreResult<String> {
+        if let Some((k,)) = sqlx::query_as::<_, (String,)>("SELECT install_key FROM installation WHERE id = 1")
+            .fetch_optional(self.reader())
+            .await?
+        {
+            return Ok(k);
+        }
+        let fresh: String = {
+            use rand::Rng;
+            let mut r = rand::thread_rng();
+            (0..12).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[r.gen_range(0..36)])).collect()
+        };
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO installation (id, install_key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+            .bind(&fresh)
+            .execute(&mut *tx)
+            .await?;
+        let (k,): (String,) =
+            sqlx::query_as("SELECT install_key FROM installation WHERE id = 1").fetch_one(&mut *tx).await?;
+        crate::commit(tx).await?;
+        Ok(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_clause() {
+        assert_eq!(super::values(2, 3), "($1,$2,$3),($4,$5,$6)");
+    }
+}
