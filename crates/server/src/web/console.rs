@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/coupons", get(coupons).post(create_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
         .route("/admin/flash", get(flash))
+        .route("/admin/flash/{id}/stop", post(stop_flash))
         .route("/admin/orders", get(orders))
         .route("/admin/orders/{id}", get(order))
         .route("/admin/orders/{id}/ship", post(ship))
@@ -1081,16 +1082,64 @@ async fn stop_coupon(
     back("/admin/coupons")
 }
 
-async fn flash(c: Ctx, Console(a): Console<ReadCatalog>) -> WebResult {
+async fn flash(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadCatalog>,
+    Query(q): Query<PageQuery>,
+) -> WebResult {
+    let page = q.page.unwrap_or(1).max(1);
+    let Json(list) = crate::routes::flash_sales::list_flash_sales(
+        State(st),
+        a.clone(),
+        ApiQuery(PageQuery { page: Some(page), page_size: Some(20) }),
+    )
+    .await?;
+    let edit = may(&a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, &a, "menu.flash").heads(&[
         "act.name",
         "prod.title",
         "act.window",
-        "flash.quantity",
+        "flash.items",
+        "act.limit",
         "act.state",
+        "",
     ]);
-    p.intro = p.c.t("flash.none").into();
+    if list.items.is_empty() {
+        p.intro = p.c.t("flash.none").into();
+    }
+    for x in &list.items {
+        let items: Vec<String> = x
+            .items
+            .iter()
+            .map(|i| format!("{} {} · {}/{}", i.spec.join("/"), view::yuan(i.flash_price), i.sold, i.quantity))
+            .collect();
+        p.rows.push(vec![
+            Cell::text(&x.title),
+            Cell::link(&x.product_title, format!("/admin/products/{}", x.product_id)),
+            Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
+            Cell::text(items.join("；")),
+            Cell::num(x.per_buyer_limit.to_string()),
+            Cell::tag(p.c.tp("flash.state.", &x.state), if x.state == "running" { "ok" } else { "" }),
+            if edit && matches!(x.state.as_str(), "upcoming" | "running") {
+                Cell::button(format!("/admin/flash/{}/stop", x.id), p.c.t("flash.stop"))
+            } else {
+                Cell::text("")
+            },
+        ]);
+    }
+    p.pager = Some(Pager::new("/admin/flash", page, 20, list.total));
     ok(p)
+}
+
+async fn stop_flash(
+    State(st): State<AppState>,
+    Console(a): Console<ManageCatalog>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> WebResult {
+    let _ = crate::routes::flash_sales::stop_flash_sale(State(st), a, headers, Path(id)).await?;
+    back("/admin/flash")
 }
 
 // ---- orders and after-sales -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pricing::{CartItem, QuoteDto};
 use crate::routes::aftersales::{self as as_routes, AftersaleDto, AftersaleRequest};
+use crate::routes::flash_sales::{self, FlashSaleDto};
 use crate::routes::shop_orders::{self as so, CartDto, OrderDto};
 use crate::routes::shop_pricing::{self as sp, CouponDto, CouponTemplateDto, PointsDto};
 use crate::routes::{shop_auth, shop_catalog, PageQuery};
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/coupons", get(coupons))
         .route("/coupons/{id}/claim", post(claim))
         .route("/points", get(points))
+        .route("/flash/{id}", get(flash_page).post(flash_buy))
 }
 
 // ---- who is shopping ------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ struct HomePage {
     logged_in: bool,
     banners: Vec<String>,
     categories: Vec<(i64, String)>,
-    flash: Vec<ProductCard>,
+    flash: Vec<FlashSaleDto>,
     products: Vec<ProductCard>,
 }
 
@@ -131,8 +133,10 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer) -> 
     )
     .await?
     .items;
-    // Flash sales are listed here once the flash-sale engine is wired in; none until then.
-    let flash = Vec::new();
+    let Json(flash) =
+        flash_sales::shop_flash_sales(State(st.clone()), ApiQuery(PageQuery { page: Some(1), page_size: Some(6) }))
+            .await?;
+    let flash = flash.items;
     Ok(HomePage { c, logged_in: b.is_some(), banners, categories, flash, products }.render_page())
 }
 
@@ -690,4 +694,47 @@ struct PointsPage {
 async fn points(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
     let Json(p) = sp::points(State(st), b, ApiQuery(PageQuery { page: None, page_size: Some(50) })).await?;
     Ok(PointsPage { c, p }.render_page())
+}
+
+// ---- flash sales ----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "shop/flash.html")]
+struct FlashPage {
+    c: Ctx,
+    f: FlashSaleDto,
+    /// Idempotency key of this page's purchase: a double submit buys once.
+    idem: String,
+}
+
+async fn flash_page(State(st): State<AppState>, c: Ctx, Path(id): Path<i64>) -> WebResult {
+    let Json(f) = flash_sales::shop_flash_sale(State(st), Path(id)).await?;
+    Ok(FlashPage { c, f, idem: crate::auth::new_token("web_") }.render_page())
+}
+
+/// Buy in a flash sale through the flash-sale engine, then pay like any order.
+async fn flash_buy(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    mut headers: HeaderMap,
+    Path(id): Path<i64>,
+    f: Fields,
+) -> WebResult {
+    headers.insert(
+        "idempotency-key",
+        HeaderValue::from_str(f.get("idem")).map_err(|_| ApiError::invalid("idem", "bad form key"))?,
+    );
+    let addresses = st.store.addresses(b.id).await?;
+    let address_id = addresses.iter().find(|a| a.is_default != 0).or(addresses.first()).map(|a| a.id);
+    let req = flash_sales::FlashPurchase { sku_id: f.int("sku_id"), quantity: f.int("quantity"), address_id };
+    let resp = flash_sales::buy(State(st), b, headers, Path(id), ApiJson(req)).await?;
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    if !status.is_success() {
+        let msg = v["error"]["message"].as_str().unwrap_or("refused").to_string();
+        return Err(ApiError::new(status, "refused", msg).into());
+    }
+    let order_id = v["order_id"].as_i64().ok_or_else(|| ApiError::internal("flash order without id"))?;
+    redirect(&format!("/orders/{order_id}/pay"))
 }

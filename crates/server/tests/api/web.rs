@@ -317,3 +317,43 @@ suite!(user_text_is_escaped, |b| async move {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!html.contains("<script>"));
 });
+
+suite!(flash_sales_on_the_pages, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let id = crate::flash::create_sale(&app, &shop, &crate::flash::sale_body(&shop, 5, 2, 0)).await;
+
+    let (s, _, home) = page(&c, &app, "/", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(home.contains(&format!("href=\"/flash/{id}\"")) && home.contains("¥19.99"), "the home page lists the sale");
+
+    // A buyer buys through the page and lands on the payment of a flash-price order.
+    let (csrf_cookie, token) = csrf(&c, &app, &format!("/flash/{id}")).await;
+    let buyer = format!("{csrf_cookie}; mm_buyer={}", app.buyer_login("buyer001").await);
+    let (_, _, html) = page(&c, &app, &format!("/flash/{id}"), &buyer).await;
+    let idem = html.split("name=\"idem\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let buy = || {
+        c.post(format!("{}/flash/{id}", app.base))
+            .header(COOKIE, &buyer)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={token}&idem={idem}&sku_id={}&quantity=1", shop.skus[0]))
+            .send()
+    };
+    let r = buy().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let pay = r.headers()[LOCATION].to_str().unwrap().to_string();
+    assert!(pay.starts_with("/orders/") && pay.ends_with("/pay"), "{pay}");
+    // The same form sent twice buys once.
+    let again = buy().await.unwrap();
+    assert_eq!(again.headers()[LOCATION].to_str().unwrap(), pay);
+    let (s, _, html) = page(&c, &app, &pay, &buyer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("¥19.99"), "{html}");
+
+    let op = format!("mm_admin={}", shop.op);
+    let (s, _, html) = page(&c, &app, "/admin/flash", &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("整点秒杀") && html.contains("/5") && html.contains("/admin/flash/"), "{html}");
+});
