@@ -40,7 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/products/{id}", get(product).post(save_product))
         .route("/admin/products/{id}/skus", post(save_skus))
         .route("/admin/import", get(import_page))
-        .route("/admin/stock", get(stock))
+        .route("/admin/stock", get(stock).post(adjust_stock_by_code))
         .route("/admin/stock/{sku_id}", post(adjust_stock))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/activities", get(activities).post(create_activity))
@@ -757,6 +757,21 @@ async fn stock(
         "stock.adjust",
     ]);
     p.intro = p.c.t("stock.intro").into();
+    if edit {
+        p.forms.push(Form {
+            id: "adjust",
+            title: p.c.t("stock.adjust_title").into(),
+            action: "/admin/stock".into(),
+            method: "post",
+            fields: vec![
+                Field::kind("idem", "", "hidden", crate::auth::new_token("web_")),
+                Field::text("sku_code", p.c.t("prod.sku_code"), ""),
+                Field::kind("delta", p.c.t("stock.delta"), "number", ""),
+                Field::text("note", p.c.t("stock.note"), ""),
+            ],
+            submit: p.c.t("common.save").into(),
+        });
+    }
     p.links.push((
         if open { "/admin/stock?all=1" } else { "/admin/stock" }.into(),
         p.c.t(if open { "stock.show_all" } else { "stock.show_open" }).into(),
@@ -768,7 +783,14 @@ async fn stock(
             Cell::num(al.current_stock.to_string()),
             Cell::num(al.threshold.to_string()),
             Cell::text(view::beijing_time(al.created_at)),
-            if edit { Cell::button(format!("/admin/stock/{}?delta=50", al.sku_id), "+50") } else { Cell::text("") },
+            if edit {
+                Cell::button(
+                    format!("/admin/stock/{}?delta=50&idem={}", al.sku_id, crate::auth::new_token("web_")),
+                    "+50",
+                )
+            } else {
+                Cell::text("")
+            },
         ]);
     }
     p.pager = Some(Pager::new(if open { "/admin/stock" } else { "/admin/stock?all=1" }, page, 50, list.total));
@@ -778,6 +800,14 @@ async fn stock(
 #[derive(Deserialize)]
 struct DeltaQuery {
     delta: Option<i64>,
+    idem: Option<String>,
+}
+
+/// The idempotency key a page rendered into its form (or its button's URL), as the API wants it.
+fn with_idem(mut headers: HeaderMap, key: &str) -> Result<HeaderMap, ApiError> {
+    let v = axum::http::HeaderValue::from_str(key).map_err(|_| ApiError::invalid("idem", "bad form key"))?;
+    headers.insert("idempotency-key", v);
+    Ok(headers)
 }
 
 async fn adjust_stock(
@@ -791,6 +821,7 @@ async fn adjust_stock(
     let delta = f.int("delta").or(q.delta).ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
     let back_to = referer_or(&headers, "/admin/stock");
     let note = f.get("note").to_string();
+    let headers = with_idem(headers, f.opt("idem").or(q.idem.as_deref()).unwrap_or(""))?;
     let _ = ac::adjust_stock(
         State(st),
         a,
@@ -800,6 +831,30 @@ async fn adjust_stock(
     )
     .await?;
     back(&back_to)
+}
+
+/// Adjust a SKU found by its code (what is printed on the shelf label).
+async fn adjust_stock_by_code(
+    State(st): State<AppState>,
+    Console(a): Console<ManageCatalog>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let code = f.get("sku_code").trim();
+    let sku = st.store.sku_by_code(a.merchant_id, code).await?;
+    let sku = sku.ok_or_else(|| ApiError::invalid("sku_code", "no SKU with this code"))?;
+    let delta = f.int("delta").ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
+    let note = f.get("note").to_string();
+    let headers = with_idem(headers, f.get("idem"))?;
+    let _ = ac::adjust_stock(
+        State(st),
+        a,
+        Path(sku.id),
+        headers,
+        ApiJson(ac::StockAdjustment { delta, reason: "manual".into(), note }),
+    )
+    .await?;
+    back("/admin/stock")
 }
 
 async fn categories(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadCatalog>) -> WebResult {

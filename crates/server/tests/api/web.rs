@@ -357,3 +357,66 @@ suite!(flash_sales_on_the_pages, |b| async move {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("整点秒杀") && html.contains("/5") && html.contains("/admin/flash/"), "{html}");
 });
+
+suite!(console_forms_go_through_the_api_rules, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={}", shop.op);
+    let form = |path: &str, body: String| {
+        c.post(format!("{}{path}", app.base))
+            .header(COOKIE, &op)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={token}&{body}"))
+            .send()
+    };
+    // Stock by SKU code: recorded as a movement; a negative balance is refused by the same rule as the API.
+    let r = form("/admin/stock", "idem=k1&sku_code=PHONE-B&delta=-10&note=%E7%9B%98%E7%82%B9".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    // The same form sent again (a double click) changes nothing more.
+    let r = form("/admin/stock", "idem=k1&sku_code=PHONE-B&delta=-10&note=%E7%9B%98%E7%82%B9".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&shop.op)).await).await;
+    assert_eq!(p["skus"][0]["stock"], 990, "{p}");
+    let r = form("/admin/stock", "idem=k2&sku_code=PHONE-B&delta=-5000".into()).await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let r = form("/admin/stock", "idem=k3&sku_code=NOPE&delta=1".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A coupon made in the console can be claimed by buyers.
+    let r = form(
+        "/admin/coupons",
+        "name=%E6%BB%A110%E5%87%8F2&kind=amount_off&threshold=10&amount_off=2&percent=90&cap=0&valid_days=7&total_quantity=10&per_buyer_limit=1".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = body(app.get("/api/v1/shop/coupon-templates", None).await).await;
+    assert!(
+        list["items"].as_array().unwrap().iter().any(|t| t["name"] == "满10减2" && t["amount_off"] == 200),
+        "{list}"
+    );
+
+    // Bulk shelf: off, then the storefront no longer shows the product.
+    let r = form("/admin/products/shelf", format!("ids={}&on_shelf=0", shop.product)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, _, _) = page(&c, &app, &format!("/p/{}", shop.product), "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Finance may not use an operator's form: 403, nothing changes.
+    let fin = format!("{csrf_cookie}; mm_admin={}", app.admin_login("finance").await);
+    let r = c
+        .post(format!("{}/admin/products/shelf", app.base))
+        .header(COOKIE, &fin)
+        .header(ORIGIN, &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&ids={}&on_shelf=1", shop.product))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, _, _) = page(&c, &app, &format!("/p/{}", shop.product), "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});
