@@ -70,6 +70,7 @@ suite!(every_page_for_every_role, |b| async move {
     console_pages.push(("/admin/orders?status=to_ship".into(), Permission::ReadOrders));
     console_pages.push(("/admin/stock?all=1".into(), Permission::ReadCatalog));
     console_pages.push(("/admin/products/new".into(), Permission::ManageCatalog));
+    let mut staff = Vec::new();
     for (user, role) in [
         ("admin", Role::Owner),
         ("operator", Role::Operator),
@@ -91,9 +92,7 @@ suite!(every_page_for_every_role, |b| async move {
                 }
             }
         }
-        // The storefront does not take a console session for a buyer's.
-        let (s, loc, _) = page(&c, &app, "/orders", &cookie).await;
-        assert_eq!((s, loc.starts_with("/login")), (StatusCode::SEE_OTHER, true), "{user} on /orders");
+        staff.push((user, cookie));
     }
     // Without a session (or with a buyer's), the console sends to its login page.
     let buyer_token = app.buyer_login("buyer001").await;
@@ -143,6 +142,17 @@ suite!(every_page_for_every_role, |b| async move {
         for cookie in ["", owner_cookie.as_str()] {
             let (s, _, html) = page(&c, &app, path, cookie).await;
             assert_eq!(s, StatusCode::OK, "{path}: {html}");
+        }
+    }
+    // Console users browse the storefront like anyone; a console session is not a buyer's.
+    for (user, cookie) in &staff {
+        for path in &public {
+            let (s, _, html) = page(&c, &app, path, cookie).await;
+            assert_eq!(s, StatusCode::OK, "{user} on {path}: {html}");
+        }
+        for path in &own {
+            let (s, loc, _) = page(&c, &app, path, cookie).await;
+            assert_eq!((s, loc.starts_with("/login?next=")), (StatusCode::SEE_OTHER, true), "{user} on {path}");
         }
     }
     for path in &own {
