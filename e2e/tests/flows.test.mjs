@@ -68,7 +68,7 @@ test('a buyer searches in Chinese, picks a SKU, checks out with a coupon and pay
 
   await Promise.all([buyer.waitForNavigation(), buyer.click('#go-checkout')]);
   // A new buyer has no address yet.
-  if (await buyer.locator('#address-form').count()) {
+  if (await buyer.locator('#address-form').isVisible()) {
     await buyer.fill('#address-form input[name=name]', '张三');
     await buyer.fill('#address-form input[name=phone]', '13800138000');
     await buyer.fill('#address-form input[name=province]', '浙江省');

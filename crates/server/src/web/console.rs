@@ -281,8 +281,8 @@ struct DashboardPage {
     sales: bool,
     cards: Vec<(&'static str, String, String)>,
     bars: Vec<Bar>,
-    low_stock: i64,
-    open_aftersales: i64,
+    low_stock: Option<i64>,
+    open_aftersales: Option<i64>,
 }
 
 /// Per-day sums over the last `days` Beijing days, today last: (day, gmv, paid orders, buyers).
@@ -337,9 +337,11 @@ async fn dashboard(State(st): State<AppState>, c: Ctx, Console(a): Console<Sessi
             })
             .collect();
     }
-    let low_stock = if may(&a, Permission::ReadCatalog) { st.store.count_open_alerts(a.merchant_id).await? } else { 0 };
+    // Only the figures of pages the role may open.
+    let low_stock =
+        if may(&a, Permission::ReadCatalog) { Some(st.store.count_open_alerts(a.merchant_id).await?) } else { None };
     let open_aftersales =
-        if may(&a, Permission::ReadOrders) { st.store.count_open_aftersales(a.merchant_id).await? } else { 0 };
+        if may(&a, Permission::ReadOrders) { Some(st.store.count_open_aftersales(a.merchant_id).await?) } else { None };
     let nav = nav(&c, &a);
     Ok(DashboardPage { c, nav, sales, cards, bars, low_stock, open_aftersales }.render_page())
 }

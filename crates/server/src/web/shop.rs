@@ -75,10 +75,13 @@ impl FromRequestParts<AppState> for ShopBuyer {
         match Buyer::from_request_parts(parts, st).await {
             Ok(b) => Ok(ShopBuyer(b)),
             Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+                // After logging in, back to this page (or, for a form, to the page that had the form).
                 let here = if parts.method == axum::http::Method::GET {
                     parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into())
                 } else {
-                    "/".into()
+                    let referer = parts.headers.get(header::REFERER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let path = referer.split("://").nth(1).and_then(|r| r.find('/').map(|i| r[i..].to_string()));
+                    super::safe_next(path.as_deref(), "/")
                 };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(&here))).into_response())
             }
@@ -397,6 +400,8 @@ struct CheckoutQuery {
     /// A coupon id; 0 = no coupon; absent = the best one.
     coupon: Option<i64>,
     points: Option<i64>,
+    /// Set when an order was refused because the price changed meanwhile.
+    changed: Option<String>,
 }
 
 #[derive(Template)]
@@ -410,6 +415,7 @@ struct CheckoutPage {
     coupon_id: i64,
     points: i64,
     idem: String,
+    changed: bool,
 }
 
 async fn checkout(
@@ -470,6 +476,7 @@ async fn checkout(
         coupon_id,
         points,
         idem: crate::auth::new_token("web_"),
+        changed: q.changed.is_some(),
     }
     .render_page())
 }
