@@ -211,7 +211,15 @@ impl<T: askama::Template> RenderPage for T {
 /// Only local paths are followed after a switch or a login.
 pub fn safe_next(next: Option<&str>, default: &str) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Browsers drop tabs and newlines from URLs and read a backslash as `/`: "/<tab>/evil" would be "//evil".
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => default.to_string(),
     }
 }
@@ -275,4 +283,20 @@ pub async fn secure_cookies(
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/orders?status=paid"), "/"), "/orders?status=paid");
+        for bad in
+            ["//evil.example", "https://evil.example", "/\\evil.example", "/\t/evil.example", "/\n/x", "evil", ""]
+        {
+            assert_eq!(safe_next(Some(bad), "/home"), "/home", "{bad:?}");
+        }
+        assert_eq!(safe_next(None, "/admin"), "/admin");
+    }
 }
