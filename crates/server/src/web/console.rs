@@ -1205,6 +1205,9 @@ async fn stop_flash(
 struct OrdersQuery {
     status: Option<String>,
     order_no: Option<String>,
+    /// `YYYY-MM-DD`, Beijing days, both included.
+    from: Option<String>,
+    to: Option<String>,
     page: Option<i64>,
 }
 
@@ -1220,12 +1223,16 @@ async fn orders(
     let page = q.page.unwrap_or(1).max(1);
     let status = q.status.clone().unwrap_or_default();
     let order_no = q.order_no.clone().unwrap_or_default().trim().to_string();
+    let from_s = q.from.clone().unwrap_or_default();
+    let to_s = q.to.clone().unwrap_or_default();
+    let from = view::parse_day(&from_s).map(view::day_start_ms);
+    let to = view::parse_day(&to_s).map(|d| view::day_start_ms(d + 1));
     let query = |page| ao::OrderQuery {
         status: Some(status.clone()),
         buyer_id: None,
         product_id: None,
-        from: None,
-        to: None,
+        from,
+        to,
         order_no: Some(order_no.clone()).filter(|s| !s.is_empty()),
         page,
         page_size: Some(20),
@@ -1250,11 +1257,21 @@ async fn orders(
         fields: vec![
             Field::text("order_no", p.c.t("order.no"), order_no.clone()),
             Field::select("status", p.c.t("order.status"), status.clone(), opts),
+            Field::kind("from", p.c.t("order.from"), "date", from_s.clone()),
+            Field::kind("to", p.c.t("order.to"), "date", to_s.clone()),
         ],
         submit: p.c.t("common.filter").into(),
     });
     p.links.push((
-        view::with_query("/api/v1/admin/orders/export", &[("status", status.clone()), ("order_no", order_no.clone())]),
+        view::with_query(
+            "/api/v1/admin/orders/export",
+            &[
+                ("status", status.clone()),
+                ("order_no", order_no.clone()),
+                ("from", from.map(|v| v.to_string()).unwrap_or_default()),
+                ("to", to.map(|v| v.to_string()).unwrap_or_default()),
+            ],
+        ),
         p.c.t("order.export").into(),
     ));
     for o in &list.items {
@@ -1269,7 +1286,10 @@ async fn orders(
             Cell::link(p.c.t("common.view"), format!("/admin/orders/{}", o.id)),
         ]);
     }
-    let base = view::with_query("/admin/orders", &[("status", status), ("order_no", order_no)]);
+    let base = view::with_query(
+        "/admin/orders",
+        &[("status", status), ("order_no", order_no), ("from", from_s), ("to", to_s)],
+    );
     p.pager = Some(Pager::new(&base, page, 20, list.total));
     ok(p)
 }

@@ -334,6 +334,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("order.status", "状态", "Status"),
     ("order.created", "下单时间", "Created"),
     ("order.export", "导出订单 CSV", "Export orders CSV"),
+    ("order.from", "下单日期从", "Ordered from"),
+    ("order.to", "至", "to"),
     ("order.detail", "订单详情", "Order"),
     ("order.qty", "数量", "Qty"),
     ("order.unit", "成交价", "Unit price"),

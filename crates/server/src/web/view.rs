@@ -35,6 +35,26 @@ pub fn day_start_ms(day: i64) -> i64 {
     (day * 86_400 - 8 * 3600) * 1000
 }
 
+/// A `YYYY-MM-DD` date typed in a filter as a day number (Beijing calendar).
+pub fn parse_day(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let day = era * 146_097 + doe - 719_468;
+    (civil_from_days(day) == (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)).then_some(day)
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -171,6 +191,11 @@ mod tests {
         assert_eq!(beijing_time(1_795_564_800_000), "2026-11-25 08:00");
         assert_eq!(day_label(beijing_day(1_795_564_800_000)), "11-25");
         assert_eq!(day_start_ms(beijing_day(1_795_564_800_000)), 1_795_536_000_000);
+        assert_eq!(parse_day("2026-11-25"), Some(beijing_day(1_795_564_800_000)));
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2024-02-29").map(day_label).as_deref(), Some("02-29"));
+        assert_eq!(parse_day("2026-02-30"), None);
+        assert_eq!(parse_day("昨天"), None);
     }
 
     #[test]

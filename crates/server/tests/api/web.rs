@@ -68,6 +68,7 @@ suite!(every_page_for_every_role, |b| async move {
     console_pages.push((format!("/admin/products/{product_id}"), Permission::ReadCatalog));
     console_pages.push((format!("/admin/orders/{order_id}"), Permission::ReadOrders));
     console_pages.push(("/admin/orders?status=to_ship".into(), Permission::ReadOrders));
+    console_pages.push(("/admin/orders?from=2020-01-01&to=2099-12-31&order_no=".into(), Permission::ReadOrders));
     console_pages.push(("/admin/stock?all=1".into(), Permission::ReadCatalog));
     console_pages.push(("/admin/products/new".into(), Permission::ManageCatalog));
     let mut staff = Vec::new();
@@ -172,6 +173,14 @@ suite!(every_page_for_every_role, |b| async move {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _, _) = page(&c, &app, "/p/999999", "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The date filter of the order list.
+    let order_no = order["order_no"].as_str().unwrap();
+    let (_, _, html) =
+        page(&c, &app, "/admin/orders?from=2020-01-01&to=2099-12-31", &format!("mm_admin={owner}")).await;
+    assert!(html.contains(order_no));
+    let (_, _, html) = page(&c, &app, "/admin/orders?from=2099-01-01", &format!("mm_admin={owner}")).await;
+    assert!(!html.contains(order_no));
 
     // English on request.
     let (_, _, html) = page(&c, &app, "/", "lang=en").await;
