@@ -64,7 +64,9 @@ async fn admin(client: &Client, base: &str) -> String {
 }
 
 async fn sale_state(client: &Client, base: &str, token: &str, id: i64) -> Value {
-    json_of(client.get(format!("{base}/api/v1/admin/flash-sales/{id}")).bearer_auth(token).send().await.unwrap()).await.1
+    json_of(client.get(format!("{base}/api/v1/admin/flash-sales/{id}")).bearer_auth(token).send().await.unwrap())
+        .await
+        .1
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +78,11 @@ async fn kill_9_in_the_middle_of_a_flash_sale_loses_no_acknowledged_order() {
     let base = server.base.clone();
     let owner = admin(&client, &base).await;
     let post = |path: &str, body: Value| {
-        client.post(format!("{base}{path}")).bearer_auth(&owner).header("Idempotency-Key", format!("k{}", rand_key())).json(&body)
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&owner)
+            .header("Idempotency-Key", format!("k{}", rand_key()))
+            .json(&body)
     };
     let (_, cat) = json_of(post("/api/v1/admin/categories", json!({"name": "秒杀"})).send().await.unwrap()).await;
     let (s, p) = json_of(
