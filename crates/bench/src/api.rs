@@ -12,6 +12,7 @@ use crate::client::{self, Endpoint};
 use crate::scenario::Req;
 
 /// A plain client for one server.
+#[derive(Clone)]
 pub struct Api {
     ep: Endpoint,
     timeout: Duration,

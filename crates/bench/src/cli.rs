@@ -65,6 +65,18 @@ pub struct Args {
     #[arg(long)]
     pub no_ceiling: bool,
 
+    /// flash: buyers logged in beforehand and shared by the connections.
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000).map(|v| v as usize))]
+    pub buyers: usize,
+
+    /// flash: units on sale.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub stock: i64,
+
+    /// flash: units one buyer may hold.
+    #[arg(long = "per-buyer", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub per_buyer: i64,
+
     /// Worker threads of the load generator [default: one per CPU core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
     pub threads: Option<usize>,

@@ -73,7 +73,8 @@ async fn run(args: Args) -> Result<()> {
         },
     };
 
-    let outcome = scenario::run(args.scenario, &env, !args.no_ceiling).await?;
+    let flash = scenario::FlashOpts { buyers: args.buyers, stock: args.stock, per_buyer: args.per_buyer };
+    let outcome = scenario::run(args.scenario, &env, !args.no_ceiling, flash).await?;
     print!("{}", report::render(&outcome));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome)?;

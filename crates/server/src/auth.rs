@@ -227,9 +227,9 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
     }
 }
 
-/// Buyer sessions verified in the last few seconds, so that a burst of requests (a flash sale) does not read
-/// the session table for each. A logout on this instance drops its entry at once; a revocation elsewhere
-/// takes effect here within [`SessionCache::TTL`]. Expiry is still checked on every use.
+/// Buyer sessions created or verified in the last [`SessionCache::TTL`], so that a burst of requests (a flash
+/// sale) does not read the session table for each. A logout on this instance drops its entry at once; a
+/// logout on another instance takes effect here within the TTL. Expiry is still checked on every use.
 #[derive(Default)]
 pub struct SessionCache {
     map:
@@ -237,7 +237,7 @@ pub struct SessionCache {
 }
 
 impl SessionCache {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(30);
     const MAX: usize = 100_000;
 
     pub fn get(&self, hash: &str) -> Option<minimall_store::sessions::SessionRow> {

@@ -470,7 +470,10 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Pending>, max: usize) {
         }
         metrics::histogram!("flash_batch_size").record(batch.len() as f64);
         let writes: Vec<FlashOrderWrite> = batch.iter().map(|p| p.write.clone()).collect();
-        match store.write_flash_batch(&writes, crate::orders::EXPIRE_JOB, &render).await {
+        let started = Instant::now();
+        let result = store.write_flash_batch(&writes, crate::orders::EXPIRE_JOB, &render).await;
+        tracing::debug!(size = writes.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "flash batch written");
+        match result {
             Ok(outcomes) => {
                 for (p, o) in batch.drain(..).zip(outcomes) {
                     let _ = p.done.send(Ok(o));

@@ -11,6 +11,7 @@ mod admin_me;
 mod catalog_list;
 mod ceiling;
 mod checkout;
+mod flash;
 mod pool;
 mod product_detail;
 
@@ -30,6 +31,7 @@ pub use admin_me::AdminMe;
 pub use catalog_list::CatalogList;
 pub use ceiling::Ceiling;
 pub use checkout::Checkout;
+pub use flash::{Flash, FlashOpts};
 pub use product_detail::ProductDetail;
 
 /// The scenarios, as named on the command line.
@@ -48,10 +50,15 @@ pub enum ScenarioName {
     /// complete the sandbox payment; one buyer per connection, on a product created in setup (logs in as
     /// --admin-user; the server must run in sandbox mode, as `serve --demo` does).
     Checkout,
+    /// A flash sale under a crowd: setup creates a sale of --stock units (limit --per-buyer each) and logs in
+    /// --buyers sandbox buyers; then every connection fires POST /api/v1/shop/flash-sales/{id}/orders at once
+    /// and keeps firing after sell-out. Reports orders/s while selling, sold-out refusals/s and `oversold`
+    /// read back from the server (must be 0). Use --warmup 0.
+    Flash,
 }
 
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
-pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool) -> Result<Outcome> {
+pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, flash: FlashOpts) -> Result<Outcome> {
     match name {
         ScenarioName::Ceiling => runner::alone(Ceiling, env).await,
         ScenarioName::AdminMe if with_ceiling => runner::against_ceiling(AdminMe::default(), env).await,
@@ -62,6 +69,8 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool) -> Result
         ScenarioName::ProductDetail => runner::alone(ProductDetail::default(), env).await,
         ScenarioName::Checkout if with_ceiling => runner::against_ceiling(Checkout::default(), env).await,
         ScenarioName::Checkout => runner::alone(Checkout::default(), env).await,
+        ScenarioName::Flash if with_ceiling => runner::against_ceiling(Flash::new(flash), env).await,
+        ScenarioName::Flash => runner::alone(Flash::new(flash), env).await,
     }
 }
 
@@ -207,7 +216,7 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout"]);
+        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash"]);
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
         assert_eq!(CatalogList::default().name(), "catalog-list");

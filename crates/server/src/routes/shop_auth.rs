@@ -145,7 +145,21 @@ async fn issue_buyer_token(
 ) -> ApiResult<Response> {
     let token = auth::new_token("mmb_");
     let ttl_ms = st.cfg.token_ttl_hours * 3_600_000;
-    st.store.create_session(&auth::token_hash(&token), "buyer", buyer.id, buyer.merchant_id, ttl_ms).await?;
+    let hash = auth::token_hash(&token);
+    st.store.create_session(&hash, "buyer", buyer.id, buyer.merchant_id, ttl_ms).await?;
+    let now = now_ms();
+    st.sessions.put(
+        &hash,
+        &minimall_store::sessions::SessionRow {
+            token_hash: hash.clone(),
+            kind: "buyer".into(),
+            subject_id: buyer.id,
+            merchant_id: buyer.merchant_id,
+            created_at: now,
+            expires_at: now + ttl_ms,
+            revoked_at: None,
+        },
+    );
     let cookie = session_cookie(BUYER_COOKIE, &token, st.cfg.token_ttl_hours * 3600, headers);
     let mut resp = Json(BuyerLoginResponse { token, expires_at: now_ms() + ttl_ms, buyer: buyer.into(), new_buyer })
         .into_response();
