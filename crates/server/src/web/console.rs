@@ -1301,6 +1301,8 @@ struct OrderPage {
     nav: Nav,
     d: ao::OrderDetail,
     can_ship: bool,
+    /// The delivery address as one line.
+    address: String,
 }
 
 async fn order(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadOrders>, Path(id): Path<i64>) -> WebResult {
@@ -1308,8 +1310,9 @@ async fn order(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadOrder
     let can_ship = may(&a, Permission::ManageOrders)
         && matches!(d.order.status.as_str(), "to_ship" | "partially_shipped")
         && d.order.delivery != "pickup";
+    let address = d.order.address.as_ref().map(view::address_line).unwrap_or_default();
     let nav = nav(&c, &a);
-    Ok(OrderPage { c, nav, d, can_ship }.render_page())
+    Ok(OrderPage { c, nav, d, can_ship, address }.render_page())
 }
 
 async fn ship(

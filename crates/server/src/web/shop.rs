@@ -581,13 +581,15 @@ struct OrderPage {
     o: OrderDto,
     paying: bool,
     can_aftersale: bool,
+    address: String,
 }
 
 async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
     let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
     let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
-    Ok(OrderPage { c, o, paying, can_aftersale }.render_page())
+    let address = o.address.as_ref().map(super::view::address_line).unwrap_or_default();
+    Ok(OrderPage { c, o, paying, can_aftersale, address }.render_page())
 }
 
 #[derive(Template)]

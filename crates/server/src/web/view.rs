@@ -78,6 +78,12 @@ pub fn parse_yuan(field: &str, s: &str) -> Result<i64, crate::error::ApiError> {
     Ok(Money::parse_yuan(field, s)?.fen())
 }
 
+/// An order's address snapshot as one line: `张三 138… · 浙江省杭州市西湖区…`.
+pub fn address_line(v: &serde_json::Value) -> String {
+    let f = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    format!("{} {} · {}{}{}{}", f("name"), f("phone"), f("province"), f("city"), f("district"), f("detail"))
+}
+
 /// One cell of a console table.
 #[derive(Default)]
 pub struct Cell {
