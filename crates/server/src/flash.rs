@@ -103,7 +103,16 @@ impl FlashEngine {
             None => Gate::Local(Mutex::new(HashMap::new())),
         };
         let (tx, rx) = mpsc::channel::<Pending>(65_536);
-        tokio::spawn(run_writer(store.clone(), rx, max_batch.clamp(1, minimall_store::flash::MAX_BATCH)));
+        // The writer runs on a thread and runtime of its own: on the shared runtime, each of its statements
+        // would wait behind every queued request task (thousands during a sale) before it could go on.
+        let writer_store = store.clone();
+        let max = max_batch.clamp(1, minimall_store::flash::MAX_BATCH);
+        std::thread::Builder::new().name("flash-writer".into()).spawn(move || {
+            match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(run_writer(writer_store, rx, max)),
+                Err(e) => tracing::error!(error = %e, "flash writer could not start"),
+            }
+        })?;
         let engine =
             Arc::new(FlashEngine { store, metas: Mutex::default(), gate, writer: tx, inflight: Mutex::default() });
         Ok(engine)
@@ -300,6 +309,25 @@ impl FlashEngine {
             n += r.reclaim(&self.store, s.id, now - older_than_ms).await?;
         }
         Ok(n)
+    }
+
+    /// A refusal that needs neither the database nor the in-flight table: the sale is not running, or the
+    /// SKU is sold out and the buyer holds none of it (so no earlier answer under their key can exist).
+    pub fn quick_refusal(&self, meta: &SaleMeta, buyer: i64, sku: i64, qty: i64) -> Option<Refusal> {
+        let Gate::Local(g) = &self.gate else { return None };
+        let map = g.lock().expect("flash gate");
+        let gate = map.get(&meta.sale.id)?;
+        if gate.held(buyer) > 0 {
+            return None;
+        }
+        let now = minimall_store::now_ms();
+        if meta.sale.status != "scheduled" {
+            return Some(Refusal::Ended);
+        }
+        if let Err(r) = window(now, meta.sale.starts_at, meta.sale.ends_at) {
+            return Some(r);
+        }
+        (gate.remaining(sku) < qty).then_some(Refusal::SoldOut)
     }
 
     /// Buy: admit, write in the next group commit, answer once durable. Identical requests in flight share

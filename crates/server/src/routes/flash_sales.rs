@@ -443,6 +443,10 @@ pub async fn buy(
     if quantity < 1 || quantity > meta.sale.per_buyer_limit {
         return Err(ApiError::invalid("quantity", format!("must be between 1 and {}", meta.sale.per_buyer_limit)));
     }
+    if let Some(r) = st.flash.quick_refusal(&meta, buyer.id, sku_id, quantity) {
+        metrics::counter!("flash_refusals_total", "reason" => r.label()).increment(1);
+        return Err(crate::flash::refused(r));
+    }
     let address = match req.address_id {
         Some(aid) => {
             let a = st
