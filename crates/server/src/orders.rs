@@ -53,6 +53,15 @@ async fn enqueue(
     Ok(())
 }
 
+/// The delivery address as the order keeps it (a snapshot: later edits of the address book do not change it).
+pub fn address_snapshot(a: &minimall_store::addresses::AddressRow) -> String {
+    serde_json::json!({
+        "name": a.name, "phone": a.phone, "province": a.province, "city": a.city,
+        "district": a.district, "detail": a.detail
+    })
+    .to_string()
+}
+
 pub struct Checkout<'a> {
     pub buyer_id: i64,
     pub merchant_id: i64,

@@ -63,6 +63,23 @@ async fn admin(client: &Client, base: &str) -> String {
     v["token"].as_str().unwrap().to_string()
 }
 
+/// `n` sandbox buyers named `{prefix}{i}`, logged in; their tokens.
+async fn log_in(client: &Client, base: &str, prefix: &str, n: usize) -> Vec<String> {
+    futures_util::stream::iter(0..n)
+        .map(|i| async move {
+            let r = client
+                .post(format!("{base}/api/v1/shop/auth/wechat"))
+                .json(&json!({"code": format!("sandbox:{prefix}{i}")}))
+                .send()
+                .await
+                .unwrap();
+            json_of(r).await.1["token"].as_str().unwrap().to_string()
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
 async fn sale_state(client: &Client, base: &str, token: &str, id: i64) -> Value {
     json_of(client.get(format!("{base}/api/v1/admin/flash-sales/{id}")).bearer_auth(token).send().await.unwrap())
         .await
@@ -114,23 +131,7 @@ async fn kill_9_in_the_middle_of_a_flash_sale_loses_no_acknowledged_order() {
     let id = sale["id"].as_i64().unwrap();
 
     // Buyers log in beforehand.
-    let buyers: Vec<String> = futures_util::stream::iter(0..1000)
-        .map(|i| {
-            let client = client.clone();
-            let base = base.clone();
-            async move {
-                let r = client
-                    .post(format!("{base}/api/v1/shop/auth/wechat"))
-                    .json(&json!({"code": format!("sandbox:crash{i}")}))
-                    .send()
-                    .await
-                    .unwrap();
-                json_of(r).await.1["token"].as_str().unwrap().to_string()
-            }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+    let buyers = log_in(&client, &base, "crash", 1000).await;
 
     // Everyone buys; after 100 acknowledgements the server is killed with SIGKILL.
     let acked = Arc::new(AtomicUsize::new(0));
@@ -195,23 +196,7 @@ async fn kill_9_in_the_middle_of_a_flash_sale_loses_no_acknowledged_order() {
     assert_eq!(sold + gate, units, "sold + remaining = initial after the restart: {v}");
 
     // The rebuilt gate sells exactly what is left, and not one unit more.
-    let tokens: Vec<String> = futures_util::stream::iter(0..(units as usize + 50))
-        .map(|i| {
-            let client = client.clone();
-            let base = base.clone();
-            async move {
-                let r = client
-                    .post(format!("{base}/api/v1/shop/auth/wechat"))
-                    .json(&json!({"code": format!("sandbox:after{i}")}))
-                    .send()
-                    .await
-                    .unwrap();
-                json_of(r).await.1["token"].as_str().unwrap().to_string()
-            }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await;
+    let tokens = log_in(&client, &base, "after", units as usize + 50).await;
     let after: Vec<StatusCode> = futures_util::stream::iter(tokens.into_iter().enumerate())
         .map(|(i, token)| {
             let client = client.clone();

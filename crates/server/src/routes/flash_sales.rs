@@ -448,18 +448,9 @@ pub async fn buy(
         return Err(crate::flash::refused(r));
     }
     let address = match req.address_id {
-        Some(aid) => {
-            let a = st
-                .store
-                .address(buyer.id, aid)
-                .await
-                .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
-            Some(
-                serde_json::json!({"name": a.name, "phone": a.phone, "province": a.province, "city": a.city,
-                    "district": a.district, "detail": a.detail})
-                .to_string(),
-            )
-        }
+        Some(aid) => Some(crate::orders::address_snapshot(
+            &st.store.address(buyer.id, aid).await.map_err(|_| ApiError::invalid("address_id", "no such address"))?,
+        )),
         None => None,
     };
     let fingerprint = idempotency::request_hash(

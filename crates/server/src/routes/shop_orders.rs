@@ -368,13 +368,7 @@ pub async fn create_order(
             return Err(ApiError::invalid(format!("coupon_ids[{i}]"), why));
         }
     }
-    let address_json = address.map(|address| {
-        serde_json::json!({
-            "name": address.name, "phone": address.phone, "province": address.province, "city": address.city,
-            "district": address.district, "detail": address.detail
-        })
-        .to_string()
-    });
+    let address_json = address.as_ref().map(ord::address_snapshot);
     let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();
     let mut tx = st.store.begin().await?;
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
