@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use minimall_store::Store;
@@ -190,11 +190,12 @@ pub fn router(state: AppState) -> Router {
     .route("/metrics", get(crate::metrics::render))
     .route("/uploads/{name}", get(crate::routes::uploads::serve_upload))
     .route("/img/placeholder/{file}", get(crate::routes::uploads::placeholder))
-    .route("/", get(landing))
+    .merge(crate::web::router())
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
     })
+    .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::secure_cookies))
     .with_state(state)
     // Every body extractor enforces its own limit (JSON: max_body_bytes; uploads and imports: larger).
     .layer(DefaultBodyLimit::disable())
@@ -207,16 +208,4 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %rid)
     }))
     .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-}
-
-async fn landing() -> impl IntoResponse {
-    Html(concat!(
-        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">",
-        "<title>Minimall</title><body style=\"font-family:sans-serif;max-width:40em;margin:2em auto\">",
-        "<h1>Minimall 小程序商城</h1><ul>",
-        "<li><a href=\"/openapi.json\">OpenAPI 3.1 接口文档 /openapi.json</a></li>",
-        "<li>商城接口 /api/v1/shop/…</li><li>管理接口 /api/v1/admin/…</li>",
-        "<li><a href=\"/healthz\">/healthz</a> · <a href=\"/readyz\">/readyz</a> · <a href=\"/metrics\">/metrics</a></li>",
-        "</ul></body></html>"
-    ))
 }

@@ -133,7 +133,7 @@ impl FromRequestParts<AppState> for AdminUser {
 }
 
 /// Cookie-authenticated writes must come from our own pages: the Origin (or Referer) must match the Host.
-fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
+pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
     let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let origin =
         parts.headers.get(header::ORIGIN).or_else(|| parts.headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
@@ -189,6 +189,19 @@ perms!(
 pub struct Admin<P: Perm> {
     pub user: AdminUser,
     _p: PhantomData<P>,
+}
+
+impl<P: Perm> Admin<P> {
+    /// The same user with permission `P`, if their role grants it.
+    pub fn for_user(user: AdminUser) -> Option<Self> {
+        user.role.allows(P::PERMISSION).then_some(Admin { user, _p: PhantomData })
+    }
+}
+
+impl<P: Perm> Clone for Admin<P> {
+    fn clone(&self) -> Self {
+        Admin { user: self.user.clone(), _p: PhantomData }
+    }
 }
 
 impl<P: Perm> std::ops::Deref for Admin<P> {

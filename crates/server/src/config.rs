@@ -55,6 +55,8 @@ pub struct Config {
     pub demo_products: usize,
     /// Directory for uploaded images.
     pub uploads_dir: String,
+    /// Mark session and CSRF cookies `Secure` (set when the server is reached over HTTPS).
+    pub secure_cookies: bool,
     pub jobs: JobsConfig,
     pub login: LoginConfig,
     pub wechat: WechatConfig,
@@ -215,6 +217,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             redis_url: None,
             uploads_dir: "data/uploads".into(),
+            secure_cookies: false,
             demo_products: 1200,
             jobs: JobsConfig::default(),
             login: LoginConfig::default(),
@@ -321,6 +324,7 @@ impl Config {
                 "MINIMALL_MAX_BODY_BYTES" => self.max_body_bytes = parse_num(k, v)?,
                 "MINIMALL_REDIS_URL" if !v.is_empty() => self.redis_url = Some(v.into()),
                 "MINIMALL_UPLOADS_DIR" if !v.is_empty() => self.uploads_dir = v.into(),
+                "MINIMALL_SECURE_COOKIES" => self.secure_cookies = parse_bool(k, v)?,
                 "MINIMALL_JOBS_ENABLED" => self.jobs.enabled = parse_bool(k, v)?,
                 "MINIMALL_JOBS_WORKERS" => self.jobs.workers = parse_num(k, v)?,
                 "MINIMALL_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse_num(k, v)?,

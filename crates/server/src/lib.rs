@@ -25,6 +25,7 @@ pub mod payments;
 pub mod pricing;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 pub use app::Application;
 pub use config::Config;

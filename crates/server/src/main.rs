@@ -185,6 +185,7 @@ fn print_banner(app: &Application, cfg: &Config, report: &minimall_server::app::
     println!();
     println!("Minimall is running — database {}", minimall_store::redact(&cfg.database_url));
     println!("  Storefront (H5)     {base}/");
+    println!("  Admin console       {base}/admin");
     println!("  API document        {base}/openapi.json");
     println!("  Shop API            {base}/api/v1/shop/…");
     println!("  Admin API           {base}/api/v1/admin/…");

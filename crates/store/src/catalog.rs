@@ -583,6 +583,17 @@ impl Store {
         .await?)
     }
 
+    /// A live SKU by its code, outside any transaction.
+    pub async fn sku_by_code(&self, merchant_id: i64, code: &str) -> StoreResult<Option<SkuRow>> {
+        Ok(sqlx::query_as::<_, SkuRow>(&format!(
+            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND code = $2 AND deleted = 0"
+        ))
+        .bind(merchant_id)
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?)
+    }
+
     pub async fn sku_by_code_tx(&self, tx: &mut Tx, merchant_id: i64, code: &str) -> StoreResult<Option<SkuRow>> {
         Ok(sqlx::query_as::<_, SkuRow>(&format!(
             "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND code = $2 AND deleted = 0"

@@ -25,6 +25,7 @@ pub mod promotions;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod stock;
 pub mod uploads;
 

@@ -167,16 +167,17 @@ pub async fn me(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<
 
 /// `Set-Cookie` for a session token: HttpOnly, SameSite=Strict, Secure behind HTTPS.
 pub fn session_cookie(name: &str, token: &str, max_age_secs: i64, headers: &HeaderMap) -> HeaderValue {
-    let secure = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .map(|p| p.eq_ignore_ascii_case("https"))
-        .unwrap_or(false);
+    let secure = behind_https(headers);
     let v = format!(
         "{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// True when the request reached us over HTTPS (as told by the proxy in front).
+pub fn behind_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 pub fn request_id(headers: &HeaderMap) -> Option<String> {

@@ -71,40 +71,72 @@ pub struct ShopProductQuery {
 pub async fn products(State(st): State<AppState>, ApiQuery(q): ApiQuery<ShopProductQuery>) -> ApiResult<Response> {
     let page = Page::parse(q.page, q.page_size)?;
     let needle = q.q.unwrap_or_default().trim().to_string();
+    check_needle(&needle)?;
+    let sort = parse_sort(q.sort.as_deref().unwrap_or(""))?;
+    let key = format!("l|{needle}|{}|{sort:?}|{}|{}", q.category_id.unwrap_or(0), page.page(), page.size());
+    let st2 = st.clone();
+    cached(&st, key, || async move {
+        let out = search(&st2, &needle, q.category_id, sort, page).await?;
+        serde_json::to_vec(&out).map_err(ApiError::internal)
+    })
+    .await
+}
+
+fn check_needle(needle: &str) -> ApiResult<()> {
     if needle.chars().count() > 64 {
         return Err(ApiError::invalid("q", "must be at most 64 characters"));
     }
-    let sort = match q.sort.as_deref().unwrap_or("") {
+    Ok(())
+}
+
+/// The buyer's sort orders by name.
+pub fn parse_sort(s: &str) -> ApiResult<ShopSort> {
+    Ok(match s {
         "" => ShopSort::Default,
         "newest" => ShopSort::Newest,
         "sales" => ShopSort::Sales,
         "price_asc" => ShopSort::PriceAsc,
         "price_desc" => ShopSort::PriceDesc,
         _ => return Err(ApiError::invalid("sort", "must be one of newest, sales, price_asc, price_desc")),
-    };
-    let key = format!("l|{needle}|{}|{sort:?}|{}|{}", q.category_id.unwrap_or(0), page.page(), page.size());
-    let st2 = st.clone();
-    cached(&st, key, || async move {
-        let category_ids = match q.category_id {
-            Some(c) => {
-                let rows = st2.store.list_categories(st2.merchant_id).await?;
-                let ns = nodes(&rows);
-                let t = Tree::new(&ns);
-                if !t.contains(c) {
-                    return Err(ApiError::invalid("category_id", "no such category"));
-                }
-                t.subtree(c)
-            }
-            None => vec![],
-        };
-        let rows = st2
-            .store
-            .list_products_shop(st2.merchant_id, &needle, &category_ids, sort, page.size(), page.offset())
-            .await?;
-        let out = Paginated::new(rows.items.iter().map(ProductCard::from).collect(), rows.total, page);
-        serde_json::to_vec(&out).map_err(ApiError::internal)
     })
-    .await
+}
+
+/// On-shelf products matching a keyword (anywhere in title, subtitle, tags) and a category subtree.
+pub async fn search(
+    st: &AppState,
+    needle: &str,
+    category_id: Option<i64>,
+    sort: ShopSort,
+    page: Page,
+) -> ApiResult<Paginated<ProductCard>> {
+    check_needle(needle)?;
+    let category_ids = match category_id {
+        Some(c) => {
+            let rows = st.store.list_categories(st.merchant_id).await?;
+            let ns = nodes(&rows);
+            let t = Tree::new(&ns);
+            if !t.contains(c) {
+                return Err(ApiError::invalid("category_id", "no such category"));
+            }
+            t.subtree(c)
+        }
+        None => vec![],
+    };
+    let rows =
+        st.store.list_products_shop(st.merchant_id, needle, &category_ids, sort, page.size(), page.offset()).await?;
+    Ok(Paginated::new(rows.items.iter().map(ProductCard::from).collect(), rows.total, page))
+}
+
+/// One on-shelf product as buyers see it (404 when off the shelf).
+pub async fn shop_product(st: &AppState, id: i64) -> ApiResult<ProductDto> {
+    let p = st.store.product(st.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    if p.on_shelf == 0 {
+        return Err(ApiError::not_found("product"));
+    }
+    let skus = st.store.skus_of(&[id]).await?;
+    let rows = st.store.list_categories(st.merchant_id).await?;
+    let ns = nodes(&rows);
+    Ok(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), false))
 }
 
 /// One on-shelf product with its SKUs, prices, stock status and flags.
@@ -113,14 +145,7 @@ pub async fn products(State(st): State<AppState>, ApiQuery(q): ApiQuery<ShopProd
 pub async fn product(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Response> {
     let st2 = st.clone();
     cached(&st, format!("p|{id}"), || async move {
-        let p = st2.store.product(st2.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-        if p.on_shelf == 0 {
-            return Err(ApiError::not_found("product"));
-        }
-        let skus = st2.store.skus_of(&[id]).await?;
-        let rows = st2.store.list_categories(st2.merchant_id).await?;
-        let ns = nodes(&rows);
-        let dto = ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), false);
+        let dto = shop_product(&st2, id).await?;
         serde_json::to_vec(&dto).map_err(ApiError::internal)
     })
     .await

@@ -15,4 +15,5 @@ mod ops;
 mod orders;
 mod pickup;
 mod pricing;
+mod web;
 mod wechat;

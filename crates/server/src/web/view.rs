@@ -1,0 +1,219 @@
+//! Formatting helpers and the generic pieces of console pages (tables, filters, forms, pagination).
+
+use minimall_core::money::Money;
+
+/// Fen as yuan with the currency sign.
+pub fn yuan(fen: i64) -> String {
+    format!("¥{}", Money::from_fen(fen).to_yuan_string())
+}
+
+/// Epoch ms as Beijing time (UTC+8), `YYYY-MM-DD HH:MM`.
+pub fn beijing_time(ms: i64) -> String {
+    if ms <= 0 {
+        return "-".into();
+    }
+    let secs = ms.div_euclid(1000) + 8 * 3600;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
+}
+
+/// The Beijing calendar day (days since 1970-01-01) of an epoch ms.
+pub fn beijing_day(ms: i64) -> i64 {
+    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
+}
+
+/// `MM-DD` of a day number.
+pub fn day_label(day: i64) -> String {
+    let (_, m, d) = civil_from_days(day);
+    format!("{m:02}-{d:02}")
+}
+
+/// Start of a Beijing day in epoch ms.
+pub fn day_start_ms(day: i64) -> i64 {
+    (day * 86_400 - 8 * 3600) * 1000
+}
+
+/// A `YYYY-MM-DD` date typed in a filter as a day number (Beijing calendar).
+pub fn parse_day(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let day = era * 146_097 + doe - 719_468;
+    (civil_from_days(day) == (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)).then_some(day)
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Parse yuan typed in a form (`12.3`) into fen.
+pub fn parse_yuan(field: &str, s: &str) -> Result<i64, crate::error::ApiError> {
+    Ok(Money::parse_yuan(field, s)?.fen())
+}
+
+/// An order's address snapshot as one line: `张三 138… · 浙江省杭州市西湖区…`.
+pub fn address_line(v: &serde_json::Value) -> String {
+    let f = |k: &str| v[k].as_str().unwrap_or("").to_string();
+    format!("{} {} · {}{}{}{}", f("name"), f("phone"), f("province"), f("city"), f("district"), f("detail"))
+}
+
+/// One cell of a console table.
+#[derive(Default)]
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    /// A button that POSTs to this URL: (url, label).
+    pub post: Option<(String, String)>,
+    /// A checkbox `ids` with this value, belonging to the form `bulk`.
+    pub check: Option<i64>,
+    pub class: &'static str,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell { text: s.into(), ..Cell::default() }
+    }
+    pub fn link(s: impl Into<String>, href: impl Into<String>) -> Cell {
+        Cell { text: s.into(), href: Some(href.into()), ..Cell::default() }
+    }
+    pub fn num(s: impl Into<String>) -> Cell {
+        Cell { text: s.into(), class: "num", ..Cell::default() }
+    }
+    pub fn button(url: impl Into<String>, label: impl Into<String>) -> Cell {
+        Cell { post: Some((url.into(), label.into())), ..Cell::default() }
+    }
+    pub fn check(id: i64) -> Cell {
+        Cell { check: Some(id), ..Cell::default() }
+    }
+    pub fn tag(s: impl Into<String>, class: &'static str) -> Cell {
+        Cell { text: s.into(), class, ..Cell::default() }
+    }
+}
+
+/// A form field.
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    /// text, number, password, select, textarea, hidden, checkbox
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+}
+
+impl Field {
+    pub fn text(name: &'static str, label: &str, value: impl Into<String>) -> Field {
+        Field { name, label: label.into(), kind: "text", value: value.into(), options: vec![] }
+    }
+    pub fn kind(name: &'static str, label: &str, kind: &'static str, value: impl Into<String>) -> Field {
+        Field { name, label: label.into(), kind, value: value.into(), options: vec![] }
+    }
+    pub fn select(name: &'static str, label: &str, value: impl Into<String>, options: Vec<(String, String)>) -> Field {
+        Field { name, label: label.into(), kind: "select", value: value.into(), options }
+    }
+}
+
+/// A form on a console page: GET filters or a POST action.
+pub struct Form {
+    pub id: &'static str,
+    pub title: String,
+    pub action: String,
+    /// get or post
+    pub method: &'static str,
+    pub fields: Vec<Field>,
+    pub submit: String,
+}
+
+/// Previous / next page links.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the page's path with its filters, without `page`.
+    pub fn new(base: &str, page: i64, size: i64, total: i64) -> Pager {
+        let pages = ((total + size - 1) / size).max(1);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let link = |p: i64| format!("{base}{sep}page={p}");
+        Pager {
+            page,
+            pages,
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// `path?k=v&…` for the non-empty filters.
+pub fn with_query(path: &str, params: &[(&str, String)]) -> String {
+    let q: Vec<String> =
+        params.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_beijing() {
+        assert_eq!(beijing_time(0), "-");
+        // 2026-11-25 00:00 UTC = 08:00 in Beijing.
+        assert_eq!(beijing_time(1_795_564_800_000), "2026-11-25 08:00");
+        assert_eq!(day_label(beijing_day(1_795_564_800_000)), "11-25");
+        assert_eq!(day_start_ms(beijing_day(1_795_564_800_000)), 1_795_536_000_000);
+        assert_eq!(parse_day("2026-11-25"), Some(beijing_day(1_795_564_800_000)));
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2024-02-29").map(day_label).as_deref(), Some("02-29"));
+        assert_eq!(parse_day("2026-02-30"), None);
+        assert_eq!(parse_day("昨天"), None);
+    }
+
+    #[test]
+    fn money_and_queries() {
+        assert_eq!(yuan(1230), "¥12.30");
+        assert_eq!(parse_yuan("p", "12.5").unwrap(), 1250);
+        assert_eq!(
+            with_query("/a", &[("q", "连衣裙".into()), ("s", String::new())]),
+            "/a?q=%E8%BF%9E%E8%A1%A3%E8%A3%99"
+        );
+        let p = Pager::new("/x?q=1", 2, 20, 45);
+        assert_eq!(p.pages, 3);
+        assert_eq!(p.prev.as_deref(), Some("/x?q=1&page=1"));
+    }
+}

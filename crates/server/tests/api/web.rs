@@ -1,0 +1,441 @@
+//! The pages: every console and storefront page for every role (200 where allowed, 403 or a redirect to the
+//! login where not, never 5xx), the CSRF check of forms, the Content-Security-Policy header, escaping.
+
+use minimall_core::auth::{Permission, Role};
+use minimall_server::web::console;
+use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::suite;
+
+fn no_redirects() -> Client {
+    Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn page(c: &Client, app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String, String) {
+    let mut r = c.get(format!("{}{}", app.base, path));
+    if !cookie.is_empty() {
+        r = r.header(COOKIE, cookie);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status();
+    let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (status, location, resp.text().await.unwrap())
+}
+
+/// A demo app with a small catalog and past orders.
+async fn demo_app(b: Backend) -> TestApp {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.demo_products = 12;
+    TestApp::spawn_with(db, cfg, true).await
+}
+
+/// The CSRF cookie and the token rendered into a page's forms.
+async fn csrf(c: &Client, app: &TestApp, path: &str) -> (String, String) {
+    let resp = c.get(format!("{}{}", app.base, path)).send().await.unwrap();
+    let cookie = resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("mm_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("a csrf cookie");
+    assert!(cookie.contains("mm_csrf="));
+    let html = resp.text().await.unwrap();
+    let token = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert_eq!(format!("mm_csrf={token}"), cookie);
+    (cookie, token)
+}
+
+suite!(every_page_for_every_role, |b| async move {
+    let app = demo_app(b).await;
+    let c = no_redirects();
+    let owner = app.admin_login("admin").await;
+    let (_, products) = body(app.get("/api/v1/admin/products?page_size=1", Some(&owner)).await).await;
+    let product_id = products["items"][0]["id"].as_i64().unwrap();
+    let (_, orders) = body(app.get("/api/v1/admin/orders?page_size=1", Some(&owner)).await).await;
+    let order = &orders["items"][0];
+    let order_id = order["id"].as_i64().unwrap();
+    let buyer_id = order["buyer_id"].as_i64().unwrap();
+
+    // Console: each role sees the pages its permissions allow, 403 for the others.
+    let mut console_pages: Vec<(String, Permission)> =
+        console::pages().into_iter().map(|(p, perm)| (p.to_string(), perm)).collect();
+    console_pages.push((format!("/admin/products/{product_id}"), Permission::ReadCatalog));
+    console_pages.push((format!("/admin/orders/{order_id}"), Permission::ReadOrders));
+    console_pages.push(("/admin/orders?status=to_ship".into(), Permission::ReadOrders));
+    console_pages.push(("/admin/orders?from=2020-01-01&to=2099-12-31&order_no=".into(), Permission::ReadOrders));
+    console_pages.push(("/admin/stock?all=1".into(), Permission::ReadCatalog));
+    console_pages.push(("/admin/products/new".into(), Permission::ManageCatalog));
+    let mut staff = Vec::new();
+    for (user, role) in [
+        ("admin", Role::Owner),
+        ("operator", Role::Operator),
+        ("finance", Role::Finance),
+        ("service", Role::Service),
+        ("clerk", Role::Clerk),
+    ] {
+        let cookie = format!("mm_admin={}", app.admin_login(user).await);
+        for (path, perm) in &console_pages {
+            let (s, _, html) = page(&c, &app, path, &cookie).await;
+            let want = if role.allows(*perm) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(s, want, "{user} on {path}: {html}");
+            assert!(!html.contains(">?<"), "{user} on {path}: a message id without a text");
+            if s == StatusCode::OK {
+                // The menu shows only what the role may open.
+                for (href, p) in console::pages() {
+                    let link = format!("<a href=\"{href}\"");
+                    assert_eq!(html.contains(&link), role.allows(p), "{user} on {path}: menu link {href}");
+                }
+            }
+        }
+        staff.push((user, cookie));
+    }
+    // Without a session (or with a buyer's), the console sends to its login page.
+    let buyer_token = app.buyer_login("buyer001").await;
+    for cookie in [String::new(), format!("mm_buyer={buyer_token}")] {
+        for (path, _) in &console_pages {
+            let (s, loc, _) = page(&c, &app, path, &cookie).await;
+            assert_eq!(s, StatusCode::SEE_OTHER, "{cookie:?} on {path}");
+            assert!(loc.starts_with("/admin/login?next="), "{path} → {loc}");
+        }
+    }
+    let (s, _, _) = page(&c, &app, "/admin/login", "").await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Storefront: public pages for everyone, the buyer's pages for the buyer, the login page for others.
+    // The order's owner is found from the demo data; another buyer gets a 404 for it.
+    let public = [
+        "/".to_string(),
+        "/products".into(),
+        format!("/products?q={}", "橙"),
+        "/products?sort=price_asc&page=2".into(),
+        format!("/p/{product_id}"),
+        format!("/p/{product_id}/qr.svg"),
+        "/login".into(),
+        "/assets/app.css".into(),
+        "/assets/shop.js".into(),
+        "/assets/admin.js".into(),
+    ];
+    let own = [
+        "/me".to_string(),
+        "/cart".into(),
+        "/orders".into(),
+        "/orders?status=to_ship".into(),
+        format!("/orders/{order_id}"),
+        format!("/orders/{order_id}/aftersale"),
+        "/aftersales".into(),
+        "/coupons".into(),
+        "/points".into(),
+    ];
+    let owner_cookie = {
+        let (_, v) = body(
+            app.post("/api/v1/shop/auth/wechat", None, &json!({"code": format!("sandbox:buyer{buyer_id:03}")})).await,
+        )
+        .await;
+        format!("mm_buyer={}", v["token"].as_str().unwrap())
+    };
+    for path in &public {
+        for cookie in ["", owner_cookie.as_str()] {
+            let (s, _, html) = page(&c, &app, path, cookie).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {html}");
+        }
+    }
+    // Console users browse the storefront like anyone; a console session is not a buyer's.
+    for (user, cookie) in &staff {
+        for path in &public {
+            let (s, _, html) = page(&c, &app, path, cookie).await;
+            assert_eq!(s, StatusCode::OK, "{user} on {path}: {html}");
+        }
+        for path in &own {
+            let (s, loc, _) = page(&c, &app, path, cookie).await;
+            assert_eq!((s, loc.starts_with("/login?next=")), (StatusCode::SEE_OTHER, true), "{user} on {path}");
+        }
+    }
+    for path in &own {
+        let (s, _, html) = page(&c, &app, path, &owner_cookie).await;
+        assert_eq!(s, StatusCode::OK, "buyer on {path}: {html}");
+        assert!(!html.contains(">?<"), "buyer on {path}: a message id without a text");
+        let (s, loc, _) = page(&c, &app, path, "").await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "anonymous on {path}");
+        assert!(loc.starts_with("/login?next="), "{path} → {loc}");
+    }
+    // Checkout with an empty cart goes back to the cart; someone else's order is not found.
+    let (s, loc, _) = page(&c, &app, "/checkout", &owner_cookie).await;
+    assert_eq!((s, loc.as_str()), (StatusCode::SEE_OTHER, "/cart"));
+    let other = if buyer_id == 1 { "buyer002" } else { "buyer001" };
+    let other_cookie = format!("mm_buyer={}", app.buyer_login(other).await);
+    let (s, _, _) = page(&c, &app, &format!("/orders/{order_id}"), &other_cookie).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = page(&c, &app, "/p/999999", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The date filter of the order list.
+    let order_no = order["order_no"].as_str().unwrap();
+    let (_, _, html) =
+        page(&c, &app, "/admin/orders?from=2020-01-01&to=2099-12-31", &format!("mm_admin={owner}")).await;
+    assert!(html.contains(order_no));
+    let (_, _, html) = page(&c, &app, "/admin/orders?from=2099-01-01", &format!("mm_admin={owner}")).await;
+    assert!(!html.contains(order_no));
+
+    // English on request.
+    let (_, _, html) = page(&c, &app, "/", "lang=en").await;
+    assert!(html.contains("Recommended") && html.contains("lang=\"en\""));
+    let (_, _, html) = page(&c, &app, "/admin", &format!("lang=en; mm_admin={owner}")).await;
+    assert!(html.contains("Dashboard"));
+});
+
+suite!(forms_need_the_csrf_token_and_our_origin, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let (cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let url = format!("{}/admin/login", app.base);
+    let form = |t: &str| format!("_csrf={t}&username=admin&password={PASSWORD}");
+    let post = |body: String, cookie: String, origin: &str| {
+        c.post(&url)
+            .header(COOKIE, cookie)
+            .header(ORIGIN, origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let origin = app.base.as_str();
+    // No token, a wrong token, no cookie, another site: refused before the handler runs.
+    let r = post(format!("username=admin&password={PASSWORD}"), cookie.clone(), origin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(form(&"0".repeat(64)), cookie.clone(), origin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(form(&token), String::new(), origin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(form(&token), cookie.clone(), "https://evil.example").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The right token logs in: a session cookie that is HttpOnly and SameSite.
+    let r = post(form(&token), cookie.clone(), origin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("mm_admin="))
+        .unwrap()
+        .to_string();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let admin = session.split(';').next().unwrap().to_string();
+
+    // A logged-in action without the token is refused too, and changes nothing.
+    let both = format!("{cookie}; {admin}");
+    let r = c
+        .post(format!("{}/admin/categories", app.base))
+        .header(COOKIE, &both)
+        .header(ORIGIN, origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=%E6%B5%8B%E8%AF%95")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(format!("{}/admin/categories", app.base))
+        .header(COOKIE, &both)
+        .header(ORIGIN, origin)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&name=%E6%B5%8B%E8%AF%95&parent_id=&sort=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let t = app.admin_login("admin").await;
+    let (_, cats) = body(app.get("/api/v1/admin/categories", Some(&t)).await).await;
+    let names: Vec<&str> = cats["items"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "测试").count(), 1, "{names:?}");
+
+    // A buyer's storefront form is held to the same rule.
+    let buyer = format!("{cookie}; mm_buyer={}", app.buyer_login("buyer001").await);
+    let r = c
+        .post(format!("{}/coupons/1/claim", app.base))
+        .header(COOKIE, &buyer)
+        .header(ORIGIN, origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+});
+
+suite!(pages_carry_a_content_security_policy, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let owner = format!("mm_admin={}", app.admin_login("admin").await);
+    for (path, cookie) in
+        [("/", ""), ("/products?q=茶", ""), ("/login", ""), ("/admin/login", ""), ("/admin", owner.as_str())]
+    {
+        let mut r = c.get(format!("{}{}", app.base, path));
+        if !cookie.is_empty() {
+            r = r.header(COOKIE, cookie);
+        }
+        let resp = r.send().await.unwrap();
+        let csp = resp.headers().get(CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        let html = resp.text().await.unwrap();
+        assert!(!html.contains("<script>") && !html.contains(" style=\""), "{path} has inline script or style");
+    }
+    // The JSON API is not a page and keeps its own headers; it is not in the OpenAPI document either.
+    let (_, doc) = body(app.get("/openapi.json", None).await).await;
+    assert!(doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|p| p.starts_with("/api/") || p == "/healthz" || p == "/readyz"));
+});
+
+suite!(user_text_is_escaped, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let t = app.admin_login("operator").await;
+    let (s, cat) = body(app.post("/api/v1/admin/categories", Some(&t), &json!({"name": "<b>分类<b>"})).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{cat}");
+    let body_json: Value = json!({
+        "product": {
+            "code": "XSS-1", "category_id": cat["id"], "title": "<script>alert('x')</script>连衣裙",
+            "subtitle": "\"><img src=x onerror=alert(1)>", "description": "<p>ok</p><script>alert(2)</script>",
+            "on_shelf": true
+        },
+        "skus": [{"code": "XSS-1-A", "stock": 5, "original_price": 1000, "sale_price": 900}]
+    });
+    let (s, v) = body(app.post_idem("/api/v1/admin/products", Some(&t), &body_json).await).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["product"]["id"].as_i64().unwrap();
+    let c = no_redirects();
+    let op = format!("mm_admin={t}");
+    for (path, cookie) in [
+        (format!("/p/{id}"), ""),
+        ("/products?q=%E8%BF%9E%E8%A1%A3%E8%A3%99".to_string(), ""),
+        ("/".to_string(), ""),
+        (format!("/admin/products/{id}"), op.as_str()),
+        ("/admin/products?q=XSS".to_string(), op.as_str()),
+        ("/admin/categories".to_string(), op.as_str()),
+    ] {
+        let (s, _, html) = page(&c, &app, &path, cookie).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(!html.contains("<script>alert"), "{path} lets a script through");
+        assert!(!html.contains("<img src=x"), "{path} lets markup through");
+        assert!(!html.contains("<b>分类<b>"), "{path} lets markup through");
+    }
+    let (_, _, html) = page(&c, &app, &format!("/p/{id}"), "").await;
+    assert!(
+        html.contains("&#60;script&#62;alert") || html.contains("&lt;script&gt;alert"),
+        "the title is shown, escaped"
+    );
+    assert!(html.contains("<p>ok</p>"), "the sanitised description keeps its markup");
+    // An error message quoting input is escaped too.
+    let (s, _, html) = page(&c, &app, "/products?sort=%3Cscript%3E", "").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!html.contains("<script>"));
+});
+
+suite!(flash_sales_on_the_pages, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let id = crate::flash::create_sale(&app, &shop, &crate::flash::sale_body(&shop, 5, 2, 0)).await;
+
+    let (s, _, home) = page(&c, &app, "/", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(home.contains(&format!("href=\"/flash/{id}\"")) && home.contains("¥19.99"), "the home page lists the sale");
+
+    // A buyer buys through the page and lands on the payment of a flash-price order.
+    let (csrf_cookie, token) = csrf(&c, &app, &format!("/flash/{id}")).await;
+    let buyer = format!("{csrf_cookie}; mm_buyer={}", app.buyer_login("buyer001").await);
+    let (_, _, html) = page(&c, &app, &format!("/flash/{id}"), &buyer).await;
+    let idem = html.split("name=\"idem\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let buy = || {
+        c.post(format!("{}/flash/{id}", app.base))
+            .header(COOKIE, &buyer)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={token}&idem={idem}&sku_id={}&quantity=1", shop.skus[0]))
+            .send()
+    };
+    let r = buy().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let pay = r.headers()[LOCATION].to_str().unwrap().to_string();
+    assert!(pay.starts_with("/orders/") && pay.ends_with("/pay"), "{pay}");
+    // The same form sent twice buys once.
+    let again = buy().await.unwrap();
+    assert_eq!(again.headers()[LOCATION].to_str().unwrap(), pay);
+    let (s, _, html) = page(&c, &app, &pay, &buyer).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("¥19.99"), "{html}");
+
+    let op = format!("mm_admin={}", shop.op);
+    let (s, _, html) = page(&c, &app, "/admin/flash", &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("整点秒杀") && html.contains("/5") && html.contains("/admin/flash/"), "{html}");
+});
+
+suite!(console_forms_go_through_the_api_rules, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={}", shop.op);
+    let form = |path: &str, body: String| {
+        c.post(format!("{}{path}", app.base))
+            .header(COOKIE, &op)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={token}&{body}"))
+            .send()
+    };
+    // Stock by SKU code: recorded as a movement; a negative balance is refused by the same rule as the API.
+    let r = form("/admin/stock", "idem=k1&sku_code=PHONE-B&delta=-10&note=%E7%9B%98%E7%82%B9".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    // The same form sent again (a double click) changes nothing more.
+    let r = form("/admin/stock", "idem=k1&sku_code=PHONE-B&delta=-10&note=%E7%9B%98%E7%82%B9".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{}", shop.product), Some(&shop.op)).await).await;
+    assert_eq!(p["skus"][0]["stock"], 990, "{p}");
+    let r = form("/admin/stock", "idem=k2&sku_code=PHONE-B&delta=-5000".into()).await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let r = form("/admin/stock", "idem=k3&sku_code=NOPE&delta=1".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A coupon made in the console can be claimed by buyers.
+    let r = form(
+        "/admin/coupons",
+        "name=%E6%BB%A110%E5%87%8F2&kind=amount_off&threshold=10&amount_off=2&percent=90&cap=0&valid_days=7&total_quantity=10&per_buyer_limit=1".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = body(app.get("/api/v1/shop/coupon-templates", None).await).await;
+    assert!(
+        list["items"].as_array().unwrap().iter().any(|t| t["name"] == "满10减2" && t["amount_off"] == 200),
+        "{list}"
+    );
+
+    // Bulk shelf: off, then the storefront no longer shows the product.
+    let r = form("/admin/products/shelf", format!("ids={}&on_shelf=0", shop.product)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, _, _) = page(&c, &app, &format!("/p/{}", shop.product), "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Finance may not use an operator's form: 403, nothing changes.
+    let fin = format!("{csrf_cookie}; mm_admin={}", app.admin_login("finance").await);
+    let r = c
+        .post(format!("{}/admin/products/shelf", app.base))
+        .header(COOKIE, &fin)
+        .header(ORIGIN, &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&ids={}&on_shelf=1", shop.product))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, _, _) = page(&c, &app, &format!("/p/{}", shop.product), "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});
