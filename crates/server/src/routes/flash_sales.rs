@@ -8,6 +8,7 @@ use axum::Json;
 use minimall_core::flash::{validate_setup, ItemSpec};
 use minimall_core::validate::display_text;
 use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
+use minimall_store::idempotency::Claim;
 use minimall_store::stock::StockError;
 use minimall_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -219,21 +220,65 @@ async fn admin_dto(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<FlashS
 }
 
 /// Set up a flash sale: its units are taken from each SKU's stock now and set aside; unsold units go back
-/// when it ends or is stopped. SKUs may not be in another sale whose window overlaps.
+/// when it ends or is stopped. SKUs may not be in another sale whose window overlaps. An optional
+/// `Idempotency-Key` makes a repeated request answer the first sale (`Idempotent-Replayed: true`).
 #[utoipa::path(post, path = "/api/v1/admin/flash-sales", tag = "flash-sales", request_body = FlashSaleInput, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "optional: the same request sent again creates nothing more")),
     responses((status = 201, body = FlashSaleAdminDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_flash_sale(
     State(st): State<AppState>,
     admin: Admin<ManageCatalog>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<FlashSaleInput>,
-) -> ApiResult<(StatusCode, Json<FlashSaleAdminDto>)> {
+) -> ApiResult<Response> {
+    let (id, replayed) = create_sale(&st, &admin, &headers, &req).await?;
+    let mut resp = (StatusCode::CREATED, Json(admin_dto(&st, admin.merchant_id, id).await?)).into_response();
+    if replayed {
+        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+/// Set up a flash sale (the API's and the console's path): validation, units set aside, audit, schedule.
+/// With an `Idempotency-Key` the same request sent again creates nothing more and answers the first sale's
+/// id with `true` (replayed).
+pub async fn create_sale(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    headers: &HeaderMap,
+    req: &FlashSaleInput,
+) -> ApiResult<(i64, bool)> {
+    let key = IdemKey::from_headers(headers)?;
     let mut fields =
-        terms(&st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
+        terms(st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
+    let mut tx = st.store.begin().await?;
+    let scope = format!("admin:{}:create_flash_sale", admin.id);
+    if let Some(key) = &key {
+        let fingerprint = idempotency::request_hash(
+            "POST",
+            "/api/v1/admin/flash-sales",
+            &serde_json::to_value(req).map_err(ApiError::internal)?,
+        );
+        match st.store.claim_idempotency_key(&mut tx, admin.merchant_id, &scope, key.as_str(), &fingerprint).await? {
+            Claim::New => {}
+            Claim::Replay { body, .. } => {
+                let v: serde_json::Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
+                let id = v["id"].as_i64().ok_or_else(|| ApiError::internal("idempotent record without id"))?;
+                return Ok((id, true));
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with a different request",
+                )
+                .with_field("Idempotency-Key"))
+            }
+        }
+    }
     if req.ends_at <= minimall_store::now_ms() {
         return Err(ApiError::invalid("ends_at", "must be in the future"));
     }
-    let mut tx = st.store.begin().await?;
     let product = st
         .store
         .product_tx(&mut tx, admin.merchant_id, req.product_id)
@@ -274,12 +319,16 @@ pub async fn create_flash_sale(
         }
         StockError::Store(s) => s.into(),
     })?;
-    audit(&st, &mut tx, &admin, &headers, "flash_sale.create", format!("flash_sale:{id}"), None, to_json(&req)).await?;
+    audit(st, &mut tx, admin, headers, "flash_sale.create", format!("flash_sale:{id}"), None, to_json(req)).await?;
+    if let Some(key) = &key {
+        let body = serde_json::json!({ "id": id }).to_string();
+        idempotency::finish(&st.store, &mut tx, &scope, key, StatusCode::CREATED, &body).await?;
+    }
     minimall_store::commit(tx).await?;
-    crate::flash::schedule_finish(&st, admin.merchant_id, id, req.ends_at).await?;
+    crate::flash::schedule_finish(st, admin.merchant_id, id, req.ends_at).await?;
     st.flash.created(admin.merchant_id, id).await?;
-    crate::orders::stock_moved(&st, [product.id]);
-    Ok((StatusCode::CREATED, Json(admin_dto(&st, admin.merchant_id, id).await?)))
+    crate::orders::stock_moved(st, [product.id]);
+    Ok((id, false))
 }
 
 /// Flash sales, newest first.

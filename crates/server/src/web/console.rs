@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/activities/{id}/end", post(end_activity))
         .route("/admin/coupons", get(coupons).post(create_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
-        .route("/admin/flash", get(flash))
+        .route("/admin/flash", get(flash).post(create_flash))
         .route("/admin/flash/{id}/stop", post(stop_flash))
         .route("/admin/orders", get(orders))
         .route("/admin/orders/{id}", get(order))
@@ -165,6 +165,8 @@ pub struct ListPage {
     nav: Nav,
     title: String,
     intro: String,
+    /// A refusal that belongs to no single field of the page's form.
+    error: String,
     links: Vec<(String, String)>,
     filters: Option<Form>,
     forms: Vec<Form>,
@@ -183,6 +185,7 @@ impl ListPage {
             nav,
             title,
             intro: String::new(),
+            error: String::new(),
             links: vec![],
             filters: None,
             forms: vec![],
@@ -1145,15 +1148,39 @@ async fn flash(
     Console(a): Console<ReadCatalog>,
     Query(q): Query<PageQuery>,
 ) -> WebResult {
-    let page = q.page.unwrap_or(1).max(1);
+    ok(flash_page(&st, c, &a, q.page.unwrap_or(1).max(1), None).await?)
+}
+
+/// Rows of SKUs the new-sale form offers.
+const FLASH_ROWS: [(&str, &str, &str); 3] = [
+    ("sku_code_0", "flash_price_0", "quantity_0"),
+    ("sku_code_1", "flash_price_1", "quantity_1"),
+    ("sku_code_2", "flash_price_2", "quantity_2"),
+];
+
+/// A refused new-sale form: what was typed, the form field at fault (or none) and the message.
+struct FlashRefusal<'a> {
+    typed: &'a Fields,
+    field: Option<String>,
+    message: String,
+}
+
+/// The flash-sale list, with the new-sale form for roles that manage the catalog.
+async fn flash_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadCatalog>,
+    page: i64,
+    refused: Option<FlashRefusal<'_>>,
+) -> Result<ListPage, WebError> {
     let Json(list) = crate::routes::flash_sales::list_flash_sales(
-        State(st),
+        State(st.clone()),
         a.clone(),
         ApiQuery(PageQuery { page: Some(page), page_size: Some(20) }),
     )
     .await?;
-    let edit = may(&a, Permission::ManageCatalog);
-    let mut p = ListPage::new(c, &a, "menu.flash").heads(&[
+    let edit = may(a, Permission::ManageCatalog);
+    let mut p = ListPage::new(c, a, "menu.flash").heads(&[
         "act.name",
         "prod.title",
         "act.window",
@@ -1164,6 +1191,73 @@ async fn flash(
     ]);
     if list.items.is_empty() {
         p.intro = p.c.t("flash.none").into();
+    }
+    if edit {
+        let Json(products) = ac::list_products(
+            State(st.clone()),
+            a.clone(),
+            ApiQuery(ac::ProductQuery {
+                page: Some(1),
+                page_size: Some(100),
+                q: None,
+                category_id: None,
+                on_shelf: Some(true),
+                lifecycle: None,
+                low_stock: None,
+            }),
+        )
+        .await?;
+        let mut options = vec![(String::new(), p.c.t("flash.choose_product").to_string())];
+        options.extend(products.items.iter().map(|x| (x.id.to_string(), format!("{} · {}", x.code, x.title))));
+        // Whole minutes from the next one on, as the datetime-local inputs take them.
+        let now = minimall_store::now_ms();
+        let start = (now / 60_000 + 1) * 60_000;
+        let typed = |name: &str, default: String| match &refused {
+            Some(r) => r.typed.get(name).to_string(),
+            None => default,
+        };
+        let t = |k: &str| p.c.t(k).to_string();
+        let mut fields = vec![
+            Field::kind("idem", "", "hidden", crate::auth::new_token("web_")),
+            Field::text("title", &t("act.name"), typed("title", String::new())),
+            Field::select("product_id", &t("prod.title"), typed("product_id", String::new()), options),
+        ];
+        for (i, (code, price, qty)) in FLASH_ROWS.iter().enumerate() {
+            let n = i + 1;
+            fields.push(Field::text(code, &format!("{} {n}", t("prod.sku_code")), typed(code, String::new())));
+            fields.push(Field::text(price, &format!("{} {n}", t("flash.price")), typed(price, String::new())));
+            fields.push(Field::kind(qty, &format!("{} {n}", t("flash.quantity")), "number", typed(qty, String::new())));
+        }
+        fields.extend([
+            Field::kind(
+                "starts_at",
+                &t("flash.starts_at"),
+                "datetime-local",
+                typed("starts_at", view::beijing_datetime_value(start)),
+            ),
+            Field::kind(
+                "ends_at",
+                &t("flash.ends_at"),
+                "datetime-local",
+                typed("ends_at", view::beijing_datetime_value(start + 3_600_000)),
+            ),
+            Field::kind("per_buyer_limit", &t("act.limit"), "number", typed("per_buyer_limit", "1".into())),
+            Field::text("shipping", &t("flash.shipping"), typed("shipping", "0".into())),
+        ]);
+        if let Some(r) = refused {
+            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref() && f.kind != "hidden") {
+                Some(f) => f.error = r.message,
+                None => p.error = r.message,
+            }
+        }
+        p.forms.push(Form {
+            id: "new-flash-sale",
+            title: t("flash.new"),
+            action: "/admin/flash".into(),
+            method: "post",
+            fields,
+            submit: t("common.add"),
+        });
     }
     for x in &list.items {
         let items: Vec<String> = x
@@ -1186,7 +1280,147 @@ async fn flash(
         ]);
     }
     p.pager = Some(Pager::new("/admin/flash", page, 20, list.total));
-    ok(p)
+    Ok(p)
+}
+
+/// The new-sale form as the API's input; `rows[k]` is the form row of `items[k]`.
+async fn flash_input(
+    st: &AppState,
+    merchant_id: i64,
+    f: &Fields,
+) -> Result<(crate::routes::flash_sales::FlashSaleInput, Vec<usize>), ApiError> {
+    use crate::routes::flash_sales::{FlashItemInput, FlashSaleInput};
+    let product_id = f.int("product_id").ok_or_else(|| ApiError::invalid("product_id", "choose a product"))?;
+    let mut items = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (code, price, qty)) in FLASH_ROWS.iter().enumerate() {
+        if f.opt(code).is_none() && f.opt(price).is_none() && f.opt(qty).is_none() {
+            continue;
+        }
+        let at = |k: &str| format!("items[{}].{k}", items.len());
+        let sku_id = match f.opt(code) {
+            Some(code) => {
+                st.store
+                    .sku_by_code(merchant_id, code.trim())
+                    .await?
+                    .ok_or_else(|| ApiError::invalid(at("sku_id"), "no SKU with this code"))?
+                    .id
+            }
+            // A product of one SKU needs no code.
+            None => match st.store.skus_of(&[product_id]).await?.as_slice() {
+                [only] if only.merchant_id == merchant_id => only.id,
+                _ => return Err(ApiError::invalid(at("sku_id"), "give the SKU code")),
+            },
+        };
+        let flash_price = view::parse_yuan(&at("flash_price"), f.get(price))?;
+        let quantity = f.int(qty).ok_or_else(|| ApiError::invalid(at("quantity"), "must be a whole number"))?;
+        items.push(FlashItemInput { sku_id, flash_price, quantity });
+        rows.push(i);
+    }
+    let when = |k: &str| {
+        view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
+    };
+    let per_buyer_limit = match f.opt("per_buyer_limit") {
+        Some(v) => v.trim().parse().map_err(|_| ApiError::invalid("per_buyer_limit", "must be a whole number"))?,
+        None => 1,
+    };
+    let shipping = match f.opt("shipping") {
+        Some(v) => view::parse_yuan("shipping", v)?,
+        None => 0,
+    };
+    let input = FlashSaleInput {
+        title: f.get("title").trim().into(),
+        product_id,
+        starts_at: when("starts_at")?,
+        ends_at: when("ends_at")?,
+        per_buyer_limit,
+        shipping,
+        unpaid_timeout_secs: None,
+        items,
+    };
+    Ok((input, rows))
+}
+
+/// The form field an API error names: `items[k].quantity` is the quantity of the form row of item `k`.
+fn flash_form_field(e: &ApiError, rows: &[usize]) -> Option<String> {
+    let field = e.field.as_deref()?;
+    let row = |k: usize| rows.get(k).copied().unwrap_or(k);
+    if field == "items" {
+        // Not enough stock to set aside (which SKU the database does not say) or no SKU at all.
+        let (code, _, qty) = FLASH_ROWS[row(0).min(FLASH_ROWS.len() - 1)];
+        return Some(if e.status == StatusCode::CONFLICT { qty } else { code }.into());
+    }
+    if let Some(rest) = field.strip_prefix("items[") {
+        let (k, what) = rest.split_once("].")?;
+        let (code, price, qty) = *FLASH_ROWS.get(row(k.parse().ok()?))?;
+        return Some(
+            match what {
+                "sku_id" => code,
+                "flash_price" => price,
+                _ => qty,
+            }
+            .into(),
+        );
+    }
+    Some(field.into())
+}
+
+/// An API refusal of a flash sale in the page's language; the API's own text for one without a message id.
+fn flash_message(c: &Ctx, e: &ApiError) -> String {
+    let m = e.message.as_str();
+    let number = || m.split(|ch: char| !ch.is_ascii_digit()).rfind(|s| !s.is_empty()).unwrap_or("").to_string();
+    let (id, n) = match m {
+        _ if m.starts_with("only ") && m.ends_with("in stock to set aside") => {
+            ("flash.err.stock", m.split(' ').nth(1).unwrap_or("").to_string())
+        }
+        _ if m.starts_with("must be between 1 and ") => ("flash.err.range", number()),
+        "must be below the SKU's sale price" => ("flash.err.below_price", String::new()),
+        "must be at least 1 fen" => ("flash.err.min_price", String::new()),
+        "must be after starts_at" => ("flash.err.after_start", String::new()),
+        "a flash sale lasts at most 31 days" => ("flash.err.too_long", String::new()),
+        "must be in the future" => ("flash.err.future", String::new()),
+        "not a SKU of this product" => ("flash.err.not_sku", String::new()),
+        "this SKU is listed twice" => ("flash.err.twice", String::new()),
+        "no such product" | "choose a product" => ("flash.err.product", String::new()),
+        "no SKU with this code" => ("flash.err.sku_code", String::new()),
+        "give the SKU code" => ("flash.err.need_sku", String::new()),
+        "give a date and time" => ("flash.err.datetime", String::new()),
+        "must be a whole number" => ("flash.err.whole", String::new()),
+        _ if m.contains("is already in flash sale") => ("flash.err.overlap", String::new()),
+        _ if m.starts_with("give 1 to ") => ("flash.err.need_sku", String::new()),
+        _ => return m.to_string(),
+    };
+    c.t(id).replace("{n}", &n)
+}
+
+/// Set up a flash sale from the console form through the API's own path; a refusal shows next to its field.
+async fn create_flash(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageCatalog>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let mut rows = Vec::new();
+    let result = match flash_input(&st, a.merchant_id, &f).await {
+        Ok((input, r)) => {
+            rows = r;
+            let headers = with_idem(headers, f.get("idem"))?;
+            crate::routes::flash_sales::create_sale(&st, &a, &headers, &input).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    let e = match result {
+        Ok(()) => return back("/admin/flash"),
+        Err(e) if e.status.is_client_error() && (e.field.is_some() || e.status == StatusCode::CONFLICT) => e,
+        Err(e) => return Err(e.into()),
+    };
+    let reader = Admin::<ReadCatalog>::for_user(a.user.clone())
+        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))?;
+    let refused = FlashRefusal { typed: &f, field: flash_form_field(&e, &rows), message: flash_message(&c, &e) };
+    let mut r = flash_page(&st, c, &reader, 1, Some(refused)).await?.render_page();
+    *r.status_mut() = e.status;
+    Ok(r)
 }
 
 async fn stop_flash(

@@ -55,6 +55,24 @@ pub fn parse_day(s: &str) -> Option<i64> {
     (civil_from_days(day) == (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)).then_some(day)
 }
 
+/// A `datetime-local` value (`YYYY-MM-DDTHH:MM`, Beijing time) as epoch ms.
+pub fn parse_beijing_datetime(s: &str) -> Option<i64> {
+    let (day, time) = s.trim().split_once(['T', ' '])?;
+    let day = parse_day(day)?;
+    let mut hm = time.splitn(3, ':');
+    let h: i64 = hm.next()?.parse().ok()?;
+    let m: i64 = hm.next()?.parse().ok()?;
+    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+        return None;
+    }
+    Some(day_start_ms(day) + (h * 3600 + m * 60) * 1000)
+}
+
+/// Epoch ms as a `datetime-local` value in Beijing time: `2026-11-25T18:00`.
+pub fn beijing_datetime_value(ms: i64) -> String {
+    beijing_time(ms).replacen(' ', "T", 1)
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -125,17 +143,19 @@ pub struct Field {
     pub kind: &'static str,
     pub value: String,
     pub options: Vec<(String, String)>,
+    /// A refusal of this field's value, shown next to it.
+    pub error: String,
 }
 
 impl Field {
     pub fn text(name: &'static str, label: &str, value: impl Into<String>) -> Field {
-        Field { name, label: label.into(), kind: "text", value: value.into(), options: vec![] }
+        Field::kind(name, label, "text", value)
     }
     pub fn kind(name: &'static str, label: &str, kind: &'static str, value: impl Into<String>) -> Field {
-        Field { name, label: label.into(), kind, value: value.into(), options: vec![] }
+        Field { name, label: label.into(), kind, value: value.into(), options: vec![], error: String::new() }
     }
     pub fn select(name: &'static str, label: &str, value: impl Into<String>, options: Vec<(String, String)>) -> Field {
-        Field { name, label: label.into(), kind: "select", value: value.into(), options }
+        Field { options, ..Field::kind(name, label, "select", value) }
     }
 }
 
@@ -202,6 +222,10 @@ mod tests {
         assert_eq!(parse_day("2024-02-29").map(day_label).as_deref(), Some("02-29"));
         assert_eq!(parse_day("2026-02-30"), None);
         assert_eq!(parse_day("昨天"), None);
+        assert_eq!(parse_beijing_datetime("2026-11-25T08:00"), Some(1_795_564_800_000));
+        assert_eq!(beijing_datetime_value(1_795_564_800_000), "2026-11-25T08:00");
+        assert_eq!(parse_beijing_datetime("2026-11-25T24:00"), None);
+        assert_eq!(parse_beijing_datetime("2026-11-25"), None);
     }
 
     #[test]

@@ -439,3 +439,92 @@ suite!(console_forms_go_through_the_api_rules, |b| async move {
     let (s, _, _) = page(&c, &app, &format!("/p/{}", shop.product), "").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
+
+suite!(flash_sale_made_in_the_console, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={}", shop.op);
+    let (s, _, html) = page(&c, &app, "/admin/flash", &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"new-flash-sale\"") && html.contains("type=\"datetime-local\""), "{html}");
+    let idem = html.split("name=\"idem\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let now = minimall_store::now_ms();
+    let window = [
+        ("starts_at", minimall_server::web::view::beijing_datetime_value(now)),
+        ("ends_at", minimall_server::web::view::beijing_datetime_value(now + 7_200_000)),
+    ];
+    let send = |cookie: String, fields: Vec<(&'static str, String)>| {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("_csrf", &token);
+        for (k, v) in &fields {
+            form.append_pair(k, v);
+        }
+        c.post(format!("{}/admin/flash", app.base))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.finish())
+            .send()
+    };
+    let sale = |idem: &str, quantity: &str| {
+        let mut f = vec![
+            ("idem", idem.to_string()),
+            ("title", "控制台秒杀".to_string()),
+            ("product_id", shop.product.to_string()),
+            ("sku_code_0", "PHONE-B".into()),
+            ("flash_price_0", "19.99".into()),
+            ("quantity_0", quantity.into()),
+            ("per_buyer_limit", "1".into()),
+            ("shipping", "0".into()),
+        ];
+        f.extend(window.iter().cloned());
+        f
+    };
+
+    // A bad quantity comes back on the form, next to its field, in the page's language; nothing is set up.
+    let r = send(op.clone(), sale("f1", "0")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-quantity_0\">须在 1 到 1000000 之间<"), "{html}");
+    assert!(html.contains("value=\"控制台秒杀\""), "the form keeps what was typed");
+    let r = send(format!("{op}; lang=en"), sale("f2", "1001")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-quantity_0\">Not enough stock: at most 1000 can be set aside<"), "{html}");
+
+    // A customer-service user may not set up a sale: 403, nothing changes.
+    let service = format!("{csrf_cookie}; mm_admin={}", app.admin_login("service").await);
+    let r = send(service.clone(), sale("f3", "5")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, _, html) = page(&c, &app, "/admin/flash", &service).await;
+    assert!(s == StatusCode::FORBIDDEN || !html.contains("new-flash-sale"), "the form is only for catalog managers");
+    let (_, list) = body(app.get("/api/v1/admin/flash-sales", Some(&shop.op)).await).await;
+    assert_eq!(list["total"], 0, "{list}");
+
+    // The operator's form sets the sale up; the same form sent twice sets up one.
+    for _ in 0..2 {
+        let r = send(op.clone(), sale(&idem, "5")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+        assert_eq!(r.headers()[LOCATION], "/admin/flash");
+    }
+    let (_, list) = body(app.get("/api/v1/admin/flash-sales", Some(&shop.op)).await).await;
+    assert_eq!(list["total"], 1, "{list}");
+    let sale_json = &list["items"][0];
+    let id = sale_json["id"].as_i64().unwrap();
+    assert_eq!(sale_json["items"][0]["flash_price"], 1999);
+    assert_eq!(sale_json["ends_at"].as_i64().unwrap() / 60_000, (now + 7_200_000) / 60_000, "Beijing time kept");
+    let (_, _, html) = page(&c, &app, "/admin/flash", &op).await;
+    assert!(html.contains("控制台秒杀") && html.contains("0/5"), "{html}");
+    let (s, _, home) = page(&c, &app, "/", "").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(home.contains(&format!("href=\"/flash/{id}\"")) && home.contains("¥19.99"), "the home page lists it");
+
+    // The same SKU in an overlapping window: 409, shown next to the SKU.
+    let r = send(op.clone(), sale("f4", "5")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-sku_code_0\">该规格在同一时段已有其他秒杀<"), "{html}");
+});
