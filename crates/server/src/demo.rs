@@ -96,6 +96,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
     if st.cfg.demo_products > 0 {
         crate::demo_promotions::seed(st).await?;
         crate::demo_orders::seed(st, 300).await?;
+        seed_flash_sale(st).await?;
     }
     Ok(DemoReport {
         seeded: true,
@@ -128,5 +129,40 @@ async fn seed_buyers(st: &AppState) -> anyhow::Result<()> {
         st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, channel).await?;
     }
     minimall_store::commit(tx).await?;
+    Ok(())
+}
+
+/// A running flash sale (three days from now) on the first on-shelf product that has stock to set aside.
+async fn seed_flash_sale(st: &AppState) -> anyhow::Result<()> {
+    let (products, skus) = st.store.export_catalog(st.merchant_id).await?;
+    let Some((product, sku)) = products.iter().filter(|p| p.on_shelf != 0).find_map(|p| {
+        skus.iter().find(|s| s.product_id == p.id && s.stock >= 20 && s.sale_price >= 200).map(|s| (p, s))
+    }) else {
+        return Ok(());
+    };
+    let now = minimall_store::now_ms();
+    let ends = now + 3 * 86_400_000;
+    let mut tx = st.store.begin().await?;
+    let id = st
+        .store
+        .insert_flash_sale(
+            &mut tx,
+            st.merchant_id,
+            &minimall_store::flash::NewFlashSale {
+                title: "整点秒杀".into(),
+                product_id: product.id,
+                starts_at: now,
+                ends_at: ends,
+                per_buyer_limit: 1,
+                allow_coupons: false,
+                shipping: 0,
+                unpaid_timeout_secs: st.cfg.flash.unpaid_timeout_secs,
+            },
+            &[(sku.id, sku.sale_price * 6 / 10, (sku.stock / 2).min(50))],
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo flash sale: {e:?}"))?;
+    minimall_store::commit(tx).await?;
+    crate::flash::schedule_finish(st, st.merchant_id, id, ends).await.map_err(|e| anyhow::anyhow!(e.message))?;
     Ok(())
 }
