@@ -77,7 +77,7 @@ pub struct FlashOrderCreated {
 
 enum Gate {
     Local(Mutex<HashMap<i64, SaleGate>>),
-    Redis(Box<RedisGate>),
+    Redis(Arc<RedisGate>),
 }
 
 struct Pending {
@@ -99,7 +99,7 @@ impl FlashEngine {
     /// Start the engine: connect the gate (Redis when `redis_url` is set) and spawn the writer task.
     pub async fn start(store: Store, redis_url: Option<&str>, max_batch: usize) -> anyhow::Result<Arc<FlashEngine>> {
         let gate = match redis_url {
-            Some(url) => Gate::Redis(Box::new(RedisGate::connect(url, &store.installation_key().await?).await?)),
+            Some(url) => Gate::Redis(Arc::new(RedisGate::connect(url, &store.installation_key().await?).await?)),
             None => Gate::Local(Mutex::new(HashMap::new())),
         };
         let (tx, rx) = mpsc::channel::<Pending>(65_536);
@@ -245,12 +245,16 @@ impl FlashEngine {
         }
     }
 
-    /// The order of a ticket committed.
-    async fn confirmed(&self, t: &Ticket) {
+    /// The order of a ticket committed: drop its Redis reservation, after the buyer has the answer (until then
+    /// the reservation only tells reconciliation to look for the order, which it will find).
+    fn confirmed(&self, t: &Ticket) {
         if let Gate::Redis(r) = &self.gate {
-            if let Err(e) = r.confirm(t).await {
-                tracing::warn!(error = %e, "flash reservation left for reconciliation");
-            }
+            let (gate, t) = (r.clone(), t.clone());
+            tokio::spawn(async move {
+                if let Err(e) = gate.confirm(&t).await {
+                    tracing::warn!(error = %e, "flash reservation left for reconciliation");
+                }
+            });
         }
     }
 
@@ -415,7 +419,7 @@ impl FlashEngine {
         }
         match rx.await {
             Ok(Ok(FlashWriteOutcome::Created { body, .. })) => {
-                self.confirmed(&ticket).await;
+                self.confirmed(&ticket);
                 metrics::counter!("flash_orders_total").increment(1);
                 Answer::Created(body)
             }
