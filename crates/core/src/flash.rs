@@ -47,12 +47,6 @@ impl Refusal {
             Refusal::LimitReached => "limit_reached",
         }
     }
-
-    pub fn from_label(s: &str) -> Option<Refusal> {
-        [Refusal::NotStarted, Refusal::Ended, Refusal::SoldOut, Refusal::LimitReached]
-            .into_iter()
-            .find(|r| r.label() == s)
-    }
 }
 
 /// Where a sale stands at `now`.

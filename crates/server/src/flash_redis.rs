@@ -251,11 +251,4 @@ impl RedisGate {
         }
         Ok(given_back)
     }
-
-    /// Reservations neither confirmed nor given back yet.
-    pub async fn reservations(&self, sale: i64) -> ApiResult<usize> {
-        let k = self.keys(sale);
-        let n: i64 = redis::cmd("HLEN").arg(&k.resv).query_async(&mut self.conn.clone()).await.map_err(redis_err)?;
-        Ok(n as usize)
-    }
 }

@@ -431,15 +431,6 @@ impl Store {
         Ok(Some(ReleasedUnits { sale_id, sku_id, buyer_id, quantity, to_sale }))
     }
 
-    /// Whether an order holds flash units (flash orders are not re-priced or given coupons).
-    pub async fn is_flash_order(&self, order_id: i64) -> StoreResult<bool> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM flash_orders WHERE order_id = $1")
-            .bind(order_id)
-            .fetch_optional(self.reader())
-            .await?;
-        Ok(row.is_some())
-    }
-
     /// Write admitted purchases in one transaction: idempotency keys checked first (a key already used is
     /// answered from its record and writes nothing), units counted against the sale with a guard that can
     /// never let `sold` pass `quantity`, then orders, lines, timeline, flash rows, unpaid-timeout jobs and the
