@@ -76,15 +76,9 @@ pub const MAX_UNITS: i64 = 1_000_000;
 pub const MAX_ITEMS: usize = 20;
 pub const MAX_DURATION_MS: i64 = 31 * 24 * 3_600_000;
 
-/// Check a sale's setup: a window that ends after it starts and lasts at most a month, a limit of 1 or more,
-/// 1–20 distinct SKUs each priced above zero and below their regular price, with a quantity no larger than the
-/// stock that will be set aside for it.
-pub fn validate_setup(
-    starts_at: i64,
-    ends_at: i64,
-    per_buyer_limit: i64,
-    items: &[ItemSpec],
-) -> Result<(), FieldError> {
+/// The terms of a sale, also on their own when a sale is edited: a window that ends after it starts and lasts
+/// at most a month, and a per-buyer limit of 1 to 1000.
+pub fn validate_terms(starts_at: i64, ends_at: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
     if starts_at <= 0 {
         return Err(FieldError::new("starts_at", "must be epoch milliseconds"));
     }
@@ -97,6 +91,18 @@ pub fn validate_setup(
     if !(1..=1000).contains(&per_buyer_limit) {
         return Err(FieldError::new("per_buyer_limit", "must be between 1 and 1000"));
     }
+    Ok(())
+}
+
+/// Check a sale's setup: its terms ([`validate_terms`]) and 1–20 distinct SKUs each priced above zero and below their regular price, with a quantity no larger than the
+/// stock that will be set aside for it.
+pub fn validate_setup(
+    starts_at: i64,
+    ends_at: i64,
+    per_buyer_limit: i64,
+    items: &[ItemSpec],
+) -> Result<(), FieldError> {
+    validate_terms(starts_at, ends_at, per_buyer_limit)?;
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(FieldError::new("items", format!("give 1 to {MAX_ITEMS} SKUs")));
     }

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::flash::{validate_setup, ItemSpec};
+use minimall_core::flash::{validate_setup, validate_terms, ItemSpec};
 use minimall_core::validate::display_text;
 use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
 use minimall_store::idempotency::Claim;
@@ -188,12 +188,7 @@ fn terms(
         return Err(ApiError::invalid("unpaid_timeout_secs", "must be between 60 and 86400"));
     }
     let unpaid_timeout_secs = timeout.unwrap_or(st.cfg.flash.unpaid_timeout_secs);
-    validate_setup(
-        starts_at,
-        ends_at,
-        limit,
-        &[ItemSpec { sku_id: 0, flash_price: 1, quantity: 1, sale_price: 2, stock: 1 }],
-    )?;
+    validate_terms(starts_at, ends_at, limit)?;
     Ok(NewFlashSale {
         title,
         product_id: 0,
