@@ -62,6 +62,7 @@ impl Application {
             http,
             jobs_wakeup: Arc::new(Notify::new()),
             catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
+            pricing: Arc::new(crate::pricing_cache::PricingCache::new()),
             imports: Arc::new(crate::import::Progress::default()),
             self_url: Arc::new(std::sync::OnceLock::new()),
             wechat_pay,
@@ -149,7 +150,9 @@ impl Application {
 async fn follow_catalog_version(st: AppState, mut stop: watch::Receiver<bool>) {
     while !*stop.borrow() {
         if let Ok(v) = st.store.catalog_version(st.merchant_id).await {
-            st.catalog.observe_version(v);
+            if st.catalog.observe_version(v) {
+                st.pricing.invalidate();
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(crate::catalog_cache::POLL) => {}

@@ -475,4 +475,5 @@ impl From<&ProductRow> for ProductCard {
 /// After a catalog write commits: drop cached reads.
 pub fn after_write(st: &AppState, version: i64) {
     st.catalog.invalidate(Some(version));
+    st.pricing.invalidate();
 }

@@ -95,12 +95,14 @@ impl CatalogCache {
         }
     }
 
-    /// Called by the poller with the database's version: clears when it moved.
-    pub fn observe_version(&self, v: i64) {
+    /// Called by the poller with the database's version: clears when it moved (and says so).
+    pub fn observe_version(&self, v: i64) -> bool {
         if v != self.version.load(Ordering::Acquire) {
             self.invalidate(None);
             self.version.store(v, Ordering::Release);
+            return true;
         }
+        false
     }
 }
 

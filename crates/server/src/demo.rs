@@ -98,6 +98,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
         crate::demo_orders::seed(st, 300).await?;
         seed_flash_sale(st).await?;
     }
+    st.pricing.invalidate();
     Ok(DemoReport {
         seeded: true,
         users,

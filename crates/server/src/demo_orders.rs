@@ -100,9 +100,16 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 .map_err(|e| anyhow::anyhow!(e.message))?;
         } else {
             st.store.ensure_payment(m, id, crate::payments::sandbox::PROVIDER, &o.order_no, o.payable).await?;
-            ord::on_paid(st, crate::payments::sandbox::PROVIDER, &o.order_no, &format!("SBX{}", o.order_no), o.payable)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+            ord::on_paid(
+                st,
+                crate::payments::sandbox::PROVIDER,
+                None,
+                &o.order_no,
+                &format!("SBX{}", o.order_no),
+                o.payable,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
             let stage = rng.gen_range(0..10);
             let o = st.store.order(m, id).await?;
             let mut tx = st.store.begin().await?;

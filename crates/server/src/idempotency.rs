@@ -59,19 +59,36 @@ pub async fn begin(
 ) -> Result<Option<Response>, ApiError> {
     match store.claim_idempotency_key(tx, merchant_id, scope, &key.0, hash).await? {
         Claim::New => Ok(None),
-        Claim::Replay { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
-            resp.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
-            Ok(Some(resp))
-        }
-        Claim::Mismatch => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request",
-        )
-        .with_field("Idempotency-Key")),
+        Claim::Replay { status, body } => Ok(Some(replayed(status, body))),
+        Claim::Mismatch => Err(mismatch()),
     }
+}
+
+/// A cheap look before any work, outside the write path: the stored answer when this key already finished the
+/// same request, 422 when it was used for another one, `None` otherwise (new, or still in progress: the claim
+/// inside the write transaction decides).
+pub async fn replay(store: &Store, scope: &str, key: &IdemKey, hash: &str) -> Result<Option<Response>, ApiError> {
+    match store.idempotency_record(scope, &key.0).await? {
+        Some((h, _, _)) if h != hash => Err(mismatch()),
+        Some((_, status, body)) if status > 0 => Ok(Some(replayed(status, body))),
+        _ => Ok(None),
+    }
+}
+
+fn replayed(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
+    resp.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    resp
+}
+
+fn mismatch() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+        "this Idempotency-Key was used with a different request",
+    )
+    .with_field("Idempotency-Key")
 }
 
 /// Store the response for the key in the same transaction as the work.

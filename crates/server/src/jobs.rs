@@ -56,9 +56,9 @@ async fn worker_loop(st: AppState, worker: String, stop: &mut watch::Receiver<bo
     let lease_ms = (st.cfg.jobs.lease_secs * 1000) as i64;
     let poll = Duration::from_millis(st.cfg.jobs.poll_interval_ms);
     while !*stop.borrow() {
-        match st.store.claim_job(&worker, lease_ms).await {
-            Ok(Some(job)) => run_one(&st, &table, &worker, job).await,
-            Ok(None) => {
+        match st.store.claim_jobs(&worker, lease_ms, CLAIM_BATCH).await {
+            Ok(jobs) if !jobs.is_empty() => run_batch(&st, &table, &worker, jobs).await,
+            Ok(_) => {
                 let wake = st.jobs_wakeup.notified();
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
@@ -77,7 +77,23 @@ async fn worker_loop(st: AppState, worker: String, stop: &mut watch::Receiver<bo
     }
 }
 
-async fn run_one(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, job: JobRow) {
+/// Jobs one claim takes at most; they run concurrently and those that succeed are marked done together.
+const CLAIM_BATCH: i64 = 16;
+
+async fn run_batch(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, jobs: Vec<JobRow>) {
+    let runs = jobs.into_iter().map(|job| run_one(st, table, worker, job));
+    let done: Vec<i64> = futures_util::future::join_all(runs).await.into_iter().flatten().collect();
+    match st.store.complete_jobs(&done, worker).await {
+        Ok(n) if n < done.len() as u64 => {
+            tracing::warn!(lost = done.len() as u64 - n, "leases lost before completion; those jobs will run again")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not mark jobs done; they will run again"),
+    }
+}
+
+/// Run one job; its id when it succeeded (to be marked done), failures are recorded here.
+async fn run_one(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, job: JobRow) -> Option<i64> {
     let kind = job.kind.clone();
     let started = std::time::Instant::now();
     let outcome = match table.get(kind.as_str()) {
@@ -92,11 +108,7 @@ async fn run_one(st: &AppState, table: &HashMap<&'static str, Handler>, worker: 
     match outcome {
         Ok(()) => {
             metrics::counter!("jobs_completed_total", "kind" => kind.clone()).increment(1);
-            match st.store.complete_job(job.id, worker).await {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!(job = job.id, kind, "lease lost before completion; the job will run again"),
-                Err(e) => tracing::warn!(job = job.id, error = %e, "could not mark job done"),
-            }
+            Some(job.id)
         }
         Err(msg) => {
             metrics::counter!("jobs_failed_total", "kind" => kind.clone()).increment(1);
@@ -104,6 +116,7 @@ async fn run_one(st: &AppState, table: &HashMap<&'static str, Handler>, worker: 
             if let Err(e) = st.store.fail_job(&job, worker, &msg).await {
                 tracing::warn!(job = job.id, error = %e, "could not record job failure");
             }
+            None
         }
     }
 }

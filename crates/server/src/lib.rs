@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod pricing_cache;
 pub mod routes;
 pub mod state;
 pub mod web;

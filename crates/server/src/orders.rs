@@ -28,7 +28,8 @@ pub fn next_status(current: &str, event: OrderEvent) -> ApiResult<(OrderStatus, 
     Ok((from, to))
 }
 
-async fn enqueue(
+/// Enqueue a job inside `tx` (deduplicated by `dedup`).
+pub async fn enqueue_job(
     st: &AppState,
     tx: &mut Tx,
     merchant_id: i64,
@@ -176,7 +177,7 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
         let product = c.priced.input.lines.iter().find(|x| x.sku_id == l.sku_id).map(|x| x.product_id).unwrap_or(0);
         st.store.add_product_sales(tx, product, l.quantity).await?;
     }
-    enqueue(
+    enqueue_job(
         st,
         tx,
         c.merchant_id,
@@ -262,9 +263,12 @@ async fn release(
 
 /// A verified payment notification: mark paid once; a payment for an order that is no longer payable is
 /// refunded automatically.
+/// A provider says `out_trade_no` was paid. `notice` is the notification's id when the news came as one; it is
+/// recorded in the same transaction (a refused notification is recorded by the caller).
 pub async fn on_paid(
     st: &AppState,
     provider: &str,
+    notice: Option<&str>,
     out_trade_no: &str,
     txn_id: &str,
     amount: i64,
@@ -284,7 +288,14 @@ pub async fn on_paid(
     let fee = minimall_core::orders::payment_fee(Money::from_fen(amount), st.cfg.orders.fee_per_mille).fen();
     let mut tx = st.store.begin().await?;
     if !st.store.payment_succeeded(&mut tx, out_trade_no, txn_id, fee).await? {
+        if let Some(id) = notice {
+            st.store.record_notification_tx(&mut tx, provider, id, out_trade_no, "duplicate").await?;
+            minimall_store::commit(tx).await?;
+        }
         return Ok("duplicate");
+    }
+    if let Some(id) = notice {
+        st.store.record_notification_tx(&mut tx, provider, id, out_trade_no, "paid").await?;
     }
     let o = st.store.order_tx(&mut tx, p.order_id).await?;
     match next_status(&o.status, OrderEvent::Pay) {
@@ -320,7 +331,7 @@ pub async fn on_paid(
                     "payment for a cancelled order",
                 )
                 .await?;
-            enqueue(
+            enqueue_job(
                 st,
                 &mut tx,
                 o.merchant_id,
@@ -358,7 +369,7 @@ pub async fn schedule(
     dedup: String,
 ) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
-    enqueue(st, &mut tx, merchant_id, kind, payload, run_at, dedup).await?;
+    enqueue_job(st, &mut tx, merchant_id, kind, payload, run_at, dedup).await?;
     minimall_store::commit(tx).await?;
     st.jobs_wakeup.notify_waiters();
     Ok(())
@@ -401,8 +412,16 @@ pub async fn enqueue_in(
     order_id: i64,
     run_at: i64,
 ) -> ApiResult<()> {
-    enqueue(st, tx, merchant_id, kind, serde_json::json!({"order_id": order_id}), run_at, format!("{kind}:{order_id}"))
-        .await
+    enqueue_job(
+        st,
+        tx,
+        merchant_id,
+        kind,
+        serde_json::json!({"order_id": order_id}),
+        run_at,
+        format!("{kind}:{order_id}"),
+    )
+    .await
 }
 
 // ---- jobs ---------------------------------------------------------------------------------------
@@ -564,7 +583,7 @@ pub async fn reconcile_job(st: AppState, job: minimall_store::jobs::JobRow) -> R
             match wx.query_order(&p.out_trade_no).await {
                 Ok(t) if t.trade_state == crate::payments::wechat::TradeState::Success => {
                     let txn = t.transaction_id.unwrap_or_default();
-                    if let Err(e) = on_paid(&st, "wechat", &p.out_trade_no, &txn, t.amount.total).await {
+                    if let Err(e) = on_paid(&st, "wechat", None, &p.out_trade_no, &txn, t.amount.total).await {
                         tracing::warn!(out_trade_no = p.out_trade_no, error = %e.message, "reconcile could not settle a payment");
                     } else {
                         metrics::counter!("payments_reconciled_total").increment(1);

@@ -414,9 +414,7 @@ pub async fn price_cart(
     }
     let ids: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
     let rows = st.store.skus_for_quote(merchant_id, &ids).await?;
-    let cats = st.store.list_categories(merchant_id).await?;
-    let nodes = crate::routes::admin_catalog::nodes(&cats);
-    let tree = minimall_core::catalog::tree::Tree::new(&nodes);
+    let ctx = st.pricing.get(st, merchant_id).await?;
     let mut lines = Vec::new();
     let mut titles = Vec::new();
     for (i, it) in items.iter().enumerate() {
@@ -426,7 +424,7 @@ pub async fn price_cart(
         if r.on_shelf == 0 {
             return Err(ApiError::invalid(format!("items[{i}].sku_id"), "this product is off the shelf"));
         }
-        let path = tree.ancestors(r.category_id);
+        let path = ctx.paths.get(&r.category_id).cloned().unwrap_or_else(|| vec![r.category_id]);
         lines.push(Line {
             sku_id: r.sku_id,
             product_id: r.product_id,
@@ -450,11 +448,17 @@ pub async fn price_cart(
         ));
     }
     let now = minimall_store::now_ms();
-    let activities: Vec<Activity> =
-        st.store.running_activities(merchant_id, now).await?.iter().filter_map(activity_from_row).collect();
-    let limited: Vec<i64> = activities.iter().filter(|a| a.per_buyer_limit > 0).map(|a| a.id).collect();
+    let activities: Vec<Activity> = ctx.running(now);
+    // Only limits that could apply to this cart need the buyer's history.
+    let limited: Vec<i64> = activities
+        .iter()
+        .filter(|a| a.per_buyer_limit > 0 && lines.iter().any(|l| p::in_scope(&a.scope, l)))
+        .map(|a| a.id)
+        .collect();
     let bought_under = st.store.units_bought_under(buyer_id, &limited).await?;
-    let coupons: Vec<Coupon> = {
+    let coupons: Vec<Coupon> = if coupon_ids.is_empty() {
+        Vec::new()
+    } else {
         let rows = st.store.buyer_coupons_by_ids(merchant_id, buyer_id, coupon_ids).await?;
         for (i, id) in coupon_ids.iter().enumerate() {
             if !rows.iter().any(|r| r.id == *id) {
@@ -463,27 +467,29 @@ pub async fn price_cart(
         }
         rows.iter().filter_map(coupon_from_row).collect()
     };
-    let buyer = st.store.buyer_by_id(merchant_id, buyer_id).await?;
-    let (per_yuan, share, default_freight) = st.store.pricing_settings(merchant_id).await?;
-    let templates = st.store.freight_templates(merchant_id).await?.iter().filter_map(freight_from_row).collect();
+    let (registered_at_ms, has_paid_order, points_balance) =
+        st.store.buyer_pricing_facts(merchant_id, buyer_id).await?;
     let input = QuoteInput {
         lines,
         buyer: BuyerContext {
             buyer_id,
-            has_paid_order: st.store.buyer_has_paid_order(buyer_id).await?,
-            registered_at_ms: buyer.created_at,
+            has_paid_order,
+            registered_at_ms,
             member_discount_pct: None,
             member_level_name: None,
             bought_under,
-            points_balance: st.store.points_balance(buyer_id).await?,
+            points_balance,
         },
         activities,
         coupons,
         points_to_use: points,
-        points_rule: Some(PointsRule { points_per_yuan: per_yuan, max_share_pct: share as u32 }),
+        points_rule: Some(PointsRule {
+            points_per_yuan: ctx.points_per_yuan,
+            max_share_pct: ctx.points_max_share_pct as u32,
+        }),
         province,
-        freight_templates: templates,
-        default_freight_template_id: default_freight,
+        freight_templates: ctx.freight_templates.clone(),
+        default_freight_template_id: ctx.default_freight_template_id,
         now_ms: now,
     };
     let quote = p::quote(&input);

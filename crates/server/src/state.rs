@@ -19,6 +19,8 @@ pub struct AppState {
     pub jobs_wakeup: Arc<Notify>,
     /// Cached buyer-facing catalog responses.
     pub catalog: Arc<crate::catalog_cache::CatalogCache>,
+    /// What quotes of a merchant share (categories, activities, points rule, freight).
+    pub pricing: Arc<crate::pricing_cache::PricingCache>,
     /// Progress of imports running in this process.
     pub imports: Arc<crate::import::Progress>,
     /// This server's own base URL (known once bound), for the sandbox provider's callbacks.

@@ -1,13 +1,14 @@
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 use crate::{StoreError, StoreResult};
-
-/// A transaction on the write path.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -22,15 +23,34 @@ pub fn now_ms() -> i64 {
 
 /// Handle to the database. Cheap to clone.
 ///
-/// On SQLite, writes go through a pool of exactly one connection and start with `BEGIN IMMEDIATE`, so
-/// concurrent requests queue in-process instead of failing with "database is locked"; reads use a pool of
-/// their own and see every committed write (WAL). On PostgreSQL both pools are the same.
+/// On SQLite every write goes through one connection owned by a [`GroupWriter`]: write transactions run one
+/// after another as savepoints of a shared `BEGIN IMMEDIATE` transaction, and that transaction is committed
+/// (one fsync) when nobody else is waiting to write, or after [`GROUP_MAX`] transactions or [`GROUP_MAX_AGE`].
+/// [`Tx::commit`] returns only after that commit, so an answer never precedes durability. Reads use a pool
+/// of their own and see every committed write (WAL). On PostgreSQL both are one pool and each transaction
+/// commits itself (the server groups WAL flushes of concurrent commits).
 #[derive(Clone, Debug)]
 pub struct Store {
     read: AnyPool,
-    write: AnyPool,
+    write: Writer,
     backend: Backend,
 }
+
+#[derive(Clone, Debug)]
+enum Writer {
+    Pool(AnyPool),
+    Group(Arc<GroupWriter>),
+}
+
+/// At most this many write transactions share one commit.
+pub const GROUP_MAX: usize = 64;
+/// A commit is not held back longer than this for transactions still queued behind it.
+pub const GROUP_MAX_AGE: Duration = Duration::from_millis(4);
+/// How long `begin` waits for the writer before giving up (as a pool's acquire timeout would).
+const WRITER_WAIT: Duration = Duration::from_secs(30);
+
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
 
 impl Store {
     /// Connect by URL (`sqlite://path`, `postgres://…`). SQLite files are created when missing.
@@ -50,7 +70,9 @@ impl Store {
             Backend::Sqlite => {
                 let url = sqlite_url(url);
                 let opts = AnyConnectOptions::from_str(&url).map_err(StoreError::from)?;
-                let write = sqlite_pool(1).connect_with(opts.clone()).await?;
+                let mut conn = opts.connect().await?;
+                conn.execute(SQLITE_PRAGMAS).await?;
+                let write = Writer::Group(Arc::new(GroupWriter::new(conn)));
                 let read = sqlite_pool(8).connect_with(opts).await?;
                 Ok(Store { read, write, backend })
             }
@@ -60,7 +82,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Ok(Store { read: pool.clone(), write: pool, backend })
+                Ok(Store { read: pool.clone(), write: Writer::Pool(pool), backend })
             }
         }
     }
@@ -74,20 +96,23 @@ impl Store {
         &self.read
     }
 
-    /// Begin a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    /// Begin a write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        };
-        Ok(tx)
+        match &self.write {
+            Writer::Pool(pool) => Ok(Tx(TxInner::Pool(pool.begin().await?))),
+            Writer::Group(g) => g.begin().await,
+        }
     }
 
     /// Apply embedded migrations for this backend.
     pub async fn migrate(&self) -> StoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+        match &self.write {
+            Writer::Pool(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Writer::Group(g) => {
+                let mut state = g.idle().await?;
+                let conn = state.conn.as_mut().ok_or_else(closed)?;
+                sqlx::migrate!("./migrations/sqlite").run(conn).await?
+            }
         }
         Ok(())
     }
@@ -99,9 +124,19 @@ impl Store {
         Ok(())
     }
 
+    /// Commit what is pending and close every connection.
     pub async fn close(&self) {
         self.read.close().await;
-        self.write.close().await;
+        match &self.write {
+            Writer::Pool(pool) => pool.close().await,
+            Writer::Group(g) => {
+                if let Ok(mut state) = g.idle().await {
+                    if let Some(conn) = state.conn.take() {
+                        let _ = conn.close().await;
+                    }
+                }
+            }
+        }
     }
 
     /// Row-lock clause for a claim query: `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite,
@@ -116,7 +151,269 @@ impl Store {
 
 /// Commit a write transaction, with the store's error type.
 pub async fn commit(tx: Tx) -> StoreResult<()> {
-    tx.commit().await.map_err(StoreError::from)
+    tx.commit().await
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("the database is closed".into())
+}
+
+/// A write transaction. Derefs to the connection, so queries run on `&mut *tx`. Dropped without
+/// [`Tx::commit`], it rolls back.
+pub struct Tx(TxInner);
+
+enum TxInner {
+    Pool(sqlx::Transaction<'static, sqlx::Any>),
+    Group(GroupTx),
+}
+
+impl Tx {
+    /// Make the transaction's writes durable; returns once they are.
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.0 {
+            TxInner::Pool(t) => t.commit().await.map_err(StoreError::from),
+            TxInner::Group(g) => g.finish(true).await,
+        }
+    }
+
+    /// Undo the transaction's writes.
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.0 {
+            TxInner::Pool(t) => t.rollback().await.map_err(StoreError::from),
+            TxInner::Group(g) => g.finish(false).await,
+        }
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match &self.0 {
+            TxInner::Pool(t) => t,
+            TxInner::Group(g) => g.conn(),
+        }
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.0 {
+            TxInner::Pool(t) => t,
+            TxInner::Group(g) => g.conn_mut(),
+        }
+    }
+}
+
+/// The single SQLite write connection and the commit it is gathering.
+pub(crate) struct GroupWriter {
+    state: Arc<Mutex<GroupState>>,
+    /// Callers of `begin` queued for the connection.
+    waiting: AtomicUsize,
+}
+
+impl std::fmt::Debug for GroupWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupWriter").field("waiting", &self.waiting.load(Ordering::Relaxed)).finish()
+    }
+}
+
+struct GroupState {
+    conn: Option<AnyConnection>,
+    /// `BEGIN IMMEDIATE` has been issued and not yet committed.
+    open: bool,
+    /// A transaction was dropped inside its savepoint; undo it before the next one starts.
+    abandoned: bool,
+    /// Transactions released into the open commit, waiting for it.
+    pending: Vec<oneshot::Sender<Result<(), String>>>,
+    first_pending: Option<Instant>,
+}
+
+impl GroupState {
+    fn conn(&mut self) -> StoreResult<&mut AnyConnection> {
+        self.conn.as_mut().ok_or_else(closed)
+    }
+
+    /// Undo an abandoned transaction. If the savepoint is gone (SQLite rolled the whole transaction back after
+    /// an I/O error), everything pending fails.
+    async fn tidy(&mut self) -> StoreResult<()> {
+        if !self.abandoned {
+            return Ok(());
+        }
+        self.abandoned = false;
+        let r = self.conn()?.execute("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+        if let Err(e) = r {
+            self.abort(&e.to_string()).await;
+        }
+        Ok(())
+    }
+
+    /// Commit the shared transaction and answer everyone in it.
+    async fn flush(&mut self) -> Result<(), String> {
+        if !self.open {
+            return Ok(());
+        }
+        let r = match self.conn() {
+            Ok(c) => c.execute("COMMIT").await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match &r {
+            Ok(()) => {
+                self.open = false;
+                self.first_pending = None;
+                for p in self.pending.drain(..) {
+                    let _ = p.send(Ok(()));
+                }
+            }
+            Err(e) => self.abort(e).await,
+        }
+        r
+    }
+
+    /// Roll the shared transaction back and fail everyone in it.
+    async fn abort(&mut self, why: &str) {
+        if let Some(c) = self.conn.as_mut() {
+            let _ = c.execute("ROLLBACK").await;
+        }
+        self.open = false;
+        self.first_pending = None;
+        for p in self.pending.drain(..) {
+            let _ = p.send(Err(why.to_string()));
+        }
+    }
+}
+
+/// Decrements the waiting count when `begin` stops waiting, also when its future is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl GroupWriter {
+    fn new(conn: AnyConnection) -> GroupWriter {
+        GroupWriter {
+            state: Arc::new(Mutex::new(GroupState {
+                conn: Some(conn),
+                open: false,
+                abandoned: false,
+                pending: Vec::new(),
+                first_pending: None,
+            })),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+
+    async fn lock(&self) -> StoreResult<OwnedMutexGuard<GroupState>> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _w = Waiting(&self.waiting);
+        tokio::time::timeout(WRITER_WAIT, self.state.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable("timed out waiting for the database writer".into()))
+    }
+
+    /// The connection with no transaction open (pending commits flushed first).
+    async fn idle(&self) -> StoreResult<OwnedMutexGuard<GroupState>> {
+        let mut state = self.lock().await?;
+        state.tidy().await?;
+        state.flush().await.map_err(StoreError::Unavailable)?;
+        Ok(state)
+    }
+
+    async fn begin(self: &Arc<Self>) -> StoreResult<Tx> {
+        let mut state = self.lock().await?;
+        state.tidy().await?;
+        if !state.open {
+            state.conn()?.execute("BEGIN IMMEDIATE").await?;
+            state.open = true;
+        }
+        if let Err(e) = state.conn()?.execute("SAVEPOINT w").await {
+            // Nothing of this transaction was written; the shared one may still commit.
+            if !state.pending.is_empty() || self.waiting.load(Ordering::Acquire) == 0 {
+                let _ = state.flush().await;
+            }
+            return Err(e.into());
+        }
+        Ok(Tx(TxInner::Group(GroupTx { state: Some(state), writer: self.clone() })))
+    }
+}
+
+struct GroupTx {
+    state: Option<OwnedMutexGuard<GroupState>>,
+    writer: Arc<GroupWriter>,
+}
+
+impl GroupTx {
+    fn conn(&self) -> &AnyConnection {
+        self.state.as_ref().and_then(|s| s.conn.as_ref()).expect("a transaction holds the open connection")
+    }
+
+    fn conn_mut(&mut self) -> &mut AnyConnection {
+        self.state.as_mut().and_then(|s| s.conn.as_mut()).expect("a transaction holds the open connection")
+    }
+
+    /// End the savepoint (release or roll back), then either commit the shared transaction now or leave it to
+    /// whoever writes next and wait for their commit.
+    async fn finish(mut self, keep: bool) -> StoreResult<()> {
+        let mut state = self.state.take().expect("a transaction holds the open connection");
+        let end = if keep { "RELEASE SAVEPOINT w" } else { "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w" };
+        if let Err(e) = state.conn()?.execute(end).await {
+            // The savepoint is gone or could not be released: nothing in the shared transaction can be trusted.
+            state.abort(&e.to_string()).await;
+            return Err(e.into());
+        }
+        let now = Instant::now();
+        let overdue = state.first_pending.is_some_and(|t| now.duration_since(t) >= GROUP_MAX_AGE);
+        let others = self.writer.waiting.load(Ordering::Acquire) > 0;
+        if !keep {
+            if !others || overdue {
+                state.flush().await.map_err(StoreError::Unavailable)?;
+            }
+            return Ok(());
+        }
+        if !others || overdue || state.pending.len() + 1 >= GROUP_MAX {
+            return state.flush().await.map_err(StoreError::Unavailable);
+        }
+        let (tx, mut rx) = oneshot::channel();
+        state.pending.push(tx);
+        state.first_pending.get_or_insert(now);
+        drop(state);
+        // Normally the last writer queued now commits for everyone. This transaction also queues for the
+        // connection itself (without counting as a writer), so if that writer never comes (its caller gave up)
+        // or newer writers keep arriving, it commits the group itself once its turn comes.
+        tokio::select! {
+            r = &mut rx => r.unwrap_or_else(|_| Err("the database writer stopped".into())).map_err(StoreError::Unavailable),
+            mut state = self.writer.state.clone().lock_owned() => {
+                if let Ok(r) = rx.try_recv() {
+                    return r.map_err(StoreError::Unavailable);
+                }
+                state.tidy().await?;
+                state.flush().await.map_err(StoreError::Unavailable)
+            }
+        }
+    }
+}
+
+impl Drop for GroupTx {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            state.abandoned = true;
+            drop(state);
+            // Commit what others left pending when nobody else is about to.
+            if self.writer.waiting.load(Ordering::Acquire) == 0 {
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    let writer = self.writer.clone();
+                    rt.spawn(async move {
+                        let mut state = writer.state.clone().lock_owned().await;
+                        if state.tidy().await.is_ok() {
+                            let _ = state.flush().await;
+                        }
+                    });
+                }
+            }
+        }
+    }
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
@@ -127,10 +424,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 if conn.backend_name() == "SQLite" {
-                    conn.execute(
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
                 }
                 Ok(())
             })

@@ -63,40 +63,66 @@ impl Store {
 
     /// Claim one due job for `worker`, leased for `lease_ms`. Expired leases count as due.
     pub async fn claim_job(&self, worker: &str, lease_ms: i64) -> StoreResult<Option<JobRow>> {
+        Ok(self.claim_jobs(worker, lease_ms, 1).await?.into_iter().next())
+    }
+
+    /// Claim up to `limit` due jobs (oldest first) for `worker`, leased for `lease_ms`. A read looks first, so
+    /// an idle queue costs no write.
+    pub async fn claim_jobs(&self, worker: &str, lease_ms: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
         let now = now_ms();
+        let due: Option<(i64,)> = sqlx::query_as(
+            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1
+             AND (locked_until IS NULL OR locked_until < $1) LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(self.reader())
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.begin().await?;
-        let job = sqlx::query_as::<_, JobRow>(&format!(
+        let mut jobs = sqlx::query_as::<_, JobRow>(&format!(
             "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-             WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3
-                         AND (locked_until IS NULL OR locked_until < $3)
-                         ORDER BY run_at, id LIMIT 1 {})
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3
+                          AND (locked_until IS NULL OR locked_until < $3)
+                          ORDER BY run_at, id LIMIT $4 {})
              RETURNING {COLS}",
             self.skip_locked()
         ))
         .bind(worker)
         .bind(now + lease_ms)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .bind(limit)
+        .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(job)
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
     }
 
     /// Mark done, if this worker still holds the lease. Returns false when the lease was lost.
     pub async fn complete_job(&self, id: i64, worker: &str) -> StoreResult<bool> {
+        Ok(self.complete_jobs(&[id], worker).await? == 1)
+    }
+
+    /// Mark these jobs done where this worker still holds their lease; returns how many were.
+    pub async fn complete_jobs(&self, ids: &[i64], worker: &str) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list = (0..ids.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "UPDATE jobs SET status = 'done', finished_at = $2, locked_until = NULL, last_error = NULL
+             WHERE locked_by = $1 AND status = 'pending' AND id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(worker).bind(now_ms());
+        for id in ids {
+            q = q.bind(*id);
+        }
         let mut tx = self.begin().await?;
-        let n = sqlx::query(
-            "UPDATE jobs SET status = 'done', finished_at = $3, locked_until = NULL, last_error = NULL
-             WHERE id = $1 AND locked_by = $2 AND status = 'pending'",
-        )
-        .bind(id)
-        .bind(worker)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let n = q.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
-        Ok(n == 1)
+        Ok(n)
     }
 
     /// Record a failure: reschedule with backoff, or give up after `max_attempts`.

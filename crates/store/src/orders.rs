@@ -490,6 +490,22 @@ impl Store {
     }
 
     /// Has the buyer paid for any order (首单 eligibility)?
+    /// What a quote needs to know of the buyer, in one read: registration time, whether any order was ever
+    /// paid, and the points balance. `NotFound` when the buyer is not the merchant's.
+    pub async fn buyer_pricing_facts(&self, merchant_id: i64, buyer_id: i64) -> StoreResult<(i64, bool, i64)> {
+        let (created_at, paid, balance): (i64, i64, i64) = sqlx::query_as(
+            "SELECT b.created_at,
+                    CAST(COALESCE((SELECT 1 FROM orders o WHERE o.buyer_id = b.id AND o.paid_at IS NOT NULL LIMIT 1), 0) AS BIGINT),
+                    CAST(COALESCE((SELECT p.balance FROM points_balances p WHERE p.buyer_id = b.id), 0) AS BIGINT)
+             FROM buyers b WHERE b.merchant_id = $1 AND b.id = $2",
+        )
+        .bind(merchant_id)
+        .bind(buyer_id)
+        .fetch_one(self.reader())
+        .await?;
+        Ok((created_at, paid > 0, balance))
+    }
+
     pub async fn buyer_has_paid_order(&self, buyer_id: i64) -> StoreResult<bool> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND paid_at IS NOT NULL")
             .bind(buyer_id)
@@ -626,15 +642,28 @@ impl Store {
         outcome: &str,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
+        self.record_notification_tx(&mut tx, provider, notification_id, out_trade_no, outcome).await?;
+        crate::commit(tx).await
+    }
+
+    /// [`Store::record_notification`] inside the transaction that acts on it.
+    pub async fn record_notification_tx(
+        &self,
+        tx: &mut Tx,
+        provider: &str,
+        notification_id: &str,
+        out_trade_no: &str,
+        outcome: &str,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO payment_notifications (provider, notification_id, out_trade_no, outcome, received_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(provider)
             .bind(notification_id)
             .bind(out_trade_no)
             .bind(outcome)
             .bind(now_ms())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        crate::commit(tx).await
+        Ok(())
     }
 
     pub async fn count_notifications(&self, out_trade_no: &str) -> StoreResult<i64> {
@@ -948,20 +977,22 @@ impl Store {
     /// Units a buyer holds that were priced by each of these activities (orders not cancelled, refunds
     /// deducted), for per-buyer limits.
     pub async fn units_bought_under(&self, buyer_id: i64, activity_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
-        let mut out = Vec::new();
-        for a in activity_ids {
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(l.quantity - l.refunded_qty), 0) AS BIGINT) FROM order_lines l JOIN orders o ON o.id = l.order_id
-                 WHERE o.buyer_id = $1 AND l.price_activity_id = $2 AND o.status <> 'cancelled'",
-            )
-            .bind(buyer_id)
-            .bind(*a)
-            .fetch_one(self.reader())
-            .await?;
-            if n > 0 {
-                out.push((*a, n));
-            }
+        if activity_ids.is_empty() {
+            return Ok(Vec::new());
         }
+        let list = (0..activity_ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT l.price_activity_id, CAST(COALESCE(SUM(l.quantity - l.refunded_qty), 0) AS BIGINT)
+             FROM order_lines l JOIN orders o ON o.id = l.order_id
+             WHERE o.buyer_id = $1 AND o.status <> 'cancelled' AND l.price_activity_id IN ({list})
+             GROUP BY l.price_activity_id"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(buyer_id);
+        for a in activity_ids {
+            q = q.bind(*a);
+        }
+        let mut out: Vec<(i64, i64)> = q.fetch_all(self.reader()).await?.into_iter().filter(|(_, n)| *n > 0).collect();
+        out.sort_unstable();
         Ok(out)
     }
 }

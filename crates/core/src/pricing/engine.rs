@@ -741,7 +741,7 @@ fn apply_shipping(input: &QuoteInput, st: &mut State) {
 // Shared rules.
 
 /// Is `line` in `scope`? An excluded product never is.
-fn in_scope(scope: &Scope, line: &Line) -> bool {
+pub fn in_scope(scope: &Scope, line: &Line) -> bool {
     !scope.exclude_products.contains(&line.product_id)
         && (scope.all
             || scope.products.contains(&line.product_id)

@@ -13,7 +13,7 @@
 mod engine;
 mod freight;
 
-pub use engine::{best_coupon, quote};
+pub use engine::{best_coupon, in_scope, quote};
 pub use freight::shipping_fee;
 
 use crate::Money;

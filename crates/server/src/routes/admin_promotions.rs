@@ -247,7 +247,7 @@ pub async fn create_activity(
     let dto = ActivityDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "activity.create", format!("activity:{}", row.id), None, to_json(&dto))
         .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -295,7 +295,7 @@ pub async fn update_activity(
         to_json(&dto),
     )
     .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(dto))
 }
 
@@ -313,7 +313,7 @@ pub async fn end_activity(
         st.store.end_activity(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
     let dto = ActivityDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "activity.end", format!("activity:{id}"), None, to_json(&dto)).await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(dto))
 }
 
@@ -425,7 +425,7 @@ pub async fn create_coupon(
     let dto = CouponTemplateDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "coupon.create", format!("coupon_template:{}", row.id), None, to_json(&dto))
         .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -446,7 +446,7 @@ pub async fn stop_coupon(
         .map_err(|_| ApiError::not_found("coupon"))?;
     let dto = CouponTemplateDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "coupon.stop", format!("coupon_template:{id}"), None, to_json(&dto)).await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(dto))
 }
 
@@ -496,7 +496,7 @@ pub async fn push_coupon(
         match st.store.issue_coupon(&mut tx, admin.merchant_id, id, *b, "push", pricing::validity(&t, now), false).await
         {
             Ok(_) => {
-                minimall_store::commit(tx).await?;
+                commit_promotions(&st, tx).await?;
                 issued += 1;
             }
             Err(e) => skipped.push(PushSkip { buyer_id: *b, reason: claim_error(e).message }),
@@ -514,7 +514,7 @@ pub async fn push_coupon(
         Some(serde_json::json!({"issued": issued, "skipped": skipped.len()})),
     )
     .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(PushResult { issued, skipped }))
 }
 
@@ -622,7 +622,7 @@ pub async fn create_freight(
         to_json(&dto),
     )
     .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
@@ -655,7 +655,7 @@ pub async fn update_freight(
     let dto = FreightDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "freight.update", format!("freight_template:{id}"), None, to_json(&dto))
         .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(dto))
 }
 
@@ -709,7 +709,7 @@ pub async fn put_pricing(
         )
         .await?;
     audit(&st, &mut tx, &admin, &headers, "settings.pricing", "merchant".into(), None, to_json(&req)).await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(req))
 }
 
@@ -800,6 +800,13 @@ pub async fn grant_points(
         Some(serde_json::json!({"delta": req.delta, "balance": balance, "note": note})),
     )
     .await?;
-    minimall_store::commit(tx).await?;
+    commit_promotions(&st, tx).await?;
     Ok(Json(PointsBalance { buyer_id: id, balance }))
+}
+
+/// Commit a promotions write, then drop the cached pricing context so the next quote sees it.
+async fn commit_promotions(st: &AppState, tx: minimall_store::Tx) -> ApiResult<()> {
+    minimall_store::commit(tx).await?;
+    st.pricing.invalidate();
+    Ok(())
 }

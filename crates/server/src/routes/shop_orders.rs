@@ -295,14 +295,8 @@ pub async fn create_order(
         &serde_json::to_value(&req).map_err(ApiError::internal)?,
     );
     // A replay answers before any pricing work.
-    {
-        let mut tx = st.store.begin().await?;
-        if let Some(replay) =
-            idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await?
-        {
-            return Ok(replay);
-        }
-        drop(tx);
+    if let Some(replay) = idempotency::replay(&st.store, &scope, &key, &fingerprint).await? {
+        return Ok(replay);
     }
     let from_cart = req.items.is_none();
     let items: Vec<CartItem> = match &req.items {
@@ -611,10 +605,12 @@ pub async fn sandbox_complete(
     own(&st, &buyer, p.order_id).await?;
     let now = minimall_store::now_ms();
     let delay = st.cfg.orders.sandbox_notify_delay_ms;
+    let mut tx = st.store.begin().await?;
     for k in 0..st.cfg.orders.sandbox_duplicates {
         let jitter = (rand::random::<u32>() as i64) % (delay.max(1));
-        ord::schedule(
+        ord::enqueue_job(
             &st,
+            &mut tx,
             p.merchant_id,
             ord::SANDBOX_NOTIFY_JOB,
             serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k}),
@@ -623,6 +619,8 @@ pub async fn sandbox_complete(
         )
         .await?;
     }
+    minimall_store::commit(tx).await?;
+    st.jobs_wakeup.notify_waiters();
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -653,13 +651,18 @@ pub async fn sandbox_notify(
     if notice.event_type != "TRANSACTION.SUCCESS" {
         return Err(ApiError::invalid("event_type", "unsupported event"));
     }
-    let outcome =
-        ord::on_paid(&st, sandbox::PROVIDER, &notice.out_trade_no, &notice.transaction_id, notice.amount).await;
-    let label = match &outcome {
-        Ok(s) => *s,
-        Err(_) => "refused",
-    };
-    st.store.record_notification(sandbox::PROVIDER, &notice.id, &notice.out_trade_no, label).await?;
+    let outcome = ord::on_paid(
+        &st,
+        sandbox::PROVIDER,
+        Some(&notice.id),
+        &notice.out_trade_no,
+        &notice.transaction_id,
+        notice.amount,
+    )
+    .await;
+    if outcome.is_err() {
+        st.store.record_notification(sandbox::PROVIDER, &notice.id, &notice.out_trade_no, "refused").await?;
+    }
     outcome.map(|_| StatusCode::OK)
 }
 
@@ -690,9 +693,10 @@ pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: 
                 return WechatPay::success_ack().into_response();
             }
             let txn = t.transaction_id.clone().unwrap_or_default();
-            let outcome = ord::on_paid(&st, "wechat", &t.out_trade_no, &txn, t.amount.total).await;
-            let label = if outcome.is_ok() { "paid" } else { "refused" };
-            let _ = st.store.record_notification("wechat", &n.id, &t.out_trade_no, label).await;
+            let outcome = ord::on_paid(&st, "wechat", Some(&n.id), &t.out_trade_no, &txn, t.amount.total).await;
+            if outcome.is_err() {
+                let _ = st.store.record_notification("wechat", &n.id, &t.out_trade_no, "refused").await;
+            }
             match outcome {
                 Ok(_) => WechatPay::success_ack().into_response(),
                 Err(e) if e.status.is_client_error() => {
