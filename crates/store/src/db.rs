@@ -49,6 +49,9 @@ pub const GROUP_MAX_AGE: Duration = Duration::from_millis(4);
 /// How long `begin` waits for the writer before giving up (as a pool's acquire timeout would).
 const WRITER_WAIT: Duration = Duration::from_secs(30);
 
+/// SQLite read connections (each has a thread of its own).
+const READERS: u32 = 4;
+
 const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
 
@@ -73,7 +76,7 @@ impl Store {
                 let mut conn = opts.connect().await?;
                 conn.execute(SQLITE_PRAGMAS).await?;
                 let write = Writer::Group(Arc::new(GroupWriter::new(conn)));
-                let read = sqlite_pool(8).connect_with(opts).await?;
+                let read = sqlite_pool(READERS).connect_with(opts).await?;
                 Ok(Store { read, write, backend })
             }
             Backend::Postgres => {
@@ -223,6 +226,9 @@ struct GroupState {
     open: bool,
     /// A transaction was dropped inside its savepoint; undo it before the next one starts.
     abandoned: bool,
+    /// An empty savepoint is already open for the next transaction (opened by the previous one as it ended,
+    /// in the same round trip).
+    ready: bool,
     /// Transactions released into the open commit, waiting for it.
     pending: Vec<oneshot::Sender<Result<(), String>>>,
     first_pending: Option<Instant>,
@@ -249,13 +255,20 @@ impl GroupState {
 
     /// Commit the shared transaction and answer everyone in it.
     async fn flush(&mut self) -> Result<(), String> {
+        self.flush_after("").await
+    }
+
+    /// [`GroupState::flush`], sending `prefix` (statements ending the current savepoint) in the same round trip.
+    async fn flush_after(&mut self, prefix: &str) -> Result<(), String> {
         if !self.open {
             return Ok(());
         }
+        self.ready = false;
         let r = match self.conn() {
-            Ok(c) => c.execute("COMMIT").await.map(|_| ()).map_err(|e| e.to_string()),
+            Ok(c) => c.execute(format!("{prefix}COMMIT").as_str()).await.map(|_| ()).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
+
         match &r {
             Ok(()) => {
                 self.open = false;
@@ -275,6 +288,7 @@ impl GroupState {
             let _ = c.execute("ROLLBACK").await;
         }
         self.open = false;
+        self.ready = false;
         self.first_pending = None;
         for p in self.pending.drain(..) {
             let _ = p.send(Err(why.to_string()));
@@ -298,6 +312,7 @@ impl GroupWriter {
                 conn: Some(conn),
                 open: false,
                 abandoned: false,
+                ready: false,
                 pending: Vec::new(),
                 first_pending: None,
             })),
@@ -324,11 +339,15 @@ impl GroupWriter {
     async fn begin(self: &Arc<Self>) -> StoreResult<Tx> {
         let mut state = self.lock().await?;
         state.tidy().await?;
-        if !state.open {
-            state.conn()?.execute("BEGIN IMMEDIATE").await?;
+        if state.ready {
+            state.ready = false;
+        } else if !state.open {
+            if let Err(e) = state.conn()?.execute("BEGIN IMMEDIATE; SAVEPOINT w").await {
+                state.abort(&e.to_string()).await;
+                return Err(e.into());
+            }
             state.open = true;
-        }
-        if let Err(e) = state.conn()?.execute("SAVEPOINT w").await {
+        } else if let Err(e) = state.conn()?.execute("SAVEPOINT w").await {
             // Nothing of this transaction was written; the shared one may still commit.
             if !state.pending.is_empty() || self.waiting.load(Ordering::Acquire) == 0 {
                 let _ = state.flush().await;
@@ -357,23 +376,24 @@ impl GroupTx {
     /// whoever writes next and wait for their commit.
     async fn finish(mut self, keep: bool) -> StoreResult<()> {
         let mut state = self.state.take().expect("a transaction holds the open connection");
-        let end = if keep { "RELEASE SAVEPOINT w" } else { "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w" };
-        if let Err(e) = state.conn()?.execute(end).await {
+        let end = if keep { "RELEASE SAVEPOINT w; " } else { "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w; " };
+        let now = Instant::now();
+        let overdue = state.first_pending.is_some_and(|t| now.duration_since(t) >= GROUP_MAX_AGE);
+        let others = self.writer.waiting.load(Ordering::Acquire) > 0;
+        if !others || overdue || state.pending.len() + 1 >= GROUP_MAX {
+            // Commit now, in the same round trip as ending the savepoint. A rolled-back transaction still
+            // commits the others'.
+            return state.flush_after(end).await.map_err(StoreError::Unavailable);
+        }
+        // Leave the commit to a later writer and open its savepoint already.
+        if let Err(e) = state.conn()?.execute(format!("{end}SAVEPOINT w").as_str()).await {
             // The savepoint is gone or could not be released: nothing in the shared transaction can be trusted.
             state.abort(&e.to_string()).await;
             return Err(e.into());
         }
-        let now = Instant::now();
-        let overdue = state.first_pending.is_some_and(|t| now.duration_since(t) >= GROUP_MAX_AGE);
-        let others = self.writer.waiting.load(Ordering::Acquire) > 0;
+        state.ready = true;
         if !keep {
-            if !others || overdue {
-                state.flush().await.map_err(StoreError::Unavailable)?;
-            }
             return Ok(());
-        }
-        if !others || overdue || state.pending.len() + 1 >= GROUP_MAX {
-            return state.flush().await.map_err(StoreError::Unavailable);
         }
         let (tx, mut rx) = oneshot::channel();
         state.pending.push(tx);

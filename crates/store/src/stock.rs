@@ -131,7 +131,10 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        self.check_threshold(tx, merchant_id, sku_id, balance, safety).await?;
+        // Taking stock that stays above the threshold neither opens an alert nor closes one (none is open).
+        if !(delta < 0 && balance > safety) {
+            self.check_threshold(tx, merchant_id, sku_id, balance, safety).await?;
+        }
         Ok(balance)
     }
 
