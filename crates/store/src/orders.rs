@@ -592,23 +592,31 @@ impl Store {
         out_trade_no: &str,
         amount: i64,
     ) -> StoreResult<PaymentRow> {
+        if let Some(p) = self.payment_by_trade_no(out_trade_no).await? {
+            return Ok(p);
+        }
         let mut tx = self.begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query_as::<_, PaymentRow>(&format!(
             "INSERT INTO payments (merchant_id, order_id, provider, out_trade_no, amount, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6) ON CONFLICT (out_trade_no) DO NOTHING",
-        )
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6) ON CONFLICT (out_trade_no) DO NOTHING RETURNING {PAY_COLS}"
+        ))
         .bind(merchant_id)
         .bind(order_id)
         .bind(provider)
         .bind(out_trade_no)
         .bind(amount)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        let p = sqlx::query_as::<_, PaymentRow>(&format!("SELECT {PAY_COLS} FROM payments WHERE out_trade_no = $1"))
-            .bind(out_trade_no)
-            .fetch_one(&mut *tx)
-            .await?;
+        let p = match inserted {
+            Some(p) => p,
+            None => {
+                sqlx::query_as::<_, PaymentRow>(&format!("SELECT {PAY_COLS} FROM payments WHERE out_trade_no = $1"))
+                    .bind(out_trade_no)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
         crate::commit(tx).await?;
         Ok(p)
     }
