@@ -1,5 +1,6 @@
 //! Times grouped flash-order writes on a scratch SQLite database: `cargo run --release -p minimall-store
-//! --example flash_batch -- [rows per batch] [batches]`.
+//! --example flash_batch -- [rows per batch] [batches] [database URL]`. A PostgreSQL URL must name an empty
+//! database (the example migrates it and leaves its rows there).
 
 use std::time::Instant;
 
@@ -13,7 +14,8 @@ async fn main() -> anyhow::Result<()> {
     let batches: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
     let dir = std::env::temp_dir().join(format!("mm-flash-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let store = Store::connect(&format!("sqlite://{}", dir.join("b.db").display())).await?;
+    let url = args.next().unwrap_or_else(|| format!("sqlite://{}", dir.join("b.db").display()));
+    let store = Store::connect(&url).await?;
     store.migrate().await?;
     let merchant = store.default_merchant().await?.id;
     let mut tx = store.begin().await?;

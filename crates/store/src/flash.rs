@@ -432,9 +432,9 @@ impl Store {
     }
 
     /// Write admitted purchases in one transaction: idempotency keys checked first (a key already used is
-    /// answered from its record and writes nothing), units counted against the sale with a guard that can
-    /// never let `sold` pass `quantity`, then orders, lines, timeline, flash rows, unpaid-timeout jobs and the
-    /// keys with their responses, each as one multi-row statement. `body` renders a created order's response.
+    /// answered from its record and writes nothing), then orders, lines, timeline, flash rows, unpaid-timeout
+    /// jobs and the keys with their responses, each as one multi-row statement, and last the units counted
+    /// against the sale with a guard that can never let `sold` pass `quantity` (a refusal rolls back all). `body` renders a created order's response.
     /// Either everything commits or nothing does.
     pub async fn write_flash_batch(
         &self,
@@ -484,26 +484,12 @@ impl Store {
             tx.rollback().await?;
             return Ok(outcomes.into_iter().map(|o| o.unwrap_or(FlashWriteOutcome::Mismatch)).collect());
         }
-        // 2. Units, with the guard.
+        // 2. Units per sale item and per product (written last, see 9).
         let mut per_item: HashMap<i64, i64> = HashMap::new();
         let mut per_product: HashMap<i64, i64> = HashMap::new();
         for &i in &fresh {
             *per_item.entry(writes[i].item_id).or_default() += writes[i].quantity;
             *per_product.entry(writes[i].product_id).or_default() += writes[i].quantity;
-        }
-        for (item, n) in &per_item {
-            let ok = sqlx::query(
-                "UPDATE flash_sale_items SET sold = sold + $2 WHERE id = $1 AND finished = 0 AND sold + $2 <= quantity",
-            )
-            .bind(item)
-            .bind(n)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !ok {
-                return Err(StoreError::Constraint(format!("flash item {item} cannot take {n} more units")));
-            }
         }
         let now = now_ms();
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(fresh.len());
@@ -666,6 +652,22 @@ impl Store {
             q.execute(&mut *tx).await?;
             for (i, order_id, body) in bodies {
                 outcomes[i] = Some(FlashWriteOutcome::Created { order_id, body });
+            }
+        }
+        // 9. The units, with the guard, and the products' sales: these rows are shared by every buyer (and by
+        // every instance on PostgreSQL), so they are locked last, for as short as possible before the commit.
+        for (item, n) in &per_item {
+            let ok = sqlx::query(
+                "UPDATE flash_sale_items SET sold = sold + $2 WHERE id = $1 AND finished = 0 AND sold + $2 <= quantity",
+            )
+            .bind(item)
+            .bind(n)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !ok {
+                return Err(StoreError::Constraint(format!("flash item {item} cannot take {n} more units")));
             }
         }
         for (product, n) in per_product {

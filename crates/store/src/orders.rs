@@ -506,14 +506,6 @@ impl Store {
         Ok((created_at, paid > 0, balance))
     }
 
-    pub async fn buyer_has_paid_order(&self, buyer_id: i64) -> StoreResult<bool> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND paid_at IS NOT NULL")
-            .bind(buyer_id)
-            .fetch_one(self.reader())
-            .await?;
-        Ok(n > 0)
-    }
-
     /// Units a buyer has ordered (not cancelled) per SKU, for per-buyer limits.
     pub async fn buyer_units_by_product(&self, buyer_id: i64, product_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
         let mut out = Vec::new();
