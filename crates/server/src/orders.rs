@@ -302,7 +302,9 @@ pub async fn on_paid(
         Ok((from, to))
             if st.store.transition_order(&mut tx, o.id, from.as_str(), to.as_str(), Some("paid_at")).await? =>
         {
-            st.store.settle_coupons(&mut tx, &o.order_no, true).await?;
+            if has_coupons(&o) {
+                st.store.settle_coupons(&mut tx, &o.order_no, true).await?;
+            }
             st.store
                 .order_event(
                     &mut tx,
@@ -358,6 +360,11 @@ pub async fn on_paid(
     minimall_store::commit(tx).await?;
     st.jobs_wakeup.notify_waiters();
     Ok("paid")
+}
+
+/// Whether the order holds coupons (an unreadable list counts as yes, so they are settled anyway).
+fn has_coupons(o: &OrderRow) -> bool {
+    serde_json::from_str::<Vec<i64>>(&o.coupon_ids).map(|v| !v.is_empty()).unwrap_or(true)
 }
 
 pub async fn schedule(
