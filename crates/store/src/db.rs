@@ -232,21 +232,81 @@ struct GroupState {
     /// Transactions released into the open commit, waiting for it.
     pending: Vec<oneshot::Sender<Result<(), String>>>,
     first_pending: Option<Instant>,
+    /// A statement sent whose caller stopped waiting before it was answered (its request was dropped, e.g.
+    /// the client went away). The connection still runs it, before anything sent after it, so the next holder
+    /// settles the state from what it was (see [`GroupState::recover`]).
+    inflight: Option<Op>,
+}
+
+/// What a statement sent on the write connection was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// `BEGIN IMMEDIATE; SAVEPOINT w` or `SAVEPOINT w` for a transaction that never got it.
+    Open,
+    /// A savepoint ended and the next one opened: the transaction is in the shared one.
+    Leave,
+    /// Ending the savepoint (maybe) and `COMMIT`.
+    Commit,
+    /// Undoing an abandoned transaction.
+    Undo,
+    /// `ROLLBACK` of the shared transaction.
+    Rollback,
 }
 
 impl GroupState {
-    fn conn(&mut self) -> StoreResult<&mut AnyConnection> {
-        self.conn.as_mut().ok_or_else(closed)
+    /// Run `sql`, remembering what it was for until it is answered.
+    async fn exec(&mut self, op: Op, sql: &str) -> Result<(), sqlx::Error> {
+        let conn = self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)?;
+        self.inflight = Some(op);
+        let r = conn.execute(sql).await.map(|_| ());
+        self.inflight = None;
+        r
     }
 
-    /// Undo an abandoned transaction. If the savepoint is gone (SQLite rolled the whole transaction back after
-    /// an I/O error), everything pending fails.
+    /// Bring the state back to a known one after a caller stopped waiting for its statement. The connection
+    /// may have run all, part or none of it (it stops between statements when nobody reads the results), so
+    /// nothing is assumed: a savepoint left behind holds at most a transaction nobody was answered for and
+    /// is rolled back; an interrupted commit is checked with a new `BEGIN`, which fails inside a transaction.
+    async fn recover(&mut self) {
+        let Some(op) = self.inflight.take() else { return };
+        self.ready = false;
+        match op {
+            // A `BEGIN` that may or may not have run: nothing was written since, nothing is pending.
+            Op::Open if !self.open => self.abort("an interrupted begin").await,
+            Op::Open | Op::Leave | Op::Undo => {
+                // An error means no savepoint was left: nothing to undo.
+                let _ = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+            }
+            Op::Commit => match self.exec(Op::Open, "BEGIN IMMEDIATE").await {
+                Ok(()) => {
+                    // No transaction was active: the commit happened. A new one is open (no savepoint).
+                    self.first_pending = None;
+                    for p in self.pending.drain(..) {
+                        let _ = p.send(Ok(()));
+                    }
+                    self.open = true;
+                }
+                Err(e) if e.to_string().contains("within a transaction") => {
+                    // Still inside the shared transaction: drop the interrupted transaction's savepoint if it
+                    // is still there (nobody was answered for it), then commit the others.
+                    let _ = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+                    let _ = self.flush().await;
+                }
+                Err(e) => self.abort(&format!("an interrupted commit could not be confirmed: {e}")).await,
+            },
+            Op::Rollback => self.abort("the shared transaction was rolled back").await,
+        }
+    }
+
+    /// Settle what an interrupted caller left, then undo an abandoned transaction. If the savepoint is gone
+    /// (SQLite rolled the whole transaction back after an I/O error), everything pending fails.
     async fn tidy(&mut self) -> StoreResult<()> {
+        self.recover().await;
         if !self.abandoned {
             return Ok(());
         }
         self.abandoned = false;
-        let r = self.conn()?.execute("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+        let r = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
         if let Err(e) = r {
             self.abort(&e.to_string()).await;
         }
@@ -264,11 +324,7 @@ impl GroupState {
             return Ok(());
         }
         self.ready = false;
-        let r = match self.conn() {
-            Ok(c) => c.execute(format!("{prefix}COMMIT").as_str()).await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-
+        let r = self.exec(Op::Commit, &format!("{prefix}COMMIT")).await.map_err(|e| e.to_string());
         match &r {
             Ok(()) => {
                 self.open = false;
@@ -284,9 +340,7 @@ impl GroupState {
 
     /// Roll the shared transaction back and fail everyone in it.
     async fn abort(&mut self, why: &str) {
-        if let Some(c) = self.conn.as_mut() {
-            let _ = c.execute("ROLLBACK").await;
-        }
+        let _ = self.exec(Op::Rollback, "ROLLBACK").await;
         self.open = false;
         self.ready = false;
         self.first_pending = None;
@@ -315,6 +369,7 @@ impl GroupWriter {
                 ready: false,
                 pending: Vec::new(),
                 first_pending: None,
+                inflight: None,
             })),
             waiting: AtomicUsize::new(0),
         }
@@ -342,12 +397,12 @@ impl GroupWriter {
         if state.ready {
             state.ready = false;
         } else if !state.open {
-            if let Err(e) = state.conn()?.execute("BEGIN IMMEDIATE; SAVEPOINT w").await {
+            if let Err(e) = state.exec(Op::Open, "BEGIN IMMEDIATE; SAVEPOINT w").await {
                 state.abort(&e.to_string()).await;
                 return Err(e.into());
             }
             state.open = true;
-        } else if let Err(e) = state.conn()?.execute("SAVEPOINT w").await {
+        } else if let Err(e) = state.exec(Op::Open, "SAVEPOINT w").await {
             // Nothing of this transaction was written; the shared one may still commit.
             if !state.pending.is_empty() || self.waiting.load(Ordering::Acquire) == 0 {
                 let _ = state.flush().await;
@@ -386,7 +441,7 @@ impl GroupTx {
             return state.flush_after(end).await.map_err(StoreError::Unavailable);
         }
         // Leave the commit to a later writer and open its savepoint already.
-        if let Err(e) = state.conn()?.execute(format!("{end}SAVEPOINT w").as_str()).await {
+        if let Err(e) = state.exec(Op::Leave, &format!("{end}SAVEPOINT w")).await {
             // The savepoint is gone or could not be released: nothing in the shared transaction can be trusted.
             state.abort(&e.to_string()).await;
             return Err(e.into());

@@ -95,7 +95,7 @@ async fn each_transaction_stands_alone(s: Store, table: &str) {
     assert!(expected.len() >= 80);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_transactions_grouped_into_one_commit_stay_separate() {
     let (_dir, s) = sqlite().await;
     each_transaction_stands_alone(s, "grouped").await;
@@ -125,4 +125,66 @@ async fn sqlite_store_closes_with_writes_pending_committed() {
     s.close().await;
     let again = Store::connect(&format!("sqlite://{}", dir.path().join("g.db").display())).await.unwrap();
     assert!(rows(&again, "t").await.is_empty(), "a dropped transaction leaves nothing");
+}
+
+/// Requests can be dropped at any await (a client that goes away): here begins and commits are abandoned
+/// after their first poll, while they wait for the connection's answer, amid ordinary transactions. The
+/// ordinary ones all commit or roll back as asked, and the writer keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writer_survives_callers_that_stop_waiting() {
+    let (_dir, s) = sqlite().await;
+    let mut tx = s.begin().await.unwrap();
+    sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY)").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let s = Arc::new(s);
+    let mut tasks = Vec::new();
+    for i in 0..400i64 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            if i % 7 == 5 {
+                // A begin abandoned while its BEGIN/SAVEPOINT is on its way.
+                tokio::select! {
+                    biased;
+                    _ = s.begin() => {}
+                    _ = std::future::ready(()) => {}
+                }
+                return None;
+            }
+            let mut tx = s.begin().await.unwrap();
+            sqlx::query("INSERT INTO t (id) VALUES ($1)").bind(i).execute(&mut *tx).await.unwrap();
+            tokio::task::yield_now().await;
+            match i % 4 {
+                // A commit abandoned after its first step: its row may or may not be there.
+                3 => {
+                    tokio::select! {
+                        biased;
+                        _ = tx.commit() => {}
+                        _ = std::future::ready(()) => {}
+                    }
+                    None
+                }
+                2 => {
+                    tx.rollback().await.unwrap();
+                    Some((i, false))
+                }
+                _ => {
+                    tx.commit().await.unwrap();
+                    Some((i, true))
+                }
+            }
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        if let Some(o) = t.await.unwrap() {
+            outcomes.push(o);
+        }
+    }
+    let tx = s.begin().await.unwrap();
+    tx.commit().await.unwrap();
+    let present = rows(&s, "t").await;
+    for (i, committed) in &outcomes {
+        assert_eq!(present.contains(i), *committed, "row {i}");
+    }
+    assert!(outcomes.iter().filter(|o| o.1).count() > 100);
 }
