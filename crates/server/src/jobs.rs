@@ -81,8 +81,28 @@ async fn worker_loop(st: AppState, worker: String, stop: &mut watch::Receiver<bo
 const CLAIM_BATCH: i64 = 16;
 
 async fn run_batch(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, jobs: Vec<JobRow>) {
-    let runs = jobs.into_iter().map(|job| run_one(st, table, worker, job));
-    let done: Vec<i64> = futures_util::future::join_all(runs).await.into_iter().flatten().collect();
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut runs: FuturesUnordered<_> = jobs.into_iter().map(|job| run_one(st, table, worker, job)).collect();
+    // Jobs done within the first moment are marked done together; any finishing later (a long import)
+    // are marked as they finish, so their batch-mates do not outlive their leases waiting for them.
+    let together = tokio::time::Instant::now() + Duration::from_millis(500);
+    let mut done: Vec<i64> = Vec::new();
+    loop {
+        tokio::select! {
+            next = runs.next() => match next {
+                Some(Some(id)) => done.push(id),
+                Some(None) => {}
+                None => break,
+            },
+            _ = tokio::time::sleep_until(together), if !done.is_empty() => {
+                complete(st, worker, std::mem::take(&mut done)).await;
+            }
+        }
+    }
+    complete(st, worker, done).await;
+}
+
+async fn complete(st: &AppState, worker: &str, done: Vec<i64>) {
     match st.store.complete_jobs(&done, worker).await {
         Ok(n) if n < done.len() as u64 => {
             tracing::warn!(lost = done.len() as u64 - n, "leases lost before completion; those jobs will run again")

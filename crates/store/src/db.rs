@@ -233,8 +233,7 @@ struct GroupState {
     pending: Vec<oneshot::Sender<Result<(), String>>>,
     first_pending: Option<Instant>,
     /// A statement sent whose caller stopped waiting before it was answered (its request was dropped, e.g.
-    /// the client went away). The connection still runs it, before anything sent after it, so the next holder
-    /// settles the state from what it was (see [`GroupState::recover`]).
+    /// the client went away); the next holder settles the state (see [`GroupState::recover`]).
     inflight: Option<Op>,
 }
 
@@ -300,17 +299,15 @@ impl GroupState {
 
     /// Settle what an interrupted caller left, then undo an abandoned transaction. If the savepoint is gone
     /// (SQLite rolled the whole transaction back after an I/O error), everything pending fails.
-    async fn tidy(&mut self) -> StoreResult<()> {
+    async fn tidy(&mut self) {
         self.recover().await;
         if !self.abandoned {
-            return Ok(());
+            return;
         }
         self.abandoned = false;
-        let r = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
-        if let Err(e) = r {
+        if let Err(e) = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await {
             self.abort(&e.to_string()).await;
         }
-        Ok(())
     }
 
     /// Commit the shared transaction and answer everyone in it.
@@ -386,14 +383,14 @@ impl GroupWriter {
     /// The connection with no transaction open (pending commits flushed first).
     async fn idle(&self) -> StoreResult<OwnedMutexGuard<GroupState>> {
         let mut state = self.lock().await?;
-        state.tidy().await?;
+        state.tidy().await;
         state.flush().await.map_err(StoreError::Unavailable)?;
         Ok(state)
     }
 
     async fn begin(self: &Arc<Self>) -> StoreResult<Tx> {
         let mut state = self.lock().await?;
-        state.tidy().await?;
+        state.tidy().await;
         if state.ready {
             state.ready = false;
         } else if !state.open {
@@ -463,7 +460,7 @@ impl GroupTx {
                 if let Ok(r) = rx.try_recv() {
                     return r.map_err(StoreError::Unavailable);
                 }
-                state.tidy().await?;
+                state.tidy().await;
                 state.flush().await.map_err(StoreError::Unavailable)
             }
         }
@@ -481,9 +478,8 @@ impl Drop for GroupTx {
                     let writer = self.writer.clone();
                     rt.spawn(async move {
                         let mut state = writer.state.clone().lock_owned().await;
-                        if state.tidy().await.is_ok() {
-                            let _ = state.flush().await;
-                        }
+                        state.tidy().await;
+                        let _ = state.flush().await;
                     });
                 }
             }
