@@ -152,6 +152,11 @@ impl Store {
     }
 }
 
+/// `$first, $first+1, …` for `n` values of an `IN (…)` list that follows `first - 1` other parameters.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Commit a write transaction, with the store's error type.
 pub async fn commit(tx: Tx) -> StoreResult<()> {
     tx.commit().await
@@ -237,6 +242,9 @@ struct GroupState {
     inflight: Option<Op>,
 }
 
+/// Undo the open savepoint and drop it.
+const UNDO: &str = "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w";
+
 /// What a statement sent on the write connection was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -274,7 +282,7 @@ impl GroupState {
             Op::Open if !self.open => self.abort("an interrupted begin").await,
             Op::Open | Op::Leave | Op::Undo => {
                 // An error means no savepoint was left: nothing to undo.
-                let _ = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+                let _ = self.exec(Op::Undo, UNDO).await;
             }
             Op::Commit => match self.exec(Op::Open, "BEGIN IMMEDIATE").await {
                 Ok(()) => {
@@ -288,7 +296,7 @@ impl GroupState {
                 Err(e) if e.to_string().contains("within a transaction") => {
                     // Still inside the shared transaction: drop the interrupted transaction's savepoint if it
                     // is still there (nobody was answered for it), then commit the others.
-                    let _ = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await;
+                    let _ = self.exec(Op::Undo, UNDO).await;
                     let _ = self.flush().await;
                 }
                 Err(e) => self.abort(&format!("an interrupted commit could not be confirmed: {e}")).await,
@@ -305,7 +313,7 @@ impl GroupState {
             return;
         }
         self.abandoned = false;
-        if let Err(e) = self.exec(Op::Undo, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w").await {
+        if let Err(e) = self.exec(Op::Undo, UNDO).await {
             self.abort(&e.to_string()).await;
         }
     }
@@ -536,5 +544,6 @@ mod tests {
         assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(placeholders(3, 2), "$3, $4");
     }
 }

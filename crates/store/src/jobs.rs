@@ -110,7 +110,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let list = (0..ids.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let list = crate::db::placeholders(3, ids.len());
         let sql = format!(
             "UPDATE jobs SET status = 'done', finished_at = $2, locked_until = NULL, last_error = NULL
              WHERE locked_by = $1 AND status = 'pending' AND id IN ({list})"

@@ -980,7 +980,7 @@ impl Store {
         if activity_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (0..activity_ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let list = crate::db::placeholders(2, activity_ids.len());
         let sql = format!(
             "SELECT l.price_activity_id, CAST(COALESCE(SUM(l.quantity - l.refunded_qty), 0) AS BIGINT)
              FROM order_lines l JOIN orders o ON o.id = l.order_id

@@ -513,11 +513,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ph: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT {BC_COLS} FROM buyer_coupons bc JOIN coupon_templates t ON t.id = bc.template_id
              WHERE bc.merchant_id = $1 AND bc.buyer_id = $2 AND bc.id IN ({})",
-            ph.join(", ")
+            crate::db::placeholders(3, ids.len())
         );
         let mut q = sqlx::query_as::<_, BuyerCouponRow>(&sql).bind(merchant_id).bind(buyer_id);
         for id in ids {
