@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/coupons", get(coupons).post(create_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
         .route("/admin/flash", get(flash).post(create_flash))
+        .route("/admin/flash/{id}", get(flash_sale).post(save_flash))
         .route("/admin/flash/{id}/stop", post(stop_flash))
         .route("/admin/orders", get(orders))
         .route("/admin/orders/{id}", get(order))
@@ -1266,7 +1267,7 @@ async fn flash_page(
             .map(|i| format!("{} {} · {}/{}", i.spec.join("/"), view::yuan(i.flash_price), i.sold, i.quantity))
             .collect();
         p.rows.push(vec![
-            Cell::text(&x.title),
+            Cell::link(&x.title, format!("/admin/flash/{}", x.id)),
             Cell::link(&x.product_title, format!("/admin/products/{}", x.product_id)),
             Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
             Cell::text(items.join("；")),
@@ -1386,6 +1387,8 @@ fn flash_message(c: &Ctx, e: &ApiError) -> String {
         "give the SKU code" => ("flash.err.need_sku", String::new()),
         "give a date and time" => ("flash.err.datetime", String::new()),
         "must be a whole number" => ("flash.err.whole", String::new()),
+        "must be between 60 and 86400" => ("flash.err.unpaid", String::new()),
+        "must be between 0 and 100000 fen" => ("flash.err.shipping", String::new()),
         _ if m.contains("is already in flash sale") => ("flash.err.overlap", String::new()),
         _ if m.starts_with("give 1 to ") => ("flash.err.need_sku", String::new()),
         _ => return m.to_string(),
@@ -1419,6 +1422,167 @@ async fn create_flash(
         .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))?;
     let refused = FlashRefusal { typed: &f, field: flash_form_field(&e, &rows), message: flash_message(&c, &e) };
     let mut r = flash_page(&st, c, &reader, 1, Some(refused)).await?.render_page();
+    *r.status_mut() = e.status;
+    Ok(r)
+}
+
+async fn flash_sale(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadCatalog>,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> WebResult {
+    ok(flash_sale_page(&st, c, &a, id, q.saved.is_some(), None).await?)
+}
+
+/// One sale: its SKUs with the database's and the gate's counts, and the form that changes its terms while it
+/// has not ended (units are set when the sale is created).
+async fn flash_sale_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadCatalog>,
+    id: i64,
+    saved: bool,
+    refused: Option<FlashRefusal<'_>>,
+) -> Result<ListPage, WebError> {
+    let Json(x) = crate::routes::flash_sales::get_flash_sale(State(st.clone()), a.clone(), Path(id)).await?;
+    let mut p = ListPage::new(c, a, "menu.flash").heads(&[
+        "prod.sku",
+        "flash.price",
+        "prod.sale_price",
+        "flash.quantity",
+        "flash.sold",
+        "flash.gate_remaining",
+    ]);
+    p.title = format!("{} · {}", p.title, x.sale.title);
+    p.links.push(("/admin/flash".into(), p.c.t("flash.back").into()));
+    p.intro = format!(
+        "{} · {} – {} · {} {} · {} {}",
+        p.c.tp("flash.state.", &x.sale.state),
+        view::beijing_time(x.sale.starts_at),
+        view::beijing_time(x.sale.ends_at),
+        p.c.t("flash.live_orders"),
+        x.live_orders,
+        p.c.t("flash.live_units"),
+        x.live_units,
+    );
+    if saved {
+        p.intro = format!("{} · {}", p.c.t("common.saved"), p.intro);
+    }
+    for i in &x.sale.items {
+        let gate = x.gate_remaining.iter().find(|g| g.sku_id == i.sku_id).map(|g| g.remaining);
+        p.rows.push(vec![
+            Cell::text(i.spec.join("/")),
+            Cell::num(view::yuan(i.flash_price)),
+            Cell::num(view::yuan(i.sale_price)),
+            Cell::num(i.quantity.to_string()),
+            Cell::num(i.sold.to_string()),
+            Cell::num(gate.map(|g| g.to_string()).unwrap_or_default()),
+        ]);
+    }
+    if may(a, Permission::ManageCatalog) && matches!(x.sale.state.as_str(), "upcoming" | "running" | "sold_out") {
+        let typed = |name: &str, current: String| match &refused {
+            Some(r) => r.typed.get(name).to_string(),
+            None => current,
+        };
+        let t = |k: &str| p.c.t(k).to_string();
+        let mut fields = vec![
+            Field::text("title", &t("act.name"), typed("title", x.sale.title.clone())),
+            Field::kind(
+                "starts_at",
+                &t("flash.starts_at"),
+                "datetime-local",
+                typed("starts_at", view::beijing_datetime_value(x.sale.starts_at)),
+            ),
+            Field::kind(
+                "ends_at",
+                &t("flash.ends_at"),
+                "datetime-local",
+                typed("ends_at", view::beijing_datetime_value(x.sale.ends_at)),
+            ),
+            Field::kind(
+                "per_buyer_limit",
+                &t("act.limit"),
+                "number",
+                typed("per_buyer_limit", x.sale.per_buyer_limit.to_string()),
+            ),
+            Field::text("shipping", &t("flash.shipping"), typed("shipping", view::yuan(x.sale.shipping))),
+            Field::kind(
+                "unpaid_minutes",
+                &t("flash.unpaid_minutes"),
+                "number",
+                typed("unpaid_minutes", (x.sale.unpaid_timeout_secs / 60).to_string()),
+            ),
+        ];
+        if let Some(r) = refused {
+            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
+                Some(f) => f.error = r.message,
+                None => p.error = r.message,
+            }
+        }
+        p.forms.push(Form {
+            id: "edit-flash-sale",
+            title: t("flash.edit"),
+            action: format!("/admin/flash/{id}"),
+            method: "post",
+            fields,
+            submit: t("common.save"),
+        });
+    }
+    Ok(p)
+}
+
+/// The edit form as the API's input.
+fn flash_update(f: &Fields) -> Result<crate::routes::flash_sales::FlashSaleUpdate, ApiError> {
+    let when = |k: &str| {
+        view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
+    };
+    let whole = |k: &str| {
+        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
+    };
+    let minutes = whole("unpaid_minutes")?;
+    Ok(crate::routes::flash_sales::FlashSaleUpdate {
+        title: f.get("title").trim().into(),
+        starts_at: when("starts_at")?,
+        ends_at: when("ends_at")?,
+        per_buyer_limit: whole("per_buyer_limit")?,
+        shipping: view::parse_yuan("shipping", f.get("shipping"))?,
+        unpaid_timeout_secs: Some(minutes.saturating_mul(60)),
+    })
+}
+
+/// Change a sale's terms through the API's own path; a refusal shows next to its field.
+async fn save_flash(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageCatalog>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let result = match flash_update(&f) {
+        Ok(input) => crate::routes::flash_sales::update_flash_sale(
+            State(st.clone()),
+            a.clone(),
+            headers,
+            Path(id),
+            ApiJson(input),
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let e = match result {
+        Ok(()) => return back(&format!("/admin/flash/{id}?saved=1")),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
+        Err(e) => return Err(e.into()),
+    };
+    let reader = Admin::<ReadCatalog>::for_user(a.user.clone())
+        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))?;
+    let field = e.field.as_deref().map(|f| if f == "unpaid_timeout_secs" { "unpaid_minutes" } else { f }.to_string());
+    let refused = FlashRefusal { typed: &f, field, message: flash_message(&c, &e) };
+    let mut r = flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
     *r.status_mut() = e.status;
     Ok(r)
 }

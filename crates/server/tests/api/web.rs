@@ -528,3 +528,89 @@ suite!(flash_sale_made_in_the_console, |b| async move {
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"err-sku_code_0\">该规格在同一时段已有其他秒杀<"), "{html}");
 });
+
+suite!(flash_sale_edited_in_the_console, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let shop = crate::flash::shop(&app).await;
+    let id = crate::flash::create_sale(&app, &shop, &crate::flash::sale_body(&shop, 5, 1, 3_600_000 / 2)).await;
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={}", shop.op);
+
+    // The list links to the sale; its page shows the units and a form with the current terms.
+    let (_, _, list) = page(&c, &app, "/admin/flash", &op).await;
+    assert!(list.contains(&format!("href=\"/admin/flash/{id}\"")), "{list}");
+    let (s, _, html) = page(&c, &app, &format!("/admin/flash/{id}"), &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"edit-flash-sale\"") && html.contains("value=\"整点秒杀\""), "{html}");
+    assert!(html.contains("即将开始") && html.contains("¥19.99"), "{html}");
+
+    let (_, before) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&shop.op)).await).await;
+    let form = |title: &str, limit: &str, minutes: &str| {
+        let mut f = form_urlencoded::Serializer::new(String::new());
+        f.append_pair("_csrf", &token);
+        f.append_pair("title", title);
+        f.append_pair(
+            "starts_at",
+            &minimall_server::web::view::beijing_datetime_value(before["starts_at"].as_i64().unwrap()),
+        );
+        f.append_pair(
+            "ends_at",
+            &minimall_server::web::view::beijing_datetime_value(before["ends_at"].as_i64().unwrap()),
+        );
+        f.append_pair("per_buyer_limit", limit);
+        f.append_pair("shipping", "6");
+        f.append_pair("unpaid_minutes", minutes);
+        f.finish()
+    };
+    let send = |cookie: String, form: String| {
+        c.post(format!("{}/admin/flash/{id}", app.base))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+
+    // A payment time out of range comes back next to its field, in minutes and in the page's language.
+    let r = send(op.clone(), form("午夜秒杀", "2", "0")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-unpaid_minutes\">须在 1 到 1440 分钟之间<"), "{html}");
+    assert!(html.contains("value=\"午夜秒杀\""), "the form keeps what was typed");
+    let r = send(op.clone(), form("午夜秒杀", "x", "10")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"err-per_buyer_limit\">须为整数<"));
+
+    // Customer service may look but not change: 403 and no form.
+    let service = format!("{csrf_cookie}; mm_admin={}", app.admin_login("service").await);
+    let r = send(service.clone(), form("客服改名", "2", "10")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, _, html) = page(&c, &app, &format!("/admin/flash/{id}"), &service).await;
+    assert!(!html.contains("edit-flash-sale"), "{html}");
+
+    // The operator's change lands: title, limit, shipping and the payment time, nothing else.
+    let r = send(op.clone(), form("午夜秒杀", "2", "10")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()[LOCATION], format!("/admin/flash/{id}?saved=1"));
+    let (_, after) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&shop.op)).await).await;
+    assert_eq!(after["title"], "午夜秒杀");
+    assert_eq!(after["per_buyer_limit"], 2);
+    assert_eq!(after["shipping"], 600);
+    assert_eq!(after["unpaid_timeout_secs"], 600);
+    assert_eq!(after["starts_at"].as_i64().unwrap() / 60_000, before["starts_at"].as_i64().unwrap() / 60_000);
+    assert_eq!(after["items"], before["items"], "units are not changed by the form");
+
+    // A stopped sale can no longer be changed: its page has no form, and a post is refused.
+    let (s, _) =
+        body(app.post(&format!("/api/v1/admin/flash-sales/{id}/stop"), Some(&shop.op), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, html) = page(&c, &app, &format!("/admin/flash/{id}"), &op).await;
+    assert!(html.contains("已停止") && !html.contains("edit-flash-sale"), "{html}");
+    let r = send(op.clone(), form("再改", "2", "10")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // Another id is a 404 page.
+    let (s, _, _) = page(&c, &app, &format!("/admin/flash/{}", id + 1000), &op).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});
