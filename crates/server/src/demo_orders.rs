@@ -73,7 +73,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         }
         let address = serde_json::json!({"name": addr.name, "phone": addr.phone, "province": addr.province, "city": addr.city, "district": addr.district, "detail": addr.detail}).to_string();
         let mut tx = st.store.begin().await?;
-        let Ok(id) = ord::create(
+        let Ok((order, _)) = ord::create(
             st,
             &mut tx,
             &Checkout {
@@ -83,6 +83,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 coupon_ids: &[],
                 address_json: Some(address),
                 remark: String::new(),
+                pickup: None,
             },
             "{}",
         )
@@ -90,6 +91,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         else {
             continue;
         };
+        let id = order.id;
         let created = now - rng.gen_range(0..30 * DAY);
         minimall_store::commit(tx).await?;
         let o = st.store.order(m, id).await?;

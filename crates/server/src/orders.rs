@@ -5,7 +5,7 @@
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_core::Money;
 use minimall_store::jobs::NewJob;
-use minimall_store::orders::{NewLine, NewOrder, OrderRow};
+use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
 use minimall_store::stock::{StockError, StockReason};
 use minimall_store::{StoreError, Tx};
 
@@ -70,10 +70,18 @@ pub struct Checkout<'a> {
     pub coupon_ids: &'a [i64],
     pub address_json: Option<String>,
     pub remark: String,
+    /// Picked up at this store with this verification code.
+    pub pickup: Option<(i64, String)>,
 }
 
-/// Write the order inside `tx`: stock, coupons, points, lines, timeline and the unpaid-timeout job.
-pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &str) -> ApiResult<i64> {
+/// Write the order inside `tx`: stock, coupons, points, lines, timeline and the unpaid-timeout job. Returns the
+/// order and its lines as stored.
+pub async fn create(
+    st: &AppState,
+    tx: &mut Tx,
+    c: &Checkout<'_>,
+    derivation: &str,
+) -> ApiResult<(OrderRow, Vec<OrderLineRow>)> {
     let q = &c.priced.quote;
     let now = minimall_store::now_ms();
     let order_no = minimall_core::orders::order_no(now, next_seq());
@@ -135,7 +143,7 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
         })
         .collect();
     let deadline = now + st.cfg.orders.unpaid_timeout_secs * 1000;
-    let id = st
+    let (order, lines) = st
         .store
         .insert_order(
             tx,
@@ -157,10 +165,12 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
                 remark: c.remark.clone(),
                 derivation: derivation.to_string(),
                 pay_deadline: deadline,
+                pickup: c.pickup.clone(),
             },
             &lines,
         )
         .await?;
+    let id = order.id;
     st.store
         .order_event(
             tx,
@@ -187,7 +197,7 @@ pub async fn create(st: &AppState, tx: &mut Tx, c: &Checkout<'_>, derivation: &s
         format!("{EXPIRE_JOB}:{id}"),
     )
     .await?;
-    Ok(id)
+    Ok((order, lines))
 }
 
 pub fn next_seq() -> u64 {

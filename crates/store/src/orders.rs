@@ -185,6 +185,8 @@ pub struct NewOrder {
     pub remark: String,
     pub derivation: String,
     pub pay_deadline: i64,
+    /// Picked up at this store with this verification code (else delivered).
+    pub pickup: Option<(i64, String)>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -257,19 +259,26 @@ pub struct OrderFilter {
 }
 
 impl Store {
+    /// Write an order and its lines; returns them as stored.
     pub async fn insert_order(
         &self,
         tx: &mut Tx,
         merchant_id: i64,
         o: &NewOrder,
         lines: &[NewLine],
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<(OrderRow, Vec<OrderLineRow>)> {
         let now = now_ms();
-        let (id,): (i64,) = sqlx::query_as(
+        let (store_id, pickup_code) = match &o.pickup {
+            Some((store, code)) => (Some(*store), Some(code.as_str())),
+            None => (None, None),
+        };
+        let order = sqlx::query_as::<_, OrderRow>(&format!(
             "INSERT INTO orders (merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
-                points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
-        )
+                points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at,
+                delivery, store_id, pickup_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21)
+             RETURNING {ORDER_COLS}"
+        ))
         .bind(merchant_id)
         .bind(&o.order_no)
         .bind(o.buyer_id)
@@ -288,16 +297,21 @@ impl Store {
         .bind(&o.derivation)
         .bind(o.pay_deadline)
         .bind(now)
+        .bind(if o.pickup.is_some() { "pickup" } else { "express" })
+        .bind(store_id)
+        .bind(pickup_code)
         .fetch_one(&mut **tx)
         .await?;
+        let mut rows = Vec::with_capacity(lines.len());
         for l in lines {
-            sqlx::query(
+            let row = sqlx::query_as::<_, OrderLineRow>(&format!(
                 "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
                     price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-            )
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 RETURNING {LINE_COLS}"
+            ))
             .bind(merchant_id)
-            .bind(id)
+            .bind(order.id)
             .bind(l.sku_id)
             .bind(l.product_id)
             .bind(&l.title)
@@ -313,10 +327,11 @@ impl Store {
             .bind(l.points_discount)
             .bind(l.paid_amount)
             .bind(l.price_activity_id)
-            .execute(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
+            rows.push(row);
         }
-        Ok(id)
+        Ok((order, rows))
     }
 
     pub async fn order_event(
@@ -934,16 +949,6 @@ impl Store {
             .bind(merchant_id)
             .fetch_all(self.reader())
             .await?)
-    }
-
-    pub async fn set_pickup(&self, tx: &mut Tx, order_id: i64, store_id: i64, code: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE orders SET delivery = 'pickup', store_id = $2, pickup_code = $3 WHERE id = $1")
-            .bind(order_id)
-            .bind(store_id)
-            .bind(code)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
     }
 
     /// The merchant's order with this pick-up code (another merchant's code is not found).

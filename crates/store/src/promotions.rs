@@ -245,17 +245,6 @@ impl Store {
         .await?)
     }
 
-    /// Activities running at `now` (what a quote considers).
-    pub async fn running_activities(&self, merchant_id: i64, now: i64) -> StoreResult<Vec<ActivityRow>> {
-        Ok(sqlx::query_as::<_, ActivityRow>(&format!(
-            "SELECT {ACT_COLS} FROM activities WHERE merchant_id = $1 AND status = 'active' AND starts_at <= $2 AND ends_at > $2 ORDER BY id"
-        ))
-        .bind(merchant_id)
-        .bind(now)
-        .fetch_all(self.reader())
-        .await?)
-    }
-
     /// Active activities that have not ended at `now` (running or upcoming), for the pricing cache.
     pub async fn unfinished_activities(&self, merchant_id: i64, now: i64) -> StoreResult<Vec<ActivityRow>> {
         Ok(sqlx::query_as::<_, ActivityRow>(&format!(

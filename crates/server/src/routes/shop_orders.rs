@@ -368,7 +368,7 @@ pub async fn create_order(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let id = ord::create(
+    let (order, lines) = ord::create(
         &st,
         &mut tx,
         &Checkout {
@@ -378,21 +378,17 @@ pub async fn create_order(
             coupon_ids: &req.coupon_ids,
             address_json,
             remark: req.remark.trim().to_string(),
+            pickup: pickup.map(|sid| (sid, super::pickup::new_code())),
         },
         &derivation,
     )
     .await?;
-    if let Some(sid) = pickup {
-        st.store.set_pickup(&mut tx, id, sid, &super::pickup::new_code()).await?;
-    }
     if from_cart {
         let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
         st.store.cart_remove_skus(&mut tx, buyer.id, &skus).await?;
     }
-    let o = st.store.order_tx(&mut tx, id).await?;
-    let lines: Vec<OrderLineDto> = st.store.order_lines_tx(&mut tx, id).await?.into_iter().map(Into::into).collect();
-    let mut dto = order_dto_from(o);
-    dto.lines = lines;
+    let mut dto = order_dto_from(order);
+    dto.lines = lines.into_iter().map(Into::into).collect();
     let body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
     minimall_store::commit(tx).await?;

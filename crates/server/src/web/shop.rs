@@ -119,10 +119,12 @@ struct HomePage {
 async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer) -> WebResult {
     let cats = st.store.list_categories(st.merchant_id).await?;
     let categories = cats.iter().filter(|r| r.parent_id.is_none()).map(|r| (r.id, r.name.clone())).collect();
+    // The activities as the pricing engine sees them (cached for a second, dropped on every promotion edit).
     let banners = st
-        .store
-        .running_activities(st.merchant_id, minimall_store::now_ms())
+        .pricing
+        .get(&st, st.merchant_id)
         .await?
+        .running(minimall_store::now_ms())
         .into_iter()
         .map(|a| a.name)
         .take(3)
