@@ -94,7 +94,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         let id = order.id;
         let created = now - rng.gen_range(0..30 * DAY);
         minimall_store::commit(tx).await?;
-        let o = st.store.order(m, id).await?;
+        let o = order;
         // 10 % cancelled unpaid, the rest paid and moved along.
         if rng.gen_bool(0.1) {
             ord::cancel_unpaid(st, id, OrderEvent::CancelUnpaidTimeout, "system")
