@@ -55,10 +55,17 @@ async fn worker_loop(st: AppState, worker: String, stop: &mut watch::Receiver<bo
     let table = handlers();
     let lease_ms = (st.cfg.jobs.lease_secs * 1000) as i64;
     let poll = Duration::from_millis(st.cfg.jobs.poll_interval_ms);
+    // Jobs of the last batch that succeeded and are not marked done yet: the next claim marks them.
+    let mut done: Vec<i64> = Vec::new();
     while !*stop.borrow() {
-        match st.store.claim_jobs(&worker, lease_ms, CLAIM_BATCH).await {
-            Ok(jobs) if !jobs.is_empty() => run_batch(&st, &table, &worker, jobs).await,
-            Ok(_) => {
+        match st.store.complete_and_claim(&done, &worker, lease_ms, CLAIM_BATCH).await {
+            Ok((marked, jobs)) => {
+                lost_leases(done.len(), marked);
+                done.clear();
+                if !jobs.is_empty() {
+                    done = run_batch(&st, &table, &worker, jobs).await;
+                    continue;
+                }
                 let wake = st.jobs_wakeup.notified();
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
@@ -75,12 +82,15 @@ async fn worker_loop(st: AppState, worker: String, stop: &mut watch::Receiver<bo
             }
         }
     }
+    complete(&st, &worker, done).await;
 }
 
 /// Jobs one claim takes at most; they run concurrently and those that succeed are marked done together.
 const CLAIM_BATCH: i64 = 16;
 
-async fn run_batch(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, jobs: Vec<JobRow>) {
+/// Run a claimed batch; returns the jobs that succeeded and are not yet marked done (the worker's next claim
+/// marks them in its own transaction).
+async fn run_batch(st: &AppState, table: &HashMap<&'static str, Handler>, worker: &str, jobs: Vec<JobRow>) -> Vec<i64> {
     use futures_util::stream::{FuturesUnordered, StreamExt};
     let mut runs: FuturesUnordered<_> = jobs.into_iter().map(|job| run_one(st, table, worker, job)).collect();
     // Jobs done within the first moment are marked done together; any finishing later (a long import)
@@ -99,16 +109,19 @@ async fn run_batch(st: &AppState, table: &HashMap<&'static str, Handler>, worker
             }
         }
     }
-    complete(st, worker, done).await;
+    done
 }
 
 async fn complete(st: &AppState, worker: &str, done: Vec<i64>) {
     match st.store.complete_jobs(&done, worker).await {
-        Ok(n) if n < done.len() as u64 => {
-            tracing::warn!(lost = done.len() as u64 - n, "leases lost before completion; those jobs will run again")
-        }
-        Ok(_) => {}
+        Ok(n) => lost_leases(done.len(), n),
         Err(e) => tracing::warn!(error = %e, "could not mark jobs done; they will run again"),
+    }
+}
+
+fn lost_leases(done: usize, marked: u64) {
+    if marked < done as u64 {
+        tracing::warn!(lost = done as u64 - marked, "leases lost before completion; those jobs will run again");
     }
 }
 

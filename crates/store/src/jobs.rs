@@ -69,6 +69,19 @@ impl Store {
     /// Claim up to `limit` due jobs (oldest first) for `worker`, leased for `lease_ms`. A read looks first, so
     /// an idle queue costs no write.
     pub async fn claim_jobs(&self, worker: &str, lease_ms: i64, limit: i64) -> StoreResult<Vec<JobRow>> {
+        Ok(self.complete_and_claim(&[], worker, lease_ms, limit).await?.1)
+    }
+
+    /// Mark `done` done where `worker` still holds their lease (as [`Store::complete_jobs`]) and claim up to
+    /// `limit` due jobs, in one transaction: a worker that goes straight from one batch to the next writes once.
+    /// Returns how many of `done` were marked and the claimed jobs.
+    pub async fn complete_and_claim(
+        &self,
+        done: &[i64],
+        worker: &str,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<(u64, Vec<JobRow>)> {
         let now = now_ms();
         let due: Option<(i64,)> = sqlx::query_as(
             "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $1
@@ -77,27 +90,33 @@ impl Store {
         .bind(now)
         .fetch_optional(self.reader())
         .await?;
-        if due.is_none() {
-            return Ok(Vec::new());
+        if due.is_none() && done.is_empty() {
+            return Ok((0, Vec::new()));
         }
         let mut tx = self.begin().await?;
-        let mut jobs = sqlx::query_as::<_, JobRow>(&format!(
-            "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3
-                          AND (locked_until IS NULL OR locked_until < $3)
-                          ORDER BY run_at, id LIMIT $4 {})
-             RETURNING {COLS}",
-            self.skip_locked()
-        ))
-        .bind(worker)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        let completed = complete(&mut tx, done, worker).await?;
+        let mut jobs = match due {
+            None => Vec::new(),
+            Some(_) => {
+                sqlx::query_as::<_, JobRow>(&format!(
+                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+                     WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3
+                                  AND (locked_until IS NULL OR locked_until < $3)
+                                  ORDER BY run_at, id LIMIT $4 {})
+                     RETURNING {COLS}",
+                    self.skip_locked()
+                ))
+                .bind(worker)
+                .bind(now + lease_ms)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+        };
         tx.commit().await?;
         jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
+        Ok((completed, jobs))
     }
 
     /// Mark done, if this worker still holds the lease. Returns false when the lease was lost.
@@ -110,17 +129,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
-        let list = crate::db::placeholders(3, ids.len());
-        let sql = format!(
-            "UPDATE jobs SET status = 'done', finished_at = $2, locked_until = NULL, last_error = NULL
-             WHERE locked_by = $1 AND status = 'pending' AND id IN ({list})"
-        );
-        let mut q = sqlx::query(&sql).bind(worker).bind(now_ms());
-        for id in ids {
-            q = q.bind(*id);
-        }
         let mut tx = self.begin().await?;
-        let n = q.execute(&mut *tx).await?.rows_affected();
+        let n = complete(&mut tx, ids, worker).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -210,6 +220,23 @@ impl Store {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// Mark `ids` done where `worker` still holds their lease; returns how many were.
+async fn complete(tx: &mut Tx, ids: &[i64], worker: &str) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = crate::db::placeholders(3, ids.len());
+    let sql = format!(
+        "UPDATE jobs SET status = 'done', finished_at = $2, locked_until = NULL, last_error = NULL
+         WHERE locked_by = $1 AND status = 'pending' AND id IN ({list})"
+    );
+    let mut q = sqlx::query(&sql).bind(worker).bind(now_ms());
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(&mut **tx).await?.rows_affected())
 }
 
 fn truncate(s: &str, max: usize) -> &str {
