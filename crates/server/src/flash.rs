@@ -9,7 +9,7 @@
 //! nothing for good. The Redis gate records a reservation per admission; reservations that never became
 //! orders are reclaimed by `flash.reconcile`. See ARCHITECTURE.md, "Flash sales".
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -93,6 +93,19 @@ pub struct FlashEngine {
     gate: Gate,
     writer: mpsc::Sender<Pending>,
     inflight: Mutex<HashMap<(i64, String), (String, Waiters)>>,
+    /// In-memory gate only: the answers of the orders this process created, per (sale, buyer). A refused
+    /// buyer who holds units may be repeating one of them; their key is looked up here.
+    answers: Mutex<HashMap<(i64, i64), Vec<Earlier>>>,
+    /// In-memory gate only: buyers who held units when a sale's gate was loaded from the database. Their
+    /// earlier keys may be in the database only, so a refusal of theirs still looks there.
+    loaded_holders: Mutex<HashSet<(i64, i64)>>,
+}
+
+/// A created order's key and answer.
+struct Earlier {
+    slot: String,
+    hash: String,
+    body: String,
 }
 
 impl FlashEngine {
@@ -113,8 +126,15 @@ impl FlashEngine {
                 Err(e) => tracing::error!(error = %e, "flash writer could not start"),
             }
         })?;
-        let engine =
-            Arc::new(FlashEngine { store, metas: Mutex::default(), gate, writer: tx, inflight: Mutex::default() });
+        let engine = Arc::new(FlashEngine {
+            store,
+            metas: Mutex::default(),
+            gate,
+            writer: tx,
+            inflight: Mutex::default(),
+            answers: Mutex::default(),
+            loaded_holders: Mutex::default(),
+        });
         Ok(engine)
     }
 
@@ -170,6 +190,10 @@ impl FlashEngine {
             return Ok(());
         }
         let (free, held) = self.store.flash_gate_snapshot(sale_id).await?;
+        self.loaded_holders
+            .lock()
+            .expect("flash holders")
+            .extend(held.iter().filter(|(_, n)| *n > 0).map(|(b, _)| (sale_id, *b)));
         let meta = self.metas.lock().expect("flash metas").get(&sale_id).cloned();
         let (s, e, l) = meta.map(|m| (m.sale.starts_at, m.sale.ends_at, m.sale.per_buyer_limit)).unwrap_or((0, 0, 1));
         g.lock().expect("flash gate").entry(sale_id).or_insert_with(|| SaleGate::new(s, e, l, free, held));
@@ -300,6 +324,8 @@ impl FlashEngine {
         if let Gate::Local(g) = &self.gate {
             g.lock().expect("flash gate").remove(&sale_id);
         }
+        self.answers.lock().expect("flash answers").retain(|k, _| k.0 != sale_id);
+        self.loaded_holders.lock().expect("flash holders").retain(|k| k.0 != sale_id);
         self.forget(sale_id);
     }
 
@@ -334,10 +360,39 @@ impl FlashEngine {
         (gate.remaining(sku) < qty).then_some(Refusal::SoldOut)
     }
 
+    /// The stored answer of an earlier purchase under this request's key, for a refused buyer who holds
+    /// units. With the in-memory gate, orders this process created are answered from memory and only buyers
+    /// who already held units when the gate was loaded are looked up in the database.
+    async fn earlier_answer(&self, p: &Purchase) -> Option<Answer> {
+        let answer = |hash: &str, status: u16, body: String| {
+            if hash == p.idem_hash {
+                Answer::Replay { status, body }
+            } else {
+                Answer::Failed(reused_key())
+            }
+        };
+        if let Gate::Local(_) = self.gate {
+            let who = (p.meta.sale.id, p.buyer_id);
+            let slot = slot_of(p);
+            if let Some(e) =
+                self.answers.lock().expect("flash answers").get(&who).and_then(|l| l.iter().find(|e| e.slot == slot))
+            {
+                return Some(answer(&e.hash, 201, e.body.clone()));
+            }
+            if !self.loaded_holders.lock().expect("flash holders").contains(&who) {
+                return None;
+            }
+        }
+        match self.store.idempotency_record(&p.idem_scope, &p.idem_key).await {
+            Ok(Some((hash, status, body))) => Some(answer(&hash, status, body)),
+            _ => None,
+        }
+    }
+
     /// Buy: admit, write in the next group commit, answer once durable. Identical requests in flight share
     /// one answer; a refused buyer who already holds units gets their earlier answer if the key matches.
     pub async fn purchase(&self, p: Purchase) -> Answer {
-        let slot = (p.buyer_id, p.idem_scope.clone() + "\n" + &p.idem_key);
+        let slot = (p.buyer_id, slot_of(&p));
         let rx = {
             let mut inflight = self.inflight.lock().expect("flash inflight");
             match inflight.get_mut(&slot) {
@@ -375,12 +430,8 @@ impl FlashEngine {
             Ok(Ok(t)) => t,
             Ok(Err((refusal, held))) => {
                 if held > 0 {
-                    if let Ok(Some(prev)) = self.store.idempotency_record(&p.idem_scope, &p.idem_key).await {
-                        return if prev.0 == p.idem_hash {
-                            Answer::Replay { status: prev.1, body: prev.2 }
-                        } else {
-                            Answer::Failed(reused_key())
-                        };
+                    if let Some(earlier) = self.earlier_answer(p).await {
+                        return earlier;
                     }
                 }
                 metrics::counter!("flash_refusals_total", "reason" => refusal.label()).increment(1);
@@ -419,6 +470,15 @@ impl FlashEngine {
         }
         match rx.await {
             Ok(Ok(FlashWriteOutcome::Created { body, .. })) => {
+                if let Gate::Local(_) = self.gate {
+                    let earlier = Earlier { slot: slot_of(p), hash: p.idem_hash.clone(), body: body.clone() };
+                    self.answers
+                        .lock()
+                        .expect("flash answers")
+                        .entry((p.meta.sale.id, p.buyer_id))
+                        .or_default()
+                        .push(earlier);
+                }
                 self.confirmed(&ticket);
                 metrics::counter!("flash_orders_total").increment(1);
                 Answer::Created(body)
@@ -447,6 +507,11 @@ impl FlashEngine {
             }
         }
     }
+}
+
+/// A purchase's idempotency scope and key, as one string.
+fn slot_of(p: &Purchase) -> String {
+    format!("{}\n{}", p.idem_scope, p.idem_key)
 }
 
 /// A validated purchase request.

@@ -256,6 +256,11 @@ suite!(flash_purchase_refusals_limits_and_one_key_fifty_times, |b| async move {
     let d = app.buyer_login("flash-d").await;
     let (s, v) = body(app.post_idem(&buy_path, Some(&d), &json!({})).await).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("flash_sold_out")));
+    // After the sell-out the first buyer's key still answers with their order; another body under it is 422.
+    let (s, v) = buy(&app.base, &app.client, id, &a, "same-key", &empty).await;
+    assert_eq!((s, v["order_id"].as_i64()), (StatusCode::CREATED, Some(order_id)), "{v}");
+    let (s, _) = buy(&app.base, &app.client, id, &a, "same-key", &json!({"quantity": 2})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.get(&format!("/api/v1/shop/orders/{order_id}"), Some(&d)).await.status(), StatusCode::NOT_FOUND);
     let (_, sale) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&shop.op)).await).await;
     assert_eq!(sale["state"], "sold_out");
