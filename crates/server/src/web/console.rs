@@ -1318,9 +1318,7 @@ async fn flash_input(
         items.push(FlashItemInput { sku_id, flash_price, quantity });
         rows.push(i);
     }
-    let when = |k: &str| {
-        view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
-    };
+    let when = |k: &str| beijing_datetime(f, k);
     let per_buyer_limit = match f.opt("per_buyer_limit") {
         Some(v) => v.trim().parse().map_err(|_| ApiError::invalid("per_buyer_limit", "must be a whole number"))?,
         None => 1,
@@ -1340,6 +1338,17 @@ async fn flash_input(
         items,
     };
     Ok((input, rows))
+}
+
+/// A Beijing date and time typed in form field `k`, as epoch ms.
+fn beijing_datetime(f: &Fields, k: &str) -> Result<i64, ApiError> {
+    view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
+}
+
+/// The catalog reader's view of a catalog manager, to show a flash-sale page again with a refusal.
+fn flash_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatalog>, ApiError> {
+    Admin::<ReadCatalog>::for_user(a.user.clone())
+        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))
 }
 
 /// The form field an API error names: `items[k].quantity` is the quantity of the form row of item `k`.
@@ -1418,8 +1427,7 @@ async fn create_flash(
         Err(e) if e.status.is_client_error() && (e.field.is_some() || e.status == StatusCode::CONFLICT) => e,
         Err(e) => return Err(e.into()),
     };
-    let reader = Admin::<ReadCatalog>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))?;
+    let reader = flash_reader(&a)?;
     let refused = FlashRefusal { typed: &f, field: flash_form_field(&e, &rows), message: flash_message(&c, &e) };
     let mut r = flash_page(&st, c, &reader, 1, Some(refused)).await?.render_page();
     *r.status_mut() = e.status;
@@ -1535,9 +1543,7 @@ async fn flash_sale_page(
 
 /// The edit form as the API's input.
 fn flash_update(f: &Fields) -> Result<crate::routes::flash_sales::FlashSaleUpdate, ApiError> {
-    let when = |k: &str| {
-        view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
-    };
+    let when = |k: &str| beijing_datetime(f, k);
     let whole = |k: &str| {
         f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
     };
@@ -1578,8 +1584,7 @@ async fn save_flash(
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
         Err(e) => return Err(e.into()),
     };
-    let reader = Admin::<ReadCatalog>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))?;
+    let reader = flash_reader(&a)?;
     let field = e.field.as_deref().map(|f| if f == "unpaid_timeout_secs" { "unpaid_minutes" } else { f }.to_string());
     let refused = FlashRefusal { typed: &f, field, message: flash_message(&c, &e) };
     let mut r = flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
