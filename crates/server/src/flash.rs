@@ -363,7 +363,7 @@ impl FlashEngine {
     /// The stored answer of an earlier purchase under this request's key, for a refused buyer who holds
     /// units. With the in-memory gate, orders this process created are answered from memory and only buyers
     /// who already held units when the gate was loaded are looked up in the database.
-    async fn earlier_answer(&self, p: &Purchase) -> Option<Answer> {
+    async fn earlier_answer(&self, p: &Purchase, slot: &str) -> Option<Answer> {
         let answer = |hash: &str, status: u16, body: String| {
             if hash == p.idem_hash {
                 Answer::Replay { status, body }
@@ -373,7 +373,6 @@ impl FlashEngine {
         };
         if let Gate::Local(_) = self.gate {
             let who = (p.meta.sale.id, p.buyer_id);
-            let slot = slot_of(p);
             if let Some(e) =
                 self.answers.lock().expect("flash answers").get(&who).and_then(|l| l.iter().find(|e| e.slot == slot))
             {
@@ -392,7 +391,9 @@ impl FlashEngine {
     /// Buy: admit, write in the next group commit, answer once durable. Identical requests in flight share
     /// one answer; a refused buyer who already holds units gets their earlier answer if the key matches.
     pub async fn purchase(&self, p: Purchase) -> Answer {
-        let slot = (p.buyer_id, slot_of(&p));
+        // The key's scope and value as one string: the slot of this request in the in-flight table and the
+        // engine's record of created orders.
+        let slot = (p.buyer_id, format!("{}\n{}", p.idem_scope, p.idem_key));
         let rx = {
             let mut inflight = self.inflight.lock().expect("flash inflight");
             match inflight.get_mut(&slot) {
@@ -417,7 +418,7 @@ impl FlashEngine {
                 Err(_) => Answer::Failed(ApiError::unavailable("the first request with this key failed; retry")),
             };
         }
-        let answer = self.purchase_once(&p).await;
+        let answer = self.purchase_once(&p, &slot.1).await;
         let waiters = self.inflight.lock().expect("flash inflight").remove(&slot).map(|w| w.1).unwrap_or_default();
         for w in waiters {
             let _ = w.send(answer.clone());
@@ -425,12 +426,12 @@ impl FlashEngine {
         answer
     }
 
-    async fn purchase_once(&self, p: &Purchase) -> Answer {
+    async fn purchase_once(&self, p: &Purchase, slot: &str) -> Answer {
         let ticket = match self.admit(&p.meta, p.buyer_id, p.sku_id, p.quantity).await {
             Ok(Ok(t)) => t,
             Ok(Err((refusal, held))) => {
                 if held > 0 {
-                    if let Some(earlier) = self.earlier_answer(p).await {
+                    if let Some(earlier) = self.earlier_answer(p, slot).await {
                         return earlier;
                     }
                 }
@@ -471,7 +472,7 @@ impl FlashEngine {
         match rx.await {
             Ok(Ok(FlashWriteOutcome::Created { body, .. })) => {
                 if let Gate::Local(_) = self.gate {
-                    let earlier = Earlier { slot: slot_of(p), hash: p.idem_hash.clone(), body: body.clone() };
+                    let earlier = Earlier { slot: slot.to_string(), hash: p.idem_hash.clone(), body: body.clone() };
                     self.answers
                         .lock()
                         .expect("flash answers")
@@ -507,11 +508,6 @@ impl FlashEngine {
             }
         }
     }
-}
-
-/// A purchase's idempotency scope and key, as one string.
-fn slot_of(p: &Purchase) -> String {
-    format!("{}\n{}", p.idem_scope, p.idem_key)
 }
 
 /// A validated purchase request.
