@@ -52,9 +52,24 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds")
 }
 
-/// Run the load; `make` gives connection `i` its requests.
-pub async fn run(plan: &Plan, mut make: impl FnMut(usize) -> Box<dyn RequestGen>) -> Result<Totals> {
+/// Run the load; `make` gives connection `i` its requests. With `open_first`, every connection is opened
+/// before any generator is made or request sent, so that all of them fire at one instant (a sale's start)
+/// and opening a thousand connections is not counted as part of the load.
+pub async fn run(plan: &Plan, open_first: bool, mut make: impl FnMut(usize) -> Box<dyn RequestGen>) -> Result<Totals> {
     anyhow::ensure!(!plan.endpoints.is_empty(), "no URL to load");
+    let endpoint = |i: usize| plan.endpoints[i % plan.endpoints.len()].clone();
+    let mut opened: Vec<Option<(Sender, client::Conn)>> = (0..plan.connections).map(|_| None).collect();
+    if open_first {
+        let mut set = JoinSet::new();
+        for i in 0..plan.connections as usize {
+            let (ep, timeout) = (endpoint(i), plan.timeout);
+            set.spawn(async move { (i, client::connect(&ep, timeout).await.ok()) });
+        }
+        while let Some(done) = set.join_next().await {
+            let (i, c) = done.context("opening a connection")?;
+            opened[i] = c;
+        }
+    }
     let start = Instant::now();
     let measure_start = start + plan.warmup;
     let clock = Arc::new(Clock {
@@ -65,9 +80,8 @@ pub async fn run(plan: &Plan, mut make: impl FnMut(usize) -> Box<dyn RequestGen>
         timeout: plan.timeout,
     });
     let mut tasks = JoinSet::new();
-    for i in 0..plan.connections as usize {
-        let ep = plan.endpoints[i % plan.endpoints.len()].clone();
-        tasks.spawn(connection(ep, make(i), clock.clone()));
+    for (i, first) in opened.into_iter().enumerate() {
+        tasks.spawn(connection(endpoint(i), first, make(i), clock.clone()));
     }
     let mut totals = Totals {
         hist: new_histogram(),
@@ -156,11 +170,20 @@ enum End {
     Reconnect,
 }
 
-async fn connection(ep: Endpoint, mut gen: Box<dyn RequestGen>, clock: Arc<Clock>) -> Stats {
+async fn connection(
+    ep: Endpoint,
+    mut first: Option<(Sender, client::Conn)>,
+    mut gen: Box<dyn RequestGen>,
+    clock: Arc<Clock>,
+) -> Stats {
     let mut st = Stats { hist: new_histogram(), requests: 0, ok: 0, errors: BTreeMap::new(), reconnects: 0 };
     let mut opened = false;
     loop {
-        let (mut sender, conn) = match client::connect(&ep, clock.timeout).await {
+        let attempt = match first.take() {
+            Some(c) => Ok(c),
+            None => client::connect(&ep, clock.timeout).await,
+        };
+        let (mut sender, conn) = match attempt {
             Ok(c) => c,
             Err(kind) => {
                 match clock.begin() {
@@ -350,14 +373,17 @@ mod tests {
     async fn request_budget_with_reconnects_and_errors() {
         let addr = canned_server().await;
         let plan = local_plan(addr, None, Some(200));
-        let totals = run(&plan, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
-        assert_eq!(totals.requests, 200);
-        let server_errors = totals.errors.get("HTTP 500").copied().unwrap_or(0);
-        assert!(server_errors > 0, "{:?}", totals.errors);
-        assert_eq!(totals.errors.len(), 1, "{:?}", totals.errors);
-        assert_eq!(totals.ok + server_errors, 200);
-        assert_eq!(totals.hist.len(), totals.ok);
-        assert!(totals.reconnects >= 200 / 10 - 4, "{} reconnects", totals.reconnects);
+        for open_first in [false, true] {
+            let totals =
+                run(&plan, open_first, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
+            assert_eq!(totals.requests, 200);
+            let server_errors = totals.errors.get("HTTP 500").copied().unwrap_or(0);
+            assert!(server_errors > 0, "{:?}", totals.errors);
+            assert_eq!(totals.errors.len(), 1, "{:?}", totals.errors);
+            assert_eq!(totals.ok + server_errors, 200);
+            assert_eq!(totals.hist.len(), totals.ok);
+            assert!(totals.reconnects >= 200 / 10 - 4, "{} reconnects", totals.reconnects);
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,7 +392,7 @@ mod tests {
         let mut plan = local_plan(addr, Some(Duration::from_millis(300)), None);
         plan.warmup = Duration::from_millis(100);
         let started = Instant::now();
-        let totals = run(&plan, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
+        let totals = run(&plan, false, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
         assert!(started.elapsed() >= Duration::from_millis(400));
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(totals.elapsed >= Duration::from_millis(300), "{:?}", totals.elapsed);
@@ -377,9 +403,13 @@ mod tests {
     async fn unreachable_server_counts_connect_errors_and_stops() {
         let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let plan = local_plan(addr, None, Some(8));
-        let totals = run(&plan, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
-        assert_eq!(totals.requests, 8);
-        assert_eq!(totals.ok, 0);
-        assert_eq!(totals.errors, BTreeMap::from([("connect: ConnectionRefused".to_string(), 8)]));
+        // Connections that cannot be opened beforehand are tried again by their tasks, and counted there.
+        for open_first in [false, true] {
+            let totals =
+                run(&plan, open_first, |_| Box::new(Repeat(Req::fixed(Method::GET, "/healthz")))).await.unwrap();
+            assert_eq!(totals.requests, 8);
+            assert_eq!(totals.ok, 0);
+            assert_eq!(totals.errors, BTreeMap::from([("connect: ConnectionRefused".to_string(), 8)]));
+        }
     }
 }

@@ -22,7 +22,7 @@ pub async fn measure<S: Scenario>(scenario: &mut S, env: &RunEnv) -> Result<RunR
     let name = scenario.name();
     scenario.setup(&env.ctx).await.with_context(|| format!("{name}: setup"))?;
     eprintln!("{name}: {}", describe(&env.plan, &scenario.request_line()));
-    let totals = load::run(&env.plan, |conn| scenario.generator(conn)).await?;
+    let totals = load::run(&env.plan, scenario.opens_first(), |conn| scenario.generator(conn)).await?;
     let mut report = RunReport::new(name, scenario.request_line(), &env.plan, &totals);
     match scenario.verify(&env.ctx, &report).await {
         Ok(notes) => report.notes = notes,

@@ -162,7 +162,7 @@ pub struct FlashConfig {
 
 impl Default for FlashConfig {
     fn default() -> Self {
-        FlashConfig { unpaid_timeout_secs: 300, max_batch: 256, reclaim_after_secs: 30 }
+        FlashConfig { unpaid_timeout_secs: 300, max_batch: 1024, reclaim_after_secs: 30 }
     }
 }
 
@@ -406,8 +406,8 @@ impl Config {
         if !(1..=86_400).contains(&self.flash.unpaid_timeout_secs) {
             return Err(err("flash.unpaid_timeout_secs", "must be between 1 and 86400"));
         }
-        if !(1..=256).contains(&self.flash.max_batch) {
-            return Err(err("flash.max_batch", "must be between 1 and 256"));
+        if !(1..=crate::flash::MAX_BATCH).contains(&self.flash.max_batch) {
+            return Err(err("flash.max_batch", "must be between 1 and 1024"));
         }
         if self.flash.reclaim_after_secs < 1 {
             return Err(err("flash.reclaim_after_secs", "must be at least 1"));

@@ -25,6 +25,9 @@ use crate::flash_redis::RedisGate;
 
 pub const FINISH_JOB: &str = "flash.finish";
 pub const RECONCILE_JOB: &str = "flash.reconcile";
+/// Most purchases one group commit writes (the `flash.max_batch` setting is capped here). A batch larger
+/// than the store's statement size is written as several statements in the same transaction.
+pub const MAX_BATCH: usize = 1024;
 /// How long a sale's terms are trusted before they are read again (edits made on another instance).
 const META_TTL: Duration = Duration::from_secs(1);
 
@@ -90,6 +93,8 @@ type Waiters = Vec<oneshot::Sender<Answer>>;
 pub struct FlashEngine {
     store: Store,
     metas: Mutex<HashMap<i64, Arc<SaleMeta>>>,
+    /// Sales whose terms one caller is reading again.
+    refreshing: Mutex<HashSet<i64>>,
     gate: Gate,
     writer: mpsc::Sender<Pending>,
     inflight: Mutex<HashMap<(i64, String), (String, Waiters)>>,
@@ -99,6 +104,15 @@ pub struct FlashEngine {
     /// In-memory gate only: buyers who held units when a sale's gate was loaded from the database. Their
     /// earlier keys may be in the database only, so a refusal of theirs still looks there.
     loaded_holders: Mutex<HashSet<(i64, i64)>>,
+}
+
+/// Marks a sale's terms as being read again until dropped (also when the reading request is dropped).
+struct Refreshing<'a>(&'a Mutex<HashSet<i64>>, i64);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        self.0.lock().expect("flash refreshing").remove(&self.1);
+    }
 }
 
 /// A created order's key and answer.
@@ -119,7 +133,7 @@ impl FlashEngine {
         // The writer runs on a thread and runtime of its own: on the shared runtime, each of its statements
         // would wait behind every queued request task (thousands during a sale) before it could go on.
         let writer_store = store.clone();
-        let max = max_batch.clamp(1, minimall_store::flash::MAX_BATCH);
+        let max = max_batch.clamp(1, MAX_BATCH);
         std::thread::Builder::new().name("flash-writer".into()).spawn(move || {
             match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(run_writer(writer_store, rx, max)),
@@ -129,6 +143,7 @@ impl FlashEngine {
         let engine = Arc::new(FlashEngine {
             store,
             metas: Mutex::default(),
+            refreshing: Mutex::default(),
             gate,
             writer: tx,
             inflight: Mutex::default(),
@@ -154,15 +169,27 @@ impl FlashEngine {
         Ok(live.items.len())
     }
 
-    /// A sale's terms, from memory when read within the last second.
+    /// A sale's terms, from memory when read within the last second. When they are older, one caller reads
+    /// them again while the others go on with the ones read a moment ago (at a sale's start thousands of
+    /// purchases arrive together; they should not all read the same row).
     pub async fn meta(&self, merchant_id: i64, sale_id: i64, fresh: bool) -> ApiResult<Arc<SaleMeta>> {
         if !fresh {
-            if let Some(m) = self.metas.lock().expect("flash metas").get(&sale_id) {
-                if m.loaded.elapsed() < META_TTL && m.sale.merchant_id == merchant_id {
-                    return Ok(m.clone());
+            let cached = self.metas.lock().expect("flash metas").get(&sale_id).cloned();
+            if let Some(m) = cached.filter(|m| m.sale.merchant_id == merchant_id) {
+                if m.loaded.elapsed() < META_TTL {
+                    return Ok(m);
                 }
+                if !self.refreshing.lock().expect("flash refreshing").insert(sale_id) {
+                    return Ok(m);
+                }
+                let _done = Refreshing(&self.refreshing, sale_id);
+                return self.load_meta(merchant_id, sale_id).await;
             }
         }
+        self.load_meta(merchant_id, sale_id).await
+    }
+
+    async fn load_meta(&self, merchant_id: i64, sale_id: i64) -> ApiResult<Arc<SaleMeta>> {
         let sale = match self.store.flash_sale(merchant_id, sale_id).await {
             Ok(s) => s,
             Err(StoreError::NotFound) => return Err(ApiError::not_found("flash sale")),

@@ -1,6 +1,7 @@
 //! Times grouped flash-order writes on a scratch SQLite database: `cargo run --release -p minimall-store
-//! --example flash_batch -- [rows per batch] [batches] [database URL]`. A PostgreSQL URL must name an empty
-//! database (the example migrates it and leaves its rows there).
+//! --example flash_batch -- [rows per batch] [batches] [database URL]`. Rows per batch may be a list
+//! (`1,37,190`), taken in turn, to see what batches of changing sizes cost. A PostgreSQL URL must name an
+//! empty database (the example migrates it and leaves its rows there).
 
 use std::time::Instant;
 
@@ -10,8 +11,12 @@ use minimall_store::Store;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(256);
+    let sizes: Vec<usize> =
+        args.next().map(|a| a.split(',').filter_map(|n| n.trim().parse().ok()).collect()).unwrap_or_default();
+    let sizes = if sizes.is_empty() { vec![256] } else { sizes };
     let batches: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let size_of = |b: usize| sizes[b % sizes.len()];
+    let total: usize = (0..batches).map(size_of).sum();
     let dir = std::env::temp_dir().join(format!("mm-flash-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = args.next().unwrap_or_else(|| format!("sqlite://{}", dir.join("b.db").display()));
@@ -39,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
     .bind(product.0)
     .fetch_one(&mut *tx)
     .await?;
-    let units = (rows * batches) as i64;
+    let units = total as i64;
     let sale = store
         .insert_flash_sale(
             &mut tx,
@@ -61,21 +66,30 @@ async fn main() -> anyhow::Result<()> {
     let item: (i64,) =
         sqlx::query_as("SELECT id FROM flash_sale_items WHERE sale_id = $1").bind(sale).fetch_one(&mut *tx).await?;
     let mut buyers = Vec::new();
-    for i in 0..rows * batches {
-        let b: (i64,) = sqlx::query_as("INSERT INTO buyers (merchant_id, openid, nickname, channel, created_at) VALUES ($1, $2, 'b', 't', 0) RETURNING id")
-            .bind(merchant)
-            .bind(format!("o{i}"))
-            .fetch_one(&mut *tx)
-            .await?;
-        buyers.push(b.0);
+    let all: Vec<usize> = (0..total).collect();
+    for chunk in all.chunks(500) {
+        let rows: Vec<String> = (0..chunk.len()).map(|r| format!("($1, ${}, 'b', 't', 0)", r + 2)).collect();
+        let sql = format!(
+            "INSERT INTO buyers (merchant_id, openid, nickname, channel, created_at) VALUES {} RETURNING id",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(merchant);
+        for i in chunk {
+            q = q.bind(format!("o{i}"));
+        }
+        let mut ids: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|r| r.0).collect();
+        ids.sort_unstable();
+        buyers.extend(ids);
     }
     minimall_store::commit(tx).await?;
     let render = |w: &FlashOrderWrite, id: i64| format!("{{\"order_id\":{id},\"order_no\":\"{}\"}}", w.order_no);
     let started = Instant::now();
+    let mut first = 0;
     for b in 0..batches {
+        let rows = size_of(b);
         let writes: Vec<FlashOrderWrite> = (0..rows)
             .map(|r| {
-                let n = b * rows + r;
+                let n = first + r;
                 FlashOrderWrite {
                     merchant_id: merchant,
                     sale_id: sale,
@@ -103,9 +117,10 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         store.write_flash_batch(&writes, "order.expire", &render).await?;
         eprintln!("batch {b}: {rows} rows in {:.2} ms", t.elapsed().as_secs_f64() * 1000.0);
+        first += rows;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("{} orders in {:.3} s: {:.0} orders/s", rows * batches, secs, (rows * batches) as f64 / secs);
+    println!("{total} orders in {secs:.3} s: {:.0} orders/s", total as f64 / secs);
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

@@ -53,7 +53,7 @@ const WRITER_WAIT: Duration = Duration::from_secs(30);
 const READERS: u32 = 4;
 
 const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;";
 
 impl Store {
     /// Connect by URL (`sqlite://path`, `postgres://…`). SQLite files are created when missing.

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
+use crate::script::Script;
 use crate::stock::{StockError, StockReason};
-use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
+use crate::{now_ms, Backend, Paged, Store, StoreError, StoreResult, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FlashSaleRow {
@@ -447,13 +448,17 @@ impl Store {
         // 1. Keys already used.
         let mut seen: HashMap<(String, String), (String, i32, String)> = HashMap::new();
         for chunk in writes.chunks(MAX_BATCH) {
+            // One primary-key lookup per (scope, key) pair: the pairs are joined to the table, not matched by
+            // key alone (that would scan every key ever stored).
             let sql = format!(
-                "SELECT scope, idem_key, request_hash, status_code, response_body FROM idempotency_keys WHERE idem_key IN ({})",
-                list(self.backend(), chunk.len())
+                "WITH k (scope, idem_key) AS (VALUES {})
+                 SELECT i.scope, i.idem_key, i.request_hash, i.status_code, i.response_body
+                 FROM k JOIN idempotency_keys i ON i.scope = k.scope AND i.idem_key = k.idem_key",
+                values(self.backend(), chunk.len(), 2)
             );
             let mut q = sqlx::query_as::<_, (String, String, String, i32, String)>(&sql);
             for w in chunk {
-                q = q.bind(&w.idem_key);
+                q = q.bind(&w.idem_scope).bind(&w.idem_key);
             }
             for (scope, key, hash, status, resp) in q.fetch_all(&mut *tx).await? {
                 seen.insert((scope, key), (hash, status, resp));
@@ -492,9 +497,9 @@ impl Store {
             *per_product.entry(writes[i].product_id).or_default() += writes[i].quantity;
         }
         let now = now_ms();
+        // 3. Orders: everything after refers to their ids.
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(fresh.len());
         for chunk in fresh.chunks(MAX_BATCH) {
-            // 3. Orders.
             let sql = format!(
                 "INSERT INTO orders (merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
                     points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
@@ -504,19 +509,20 @@ impl Store {
             let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
             for &i in chunk {
                 let w = &writes[i];
-                let derivation = serde_json::json!({
-                    "list_total": w.sale_price * w.quantity,
-                    "steps": [{"kind": "flash_sale", "sale_id": w.sale_id, "amount": w.goods_amount() - w.sale_price * w.quantity}],
-                    "shipping": w.shipping,
-                    "payable": w.payable(),
-                })
-                .to_string();
+                let list_total = w.sale_price * w.quantity;
+                let derivation = format!(
+                    r#"{{"list_total":{list_total},"steps":[{{"kind":"flash_sale","sale_id":{},"amount":{}}}],"shipping":{},"payable":{}}}"#,
+                    w.sale_id,
+                    w.goods_amount() - list_total,
+                    w.shipping,
+                    w.payable()
+                );
                 q = q
                     .bind(w.merchant_id)
                     .bind(&w.order_no)
                     .bind(w.buyer_id)
                     .bind("pending_payment")
-                    .bind(w.sale_price * w.quantity)
+                    .bind(list_total)
                     .bind(w.goods_amount())
                     .bind(0i64)
                     .bind(0i64)
@@ -535,143 +541,138 @@ impl Store {
             for (id, no) in q.fetch_all(&mut *tx).await? {
                 ids.insert(no, id);
             }
-            let id_of = |w: &FlashOrderWrite| ids.get(&w.order_no).copied().ok_or(StoreError::NotFound);
+        }
+        let order_ids: Vec<i64> = fresh
+            .iter()
+            .map(|&i| ids.get(&writes[i].order_no).copied().ok_or(StoreError::NotFound))
+            .collect::<StoreResult<_>>()?;
+        // 4.–9. The rest of the batch as one script (one round trip on SQLite).
+        let mut script = Script::new(self.backend());
+        let mut bodies = Vec::with_capacity(fresh.len());
+        for (chunk, ids) in fresh.chunks(MAX_BATCH).zip(order_ids.chunks(MAX_BATCH)) {
+            let rows = || chunk.iter().map(|&i| &writes[i]).zip(ids.iter().copied());
             // 4. Lines.
-            let sql = format!(
+            script.statement(format!(
                 "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
                     price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
                  VALUES {}",
-                values(self.backend(), chunk.len(), 17)
-            );
-            let mut q = sqlx::query(&sql);
-            for &i in chunk {
-                let w = &writes[i];
-                q = q
-                    .bind(w.merchant_id)
-                    .bind(id_of(w)?)
-                    .bind(w.sku_id)
-                    .bind(w.product_id)
-                    .bind(&w.title)
-                    .bind(&w.spec)
-                    .bind(w.image.clone())
-                    .bind(w.quantity)
-                    .bind(w.sale_price)
-                    .bind(w.flash_price)
-                    .bind("FlashSale")
-                    .bind(w.goods_amount())
-                    .bind(0i64)
-                    .bind(0i64)
-                    .bind(0i64)
-                    .bind(w.goods_amount())
-                    .bind(None::<i64>);
+                values(Backend::Sqlite, chunk.len(), 17)
+            ));
+            for (w, id) in rows() {
+                script
+                    .add(w.merchant_id)
+                    .add(id)
+                    .add(w.sku_id)
+                    .add(w.product_id)
+                    .add(&w.title)
+                    .add(&w.spec)
+                    .add(w.image.as_deref())
+                    .add(w.quantity)
+                    .add(w.sale_price)
+                    .add(w.flash_price)
+                    .add("FlashSale")
+                    .add(w.goods_amount())
+                    .add(0i64)
+                    .add(0i64)
+                    .add(0i64)
+                    .add(w.goods_amount())
+                    .add(None::<i64>);
             }
-            q.execute(&mut *tx).await?;
             // 5. Timeline.
-            let sql = format!(
+            script.statement(format!(
                 "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES {}",
-                values(self.backend(), chunk.len(), 8)
-            );
-            let mut q = sqlx::query(&sql);
-            for &i in chunk {
-                let w = &writes[i];
-                q = q
-                    .bind(w.merchant_id)
-                    .bind(id_of(w)?)
-                    .bind("created")
-                    .bind(None::<String>)
-                    .bind(Some("pending_payment"))
-                    .bind(serde_json::json!({"payable": w.payable(), "flash_sale_id": w.sale_id}).to_string())
-                    .bind("buyer")
-                    .bind(now);
+                values(Backend::Sqlite, chunk.len(), 8)
+            ));
+            for (w, id) in rows() {
+                script
+                    .add(w.merchant_id)
+                    .add(id)
+                    .add("created")
+                    .add(None::<String>)
+                    .add("pending_payment")
+                    .add(format!(r#"{{"payable":{},"flash_sale_id":{}}}"#, w.payable(), w.sale_id))
+                    .add("buyer")
+                    .add(now);
             }
-            q.execute(&mut *tx).await?;
             // 6. Flash rows.
-            let sql = format!(
+            script.statement(format!(
                 "INSERT INTO flash_orders (merchant_id, sale_id, item_id, sku_id, buyer_id, order_id, quantity, reservation, idem_key, live, created_at)
                  VALUES {}",
-                values(self.backend(), chunk.len(), 11)
-            );
-            let mut q = sqlx::query(&sql);
-            for &i in chunk {
-                let w = &writes[i];
-                q = q
-                    .bind(w.merchant_id)
-                    .bind(w.sale_id)
-                    .bind(w.item_id)
-                    .bind(w.sku_id)
-                    .bind(w.buyer_id)
-                    .bind(id_of(w)?)
-                    .bind(w.quantity)
-                    .bind(&w.reservation)
-                    .bind(&w.idem_key)
-                    .bind(1i32)
-                    .bind(now);
+                values(Backend::Sqlite, chunk.len(), 11)
+            ));
+            for (w, id) in rows() {
+                script
+                    .add(w.merchant_id)
+                    .add(w.sale_id)
+                    .add(w.item_id)
+                    .add(w.sku_id)
+                    .add(w.buyer_id)
+                    .add(id)
+                    .add(w.quantity)
+                    .add(&w.reservation)
+                    .add(&w.idem_key)
+                    .add(1i32)
+                    .add(now);
             }
-            q.execute(&mut *tx).await?;
             // 7. Unpaid-timeout jobs.
-            let sql = format!(
+            script.statement(format!(
                 "INSERT INTO jobs (merchant_id, kind, payload, dedup_key, status, run_at, max_attempts, created_at) VALUES {}",
-                values(self.backend(), chunk.len(), 8)
-            );
-            let mut q = sqlx::query(&sql);
-            for &i in chunk {
-                let w = &writes[i];
-                let id = id_of(w)?;
-                q = q
-                    .bind(w.merchant_id)
-                    .bind(expire_job_kind)
-                    .bind(serde_json::json!({ "order_id": id }).to_string())
-                    .bind(format!("{expire_job_kind}:{id}"))
-                    .bind("pending")
-                    .bind(w.pay_deadline)
-                    .bind(20i32)
-                    .bind(now);
+                values(Backend::Sqlite, chunk.len(), 8)
+            ));
+            for (w, id) in rows() {
+                script
+                    .add(w.merchant_id)
+                    .add(expire_job_kind)
+                    .add(format!(r#"{{"order_id":{id}}}"#))
+                    .add(format!("{expire_job_kind}:{id}"))
+                    .add("pending")
+                    .add(w.pay_deadline)
+                    .add(20i32)
+                    .add(now);
             }
-            q.execute(&mut *tx).await?;
             // 8. Keys with their answers.
-            let sql = format!(
+            script.statement(format!(
                 "INSERT INTO idempotency_keys (scope, idem_key, merchant_id, request_hash, status_code, response_body, created_at) VALUES {}",
-                values(self.backend(), chunk.len(), 7)
-            );
-            let mut q = sqlx::query(&sql);
-            let mut bodies = Vec::with_capacity(chunk.len());
-            for &i in chunk {
+                values(Backend::Sqlite, chunk.len(), 7)
+            ));
+            for (&i, id) in chunk.iter().zip(ids.iter().copied()) {
                 let w = &writes[i];
-                let id = id_of(w)?;
                 let b = body(w, id);
-                bodies.push((i, id, b.clone()));
-                q = q
-                    .bind(&w.idem_scope)
-                    .bind(&w.idem_key)
-                    .bind(w.merchant_id)
-                    .bind(&w.idem_hash)
-                    .bind(201i32)
-                    .bind(b)
-                    .bind(now);
-            }
-            q.execute(&mut *tx).await?;
-            for (i, order_id, body) in bodies {
-                outcomes[i] = Some(FlashWriteOutcome::Created { order_id, body });
+                script
+                    .add(&w.idem_scope)
+                    .add(&w.idem_key)
+                    .add(w.merchant_id)
+                    .add(&w.idem_hash)
+                    .add(201i32)
+                    .add(b.clone())
+                    .add(now);
+                bodies.push((i, id, b));
             }
         }
+        let inserts = script.len();
         // 9. The units, with the guard, and the products' sales: these rows are shared by every buyer (and by
         // every instance on PostgreSQL), so they are locked last, for as short as possible before the commit.
         for (item, n) in &per_item {
-            let ok = sqlx::query(
-                "UPDATE flash_sale_items SET sold = sold + $2 WHERE id = $1 AND finished = 0 AND sold + $2 <= quantity",
-            )
-            .bind(item)
-            .bind(n)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !ok {
+            script
+                .statement(
+                    "UPDATE flash_sale_items SET sold = sold + ? WHERE id = ? AND finished = 0 AND sold + ? <= quantity"
+                        .into(),
+                )
+                .add(*n)
+                .add(*item)
+                .add(*n);
+        }
+        for (product, n) in &per_product {
+            script.statement("UPDATE products SET sales = sales + ? WHERE id = ?".into()).add(*n).add(*product);
+        }
+        let changed = script.run(&mut tx).await?;
+        for ((item, n), rows) in per_item.iter().zip(&changed[inserts..]) {
+            if *rows != 1 {
                 return Err(StoreError::Constraint(format!("flash item {item} cannot take {n} more units")));
             }
         }
-        for (product, n) in per_product {
-            self.add_product_sales(&mut tx, product, n).await?;
+        for (i, order_id, body) in bodies {
+            outcomes[i] = Some(FlashWriteOutcome::Created { order_id, body });
         }
         crate::commit(tx).await?;
         // Duplicates within the batch answer with their first's response.

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod points;
 pub mod promotions;
 pub mod schema;
+mod script;
 pub mod sessions;
 pub mod settings;
 pub mod stats;

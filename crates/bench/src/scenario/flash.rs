@@ -164,6 +164,12 @@ impl Scenario for Flash {
         Ok(())
     }
 
+    /// The buyers are waiting on open connections when the sale starts; the selling time runs from the
+    /// moment the first request goes out, not from the first connection attempt.
+    fn opens_first(&self) -> bool {
+        true
+    }
+
     fn generator(&self, conn: usize) -> Box<dyn RequestGen> {
         self.shared.start.get_or_init(Instant::now);
         // Connection c takes buyers c, c + n, c + 2n, … of n connections (or one buyer when there are fewer).

@@ -87,6 +87,11 @@ pub trait Scenario {
         Ok(())
     }
 
+    /// Whether every connection is opened before the first request, so that all fire at one instant.
+    fn opens_first(&self) -> bool {
+        false
+    }
+
     /// The request source of connection `conn` (0-based); called after [`Scenario::setup`].
     fn generator(&self, conn: usize) -> Box<dyn RequestGen>;
 

@@ -1,0 +1,117 @@
+//! Several statements sent as one round trip where the database allows it.
+//!
+//! A grouped write is a few statements that need nothing from each other's results but their row counts.
+//! SQLite runs a string of statements in one call, taking its `?` parameters in order, so the statements go
+//! to the connection's thread together; PostgreSQL's extended protocol takes one statement per call, so
+//! there they run one after another. The SQL and the parameters are the same either way.
+
+use futures_util::TryStreamExt;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, Either, Encode, Executor, Type};
+
+use crate::db::{Backend, Tx};
+use crate::{StoreError, StoreResult};
+
+pub(crate) struct Script<'q> {
+    backend: Backend,
+    sql: Vec<String>,
+    /// SQLite: one buffer for every statement; PostgreSQL: one per statement.
+    args: Vec<AnyArguments<'q>>,
+    error: Option<String>,
+}
+
+impl<'q> Script<'q> {
+    pub(crate) fn new(backend: Backend) -> Script<'q> {
+        Script { backend, sql: Vec::new(), args: Vec::new(), error: None }
+    }
+
+    /// Start the next statement, written with `?` placeholders (numbered `$1…` for PostgreSQL here); the
+    /// values added until the next statement are its parameters, in order.
+    pub(crate) fn statement(&mut self, sql: String) -> &mut Self {
+        match self.backend {
+            Backend::Sqlite => {
+                if self.args.is_empty() {
+                    self.args.push(AnyArguments::default());
+                }
+                self.sql.push(sql);
+            }
+            Backend::Postgres => {
+                self.args.push(AnyArguments::default());
+                self.sql.push(numbered(&sql));
+            }
+        }
+        self
+    }
+
+    /// Statements so far.
+    pub(crate) fn len(&self) -> usize {
+        self.sql.len()
+    }
+
+    /// The current statement's next parameter.
+    pub(crate) fn add<T: 'q + Encode<'q, sqlx::Any> + Type<sqlx::Any>>(&mut self, value: T) -> &mut Self {
+        let args = self.args.last_mut().expect("a statement before its parameters");
+        if let Err(e) = args.add(value) {
+            self.error.get_or_insert_with(|| e.to_string());
+        }
+        self
+    }
+
+    /// Run every statement in the transaction; the rows each one changed, in order.
+    pub(crate) async fn run(self, tx: &mut Tx) -> StoreResult<Vec<u64>> {
+        if let Some(e) = self.error {
+            return Err(StoreError::Unavailable(format!("a parameter could not be encoded: {e}")));
+        }
+        let statements = self.sql.len();
+        let mut changed = Vec::with_capacity(statements);
+        match self.backend {
+            Backend::Sqlite => {
+                let sql = self.sql.join(";\n");
+                let Some(args) = self.args.into_iter().next() else { return Ok(changed) };
+                let mut results = (&mut **tx).fetch_many(sqlx::query_with(&sql, args));
+                while let Some(r) = results.try_next().await? {
+                    if let Either::Left(done) = r {
+                        changed.push(done.rows_affected());
+                    }
+                }
+            }
+            Backend::Postgres => {
+                for (sql, args) in self.sql.iter().zip(self.args) {
+                    changed.push(sqlx::query_with(sql, args).execute(&mut **tx).await?.rows_affected());
+                }
+            }
+        }
+        if changed.len() != statements {
+            return Err(StoreError::Unavailable(format!("{statements} statements sent, {} answered", changed.len())));
+        }
+        Ok(changed)
+    }
+}
+
+/// `?` placeholders as `$1`, `$2`, … (the statements here hold no `?` inside literals).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + sql.len() / 4);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(
+            super::numbered("UPDATE t SET a = a + ? WHERE id = ? AND a + ? <= b"),
+            "UPDATE t SET a = a + $1 WHERE id = $2 AND a + $3 <= b"
+        );
+        assert_eq!(super::numbered("VALUES (?,?),(?,?)"), "VALUES ($1,$2),($3,$4)");
+    }
+}
