@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/stock/{sku_id}", post(adjust_stock))
         .route("/admin/categories", get(categories).post(create_category))
         .route("/admin/activities", get(activities).post(create_activity))
+        .route("/admin/activities/{id}", get(activity).post(save_activity))
         .route("/admin/activities/{id}/end", post(end_activity))
         .route("/admin/coupons", get(coupons).post(create_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
@@ -969,7 +970,7 @@ async fn activities(
     for x in &list.items {
         let yes_no = |b: bool| p.c.t(if b { "common.yes" } else { "common.no" }).to_string();
         p.rows.push(vec![
-            Cell::text(&x.name),
+            Cell::link(&x.name, format!("/admin/activities/{}", x.id)),
             Cell::text(p.c.tp("act.kind.", &x.kind)),
             Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
             Cell::text(yes_no(x.allow_coupons)),
@@ -1035,6 +1036,148 @@ async fn end_activity(
 ) -> WebResult {
     let _ = ap::end_activity(State(st), a, Path(id), headers).await?;
     back("/admin/activities")
+}
+
+async fn activity(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadCatalog>,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> WebResult {
+    ok(activity_page(&st, c, &a, id, q.saved.is_some(), None).await?)
+}
+
+/// One activity: its terms, and for catalog managers while it has not ended a form that changes its name,
+/// window, per-buyer limit and whether coupons stack (its rule and scope stay as they are).
+async fn activity_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadCatalog>,
+    id: i64,
+    saved: bool,
+    refused: Option<FormRefusal<'_>>,
+) -> Result<ListPage, WebError> {
+    let Json(x) = ap::get_activity(State(st.clone()), a.clone(), Path(id)).await?;
+    let mut p = ListPage::new(c, a, "menu.activities").heads(&[
+        "act.kind",
+        "act.window",
+        "act.coupons",
+        "act.limit",
+        "act.state",
+    ]);
+    p.title = format!("{} · {}", p.title, x.name);
+    p.links.push(("/admin/activities".into(), p.c.t("act.back").into()));
+    if saved {
+        p.intro = p.c.t("common.saved").into();
+    }
+    let yes_no = |b: bool| p.c.t(if b { "common.yes" } else { "common.no" }).to_string();
+    p.rows.push(vec![
+        Cell::text(p.c.tp("act.kind.", &x.kind)),
+        Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
+        Cell::text(yes_no(x.allow_coupons)),
+        Cell::num(if x.per_buyer_limit > 0 { x.per_buyer_limit.to_string() } else { "-".into() }),
+        Cell::tag(p.c.tp("act.state.", &x.state), if x.state == "running" { "ok" } else { "muted" }),
+    ]);
+    if may(a, Permission::ManageCatalog) && x.state != "ended" {
+        let typed = |name: &str, current: String| match &refused {
+            Some(r) => r.typed.get(name).to_string(),
+            None => current,
+        };
+        let t = |k: &str| p.c.t(k).to_string();
+        let coupons = match &refused {
+            Some(r) => r.typed.checked("allow_coupons"),
+            None => x.allow_coupons,
+        };
+        let mut fields = vec![
+            Field::text("name", &t("act.name"), typed("name", x.name.clone())),
+            Field::kind(
+                "starts_at",
+                &t("flash.starts_at"),
+                "datetime-local",
+                typed("starts_at", view::beijing_datetime_value(x.starts_at)),
+            ),
+            Field::kind(
+                "ends_at",
+                &t("flash.ends_at"),
+                "datetime-local",
+                typed("ends_at", view::beijing_datetime_value(x.ends_at)),
+            ),
+            Field::kind(
+                "per_buyer_limit",
+                &t("act.limit"),
+                "number",
+                typed("per_buyer_limit", x.per_buyer_limit.to_string()),
+            ),
+            Field::kind("allow_coupons", &t("act.coupons"), "checkbox", if coupons { "1" } else { "" }),
+        ];
+        if let Some(r) = refused {
+            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
+                Some(f) => f.error = r.message,
+                None => p.error = r.message,
+            }
+        }
+        p.forms.push(Form {
+            id: "edit-activity",
+            title: t("act.edit"),
+            action: format!("/admin/activities/{id}"),
+            method: "post",
+            fields,
+            submit: t("common.save"),
+        });
+    }
+    Ok(p)
+}
+
+/// The edit form over the activity as it is: the form's terms, its own rule and scope.
+fn activity_update(f: &Fields, x: &ap::ActivityDto) -> Result<ap::ActivityInput, ApiError> {
+    let whole = |k: &str| {
+        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
+    };
+    let stored = |what: &str, v: &serde_json::Value| {
+        ApiError::internal(format!("the activity's stored {what} cannot be read: {v}"))
+    };
+    Ok(ap::ActivityInput {
+        name: f.get("name").trim().into(),
+        kind: x.kind.clone(),
+        rule: serde_json::from_value(x.rule.clone()).map_err(|_| stored("rule", &x.rule))?,
+        scope: serde_json::from_value(x.scope.clone()).map_err(|_| stored("scope", &x.scope))?,
+        starts_at: beijing_datetime(f, "starts_at")?,
+        ends_at: beijing_datetime(f, "ends_at")?,
+        allow_coupons: f.checked("allow_coupons"),
+        allow_points: x.allow_points,
+        per_buyer_limit: whole("per_buyer_limit")?,
+        free_shipping: x.free_shipping,
+        allow_overlap: x.allow_overlap,
+    })
+}
+
+/// Change an activity's terms through the API's own path; a refusal shows next to its field.
+async fn save_activity(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageCatalog>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let reader = catalog_reader(&a)?;
+    let Json(current) = ap::get_activity(State(st.clone()), reader.clone(), Path(id)).await?;
+    let result = match activity_update(&f, &current) {
+        Ok(input) => {
+            ap::update_activity(State(st.clone()), a.clone(), Path(id), headers, ApiJson(input)).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    let e = match result {
+        Ok(()) => return back(&format!("/admin/activities/{id}?saved=1")),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
+        Err(e) => return Err(e.into()),
+    };
+    let refused = FormRefusal { typed: &f, field: e.field.clone(), message: refusal_message(&c, &e) };
+    let mut r = activity_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
+    *r.status_mut() = e.status;
+    Ok(r)
 }
 
 async fn coupons(
@@ -1160,7 +1303,7 @@ const FLASH_ROWS: [(&str, &str, &str); 3] = [
 ];
 
 /// A refused new-sale form: what was typed, the form field at fault (or none) and the message.
-struct FlashRefusal<'a> {
+struct FormRefusal<'a> {
     typed: &'a Fields,
     field: Option<String>,
     message: String,
@@ -1172,7 +1315,7 @@ async fn flash_page(
     c: Ctx,
     a: &Admin<ReadCatalog>,
     page: i64,
-    refused: Option<FlashRefusal<'_>>,
+    refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
     let Json(list) = crate::routes::flash_sales::list_flash_sales(
         State(st.clone()),
@@ -1345,10 +1488,10 @@ fn beijing_datetime(f: &Fields, k: &str) -> Result<i64, ApiError> {
     view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
 }
 
-/// The catalog reader's view of a catalog manager, to show a flash-sale page again with a refusal.
-fn flash_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatalog>, ApiError> {
+/// The catalog reader's view of a catalog manager, to show a page again with a refusal.
+fn catalog_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatalog>, ApiError> {
     Admin::<ReadCatalog>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("the flash-sale page needs the catalog permission"))
+        .ok_or_else(|| ApiError::forbidden("this page needs the catalog permission"))
 }
 
 /// The form field an API error names: `items[k].quantity` is the quantity of the form row of item `k`.
@@ -1375,8 +1518,8 @@ fn flash_form_field(e: &ApiError, rows: &[usize]) -> Option<String> {
     Some(field.into())
 }
 
-/// An API refusal of a flash sale in the page's language; the API's own text for one without a message id.
-fn flash_message(c: &Ctx, e: &ApiError) -> String {
+/// An API refusal in the page's language; the API's own text for one without a message id.
+fn refusal_message(c: &Ctx, e: &ApiError) -> String {
     let m = e.message.as_str();
     let number = || m.split(|ch: char| !ch.is_ascii_digit()).rfind(|s| !s.is_empty()).unwrap_or("").to_string();
     let (id, n) = match m {
@@ -1397,6 +1540,9 @@ fn flash_message(c: &Ctx, e: &ApiError) -> String {
         "give a date and time" => ("flash.err.datetime", String::new()),
         "must be a whole number" => ("flash.err.whole", String::new()),
         "must be between 60 and 86400" => ("flash.err.unpaid", String::new()),
+        "must be between 0 and 10000" => ("act.err.limit", String::new()),
+        "an activity runs at most 366 days" => ("act.err.too_long", String::new()),
+        "must not be empty" => ("act.err.empty", String::new()),
         "must be between 0 and 100000 fen" => ("flash.err.shipping", String::new()),
         _ if m.contains("is already in flash sale") => ("flash.err.overlap", String::new()),
         _ if m.starts_with("give 1 to ") => ("flash.err.need_sku", String::new()),
@@ -1427,8 +1573,8 @@ async fn create_flash(
         Err(e) if e.status.is_client_error() && (e.field.is_some() || e.status == StatusCode::CONFLICT) => e,
         Err(e) => return Err(e.into()),
     };
-    let reader = flash_reader(&a)?;
-    let refused = FlashRefusal { typed: &f, field: flash_form_field(&e, &rows), message: flash_message(&c, &e) };
+    let reader = catalog_reader(&a)?;
+    let refused = FormRefusal { typed: &f, field: flash_form_field(&e, &rows), message: refusal_message(&c, &e) };
     let mut r = flash_page(&st, c, &reader, 1, Some(refused)).await?.render_page();
     *r.status_mut() = e.status;
     Ok(r)
@@ -1452,7 +1598,7 @@ async fn flash_sale_page(
     a: &Admin<ReadCatalog>,
     id: i64,
     saved: bool,
-    refused: Option<FlashRefusal<'_>>,
+    refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
     let Json(x) = crate::routes::flash_sales::get_flash_sale(State(st.clone()), a.clone(), Path(id)).await?;
     let mut p = ListPage::new(c, a, "menu.flash").heads(&[
@@ -1584,9 +1730,9 @@ async fn save_flash(
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
         Err(e) => return Err(e.into()),
     };
-    let reader = flash_reader(&a)?;
+    let reader = catalog_reader(&a)?;
     let field = e.field.as_deref().map(|f| if f == "unpaid_timeout_secs" { "unpaid_minutes" } else { f }.to_string());
-    let refused = FlashRefusal { typed: &f, field, message: flash_message(&c, &e) };
+    let refused = FormRefusal { typed: &f, field, message: refusal_message(&c, &e) };
     let mut r = flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
     *r.status_mut() = e.status;
     Ok(r)

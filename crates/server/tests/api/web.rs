@@ -614,3 +614,103 @@ suite!(flash_sale_edited_in_the_console, |b| async move {
     let (s, _, _) = page(&c, &app, &format!("/admin/flash/{}", id + 1000), &op).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
+
+suite!(activity_edited_in_the_console, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let op_token = app.admin_login("operator").await;
+    let now = minimall_store::now_ms();
+    let day = 86_400_000;
+    let (s, created) = body(
+        app.post(
+            "/api/v1/admin/activities",
+            Some(&op_token),
+            &json!({"name": "周末特惠", "kind": "limited_discount", "rule": {"percent": 80}, "scope": {"all": true},
+                    "starts_at": now - 60_000, "ends_at": now + 7 * day, "allow_coupons": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={op_token}");
+
+    // The list links to the activity; its page shows its terms and a form with them.
+    let (_, _, list) = page(&c, &app, "/admin/activities", &op).await;
+    assert!(list.contains(&format!("href=\"/admin/activities/{id}\"")), "{list}");
+    let (s, _, html) = page(&c, &app, &format!("/admin/activities/{id}"), &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"edit-activity\"") && html.contains("value=\"周末特惠\""), "{html}");
+    assert!(html.contains("进行中") && html.contains("限时折扣"), "{html}");
+
+    let form = |name: &str, starts: i64, ends: i64, limit: &str, coupons: bool| {
+        let mut f = form_urlencoded::Serializer::new(String::new());
+        f.append_pair("_csrf", &token);
+        f.append_pair("name", name);
+        f.append_pair("starts_at", &minimall_server::web::view::beijing_datetime_value(starts));
+        f.append_pair("ends_at", &minimall_server::web::view::beijing_datetime_value(ends));
+        f.append_pair("per_buyer_limit", limit);
+        if coupons {
+            f.append_pair("allow_coupons", "1");
+        }
+        f.finish()
+    };
+    let send = |cookie: String, form: String| {
+        c.post(format!("{}/admin/activities/{id}", app.base))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    let start = created["starts_at"].as_i64().unwrap();
+
+    // Refusals come back next to their field, in the page's language, with what was typed kept.
+    let r = send(op.clone(), form("双十一", start, start - day, "2", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-ends_at\">结束时间须晚于开始时间<"), "{html}");
+    assert!(html.contains("value=\"双十一\""), "the form keeps what was typed");
+    let r = send(op.clone(), form("双十一", start, start + day, "20000", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"err-per_buyer_limit\">须在 0 到 10000 之间<"));
+    let r = send(op.clone(), form("  ", start, start + day, "2", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"err-name\">不能为空<"));
+    let (_, unchanged) = body(app.get(&format!("/api/v1/admin/activities/{id}"), Some(&op_token)).await).await;
+    assert_eq!(unchanged["name"], "周末特惠", "a refused form changes nothing");
+
+    // Customer service may look but not change: 403 and no form.
+    let service = format!("{csrf_cookie}; mm_admin={}", app.admin_login("service").await);
+    let r = send(service.clone(), form("客服改名", start, start + day, "2", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, _, html) = page(&c, &app, &format!("/admin/activities/{id}"), &service).await;
+    assert!(html.contains("周末特惠") && !html.contains("edit-activity"), "{html}");
+
+    // The operator's change lands: name, end, limit and coupons; the rule and the scope stay.
+    let r = send(op.clone(), form("双十一", start, start + 3 * day, "2", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()[LOCATION], format!("/admin/activities/{id}?saved=1"));
+    let (_, after) = body(app.get(&format!("/api/v1/admin/activities/{id}"), Some(&op_token)).await).await;
+    assert_eq!(after["name"], "双十一");
+    assert_eq!(after["per_buyer_limit"], 2);
+    assert_eq!(after["allow_coupons"], true);
+    assert_eq!(after["ends_at"].as_i64().unwrap() / 60_000, (start + 3 * day) / 60_000);
+    assert_eq!(after["rule"], created["rule"]);
+    assert_eq!(after["scope"], created["scope"]);
+    let (_, _, html) = page(&c, &app, &format!("/admin/activities/{id}?saved=1"), &op).await;
+    assert!(html.contains("已保存"), "{html}");
+
+    // An ended activity can no longer be changed: no form, and a post is refused.
+    let (s, _) = body(app.post(&format!("/api/v1/admin/activities/{id}/end"), Some(&op_token), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, html) = page(&c, &app, &format!("/admin/activities/{id}"), &op).await;
+    assert!(html.contains("已结束") && !html.contains("edit-activity"), "{html}");
+    let r = send(op.clone(), form("再改", start, start + day, "2", true)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // Another id is a 404 page.
+    let (s, _, _) = page(&c, &app, &format!("/admin/activities/{}", id + 1000), &op).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});
