@@ -334,6 +334,35 @@ impl Store {
         .await?)
     }
 
+    /// Change what may change once coupons are out: the name, how many there are in all (0 = no limit, else
+    /// not below those issued), the per-buyer limit and whether buyers may claim it. `None` when the template
+    /// is stopped or more coupons are out than `total_quantity` by now (a claim came first).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_coupon_template(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        id: i64,
+        name: &str,
+        total_quantity: i64,
+        per_buyer_limit: i64,
+        claimable: bool,
+    ) -> StoreResult<Option<CouponTemplateRow>> {
+        Ok(sqlx::query_as::<_, CouponTemplateRow>(&format!(
+            "UPDATE coupon_templates SET name = $3, total_quantity = $4, per_buyer_limit = $5, claimable = $6, updated_at = $7
+             WHERE merchant_id = $1 AND id = $2 AND status = 'active' AND ($4 = 0 OR issued <= $4) RETURNING {TPL_COLS}"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .bind(name)
+        .bind(total_quantity)
+        .bind(per_buyer_limit)
+        .bind(i32::from(claimable))
+        .bind(now_ms())
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
     pub async fn set_coupon_template_status(
         &self,
         tx: &mut Tx,

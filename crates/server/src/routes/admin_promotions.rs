@@ -429,6 +429,89 @@ pub async fn create_coupon(
     Ok((StatusCode::CREATED, Json(dto)))
 }
 
+/// One coupon template.
+#[utoipa::path(get, path = "/api/v1/admin/coupons/{id}", tag = "admin-promotions", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CouponTemplateDto), (status = 404, body = ErrorBody)))]
+pub async fn get_coupon(
+    State(st): State<AppState>,
+    admin: Admin<ReadCatalog>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CouponTemplateDto>> {
+    let row = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
+    Ok(Json(CouponTemplateDto::from(&row)))
+}
+
+/// What may change of a coupon template once coupons are out. Its kind, amounts, scope and validity stay:
+/// buyers already hold coupons made from them.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouponTemplateChange {
+    pub name: String,
+    /// Coupons in all; 0 = unlimited, otherwise at least those already issued.
+    pub total_quantity: i64,
+    pub per_buyer_limit: i64,
+    pub claimable: bool,
+}
+
+/// Change a coupon template's name, quantity, per-buyer limit or whether buyers may claim it.
+#[utoipa::path(put, path = "/api/v1/admin/coupons/{id}", tag = "admin-promotions", request_body = CouponTemplateChange, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = CouponTemplateDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_coupon(
+    State(st): State<AppState>,
+    admin: Admin<ManageCatalog>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CouponTemplateChange>,
+) -> ApiResult<Json<CouponTemplateDto>> {
+    let name = display_text("name", &req.name, 40)?;
+    if !(0..=100_000_000).contains(&req.total_quantity) {
+        return Err(ApiError::invalid("total_quantity", "must be between 0 and 100000000"));
+    }
+    if !(0..=1000).contains(&req.per_buyer_limit) {
+        return Err(ApiError::invalid("per_buyer_limit", "must be between 0 and 1000"));
+    }
+    let before = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
+    if before.status != "active" {
+        return Err(ApiError::conflict("a stopped coupon cannot change"));
+    }
+    if req.total_quantity != 0 && req.total_quantity < before.issued {
+        return Err(ApiError::invalid(
+            "total_quantity",
+            format!("{} already issued: give at least that many, or 0 for no limit", before.issued),
+        ));
+    }
+    let mut tx = st.store.begin().await?;
+    let Some(row) = st
+        .store
+        .update_coupon_template(
+            &mut tx,
+            admin.merchant_id,
+            id,
+            &name,
+            req.total_quantity,
+            req.per_buyer_limit,
+            req.claimable,
+        )
+        .await?
+    else {
+        return Err(ApiError::conflict("the coupon was stopped or claimed meanwhile; read it again"));
+    };
+    let dto = CouponTemplateDto::from(&row);
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "coupon.update",
+        format!("coupon_template:{id}"),
+        to_json(&CouponTemplateDto::from(&before)),
+        to_json(&dto),
+    )
+    .await?;
+    commit_promotions(&st, tx).await?;
+    Ok(Json(dto))
+}
+
 /// Stop issuing a coupon (coupons already held stay valid).
 #[utoipa::path(post, path = "/api/v1/admin/coupons/{id}/stop", tag = "admin-promotions", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = CouponTemplateDto), (status = 404, body = ErrorBody)))]

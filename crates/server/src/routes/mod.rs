@@ -129,6 +129,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_promotions::get_activity, admin_promotions::update_activity))
         .routes(routes!(admin_promotions::end_activity))
         .routes(routes!(admin_promotions::list_coupons, admin_promotions::create_coupon))
+        .routes(routes!(admin_promotions::get_coupon, admin_promotions::update_coupon))
         .routes(routes!(admin_promotions::stop_coupon))
         .routes(routes!(admin_promotions::push_coupon))
         .routes(routes!(admin_promotions::list_freight, admin_promotions::create_freight))

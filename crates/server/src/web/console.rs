@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/activities/{id}", get(activity).post(save_activity))
         .route("/admin/activities/{id}/end", post(end_activity))
         .route("/admin/coupons", get(coupons).post(create_coupon))
+        .route("/admin/coupons/{id}", get(coupon).post(save_coupon))
         .route("/admin/coupons/{id}/stop", post(stop_coupon))
         .route("/admin/flash", get(flash).post(create_flash))
         .route("/admin/flash/{id}", get(flash_sale).post(save_flash))
@@ -1224,15 +1225,10 @@ async fn coupons(
         });
     }
     for x in &list.items {
-        let rule = match x.kind.as_str() {
-            "amount_off" => format!("{} ≥ {}", view::yuan(x.amount_off), view::yuan(x.threshold)),
-            "percent_off" => format!("{}% ≤ {}", x.percent, view::yuan(x.cap)),
-            _ => String::new(),
-        };
         p.rows.push(vec![
-            Cell::text(&x.name),
+            Cell::link(&x.name, format!("/admin/coupons/{}", x.id)),
             Cell::text(p.c.tp("cp.kind.", &x.kind)),
-            Cell::text(rule),
+            Cell::text(coupon_rule(x)),
             Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
             Cell::num(x.per_buyer_limit.to_string()),
             Cell::text(&x.status),
@@ -1284,6 +1280,132 @@ async fn stop_coupon(
 ) -> WebResult {
     let _ = ap::stop_coupon(State(st), a, Path(id), headers).await?;
     back("/admin/coupons")
+}
+
+/// A coupon's rule in one line: `¥10.00 ≥ ¥99.00`, `90% ≤ ¥20.00`.
+fn coupon_rule(x: &crate::routes::shop_pricing::CouponTemplateDto) -> String {
+    match x.kind.as_str() {
+        "amount_off" => format!("{} ≥ {}", view::yuan(x.amount_off), view::yuan(x.threshold)),
+        "percent_off" => format!("{}% ≤ {}", x.percent, view::yuan(x.cap)),
+        _ => String::new(),
+    }
+}
+
+async fn coupon(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadCatalog>,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> WebResult {
+    ok(coupon_page(&st, c, &a, id, q.saved.is_some(), None).await?)
+}
+
+/// One coupon: its rule and counts, and for catalog managers while it is issued a form that changes its
+/// name, quantity, per-buyer limit and whether buyers may claim it (amounts, scope and validity stay).
+async fn coupon_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadCatalog>,
+    id: i64,
+    saved: bool,
+    refused: Option<FormRefusal<'_>>,
+) -> Result<ListPage, WebError> {
+    let Json(x) = ap::get_coupon(State(st.clone()), a.clone(), Path(id)).await?;
+    let mut p =
+        ListPage::new(c, a, "menu.coupons").heads(&["cp.kind", "cp.rule", "cp.issued", "cp.per_buyer", "cp.status"]);
+    p.title = format!("{} · {}", p.title, x.name);
+    p.links.push(("/admin/coupons".into(), p.c.t("cp.back").into()));
+    if saved {
+        p.intro = p.c.t("common.saved").into();
+    }
+    p.rows.push(vec![
+        Cell::text(p.c.tp("cp.kind.", &x.kind)),
+        Cell::text(coupon_rule(&x)),
+        Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
+        Cell::num(x.per_buyer_limit.to_string()),
+        Cell::text(&x.status),
+    ]);
+    if may(a, Permission::ManageCatalog) && x.status == "active" {
+        let typed = |name: &str, current: String| match &refused {
+            Some(r) => r.typed.get(name).to_string(),
+            None => current,
+        };
+        let t = |k: &str| p.c.t(k).to_string();
+        let claimable = match &refused {
+            Some(r) => r.typed.checked("claimable"),
+            None => x.claimable,
+        };
+        let mut fields = vec![
+            Field::text("name", &t("cp.name"), typed("name", x.name.clone())),
+            Field::kind(
+                "total_quantity",
+                &t("cp.total"),
+                "number",
+                typed("total_quantity", x.total_quantity.to_string()),
+            ),
+            Field::kind(
+                "per_buyer_limit",
+                &t("cp.per_buyer"),
+                "number",
+                typed("per_buyer_limit", x.per_buyer_limit.to_string()),
+            ),
+            Field::kind("claimable", &t("cp.claimable"), "checkbox", if claimable { "1" } else { "" }),
+        ];
+        if let Some(r) = refused {
+            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
+                Some(f) => f.error = r.message,
+                None => p.error = r.message,
+            }
+        }
+        p.forms.push(Form {
+            id: "edit-coupon",
+            title: t("cp.edit"),
+            action: format!("/admin/coupons/{id}"),
+            method: "post",
+            fields,
+            submit: t("common.save"),
+        });
+    }
+    Ok(p)
+}
+
+/// Change a coupon through the API's own path; a refusal shows next to its field.
+async fn save_coupon(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageCatalog>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let whole = |k: &str| {
+        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
+    };
+    let input = || -> Result<ap::CouponTemplateChange, ApiError> {
+        Ok(ap::CouponTemplateChange {
+            name: f.get("name").trim().into(),
+            total_quantity: whole("total_quantity")?,
+            per_buyer_limit: whole("per_buyer_limit")?,
+            claimable: f.checked("claimable"),
+        })
+    };
+    let result = match input() {
+        Ok(input) => {
+            ap::update_coupon(State(st.clone()), a.clone(), Path(id), headers, ApiJson(input)).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    let e = match result {
+        Ok(()) => return back(&format!("/admin/coupons/{id}?saved=1")),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
+        Err(e) => return Err(e.into()),
+    };
+    let reader = catalog_reader(&a)?;
+    let refused = FormRefusal { typed: &f, field: e.field.clone(), message: refusal_message(&c, &e) };
+    let mut r = coupon_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
+    *r.status_mut() = e.status;
+    Ok(r)
 }
 
 async fn flash(
@@ -1540,7 +1662,10 @@ fn refusal_message(c: &Ctx, e: &ApiError) -> String {
         "give a date and time" => ("flash.err.datetime", String::new()),
         "must be a whole number" => ("flash.err.whole", String::new()),
         "must be between 60 and 86400" => ("flash.err.unpaid", String::new()),
-        "must be between 0 and 10000" => ("act.err.limit", String::new()),
+        _ if m.starts_with("must be between 0 and ") => ("form.err.range0", number()),
+        _ if m.ends_with("already issued: give at least that many, or 0 for no limit") => {
+            ("cp.err.below_issued", m.split(' ').next().unwrap_or("").to_string())
+        }
         "an activity runs at most 366 days" => ("act.err.too_long", String::new()),
         "must not be empty" => ("act.err.empty", String::new()),
         "must be between 0 and 100000 fen" => ("flash.err.shipping", String::new()),

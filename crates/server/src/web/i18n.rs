@@ -300,7 +300,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("act.end", "结束", "End"),
     ("act.edit", "修改活动", "Edit promotion"),
     ("act.back", "返回活动列表", "Back to promotions"),
-    ("act.err.limit", "须在 0 到 10000 之间", "Must be between 0 and 10000"),
+    ("form.err.range0", "须在 0 到 {n} 之间", "Must be between 0 and {n}"),
     ("act.err.too_long", "活动最长 366 天", "A promotion runs at most 366 days"),
     ("act.err.empty", "不能为空", "Must not be empty"),
     ("act.kind.limited_discount", "限时折扣", "Limited-time discount"),
@@ -318,6 +318,10 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("cp.per_buyer", "每人限领", "Per buyer"),
     ("cp.status", "状态", "Status"),
     ("cp.stop", "停发", "Stop"),
+    ("cp.edit", "修改优惠券", "Edit coupon"),
+    ("cp.back", "返回优惠券列表", "Back to coupons"),
+    ("cp.claimable", "买家可领取", "Buyers may claim"),
+    ("cp.err.below_issued", "已发放 {n} 张：总量不能少于已发放数（0 为不限）", "{n} already issued: give at least that many, or 0 for no limit"),
     ("cp.kind.amount_off", "满减券", "Amount off"),
     ("cp.kind.percent_off", "折扣券", "Percent off"),
     ("cp.kind.free_shipping", "包邮券", "Free shipping"),
@@ -535,7 +539,7 @@ mod tests {
         // Ids written as plain literals in the page code (menus, table heads).
         const PREFIXES: &[&str] = &[
             "menu.", "dash.", "prod.", "stock.", "cat.", "act.", "cp.", "order.", "as.", "store.", "buyer.", "user.",
-            "audit.", "fin.", "common.", "flash.", "pickup.",
+            "audit.", "fin.", "common.", "flash.", "pickup.", "form.",
         ];
         for text in &texts[texts.len() - 2..] {
             for lit in text.split('"').skip(1).step_by(2) {

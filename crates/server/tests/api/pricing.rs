@@ -458,3 +458,88 @@ suite!(per_buyer_limit_of_a_discount_holds_across_orders, |b| async move {
         4000
     );
 });
+
+suite!(a_coupon_changes_within_what_is_already_issued, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let tpl = coupon(&app, &s.op, json!({"name": "限量券", "kind": "amount_off", "amount_off": 500, "threshold": 5000, "total_quantity": 3, "scope": {"all": true}, "valid_days": 7})).await;
+    let url = format!("/api/v1/admin/coupons/{tpl}");
+    for n in 0..2 {
+        let buyer = app.buyer_login(&format!("holder{n}")).await;
+        assert_eq!(claim(&app, &buyer, tpl).await.0, StatusCode::CREATED);
+    }
+    let change = |name: &str, total: i64, per_buyer: i64, claimable: bool| json!({"name": name, "total_quantity": total, "per_buyer_limit": per_buyer, "claimable": claimable});
+
+    // Not below what is out, not out of range, not without a name; nothing changes on a refusal.
+    assert_field_error(
+        app.put(&url, Some(&s.op), &change("限量券", 1, 1, true)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "total_quantity",
+    )
+    .await;
+    assert_field_error(
+        app.put(&url, Some(&s.op), &change("限量券", 2, 5000, true)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "per_buyer_limit",
+    )
+    .await;
+    assert_field_error(
+        app.put(&url, Some(&s.op), &change(" ", 2, 1, true)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "name",
+    )
+    .await;
+    let r = app
+        .put(
+            &url,
+            Some(&s.op),
+            &json!({"name": "x", "total_quantity": 2, "per_buyer_limit": 1, "claimable": true, "amount_off": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "amounts are not part of a change");
+    let (_, same) = body(app.get(&url, Some(&s.op)).await).await;
+    assert_eq!((same["name"].clone(), same["total_quantity"].clone()), (json!("限量券"), json!(3)));
+
+    // Down to exactly what is out: the next buyer finds it sold out.
+    let (st, v) = body(app.put(&url, Some(&s.op), &change("限量券", 2, 1, true)).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["total_quantity"].clone(), v["issued"].clone()), (json!(2), json!(2)));
+    let late = app.buyer_login("late").await;
+    let (st, v) = claim(&app, &late, tpl).await;
+    assert_eq!((st, v["error"]["code"].clone()), (StatusCode::CONFLICT, json!("sold_out")));
+
+    // More of them, two each, renamed: the late buyer gets one, then a second; the amounts stay.
+    let (st, v) = body(app.put(&url, Some(&s.op), &change("限量券（加量）", 10, 2, true)).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(claim(&app, &late, tpl).await.0, StatusCode::CREATED);
+    assert_eq!(claim(&app, &late, tpl).await.0, StatusCode::CREATED);
+    assert_eq!(claim(&app, &late, tpl).await.0, StatusCode::CONFLICT);
+    let (_, now) = body(app.get(&url, Some(&s.op)).await).await;
+    assert_eq!(now["name"], "限量券（加量）");
+    assert_eq!(
+        (now["issued"].clone(), now["amount_off"].clone(), now["threshold"].clone()),
+        (json!(4), json!(500), json!(5000))
+    );
+
+    // Not claimable any more: buyers cannot take it themselves.
+    let (st, _) = body(app.put(&url, Some(&s.op), &change("限量券（加量）", 0, 2, false)).await).await;
+    assert_eq!(st, StatusCode::OK);
+    let fresh = app.buyer_login("fresh").await;
+    assert_ne!(claim(&app, &fresh, tpl).await.0, StatusCode::CREATED);
+
+    // The change is audited with before and after.
+    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=coupon.update", Some(&s.owner)).await).await;
+    assert_eq!(log["total"], 3, "{log}");
+
+    // Who may: customer service and buyers may not; another id is 404; a stopped coupon is 409.
+    let service = app.admin_login("service").await;
+    assert_eq!(app.get(&url, Some(&service)).await.status(), StatusCode::OK);
+    assert_eq!(app.put(&url, Some(&service), &change("客服", 0, 1, true)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.put(&url, Some(&fresh), &change("买家", 0, 1, true)).await.status(), StatusCode::FORBIDDEN);
+    let other = format!("/api/v1/admin/coupons/{}", tpl + 1000);
+    assert_eq!(app.put(&other, Some(&s.op), &change("无", 0, 1, true)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&other, Some(&s.op)).await.status(), StatusCode::NOT_FOUND);
+    let (st, _) = body(app.post(&format!("{url}/stop"), Some(&s.op), &json!({})).await).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(app.put(&url, Some(&s.op), &change("停了", 0, 1, true)).await.status(), StatusCode::CONFLICT);
+});

@@ -714,3 +714,92 @@ suite!(activity_edited_in_the_console, |b| async move {
     let (s, _, _) = page(&c, &app, &format!("/admin/activities/{}", id + 1000), &op).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
+
+suite!(coupon_edited_in_the_console, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let c = no_redirects();
+    let op_token = app.admin_login("operator").await;
+    let (s, created) = body(
+        app.post(
+            "/api/v1/admin/coupons",
+            Some(&op_token),
+            &json!({"name": "满99减10", "kind": "amount_off", "amount_off": 1000, "threshold": 9900,
+                    "total_quantity": 5, "scope": {"all": true}, "valid_days": 7}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    for n in 0..2 {
+        let buyer = app.buyer_login(&format!("cp-holder{n}")).await;
+        let r = app.post(&format!("/api/v1/shop/coupon-templates/{id}/claim"), Some(&buyer), &json!({})).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let (csrf_cookie, token) = csrf(&c, &app, "/admin/login").await;
+    let op = format!("{csrf_cookie}; mm_admin={op_token}");
+
+    let (_, _, list) = page(&c, &app, "/admin/coupons", &op).await;
+    assert!(list.contains(&format!("href=\"/admin/coupons/{id}\"")), "{list}");
+    let (s, _, html) = page(&c, &app, &format!("/admin/coupons/{id}"), &op).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("id=\"edit-coupon\"") && html.contains("value=\"满99减10\"") && html.contains("2/5"),
+        "{html}"
+    );
+
+    let form = |name: &str, total: &str, per_buyer: &str| {
+        let mut f = form_urlencoded::Serializer::new(String::new());
+        f.append_pair("_csrf", &token);
+        f.append_pair("name", name);
+        f.append_pair("total_quantity", total);
+        f.append_pair("per_buyer_limit", per_buyer);
+        f.append_pair("claimable", "1");
+        f.finish()
+    };
+    let send = |cookie: String, form: String| {
+        c.post(format!("{}/admin/coupons/{id}", app.base))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+
+    // Fewer than are out, or a limit out of range: refused at the field, in Chinese, typed values kept.
+    let r = send(op.clone(), form("满99减10（加量）", "1", "1")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"err-total_quantity\">已发放 2 张：总量不能少于已发放数（0 为不限）<"), "{html}");
+    assert!(html.contains("value=\"满99减10（加量）\""), "the form keeps what was typed");
+    let r = send(op.clone(), form("满99减10", "5", "5000")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"err-per_buyer_limit\">须在 0 到 1000 之间<"));
+    let r = send(op.clone(), form("满99减10", "五", "1")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("id=\"err-total_quantity\">须为整数<"));
+
+    // Customer service may look but not change.
+    let service = format!("{csrf_cookie}; mm_admin={}", app.admin_login("service").await);
+    assert_eq!(send(service.clone(), form("客服", "5", "1")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let (_, _, html) = page(&c, &app, &format!("/admin/coupons/{id}"), &service).await;
+    assert!(html.contains("满99减10") && !html.contains("edit-coupon"), "{html}");
+
+    // The operator's change lands; the amounts stay.
+    let r = send(op.clone(), form("满99减10（加量）", "50", "2")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()[LOCATION], format!("/admin/coupons/{id}?saved=1"));
+    let (_, after) = body(app.get(&format!("/api/v1/admin/coupons/{id}"), Some(&op_token)).await).await;
+    assert_eq!(after["name"], "满99减10（加量）");
+    assert_eq!((after["total_quantity"].clone(), after["per_buyer_limit"].clone()), (json!(50), json!(2)));
+    assert_eq!((after["amount_off"].clone(), after["issued"].clone()), (json!(1000), json!(2)));
+
+    // A stopped coupon has no form and a post is refused; another id is a 404 page.
+    let (s, _) = body(app.post(&format!("/api/v1/admin/coupons/{id}/stop"), Some(&op_token), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, html) = page(&c, &app, &format!("/admin/coupons/{id}"), &op).await;
+    assert!(!html.contains("edit-coupon"), "{html}");
+    assert_eq!(send(op.clone(), form("再改", "50", "2")).await.unwrap().status(), StatusCode::CONFLICT);
+    let (s, _, _) = page(&c, &app, &format!("/admin/coupons/{}", id + 1000), &op).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+});
