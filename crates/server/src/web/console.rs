@@ -1081,15 +1081,9 @@ async fn activity_page(
         Cell::tag(p.c.tp("act.state.", &x.state), if x.state == "running" { "ok" } else { "muted" }),
     ]);
     if may(a, Permission::ManageCatalog) && x.state != "ended" {
-        let typed = |name: &str, current: String| match &refused {
-            Some(r) => r.typed.get(name).to_string(),
-            None => current,
-        };
+        let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
-        let coupons = match &refused {
-            Some(r) => r.typed.checked("allow_coupons"),
-            None => x.allow_coupons,
-        };
+        let coupons = FormRefusal::ticked(&refused, "allow_coupons", x.allow_coupons);
         let mut fields = vec![
             Field::text("name", &t("act.name"), typed("name", x.name.clone())),
             Field::kind(
@@ -1113,10 +1107,7 @@ async fn activity_page(
             Field::kind("allow_coupons", &t("act.coupons"), "checkbox", if coupons { "1" } else { "" }),
         ];
         if let Some(r) = refused {
-            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
-                Some(f) => f.error = r.message,
-                None => p.error = r.message,
-            }
+            r.place(&mut fields, &mut p.error);
         }
         p.forms.push(Form {
             id: "edit-activity",
@@ -1170,15 +1161,9 @@ async fn save_activity(
         }
         Err(e) => Err(e),
     };
-    let e = match result {
-        Ok(()) => return back(&format!("/admin/activities/{id}?saved=1")),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
-        Err(e) => return Err(e.into()),
-    };
+    let Some(e) = refusal(result)? else { return back(&format!("/admin/activities/{id}?saved=1")) };
     let refused = FormRefusal { typed: &f, field: e.field.clone(), message: refusal_message(&c, &e) };
-    let mut r = activity_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
-    *r.status_mut() = e.status;
-    Ok(r)
+    refused_page(activity_page(&st, c, &reader, id, false, Some(refused)).await?, e.status)
 }
 
 async fn coupons(
@@ -1327,15 +1312,9 @@ async fn coupon_page(
         Cell::text(&x.status),
     ]);
     if may(a, Permission::ManageCatalog) && x.status == "active" {
-        let typed = |name: &str, current: String| match &refused {
-            Some(r) => r.typed.get(name).to_string(),
-            None => current,
-        };
+        let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
-        let claimable = match &refused {
-            Some(r) => r.typed.checked("claimable"),
-            None => x.claimable,
-        };
+        let claimable = FormRefusal::ticked(&refused, "claimable", x.claimable);
         let mut fields = vec![
             Field::text("name", &t("cp.name"), typed("name", x.name.clone())),
             Field::kind(
@@ -1353,10 +1332,7 @@ async fn coupon_page(
             Field::kind("claimable", &t("cp.claimable"), "checkbox", if claimable { "1" } else { "" }),
         ];
         if let Some(r) = refused {
-            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
-                Some(f) => f.error = r.message,
-                None => p.error = r.message,
-            }
+            r.place(&mut fields, &mut p.error);
         }
         p.forms.push(Form {
             id: "edit-coupon",
@@ -1396,16 +1372,10 @@ async fn save_coupon(
         }
         Err(e) => Err(e),
     };
-    let e = match result {
-        Ok(()) => return back(&format!("/admin/coupons/{id}?saved=1")),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
-        Err(e) => return Err(e.into()),
-    };
+    let Some(e) = refusal(result)? else { return back(&format!("/admin/coupons/{id}?saved=1")) };
     let reader = catalog_reader(&a)?;
     let refused = FormRefusal { typed: &f, field: e.field.clone(), message: refusal_message(&c, &e) };
-    let mut r = coupon_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
-    *r.status_mut() = e.status;
-    Ok(r)
+    refused_page(coupon_page(&st, c, &reader, id, false, Some(refused)).await?, e.status)
 }
 
 async fn flash(
@@ -1429,6 +1399,49 @@ struct FormRefusal<'a> {
     typed: &'a Fields,
     field: Option<String>,
     message: String,
+}
+
+impl FormRefusal<'_> {
+    /// What was typed in field `name` when the form came back refused, else `current`.
+    fn value(refused: &Option<FormRefusal<'_>>, name: &str, current: String) -> String {
+        match refused {
+            Some(r) => r.typed.get(name).to_string(),
+            None => current,
+        }
+    }
+
+    /// Whether checkbox `name` was ticked when the form came back refused, else `current`.
+    fn ticked(refused: &Option<FormRefusal<'_>>, name: &str, current: bool) -> bool {
+        match refused {
+            Some(r) => r.typed.checked(name),
+            None => current,
+        }
+    }
+
+    /// The message next to the visible field it names, or as the page's error.
+    fn place(self, fields: &mut [Field], page_error: &mut String) {
+        match fields.iter_mut().find(|f| Some(f.name) == self.field.as_deref() && f.kind != "hidden") {
+            Some(f) => f.error = self.message,
+            None => *page_error = self.message,
+        }
+    }
+}
+
+/// After a form went through the API: `None` when it was taken, the refusal to show with the form again (a
+/// client error other than 404), or the error page.
+fn refusal(result: Result<(), ApiError>) -> Result<Option<ApiError>, WebError> {
+    match result {
+        Ok(()) => Ok(None),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => Ok(Some(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A page shown again with a refused form, under the refusal's status.
+fn refused_page(p: ListPage, status: StatusCode) -> WebResult {
+    let mut r = p.render_page();
+    *r.status_mut() = status;
+    Ok(r)
 }
 
 /// The flash-sale list, with the new-sale form for roles that manage the catalog.
@@ -1478,10 +1491,7 @@ async fn flash_page(
         // Whole minutes from the next one on, as the datetime-local inputs take them.
         let now = minimall_store::now_ms();
         let start = (now / 60_000 + 1) * 60_000;
-        let typed = |name: &str, default: String| match &refused {
-            Some(r) => r.typed.get(name).to_string(),
-            None => default,
-        };
+        let typed = |name: &str, default: String| FormRefusal::value(&refused, name, default);
         let t = |k: &str| p.c.t(k).to_string();
         let mut fields = vec![
             Field::kind("idem", "", "hidden", crate::auth::new_token("web_")),
@@ -1511,10 +1521,7 @@ async fn flash_page(
             Field::text("shipping", &t("flash.shipping"), typed("shipping", "0".into())),
         ]);
         if let Some(r) = refused {
-            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref() && f.kind != "hidden") {
-                Some(f) => f.error = r.message,
-                None => p.error = r.message,
-            }
+            r.place(&mut fields, &mut p.error);
         }
         p.forms.push(Form {
             id: "new-flash-sale",
@@ -1700,9 +1707,7 @@ async fn create_flash(
     };
     let reader = catalog_reader(&a)?;
     let refused = FormRefusal { typed: &f, field: flash_form_field(&e, &rows), message: refusal_message(&c, &e) };
-    let mut r = flash_page(&st, c, &reader, 1, Some(refused)).await?.render_page();
-    *r.status_mut() = e.status;
-    Ok(r)
+    refused_page(flash_page(&st, c, &reader, 1, Some(refused)).await?, e.status)
 }
 
 async fn flash_sale(
@@ -1761,10 +1766,7 @@ async fn flash_sale_page(
         ]);
     }
     if may(a, Permission::ManageCatalog) && matches!(x.sale.state.as_str(), "upcoming" | "running" | "sold_out") {
-        let typed = |name: &str, current: String| match &refused {
-            Some(r) => r.typed.get(name).to_string(),
-            None => current,
-        };
+        let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
         let mut fields = vec![
             Field::text("title", &t("act.name"), typed("title", x.sale.title.clone())),
@@ -1795,10 +1797,7 @@ async fn flash_sale_page(
             ),
         ];
         if let Some(r) = refused {
-            match fields.iter_mut().find(|f| Some(f.name) == r.field.as_deref()) {
-                Some(f) => f.error = r.message,
-                None => p.error = r.message,
-            }
+            r.place(&mut fields, &mut p.error);
         }
         p.forms.push(Form {
             id: "edit-flash-sale",
@@ -1850,17 +1849,11 @@ async fn save_flash(
         .map(|_| ()),
         Err(e) => Err(e),
     };
-    let e = match result {
-        Ok(()) => return back(&format!("/admin/flash/{id}?saved=1")),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => e,
-        Err(e) => return Err(e.into()),
-    };
+    let Some(e) = refusal(result)? else { return back(&format!("/admin/flash/{id}?saved=1")) };
     let reader = catalog_reader(&a)?;
     let field = e.field.as_deref().map(|f| if f == "unpaid_timeout_secs" { "unpaid_minutes" } else { f }.to_string());
     let refused = FormRefusal { typed: &f, field, message: refusal_message(&c, &e) };
-    let mut r = flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?.render_page();
-    *r.status_mut() = e.status;
-    Ok(r)
+    refused_page(flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?, e.status)
 }
 
 async fn stop_flash(
