@@ -106,6 +106,67 @@ fn numbered(sql: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Script;
+    use crate::Store;
+
+    /// Row counts come back per statement, in order; a statement that fails fails the script, and the
+    /// transaction it ran in keeps nothing of it once dropped.
+    async fn counts_and_failure(s: Store, table: &str) {
+        let mut tx = s.begin().await.unwrap();
+        sqlx::query(&format!("CREATE TABLE {table} (k TEXT PRIMARY KEY, n BIGINT NOT NULL)"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        crate::commit(tx).await.unwrap();
+
+        let mut tx = s.begin().await.unwrap();
+        let mut script = Script::new(s.backend());
+        script
+            .statement(format!("INSERT INTO {table} (k, n) VALUES (?, ?), (?, ?)"))
+            .add("a")
+            .add(1i64)
+            .add("b")
+            .add(2i64);
+        script.statement(format!("UPDATE {table} SET n = n + ? WHERE n >= ?")).add(10i64).add(1i64);
+        script.statement(format!("UPDATE {table} SET n = ? WHERE k = ?")).add(0i64).add("none");
+        assert_eq!(script.len(), 3);
+        assert_eq!(script.run(&mut tx).await.unwrap(), vec![2, 2, 0]);
+        crate::commit(tx).await.unwrap();
+        let sum: (i64,) =
+            sqlx::query_as(&format!("SELECT CAST(SUM(n) AS BIGINT) FROM {table}")).fetch_one(s.reader()).await.unwrap();
+        assert_eq!(sum.0, 23);
+
+        let mut tx = s.begin().await.unwrap();
+        let mut script = Script::new(s.backend());
+        script.statement(format!("INSERT INTO {table} (k, n) VALUES (?, ?)")).add("c").add(3i64);
+        script.statement(format!("INSERT INTO {table} (k, n) VALUES (?, ?)")).add("a").add(4i64);
+        script.statement(format!("UPDATE {table} SET n = 99"));
+        assert!(script.run(&mut tx).await.is_err(), "a duplicate key fails the script");
+        drop(tx);
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as(&format!("SELECT k, n FROM {table} ORDER BY k")).fetch_all(s.reader()).await.unwrap();
+        assert_eq!(rows, vec![("a".into(), 11), ("b".into(), 12)], "nothing of the failed script is left");
+    }
+
+    #[tokio::test]
+    async fn a_script_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        counts_and_failure(s, "script_rows").await;
+    }
+
+    #[tokio::test]
+    async fn a_script_on_postgres() {
+        let Some(url) = std::env::var("MINIMALL_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
+            return;
+        };
+        let s = Store::connect(&url).await.unwrap();
+        sqlx::query("DROP TABLE IF EXISTS script_rows_pg").execute(s.reader()).await.unwrap();
+        counts_and_failure(s.clone(), "script_rows_pg").await;
+        sqlx::query("DROP TABLE script_rows_pg").execute(s.reader()).await.unwrap();
+    }
+
     #[test]
     fn placeholders_are_numbered_for_postgres() {
         assert_eq!(
