@@ -1067,11 +1067,8 @@ async fn activity_page(
         "act.limit",
         "act.state",
     ]);
-    p.title = format!("{} · {}", p.title, x.name);
-    p.links.push(("/admin/activities".into(), p.c.t("act.back").into()));
-    if saved {
-        p.intro = p.c.t("common.saved").into();
-    }
+    item_head(&mut p, &x.name, "/admin/activities", "act.back");
+    mark_saved(&mut p, saved);
     let yes_no = |b: bool| p.c.t(if b { "common.yes" } else { "common.no" }).to_string();
     p.rows.push(vec![
         Cell::text(p.c.tp("act.kind.", &x.kind)),
@@ -1084,7 +1081,7 @@ async fn activity_page(
         let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
         let coupons = FormRefusal::ticked(&refused, "allow_coupons", x.allow_coupons);
-        let mut fields = vec![
+        let fields = vec![
             Field::text("name", &t("act.name"), typed("name", x.name.clone())),
             Field::kind(
                 "starts_at",
@@ -1106,17 +1103,7 @@ async fn activity_page(
             ),
             Field::kind("allow_coupons", &t("act.coupons"), "checkbox", if coupons { "1" } else { "" }),
         ];
-        if let Some(r) = refused {
-            r.place(&mut fields, &mut p.error);
-        }
-        p.forms.push(Form {
-            id: "edit-activity",
-            title: t("act.edit"),
-            action: format!("/admin/activities/{id}"),
-            method: "post",
-            fields,
-            submit: t("common.save"),
-        });
+        edit_form(&mut p, "edit-activity", "act.edit", format!("/admin/activities/{id}"), fields, refused);
     }
     Ok(p)
 }
@@ -1299,11 +1286,8 @@ async fn coupon_page(
     let Json(x) = ap::get_coupon(State(st.clone()), a.clone(), Path(id)).await?;
     let mut p =
         ListPage::new(c, a, "menu.coupons").heads(&["cp.kind", "cp.rule", "cp.issued", "cp.per_buyer", "cp.status"]);
-    p.title = format!("{} · {}", p.title, x.name);
-    p.links.push(("/admin/coupons".into(), p.c.t("cp.back").into()));
-    if saved {
-        p.intro = p.c.t("common.saved").into();
-    }
+    item_head(&mut p, &x.name, "/admin/coupons", "cp.back");
+    mark_saved(&mut p, saved);
     p.rows.push(vec![
         Cell::text(p.c.tp("cp.kind.", &x.kind)),
         Cell::text(coupon_rule(&x)),
@@ -1315,7 +1299,7 @@ async fn coupon_page(
         let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
         let claimable = FormRefusal::ticked(&refused, "claimable", x.claimable);
-        let mut fields = vec![
+        let fields = vec![
             Field::text("name", &t("cp.name"), typed("name", x.name.clone())),
             Field::kind(
                 "total_quantity",
@@ -1331,17 +1315,7 @@ async fn coupon_page(
             ),
             Field::kind("claimable", &t("cp.claimable"), "checkbox", if claimable { "1" } else { "" }),
         ];
-        if let Some(r) = refused {
-            r.place(&mut fields, &mut p.error);
-        }
-        p.forms.push(Form {
-            id: "edit-coupon",
-            title: t("cp.edit"),
-            action: format!("/admin/coupons/{id}"),
-            method: "post",
-            fields,
-            submit: t("common.save"),
-        });
+        edit_form(&mut p, "edit-coupon", "cp.edit", format!("/admin/coupons/{id}"), fields, refused);
     }
     Ok(p)
 }
@@ -1442,6 +1416,36 @@ fn refused_page(p: ListPage, status: StatusCode) -> WebResult {
     let mut r = p.render_page();
     *r.status_mut() = status;
     Ok(r)
+}
+
+/// The head of an item's own page: its name after the section's title and a link back to the list.
+fn item_head(p: &mut ListPage, name: &str, list: &str, back_key: &str) {
+    p.title = format!("{} · {}", p.title, name);
+    p.links.push((list.into(), p.c.t(back_key).into()));
+}
+
+/// "Saved" at the top of an item's page after a change went through.
+fn mark_saved(p: &mut ListPage, saved: bool) {
+    if saved {
+        let note = p.c.t("common.saved");
+        p.intro = if p.intro.is_empty() { note.into() } else { format!("{note} · {}", p.intro) };
+    }
+}
+
+/// The form that changes an item, with a refusal next to its field (or at the top of the page).
+fn edit_form(
+    p: &mut ListPage,
+    id: &'static str,
+    title_key: &str,
+    action: String,
+    mut fields: Vec<Field>,
+    refused: Option<FormRefusal<'_>>,
+) {
+    if let Some(r) = refused {
+        r.place(&mut fields, &mut p.error);
+    }
+    let (title, submit) = (p.c.t(title_key).to_string(), p.c.t("common.save").to_string());
+    p.forms.push(Form { id, title, action, method: "post", fields, submit });
 }
 
 /// The flash-sale list, with the new-sale form for roles that manage the catalog.
@@ -1739,8 +1743,7 @@ async fn flash_sale_page(
         "flash.sold",
         "flash.gate_remaining",
     ]);
-    p.title = format!("{} · {}", p.title, x.sale.title);
-    p.links.push(("/admin/flash".into(), p.c.t("flash.back").into()));
+    item_head(&mut p, &x.sale.title, "/admin/flash", "flash.back");
     p.intro = format!(
         "{} · {} – {} · {} {} · {} {}",
         p.c.tp("flash.state.", &x.sale.state),
@@ -1751,9 +1754,7 @@ async fn flash_sale_page(
         p.c.t("flash.live_units"),
         x.live_units,
     );
-    if saved {
-        p.intro = format!("{} · {}", p.c.t("common.saved"), p.intro);
-    }
+    mark_saved(&mut p, saved);
     for i in &x.sale.items {
         let gate = x.gate_remaining.iter().find(|g| g.sku_id == i.sku_id).map(|g| g.remaining);
         p.rows.push(vec![
@@ -1768,7 +1769,7 @@ async fn flash_sale_page(
     if may(a, Permission::ManageCatalog) && matches!(x.sale.state.as_str(), "upcoming" | "running" | "sold_out") {
         let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
         let t = |k: &str| p.c.t(k).to_string();
-        let mut fields = vec![
+        let fields = vec![
             Field::text("title", &t("act.name"), typed("title", x.sale.title.clone())),
             Field::kind(
                 "starts_at",
@@ -1796,17 +1797,7 @@ async fn flash_sale_page(
                 typed("unpaid_minutes", (x.sale.unpaid_timeout_secs / 60).to_string()),
             ),
         ];
-        if let Some(r) = refused {
-            r.place(&mut fields, &mut p.error);
-        }
-        p.forms.push(Form {
-            id: "edit-flash-sale",
-            title: t("flash.edit"),
-            action: format!("/admin/flash/{id}"),
-            method: "post",
-            fields,
-            submit: t("common.save"),
-        });
+        edit_form(&mut p, "edit-flash-sale", "flash.edit", format!("/admin/flash/{id}"), fields, refused);
     }
     Ok(p)
 }
