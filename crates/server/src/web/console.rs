@@ -1110,9 +1110,6 @@ async fn activity_page(
 
 /// The edit form over the activity as it is: the form's terms, its own rule and scope.
 fn activity_update(f: &Fields, x: &ap::ActivityDto) -> Result<ap::ActivityInput, ApiError> {
-    let whole = |k: &str| {
-        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
-    };
     let stored = |what: &str, v: &serde_json::Value| {
         ApiError::internal(format!("the activity's stored {what} cannot be read: {v}"))
     };
@@ -1125,7 +1122,7 @@ fn activity_update(f: &Fields, x: &ap::ActivityDto) -> Result<ap::ActivityInput,
         ends_at: beijing_datetime(f, "ends_at")?,
         allow_coupons: f.checked("allow_coupons"),
         allow_points: x.allow_points,
-        per_buyer_limit: whole("per_buyer_limit")?,
+        per_buyer_limit: whole_number(f, "per_buyer_limit")?,
         free_shipping: x.free_shipping,
         allow_overlap: x.allow_overlap,
     })
@@ -1329,14 +1326,11 @@ async fn save_coupon(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let whole = |k: &str| {
-        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
-    };
     let input = || -> Result<ap::CouponTemplateChange, ApiError> {
         Ok(ap::CouponTemplateChange {
             name: f.get("name").trim().into(),
-            total_quantity: whole("total_quantity")?,
-            per_buyer_limit: whole("per_buyer_limit")?,
+            total_quantity: whole_number(&f, "total_quantity")?,
+            per_buyer_limit: whole_number(&f, "per_buyer_limit")?,
             claimable: f.checked("claimable"),
         })
     };
@@ -1596,7 +1590,7 @@ async fn flash_input(
     }
     let when = |k: &str| beijing_datetime(f, k);
     let per_buyer_limit = match f.opt("per_buyer_limit") {
-        Some(v) => v.trim().parse().map_err(|_| ApiError::invalid("per_buyer_limit", "must be a whole number"))?,
+        Some(_) => whole_number(f, "per_buyer_limit")?,
         None => 1,
     };
     let shipping = match f.opt("shipping") {
@@ -1614,6 +1608,11 @@ async fn flash_input(
         items,
     };
     Ok((input, rows))
+}
+
+/// A whole number typed in form field `k`.
+fn whole_number(f: &Fields, k: &str) -> Result<i64, ApiError> {
+    f.int(k).ok_or_else(|| ApiError::invalid(k.to_string(), "must be a whole number"))
 }
 
 /// A Beijing date and time typed in form field `k`, as epoch ms.
@@ -1805,15 +1804,12 @@ async fn flash_sale_page(
 /// The edit form as the API's input.
 fn flash_update(f: &Fields) -> Result<crate::routes::flash_sales::FlashSaleUpdate, ApiError> {
     let when = |k: &str| beijing_datetime(f, k);
-    let whole = |k: &str| {
-        f.get(k).trim().parse::<i64>().map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number"))
-    };
-    let minutes = whole("unpaid_minutes")?;
+    let minutes = whole_number(f, "unpaid_minutes")?;
     Ok(crate::routes::flash_sales::FlashSaleUpdate {
         title: f.get("title").trim().into(),
         starts_at: when("starts_at")?,
         ends_at: when("ends_at")?,
-        per_buyer_limit: whole("per_buyer_limit")?,
+        per_buyer_limit: whole_number(f, "per_buyer_limit")?,
         shipping: view::parse_yuan("shipping", f.get("shipping"))?,
         unpaid_timeout_secs: Some(minutes.saturating_mul(60)),
     })
