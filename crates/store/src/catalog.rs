@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use crate::script::Script;
 use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
 
 #[derive(Debug, Clone, FromRow)]
@@ -679,13 +680,16 @@ impl Store {
 impl Store {
     /// Count units sold on a product (orders call this; the demo seeds history with it).
     pub async fn add_product_sales(&self, tx: &mut Tx, product_id: i64, n: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE products SET sales = sales + $2 WHERE id = $1")
-            .bind(product_id)
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
+        let mut script = Script::new(self.backend());
+        product_sales(&mut script, product_id, n);
+        script.run(tx).await?;
         Ok(())
     }
+}
+
+/// Count `n` more units sold on a product, as the next statement of `script`.
+pub(crate) fn product_sales(script: &mut Script<'_>, product_id: i64, n: i64) {
+    script.statement("UPDATE products SET sales = sales + ? WHERE id = ?".into()).add(n).add(product_id);
 }
 
 impl Store {

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use crate::script::Script;
 use crate::stock::{StockError, StockReason};
-use crate::{now_ms, Backend, Paged, Store, StoreError, StoreResult, Tx};
+use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FlashSaleRow {
@@ -120,31 +120,21 @@ pub struct ReleasedUnits {
     pub to_sale: bool,
 }
 
-/// `($1,$2,…),(…)` for `rows` rows of `cols` placeholders, numbered in bind order. On SQLite the same list is
-/// written as plain `?`: SQLite looks named parameters up one by one in a list, which makes binding a
-/// statement of n `$k` parameters cost O(n²) — 40 ms for a 256-order insert — while `?` binds in order.
+/// `(?,?,…),(…)`: `rows` rows of `cols` placeholders, in bind order (as a [`Script`] statement takes them).
+fn value_rows(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}
+
+/// [`value_rows`] for a statement of its own: numbered `$1,$2,…` on PostgreSQL. On SQLite the list stays
+/// plain `?`: SQLite looks named parameters up one by one in a list, which makes binding a statement of n
+/// `$k` parameters cost O(n²) — 40 ms for a 256-order insert — while `?` binds in order.
 fn values(backend: crate::Backend, rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            match backend {
-                crate::Backend::Sqlite => s.push('?'),
-                crate::Backend::Postgres => {
-                    s.push('$');
-                    s.push_str(&(r * cols + c + 1).to_string());
-                }
-            }
-        }
-        s.push(')');
+    let rows = value_rows(rows, cols);
+    match backend {
+        crate::Backend::Sqlite => rows,
+        crate::Backend::Postgres => crate::script::numbered(&rows),
     }
-    s
 }
 
 /// `$1,$2,…` (or `?,?,…` on SQLite, see [`values`]) for an `IN (…)` list.
@@ -556,7 +546,7 @@ impl Store {
                 "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
                     price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
                  VALUES {}",
-                values(Backend::Sqlite, chunk.len(), 17)
+                value_rows(chunk.len(), 17)
             ));
             for (w, id) in rows() {
                 script
@@ -581,7 +571,7 @@ impl Store {
             // 5. Timeline.
             script.statement(format!(
                 "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES {}",
-                values(Backend::Sqlite, chunk.len(), 8)
+                value_rows(chunk.len(), 8)
             ));
             for (w, id) in rows() {
                 script
@@ -598,7 +588,7 @@ impl Store {
             script.statement(format!(
                 "INSERT INTO flash_orders (merchant_id, sale_id, item_id, sku_id, buyer_id, order_id, quantity, reservation, idem_key, live, created_at)
                  VALUES {}",
-                values(Backend::Sqlite, chunk.len(), 11)
+                value_rows(chunk.len(), 11)
             ));
             for (w, id) in rows() {
                 script
@@ -617,7 +607,7 @@ impl Store {
             // 7. Unpaid-timeout jobs.
             script.statement(format!(
                 "INSERT INTO jobs (merchant_id, kind, payload, dedup_key, status, run_at, max_attempts, created_at) VALUES {}",
-                values(Backend::Sqlite, chunk.len(), 8)
+                value_rows(chunk.len(), 8)
             ));
             for (w, id) in rows() {
                 script
@@ -633,7 +623,7 @@ impl Store {
             // 8. Keys with their answers.
             script.statement(format!(
                 "INSERT INTO idempotency_keys (scope, idem_key, merchant_id, request_hash, status_code, response_body, created_at) VALUES {}",
-                values(Backend::Sqlite, chunk.len(), 7)
+                value_rows(chunk.len(), 7)
             ));
             for (&i, id) in chunk.iter().zip(ids.iter().copied()) {
                 let w = &writes[i];
@@ -663,7 +653,7 @@ impl Store {
                 .add(*n);
         }
         for (product, n) in &per_product {
-            script.statement("UPDATE products SET sales = sales + ? WHERE id = ?".into()).add(*n).add(*product);
+            crate::catalog::product_sales(&mut script, *product, *n);
         }
         let changed = script.run(&mut tx).await?;
         for ((item, n), rows) in per_item.iter().zip(&changed[inserts..]) {

@@ -89,7 +89,7 @@ impl<'q> Script<'q> {
 }
 
 /// `?` placeholders as `$1`, `$2`, … (the statements here hold no `?` inside literals).
-fn numbered(sql: &str) -> String {
+pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + sql.len() / 4);
     let mut n = 0;
     for c in sql.chars() {
