@@ -67,6 +67,16 @@ pub struct CouponTemplateRow {
 
 const TPL_COLS: &str = "id, merchant_id, name, kind, threshold, amount_off, percent, cap, scope, valid_from, valid_until, valid_days, total_quantity, issued, per_buyer_limit, claimable, status, created_at, updated_at";
 
+/// What may change of a coupon template once coupons are out.
+#[derive(Debug, Clone)]
+pub struct CouponTemplateTerms {
+    pub name: String,
+    /// 0 = unlimited.
+    pub total_quantity: i64,
+    pub per_buyer_limit: i64,
+    pub claimable: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct CouponTemplateFields {
     pub name: String,
@@ -337,16 +347,12 @@ impl Store {
     /// Change what may change once coupons are out: the name, how many there are in all (0 = no limit, else
     /// not below those issued), the per-buyer limit and whether buyers may claim it. `None` when the template
     /// is stopped or more coupons are out than `total_quantity` by now (a claim came first).
-    #[allow(clippy::too_many_arguments)]
     pub async fn update_coupon_template(
         &self,
         tx: &mut Tx,
         merchant_id: i64,
         id: i64,
-        name: &str,
-        total_quantity: i64,
-        per_buyer_limit: i64,
-        claimable: bool,
+        t: &CouponTemplateTerms,
     ) -> StoreResult<Option<CouponTemplateRow>> {
         Ok(sqlx::query_as::<_, CouponTemplateRow>(&format!(
             "UPDATE coupon_templates SET name = $3, total_quantity = $4, per_buyer_limit = $5, claimable = $6, updated_at = $7
@@ -354,10 +360,10 @@ impl Store {
         ))
         .bind(merchant_id)
         .bind(id)
-        .bind(name)
-        .bind(total_quantity)
-        .bind(per_buyer_limit)
-        .bind(i32::from(claimable))
+        .bind(&t.name)
+        .bind(t.total_quantity)
+        .bind(t.per_buyer_limit)
+        .bind(i32::from(t.claimable))
         .bind(now_ms())
         .fetch_optional(&mut **tx)
         .await?)

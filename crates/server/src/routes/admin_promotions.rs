@@ -9,7 +9,7 @@ use minimall_core::catalog::tree::{Node, Tree};
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
-use minimall_store::promotions::{ActivityFields, ActivityRow, CouponTemplateFields, FreightRow};
+use minimall_store::promotions::{ActivityFields, ActivityRow, CouponTemplateFields, CouponTemplateTerms, FreightRow};
 use minimall_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -356,6 +356,17 @@ fn one() -> i64 {
     1
 }
 
+/// How many coupons in all (0 = unlimited) and per buyer, within bounds; at creation and on a change.
+fn check_coupon_counts(total_quantity: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
+    if !(0..=100_000_000).contains(&total_quantity) {
+        return Err(FieldError::new("total_quantity", "must be between 0 and 100000000"));
+    }
+    if !(0..=1000).contains(&per_buyer_limit) {
+        return Err(FieldError::new("per_buyer_limit", "must be between 0 and 1000"));
+    }
+    Ok(())
+}
+
 fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateFields, FieldError> {
     let name = display_text("name", &c.name, 40)?;
     pricing::coupon_kind(&c.kind, c.threshold, c.amount_off, c.percent, c.cap)?;
@@ -374,12 +385,7 @@ fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateFields, Fiel
         (None, _, _) => return Err(FieldError::new("valid_until", "give valid_from and valid_until, or valid_days")),
         (Some(_), _, _) => return Err(FieldError::new("valid_days", "give either valid_days or a window, not both")),
     }
-    if !(0..=100_000_000).contains(&c.total_quantity) {
-        return Err(FieldError::new("total_quantity", "must be between 0 and 100000000"));
-    }
-    if !(0..=1000).contains(&c.per_buyer_limit) {
-        return Err(FieldError::new("per_buyer_limit", "must be between 0 and 1000"));
-    }
+    check_coupon_counts(c.total_quantity, c.per_buyer_limit)?;
     Ok(CouponTemplateFields {
         name,
         kind: c.kind.clone(),
@@ -464,12 +470,7 @@ pub async fn update_coupon(
     ApiJson(req): ApiJson<CouponTemplateChange>,
 ) -> ApiResult<Json<CouponTemplateDto>> {
     let name = display_text("name", &req.name, 40)?;
-    if !(0..=100_000_000).contains(&req.total_quantity) {
-        return Err(ApiError::invalid("total_quantity", "must be between 0 and 100000000"));
-    }
-    if !(0..=1000).contains(&req.per_buyer_limit) {
-        return Err(ApiError::invalid("per_buyer_limit", "must be between 0 and 1000"));
-    }
+    check_coupon_counts(req.total_quantity, req.per_buyer_limit)?;
     let before = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
     if before.status != "active" {
         return Err(ApiError::conflict("a stopped coupon cannot change"));
@@ -481,19 +482,13 @@ pub async fn update_coupon(
         ));
     }
     let mut tx = st.store.begin().await?;
-    let Some(row) = st
-        .store
-        .update_coupon_template(
-            &mut tx,
-            admin.merchant_id,
-            id,
-            &name,
-            req.total_quantity,
-            req.per_buyer_limit,
-            req.claimable,
-        )
-        .await?
-    else {
+    let terms = CouponTemplateTerms {
+        name,
+        total_quantity: req.total_quantity,
+        per_buyer_limit: req.per_buyer_limit,
+        claimable: req.claimable,
+    };
+    let Some(row) = st.store.update_coupon_template(&mut tx, admin.merchant_id, id, &terms).await? else {
         return Err(ApiError::conflict("the coupon was stopped or claimed meanwhile; read it again"));
     };
     let dto = CouponTemplateDto::from(&row);
