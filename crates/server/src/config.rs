@@ -407,7 +407,7 @@ impl Config {
             return Err(err("flash.unpaid_timeout_secs", "must be between 1 and 86400"));
         }
         if !(1..=crate::flash::MAX_BATCH).contains(&self.flash.max_batch) {
-            return Err(err("flash.max_batch", "must be between 1 and 1024"));
+            return Err(err("flash.max_batch", format!("must be between 1 and {}", crate::flash::MAX_BATCH)));
         }
         if self.flash.reclaim_after_secs < 1 {
             return Err(err("flash.reclaim_after_secs", "must be at least 1"));
