@@ -111,7 +111,10 @@ impl Application {
         } else {
             Vec::new()
         };
-        workers.push(tokio::spawn(follow_catalog_version(state.clone(), rx)));
+        workers.push(tokio::spawn(follow_catalog_version(state.clone(), rx.clone())));
+        if state.store.backend() == minimall_store::Backend::Sqlite {
+            workers.push(tokio::spawn(checkpoint_wal(state.clone(), rx)));
+        }
         Ok((Application { addr, state, shutdown: tx, server, workers }, report))
     }
 
@@ -157,6 +160,19 @@ async fn follow_catalog_version(st: AppState, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = tokio::time::sleep(crate::catalog_cache::POLL) => {}
             _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Keep SQLite's write-ahead log short without making the writer stop for it.
+async fn checkpoint_wal(st: AppState, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        tokio::select! {
+            _ = tokio::time::sleep(minimall_store::CHECKPOINT_EVERY) => {}
+            _ = stop.changed() => break,
+        }
+        if let Err(e) = st.store.checkpoint().await {
+            tracing::debug!(error = %e, "checkpoint skipped");
         }
     }
 }

@@ -49,6 +49,9 @@ pub const GROUP_MAX_AGE: Duration = Duration::from_millis(4);
 /// How long `begin` waits for the writer before giving up (as a pool's acquire timeout would).
 const WRITER_WAIT: Duration = Duration::from_secs(30);
 
+/// How often the server checkpoints an SQLite database's write-ahead log ([`Store::checkpoint`]).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
 /// SQLite read connections (each has a thread of its own).
 const READERS: u32 = 4;
 
@@ -75,6 +78,10 @@ impl Store {
                 let opts = AnyConnectOptions::from_str(&url).map_err(StoreError::from)?;
                 let mut conn = opts.connect().await?;
                 conn.execute(SQLITE_PRAGMAS).await?;
+                // Checkpoints run beside the writer (`Store::checkpoint`), which cannot restart the log while
+                // the writer keeps appending to it; the writer checkpoints too (what is left, little when the
+                // other ran) once the log passes this many pages (64 MiB), so that the log starts over.
+                conn.execute("PRAGMA wal_autocheckpoint=16384").await?;
                 let write = Writer::Group(Arc::new(GroupWriter::new(conn)));
                 let read = sqlite_pool(READERS).connect_with(opts).await?;
                 Ok(Store { read, write, backend })
@@ -124,6 +131,17 @@ impl Store {
     pub async fn ping(&self) -> StoreResult<()> {
         let (one,): (i32,) = sqlx::query_as("SELECT 1").fetch_one(&self.read).await?;
         debug_assert_eq!(one, 1);
+        Ok(())
+    }
+
+    /// Copy what the SQLite write-ahead log holds into the database file, without waiting for or blocking
+    /// the writer (a passive checkpoint on a reading connection). The server calls this every
+    /// [`CHECKPOINT_EVERY`] so that the writer never stops to checkpoint in the middle of a group of commits.
+    /// Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            self.read.execute("PRAGMA wal_checkpoint(PASSIVE)").await?;
+        }
         Ok(())
     }
 

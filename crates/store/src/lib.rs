@@ -30,7 +30,7 @@ pub mod stats;
 pub mod stock;
 pub mod uploads;
 
-pub use db::{commit, now_ms, redact, Backend, Store, Tx};
+pub use db::{commit, now_ms, redact, Backend, Store, Tx, CHECKPOINT_EVERY};
 pub use error::{StoreError, StoreResult};
 
 /// A page of rows plus the total count of the filtered list.
