@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minimall_store::idempotency::Claim;
-use minimall_store::{Store, Tx};
+use minimall_store::{Store, Tx, Writes};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -102,4 +102,9 @@ pub async fn finish(
 ) -> Result<(), ApiError> {
     store.save_idempotent_response(tx, scope, &key.0, status.as_u16(), body).await?;
     Ok(())
+}
+
+/// [`finish`] as one of the writes the transaction sends together.
+pub fn finish_with(writes: &mut Writes, scope: &str, key: &IdemKey, status: StatusCode, body: &str) {
+    writes.idempotent_response(scope, &key.0, status.as_u16(), body);
 }

@@ -6,8 +6,8 @@ use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_core::Money;
 use minimall_store::jobs::NewJob;
 use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
-use minimall_store::stock::{StockError, StockReason};
-use minimall_store::{StoreError, Tx};
+use minimall_store::stock::StockReason;
+use minimall_store::{Counted, Tx, Writes};
 
 use crate::error::{ApiError, ApiResult};
 use crate::pricing::Priced;
@@ -75,46 +75,51 @@ pub struct Checkout<'a> {
 }
 
 /// Write the order inside `tx`: stock, coupons, points, lines, timeline and the unpaid-timeout job. Returns the
-/// order and its lines as stored.
+/// order and its lines as stored, and the writes that complete it (timeline, product sales, the job), not yet
+/// sent, for the caller to add its own (the cart, the idempotent answer) and send together. A refusal leaves
+/// writes behind in `tx`: the caller must drop it.
 pub async fn create(
     st: &AppState,
     tx: &mut Tx,
     c: &Checkout<'_>,
     derivation: &str,
-) -> ApiResult<(OrderRow, Vec<OrderLineRow>)> {
+) -> ApiResult<(OrderRow, Vec<OrderLineRow>, Writes)> {
     let q = &c.priced.quote;
     let now = minimall_store::now_ms();
     let order_no = minimall_core::orders::order_no(now, next_seq());
-    for (i, l) in q.lines.iter().enumerate() {
-        st.store
-            .move_stock(tx, c.merchant_id, l.sku_id, -l.quantity, StockReason::Sale, &order_no, "buyer")
-            .await
-            .map_err(|e| match e {
-                StockError::Insufficient(have) => {
+    // Stock, coupons and points in one go; their counts say which, if any, was not there.
+    let mut claims = st.store.writes();
+    let stock: Vec<Counted> = q
+        .lines
+        .iter()
+        .map(|l| claims.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer"))
+        .collect();
+    let coupons: Vec<Counted> =
+        q.applied_coupons.iter().map(|cid| claims.lock_coupon(c.buyer_id, *cid, &order_no)).collect();
+    let points =
+        (q.points_used > 0).then(|| claims.spend_points(c.merchant_id, c.buyer_id, q.points_used, "order", &order_no));
+    let counts = claims.run(tx).await?;
+    for (i, (l, taken)) in q.lines.iter().zip(&stock).enumerate() {
+        if !taken.took(&counts) {
+            return Err(match st.store.sku_stock_tx(tx, c.merchant_id, l.sku_id).await? {
+                Some(have) => {
                     ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
                         .with_field(format!("items[{i}].quantity"))
                 }
-                StockError::Store(StoreError::NotFound) => {
-                    ApiError::invalid(format!("items[{i}].sku_id"), "no such product")
-                }
-                StockError::Store(s) => s.into(),
-            })?;
+                None => ApiError::invalid(format!("items[{i}].sku_id"), "no such product"),
+            });
+        }
     }
-    for (i, cid) in q.applied_coupons.iter().enumerate() {
-        if !st.store.lock_coupon(tx, c.buyer_id, *cid, &order_no).await? {
+    for (i, (cid, locked)) in q.applied_coupons.iter().zip(&coupons).enumerate() {
+        if !locked.took(&counts) {
             let pos = c.coupon_ids.iter().position(|x| x == cid).unwrap_or(i);
             return Err(
                 ApiError::conflict("this coupon is no longer available").with_field(format!("coupon_ids[{pos}]"))
             );
         }
     }
-    if q.points_used > 0 {
-        st.store.move_points(tx, c.merchant_id, c.buyer_id, -q.points_used, "order", &order_no).await.map_err(|e| {
-            match e {
-                StoreError::Constraint(_) => ApiError::conflict("not enough points").with_field("points"),
-                o => o.into(),
-            }
-        })?;
+    if points.is_some_and(|p| !p.took(&counts)) {
+        return Err(ApiError::conflict("not enough points").with_field("points"));
     }
     let lines: Vec<NewLine> = q
         .lines
@@ -171,33 +176,29 @@ pub async fn create(
         )
         .await?;
     let id = order.id;
-    st.store
-        .order_event(
-            tx,
-            c.merchant_id,
-            id,
-            "created",
-            None,
-            Some("pending_payment"),
-            &serde_json::json!({"payable": q.payable.fen()}).to_string(),
-            "buyer",
-        )
-        .await?;
+    let mut rest = st.store.writes();
+    rest.order_event(
+        c.merchant_id,
+        id,
+        "created",
+        None,
+        Some("pending_payment"),
+        &serde_json::json!({"payable": q.payable.fen()}).to_string(),
+        "buyer",
+    );
     for l in &q.lines {
         let product = c.priced.input.lines.iter().find(|x| x.sku_id == l.sku_id).map(|x| x.product_id).unwrap_or(0);
-        st.store.add_product_sales(tx, product, l.quantity).await?;
+        rest.product_sales(product, l.quantity);
     }
-    enqueue_job(
-        st,
-        tx,
-        c.merchant_id,
-        EXPIRE_JOB,
-        serde_json::json!({"order_id": id}),
-        deadline,
-        format!("{EXPIRE_JOB}:{id}"),
-    )
-    .await?;
-    Ok((order, lines))
+    rest.job(&NewJob {
+        merchant_id: c.merchant_id,
+        kind: EXPIRE_JOB,
+        payload: &serde_json::json!({"order_id": id}).to_string(),
+        run_at: deadline,
+        dedup_key: Some(&format!("{EXPIRE_JOB}:{id}")),
+        max_attempts: 20,
+    });
+    Ok((order, lines, rest))
 }
 
 pub fn next_seq() -> u64 {

@@ -71,15 +71,9 @@ impl Store {
         status: u16,
         body: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE scope = $1 AND idem_key = $2",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(status as i32)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
+        let mut w = self.writes();
+        w.idempotent_response(scope, key, status, body);
+        w.run(tx).await?;
         Ok(())
     }
 

@@ -29,9 +29,11 @@ pub mod settings;
 pub mod stats;
 pub mod stock;
 pub mod uploads;
+pub mod writes;
 
 pub use db::{commit, now_ms, redact, Backend, Store, Tx, CHECKPOINT_EVERY};
 pub use error::{StoreError, StoreResult};
+pub use writes::{Counted, Writes};
 
 /// A page of rows plus the total count of the filtered list.
 #[derive(Debug, Clone)]

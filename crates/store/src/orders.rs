@@ -116,13 +116,9 @@ impl Store {
 
     /// Remove these SKUs from the cart (after they were ordered).
     pub async fn cart_remove_skus(&self, tx: &mut Tx, buyer_id: i64, sku_ids: &[i64]) -> StoreResult<()> {
-        for s in sku_ids {
-            sqlx::query("DELETE FROM cart_items WHERE buyer_id = $1 AND sku_id = $2")
-                .bind(buyer_id)
-                .bind(*s)
-                .execute(&mut **tx)
-                .await?;
-        }
+        let mut w = self.writes();
+        w.cart_remove(buyer_id, sku_ids);
+        w.run(tx).await?;
         Ok(())
     }
 }
@@ -345,19 +341,9 @@ impl Store {
         detail: &str,
         actor: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(merchant_id)
-        .bind(order_id)
-        .bind(kind)
-        .bind(from)
-        .bind(to)
-        .bind(detail)
-        .bind(actor)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+        let mut w = self.writes();
+        w.order_event(merchant_id, order_id, kind, from, to, detail, actor);
+        w.run(tx).await?;
         Ok(())
     }
 
@@ -542,17 +528,9 @@ impl Store {
 
     /// Lock an unused, valid coupon of this buyer for an order. False when it is not available.
     pub async fn lock_coupon(&self, tx: &mut Tx, buyer_id: i64, coupon_id: i64, order_no: &str) -> StoreResult<bool> {
-        let n = sqlx::query(
-            "UPDATE buyer_coupons SET state = 'locked', order_ref = $3 WHERE buyer_id = $1 AND id = $2 AND state = 'unused' AND valid_until > $4",
-        )
-        .bind(buyer_id)
-        .bind(coupon_id)
-        .bind(order_no)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let mut w = self.writes();
+        let locked = w.lock_coupon(buyer_id, coupon_id, order_no);
+        Ok(locked.took(&w.run(tx).await?))
     }
 
     /// Coupons locked by an order go back to unused (cancelled order) or become used (paid order).

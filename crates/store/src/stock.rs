@@ -105,14 +105,8 @@ impl Store {
         .fetch_optional(&mut **tx)
         .await?;
         let Some((balance, safety)) = row else {
-            let have: Option<(i64,)> =
-                sqlx::query_as("SELECT stock FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0")
-                    .bind(merchant_id)
-                    .bind(sku_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            return Err(match have {
-                Some((n,)) => StockError::Insufficient(n),
+            return Err(match self.sku_stock_tx(tx, merchant_id, sku_id).await? {
+                Some(n) => StockError::Insufficient(n),
                 None => StockError::Store(StoreError::NotFound),
             });
         };
@@ -136,6 +130,17 @@ impl Store {
             self.check_threshold(tx, merchant_id, sku_id, balance, safety).await?;
         }
         Ok(balance)
+    }
+
+    /// A live SKU's stock as this transaction sees it; `None` when there is no such SKU.
+    pub async fn sku_stock_tx(&self, tx: &mut Tx, merchant_id: i64, sku_id: i64) -> StoreResult<Option<i64>> {
+        let have: Option<(i64,)> =
+            sqlx::query_as("SELECT stock FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0")
+                .bind(merchant_id)
+                .bind(sku_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        Ok(have.map(|h| h.0))
     }
 
     /// Open an alert when the stock is at or below the threshold (one open alert per SKU); close open

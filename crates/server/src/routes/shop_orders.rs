@@ -368,7 +368,7 @@ pub async fn create_order(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let (order, lines) = ord::create(
+    let (order, lines, mut rest) = ord::create(
         &st,
         &mut tx,
         &Checkout {
@@ -385,12 +385,13 @@ pub async fn create_order(
     .await?;
     if from_cart {
         let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
-        st.store.cart_remove_skus(&mut tx, buyer.id, &skus).await?;
+        rest.cart_remove(buyer.id, &skus);
     }
     let mut dto = order_dto_from(order);
     dto.lines = lines.into_iter().map(Into::into).collect();
     let body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
-    idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
+    idempotency::finish_with(&mut rest, &scope, &key, StatusCode::CREATED, &body);
+    rest.run(&mut tx).await?;
     minimall_store::commit(tx).await?;
     ord::stock_moved(&st, priced.input.lines.iter().map(|l| l.product_id));
     st.jobs_wakeup.notify_waiters();

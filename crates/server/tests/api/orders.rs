@@ -455,3 +455,84 @@ suite!(buyers_cannot_touch_each_others_orders_and_tampering_is_refused, |b| asyn
         StatusCode::CONFLICT
     );
 });
+
+// Checkout takes stock line by line with a movement each (reason `sale`, the balance after, the order
+// number), opens one low-stock alert when a sale crosses the threshold, and refuses what is not there with
+// the line's field, leaving stock and movements as they were.
+suite!(checkout_takes_stock_with_movements_and_alerts, |b| async move {
+    let s = setup(b, |_| {}).await;
+    let app = &s.app;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&s.op), &json!({"name": "礼盒"})).await).await;
+    let (st, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&s.op),
+            &json!({
+                "product": {"code": "GIFT", "category_id": c["id"], "title": "年货礼盒", "on_shelf": true},
+                "skus": [{"code": "GIFT-1", "stock": 6, "original_price": 9900, "sale_price": 8800, "safety_stock": 3}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let sku = p["product"]["skus"][0]["id"].as_i64().unwrap();
+    let product = p["product"]["id"].as_i64().unwrap();
+    let buyer = app.buyer_login("gift-buyer").await;
+    let addr = address(app, &buyer).await;
+    let alerts = || async {
+        let (_, a) = body(app.get("/api/v1/admin/stock-alerts", Some(&s.op)).await).await;
+        a["total"].as_i64().unwrap()
+    };
+    let mut order_nos = Vec::new();
+    for (i, after) in [4, 2, 0].into_iter().enumerate() {
+        let items = json!([{"sku_id": s.sku, "quantity": 1}, {"sku_id": sku, "quantity": 2}]);
+        let (st, o) = place(app, &buyer, &format!("gift-{i}"), &json!({"items": items, "address_id": addr})).await;
+        assert_eq!(st, StatusCode::CREATED, "{o}");
+        order_nos.push(o["order_no"].as_str().unwrap().to_string());
+        assert_eq!(stock(app, &s.op, product).await, after);
+        assert_eq!(alerts().await, if after <= 3 { 1 } else { 0 }, "one open alert once at or below 3");
+    }
+    let before = stock(app, &s.op, s.product).await;
+    let (st, e) = place(
+        app,
+        &buyer,
+        "gift-3",
+        &json!({"items": [{"sku_id": s.sku, "quantity": 1}, {"sku_id": sku, "quantity": 1}], "address_id": addr}),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["code"].clone(), e["error"]["field"].clone()),
+        (StatusCode::CONFLICT, json!("out_of_stock"), json!("items[1].quantity")),
+        "{e}"
+    );
+    assert_eq!(e["error"]["message"], "only 0 left");
+    assert_eq!(stock(app, &s.op, s.product).await, before, "the first line's stock was given back with the refusal");
+    let (_, mv) = body(app.get(&format!("/api/v1/admin/skus/{sku}/movements?page_size=100"), Some(&s.op)).await).await;
+    let rows: Vec<(i64, i64, String, String)> = mv["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["delta"].as_i64().unwrap(),
+                m["balance_after"].as_i64().unwrap(),
+                m["reason"].as_str().unwrap().to_string(),
+                m["reference"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let sales: Vec<_> = rows.iter().filter(|r| r.2 == "sale").cloned().collect();
+    assert_eq!(
+        sales,
+        vec![
+            (-2, 0, "sale".to_string(), order_nos[2].clone()),
+            (-2, 2, "sale".to_string(), order_nos[1].clone()),
+            (-2, 4, "sale".to_string(), order_nos[0].clone()),
+        ],
+        "{mv}"
+    );
+    assert_eq!(rows.len(), 4, "the initial stock and three sales, nothing of the refused order");
+    let (_, mine) = body(app.get("/api/v1/shop/orders", Some(&buyer)).await).await;
+    assert_eq!(mine["total"], 3);
+});

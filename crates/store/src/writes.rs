@@ -1,0 +1,239 @@
+//! Writes gathered inside a transaction and sent together: on SQLite one round trip between the caller and
+//! the write connection's thread for all of them, however many there are (see [`crate::script`]).
+//!
+//! Each method appends the same SQL its one-at-a-time counterpart on [`Store`] runs (those counterparts are
+//! built on these), so an operation has one text whichever way it is sent. A write that may not take
+//! effect — stock that is not there, a coupon already used — returns a [`Counted`] to look its row count up
+//! in what [`Writes::run`] returns. Statements after it run whatever its count: a caller that finds a
+//! count it did not want must drop (roll back) the transaction.
+
+use crate::db::{Backend, Tx};
+use crate::jobs::NewJob;
+use crate::script::Script;
+use crate::stock::StockReason;
+use crate::{now_ms, Store, StoreResult};
+
+/// A statement whose row count says whether it took effect.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted(usize);
+
+impl Counted {
+    /// Whether the statement changed its one row, given the counts [`Writes::run`] returned.
+    pub fn took(self, counts: &[u64]) -> bool {
+        counts.get(self.0) == Some(&1)
+    }
+}
+
+/// Statements waiting to be sent.
+pub struct Writes {
+    script: Script<'static>,
+}
+
+impl Store {
+    /// An empty set of writes for a transaction of this store.
+    pub fn writes(&self) -> Writes {
+        Writes::new(self.backend())
+    }
+}
+
+impl Writes {
+    pub(crate) fn new(backend: Backend) -> Writes {
+        Writes { script: Script::new(backend) }
+    }
+
+    /// Send every statement in `tx`, in order; the rows each one changed.
+    pub async fn run(self, tx: &mut Tx) -> StoreResult<Vec<u64>> {
+        if self.script.len() == 0 {
+            return Ok(Vec::new());
+        }
+        self.script.run(tx).await
+    }
+
+    fn counted(&self) -> Counted {
+        Counted(self.script.len() - 1)
+    }
+
+    /// Take `quantity` units of a SKU out of stock, with the movement that records it and the low-stock
+    /// alert it may open (or close, for a SKU without a threshold). Counted: the stock was there.
+    pub fn take_stock(
+        &mut self,
+        merchant_id: i64,
+        sku_id: i64,
+        quantity: i64,
+        reason: StockReason,
+        reference: &str,
+        actor: &str,
+    ) -> Counted {
+        let now = now_ms();
+        self.script
+            .statement(
+                "UPDATE skus SET stock = stock - ? WHERE merchant_id = ? AND id = ? AND deleted = 0 AND stock >= ?"
+                    .into(),
+            )
+            .add(quantity)
+            .add(merchant_id)
+            .add(sku_id)
+            .add(quantity);
+        let taken = self.counted();
+        self.script
+            .statement(
+                "INSERT INTO stock_movements (merchant_id, sku_id, delta, balance_after, reason, reference, actor, at)
+                 SELECT merchant_id, id, ?, stock, ?, ?, ?, ? FROM skus WHERE merchant_id = ? AND id = ? AND deleted = 0"
+                    .into(),
+            )
+            .add(-quantity)
+            .add(reason.as_str())
+            .add(reference.to_string())
+            .add(actor.to_string())
+            .add(now)
+            .add(merchant_id)
+            .add(sku_id);
+        // As `Store::check_threshold` after taking stock: at or below a threshold opens an alert (one open
+        // per SKU); a SKU without a threshold has its open alerts closed.
+        self.script
+            .statement(
+                "INSERT INTO stock_alerts (merchant_id, sku_id, stock, threshold, created_at)
+                 SELECT merchant_id, id, stock, safety_stock, ? FROM skus
+                 WHERE merchant_id = ? AND id = ? AND safety_stock > 0 AND stock <= safety_stock
+                   AND NOT EXISTS (SELECT 1 FROM stock_alerts WHERE sku_id = ? AND resolved_at IS NULL)"
+                    .into(),
+            )
+            .add(now)
+            .add(merchant_id)
+            .add(sku_id)
+            .add(sku_id);
+        self.script
+            .statement(
+                "UPDATE stock_alerts SET resolved_at = ? WHERE sku_id = ? AND resolved_at IS NULL
+                   AND EXISTS (SELECT 1 FROM skus WHERE id = ? AND safety_stock <= 0 AND stock <= safety_stock)"
+                    .into(),
+            )
+            .add(now)
+            .add(sku_id)
+            .add(sku_id);
+        taken
+    }
+
+    /// Lock an unused, still valid coupon of the buyer for an order. Counted: it was free.
+    pub fn lock_coupon(&mut self, buyer_id: i64, coupon_id: i64, order_no: &str) -> Counted {
+        self.script
+            .statement(
+                "UPDATE buyer_coupons SET state = 'locked', order_ref = ? WHERE buyer_id = ? AND id = ? AND state = 'unused' AND valid_until > ?"
+                    .into(),
+            )
+            .add(order_no.to_string())
+            .add(buyer_id)
+            .add(coupon_id)
+            .add(now_ms());
+        self.counted()
+    }
+
+    /// Spend `points` of the buyer's balance, with the ledger entry. Counted: the balance sufficed.
+    pub fn spend_points(
+        &mut self,
+        merchant_id: i64,
+        buyer_id: i64,
+        points: i64,
+        reason: &str,
+        reference: &str,
+    ) -> Counted {
+        self.script
+            .statement(
+                "INSERT INTO points_balances (buyer_id, merchant_id, balance) VALUES (?, ?, 0) ON CONFLICT (buyer_id) DO NOTHING"
+                    .into(),
+            )
+            .add(buyer_id)
+            .add(merchant_id);
+        self.script
+            .statement("UPDATE points_balances SET balance = balance - ? WHERE buyer_id = ? AND balance >= ?".into())
+            .add(points)
+            .add(buyer_id)
+            .add(points);
+        let spent = self.counted();
+        self.script
+            .statement(
+                "INSERT INTO points_ledger (merchant_id, buyer_id, delta, balance_after, reason, reference, at)
+                 SELECT ?, buyer_id, ?, balance, ?, ?, ? FROM points_balances WHERE buyer_id = ?"
+                    .into(),
+            )
+            .add(merchant_id)
+            .add(-points)
+            .add(reason.to_string())
+            .add(reference.to_string())
+            .add(now_ms())
+            .add(buyer_id);
+        spent
+    }
+
+    /// An entry of an order's timeline.
+    #[allow(clippy::too_many_arguments)]
+    pub fn order_event(
+        &mut self,
+        merchant_id: i64,
+        order_id: i64,
+        kind: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        detail: &str,
+        actor: &str,
+    ) {
+        self.script
+            .statement(
+                "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    .into(),
+            )
+            .add(merchant_id)
+            .add(order_id)
+            .add(kind.to_string())
+            .add(from.map(str::to_string))
+            .add(to.map(str::to_string))
+            .add(detail.to_string())
+            .add(actor.to_string())
+            .add(now_ms());
+    }
+
+    /// Count `n` more units sold on a product.
+    pub fn product_sales(&mut self, product_id: i64, n: i64) {
+        crate::catalog::product_sales(&mut self.script, product_id, n);
+    }
+
+    /// A durable job (a no-op when one with its dedup key exists).
+    pub fn job(&mut self, j: &NewJob<'_>) {
+        self.script
+            .statement(
+                "INSERT INTO jobs (merchant_id, kind, payload, dedup_key, status, run_at, max_attempts, created_at)
+                 VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING"
+                    .into(),
+            )
+            .add(j.merchant_id)
+            .add(j.kind.to_string())
+            .add(j.payload.to_string())
+            .add(j.dedup_key.map(str::to_string))
+            .add(j.run_at)
+            .add(j.max_attempts)
+            .add(now_ms());
+    }
+
+    /// Take these SKUs out of the buyer's cart.
+    pub fn cart_remove(&mut self, buyer_id: i64, sku_ids: &[i64]) {
+        for s in sku_ids {
+            self.script
+                .statement("DELETE FROM cart_items WHERE buyer_id = ? AND sku_id = ?".into())
+                .add(buyer_id)
+                .add(*s);
+        }
+    }
+
+    /// The answer to keep under a claimed idempotency key.
+    pub fn idempotent_response(&mut self, scope: &str, key: &str, status: u16, body: &str) {
+        self.script
+            .statement(
+                "UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE scope = ? AND idem_key = ?"
+                    .into(),
+            )
+            .add(i32::from(status))
+            .add(body.to_string())
+            .add(scope.to_string())
+            .add(key.to_string());
+    }
+}
