@@ -297,41 +297,52 @@ pub async fn on_paid(
         return Err(ApiError::invalid("provider", "payment belongs to another provider"));
     }
     let fee = minimall_core::orders::payment_fee(Money::from_fen(amount), st.cfg.orders.fee_per_mille).fen();
+    // The order as last committed: the move to paid below is conditional on the status read here, so an
+    // order that changed since is not moved (and the payment is refunded as late).
+    let o = st.store.order(p.merchant_id, p.order_id).await?;
+    let next = next_status(&o.status, OrderEvent::Pay).ok();
     let mut tx = st.store.begin().await?;
-    if !st.store.payment_succeeded(&mut tx, out_trade_no, txn_id, fee).await? {
+    let mut first = st.store.writes();
+    let paid = first.payment_succeeded(out_trade_no, txn_id, fee);
+    let moved = next.map(|(from, to)| first.transition_order(o.id, from.as_str(), to.as_str(), Some("paid_at")));
+    let counts = first.run(&mut tx).await?;
+    let moved = moved.is_some_and(|m| m.took(&counts));
+    let mut rest = st.store.writes();
+    if !paid.took(&counts) {
+        if moved {
+            // A pending order whose payment had already succeeded cannot exist: keep it untouched.
+            return Err(ApiError::internal(format!("order {} was pending with its payment succeeded", o.id)));
+        }
         if let Some(id) = notice {
-            st.store.record_notification_tx(&mut tx, provider, id, out_trade_no, "duplicate").await?;
+            rest.notification(provider, id, out_trade_no, "duplicate");
+            rest.run(&mut tx).await?;
             minimall_store::commit(tx).await?;
         }
         return Ok("duplicate");
     }
     if let Some(id) = notice {
-        st.store.record_notification_tx(&mut tx, provider, id, out_trade_no, "paid").await?;
+        rest.notification(provider, id, out_trade_no, "paid");
     }
-    let o = st.store.order_tx(&mut tx, p.order_id).await?;
-    match next_status(&o.status, OrderEvent::Pay) {
-        Ok((from, to))
-            if st.store.transition_order(&mut tx, o.id, from.as_str(), to.as_str(), Some("paid_at")).await? =>
-        {
+    match next {
+        Some((from, to)) if moved => {
             if has_coupons(&o) {
-                st.store.settle_coupons(&mut tx, &o.order_no, true).await?;
+                rest.settle_coupons(&o.order_no, true);
             }
-            st.store
-                .order_event(
-                    &mut tx,
-                    o.merchant_id,
-                    o.id,
-                    "paid",
-                    Some(from.as_str()),
-                    Some(to.as_str()),
-                    &serde_json::json!({"provider": provider, "transaction_id": txn_id, "amount": amount, "fee": fee})
-                        .to_string(),
-                    provider,
-                )
-                .await?;
+            rest.order_event(
+                o.merchant_id,
+                o.id,
+                "paid",
+                Some(from.as_str()),
+                Some(to.as_str()),
+                &serde_json::json!({"provider": provider, "transaction_id": txn_id, "amount": amount, "fee": fee})
+                    .to_string(),
+                provider,
+            );
+            rest.run(&mut tx).await?;
         }
         _ => {
             // Paid too late (cancelled meanwhile): refund the whole payment.
+            rest.run(&mut tx).await?;
             let out_refund_no = format!("{}-R0", o.order_no);
             st.store
                 .insert_refund(

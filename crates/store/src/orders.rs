@@ -357,22 +357,9 @@ impl Store {
         to: &str,
         stamp: Option<&str>,
     ) -> StoreResult<bool> {
-        let col = match stamp {
-            Some(c) if ["paid_at", "shipped_at", "received_at", "completed_at", "cancelled_at"].contains(&c) => {
-                format!(", {c} = $4")
-            }
-            _ => String::new(),
-        };
-        let n =
-            sqlx::query(&format!("UPDATE orders SET status = $3, updated_at = $4{col} WHERE id = $1 AND status = $2"))
-                .bind(order_id)
-                .bind(from)
-                .bind(to)
-                .bind(now_ms())
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-        Ok(n == 1)
+        let mut w = self.writes();
+        let moved = w.transition_order(order_id, from, to, stamp);
+        Ok(moved.took(&w.run(tx).await?))
     }
 
     pub async fn order(&self, merchant_id: i64, id: i64) -> StoreResult<OrderRow> {
@@ -535,19 +522,9 @@ impl Store {
 
     /// Coupons locked by an order go back to unused (cancelled order) or become used (paid order).
     pub async fn settle_coupons(&self, tx: &mut Tx, order_no: &str, used: bool) -> StoreResult<u64> {
-        let q = if used {
-            sqlx::query(
-                "UPDATE buyer_coupons SET state = 'used', used_at = $2 WHERE order_ref = $1 AND state = 'locked'",
-            )
-            .bind(order_no)
-            .bind(now_ms())
-        } else {
-            sqlx::query(
-                "UPDATE buyer_coupons SET state = 'unused', order_ref = NULL WHERE order_ref = $1 AND state = 'locked'",
-            )
-            .bind(order_no)
-        };
-        Ok(q.execute(&mut **tx).await?.rows_affected())
+        let mut w = self.writes();
+        w.settle_coupons(order_no, used);
+        Ok(w.run(tx).await?.first().copied().unwrap_or(0))
     }
 
     // ---- payments -------------------------------------------------------------------------------
@@ -614,17 +591,9 @@ impl Store {
         txn_id: &str,
         fee: i64,
     ) -> StoreResult<bool> {
-        let n = sqlx::query(
-            "UPDATE payments SET status = 'succeeded', provider_txn_id = $2, fee = $3, succeeded_at = $4 WHERE out_trade_no = $1 AND status = 'pending'",
-        )
-        .bind(out_trade_no)
-        .bind(txn_id)
-        .bind(fee)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let mut w = self.writes();
+        let paid = w.payment_succeeded(out_trade_no, txn_id, fee);
+        Ok(paid.took(&w.run(tx).await?))
     }
 
     pub async fn record_notification(
@@ -648,14 +617,9 @@ impl Store {
         out_trade_no: &str,
         outcome: &str,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO payment_notifications (provider, notification_id, out_trade_no, outcome, received_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(provider)
-            .bind(notification_id)
-            .bind(out_trade_no)
-            .bind(outcome)
-            .bind(now_ms())
-            .execute(&mut **tx)
-            .await?;
+        let mut w = self.writes();
+        w.notification(provider, notification_id, out_trade_no, outcome);
+        w.run(tx).await?;
         Ok(())
     }
 

@@ -236,4 +236,73 @@ impl Writes {
             .add(scope.to_string())
             .add(key.to_string());
     }
+
+    /// A pending payment marked succeeded. Counted: it was still pending (not a repeated notification).
+    pub fn payment_succeeded(&mut self, out_trade_no: &str, txn_id: &str, fee: i64) -> Counted {
+        self.script
+            .statement(
+                "UPDATE payments SET status = 'succeeded', provider_txn_id = ?, fee = ?, succeeded_at = ? WHERE out_trade_no = ? AND status = 'pending'"
+                    .into(),
+            )
+            .add(txn_id.to_string())
+            .add(fee)
+            .add(now_ms())
+            .add(out_trade_no.to_string());
+        self.counted()
+    }
+
+    /// A payment notification received, with what became of it.
+    pub fn notification(&mut self, provider: &str, notification_id: &str, out_trade_no: &str, outcome: &str) {
+        self.script
+            .statement(
+                "INSERT INTO payment_notifications (provider, notification_id, out_trade_no, outcome, received_at) VALUES (?, ?, ?, ?, ?)"
+                    .into(),
+            )
+            .add(provider.to_string())
+            .add(notification_id.to_string())
+            .add(out_trade_no.to_string())
+            .add(outcome.to_string())
+            .add(now_ms());
+    }
+
+    /// An order moved from `from` to `to` if it is still in `from`, with the timestamp column that goes with
+    /// the new state. Counted: no other change got there first.
+    pub fn transition_order(&mut self, order_id: i64, from: &str, to: &str, stamp: Option<&str>) -> Counted {
+        let col = match stamp {
+            Some(c) if ["paid_at", "shipped_at", "received_at", "completed_at", "cancelled_at"].contains(&c) => {
+                format!(", {c} = ?")
+            }
+            _ => String::new(),
+        };
+        let now = now_ms();
+        self.script
+            .statement(format!("UPDATE orders SET status = ?, updated_at = ?{col} WHERE id = ? AND status = ?"))
+            .add(to.to_string())
+            .add(now);
+        if !col.is_empty() {
+            self.script.add(now);
+        }
+        self.script.add(order_id).add(from.to_string());
+        self.counted()
+    }
+
+    /// The coupons an order locked become used (paid order) or unused again (cancelled order).
+    pub fn settle_coupons(&mut self, order_no: &str, used: bool) {
+        if used {
+            self.script
+                .statement(
+                    "UPDATE buyer_coupons SET state = 'used', used_at = ? WHERE order_ref = ? AND state = 'locked'"
+                        .into(),
+                )
+                .add(now_ms())
+                .add(order_no.to_string());
+        } else {
+            self.script
+                .statement(
+                    "UPDATE buyer_coupons SET state = 'unused', order_ref = NULL WHERE order_ref = ? AND state = 'locked'"
+                        .into(),
+                )
+                .add(order_no.to_string());
+        }
+    }
 }
