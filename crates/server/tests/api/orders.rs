@@ -536,3 +536,57 @@ suite!(checkout_takes_stock_with_movements_and_alerts, |b| async move {
     let (_, mine) = body(app.get("/api/v1/shop/orders", Some(&buyer)).await).await;
     assert_eq!(mine["total"], 3);
 });
+
+// A payment that arrives for an order cancelled meanwhile is accepted and refunded in full, once, however
+// often it is notified; the order stays cancelled.
+suite!(a_payment_for_a_cancelled_order_is_refunded_once, |b| async move {
+    let s = setup(b, |_| {}).await;
+    let app = &s.app;
+    let buyer = app.buyer_login("too-late").await;
+    let addr = address(app, &buyer).await;
+    let (st, o) =
+        place(app, &buyer, "late-1", &json!({"items": [{"sku_id": s.sku, "quantity": 2}], "address_id": addr})).await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_i64().unwrap();
+    let (_, p) =
+        body(app.post(&format!("/api/v1/shop/orders/{id}/pay"), Some(&buyer), &json!({"provider": "sandbox"})).await)
+            .await;
+    let (no, amount) = (p["out_trade_no"].as_str().unwrap().to_string(), p["amount"].as_i64().unwrap());
+    assert_eq!(
+        app.post(&format!("/api/v1/shop/orders/{id}/cancel"), Some(&buyer), &json!({})).await.status(),
+        StatusCode::OK
+    );
+    let notify = |n: usize| {
+        let no = no.clone();
+        async move {
+            let b = serde_json::to_vec(&json!({"id": format!("{no}-{n}"), "event_type": "TRANSACTION.SUCCESS", "out_trade_no": no, "transaction_id": format!("T{no}"), "amount": amount, "out_refund_no": null})).unwrap();
+            let ts = (minimall_store::now_ms() / 1000).to_string();
+            let sig = minimall_server::payments::sandbox::sign("minimall-sandbox", &ts, "nonce", &b);
+            app.req(Method::POST, "/api/v1/payments/sandbox/notify", None)
+                .header("content-type", "application/json")
+                .header("x-sandbox-timestamp", ts)
+                .header("x-sandbox-nonce", "nonce")
+                .header("x-sandbox-signature", sig)
+                .body(b)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for n in 0..3 {
+        assert_eq!(notify(n).await, StatusCode::OK);
+    }
+    let d = eventually(15, || async {
+        let (_, d) = body(app.get(&format!("/api/v1/admin/orders/{id}"), Some(&s.op)).await).await;
+        (d["refunds"][0]["status"] == "succeeded").then_some(d)
+    })
+    .await;
+    assert_eq!(d["refunds"].as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d["refunds"][0]["amount"], amount);
+    assert_eq!(d["order"]["status"], "cancelled");
+    let kinds: Vec<&str> = d["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "late_payment_refunded").count(), 1, "{kinds:?}");
+    assert!(!kinds.contains(&"paid"), "{kinds:?}");
+    assert_eq!(order_status(app, &buyer, id).await, "cancelled");
+});
