@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minimall_core::orders::OrderEvent;
 use minimall_core::page::Page;
+use minimall_store::jobs::NewJob;
 use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -602,20 +603,21 @@ pub async fn sandbox_complete(
     own(&st, &buyer, p.order_id).await?;
     let now = minimall_store::now_ms();
     let delay = st.cfg.orders.sandbox_notify_delay_ms;
-    let mut tx = st.store.begin().await?;
+    let mut deliveries = st.store.writes();
     for k in 0..st.cfg.orders.sandbox_duplicates {
         let jitter = (rand::random::<u32>() as i64) % (delay.max(1));
-        ord::enqueue_job(
-            &st,
-            &mut tx,
-            p.merchant_id,
-            ord::SANDBOX_NOTIFY_JOB,
-            serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k}),
-            now + delay + jitter * i64::from(k),
-            format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no),
-        )
-        .await?;
+        deliveries.job(&NewJob {
+            merchant_id: p.merchant_id,
+            kind: ord::SANDBOX_NOTIFY_JOB,
+            payload: &serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k})
+                .to_string(),
+            run_at: now + delay + jitter * i64::from(k),
+            dedup_key: Some(&format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no)),
+            max_attempts: 20,
+        });
     }
+    let mut tx = st.store.begin().await?;
+    deliveries.run(&mut tx).await?;
     minimall_store::commit(tx).await?;
     st.jobs_wakeup.notify_waiters();
     Ok(StatusCode::ACCEPTED)
