@@ -73,7 +73,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         }
         let address = serde_json::json!({"name": addr.name, "phone": addr.phone, "province": addr.province, "city": addr.city, "district": addr.district, "detail": addr.detail}).to_string();
         let mut tx = st.store.begin().await?;
-        let Ok((o, _, rest)) = ord::create(
+        let Ok((o, _)) = ord::create(
             st,
             &mut tx,
             &Checkout {
@@ -86,6 +86,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 pickup: None,
             },
             "{}",
+            |_, _, _| Ok(()),
         )
         .await
         else {
@@ -93,7 +94,6 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         };
         let id = o.id;
         let created = now - rng.gen_range(0..30 * DAY);
-        rest.run(&mut tx).await?;
         minimall_store::commit(tx).await?;
         // 10 % cancelled unpaid, the rest paid and moved along.
         if rng.gen_bool(0.1) {

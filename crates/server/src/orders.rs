@@ -74,53 +74,21 @@ pub struct Checkout<'a> {
     pub pickup: Option<(i64, String)>,
 }
 
-/// Write the order inside `tx`: stock, coupons, points, lines, timeline and the unpaid-timeout job. Returns the
-/// order and its lines as stored, and the writes that complete it (timeline, product sales, the job), not yet
-/// sent, for the caller to add its own (the cart, the idempotent answer) and send together. A refusal leaves
-/// writes behind in `tx`: the caller must drop it.
+/// Write the order inside `tx`: lines, timeline, the unpaid-timeout job, what `more` adds (it sees the order and
+/// its lines as stored), and last the claims — stock, coupons, points, product sales — so that the rows every
+/// buyer shares (a SKU's stock, a product's sales) are locked for as short a time as possible, in id order.
+/// Everything after the order and its lines goes as one batch of writes. Returns the order and its lines. A
+/// refusal leaves writes behind in `tx`: the caller must drop it.
 pub async fn create(
     st: &AppState,
     tx: &mut Tx,
     c: &Checkout<'_>,
     derivation: &str,
-) -> ApiResult<(OrderRow, Vec<OrderLineRow>, Writes)> {
+    more: impl FnOnce(&OrderRow, &[OrderLineRow], &mut Writes) -> ApiResult<()>,
+) -> ApiResult<(OrderRow, Vec<OrderLineRow>)> {
     let q = &c.priced.quote;
     let now = minimall_store::now_ms();
     let order_no = minimall_core::orders::order_no(now, next_seq());
-    // Stock, coupons and points in one go; their counts say which, if any, was not there.
-    let mut claims = st.store.writes();
-    let stock: Vec<Counted> = q
-        .lines
-        .iter()
-        .map(|l| claims.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer"))
-        .collect();
-    let coupons: Vec<Counted> =
-        q.applied_coupons.iter().map(|cid| claims.lock_coupon(c.buyer_id, *cid, &order_no)).collect();
-    let points =
-        (q.points_used > 0).then(|| claims.spend_points(c.merchant_id, c.buyer_id, q.points_used, "order", &order_no));
-    let counts = claims.run(tx).await?;
-    for (i, (l, taken)) in q.lines.iter().zip(&stock).enumerate() {
-        if !taken.took(&counts) {
-            return Err(match st.store.sku_stock_tx(tx, c.merchant_id, l.sku_id).await? {
-                Some(have) => {
-                    ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
-                        .with_field(format!("items[{i}].quantity"))
-                }
-                None => ApiError::invalid(format!("items[{i}].sku_id"), "no such product"),
-            });
-        }
-    }
-    for (i, (cid, locked)) in q.applied_coupons.iter().zip(&coupons).enumerate() {
-        if !locked.took(&counts) {
-            let pos = c.coupon_ids.iter().position(|x| x == cid).unwrap_or(i);
-            return Err(
-                ApiError::conflict("this coupon is no longer available").with_field(format!("coupon_ids[{pos}]"))
-            );
-        }
-    }
-    if points.is_some_and(|p| !p.took(&counts)) {
-        return Err(ApiError::conflict("not enough points").with_field("points"));
-    }
     let lines: Vec<NewLine> = q
         .lines
         .iter()
@@ -176,8 +144,8 @@ pub async fn create(
         )
         .await?;
     let id = order.id;
-    let mut rest = st.store.writes();
-    rest.order_event(
+    let mut w = st.store.writes();
+    w.order_event(
         c.merchant_id,
         id,
         "created",
@@ -186,11 +154,7 @@ pub async fn create(
         &serde_json::json!({"payable": q.payable.fen()}).to_string(),
         "buyer",
     );
-    for l in &q.lines {
-        let product = c.priced.input.lines.iter().find(|x| x.sku_id == l.sku_id).map(|x| x.product_id).unwrap_or(0);
-        rest.product_sales(product, l.quantity);
-    }
-    rest.job(&NewJob {
+    w.job(&NewJob {
         merchant_id: c.merchant_id,
         kind: EXPIRE_JOB,
         payload: &serde_json::json!({"order_id": id}).to_string(),
@@ -198,7 +162,45 @@ pub async fn create(
         dedup_key: Some(&format!("{EXPIRE_JOB}:{id}")),
         max_attempts: 20,
     });
-    Ok((order, lines, rest))
+    more(&order, &lines, &mut w)?;
+    // The claims, last; their counts say which, if any, was not there.
+    let coupons: Vec<Counted> =
+        q.applied_coupons.iter().map(|cid| w.lock_coupon(c.buyer_id, *cid, &order_no)).collect();
+    let points =
+        (q.points_used > 0).then(|| w.spend_points(c.merchant_id, c.buyer_id, q.points_used, "order", &order_no));
+    let mut by_sku: Vec<_> = q.lines.iter().enumerate().collect();
+    by_sku.sort_by_key(|(_, l)| l.sku_id);
+    let stock: Vec<(usize, i64, Counted)> = by_sku
+        .iter()
+        .map(|(i, l)| {
+            (*i, l.sku_id, w.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer"))
+        })
+        .collect();
+    let mut sales: Vec<(i64, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    sales.sort_unstable();
+    for (product, n) in sales {
+        w.product_sales(product, n);
+    }
+    let counts = w.run(tx).await?;
+    if let Some((i, sku, _)) = stock.iter().filter(|(_, _, taken)| !taken.took(&counts)).min_by_key(|(i, _, _)| *i) {
+        return Err(match st.store.sku_stock_tx(tx, c.merchant_id, *sku).await? {
+            Some(have) => ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
+                .with_field(format!("items[{i}].quantity")),
+            None => ApiError::invalid(format!("items[{i}].sku_id"), "no such product"),
+        });
+    }
+    for (i, (cid, locked)) in q.applied_coupons.iter().zip(&coupons).enumerate() {
+        if !locked.took(&counts) {
+            let pos = c.coupon_ids.iter().position(|x| x == cid).unwrap_or(i);
+            return Err(
+                ApiError::conflict("this coupon is no longer available").with_field(format!("coupon_ids[{pos}]"))
+            );
+        }
+    }
+    if points.is_some_and(|p| !p.took(&counts)) {
+        return Err(ApiError::conflict("not enough points").with_field("points"));
+    }
+    Ok((order, lines))
 }
 
 pub fn next_seq() -> u64 {

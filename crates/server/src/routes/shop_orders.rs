@@ -369,7 +369,8 @@ pub async fn create_order(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let (order, lines, mut rest) = ord::create(
+    let mut body = String::new();
+    ord::create(
         &st,
         &mut tx,
         &Checkout {
@@ -382,17 +383,19 @@ pub async fn create_order(
             pickup: pickup.map(|sid| (sid, super::pickup::new_code())),
         },
         &derivation,
+        |order, lines, w| {
+            if from_cart {
+                let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
+                w.cart_remove(buyer.id, &skus);
+            }
+            let mut dto = order_dto_from(order.clone());
+            dto.lines = lines.iter().cloned().map(Into::into).collect();
+            body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
+            idempotency::finish_with(w, &scope, &key, StatusCode::CREATED, &body);
+            Ok(())
+        },
     )
     .await?;
-    if from_cart {
-        let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
-        rest.cart_remove(buyer.id, &skus);
-    }
-    let mut dto = order_dto_from(order);
-    dto.lines = lines.into_iter().map(Into::into).collect();
-    let body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
-    idempotency::finish_with(&mut rest, &scope, &key, StatusCode::CREATED, &body);
-    rest.run(&mut tx).await?;
     minimall_store::commit(tx).await?;
     ord::stock_moved(&st, priced.input.lines.iter().map(|l| l.product_id));
     st.jobs_wakeup.notify_waiters();
