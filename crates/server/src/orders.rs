@@ -38,20 +38,22 @@ pub async fn enqueue_job(
     run_at: i64,
     dedup: String,
 ) -> ApiResult<()> {
-    st.store
-        .enqueue_job(
-            tx,
-            &NewJob {
-                merchant_id,
-                kind,
-                payload: &payload.to_string(),
-                run_at,
-                dedup_key: Some(&dedup),
-                max_attempts: 20,
-            },
-        )
-        .await?;
+    let mut w = st.store.writes();
+    add_job(&mut w, merchant_id, kind, payload, run_at, dedup);
+    w.run(tx).await?;
     Ok(())
+}
+
+/// [`enqueue_job`] as one of the writes a transaction sends together.
+pub fn add_job(w: &mut Writes, merchant_id: i64, kind: &str, payload: serde_json::Value, run_at: i64, dedup: String) {
+    w.job(&NewJob {
+        merchant_id,
+        kind,
+        payload: &payload.to_string(),
+        run_at,
+        dedup_key: Some(&dedup),
+        max_attempts: 20,
+    });
 }
 
 /// The delivery address as the order keeps it (a snapshot: later edits of the address book do not change it).
@@ -154,14 +156,14 @@ pub async fn create(
         &serde_json::json!({"payable": q.payable.fen()}).to_string(),
         "buyer",
     );
-    w.job(&NewJob {
-        merchant_id: c.merchant_id,
-        kind: EXPIRE_JOB,
-        payload: &serde_json::json!({"order_id": id}).to_string(),
-        run_at: deadline,
-        dedup_key: Some(&format!("{EXPIRE_JOB}:{id}")),
-        max_attempts: 20,
-    });
+    add_job(
+        &mut w,
+        c.merchant_id,
+        EXPIRE_JOB,
+        serde_json::json!({"order_id": id}),
+        deadline,
+        format!("{EXPIRE_JOB}:{id}"),
+    );
     more(&order, &lines, &mut w)?;
     // The claims, last; their counts say which, if any, was not there.
     let coupons: Vec<Counted> =
@@ -170,11 +172,9 @@ pub async fn create(
         (q.points_used > 0).then(|| w.spend_points(c.merchant_id, c.buyer_id, q.points_used, "order", &order_no));
     let mut by_sku: Vec<_> = q.lines.iter().enumerate().collect();
     by_sku.sort_by_key(|(_, l)| l.sku_id);
-    let stock: Vec<(usize, i64, Counted)> = by_sku
+    let stock: Vec<(usize, Counted)> = by_sku
         .iter()
-        .map(|(i, l)| {
-            (*i, l.sku_id, w.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer"))
-        })
+        .map(|(i, l)| (*i, w.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer")))
         .collect();
     let mut sales: Vec<(i64, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
     sales.sort_unstable();
@@ -182,8 +182,8 @@ pub async fn create(
         w.product_sales(product, n);
     }
     let counts = w.run(tx).await?;
-    if let Some((i, sku, _)) = stock.iter().filter(|(_, _, taken)| !taken.took(&counts)).min_by_key(|(i, _, _)| *i) {
-        return Err(match st.store.sku_stock_tx(tx, c.merchant_id, *sku).await? {
+    if let Some(i) = stock.iter().filter(|(_, taken)| !taken.took(&counts)).map(|(i, _)| *i).min() {
+        return Err(match st.store.sku_stock_tx(tx, c.merchant_id, q.lines[i].sku_id).await? {
             Some(have) => ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
                 .with_field(format!("items[{i}].quantity")),
             None => ApiError::invalid(format!("items[{i}].sku_id"), "no such product"),

@@ -680,9 +680,9 @@ impl Store {
 impl Store {
     /// Count units sold on a product (orders call this; the demo seeds history with it).
     pub async fn add_product_sales(&self, tx: &mut Tx, product_id: i64, n: i64) -> StoreResult<()> {
-        let mut script = Script::new(self.backend());
-        product_sales(&mut script, product_id, n);
-        script.run(tx).await?;
+        let mut w = self.writes();
+        w.product_sales(product_id, n);
+        w.run(tx).await?;
         Ok(())
     }
 }

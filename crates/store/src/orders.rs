@@ -113,14 +113,6 @@ impl Store {
             .rows_affected();
         Ok(n == 1)
     }
-
-    /// Remove these SKUs from the cart (after they were ordered).
-    pub async fn cart_remove_skus(&self, tx: &mut Tx, buyer_id: i64, sku_ids: &[i64]) -> StoreResult<()> {
-        let mut w = self.writes();
-        w.cart_remove(buyer_id, sku_ids);
-        w.run(tx).await?;
-        Ok(())
-    }
 }
 
 // ---- orders -------------------------------------------------------------------------------------
@@ -513,13 +505,6 @@ impl Store {
 
     // ---- coupons held by orders ---------------------------------------------------------------
 
-    /// Lock an unused, valid coupon of this buyer for an order. False when it is not available.
-    pub async fn lock_coupon(&self, tx: &mut Tx, buyer_id: i64, coupon_id: i64, order_no: &str) -> StoreResult<bool> {
-        let mut w = self.writes();
-        let locked = w.lock_coupon(buyer_id, coupon_id, order_no);
-        Ok(locked.took(&w.run(tx).await?))
-    }
-
     /// Coupons locked by an order go back to unused (cancelled order) or become used (paid order).
     pub async fn settle_coupons(&self, tx: &mut Tx, order_no: &str, used: bool) -> StoreResult<u64> {
         let mut w = self.writes();
@@ -581,19 +566,6 @@ impl Store {
         };
         crate::commit(tx).await?;
         Ok(p)
-    }
-
-    /// pending → succeeded, once. Returns false when it had already succeeded.
-    pub async fn payment_succeeded(
-        &self,
-        tx: &mut Tx,
-        out_trade_no: &str,
-        txn_id: &str,
-        fee: i64,
-    ) -> StoreResult<bool> {
-        let mut w = self.writes();
-        let paid = w.payment_succeeded(out_trade_no, txn_id, fee);
-        Ok(paid.took(&w.run(tx).await?))
     }
 
     pub async fn record_notification(

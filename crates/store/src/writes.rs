@@ -1,11 +1,14 @@
 //! Writes gathered inside a transaction and sent together: on SQLite one round trip between the caller and
 //! the write connection's thread for all of them, however many there are (see [`crate::script`]).
 //!
-//! Each method appends the same SQL its one-at-a-time counterpart on [`Store`] runs (those counterparts are
-//! built on these), so an operation has one text whichever way it is sent. A write that may not take
-//! effect — stock that is not there, a coupon already used — returns a [`Counted`] to look its row count up
-//! in what [`Writes::run`] returns. Statements after it run whatever its count: a caller that finds a
-//! count it did not want must drop (roll back) the transaction.
+//! Where [`Store`] has a one-at-a-time method for the same write (timeline entry, coupon settlement, product
+//! sales, idempotent answer, payment notification, order transition), it is built on the method here, so
+//! the write has one SQL text whichever way it is sent. `take_stock` and `spend_points` are the sale's case
+//! of `Store::move_stock` and `Store::move_points`, and `job` that of `Store::enqueue_job`, which move either
+//! way or return the new row and so keep statements of their own. A write that may not take effect — stock
+//! that is not there, a coupon already used — returns a [`Counted`] to look its row count up in what
+//! [`Writes::run`] returns. Statements after it run whatever its count: a caller that finds a count it did
+//! not want must drop (roll back) the transaction.
 
 use crate::db::{Backend, Tx};
 use crate::jobs::NewJob;

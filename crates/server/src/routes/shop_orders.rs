@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minimall_core::orders::OrderEvent;
 use minimall_core::page::Page;
-use minimall_store::jobs::NewJob;
 use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -609,15 +608,14 @@ pub async fn sandbox_complete(
     let mut deliveries = st.store.writes();
     for k in 0..st.cfg.orders.sandbox_duplicates {
         let jitter = (rand::random::<u32>() as i64) % (delay.max(1));
-        deliveries.job(&NewJob {
-            merchant_id: p.merchant_id,
-            kind: ord::SANDBOX_NOTIFY_JOB,
-            payload: &serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k})
-                .to_string(),
-            run_at: now + delay + jitter * i64::from(k),
-            dedup_key: Some(&format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no)),
-            max_attempts: 20,
-        });
+        ord::add_job(
+            &mut deliveries,
+            p.merchant_id,
+            ord::SANDBOX_NOTIFY_JOB,
+            serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k}),
+            now + delay + jitter * i64::from(k),
+            format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no),
+        );
     }
     let mut tx = st.store.begin().await?;
     deliveries.run(&mut tx).await?;
