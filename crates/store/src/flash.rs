@@ -422,6 +422,32 @@ impl Store {
         Ok(Some(ReleasedUnits { sale_id, sku_id, buyer_id, quantity, to_sale }))
     }
 
+    /// `n` ids for new orders, to be inserted with them in this transaction. On SQLite the transaction holds the
+    /// database's one write lock, so the ids after the largest ever given (the table's `AUTOINCREMENT` counter,
+    /// or its largest row) stay free until it ends; on PostgreSQL they are taken from the table's sequence.
+    async fn reserve_order_ids(&self, tx: &mut Tx, n: usize) -> StoreResult<Vec<i64>> {
+        match self.backend() {
+            crate::Backend::Sqlite => {
+                let (last,): (i64,) = sqlx::query_as(
+                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0),
+                                COALESCE((SELECT MAX(id) FROM orders), 0))",
+                )
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok((1..=n as i64).map(|k| last + k).collect())
+            }
+            crate::Backend::Postgres => {
+                let rows: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(n as i64)
+                .fetch_all(&mut **tx)
+                .await?;
+                Ok(rows.into_iter().map(|(id,)| id).collect())
+            }
+        }
+    }
+
     /// Write admitted purchases in one transaction: idempotency keys checked first (a key already used is
     /// answered from its record and writes nothing), then orders, lines, timeline, flash rows, unpaid-timeout
     /// jobs and the keys with their responses, each as one multi-row statement, and last the units counted
@@ -487,18 +513,22 @@ impl Store {
             *per_product.entry(writes[i].product_id).or_default() += writes[i].quantity;
         }
         let now = now_ms();
-        // 3. Orders: everything after refers to their ids.
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(fresh.len());
-        for chunk in fresh.chunks(MAX_BATCH) {
-            let sql = format!(
-                "INSERT INTO orders (merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
+        // 3. The orders' ids, reserved first so that the orders go in the script with everything that refers to
+        // them (and no row comes back from their insert).
+        let order_ids = self.reserve_order_ids(&mut tx, fresh.len()).await?;
+        // 3.–9. The batch as one script (one round trip on SQLite).
+        let mut script = Script::new(self.backend());
+        let mut bodies = Vec::with_capacity(fresh.len());
+        for (chunk, ids) in fresh.chunks(MAX_BATCH).zip(order_ids.chunks(MAX_BATCH)) {
+            let rows = || chunk.iter().map(|&i| &writes[i]).zip(ids.iter().copied());
+            // 3. Orders.
+            script.statement(format!(
+                "INSERT INTO orders (id, merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
                     points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
-                 VALUES {} RETURNING id, order_no",
-                values(self.backend(), chunk.len(), 19)
-            );
-            let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-            for &i in chunk {
-                let w = &writes[i];
+                 VALUES {}",
+                value_rows(chunk.len(), 20)
+            ));
+            for (w, id) in rows() {
                 let list_total = w.sale_price * w.quantity;
                 let derivation = format!(
                     r#"{{"list_total":{list_total},"steps":[{{"kind":"flash_sale","sale_id":{},"amount":{}}}],"shipping":{},"payable":{}}}"#,
@@ -507,40 +537,28 @@ impl Store {
                     w.shipping,
                     w.payable()
                 );
-                q = q
-                    .bind(w.merchant_id)
-                    .bind(&w.order_no)
-                    .bind(w.buyer_id)
-                    .bind("pending_payment")
-                    .bind(list_total)
-                    .bind(w.goods_amount())
-                    .bind(0i64)
-                    .bind(0i64)
-                    .bind(0i64)
-                    .bind(0i64)
-                    .bind(w.shipping)
-                    .bind(w.payable())
-                    .bind("[]")
-                    .bind(w.address.clone())
-                    .bind("")
-                    .bind(derivation)
-                    .bind(w.pay_deadline)
-                    .bind(now)
-                    .bind(now);
+                script
+                    .add(id)
+                    .add(w.merchant_id)
+                    .add(&w.order_no)
+                    .add(w.buyer_id)
+                    .add("pending_payment")
+                    .add(list_total)
+                    .add(w.goods_amount())
+                    .add(0i64)
+                    .add(0i64)
+                    .add(0i64)
+                    .add(0i64)
+                    .add(w.shipping)
+                    .add(w.payable())
+                    .add("[]")
+                    .add(w.address.as_deref())
+                    .add("")
+                    .add(derivation)
+                    .add(w.pay_deadline)
+                    .add(now)
+                    .add(now);
             }
-            for (id, no) in q.fetch_all(&mut *tx).await? {
-                ids.insert(no, id);
-            }
-        }
-        let order_ids: Vec<i64> = fresh
-            .iter()
-            .map(|&i| ids.get(&writes[i].order_no).copied().ok_or(StoreError::NotFound))
-            .collect::<StoreResult<_>>()?;
-        // 4.–9. The rest of the batch as one script (one round trip on SQLite).
-        let mut script = Script::new(self.backend());
-        let mut bodies = Vec::with_capacity(fresh.len());
-        for (chunk, ids) in fresh.chunks(MAX_BATCH).zip(order_ids.chunks(MAX_BATCH)) {
-            let rows = || chunk.iter().map(|&i| &writes[i]).zip(ids.iter().copied());
             // 4. Lines.
             script.statement(format!(
                 "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,

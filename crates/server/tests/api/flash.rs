@@ -316,6 +316,78 @@ suite!(unpaid_flash_orders_expire_and_their_units_sell_again_once, |b| async mov
     assert_eq!(p["skus"][0]["stock"], 998);
 });
 
+suite!(flash_orders_and_checkout_orders_share_one_numbering, |b| async move {
+    // Flash orders are written with ids the batch reserves; checkout orders take theirs from the table. Mixed
+    // and concurrent, every order gets an id of its own and its own line.
+    let app = TestApp::spawn(b).await;
+    let shop = shop(&app).await;
+    let id = create_sale(&app, &shop, &sale_body(&shop, 30, 3, 0)).await;
+    let flash_path = format!("/api/v1/shop/flash-sales/{id}/orders");
+    let mut buyers = Vec::new();
+    for n in 0..6 {
+        let t = app.buyer_login(&format!("mix-{n}")).await;
+        let (s, a) = body(app.post("/api/v1/shop/addresses", Some(&t), &json!({
+            "name": "王五", "phone": "13912345678", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文一路 2 号"
+        })).await).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        buyers.push((t, a["id"].as_i64().unwrap()));
+    }
+    let regular = |t: String, addr: i64, key: String| {
+        let app = &app;
+        let sku = shop.skus[1];
+        async move {
+            let r = app
+                .req(Method::POST, "/api/v1/shop/orders", Some(&t))
+                .header("Idempotency-Key", key)
+                .json(&json!({"items": [{"sku_id": sku, "quantity": 1}], "address_id": addr}))
+                .send()
+                .await
+                .unwrap();
+            (t, body(r).await)
+        }
+    };
+    let flash = |t: String| {
+        let app = &app;
+        let path = flash_path.clone();
+        async move { (t.clone(), body(app.post_idem(&path, Some(&t), &json!({"quantity": 1})).await).await) }
+    };
+    let mut calls = Vec::new();
+    for round in 0..3 {
+        for (t, addr) in &buyers {
+            calls.push(futures_util::future::Either::Left(regular(t.clone(), *addr, format!("mix-{round}-{addr}"))));
+            calls.push(futures_util::future::Either::Right(flash(t.clone())));
+        }
+    }
+    let results: Vec<(String, (StatusCode, Value))> =
+        futures_util::stream::iter(calls).buffer_unordered(36).collect().await;
+    let mut seen = HashSet::new();
+    let mut flash_ids = Vec::new();
+    for (t, (s, v)) in &results {
+        assert_eq!(*s, StatusCode::CREATED, "{v}");
+        let order = v["order_id"].as_i64().or_else(|| v["id"].as_i64()).unwrap();
+        assert!(seen.insert(order), "order id {order} given twice");
+        let (s, o) = body(app.get(&format!("/api/v1/shop/orders/{order}"), Some(t)).await).await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        let lines = o["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 1, "{o}");
+        if v.get("order_id").is_some() {
+            assert_eq!((lines[0]["sku_id"].as_i64(), o["payable"].as_i64()), (Some(shop.skus[0]), Some(1999)), "{o}");
+            flash_ids.push(order);
+        } else {
+            assert_eq!(lines[0]["sku_id"].as_i64(), Some(shop.skus[1]), "{o}");
+        }
+    }
+    assert_eq!((seen.len(), flash_ids.len()), (36, 18));
+    // A checkout after them all is numbered after them all.
+    let (t, addr) = &buyers[0];
+    let (_, (s, v)) = regular(t.clone(), *addr, "mix-last".into()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let last = v["id"].as_i64().unwrap();
+    assert!(seen.iter().all(|&o| o < last), "{last} after {seen:?}");
+    let (_, sale) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&shop.op)).await).await;
+    assert_eq!((sale["items"][0]["sold"].as_i64(), sale["live_units"].as_i64()), (Some(18), Some(18)), "{sale}");
+});
+
 /// One storm: `buyers` buyers (some twice with a new key, some repeating their key) over `units` units,
 /// spread over the given servers. Checks: exactly `units` sold, nobody over the limit, every 2xx has an order
 /// row at the flash price, the sale's counts and the SKU's stock add up.
