@@ -597,34 +597,34 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Pending>, max: usize) {
             }
         }
         metrics::histogram!("flash_batch_size").record(batch.len() as f64);
-        let writes: Vec<FlashOrderWrite> = batch.iter().map(|p| p.write.clone()).collect();
+        let (writes, dones): (Vec<FlashOrderWrite>, Vec<_>) = batch.drain(..).map(|p| (p.write, p.done)).unzip();
         let started = Instant::now();
         let result = store.write_flash_batch(&writes, crate::orders::EXPIRE_JOB, &render).await;
         tracing::debug!(size = writes.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "flash batch written");
         match result {
             Ok(outcomes) => {
-                for (p, o) in batch.drain(..).zip(outcomes) {
-                    let _ = p.done.send(Ok(o));
+                for (done, o) in dones.into_iter().zip(outcomes) {
+                    let _ = done.send(Ok(o));
                 }
             }
-            Err(e) if batch.len() == 1 => {
-                let p = batch.pop().expect("one");
-                let _ = p.done.send(Err(write_error(e)));
+            Err(e) if writes.len() == 1 => {
+                if let Some(done) = dones.into_iter().next() {
+                    let _ = done.send(Err(write_error(e)));
+                }
             }
             Err(_) => {
-                for mut p in batch.drain(..) {
-                    let mut result = store
-                        .write_flash_batch(std::slice::from_ref(&p.write), crate::orders::EXPIRE_JOB, &render)
-                        .await;
+                for (mut write, done) in writes.into_iter().zip(dones) {
+                    let mut result =
+                        store.write_flash_batch(std::slice::from_ref(&write), crate::orders::EXPIRE_JOB, &render).await;
                     if let Err(StoreError::Duplicate(_)) = result {
                         // Another instance took this order number in the same second: take a new one.
-                        p.write.order_no =
+                        write.order_no =
                             minimall_core::orders::order_no(minimall_store::now_ms(), crate::orders::next_seq());
                         result = store
-                            .write_flash_batch(std::slice::from_ref(&p.write), crate::orders::EXPIRE_JOB, &render)
+                            .write_flash_batch(std::slice::from_ref(&write), crate::orders::EXPIRE_JOB, &render)
                             .await;
                     }
-                    let _ = p.done.send(result.map(|mut v| v.remove(0)).map_err(write_error));
+                    let _ = done.send(result.map(|mut v| v.remove(0)).map_err(write_error));
                 }
             }
         }
