@@ -1,6 +1,6 @@
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -34,6 +34,9 @@ pub struct Store {
     read: AnyPool,
     write: Writer,
     backend: Backend,
+    /// The writer's commit count at the last checkpoint that found the whole log in the database file
+    /// (`u64::MAX`: none yet); see [`Store::checkpoint`].
+    checkpointed_at: Arc<AtomicU64>,
 }
 
 #[derive(Clone, Debug)]
@@ -84,7 +87,7 @@ impl Store {
                 conn.execute("PRAGMA wal_autocheckpoint=16384").await?;
                 let write = Writer::Group(Arc::new(GroupWriter::new(conn)));
                 let read = sqlite_pool(READERS).connect_with(opts).await?;
-                Ok(Store { read, write, backend })
+                Ok(Store { read, write, backend, checkpointed_at: Arc::new(AtomicU64::new(u64::MAX)) })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -92,7 +95,12 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Ok(Store { read: pool.clone(), write: Writer::Pool(pool), backend })
+                Ok(Store {
+                    read: pool.clone(),
+                    write: Writer::Pool(pool),
+                    backend,
+                    checkpointed_at: Arc::new(AtomicU64::new(u64::MAX)),
+                })
             }
         }
     }
@@ -137,10 +145,24 @@ impl Store {
     /// Copy what the SQLite write-ahead log holds into the database file, without waiting for or blocking
     /// the writer (a passive checkpoint on a reading connection). The server calls this every
     /// [`CHECKPOINT_EVERY`] so that the writer never stops to checkpoint in the middle of a group of commits.
+    /// When the log was already all in the file at the previous call and nothing was written since (the
+    /// writer is idle), the log file is also cut back to nothing, so that a burst of writes does not leave its
+    /// high-water size on disk; that truncation waits at most 20 ms for readers and gives up otherwise.
     /// Nothing to do on PostgreSQL.
     pub async fn checkpoint(&self) -> StoreResult<()> {
-        if self.backend == Backend::Sqlite {
-            self.read.execute("PRAGMA wal_checkpoint(PASSIVE)").await?;
+        let Writer::Group(writer) = &self.write else { return Ok(()) };
+        // Read before the checkpoint: a commit after this read is seen as one at the next call.
+        let commits = writer.commits.load(Ordering::Acquire);
+        let (busy, log, moved): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.read).await?;
+        let all_moved = busy == 0 && moved == log;
+        let before = self.checkpointed_at.swap(if all_moved { commits } else { u64::MAX }, Ordering::AcqRel);
+        if before == commits && log > 0 {
+            // Everything was in the file at the last call and nothing was committed since.
+            let mut conn = self.read.acquire().await?;
+            let cut = (&mut *conn).execute("PRAGMA busy_timeout=20; PRAGMA wal_checkpoint(TRUNCATE)").await;
+            (&mut *conn).execute("PRAGMA busy_timeout=10000").await?;
+            cut?;
         }
         Ok(())
     }
@@ -235,6 +257,8 @@ pub(crate) struct GroupWriter {
     state: Arc<Mutex<GroupState>>,
     /// Callers of `begin` queued for the connection.
     waiting: AtomicUsize,
+    /// Commits made so far (see [`Store::checkpoint`]).
+    commits: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -255,6 +279,8 @@ struct GroupState {
     /// Transactions released into the open commit, waiting for it.
     pending: Vec<oneshot::Sender<Result<(), String>>>,
     first_pending: Option<Instant>,
+    /// Commits made on the connection (shared with [`GroupWriter::commits`], read without the lock).
+    commits: Arc<AtomicU64>,
     /// A statement sent whose caller stopped waiting before it was answered (its request was dropped, e.g.
     /// the client went away); the next holder settles the state (see [`GroupState::recover`]).
     inflight: Option<Op>,
@@ -306,6 +332,7 @@ impl GroupState {
                 Ok(()) => {
                     // No transaction was active: the commit happened. A new one is open (no savepoint).
                     self.first_pending = None;
+                    self.commits.fetch_add(1, Ordering::AcqRel);
                     for p in self.pending.drain(..) {
                         let _ = p.send(Ok(()));
                     }
@@ -352,6 +379,7 @@ impl GroupState {
             Ok(()) => {
                 self.open = false;
                 self.first_pending = None;
+                self.commits.fetch_add(1, Ordering::AcqRel);
                 for p in self.pending.drain(..) {
                     let _ = p.send(Ok(()));
                 }
@@ -384,7 +412,9 @@ impl Drop for Waiting<'_> {
 
 impl GroupWriter {
     fn new(conn: AnyConnection) -> GroupWriter {
+        let commits = Arc::new(AtomicU64::new(0));
         GroupWriter {
+            commits: commits.clone(),
             state: Arc::new(Mutex::new(GroupState {
                 conn: Some(conn),
                 open: false,
@@ -393,6 +423,7 @@ impl GroupWriter {
                 pending: Vec::new(),
                 first_pending: None,
                 inflight: None,
+                commits,
             })),
             waiting: AtomicUsize::new(0),
         }

@@ -235,6 +235,47 @@ async fn sqlite_checkpoint_beside_the_writer_moves_the_log_into_the_file() {
 }
 
 #[tokio::test]
+async fn sqlite_log_is_cut_back_once_the_writer_is_idle() {
+    let (dir, s) = sqlite().await;
+    let log = dir.path().join("g.db-wal");
+    let mut tx = s.begin().await.unwrap();
+    sqlx::query("CREATE TABLE b (id BIGINT PRIMARY KEY, v TEXT NOT NULL)").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    // About 32 MiB of rows in one transaction.
+    let mut tx = s.begin().await.unwrap();
+    for i in 0..8_000i64 {
+        sqlx::query("INSERT INTO b (id, v) VALUES ($1, $2)")
+            .bind(i)
+            .bind("y".repeat(4_000))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let burst = std::fs::metadata(&log).unwrap().len();
+    assert!(burst > 24 << 20, "the burst wrote {burst} bytes of log");
+    // The first checkpoint moves the log into the file; the file keeps its size while writes may follow.
+    s.checkpoint().await.unwrap();
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), burst);
+    // Nothing written since: the next one cuts the log file back.
+    s.checkpoint().await.unwrap();
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
+    s.checkpoint().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    sqlx::query("INSERT INTO b (id, v) VALUES (-1, 'after')").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(rows(&s, "b").await.len(), 8_001);
+    // A write between two checkpoints: no cut.
+    s.checkpoint().await.unwrap();
+    let grown = std::fs::metadata(&log).unwrap().len();
+    let mut tx = s.begin().await.unwrap();
+    sqlx::query("INSERT INTO b (id, v) VALUES (-2, 'later')").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    s.checkpoint().await.unwrap();
+    assert!(std::fs::metadata(&log).unwrap().len() >= grown, "the log was cut while written to");
+}
+
+#[tokio::test]
 async fn postgres_has_no_checkpoint_to_run() {
     let Some(s) = postgres("checkpoint_unused").await else {
         eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
