@@ -34,9 +34,6 @@ pub struct Store {
     read: AnyPool,
     write: Writer,
     backend: Backend,
-    /// The writer's commit count at the last checkpoint that found the whole log in the database file
-    /// (`u64::MAX`: none yet); see [`Store::checkpoint`].
-    checkpointed_at: Arc<AtomicU64>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,7 +84,7 @@ impl Store {
                 conn.execute("PRAGMA wal_autocheckpoint=16384").await?;
                 let write = Writer::Group(Arc::new(GroupWriter::new(conn)));
                 let read = sqlite_pool(READERS).connect_with(opts).await?;
-                Ok(Store { read, write, backend, checkpointed_at: Arc::new(AtomicU64::new(u64::MAX)) })
+                Ok(Store { read, write, backend })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -95,12 +92,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect(url)
                     .await?;
-                Ok(Store {
-                    read: pool.clone(),
-                    write: Writer::Pool(pool),
-                    backend,
-                    checkpointed_at: Arc::new(AtomicU64::new(u64::MAX)),
-                })
+                Ok(Store { read: pool.clone(), write: Writer::Pool(pool), backend })
             }
         }
     }
@@ -156,7 +148,7 @@ impl Store {
         let (busy, log, moved): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.read).await?;
         let all_moved = busy == 0 && moved == log;
-        let before = self.checkpointed_at.swap(if all_moved { commits } else { u64::MAX }, Ordering::AcqRel);
+        let before = writer.checkpointed_at.swap(if all_moved { commits } else { u64::MAX }, Ordering::AcqRel);
         if before == commits && log > 0 {
             // Everything was in the file at the last call and nothing was committed since.
             let mut conn = self.read.acquire().await?;
@@ -259,6 +251,9 @@ pub(crate) struct GroupWriter {
     waiting: AtomicUsize,
     /// Commits made so far (see [`Store::checkpoint`]).
     commits: Arc<AtomicU64>,
+    /// The commit count at the last checkpoint that found the whole log in the database file (`u64::MAX`:
+    /// none yet); see [`Store::checkpoint`].
+    checkpointed_at: AtomicU64,
 }
 
 impl std::fmt::Debug for GroupWriter {
@@ -426,6 +421,7 @@ impl GroupWriter {
                 commits,
             })),
             waiting: AtomicUsize::new(0),
+            checkpointed_at: AtomicU64::new(u64::MAX),
         }
     }
 
