@@ -466,10 +466,31 @@ fn order_id(job: &minimall_store::jobs::JobRow) -> Result<i64, String> {
     serde_json::from_str::<OrderPayload>(&job.payload).map(|p| p.order_id).map_err(|e| e.to_string())
 }
 
-/// `order.expire`: cancel the order if it is still unpaid (a paid or cancelled order is left alone).
+/// The orders an `order.expire` job times out: one (`{"order_id": …}`, a checkout) or several sharing one
+/// deadline (`{"order_ids": […]}`, a batch of flash orders).
+#[derive(serde::Deserialize)]
+struct ExpirePayload {
+    #[serde(default)]
+    order_id: Option<i64>,
+    #[serde(default)]
+    order_ids: Vec<i64>,
+}
+
+/// `order.expire`: cancel each of its orders that is still unpaid (a paid or cancelled order is left alone,
+/// so a job run again after a failure part-way cancels only what is left).
 pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
-    let id = order_id(&job)?;
-    cancel_unpaid(&st, id, OrderEvent::CancelUnpaidTimeout, "system").await.map(|_| ()).map_err(|e| e.message)
+    let p: ExpirePayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+    let mut failed = Vec::new();
+    for id in p.order_id.into_iter().chain(p.order_ids) {
+        if let Err(e) = cancel_unpaid(&st, id, OrderEvent::CancelUnpaidTimeout, "system").await {
+            failed.push(format!("order {id}: {}", e.message));
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
+    }
 }
 
 /// `order.auto_receive`: a shipped order nobody confirmed is received after N days.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use crate::script::Script;
+use crate::script::{Rows, Script};
 use crate::stock::{StockError, StockReason};
 use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
 
@@ -142,6 +142,92 @@ fn list(backend: crate::Backend, n: usize) -> String {
     let one = values(backend, 1, n);
     one[1..one.len() - 1].to_string()
 }
+
+use crate::script::Kind::{Int, Text};
+
+const ORDER_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("id", Int),
+    ("merchant_id", Int),
+    ("order_no", Text),
+    ("buyer_id", Int),
+    ("status", Text),
+    ("list_total", Int),
+    ("goods_total", Int),
+    ("order_discount", Int),
+    ("coupon_discount", Int),
+    ("points_used", Int),
+    ("points_discount", Int),
+    ("shipping", Int),
+    ("payable", Int),
+    ("coupon_ids", Text),
+    ("address", Text),
+    ("remark", Text),
+    ("derivation", Text),
+    ("pay_deadline", Int),
+    ("created_at", Int),
+    ("updated_at", Int),
+];
+const LINE_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("merchant_id", Int),
+    ("order_id", Int),
+    ("sku_id", Int),
+    ("product_id", Int),
+    ("title", Text),
+    ("spec", Text),
+    ("image", Text),
+    ("quantity", Int),
+    ("sale_price", Int),
+    ("unit_price", Int),
+    ("price_source", Text),
+    ("goods_amount", Int),
+    ("order_discount", Int),
+    ("coupon_discount", Int),
+    ("points_discount", Int),
+    ("paid_amount", Int),
+    ("price_activity_id", Int),
+];
+const EVENT_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("merchant_id", Int),
+    ("order_id", Int),
+    ("kind", Text),
+    ("from_status", Text),
+    ("to_status", Text),
+    ("detail", Text),
+    ("actor", Text),
+    ("at", Int),
+];
+const FLASH_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("merchant_id", Int),
+    ("sale_id", Int),
+    ("item_id", Int),
+    ("sku_id", Int),
+    ("buyer_id", Int),
+    ("order_id", Int),
+    ("quantity", Int),
+    ("reservation", Text),
+    ("idem_key", Text),
+    ("live", Int),
+    ("created_at", Int),
+];
+const JOB_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("merchant_id", Int),
+    ("kind", Text),
+    ("payload", Text),
+    ("dedup_key", Text),
+    ("status", Text),
+    ("run_at", Int),
+    ("max_attempts", Int),
+    ("created_at", Int),
+];
+const KEY_COLUMNS: &[(&str, crate::script::Kind)] = &[
+    ("scope", Text),
+    ("idem_key", Text),
+    ("merchant_id", Int),
+    ("request_hash", Text),
+    ("status_code", Int),
+    ("response_body", Text),
+    ("created_at", Int),
+];
 
 /// Rows per multi-row insert: keeps the placeholders of the widest table under SQLite's limit.
 pub const MAX_BATCH: usize = 256;
@@ -450,7 +536,7 @@ impl Store {
 
     /// Write admitted purchases in one transaction: idempotency keys checked first (a key already used is
     /// answered from its record and writes nothing), then orders, lines, timeline, flash rows, unpaid-timeout
-    /// jobs and the keys with their responses, each as one multi-row statement, and last the units counted
+    /// jobs (one per merchant and payment deadline, listing its orders) and the keys with their responses, each as one multi-row statement, and last the units counted
     /// against the sale with a guard that can never let `sold` pass `quantity` (a refusal rolls back all). `body` renders a created order's response.
     /// Either everything commits or nothing does.
     pub async fn write_flash_batch(
@@ -517,17 +603,15 @@ impl Store {
         // them (and no row comes back from their insert).
         let order_ids = self.reserve_order_ids(&mut tx, fresh.len()).await?;
         // 3.–9. The batch as one script (one round trip on SQLite).
-        let mut script = Script::new(self.backend());
+        // The inserts touch only new rows and read none of them (foreign keys are checked at the end of the
+        // statement, once every new row is there): on PostgreSQL they go as one statement, then the shared
+        // rows' updates as another.
+        let mut script = Script::independent(self.backend());
         let mut bodies = Vec::with_capacity(fresh.len());
         for (chunk, ids) in fresh.chunks(MAX_BATCH).zip(order_ids.chunks(MAX_BATCH)) {
             let rows = || chunk.iter().map(|&i| &writes[i]).zip(ids.iter().copied());
             // 3. Orders.
-            script.statement(format!(
-                "INSERT INTO orders (id, merchant_id, order_no, buyer_id, status, list_total, goods_total, order_discount, coupon_discount,
-                    points_used, points_discount, shipping, payable, coupon_ids, address, remark, derivation, pay_deadline, created_at, updated_at)
-                 VALUES {}",
-                value_rows(chunk.len(), 20)
-            ));
+            let mut orders = Rows::new("orders", ORDER_COLUMNS, chunk.len());
             for (w, id) in rows() {
                 let list_total = w.sale_price * w.quantity;
                 let derivation = format!(
@@ -537,127 +621,123 @@ impl Store {
                     w.shipping,
                     w.payable()
                 );
-                script
-                    .add(id)
-                    .add(w.merchant_id)
-                    .add(&w.order_no)
-                    .add(w.buyer_id)
-                    .add("pending_payment")
-                    .add(list_total)
-                    .add(w.goods_amount())
-                    .add(0i64)
-                    .add(0i64)
-                    .add(0i64)
-                    .add(0i64)
-                    .add(w.shipping)
-                    .add(w.payable())
-                    .add("[]")
-                    .add(w.address.as_deref())
-                    .add("")
-                    .add(derivation)
-                    .add(w.pay_deadline)
-                    .add(now)
-                    .add(now);
+                orders
+                    .int(id)
+                    .int(w.merchant_id)
+                    .text(w.order_no.as_str())
+                    .int(w.buyer_id)
+                    .text("pending_payment")
+                    .int(list_total)
+                    .int(w.goods_amount())
+                    .int(0)
+                    .int(0)
+                    .int(0)
+                    .int(0)
+                    .int(w.shipping)
+                    .int(w.payable())
+                    .text("[]")
+                    .opt_text(w.address.clone())
+                    .text("")
+                    .text(derivation)
+                    .int(w.pay_deadline)
+                    .int(now)
+                    .int(now);
             }
+            script.insert(orders);
             // 4. Lines.
-            script.statement(format!(
-                "INSERT INTO order_lines (merchant_id, order_id, sku_id, product_id, title, spec, image, quantity, sale_price, unit_price,
-                    price_source, goods_amount, order_discount, coupon_discount, points_discount, paid_amount, price_activity_id)
-                 VALUES {}",
-                value_rows(chunk.len(), 17)
-            ));
+            let mut lines = Rows::new("order_lines", LINE_COLUMNS, chunk.len());
             for (w, id) in rows() {
-                script
-                    .add(w.merchant_id)
-                    .add(id)
-                    .add(w.sku_id)
-                    .add(w.product_id)
-                    .add(&w.title)
-                    .add(&w.spec)
-                    .add(w.image.as_deref())
-                    .add(w.quantity)
-                    .add(w.sale_price)
-                    .add(w.flash_price)
-                    .add("FlashSale")
-                    .add(w.goods_amount())
-                    .add(0i64)
-                    .add(0i64)
-                    .add(0i64)
-                    .add(w.goods_amount())
-                    .add(None::<i64>);
+                lines
+                    .int(w.merchant_id)
+                    .int(id)
+                    .int(w.sku_id)
+                    .int(w.product_id)
+                    .text(w.title.as_str())
+                    .text(w.spec.as_str())
+                    .opt_text(w.image.clone())
+                    .int(w.quantity)
+                    .int(w.sale_price)
+                    .int(w.flash_price)
+                    .text("FlashSale")
+                    .int(w.goods_amount())
+                    .int(0)
+                    .int(0)
+                    .int(0)
+                    .int(w.goods_amount())
+                    .int(None::<i64>);
             }
+            script.insert(lines);
             // 5. Timeline.
-            script.statement(format!(
-                "INSERT INTO order_events (merchant_id, order_id, kind, from_status, to_status, detail, actor, at) VALUES {}",
-                value_rows(chunk.len(), 8)
-            ));
+            let mut events = Rows::new("order_events", EVENT_COLUMNS, chunk.len());
             for (w, id) in rows() {
-                script
-                    .add(w.merchant_id)
-                    .add(id)
-                    .add("created")
-                    .add(None::<String>)
-                    .add("pending_payment")
-                    .add(format!(r#"{{"payable":{},"flash_sale_id":{}}}"#, w.payable(), w.sale_id))
-                    .add("buyer")
-                    .add(now);
+                events
+                    .int(w.merchant_id)
+                    .int(id)
+                    .text("created")
+                    .opt_text(None)
+                    .text("pending_payment")
+                    .text(format!(r#"{{"payable":{},"flash_sale_id":{}}}"#, w.payable(), w.sale_id))
+                    .text("buyer")
+                    .int(now);
             }
+            script.insert(events);
             // 6. Flash rows.
-            script.statement(format!(
-                "INSERT INTO flash_orders (merchant_id, sale_id, item_id, sku_id, buyer_id, order_id, quantity, reservation, idem_key, live, created_at)
-                 VALUES {}",
-                value_rows(chunk.len(), 11)
-            ));
+            let mut flash = Rows::new("flash_orders", FLASH_COLUMNS, chunk.len());
             for (w, id) in rows() {
-                script
-                    .add(w.merchant_id)
-                    .add(w.sale_id)
-                    .add(w.item_id)
-                    .add(w.sku_id)
-                    .add(w.buyer_id)
-                    .add(id)
-                    .add(w.quantity)
-                    .add(&w.reservation)
-                    .add(&w.idem_key)
-                    .add(1i32)
-                    .add(now);
+                flash
+                    .int(w.merchant_id)
+                    .int(w.sale_id)
+                    .int(w.item_id)
+                    .int(w.sku_id)
+                    .int(w.buyer_id)
+                    .int(id)
+                    .int(w.quantity)
+                    .text(w.reservation.as_str())
+                    .text(w.idem_key.as_str())
+                    .int(1)
+                    .int(now);
             }
-            // 7. Unpaid-timeout jobs.
-            script.statement(format!(
-                "INSERT INTO jobs (merchant_id, kind, payload, dedup_key, status, run_at, max_attempts, created_at) VALUES {}",
-                value_rows(chunk.len(), 8)
-            ));
+            script.insert(flash);
+            // 7. Unpaid-timeout jobs: one per merchant and deadline, naming every order it times out (a sale's
+            // batch shares one deadline), rather than a job row per order.
+            let mut deadlines: Vec<((i64, i64), Vec<i64>)> = Vec::new();
             for (w, id) in rows() {
-                script
-                    .add(w.merchant_id)
-                    .add(expire_job_kind)
-                    .add(format!(r#"{{"order_id":{id}}}"#))
-                    .add(format!("{expire_job_kind}:{id}"))
-                    .add("pending")
-                    .add(w.pay_deadline)
-                    .add(20i32)
-                    .add(now);
+                match deadlines.iter_mut().find(|(k, _)| *k == (w.merchant_id, w.pay_deadline)) {
+                    Some((_, ids)) => ids.push(id),
+                    None => deadlines.push(((w.merchant_id, w.pay_deadline), vec![id])),
+                }
             }
+            let mut jobs = Rows::new("jobs", JOB_COLUMNS, deadlines.len());
+            for ((merchant_id, deadline), ids) in &deadlines {
+                let list = ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+                jobs.int(*merchant_id)
+                    .text(expire_job_kind)
+                    .text(format!(r#"{{"order_ids":[{list}]}}"#))
+                    .text(format!("{expire_job_kind}:{}", ids[0]))
+                    .text("pending")
+                    .int(*deadline)
+                    .int(20)
+                    .int(now);
+            }
+            script.insert(jobs);
             // 8. Keys with their answers.
-            script.statement(format!(
-                "INSERT INTO idempotency_keys (scope, idem_key, merchant_id, request_hash, status_code, response_body, created_at) VALUES {}",
-                value_rows(chunk.len(), 7)
-            ));
+            let mut keys = Rows::new("idempotency_keys", KEY_COLUMNS, chunk.len());
             for (&i, id) in chunk.iter().zip(ids.iter().copied()) {
                 let w = &writes[i];
                 let b = body(w, id);
-                script
-                    .add(&w.idem_scope)
-                    .add(&w.idem_key)
-                    .add(w.merchant_id)
-                    .add(&w.idem_hash)
-                    .add(201i32)
-                    .add(b.clone())
-                    .add(now);
+                keys.text(w.idem_scope.as_str())
+                    .text(w.idem_key.as_str())
+                    .int(w.merchant_id)
+                    .text(w.idem_hash.as_str())
+                    .int(201)
+                    .text(b.as_str())
+                    .int(now);
                 bodies.push((i, id, b));
             }
+            script.insert(keys);
         }
         let inserts = script.len();
+        script.then();
         // 9. The units, with the guard, and the products' sales: these rows are shared by every buyer (and by
         // every instance on PostgreSQL), so they are locked last, for as short as possible before the commit.
         for (item, n) in &per_item {

@@ -316,6 +316,86 @@ suite!(unpaid_flash_orders_expire_and_their_units_sell_again_once, |b| async mov
     assert_eq!(p["skus"][0]["stock"], 998);
 });
 
+suite!(a_crowd_of_unpaid_flash_orders_expires_each_order_once, |b| async move {
+    // Purchases written in one batch share one expiry job naming all of them; every order is named by one
+    // job, is cancelled once, and gives its unit back once.
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.flash.unpaid_timeout_secs = 1;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let shop = shop(&app).await;
+    let id = create_sale(&app, &shop, &sale_body(&shop, 24, 1, 0)).await;
+    let buyers = db_buyers(app.store(), "crowd-exp", 24).await;
+    let answers = futures_util::future::join_all(buyers.iter().enumerate().map(|(n, (_, t))| {
+        let (base, client) = (app.base.clone(), app.client.clone());
+        async move { buy(&base, &client, id, t, &format!("crowd-{n}"), &json!({"quantity": 1})).await }
+    }))
+    .await;
+    let mut orders: Vec<i64> = answers
+        .iter()
+        .map(|(s, v)| {
+            assert_eq!(*s, StatusCode::CREATED, "{v}");
+            v["order_id"].as_i64().unwrap()
+        })
+        .collect();
+    orders.sort_unstable();
+    let cancelled = app
+        .post(&format!("/api/v1/shop/orders/{}/cancel", answers[0].1["order_id"]), Some(&buyers[0].1), &json!({}))
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let op = shop.op.clone();
+    eventually(20, || {
+        let app = &app;
+        let op = op.clone();
+        async move {
+            let (_, v) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&op)).await).await;
+            (v["live_units"] == 0 && v["gate_remaining"][0]["remaining"] == 24).then_some(v)
+        }
+    })
+    .await;
+    // Every job that named them has run; each order is named once and was cancelled once.
+    let mut tx = app.store().begin().await.unwrap();
+    let jobs: Vec<(String, String)> = sqlx::query_as("SELECT payload, status FROM jobs WHERE kind = 'order.expire'")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    let mut named: Vec<i64> = Vec::new();
+    for (payload, status) in &jobs {
+        let v: Value = serde_json::from_str(payload).unwrap();
+        let ids = v["order_ids"].as_array().cloned().unwrap_or_else(|| vec![v["order_id"].clone()]);
+        let ids: Vec<i64> = ids.iter().map(|i| i.as_i64().unwrap()).collect();
+        if ids.iter().any(|i| orders.binary_search(i).is_ok()) {
+            assert_eq!(status, "done", "{payload}");
+            named.extend(ids);
+        }
+    }
+    named.sort_unstable();
+    assert_eq!(named, orders, "each order named by exactly one expiry job");
+    for o in &orders {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM order_events WHERE order_id = $1 AND kind = 'cancelled'")
+                .bind(*o)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        assert_eq!(n, 1, "order {o} cancelled once");
+    }
+    tx.rollback().await.unwrap();
+    let (_, sale) = body(app.get(&format!("/api/v1/admin/flash-sales/{id}"), Some(&op)).await).await;
+    assert_eq!(sale["items"][0]["sold"], 0, "{sale}");
+    // All 24 units sell again, and no more.
+    let again = db_buyers(app.store(), "crowd-again", 25).await;
+    let mut created = 0;
+    for (n, (_, t)) in again.iter().enumerate() {
+        let (s, v) = buy(&app.base, &app.client, id, t, &format!("again-{n}"), &json!({"quantity": 1})).await;
+        match s {
+            StatusCode::CREATED => created += 1,
+            _ => assert_eq!(v["error"]["code"], "flash_sold_out", "{v}"),
+        }
+    }
+    assert_eq!(created, 24);
+});
+
 suite!(flash_orders_and_checkout_orders_share_one_numbering, |b| async move {
     // Flash orders are written with ids the batch reserves; checkout orders take theirs from the table. Mixed
     // and concurrent, every order gets an id of its own and its own line.
