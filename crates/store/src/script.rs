@@ -413,61 +413,65 @@ mod tests {
         assert_eq!(back, want);
     }
 
-    #[tokio::test]
-    async fn rows_on_sqlite() {
+    /// A store on a fresh SQLite file (kept while the directory lives).
+    async fn sqlite() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        (s, dir)
+    }
+
+    /// A store on the test PostgreSQL database without `table`, or `None` (and a line saying so) when there is
+    /// none to test on.
+    async fn postgres(table: &str) -> Option<Store> {
+        let Some(url) = std::env::var("MINIMALL_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
+            return None;
+        };
+        let s = Store::connect(&url).await.unwrap();
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}")).execute(s.reader()).await.unwrap();
+        Some(s)
+    }
+
+    #[tokio::test]
+    async fn rows_on_sqlite() {
+        let (s, _dir) = sqlite().await;
         rows_round_trip(s, "rows_lite").await;
     }
 
     #[tokio::test]
     async fn rows_on_postgres() {
-        let Some(url) = std::env::var("MINIMALL_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
-            return;
-        };
-        let s = Store::connect(&url).await.unwrap();
-        sqlx::query("DROP TABLE IF EXISTS rows_pg").execute(s.reader()).await.unwrap();
-        rows_round_trip(s.clone(), "rows_pg").await;
-        sqlx::query("DROP TABLE rows_pg").execute(s.reader()).await.unwrap();
+        if let Some(s) = postgres("rows_pg").await {
+            rows_round_trip(s.clone(), "rows_pg").await;
+            sqlx::query("DROP TABLE rows_pg").execute(s.reader()).await.unwrap();
+        }
     }
 
     #[tokio::test]
     async fn independent_statements_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        let (s, _dir) = sqlite().await;
         independent_statements(s, "script_parts").await;
     }
 
     #[tokio::test]
     async fn independent_statements_on_postgres() {
-        let Some(url) = std::env::var("MINIMALL_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
-            return;
-        };
-        let s = Store::connect(&url).await.unwrap();
-        sqlx::query("DROP TABLE IF EXISTS script_parts_pg").execute(s.reader()).await.unwrap();
-        independent_statements(s.clone(), "script_parts_pg").await;
-        sqlx::query("DROP TABLE script_parts_pg").execute(s.reader()).await.unwrap();
+        if let Some(s) = postgres("script_parts_pg").await {
+            independent_statements(s.clone(), "script_parts_pg").await;
+            sqlx::query("DROP TABLE script_parts_pg").execute(s.reader()).await.unwrap();
+        }
     }
 
     #[tokio::test]
     async fn a_script_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+        let (s, _dir) = sqlite().await;
         counts_and_failure(s, "script_rows").await;
     }
 
     #[tokio::test]
     async fn a_script_on_postgres() {
-        let Some(url) = std::env::var("MINIMALL_TEST_PG_URL").ok().filter(|u| !u.is_empty()) else {
-            eprintln!("skipped: MINIMALL_TEST_PG_URL is not set");
-            return;
-        };
-        let s = Store::connect(&url).await.unwrap();
-        sqlx::query("DROP TABLE IF EXISTS script_rows_pg").execute(s.reader()).await.unwrap();
-        counts_and_failure(s.clone(), "script_rows_pg").await;
-        sqlx::query("DROP TABLE script_rows_pg").execute(s.reader()).await.unwrap();
+        if let Some(s) = postgres("script_rows_pg").await {
+            counts_and_failure(s.clone(), "script_rows_pg").await;
+            sqlx::query("DROP TABLE script_rows_pg").execute(s.reader()).await.unwrap();
+        }
     }
 
     #[test]
