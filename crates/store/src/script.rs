@@ -432,47 +432,34 @@ mod tests {
         Some(s)
     }
 
-    #[tokio::test]
-    async fn rows_on_sqlite() {
-        let (s, _dir) = sqlite().await;
-        rows_round_trip(s, "rows_lite").await;
+    /// Two tests of `$check`: on a fresh SQLite file, and on the test PostgreSQL database (its table dropped
+    /// before and after).
+    macro_rules! on_both {
+        ($lite:ident, $pg:ident, $check:ident, $table:literal) => {
+            #[tokio::test]
+            async fn $lite() {
+                let (s, _dir) = sqlite().await;
+                $check(s, $table).await;
+            }
+
+            #[tokio::test]
+            async fn $pg() {
+                if let Some(s) = postgres($table).await {
+                    $check(s.clone(), $table).await;
+                    sqlx::query(concat!("DROP TABLE ", $table)).execute(s.reader()).await.unwrap();
+                }
+            }
+        };
     }
 
-    #[tokio::test]
-    async fn rows_on_postgres() {
-        if let Some(s) = postgres("rows_pg").await {
-            rows_round_trip(s.clone(), "rows_pg").await;
-            sqlx::query("DROP TABLE rows_pg").execute(s.reader()).await.unwrap();
-        }
-    }
-
-    #[tokio::test]
-    async fn independent_statements_on_sqlite() {
-        let (s, _dir) = sqlite().await;
-        independent_statements(s, "script_parts").await;
-    }
-
-    #[tokio::test]
-    async fn independent_statements_on_postgres() {
-        if let Some(s) = postgres("script_parts_pg").await {
-            independent_statements(s.clone(), "script_parts_pg").await;
-            sqlx::query("DROP TABLE script_parts_pg").execute(s.reader()).await.unwrap();
-        }
-    }
-
-    #[tokio::test]
-    async fn a_script_on_sqlite() {
-        let (s, _dir) = sqlite().await;
-        counts_and_failure(s, "script_rows").await;
-    }
-
-    #[tokio::test]
-    async fn a_script_on_postgres() {
-        if let Some(s) = postgres("script_rows_pg").await {
-            counts_and_failure(s.clone(), "script_rows_pg").await;
-            sqlx::query("DROP TABLE script_rows_pg").execute(s.reader()).await.unwrap();
-        }
-    }
+    on_both!(rows_on_sqlite, rows_on_postgres, rows_round_trip, "script_rows_in");
+    on_both!(
+        independent_statements_on_sqlite,
+        independent_statements_on_postgres,
+        independent_statements,
+        "script_parts"
+    );
+    on_both!(a_script_on_sqlite, a_script_on_postgres, counts_and_failure, "script_rows");
 
     #[test]
     fn placeholders_are_numbered_for_postgres() {
