@@ -120,17 +120,11 @@ pub struct ReleasedUnits {
     pub to_sale: bool,
 }
 
-/// `(?,?,…),(…)`: `rows` rows of `cols` placeholders, in bind order (as a [`Script`] statement takes them).
-fn value_rows(rows: usize, cols: usize) -> String {
-    let one = format!("({})", vec!["?"; cols].join(","));
-    vec![one; rows].join(",")
-}
-
-/// [`value_rows`] for a statement of its own: numbered `$1,$2,…` on PostgreSQL. On SQLite the list stays
+/// [`value_rows`](crate::script::value_rows) for a statement of its own: numbered `$1,$2,…` on PostgreSQL. On SQLite the list stays
 /// plain `?`: SQLite looks named parameters up one by one in a list, which makes binding a statement of n
 /// `$k` parameters cost O(n²) — 40 ms for a 256-order insert — while `?` binds in order.
 fn values(backend: crate::Backend, rows: usize, cols: usize) -> String {
-    let rows = value_rows(rows, cols);
+    let rows = crate::script::value_rows(rows, cols);
     match backend {
         crate::Backend::Sqlite => rows,
         crate::Backend::Postgres => crate::script::numbered(&rows),

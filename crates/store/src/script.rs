@@ -240,11 +240,10 @@ impl<'q> Script<'q> {
         let names = rows.columns.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
         match self.backend {
             Backend::Sqlite => {
-                let one = format!("({})", vec!["?"; rows.columns.len()].join(","));
                 self.statement(format!(
                     "INSERT INTO {} ({names}) VALUES {}",
                     rows.table,
-                    vec![one; rows.rows()].join(",")
+                    value_rows(rows.rows(), rows.columns.len())
                 ));
                 for c in rows.cells {
                     match c {
@@ -269,6 +268,12 @@ impl<'q> Script<'q> {
         }
         self
     }
+}
+
+/// `(?,?,…),(…)`: `rows` rows of `cols` placeholders, in bind order (as a [`Script`] statement takes them).
+pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
 }
 
 /// `?` placeholders as `$1`, `$2`, … (the statements here hold no `?` inside literals).
