@@ -476,16 +476,27 @@ struct ExpirePayload {
     order_ids: Vec<i64>,
 }
 
+/// Orders one `order.expire` job cancels at a time (each in a transaction of its own), as many as a worker
+/// runs single-order jobs at once.
+const EXPIRE_CONCURRENCY: usize = 16;
+
 /// `order.expire`: cancel each of its orders that is still unpaid (a paid or cancelled order is left alone,
 /// so a job run again after a failure part-way cancels only what is left).
 pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    use futures_util::stream::{self, StreamExt};
     let p: ExpirePayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-    let mut failed = Vec::new();
-    for id in p.order_id.into_iter().chain(p.order_ids) {
-        if let Err(e) = cancel_unpaid(&st, id, OrderEvent::CancelUnpaidTimeout, "system").await {
-            failed.push(format!("order {id}: {}", e.message));
-        }
-    }
+    let st = &st;
+    let failed: Vec<String> = stream::iter(p.order_id.into_iter().chain(p.order_ids))
+        .map(|id| async move {
+            cancel_unpaid(st, id, OrderEvent::CancelUnpaidTimeout, "system")
+                .await
+                .err()
+                .map(|e| format!("order {id}: {}", e.message))
+        })
+        .buffer_unordered(EXPIRE_CONCURRENCY)
+        .filter_map(|failure| async move { failure })
+        .collect()
+        .await;
     if failed.is_empty() {
         Ok(())
     } else {
