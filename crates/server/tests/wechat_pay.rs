@@ -185,6 +185,30 @@ async fn altered_or_foreign_notifications_are_refused() {
 }
 
 #[tokio::test]
+async fn notifications_without_or_with_another_mchid_are_refused() {
+    let (standin, client) = setup().await;
+    let no = paid_order(&standin, &client, 500).await;
+    let tx = client.query_order(&no).await.unwrap();
+    assert!(tx.mchid.is_some());
+    let mut missing = tx.clone();
+    missing.mchid = None;
+    let n = standin.signed_notification(&NotificationPayload::Transaction(missing));
+    let now: i64 = header(&n.0, "Wechatpay-Timestamp").parse().unwrap();
+    assert!(matches!(verify(&client, &n, now), Err(WxError::Malformed(_))), "a payment without mchid");
+    let mut foreign = tx.clone();
+    foreign.mchid = Some("1900000999".into());
+    let n = standin.signed_notification(&NotificationPayload::Transaction(foreign));
+    assert!(matches!(verify(&client, &n, now), Err(WxError::Malformed(_))), "a payment for another merchant");
+
+    let out_refund_no = format!("R{no}");
+    client.refund(&no, &out_refund_no, 200, 500, "").await.expect("refund");
+    let mut refund = standin.refund_notice(&out_refund_no);
+    refund.mchid = None;
+    let n = standin.signed_notification(&NotificationPayload::Refund(refund));
+    assert!(matches!(verify(&client, &n, now), Err(WxError::Malformed(_))), "a refund without mchid");
+}
+
+#[tokio::test]
 async fn notification_request_headers_and_acks() {
     let (standin, client) = setup().await;
     let no = paid_order(&standin, &client, 300).await;

@@ -582,11 +582,11 @@ impl WechatPay {
         let resource = &envelope.resource.original_type;
         let payload = if envelope.event_type.starts_with("TRANSACTION.") || resource == "transaction" {
             let tx: Transaction = parse_json(&plaintext, "transaction")?;
-            self.check_mchid(tx.mchid.as_deref())?;
+            self.require_mchid(tx.mchid.as_deref())?;
             NotificationPayload::Transaction(tx)
         } else if envelope.event_type.starts_with("REFUND.") || resource == "refund" {
             let refund: RefundNotice = parse_json(&plaintext, "refund")?;
-            self.check_mchid(refund.mchid.as_deref())?;
+            self.require_mchid(refund.mchid.as_deref())?;
             NotificationPayload::Refund(refund)
         } else {
             NotificationPayload::Other(parse_json(&plaintext, "resource")?)
@@ -764,6 +764,15 @@ impl WechatPay {
             .aead
             .decrypt(Nonce::from_slice(resource.nonce.as_bytes()), payload)
             .map_err(|_| WxError::Decrypt("authentication failed (wrong API v3 key or altered resource)".into()))
+    }
+
+    /// A notification must name our merchant: one without `mchid` is refused like one for another merchant.
+    fn require_mchid(&self, mchid: Option<&str>) -> Result<(), WxError> {
+        match mchid {
+            Some(m) if m == self.config.mchid => Ok(()),
+            Some(m) => Err(WxError::Malformed(format!("for merchant {m}"))),
+            None => Err(WxError::Malformed("for no merchant (mchid missing)".into())),
+        }
     }
 
     fn check_mchid(&self, mchid: Option<&str>) -> Result<(), WxError> {
