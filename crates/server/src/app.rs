@@ -47,6 +47,12 @@ impl Application {
         store.migrate().await.context("applying migrations")?;
         crate::metrics::handle();
         let merchant = store.default_merchant().await?;
+        let db_name = minimall_store::redact(&cfg.database_url);
+        let sandbox_secret = crate::demo::settle_installation(&store, demo, cfg.sandbox, &db_name).await?;
+        let mut cfg = cfg;
+        if cfg.orders.sandbox_secret().is_none() {
+            cfg.orders.sandbox_secret = Some(crate::config::Secret::new(sandbox_secret));
+        }
         let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
         let wechat_pay = match &cfg.wechat_pay {
             Some(w) => Some(Arc::new(

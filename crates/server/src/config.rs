@@ -40,10 +40,15 @@ pub struct Config {
     pub bind: String,
     /// `sqlite://path` or `postgres://…`.
     pub database_url: String,
-    /// Password of the demo `admin` (and the other demo console users); generated when unset.
+    /// Password of the first owner `admin`, used only when that account is created (first start), and of
+    /// the demo console users of a demo database; generated when unset.
     pub admin_password: Option<Secret>,
     /// Sandbox mode: sandbox login codes and the sandbox payment provider are accepted. On with `--demo`.
+    /// Refused on a database created as a live shop (without sandbox mode).
     pub sandbox: bool,
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client; from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<String>,
     pub log_format: LogFormat,
     /// Lifetime of console and buyer tokens.
     pub token_ttl_hours: i64,
@@ -126,8 +131,9 @@ pub struct OrdersConfig {
     pub fee_per_mille: u32,
     /// Give coupons back when an order is refunded in full.
     pub return_coupons_on_full_refund: bool,
-    /// Secret the sandbox provider signs notifications with.
-    pub sandbox_secret: Secret,
+    /// Secret the sandbox provider signs notifications with. Unset (the default), each installation uses
+    /// the random secret made when its database was created.
+    pub sandbox_secret: Option<Secret>,
     /// Delay before the sandbox delivers a notification.
     pub sandbox_notify_delay_ms: i64,
     /// How many times the sandbox delivers each notification (real providers repeat them).
@@ -142,10 +148,17 @@ impl Default for OrdersConfig {
             aftersale_days: 7,
             fee_per_mille: 6,
             return_coupons_on_full_refund: true,
-            sandbox_secret: Secret::new("minimall-sandbox"),
+            sandbox_secret: None,
             sandbox_notify_delay_ms: 300,
             sandbox_duplicates: 2,
         }
+    }
+}
+
+impl OrdersConfig {
+    /// The sandbox provider's signing secret (set at start-up from the installation when not configured).
+    pub fn sandbox_secret(&self) -> Option<&str> {
+        self.sandbox_secret.as_ref().map(Secret::expose).filter(|s| !s.is_empty())
     }
 }
 
@@ -180,10 +193,16 @@ pub struct JobsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LoginConfig {
-    /// Failed console logins per username inside the window before logins are refused.
-    pub max_failures_per_user: i64,
-    /// Failed console logins per client address inside the window.
+    /// Failed console logins for one account from one source address before that pair must wait.
+    #[serde(alias = "max_failures_per_user")]
+    pub max_failures: i64,
+    /// Failed console logins from one source address, on any accounts, before that address must wait.
     pub max_failures_per_ip: i64,
+    /// The first wait; each further failure doubles it.
+    pub lock_secs: i64,
+    /// The longest wait.
+    pub max_lock_secs: i64,
+    /// How long a failure counts (a successful login forgets that account's failures from its address).
     pub window_secs: i64,
 }
 
@@ -212,6 +231,7 @@ impl Default for Config {
             database_url: "sqlite://minimall.db".into(),
             admin_password: None,
             sandbox: false,
+            trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             token_ttl_hours: 24 * 7,
             max_body_bytes: 1024 * 1024,
@@ -238,7 +258,13 @@ impl Default for JobsConfig {
 
 impl Default for LoginConfig {
     fn default() -> Self {
-        LoginConfig { max_failures_per_user: 5, max_failures_per_ip: 50, window_secs: 900 }
+        LoginConfig {
+            max_failures: 5,
+            max_failures_per_ip: 50,
+            lock_secs: 60,
+            max_lock_secs: 3600,
+            window_secs: 86_400,
+        }
     }
 }
 
@@ -313,6 +339,10 @@ impl Config {
                 "MINIMALL_DATABASE_URL" => self.database_url = v.into(),
                 "MINIMALL_ADMIN_PASSWORD" if !v.is_empty() => self.admin_password = Some(Secret::new(v)),
                 "MINIMALL_SANDBOX" => self.sandbox = parse_bool(k, v)?,
+                "MINIMALL_TRUSTED_PROXIES" => {
+                    self.trusted_proxies =
+                        v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+                }
                 "MINIMALL_LOG_FORMAT" => {
                     self.log_format = match v {
                         "text" => LogFormat::Text,
@@ -377,8 +407,19 @@ impl Config {
         if self.jobs.poll_interval_ms == 0 {
             return Err(err("jobs.poll_interval_ms", "must be at least 1"));
         }
-        if self.login.max_failures_per_user < 1 || self.login.max_failures_per_ip < 1 || self.login.window_secs < 1 {
-            return Err(err("login", "limits and window must be at least 1"));
+        let l = &self.login;
+        if l.max_failures < 1 || l.max_failures_per_ip < 1 || l.window_secs < 1 || l.lock_secs < 1 {
+            return Err(err(
+                "login",
+                "max_failures, max_failures_per_ip, lock_secs and window_secs must be at least 1",
+            ));
+        }
+        if l.max_lock_secs < l.lock_secs || l.max_lock_secs > 7 * 86_400 {
+            return Err(err("login.max_lock_secs", "must be between lock_secs and 604800"));
+        }
+        for p in &self.trusted_proxies {
+            crate::client_addr::ProxyNet::parse(p)
+                .map_err(|m| err("trusted_proxies (MINIMALL_TRUSTED_PROXIES)", format!("'{p}': {m}")))?;
         }
         if !self.wechat.code2session_url.starts_with("http://") && !self.wechat.code2session_url.starts_with("https://")
         {

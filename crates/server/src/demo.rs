@@ -1,4 +1,5 @@
-//! Demo data for `serve --demo` and first-start bootstrap of the owner account.
+//! Demo data for `serve --demo`, first-start bootstrap of the owner account, and what a database was
+//! created as (demo, sandbox or live), which decides what later starts may do to it.
 
 use minimall_core::auth::Role;
 use minimall_store::admins::NewAdmin;
@@ -21,6 +22,89 @@ pub struct DemoReport {
 }
 
 pub const DEMO_BUYERS: usize = 200;
+
+/// What a database was created as, recorded in it at its first start and never changed by a later one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Created by `serve --demo` (or `minimall demo`): demo data, sandbox, demo passwords may be reset.
+    Demo,
+    /// Created with sandbox mode on, without demo data: a shop for testing.
+    Sandbox,
+    /// A shop: no start-up flag turns demo or sandbox mode on for it.
+    Live,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Demo => "demo",
+            Kind::Sandbox => "sandbox",
+            Kind::Live => "live",
+        }
+    }
+
+    fn parse(s: &str) -> Kind {
+        match s {
+            "demo" => Kind::Demo,
+            "sandbox" => Kind::Sandbox,
+            _ => Kind::Live,
+        }
+    }
+}
+
+/// What a database is: as recorded, or — at its first start — what this start makes it. A database
+/// that already has console users but no record (created before the record existed) is a live shop.
+pub fn kind_of(recorded: Option<&str>, has_users: bool, demo: bool, sandbox: bool) -> Kind {
+    match recorded {
+        Some(k) => Kind::parse(k),
+        None if has_users => Kind::Live,
+        None if demo => Kind::Demo,
+        None if sandbox => Kind::Sandbox,
+        None => Kind::Live,
+    }
+}
+
+/// Refuse a start that would change what the database is: demo mode on a database not created as a
+/// demo, sandbox mode on a live shop.
+pub fn check_start(kind: Kind, demo: bool, sandbox: bool, database: &str) -> Result<(), String> {
+    if demo && kind != Kind::Demo {
+        return Err(format!(
+            "--demo: the database {database} was not created as a demo (it was created as a {} shop). Demo mode \
+             resets the console passwords and turns on sandbox logins and free sandbox payments, so it only runs on \
+             a database that `serve --demo` created. Start without --demo to run this shop, or point --demo at a \
+             new empty database (e.g. --database-url sqlite://demo.db).",
+            kind.as_str()
+        ));
+    }
+    if sandbox && kind == Kind::Live {
+        return Err(format!(
+            "sandbox (MINIMALL_SANDBOX): the database {database} was created as a live shop. Sandbox mode would let \
+             anyone log in as a sandbox buyer and pay orders with the free sandbox provider, so it is refused here. \
+             Start without sandbox mode, or use a new empty database started with sandbox on for testing."
+        ));
+    }
+    Ok(())
+}
+
+/// At start-up: record what the database is (at its first start), refuse a start that would change it,
+/// and return the installation's sandbox secret.
+pub async fn settle_installation(
+    store: &minimall_store::Store,
+    demo: bool,
+    sandbox: bool,
+    database: &str,
+) -> anyhow::Result<String> {
+    let inst = store.installation().await?;
+    let kind = match inst.kind.as_deref() {
+        Some(k) => Kind::parse(k),
+        None => {
+            let k = kind_of(None, store.count_admins().await? > 0, demo, sandbox);
+            Kind::parse(&store.record_installation_kind(k.as_str()).await?)
+        }
+    };
+    check_start(kind, demo, sandbox, database).map_err(anyhow::Error::msg)?;
+    Ok(inst.sandbox_secret)
+}
 
 fn generated_password() -> String {
     let s: String = rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect();
@@ -67,6 +151,7 @@ pub const DEMO_USERS: [(&str, &str, Role); 5] = [
 ];
 
 /// Seed an empty database once; on later starts, only align the demo password with the configuration.
+/// Runs only on a database created as a demo (see [`settle_installation`]).
 pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
     let users: Vec<(String, Role)> = DEMO_USERS.iter().map(|(u, _, r)| (u.to_string(), *r)).collect();
     if st.store.count_admins().await? > 0 {
@@ -166,4 +251,26 @@ async fn seed_flash_sale(st: &AppState) -> anyhow::Result<()> {
     minimall_store::commit(tx).await?;
     crate::flash::schedule_finish(st, st.merchant_id, id, ends).await.map_err(|e| anyhow::anyhow!(e.message))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_stays_what_it_was_created_as() {
+        assert_eq!(kind_of(None, false, true, true), Kind::Demo);
+        assert_eq!(kind_of(None, false, false, true), Kind::Sandbox);
+        assert_eq!(kind_of(None, false, false, false), Kind::Live);
+        assert_eq!(kind_of(None, true, true, true), Kind::Live, "users but no record: a shop from before");
+        assert_eq!(kind_of(Some("demo"), true, false, false), Kind::Demo);
+        assert!(check_start(Kind::Demo, true, true, "db").is_ok());
+        assert!(check_start(Kind::Sandbox, false, true, "db").is_ok());
+        assert!(check_start(Kind::Live, false, false, "db").is_ok());
+        let e = check_start(Kind::Live, true, true, "db").unwrap_err();
+        assert!(e.contains("--demo") && e.contains("new empty database"), "{e}");
+        assert!(check_start(Kind::Sandbox, true, true, "db").is_err());
+        let e = check_start(Kind::Live, false, true, "db").unwrap_err();
+        assert!(e.contains("MINIMALL_SANDBOX"), "{e}");
+    }
 }

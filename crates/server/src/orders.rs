@@ -565,7 +565,8 @@ pub async fn sandbox_notify_job(st: AppState, job: minimall_store::jobs::JobRow)
     let body = serde_json::to_vec(&notice).map_err(|e| e.to_string())?;
     let ts = (minimall_store::now_ms() / 1000).to_string();
     let nonce = crate::auth::new_token("")[..16].to_string();
-    let sig = crate::payments::sandbox::sign(st.cfg.orders.sandbox_secret.expose(), &ts, &nonce, &body);
+    let secret = st.cfg.orders.sandbox_secret().ok_or("no sandbox secret")?;
+    let sig = crate::payments::sandbox::sign(secret, &ts, &nonce, &body);
     let resp = st
         .http
         .post(format!("{base}/api/v1/payments/sandbox/notify"))

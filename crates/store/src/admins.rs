@@ -144,19 +144,30 @@ impl Store {
 
     // ---- login rate limiting -------------------------------------------------------------------
 
-    /// Failed logins for this key and for this IP since `since_ms`.
-    pub async fn login_failures_since(&self, login_key: &str, ip: &str, since_ms: i64) -> StoreResult<(i64, i64)> {
-        let (by_key,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE login_key = $1 AND at >= $2")
-            .bind(login_key)
-            .bind(since_ms)
-            .fetch_one(self.reader())
-            .await?;
-        let (by_ip,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM login_failures WHERE ip = $1 AND at >= $2")
-            .bind(ip)
-            .bind(since_ms)
-            .fetch_one(self.reader())
-            .await?;
-        Ok((by_key, by_ip))
+    /// Failed logins for this account from this source address since `since_ms`: how many, and when
+    /// the last one was (0 when none).
+    pub async fn login_failures_of_pair(&self, login_key: &str, ip: &str, since_ms: i64) -> StoreResult<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(MAX(at), 0) AS BIGINT) FROM login_failures
+             WHERE login_key = $1 AND ip = $2 AND at >= $3",
+        )
+        .bind(login_key)
+        .bind(ip)
+        .bind(since_ms)
+        .fetch_one(self.reader())
+        .await?)
+    }
+
+    /// Failed logins from this source address on any account since `since_ms`: how many, and when the
+    /// last one was (0 when none).
+    pub async fn login_failures_of_ip(&self, ip: &str, since_ms: i64) -> StoreResult<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(MAX(at), 0) AS BIGINT) FROM login_failures WHERE ip = $1 AND at >= $2",
+        )
+        .bind(ip)
+        .bind(since_ms)
+        .fetch_one(self.reader())
+        .await?)
     }
 
     pub async fn record_login_failure(&self, merchant_id: i64, login_key: &str, ip: &str) -> StoreResult<()> {
@@ -172,9 +183,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn clear_login_failures(&self, login_key: &str) -> StoreResult<()> {
+    /// Forget the failures of this account from this source address (after a successful login).
+    pub async fn clear_login_failures(&self, login_key: &str, ip: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM login_failures WHERE login_key = $1").bind(login_key).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM login_failures WHERE login_key = $1 AND ip = $2")
+            .bind(login_key)
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

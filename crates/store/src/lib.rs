@@ -16,6 +16,7 @@ mod error;
 pub mod flash;
 pub mod idempotency;
 pub mod imports;
+pub mod installation;
 pub mod jobs;
 pub mod merchants;
 pub mod orders;

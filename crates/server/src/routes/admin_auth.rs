@@ -4,14 +4,17 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_store::admins::AdminRow;
 use minimall_store::audit::AuditEntry;
 use minimall_store::now_ms;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{self, Admin, Session, ADMIN_COOKIE};
+use crate::client_addr;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::login_throttle::Attempt;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -57,8 +60,11 @@ impl From<minimall_store::admins::AdminRow> for AdminUserDto {
     }
 }
 
-/// Console login. Failed attempts are counted per username and per client address; past the limit the
-/// answer is 429 with `Retry-After` until the window passes.
+/// Console login. Failed attempts are counted per account and client address together: after
+/// `login.max_failures` of them that pair waits (429 with `Retry-After`), longer after each further
+/// failure; the right password from another address is not refused. Failures on any accounts from one
+/// address past `login.max_failures_per_ip` make that address wait. The client address is the peer's,
+/// or `X-Forwarded-For` when the peer is one of `trusted_proxies`.
 #[utoipa::path(post, path = "/api/v1/admin/auth/login", tag = "admin-auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
@@ -74,29 +80,41 @@ pub async fn login(
         return Err(ApiError::invalid("password", "must be 1 to 128 characters"));
     }
     let username = req.username.trim().to_ascii_lowercase();
-    let key = format!("admin:{}:{username}", st.merchant_id);
-    let ip = peer.ip().to_string();
-    let window_ms = st.cfg.login.window_secs * 1000;
-    let (by_key, by_ip) = st.store.login_failures_since(&key, &ip, now_ms() - window_ms).await?;
-    if by_key >= st.cfg.login.max_failures_per_user || by_ip >= st.cfg.login.max_failures_per_ip {
-        return Err(ApiError::too_many(
-            "too many failed logins; wait before trying again",
-            st.cfg.login.window_secs as u64,
-        ));
-    }
-    let user = st.store.admin_by_username(st.merchant_id, &username).await?;
-    let ok = auth::verify_password(req.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ip = client_addr::client_ip(peer, &headers, &client_addr::trusted(&st.cfg.trusted_proxies)).to_string();
+    let attempt = Attempt::new(&st, &username, &ip);
+    let user = check_password(&st, &attempt, &username, req.password, &headers).await?;
+    start_session(&st, user, &ip, &headers).await
+}
+
+/// The console user whose username and password these are, through the login throttle: refused while
+/// this account from this address (or this address) must wait; a wrong password counts a failure.
+pub async fn check_password(
+    st: &AppState,
+    attempt: &Attempt,
+    username: &str,
+    password: String,
+    headers: &HeaderMap,
+) -> ApiResult<AdminRow> {
+    attempt.check(st).await?;
+    let user = st.store.admin_by_username(st.merchant_id, username).await?;
+    let ok = auth::verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match user {
         Some(u) if ok => u,
-        _ => {
-            st.store.record_login_failure(st.merchant_id, &key, &ip).await?;
+        other => {
+            let account = other.as_ref().map(|u| (u.id, u.username.as_str()));
+            attempt.failed(st, account, request_id(headers).as_deref()).await?;
             return Err(ApiError::unauthorized("wrong username or password"));
         }
     };
     if user.disabled != 0 {
         return Err(ApiError::unauthorized("this account is disabled"));
     }
-    st.store.clear_login_failures(&key).await?;
+    attempt.succeeded(st).await?;
+    Ok(user)
+}
+
+/// Open a console session for a user who has proven who they are: token, audit entry, cookie.
+pub async fn start_session(st: &AppState, user: AdminRow, ip: &str, headers: &HeaderMap) -> ApiResult<Response> {
     let token = auth::new_token("mma_");
     let ttl_ms = st.cfg.token_ttl_hours * 3_600_000;
     st.store.create_session(&auth::token_hash(&token), "admin", user.id, user.merchant_id, ttl_ms).await?;
@@ -112,12 +130,12 @@ pub async fn login(
                 target: &format!("admin_user:{}", user.id),
                 before: None,
                 after: Some(&serde_json::json!({ "ip": ip })),
-                request_id: request_id(&headers).as_deref(),
+                request_id: request_id(headers).as_deref(),
             },
         )
         .await?;
     minimall_store::commit(tx).await?;
-    let cookie = session_cookie(ADMIN_COOKIE, &token, st.cfg.token_ttl_hours * 3600, &headers);
+    let cookie = session_cookie(ADMIN_COOKIE, &token, st.cfg.token_ttl_hours * 3600, headers);
     let body = LoginResponse { token, expires_at: now_ms() + ttl_ms, user: user.into() };
     let mut resp = Json(body).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie);

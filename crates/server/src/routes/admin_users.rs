@@ -135,7 +135,8 @@ pub struct UpdateUserRequest {
     pub disabled: Option<bool>,
 }
 
-/// Change a user's role or disable them. Their sessions are revoked. The last owner cannot be demoted or disabled.
+/// Change a user's role or disable them. Their sessions are revoked when the role or the disabled flag
+/// actually changes. The last owner cannot be demoted or disabled.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin-users", request_body = UpdateUserRequest, security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = AdminUserDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -165,7 +166,9 @@ pub async fn update_user(
             return Err(ApiError::conflict("the last active owner cannot be demoted or disabled"));
         }
     }
-    st.store.revoke_subject_sessions(&mut tx, "admin", id).await?;
+    if before.role != after.role || before.disabled != after.disabled {
+        st.store.revoke_subject_sessions(&mut tx, "admin", id).await?;
+    }
     let (b, a) = (AdminUserDto::from(before), AdminUserDto::from(after));
     let (bj, aj) =
         (serde_json::to_value(&b).map_err(ApiError::internal)?, serde_json::to_value(&a).map_err(ApiError::internal)?);

@@ -624,20 +624,27 @@ pub async fn sandbox_complete(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// The sandbox provider's notification callback. Verified (HMAC-SHA256, timestamp within 5 minutes), amount
-/// checked, idempotent: a duplicate changes nothing.
+/// The sandbox provider's notification callback. Verified (HMAC-SHA256 with this installation's sandbox
+/// secret, timestamp within 5 minutes), amount checked, idempotent: a duplicate changes nothing. Absent
+/// (404) when sandbox mode is off.
 #[utoipa::path(post, path = "/api/v1/payments/sandbox/notify", tag = "payments",
     request_body(content = String, content_type = "application/json"),
-    responses((status = 200), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn sandbox_notify(
     State(st): State<AppState>,
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> ApiResult<StatusCode> {
+    if !st.cfg.sandbox {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route"));
+    }
     let body: Bytes = crate::extract::read_body(req, 64 * 1024).await?;
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let Some(secret) = st.cfg.orders.sandbox_secret() else {
+        return Err(ApiError::unauthorized("notification refused: no sandbox secret"));
+    };
     let notice = sandbox::verify(
-        st.cfg.orders.sandbox_secret.expose(),
+        secret,
         &h("x-sandbox-timestamp"),
         &h("x-sandbox-nonce"),
         &h("x-sandbox-signature"),

@@ -97,20 +97,114 @@ suite!(logout_revokes_and_disabling_a_user_revokes_their_sessions, |b| async mov
     assert_eq!(r.status(), StatusCode::CONFLICT);
 });
 
-suite!(failed_logins_are_rate_limited, |b| async move {
-    let app = TestApp::spawn(b).await;
+/// A demo app behind a trusted proxy on 127.0.0.1, with one-second first waits.
+async fn behind_proxy(b: Backend) -> TestApp {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.trusted_proxies = vec!["127.0.0.1".into()];
+    cfg.login.lock_secs = 1;
+    cfg.login.max_failures_per_ip = 8;
+    TestApp::spawn_with(db, cfg, true).await
+}
+
+async fn login_from(app: &TestApp, from: &str, user: &str, password: &str) -> reqwest::Response {
+    app.req(Method::POST, "/api/v1/admin/auth/login", None)
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+// Failures lock the account only from the address they came from, for a wait that doubles with each
+// further failure; the owner logs in from elsewhere meanwhile; each lock is in the audit log.
+suite!(failed_logins_lock_the_account_only_from_that_address, |b| async move {
+    let app = behind_proxy(b).await;
+    let attacker = "203.0.113.5";
     for _ in 0..5 {
-        let r = app
-            .post("/api/v1/admin/auth/login", None, &json!({"username": "finance", "password": "wrong-password"}))
-            .await;
+        assert_eq!(login_from(&app, attacker, "admin", "wrong-password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_from(&app, attacker, "admin", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "1");
+    // The owner, from another address, is not refused.
+    assert_eq!(login_from(&app, "198.51.100.7", "admin", PASSWORD).await.status(), StatusCode::OK);
+    // After the wait, one more failure makes the next wait twice as long.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(login_from(&app, attacker, "admin", "wrong-again").await.status(), StatusCode::UNAUTHORIZED);
+    let r = login_from(&app, attacker, "admin", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "2");
+
+    let owner = app.admin_login("admin").await;
+    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=auth.lock", Some(&owner)).await).await;
+    assert_eq!(log["total"], 2, "{log}");
+    let e = &log["items"][0];
+    assert_eq!(e["after"]["username"], "admin");
+    assert_eq!(e["after"]["ip"], attacker);
+    assert!(e["target"].as_str().unwrap().starts_with("admin_user:"), "{e}");
+});
+
+// Failures on made-up usernames slow only the address they come from.
+suite!(failures_on_unknown_users_slow_only_their_address, |b| async move {
+    let app = behind_proxy(b).await;
+    let prober = "203.0.113.9";
+    for i in 0..8 {
+        let r = login_from(&app, prober, &format!("ghost{i}"), "wrong-password").await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    // Even the right password is refused until the window passes.
-    let r = app.post("/api/v1/admin/auth/login", None, &json!({"username": "finance", "password": PASSWORD})).await;
+    let r = login_from(&app, prober, "finance", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get("retry-after").is_some());
+    assert_eq!(login_from(&app, "198.51.100.8", "finance", PASSWORD).await.status(), StatusCode::OK);
+    let owner = app.admin_login("admin").await;
+    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=auth.lock", Some(&owner)).await).await;
+    assert_eq!(log["items"][0]["after"]["ip"], prober, "{log}");
+    assert_eq!(log["items"][0]["target"], "login:ghost7", "{log}");
+});
+
+// X-Forwarded-For from a peer that is not a trusted proxy is ignored: changing it does not escape a lock.
+suite!(forwarded_for_from_an_untrusted_peer_is_ignored, |b| async move {
+    let app = TestApp::spawn(b).await;
+    for i in 0..5 {
+        let r = login_from(&app, &format!("203.0.113.{i}"), "finance", "wrong-password").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_from(&app, "198.51.100.1", "finance", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     // Other accounts are unaffected.
     app.admin_login("operator").await;
+});
+
+// A PATCH that changes nothing keeps the user's sessions, the caller's own included; a real change
+// of role or status revokes them.
+suite!(a_patch_that_changes_nothing_keeps_sessions, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let owner = app.admin_login("admin").await;
+    let op = app.admin_login("operator").await;
+    let (_, me) = body(app.get("/api/v1/admin/me", Some(&owner)).await).await;
+    let own_id = me["user"]["id"].as_i64().unwrap();
+    let (_, ops) = body(app.get("/api/v1/admin/users?role=operator", Some(&owner)).await).await;
+    let op_id = ops["items"][0]["id"].as_i64().unwrap();
+    let patch = |id: i64, v: serde_json::Value| {
+        let owner = owner.clone();
+        let app = &app;
+        async move {
+            app.req(Method::PATCH, &format!("/api/v1/admin/users/{id}"), Some(&owner))
+                .json(&v)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(patch(own_id, json!({})).await, StatusCode::OK);
+    assert_eq!(app.get("/api/v1/admin/me", Some(&owner)).await.status(), StatusCode::OK);
+    assert_eq!(patch(op_id, json!({"role": "operator", "disabled": false})).await, StatusCode::OK);
+    assert_eq!(app.get("/api/v1/admin/me", Some(&op)).await.status(), StatusCode::OK);
+    assert_eq!(patch(op_id, json!({"role": "finance"})).await, StatusCode::OK);
+    assert_eq!(app.get("/api/v1/admin/me", Some(&op)).await.status(), StatusCode::UNAUTHORIZED);
 });
 
 suite!(console_cookie_session_works_and_refuses_cross_site_writes, |b| async move {

@@ -32,7 +32,10 @@ macro_rules! suite {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if $crate::helpers::pg_url().is_none() {
-                    assert!(std::env::var_os("CI").is_none(), "CI runs every PostgreSQL test: set MINIMALL_TEST_PG_URL");
+                    assert!(
+                        std::env::var_os("CI").is_none(),
+                        "CI runs every PostgreSQL test: set MINIMALL_TEST_PG_URL"
+                    );
                     eprintln!("skipped: MINIMALL_TEST_PG_URL is not set, PostgreSQL tests do not run");
                     return;
                 }
@@ -151,6 +154,11 @@ impl TestApp {
 
     pub fn store(&self) -> &minimall_store::Store {
         &self.app.as_ref().unwrap().state().store
+    }
+
+    /// The secret this installation's sandbox payment provider signs notifications with.
+    pub fn sandbox_secret(&self) -> String {
+        self.app.as_ref().unwrap().state().cfg.orders.sandbox_secret().expect("a sandbox secret").to_string()
     }
 
     pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {

@@ -10,6 +10,7 @@ mod flash;
 mod idempotency;
 mod import;
 mod input;
+mod installation;
 mod jobs;
 mod ops;
 mod orders;

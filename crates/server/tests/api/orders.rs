@@ -293,7 +293,8 @@ suite!(unpaid_timeout_returns_stock_coupon_and_points_once_even_across_a_restart
 suite!(a_notification_storm_pays_each_order_once_and_accepts_no_forgery, |b| async move {
     let s = setup(b, |c| c.jobs.enabled = false).await;
     let app = &s.app;
-    let secret = "minimall-sandbox";
+    let secret = app.sandbox_secret();
+    let secret = secret.as_str();
     let buyer = app.buyer_login("dan").await;
     let addr = address(app, &buyer).await;
     let mut trades = Vec::new();
@@ -556,12 +557,14 @@ suite!(a_payment_for_a_cancelled_order_is_refunded_once, |b| async move {
         app.post(&format!("/api/v1/shop/orders/{id}/cancel"), Some(&buyer), &json!({})).await.status(),
         StatusCode::OK
     );
+    let secret = app.sandbox_secret();
     let notify = |n: usize| {
         let no = no.clone();
+        let secret = secret.clone();
         async move {
             let b = serde_json::to_vec(&json!({"id": format!("{no}-{n}"), "event_type": "TRANSACTION.SUCCESS", "out_trade_no": no, "transaction_id": format!("T{no}"), "amount": amount, "out_refund_no": null})).unwrap();
             let ts = (minimall_store::now_ms() / 1000).to_string();
-            let sig = minimall_server::payments::sandbox::sign("minimall-sandbox", &ts, "nonce", &b);
+            let sig = minimall_server::payments::sandbox::sign(&secret, &ts, "nonce", &b);
             app.req(Method::POST, "/api/v1/payments/sandbox/notify", None)
                 .header("content-type", "application/json")
                 .header("x-sandbox-timestamp", ts)
@@ -589,4 +592,50 @@ suite!(a_payment_for_a_cancelled_order_is_refunded_once, |b| async move {
     assert_eq!(kinds.iter().filter(|k| **k == "late_payment_refunded").count(), 1, "{kinds:?}");
     assert!(!kinds.contains(&"paid"), "{kinds:?}");
     assert_eq!(order_status(app, &buyer, id).await, "cancelled");
+});
+
+// The sandbox provider signs with a secret made for this installation: a notification signed with the
+// secret every copy of Minimall used to share is refused and pays nothing.
+suite!(sandbox_notifications_need_this_installations_secret, |b| async move {
+    let s = setup(b, |_| {}).await;
+    let app = &s.app;
+    let secret = app.sandbox_secret();
+    assert_ne!(secret, "minimall-sandbox");
+    assert!(secret.len() >= 32, "a random secret");
+    let buyer = app.buyer_login("forger").await;
+    let addr = address(app, &buyer).await;
+    let (st, o) =
+        place(app, &buyer, "forge-1", &json!({"items": [{"sku_id": s.sku, "quantity": 1}], "address_id": addr})).await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_i64().unwrap();
+    let (_, p) =
+        body(app.post(&format!("/api/v1/shop/orders/{id}/pay"), Some(&buyer), &json!({"provider": "sandbox"})).await)
+            .await;
+    let (no, amount) = (p["out_trade_no"].as_str().unwrap().to_string(), p["amount"].as_i64().unwrap());
+    let send = |key: String, n: usize| {
+        let no = no.clone();
+        async move {
+            let b = serde_json::to_vec(&json!({"id": format!("{no}-{n}"), "event_type": "TRANSACTION.SUCCESS", "out_trade_no": no, "transaction_id": format!("T{no}"), "amount": amount, "out_refund_no": null})).unwrap();
+            let ts = (minimall_store::now_ms() / 1000).to_string();
+            let sig = minimall_server::payments::sandbox::sign(&key, &ts, "nonce", &b);
+            body(
+                app.req(Method::POST, "/api/v1/payments/sandbox/notify", None)
+                    .header("content-type", "application/json")
+                    .header("x-sandbox-timestamp", ts)
+                    .header("x-sandbox-nonce", "nonce")
+                    .header("x-sandbox-signature", sig)
+                    .body(b)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (st, e) = send("minimall-sandbox".into(), 0).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{e}");
+    assert_eq!(order_status(app, &buyer, id).await, "pending_payment");
+    let (st, e) = send(secret.clone(), 1).await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    assert_eq!(order_status(app, &buyer, id).await, "to_ship");
 });
