@@ -591,7 +591,10 @@ suite!(ten_storms_of_5000_buyers_over_100_units, |b| async move {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_storms_on_two_instances_with_redis() {
     let (Some(_), Ok(redis)) = (pg_url(), std::env::var("MINIMALL_TEST_REDIS_URL")) else {
-        assert!(std::env::var_os("CI").is_none(), "CI runs every Redis test: set MINIMALL_TEST_PG_URL and MINIMALL_TEST_REDIS_URL");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs every Redis test: set MINIMALL_TEST_PG_URL and MINIMALL_TEST_REDIS_URL"
+        );
         eprintln!("skipped: MINIMALL_TEST_PG_URL and MINIMALL_TEST_REDIS_URL are needed for the two-instance test");
         return;
     };
