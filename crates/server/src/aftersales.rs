@@ -123,6 +123,14 @@ pub async fn plan(
     if req.is_empty() || req.len() > 100 {
         return Err(ApiError::invalid("lines", "list 1 to 100 lines"));
     }
+    // Each line's share of the order's points, by its points discount; the shares add up to exactly the
+    // points spent, so refunding everything gives every point back.
+    let point_shares: Vec<i64> = if o.points_used > 0 && o.points_discount > 0 {
+        let weights: Vec<Money> = lines.iter().map(|l| Money::from_fen(l.points_discount)).collect();
+        minimall_core::money::apportion(Money::from_fen(o.points_used), &weights).into_iter().map(Money::fen).collect()
+    } else {
+        vec![0; lines.len()]
+    };
     let mut out = Vec::new();
     let (mut amount, mut points) = (0i64, 0i64);
     let mut seen = std::collections::HashSet::new();
@@ -153,13 +161,8 @@ pub async fn plan(
         let a = refundable_amount(&lm, r.quantity)
             .map_err(|e| ApiError::invalid(format!("lines[{i}].quantity"), e.message))?
             .fen();
-        let line_points = if o.points_used > 0 && o.points_discount > 0 {
-            // The line's share of the order's points, by its points discount.
-            let share = (o.points_used as i128 * l.points_discount as i128 / o.points_discount as i128) as i64;
-            refundable_points(share, l.quantity, l.refunded_qty, r.quantity)
-        } else {
-            0
-        };
+        let share = lines.iter().position(|x| x.id == l.id).map_or(0, |k| point_shares[k]);
+        let line_points = refundable_points(share, l.quantity, l.refunded_qty, r.quantity);
         if !st.store.reserve_refund_units(tx, l.id, r.quantity).await? {
             return Err(ApiError::conflict("these units are already under another request")
                 .with_field(format!("lines[{i}].quantity")));

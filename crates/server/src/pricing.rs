@@ -409,6 +409,11 @@ pub async fn price_cart(
     if coupon_ids.len() > 5 {
         return Err(ApiError::invalid("coupon_ids", "at most 5 coupons"));
     }
+    for (i, id) in coupon_ids.iter().enumerate() {
+        if coupon_ids[..i].contains(id) {
+            return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "the same coupon appears twice"));
+        }
+    }
     if !(0..=100_000_000).contains(&points) {
         return Err(ApiError::invalid("points", "must be between 0 and 100000000"));
     }
@@ -460,12 +465,16 @@ pub async fn price_cart(
         Vec::new()
     } else {
         let rows = st.store.buyer_coupons_by_ids(merchant_id, buyer_id, coupon_ids).await?;
+        // In the order the buyer gave them, so that `coupon_ids[i]` is `coupons[i]`.
+        let mut coupons = Vec::with_capacity(coupon_ids.len());
         for (i, id) in coupon_ids.iter().enumerate() {
-            if !rows.iter().any(|r| r.id == *id) {
-                return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "no such coupon in your wallet"));
+            match rows.iter().find(|r| r.id == *id).map(coupon_from_row) {
+                Some(Some(c)) => coupons.push(c),
+                Some(None) => return Err(ApiError::internal(format!("coupon {id} cannot be read"))),
+                None => return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "no such coupon in your wallet")),
             }
         }
-        rows.iter().filter_map(coupon_from_row).collect()
+        coupons
     };
     let (registered_at_ms, has_paid_order, points_balance) =
         st.store.buyer_pricing_facts(merchant_id, buyer_id).await?;
@@ -525,6 +534,9 @@ pub struct StepDto {
     /// product_price, order_reduction, coupon, points, shipping
     pub stage: String,
     pub rule: String,
+    /// What `rule_id` is the id of: activity, flash, group, member_price, coupon, points, freight_template.
+    /// Ids are unique only within a kind.
+    pub rule_kind: String,
     pub rule_id: Option<i64>,
     /// fen; negative takes off, positive adds.
     pub amount: i64,
@@ -534,10 +546,15 @@ pub struct StepDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RejectedDto {
     pub rule: String,
+    /// What `rule_id` is the id of: activity, flash, group, member_price, coupon, points, freight_template.
+    pub rule_kind: String,
     pub rule_id: Option<i64>,
-    /// Machine-readable reason, e.g. below_threshold.
+    /// Machine-readable reason, e.g. below_threshold, no_discount.
     pub reason: String,
     pub message: String,
+    /// The request field an order with this quote is refused on (`coupon_ids[i]`, `address_id`); set on
+    /// blocking refusals.
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -557,7 +574,9 @@ pub struct QuoteDto {
     pub steps: Vec<StepDto>,
     /// Rules that did not apply, and why.
     pub rejected: Vec<RejectedDto>,
-    /// Problems that prevent ordering this quote.
+    /// Problems that prevent ordering this quote: no delivery to the address, or a chosen coupon that does not
+    /// apply. An order with the same request is placed at exactly this quote when this is empty, and is
+    /// refused with the first entry's reason (as `code`) and field otherwise.
     pub blocking: Vec<RejectedDto>,
     /// The buyer's coupon that would give the lowest payable, and that payable.
     pub suggested_coupon_id: Option<i64>,
@@ -594,7 +613,43 @@ pub fn reason_text(r: &p::Reason) -> (&'static str, String) {
         PointsCapped { max } => ("points_capped", format!("at most {max} points on this order")),
         NoDelivery { province } => ("no_delivery", format!("no delivery to {province}")),
         NoPointsRule => ("no_points_rule", "this shop does not take points".into()),
+        NoDiscount => ("no_discount", "takes nothing off this order".into()),
     }
+}
+
+pub fn rule_kind(k: p::RuleKind) -> &'static str {
+    match k {
+        p::RuleKind::Activity => "activity",
+        p::RuleKind::Flash => "flash",
+        p::RuleKind::Group => "group",
+        p::RuleKind::MemberPrice => "member_price",
+        p::RuleKind::Coupon => "coupon",
+        p::RuleKind::Points => "points",
+        p::RuleKind::FreightTemplate => "freight_template",
+    }
+}
+
+/// The request field an order is refused on for a blocking refusal.
+fn refusal_field(priced: &Priced, r: &p::Rejected) -> String {
+    match r.kind {
+        p::RuleKind::Coupon => {
+            let i = priced.input.coupons.iter().position(|c| Some(c.id) == r.rule_id).unwrap_or(0);
+            format!("coupon_ids[{i}]")
+        }
+        p::RuleKind::Points => "points".into(),
+        _ => "address_id".into(),
+    }
+}
+
+/// The refusal of an order whose quote is blocked: 422 with the quote's reason as the code and its field.
+pub fn blocking_error(priced: &Priced) -> Option<ApiError> {
+    let r = priced.quote.blocking.first()?;
+    let (code, message) = reason_text(&r.reason);
+    Some(
+        ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            .with_field(refusal_field(priced, r))
+            .with_details(serde_json::json!({"rule": r.rule, "rule_kind": rule_kind(r.kind), "rule_id": r.rule_id})),
+    )
 }
 
 fn stage(s: p::Stage) -> &'static str {
@@ -645,9 +700,16 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
             }
         })
         .collect();
-    let rej = |r: &p::Rejected| {
+    let rej = |r: &p::Rejected, field: Option<String>| {
         let (code, msg) = reason_text(&r.reason);
-        RejectedDto { rule: r.rule.clone(), rule_id: r.rule_id, reason: code.into(), message: msg }
+        RejectedDto {
+            rule: r.rule.clone(),
+            rule_kind: rule_kind(r.kind).into(),
+            rule_id: r.rule_id,
+            reason: code.into(),
+            message: msg,
+            field,
+        }
     };
     QuoteDto {
         lines,
@@ -667,20 +729,14 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
             .map(|s| StepDto {
                 stage: stage(s.stage).into(),
                 rule: s.rule.clone(),
+                rule_kind: rule_kind(s.kind).into(),
                 rule_id: s.rule_id,
                 amount: s.amount,
                 detail: s.detail.clone(),
             })
             .collect(),
-        rejected: q.rejected.iter().map(rej).collect(),
-        blocking: q
-            .blocking
-            .iter()
-            .map(|b| {
-                let (code, msg) = reason_text(b);
-                RejectedDto { rule: String::new(), rule_id: None, reason: code.into(), message: msg }
-            })
-            .collect(),
+        rejected: q.rejected.iter().map(|r| rej(r, None)).collect(),
+        blocking: q.blocking.iter().map(|b| rej(b, Some(refusal_field(priced, b)))).collect(),
         suggested_coupon_id: suggestion.map(|s| s.0),
         suggested_payable: suggestion.map(|s| s.1),
         points_balance: priced.input.buyer.points_balance,

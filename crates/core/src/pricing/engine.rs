@@ -10,11 +10,14 @@
 //!   the sale price simply loses to it; a percentage above 100 counts as 100.
 //! - 满减/满折 run in ascending activity id, each on what the earlier ones left of its lines. Lines priced by a
 //!   flash sale take no order-level reduction.
-//! - Coupons are taken in the order given: the first discount coupon that fully applies is used, later ones of
+//! - A rule that would take nothing off is not applied ([`Reason::NoDiscount`]): an activity price not below the
+//!   sale price, a 满减/满折, coupon or points worth 0 fen, a free-shipping coupon on an order without a fee.
+//! - Coupons are taken in the order given: the first discount coupon that applies is used, later ones of
 //!   the same kind are rejected as [`Reason::OneCouponOfAKind`]; the same for free-shipping coupons. Both kinds
 //!   compare their threshold with their eligible lines after order-level reductions (before any coupon).
-//! - Points: the largest number of points (at most the requested number) whose value fits the cap is used;
-//!   points that would be worth nothing are not used.
+//!   Every coupon the buyer chose either applies or is a blocking refusal: an order never silently drops one.
+//! - Points: at most the requested number and at most the balance; of those, the largest number whose value
+//!   fits the cap gives the discount, and only the fewest points worth that discount are spent.
 //! - Shipping: a template's no-delivery list blocks the order even for lines that would ship free. `free_over`
 //!   compares the charged lines of the template after order-level reductions, before coupons and points, so a
 //!   coupon never brings a shipping fee back.
@@ -24,7 +27,7 @@ use std::collections::BTreeMap;
 use super::freight::{charge, delivers_to};
 use super::{
     Activity, ActivityKind, Coupon, CouponKind, FreightMode, Line, PriceRule, PriceSource, Quote, QuoteInput,
-    QuoteLine, Reason, Rejected, Scope, SpecialKind, SpecialPrice, Stage, Step,
+    QuoteLine, Reason, Rejected, RuleKind, Scope, SpecialKind, SpecialPrice, Stage, Step,
 };
 use crate::money::apportion;
 use crate::Money;
@@ -37,6 +40,16 @@ const POINTS_LABEL: &str = "积分抵现";
 pub fn quote(input: &QuoteInput) -> Quote {
     let coupons: Vec<&Coupon> = input.coupons.iter().collect();
     finish(input, base(input), &coupons)
+}
+
+/// The quote an order is placed at: the same quote, accepted exactly as it is, or its first blocking refusal.
+/// An order is never placed at a quote that differs from what [`quote`] shows for the same input.
+pub fn order_quote(input: &QuoteInput) -> Result<Quote, Rejected> {
+    let q = quote(input);
+    match q.blocking.first() {
+        Some(refusal) => Err(refusal.clone()),
+        None => Ok(q),
+    }
 }
 
 /// The wallet coupon (AmountOff or PercentOff) that gives the lowest payable when it replaces the discount
@@ -115,7 +128,7 @@ struct State {
     lines: Vec<LineState>,
     steps: Vec<Step>,
     rejected: Vec<Rejected>,
-    blocking: Vec<Reason>,
+    blocking: Vec<Rejected>,
     applied_coupons: Vec<i64>,
     /// The applied free-shipping coupon: (rule label, coupon id).
     free_shipping_coupon: Option<(String, i64)>,
@@ -125,15 +138,34 @@ struct State {
 
 impl State {
     /// Record a rejection once: the same rule rejected for the same reason on several lines reads as one.
-    fn reject(&mut self, rule: impl Into<String>, rule_id: Option<i64>, reason: Reason) {
-        let r = Rejected { rule: rule.into(), rule_id, reason };
+    fn reject(&mut self, kind: RuleKind, rule: impl Into<String>, rule_id: Option<i64>, reason: Reason) {
+        let r = Rejected { kind, rule: rule.into(), rule_id, reason };
         if !self.rejected.contains(&r) {
             self.rejected.push(r);
         }
     }
 
-    fn step(&mut self, stage: Stage, rule: impl Into<String>, rule_id: Option<i64>, amount: i64, detail: String) {
-        self.steps.push(Step { stage, rule: rule.into(), rule_id, amount, detail });
+    /// Record a refusal that also blocks ordering.
+    fn block(&mut self, kind: RuleKind, rule: impl Into<String>, rule_id: Option<i64>, reason: Reason) {
+        let r = Rejected { kind, rule: rule.into(), rule_id, reason };
+        if !self.blocking.contains(&r) {
+            self.blocking.push(r.clone());
+        }
+        if !self.rejected.contains(&r) {
+            self.rejected.push(r);
+        }
+    }
+
+    fn step(
+        &mut self,
+        stage: Stage,
+        kind: RuleKind,
+        rule: impl Into<String>,
+        rule_id: Option<i64>,
+        amount: i64,
+        detail: String,
+    ) {
+        self.steps.push(Step { stage, kind, rule: rule.into(), rule_id, amount, detail });
     }
 }
 
@@ -220,17 +252,17 @@ fn price_lines(input: &QuoteInput, st: &mut State) {
     let mut active: Vec<&Activity> = Vec::with_capacity(acts.len());
     for a in acts {
         if let Err(reason) = window(a.starts_at_ms, a.ends_at_ms, now) {
-            st.reject(activity_label(a), Some(a.id), reason);
+            st.reject(RuleKind::Activity, activity_label(a), Some(a.id), reason);
             continue;
         }
         match &a.kind {
             ActivityKind::FirstOrder(_) if buyer.has_paid_order => {
-                st.reject(activity_label(a), Some(a.id), Reason::NotFirstOrder);
+                st.reject(RuleKind::Activity, activity_label(a), Some(a.id), Reason::NotFirstOrder);
             }
             ActivityKind::Newcomer { days, .. }
                 if now.saturating_sub(buyer.registered_at_ms) > i64::from(*days).saturating_mul(DAY_MS) =>
             {
-                st.reject(activity_label(a), Some(a.id), Reason::NotNewcomer);
+                st.reject(RuleKind::Activity, activity_label(a), Some(a.id), Reason::NotNewcomer);
             }
             _ => active.push(a),
         }
@@ -252,7 +284,7 @@ fn price_lines(input: &QuoteInput, st: &mut State) {
     }
     for (a, touched) in active.iter().zip(touched) {
         if !touched {
-            st.reject(activity_label(a), Some(a.id), Reason::NotInScope);
+            st.reject(RuleKind::Activity, activity_label(a), Some(a.id), Reason::NotInScope);
         }
     }
 }
@@ -283,12 +315,23 @@ fn price_line(
         }
         if let Some(price) = rule_price(&a.kind, line, sale) {
             touched[k] = true;
+            if price >= sale {
+                // A price that is not below the sale price takes nothing off: the activity is not used here
+                // (and neither its per-buyer limit nor its coupon and points rules apply).
+                st.reject(RuleKind::Activity, activity_label(a), Some(a.id), Reason::NoDiscount);
+                continue;
+            }
             cands.push(Candidate { price, rank: 1, id: a.id, source: Source::Activity(k) });
         }
     }
     if let Some(pct) = input.buyer.member_discount_pct {
         let pct = pct.min(100);
-        cands.push(Candidate { price: percent_of(sale, pct), rank: 2, id: 0, source: Source::Member(pct) });
+        let price = percent_of(sale, pct);
+        if price < sale {
+            cands.push(Candidate { price, rank: 2, id: 0, source: Source::Member(pct) });
+        } else {
+            st.reject(RuleKind::MemberPrice, member_label(input), None, Reason::NoDiscount);
+        }
     }
     cands.sort_by_key(|c| (c.price, c.rank, c.id));
 
@@ -309,7 +352,7 @@ fn price_line(
         if let Source::Activity(k) = c.source {
             if let Some(left) = allowance[k] {
                 if left <= 0 {
-                    st.reject(label_of(c.source), Some(c.id), Reason::PerBuyerLimitReached);
+                    st.reject(kind_of(c), label_of(c.source), Some(c.id), Reason::PerBuyerLimitReached);
                     continue;
                 }
                 units = qty.min(left);
@@ -326,7 +369,7 @@ fn price_line(
         if matches!(c.source, Source::Sale) {
             continue;
         }
-        st.reject(label_of(c.source), rule_id_of(c), Reason::LostToLowerPrice { winner: label.clone() });
+        st.reject(kind_of(c), label_of(c.source), rule_id_of(c), Reason::LostToLowerPrice { winner: label.clone() });
     }
 
     let (source, allow_coupons, allow_points, free_shipping, flash) = match win.source {
@@ -364,7 +407,7 @@ fn price_line(
         if units < qty {
             detail.push_str(&format!("，超出限购的 {} 件按售价", qty - units));
         }
-        st.step(Stage::ProductPrice, label.clone(), rule_id_of(win), goods - list, detail);
+        st.step(Stage::ProductPrice, kind_of(win), label.clone(), rule_id_of(win), goods - list, detail);
     }
     LineState {
         qty,
@@ -383,6 +426,23 @@ fn price_line(
         points_discount: 0,
         coupon_block: None,
         points_block: None,
+    }
+}
+
+fn kind_of(c: &Candidate) -> RuleKind {
+    match c.source {
+        Source::Special(sp) => special_kind(sp),
+        Source::Activity(_) => RuleKind::Activity,
+        Source::Member(_) => RuleKind::MemberPrice,
+        // The sale price is never a step or a refusal; it has no id of its own.
+        Source::Sale => RuleKind::Activity,
+    }
+}
+
+fn special_kind(sp: &SpecialPrice) -> RuleKind {
+    match sp.kind {
+        SpecialKind::Flash => RuleKind::Flash,
+        SpecialKind::Group => RuleKind::Group,
     }
 }
 
@@ -416,7 +476,7 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
     for a in acts {
         let label = activity_label(a);
         if let Err(reason) = window(a.starts_at_ms, a.ends_at_ms, input.now_ms) {
-            st.reject(label, Some(a.id), reason);
+            st.reject(RuleKind::Activity, label, Some(a.id), reason);
             continue;
         }
         let mut eligible = Vec::new();
@@ -436,7 +496,7 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
                 Some(rule) => Reason::DoesNotStackWith { rule },
                 None => Reason::NotInScope,
             };
-            st.reject(label, Some(a.id), reason);
+            st.reject(RuleKind::Activity, label, Some(a.id), reason);
             continue;
         }
         let amount = sum(eligible.iter().map(|&i| st.lines[i].after_order()));
@@ -444,12 +504,16 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
             Ok(d) => d,
             Err(Some(needed)) => {
                 let reason = Reason::BelowThreshold { needed: Money::from_fen(needed), have: Money::from_fen(amount) };
-                st.reject(label, Some(a.id), reason);
+                st.reject(RuleKind::Activity, label, Some(a.id), reason);
                 continue;
             }
             // No tier at all: nothing can ever be reached.
             Err(None) => continue,
         };
+        if discount <= 0 {
+            st.reject(RuleKind::Activity, label, Some(a.id), Reason::NoDiscount);
+            continue;
+        }
         let weights: Vec<Money> = eligible.iter().map(|&i| Money::from_fen(st.lines[i].after_order())).collect();
         for (&i, part) in eligible.iter().zip(apportion(Money::from_fen(discount), &weights)) {
             let ls = &mut st.lines[i];
@@ -463,7 +527,7 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
             ls.free_shipping |= a.free_shipping;
         }
         let detail = format!("{desc}，参与金额 {}，{} 个商品分摊", yuan(amount), eligible.len());
-        st.step(Stage::OrderReduction, label, Some(a.id), -discount, detail);
+        st.step(Stage::OrderReduction, RuleKind::Activity, label, Some(a.id), -discount, detail);
     }
 }
 
@@ -510,89 +574,113 @@ fn apply_coupons(input: &QuoteInput, st: &mut State, coupons: &[&Coupon]) {
     for c in coupons {
         let free_shipping = matches!(c.kind, CouponKind::FreeShipping { .. });
         let label = coupon_label(c);
-        if (free_shipping && shipping_done) || (!free_shipping && discount_done) {
-            st.reject(label, Some(c.id), Reason::OneCouponOfAKind);
-            continue;
-        }
-        if !c.usable {
-            st.reject(label, Some(c.id), Reason::CouponNotUsable);
-            continue;
-        }
-        if let Err(reason) = window(c.valid_from_ms, c.valid_until_ms, input.now_ms) {
-            st.reject(label, Some(c.id), reason);
-            continue;
-        }
-        let mut eligible = Vec::new();
-        let mut any_in_scope = false;
-        for (i, line) in input.lines.iter().enumerate() {
-            if !in_scope(&c.scope, line) {
-                continue;
+        let done = if free_shipping { shipping_done } else { discount_done };
+        match coupon_discount(input, st, c, &label, done) {
+            Err(reason) => {
+                // The buyer chose this coupon: an order with it must not be placed as if it applied.
+                st.block(RuleKind::Coupon, label, Some(c.id), reason);
             }
-            any_in_scope = true;
-            let ls = &st.lines[i];
-            let excluded = if !line.coupons_usable {
-                Some(Reason::ProductForbidsCoupons)
-            } else if !ls.allow_coupons {
-                Some(Reason::ActivityForbidsCoupons { activity: ls.label.clone() })
-            } else {
-                ls.coupon_block.clone().map(|activity| Reason::ActivityForbidsCoupons { activity })
-            };
-            match excluded {
-                Some(reason) => st.reject(label.clone(), Some(c.id), reason),
-                None => eligible.push(i),
-            }
-        }
-        if !any_in_scope {
-            st.reject(label, Some(c.id), Reason::NotInScope);
-            continue;
-        }
-        if eligible.is_empty() {
-            continue;
-        }
-        // Both kinds of coupon measure their threshold after order-level reductions, before any coupon.
-        let amount = sum(eligible.iter().map(|&i| st.lines[i].after_order()));
-        let threshold = match &c.kind {
-            CouponKind::AmountOff { threshold, .. }
-            | CouponKind::PercentOff { threshold, .. }
-            | CouponKind::FreeShipping { threshold } => threshold.fen().max(0),
-        };
-        if amount < threshold {
-            let reason = Reason::BelowThreshold { needed: Money::from_fen(threshold), have: Money::from_fen(amount) };
-            st.reject(label, Some(c.id), reason);
-            continue;
-        }
-        let (discount, desc) = match &c.kind {
-            CouponKind::FreeShipping { .. } => {
+            Ok(None) => {
+                // Applied at the shipping stage, which checks that it takes something off.
                 st.free_shipping_coupon = Some((label, c.id));
-                st.applied_coupons.push(c.id);
                 shipping_done = true;
-                continue;
             }
-            CouponKind::AmountOff { off, .. } => {
-                let off = off.fen().max(0);
-                (off.min(amount), format!("{}减{}", threshold_text(threshold), yuan(off)))
-            }
-            CouponKind::PercentOff { percent, cap, .. } => {
-                let pct = (*percent).min(100);
-                let mut d = amount - percent_of(amount, pct);
-                let mut desc = format!("{}付 {pct}%", threshold_text(threshold));
-                if cap.fen() > 0 {
-                    d = d.min(cap.fen());
-                    desc.push_str(&format!("，最多减{}", yuan(cap.fen())));
+            Ok(Some((eligible, amount, discount, desc))) => {
+                let weights: Vec<Money> =
+                    eligible.iter().map(|&i| Money::from_fen(st.lines[i].after_order())).collect();
+                for (&i, part) in eligible.iter().zip(apportion(Money::from_fen(discount), &weights)) {
+                    let ls = &mut st.lines[i];
+                    ls.coupon_discount = ls.coupon_discount.saturating_add(part.fen());
                 }
-                (d, desc)
+                let detail = format!("{desc}，参与金额 {}，{} 个商品分摊", yuan(amount), eligible.len());
+                st.step(Stage::Coupon, RuleKind::Coupon, label, Some(c.id), -discount, detail);
+                st.applied_coupons.push(c.id);
+                discount_done = true;
             }
-        };
-        let weights: Vec<Money> = eligible.iter().map(|&i| Money::from_fen(st.lines[i].after_order())).collect();
-        for (&i, part) in eligible.iter().zip(apportion(Money::from_fen(discount), &weights)) {
-            let ls = &mut st.lines[i];
-            ls.coupon_discount = ls.coupon_discount.saturating_add(part.fen());
         }
-        let detail = format!("{desc}，参与金额 {}，{} 个商品分摊", yuan(amount), eligible.len());
-        st.step(Stage::Coupon, label, Some(c.id), -discount, detail);
-        st.applied_coupons.push(c.id);
-        discount_done = true;
     }
+}
+
+/// What a coupon takes off: `Ok(Some((eligible lines, eligible amount, discount > 0, description)))` for a
+/// discount coupon, `Ok(None)` for a free-shipping coupon that reached its threshold, or why it does not apply.
+/// `done`: a coupon of the same kind already applies.
+#[allow(clippy::type_complexity)]
+fn coupon_discount(
+    input: &QuoteInput,
+    st: &mut State,
+    c: &Coupon,
+    label: &str,
+    done: bool,
+) -> Result<Option<(Vec<usize>, i64, i64, String)>, Reason> {
+    if done {
+        return Err(Reason::OneCouponOfAKind);
+    }
+    if !c.usable {
+        return Err(Reason::CouponNotUsable);
+    }
+    window(c.valid_from_ms, c.valid_until_ms, input.now_ms)?;
+    let mut eligible = Vec::new();
+    let mut any_in_scope = false;
+    let mut first_exclusion = None;
+    for (i, line) in input.lines.iter().enumerate() {
+        if !in_scope(&c.scope, line) {
+            continue;
+        }
+        any_in_scope = true;
+        let ls = &st.lines[i];
+        let excluded = if !line.coupons_usable {
+            Some(Reason::ProductForbidsCoupons)
+        } else if !ls.allow_coupons {
+            Some(Reason::ActivityForbidsCoupons { activity: ls.label.clone() })
+        } else {
+            ls.coupon_block.clone().map(|activity| Reason::ActivityForbidsCoupons { activity })
+        };
+        match excluded {
+            Some(reason) => {
+                // Said once per line and reason, even when the coupon applies to the other lines.
+                st.reject(RuleKind::Coupon, label, Some(c.id), reason.clone());
+                first_exclusion.get_or_insert(reason);
+            }
+            None => eligible.push(i),
+        }
+    }
+    if !any_in_scope {
+        return Err(Reason::NotInScope);
+    }
+    if let Some(reason) = first_exclusion.filter(|_| eligible.is_empty()) {
+        return Err(reason);
+    }
+    // Both kinds of coupon measure their threshold after order-level reductions, before any coupon.
+    let amount = sum(eligible.iter().map(|&i| st.lines[i].after_order()));
+    let threshold = match &c.kind {
+        CouponKind::AmountOff { threshold, .. }
+        | CouponKind::PercentOff { threshold, .. }
+        | CouponKind::FreeShipping { threshold } => threshold.fen().max(0),
+    };
+    if amount < threshold {
+        return Err(Reason::BelowThreshold { needed: Money::from_fen(threshold), have: Money::from_fen(amount) });
+    }
+    let (discount, desc) = match &c.kind {
+        CouponKind::FreeShipping { .. } => return Ok(None),
+        CouponKind::AmountOff { off, .. } => {
+            let off = off.fen().max(0);
+            (off.min(amount), format!("{}减{}", threshold_text(threshold), yuan(off)))
+        }
+        CouponKind::PercentOff { percent, cap, .. } => {
+            let pct = (*percent).min(100);
+            let mut d = amount - percent_of(amount, pct);
+            let mut desc = format!("{}付 {pct}%", threshold_text(threshold));
+            if cap.fen() > 0 {
+                d = d.min(cap.fen());
+                desc.push_str(&format!("，最多减{}", yuan(cap.fen())));
+            }
+            (d, desc)
+        }
+    };
+    if discount <= 0 {
+        return Err(Reason::NoDiscount);
+    }
+    Ok(Some((eligible, amount, discount, desc)))
 }
 
 fn threshold_text(threshold: i64) -> String {
@@ -607,24 +695,31 @@ fn threshold_text(threshold: i64) -> String {
 // Stage 4: points.
 
 fn apply_points(input: &QuoteInput, st: &mut State) {
-    let wanted = input.points_to_use;
-    if wanted <= 0 {
+    let asked = input.points_to_use;
+    if asked <= 0 {
         return;
     }
     let Some(rule) = input.points_rule.filter(|r| r.points_per_yuan > 0) else {
-        st.reject(POINTS_LABEL, None, Reason::NoPointsRule);
+        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NoPointsRule);
         return;
     };
-    if input.buyer.points_balance < wanted {
-        st.reject(POINTS_LABEL, None, Reason::NotEnoughPoints { have: input.buyer.points_balance });
-        return;
+    let balance = input.buyer.points_balance.max(0);
+    // More than the balance: the balance is offered instead, and the derivation says so.
+    let wanted = asked.min(balance);
+    if wanted < asked {
+        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NotEnoughPoints { have: balance });
+        if wanted == 0 {
+            return;
+        }
     }
     let mut eligible = Vec::new();
     for i in 0..st.lines.len() {
         let ls = &st.lines[i];
         let blocked = if !ls.allow_points { Some(ls.label.clone()) } else { ls.points_block.clone() };
         match blocked {
-            Some(activity) => st.reject(POINTS_LABEL, None, Reason::ActivityForbidsPoints { activity }),
+            Some(activity) => {
+                st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::ActivityForbidsPoints { activity })
+            }
             None => eligible.push(i),
         }
     }
@@ -633,24 +728,26 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
     let cap = i128::from(due) * share / 100;
     let per_yuan = i128::from(rule.points_per_yuan);
     let value = |points: i128| points * 100 / per_yuan;
-    let mut used = i128::from(wanted);
-    let capped = value(used) > cap;
+    let mut offered = i128::from(wanted);
+    let capped = value(offered) > cap;
     if capped {
         // The largest number of points whose value is at most the cap.
-        used = used.min(((cap + 1) * per_yuan - 1) / 100);
+        offered = offered.min(((cap + 1) * per_yuan - 1) / 100);
     }
-    let mut discount = value(used);
-    if discount <= 0 {
-        used = 0;
-        discount = 0;
-    }
+    let discount = value(offered).max(0);
+    // Only the fewest points worth the discount are spent: at 250 points per yuan, 1,001 points are worth
+    // ¥4.00 and so are 1,000, so 1,000 are spent.
+    let used = if discount > 0 { (discount * per_yuan + 99) / 100 } else { 0 };
     // Both fit in i64: `used` ≤ the requested points, `discount` ≤ the cap ≤ the amount due.
     let used = i64::try_from(used).unwrap_or(0);
     let discount = i64::try_from(discount).unwrap_or(0);
     if capped {
-        st.reject(POINTS_LABEL, None, Reason::PointsCapped { max: used });
+        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::PointsCapped { max: used });
     }
     if used == 0 {
+        if !capped && !eligible.is_empty() {
+            st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NoDiscount);
+        }
         return;
     }
     let weights: Vec<Money> = eligible.iter().map(|&i| Money::from_fen(st.lines[i].before_points())).collect();
@@ -659,22 +756,51 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
         ls.points_discount = ls.points_discount.saturating_add(part.fen());
     }
     st.points_used = used;
-    let detail = format!(
+    let mut detail = format!(
         "{used} 积分抵 {}（{} 积分 = ¥1，最多抵应付 {}% 即 {}）",
         yuan(discount),
         rule.points_per_yuan,
         share,
         yuan(i64::try_from(cap).unwrap_or(i64::MAX))
     );
-    st.step(Stage::Points, POINTS_LABEL, None, -discount, detail);
+    if wanted < asked {
+        detail.push_str(&format!("，积分余额 {balance} 少于所填 {asked}，按余额抵扣"));
+    }
+    if used < wanted && !capped {
+        detail.push_str(&format!("，所填 {asked} 积分中只扣抵扣所需的 {used}"));
+    }
+    st.step(Stage::Points, RuleKind::Points, POINTS_LABEL, None, -discount, detail);
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Stage 5: shipping.
 
 fn apply_shipping(input: &QuoteInput, st: &mut State) {
+    let total = shipping_fees(input, st);
+    st.shipping = total;
+    if let Some((label, id)) = st.free_shipping_coupon.take() {
+        if total > 0 {
+            st.step(
+                Stage::Shipping,
+                RuleKind::Coupon,
+                label,
+                Some(id),
+                -total,
+                format!("包邮券免运费 {}", yuan(total)),
+            );
+            st.applied_coupons.push(id);
+            st.shipping = 0;
+        } else {
+            // Nothing to take off (no fee, or no delivery to price): the coupon stays in the wallet.
+            st.block(RuleKind::Coupon, label, Some(id), Reason::NoDiscount);
+        }
+    }
+}
+
+/// The shipping fees of the cart's templates after their own free-shipping rules.
+fn shipping_fees(input: &QuoteInput, st: &mut State) -> i64 {
     let Some(province) = &input.province else {
-        return;
+        return 0;
     };
     let template = |id: i64| input.freight_templates.iter().find(|t| t.id == id);
     // Template id → lines shipped with it, each with "ships free".
@@ -696,11 +822,7 @@ fn apply_shipping(input: &QuoteInput, st: &mut State) {
         let Some(t) = template(*id) else { continue };
         let rule = format!("运费模板 {}", t.name);
         if !delivers_to(t, province) {
-            let reason = Reason::NoDelivery { province: province.clone() };
-            if !st.blocking.contains(&reason) {
-                st.blocking.push(reason.clone());
-            }
-            st.reject(rule, Some(t.id), reason);
+            st.block(RuleKind::FreightTemplate, rule, Some(t.id), Reason::NoDelivery { province: province.clone() });
             continue;
         }
         let charged: Vec<usize> = members.iter().filter(|(_, free)| !free).map(|(i, _)| *i).collect();
@@ -718,23 +840,27 @@ fn apply_shipping(input: &QuoteInput, st: &mut State) {
             Some(r) => format!("地区规则 {r}"),
             None => "默认规则".to_string(),
         };
-        st.step(Stage::Shipping, rule, Some(t.id), fee, format!("{province}，{} {unit}，{applied}", c.units));
+        st.step(
+            Stage::Shipping,
+            RuleKind::FreightTemplate,
+            rule,
+            Some(t.id),
+            fee,
+            format!("{province}，{} {unit}，{applied}", c.units),
+        );
         total = total.saturating_add(fee);
         if let Some(free_over) = t.free_over {
             // Measured before coupons, so that adding a coupon can never bring the fee back.
             let goods = sum(charged.iter().map(|&i| st.lines[i].after_order()));
             if fee > 0 && goods >= free_over.fen() {
                 let detail = format!("本模板商品 {} ≥ {}", yuan(goods), yuan(free_over.fen()));
-                st.step(Stage::Shipping, format!("包邮 满{}", yuan(free_over.fen())), Some(t.id), -fee, detail);
+                let rule = format!("包邮 满{}", yuan(free_over.fen()));
+                st.step(Stage::Shipping, RuleKind::FreightTemplate, rule, Some(t.id), -fee, detail);
                 total -= fee;
             }
         }
     }
-    if let Some((label, id)) = st.free_shipping_coupon.clone() {
-        st.step(Stage::Shipping, label, Some(id), -total, format!("包邮券免运费 {}", yuan(total)));
-        total = 0;
-    }
-    st.shipping = total;
+    total
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -934,8 +1060,21 @@ mod tests {
         q.steps.iter().filter(|s| s.stage == stage).map(|s| s.amount).sum()
     }
 
+    /// The kind a label names.
+    fn kind_of_label(rule: &str) -> RuleKind {
+        match rule.split(' ').next().unwrap_or("") {
+            "优惠券" | "包邮券" => RuleKind::Coupon,
+            "积分抵现" => RuleKind::Points,
+            "运费模板" | "包邮" => RuleKind::FreightTemplate,
+            "会员价" => RuleKind::MemberPrice,
+            "秒杀" => RuleKind::Flash,
+            "拼团" => RuleKind::Group,
+            _ => RuleKind::Activity,
+        }
+    }
+
     fn rejected(rule: &str, rule_id: Option<i64>, reason: Reason) -> Rejected {
-        Rejected { rule: rule.into(), rule_id, reason }
+        Rejected { kind: kind_of_label(rule), rule: rule.into(), rule_id, reason }
     }
 
     /// Quote and check the invariants every quote keeps.
@@ -991,6 +1130,54 @@ mod tests {
                 q.applied_coupons.iter().map(|id| input.coupons.iter().find(|c| c.id == *id).unwrap()).collect();
             assert!(applied.iter().filter(|c| is_discount_coupon(c)).count() <= 1);
             assert!(applied.iter().filter(|c| !is_discount_coupon(c)).count() <= 1);
+            // Every coupon the buyer chose either applies or blocks the order, with its own kind and id.
+            for c in &input.coupons {
+                let blocked = q.blocking.iter().any(|b| b.kind == RuleKind::Coupon && b.rule_id == Some(c.id));
+                assert_ne!(q.applied_coupons.contains(&c.id), blocked, "coupon {} in {q:?}", c.id);
+            }
+        }
+        // Nothing that takes nothing off is a step: every applied rule but shipping charges takes fen off.
+        for s in &q.steps {
+            let charge = s.stage == Stage::Shipping && s.kind == RuleKind::FreightTemplate && s.amount >= 0;
+            assert!(charge || s.amount < 0, "a step that takes nothing off: {s:?}");
+        }
+        for id in &q.applied_coupons {
+            assert!(
+                q.steps.iter().any(|s| s.kind == RuleKind::Coupon && s.rule_id == Some(*id) && s.amount < 0),
+                "coupon {id} applied without taking anything off: {q:?}"
+            );
+        }
+        // Points: never more than asked or held, and only the fewest worth the discount.
+        assert!(q.points_used <= input.buyer.points_balance.max(0));
+        if q.points_used > 0 {
+            let per_yuan = input.points_rule.map_or(0, |r| r.points_per_yuan);
+            assert!(per_yuan > 0);
+            let worth = |points: i64| i128::from(points) * 100 / i128::from(per_yuan);
+            assert_eq!(worth(q.points_used), i128::from(q.points_discount.fen()));
+            assert!(worth(q.points_used - 1) < i128::from(q.points_discount.fen()), "{q:?}");
+        }
+        // Blocking refusals are refusals too, and only a chosen coupon or a delivery blocks.
+        for b in &q.blocking {
+            assert!(q.rejected.contains(b));
+            match b.kind {
+                RuleKind::Coupon => assert!(input.coupons.iter().any(|c| Some(c.id) == b.rule_id)),
+                RuleKind::FreightTemplate => assert!(matches!(b.reason, Reason::NoDelivery { .. })),
+                other => panic!("{other:?} blocks: {b:?}"),
+            }
+        }
+        // Every rule is named by its kind and an id of that kind.
+        let named = q.steps.iter().map(|s| (s.kind, s.rule_id)).chain(q.rejected.iter().map(|r| (r.kind, r.rule_id)));
+        for (kind, id) in named {
+            let known = match kind {
+                RuleKind::Activity => input.activities.iter().any(|a| Some(a.id) == id),
+                RuleKind::Coupon => input.coupons.iter().any(|c| Some(c.id) == id),
+                RuleKind::FreightTemplate => input.freight_templates.iter().any(|t| Some(t.id) == id),
+                RuleKind::Flash | RuleKind::Group => input.lines.iter().any(|l| {
+                    l.special_price.as_ref().is_some_and(|sp| special_kind(sp) == kind && Some(sp.activity_id) == id)
+                }),
+                RuleKind::MemberPrice | RuleKind::Points => id.is_none(),
+            };
+            assert!(known, "{kind:?} {id:?} names no rule of its kind");
         }
     }
 
@@ -1087,6 +1274,7 @@ mod tests {
             q.steps[0],
             Step {
                 stage: Stage::ProductPrice,
+                kind: RuleKind::Flash,
                 rule: "秒杀 整点秒杀".into(),
                 rule_id: Some(50),
                 amount: -6000,
@@ -1214,11 +1402,12 @@ mod tests {
         input.lines[0].special_price = None;
         let q = quoted(&input);
         assert_eq!(q.lines[0].price_source, PriceSource::Activity { id: 3, name: "甲".into(), kind: "限时折扣" });
-        // a price equal to the sale price still names its rule, but no step is shown
+        // a price equal to the sale price takes nothing off: the sale price stays, and the activity says why
         input.activities = vec![activity(1, "原价", ActivityKind::LimitedDiscount(PriceRule::Percent(100)), all())];
         input.buyer.member_discount_pct = None;
         let q = quoted(&input);
-        assert_eq!(q.lines[0].price_source, PriceSource::Activity { id: 1, name: "原价".into(), kind: "限时折扣" });
+        assert_eq!(q.lines[0].price_source, PriceSource::SalePrice);
+        assert_eq!(q.rejected, [rejected("限时折扣 原价", Some(1), Reason::NoDiscount)]);
         assert!(q.steps.is_empty());
     }
 
@@ -1464,7 +1653,8 @@ mod tests {
         let q = quoted(&input);
         let no_delivery = Reason::NoDelivery { province: "西藏自治区".into() };
         assert_eq!(q.rejected, [rejected("运费模板 模板2", Some(2), no_delivery.clone())]);
-        assert_eq!(q.blocking, [no_delivery]);
+        assert_eq!(q.blocking, [rejected("运费模板 模板2", Some(2), no_delivery)]);
+        assert_eq!(q.blocking[0].kind, RuleKind::FreightTemplate);
         assert_eq!(q.shipping, Money::ZERO);
 
         // No province: no shipping at all. Unknown template: the shop default. Neither: no charge.
@@ -1500,24 +1690,138 @@ mod tests {
         assert_eq!((q.points_used, q.points_discount), (250, m(250)));
         assert!(q.rejected.is_empty());
 
-        // 1000 points per yuan: the largest number of points worth at most ¥10 is 10009
+        // 1000 points per yuan: up to 10009 points are worth ¥10, and 10000 of them are spent
         input.points_rule = Some(PointsRule { points_per_yuan: 1000, max_share_pct: 10 });
         input.points_to_use = 20000;
         input.buyer.points_balance = 20000;
         let q = quoted(&input);
-        assert_eq!((q.points_used, q.points_discount), (10009, m(1000)));
-        // points worth less than a fen are not used
+        assert_eq!((q.points_used, q.points_discount), (10000, m(1000)));
+        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::PointsCapped { max: 10000 })]);
+        // points worth less than a fen are not used, and the derivation says why
         input.points_to_use = 9;
         let q = quoted(&input);
         assert_eq!((q.points_used, q.points_discount), (0, Money::ZERO));
         assert!(q.steps.is_empty());
+        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NoDiscount)]);
 
+        // more than the balance: the balance is used, and the derivation says so
+        input.points_rule = Some(PointsRule { points_per_yuan: 100, max_share_pct: 100 });
         input.points_to_use = 30000;
+        input.buyer.points_balance = 2000;
+        let q = quoted(&input);
+        assert_eq!((q.points_used, q.points_discount), (2000, m(2000)));
+        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NotEnoughPoints { have: 2000 })]);
+        assert!(q.steps[0].detail.contains("积分余额 2000 少于所填 30000"), "{}", q.steps[0].detail);
+        input.buyer.points_balance = 0;
         let q = quoted(&input);
         assert_eq!(q.points_used, 0);
-        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NotEnoughPoints { have: 20000 })]);
+        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NotEnoughPoints { have: 0 })]);
+        input.buyer.points_balance = 20000;
         input.points_rule = None;
         assert_eq!(quoted(&input).rejected, [rejected("积分抵现", None, Reason::NoPointsRule)]);
+    }
+
+    #[test]
+    fn only_the_points_the_discount_needs_are_spent() {
+        // 250 points = ¥1: 1,001 points are worth ¥4.00 (400.4 fen), and so are 1,000.
+        let mut input = cart(vec![line(1, 10, 1, 10000)]);
+        input.points_rule = Some(PointsRule { points_per_yuan: 250, max_share_pct: 100 });
+        input.buyer.points_balance = 5000;
+        input.points_to_use = 1001;
+        let q = quoted(&input);
+        assert_eq!((q.points_used, q.points_discount), (1000, m(400)));
+        assert!(q.steps[0].detail.starts_with("1000 积分抵 ¥4.00"), "{}", q.steps[0].detail);
+        input.points_to_use = 1002;
+        assert_eq!(quoted(&input).points_used, 1000);
+        input.points_to_use = 1003;
+        let q = quoted(&input);
+        assert_eq!((q.points_used, q.points_discount), (1003, m(401)));
+        // asking for more than the balance spends (the useful part of) the balance
+        input.points_to_use = 9999;
+        input.buyer.points_balance = 1001;
+        let q = quoted(&input);
+        assert_eq!((q.points_used, q.points_discount), (1000, m(400)));
+        assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NotEnoughPoints { have: 1001 })]);
+    }
+
+    #[test]
+    fn a_rule_that_takes_nothing_off_is_not_applied() {
+        // Half of a 1-fen item rounds to 0 fen off: the coupon is not applied, and as the buyer chose it, it blocks.
+        let mut input = cart(vec![line(1, 10, 1, 1)]);
+        input.coupons = vec![coupon(3, "半价", percent_off(0, 50, 0), all())];
+        let q = quoted(&input);
+        assert!(q.applied_coupons.is_empty());
+        assert!(q.steps.is_empty());
+        assert_eq!(q.rejected, [rejected("优惠券 半价", Some(3), Reason::NoDiscount)]);
+        assert_eq!(q.blocking, q.rejected);
+        assert_eq!(order_quote(&input), Err(rejected("优惠券 半价", Some(3), Reason::NoDiscount)));
+        // a later coupon of the same kind that does take something off is used instead
+        input.coupons.push(coupon(4, "立减", amount_off(0, 1), all()));
+        let q = quoted(&input);
+        assert_eq!(q.applied_coupons, [4]);
+        assert_eq!(q.payable, Money::ZERO);
+
+        // A 99 % price on a 1-fen item is still 1 fen: the activity does not price the line, so neither its
+        // no-coupon rule nor its per-buyer limit apply.
+        let mut input = cart(vec![line(1, 10, 1, 1), line(2, 10, 1, 1000)]);
+        let mut act = activity(5, "九九折", ActivityKind::LimitedDiscount(PriceRule::Percent(99)), all());
+        act.allow_coupons = false;
+        act.per_buyer_limit = 1;
+        input.activities.push(act);
+        let q = quoted(&input);
+        assert_eq!(q.lines[0].price_source, PriceSource::SalePrice);
+        assert_eq!(q.lines[1].unit_price, m(990));
+        assert_eq!(q.rejected, [rejected("限时折扣 九九折", Some(5), Reason::NoDiscount)]);
+
+        // 满折 of 99 % on 1 fen: nothing off, no step
+        let mut input = cart(vec![line(1, 10, 1, 1)]);
+        input.activities.push(activity(6, "满折", ActivityKind::FullDiscount { tiers: vec![(m(0), 99)] }, all()));
+        let q = quoted(&input);
+        assert!(q.steps.is_empty());
+        assert_eq!(q.rejected, [rejected("满折 满折", Some(6), Reason::NoDiscount)]);
+
+        // A free-shipping coupon on an order without a fee is not applied
+        let mut input = cart(vec![line(1, 10, 1, 1000)]);
+        input.coupons = vec![coupon(7, "包邮", CouponKind::FreeShipping { threshold: m(0) }, all())];
+        input.freight_templates = vec![template(1, Some(500))];
+        input.default_freight_template_id = Some(1);
+        input.province = Some("广东".into());
+        let q = quoted(&input);
+        assert!(q.applied_coupons.is_empty());
+        assert_eq!(q.blocking, [rejected("包邮券 包邮", Some(7), Reason::NoDiscount)]);
+        input.freight_templates[0].free_over = None;
+        let q = quoted(&input);
+        assert_eq!(q.applied_coupons, [7]);
+        assert_eq!(q.shipping, Money::ZERO);
+        assert!(q.blocking.is_empty());
+    }
+
+    #[test]
+    fn rules_are_named_by_kind_and_id() {
+        // Coupon 3 and activity 3 are different rules: each refusal names its own kind.
+        let mut input = cart(vec![line(1, 10, 1, 1000)]);
+        let mut act = activity(3, "首单", ActivityKind::FirstOrder(PriceRule::Percent(50)), all());
+        act.starts_at_ms = NOW + DAY_MS;
+        act.ends_at_ms = NOW + 2 * DAY_MS;
+        input.activities.push(act);
+        let mut c = coupon(3, "已用", amount_off(0, 100), all());
+        c.usable = false;
+        input.coupons.push(c);
+        let q = quoted(&input);
+        assert_eq!(
+            q.rejected,
+            [
+                rejected("首单特价 首单", Some(3), Reason::NotStarted),
+                rejected("优惠券 已用", Some(3), Reason::CouponNotUsable)
+            ]
+        );
+        assert_eq!(q.rejected[0].kind, RuleKind::Activity);
+        assert_eq!(q.rejected[1].kind, RuleKind::Coupon);
+        let refusal = order_quote(&input).unwrap_err();
+        assert_eq!(
+            (refusal.kind, refusal.rule_id, refusal.reason),
+            (RuleKind::Coupon, Some(3), Reason::CouponNotUsable)
+        );
     }
 
     #[test]
@@ -1876,6 +2180,23 @@ mod tests {
             let steps: i64 = q.steps.iter().map(|s| s.amount).sum();
             prop_assert_eq!(q.list_total.fen() + steps, q.payable.fen());
             prop_assert_eq!(q.lines.iter().map(|l| l.paid_amount).sum::<Money>().fen() + q.shipping.fen(), q.payable.fen());
+        }
+
+        /// One rule for quote and order: an order is placed at exactly the quote (every amount and line), or it
+        /// is refused with the quote's own first blocking refusal.
+        #[test]
+        fn an_order_is_placed_at_its_quote_or_refused_as_the_quote_says(input in arb_input()) {
+            let q = quote(&input);
+            check(&input, &q);
+            match order_quote(&input) {
+                Ok(placed) => {
+                    prop_assert!(q.blocking.is_empty());
+                    prop_assert_eq!(&placed, &q);
+                    prop_assert_eq!(&placed.lines, &q.lines);
+                    prop_assert_eq!(placed.payable, q.payable);
+                }
+                Err(refusal) => prop_assert_eq!(Some(&refusal), q.blocking.first()),
+            }
         }
 
         #[test]

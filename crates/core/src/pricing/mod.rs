@@ -13,7 +13,7 @@
 mod engine;
 mod freight;
 
-pub use engine::{best_coupon, in_scope, quote};
+pub use engine::{best_coupon, in_scope, order_quote, quote};
 pub use freight::shipping_fee;
 
 use crate::Money;
@@ -245,12 +245,34 @@ pub struct QuoteLine {
     pub paid_amount: Money,
 }
 
+/// What kind of rule a step or a refusal is about. Ids are unique only within a kind: coupon 3 and activity 3
+/// are different rules, so a rule is always named by kind and id together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleKind {
+    /// A promotion activity (限时折扣, 首单特价, 新人专享, 满减, 满折): `Activity::id`.
+    Activity,
+    /// A flash-sale price: `SpecialPrice::activity_id`.
+    Flash,
+    /// A group-buying price: `SpecialPrice::activity_id`.
+    Group,
+    /// The buyer's member level (no id).
+    MemberPrice,
+    /// A coupon in the buyer's wallet: `Coupon::id`.
+    Coupon,
+    /// 积分抵现 (no id).
+    Points,
+    /// A freight template: `FreightTemplate::id`.
+    FreightTemplate,
+}
+
 /// One step of the derivation: a rule and the fen it changed (negative = discount, positive = charge).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub stage: Stage,
+    pub kind: RuleKind,
     /// The rule, e.g. "限时折扣 双11 8折" or "运费模板 默认".
     pub rule: String,
+    /// Within `kind`.
     pub rule_id: Option<i64>,
     pub amount: i64,
     pub detail: String,
@@ -301,6 +323,8 @@ pub enum Reason {
     PointsCapped {
         max: i64,
     },
+    /// The rule would take nothing off this cart (e.g. half of a 1-fen item rounds to 0), so it is not used.
+    NoDiscount,
     NoDelivery {
         province: String,
     },
@@ -308,7 +332,9 @@ pub enum Reason {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
+    pub kind: RuleKind,
     pub rule: String,
+    /// Within `kind`.
     pub rule_id: Option<i64>,
     pub reason: Reason,
 }
@@ -322,8 +348,9 @@ pub struct Quote {
     pub goods_total: Money,
     pub order_discount: Money,
     pub coupon_discount: Money,
-    /// Coupons actually applied (ids).
+    /// Coupons actually applied (ids), each taking something off; an order locks exactly these.
     pub applied_coupons: Vec<i64>,
+    /// Points spent: the fewest points worth `points_discount`, never more than the buyer asked for or holds.
     pub points_used: i64,
     pub points_discount: Money,
     /// Shipping charged (after free-shipping rules).
@@ -334,6 +361,7 @@ pub struct Quote {
     pub points_eligible_amount: Money,
     pub steps: Vec<Step>,
     pub rejected: Vec<Rejected>,
-    /// Problems that block ordering (e.g. no delivery to the province).
-    pub blocking: Vec<Reason>,
+    /// Problems that block ordering: no delivery to the province, or a coupon the buyer chose that does not
+    /// apply (with the reason it does not). An order is placed at exactly this quote or not at all.
+    pub blocking: Vec<Rejected>,
 }

@@ -274,7 +274,9 @@ pub struct QuoteChanged {
 }
 
 /// Place an order. Needs `Idempotency-Key`: the same key and body return the same order; another body
-/// with that key is a 422. The server re-quotes; prices from the client are never trusted.
+/// with that key is a 422. The server re-quotes; prices from the client are never trusted. The order is
+/// placed at exactly the quote `POST /api/v1/shop/quote` gives for the same body, or refused as that quote's
+/// first `blocking` entry says: 422 with its `reason` as the code, its `field`, and the rule in `details`.
 #[utoipa::path(post, path = "/api/v1/shop/orders", tag = "shop-orders", request_body = CreateOrder, security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header)),
     responses((status = 201, body = OrderDto), (status = 409, body = QuoteChanged), (status = 422, body = ErrorBody)))]
@@ -340,27 +342,18 @@ pub async fn create_order(
     };
     let priced =
         pricing::price_cart(&st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;
-    let quote = pricing::quote_dto(&priced, None);
-    if let Some(b) = quote.blocking.first() {
-        return Err(ApiError::invalid("address_id", b.message.clone()));
+    // One rule with the quote: the order is placed at exactly this quote, or refused as its first blocking
+    // refusal says (same reason as code, same field).
+    if let Some(refusal) = pricing::blocking_error(&priced) {
+        return Err(refusal);
     }
+    let quote = pricing::quote_dto(&priced, None);
     if req.expected_payable.is_some_and(|p| p != quote.payable) {
         let body = serde_json::json!({
             "error": {"code": "quote_changed", "message": format!("the payable is now {} fen", quote.payable), "field": "expected_payable"},
             "quote": quote,
         });
         return Ok((StatusCode::CONFLICT, Json(body)).into_response());
-    }
-    for (i, c) in req.coupon_ids.iter().enumerate() {
-        if !quote.applied_coupons.contains(c) {
-            let why = quote
-                .rejected
-                .iter()
-                .find(|r| r.rule_id == Some(*c))
-                .map(|r| r.message.clone())
-                .unwrap_or_else(|| "does not apply to this order".into());
-            return Err(ApiError::invalid(format!("coupon_ids[{i}]"), why));
-        }
     }
     let address_json = address.as_ref().map(ord::address_snapshot);
     let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();

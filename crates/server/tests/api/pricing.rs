@@ -543,3 +543,358 @@ suite!(a_coupon_changes_within_what_is_already_issued, |b| async move {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(app.put(&url, Some(&s.op), &change("停了", 0, 1, true)).await.status(), StatusCode::CONFLICT);
 });
+
+async fn new_address(app: &TestApp, buyer: &str) -> i64 {
+    let (st, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({
+        "name": "张三", "phone": "13800138000", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "路 1 号"
+    })).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{a}");
+    a["id"].as_i64().unwrap()
+}
+
+async fn place(app: &TestApp, buyer: &str, key: &str, order: &Value) -> (StatusCode, Value) {
+    body(
+        app.req(Method::POST, "/api/v1/shop/orders", Some(buyer))
+            .header("Idempotency-Key", key)
+            .json(order)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn coupon_state(app: &TestApp, buyer: &str, id: i64) -> String {
+    for view in ["available", "used", "expired"] {
+        let (_, w) = body(app.get(&format!("/api/v1/shop/coupons?view={view}"), Some(buyer)).await).await;
+        if let Some(c) = w["items"].as_array().unwrap().iter().find(|c| c["id"] == id) {
+            return c["state"].as_str().unwrap().to_string();
+        }
+    }
+    panic!("coupon {id} not in the wallet");
+}
+
+async fn points_balance(app: &TestApp, buyer: &str) -> i64 {
+    let (_, p) = body(app.get("/api/v1/shop/points", Some(buyer)).await).await;
+    p["balance"].as_i64().unwrap()
+}
+
+suite!(a_coupon_worth_nothing_is_neither_applied_nor_consumed, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let penny = product(&app, &s.op, "P1", s.food, 1, json!({})).await;
+    let tpl = coupon(
+        &app,
+        &s.op,
+        json!({"name": "半价券", "kind": "percent_off", "percent": 50, "scope": {"all": true}, "valid_days": 7}),
+    )
+    .await;
+    let buyer = app.buyer_login("penny").await;
+    let cid = claim(&app, &buyer, tpl).await.1["id"].as_i64().unwrap();
+    let addr = new_address(&app, &buyer).await;
+    // Half of 1 fen rounds to 0 fen off: the coupon takes nothing off, so it is not applied and says why.
+    let req = json!({"items": [{"sku_id": penny, "quantity": 1}], "coupon_ids": [cid], "address_id": addr});
+    let q = quote(&app, &buyer, req.clone()).await;
+    assert_eq!(q["applied_coupons"], json!([]), "{q}");
+    assert_eq!(q["coupon_discount"], 0);
+    assert_eq!(q["payable"], 1);
+    assert!(q["steps"].as_array().unwrap().iter().all(|s| s["rule_kind"] != "coupon"), "{q}");
+    let refusal = json!({"rule_kind": "coupon", "rule_id": cid, "reason": "no_discount", "field": "coupon_ids[0]"});
+    for list in ["rejected", "blocking"] {
+        let hit = q[list].as_array().unwrap().iter().find(|r| r["rule_kind"] == "coupon" && r["rule_id"] == cid);
+        let hit = hit.unwrap_or_else(|| panic!("{list} lacks the coupon: {q}"));
+        assert_eq!(hit["reason"], "no_discount", "{q}");
+        if list == "blocking" {
+            assert_eq!(hit["field"], refusal["field"]);
+        }
+    }
+    // The order with it is refused the same way, and the coupon stays in the wallet, unlocked.
+    let mut order = req.clone();
+    order["expected_payable"] = q["payable"].clone();
+    let (st, e) = place(&app, &buyer, "penny-1", &order).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        (e["error"]["code"].clone(), e["error"]["field"].clone()),
+        (json!("no_discount"), json!("coupon_ids[0]"))
+    );
+    assert_eq!(e["error"]["details"]["rule_kind"], "coupon");
+    assert_eq!(coupon_state(&app, &buyer, cid).await, "unused");
+    // Without it the order goes through and the coupon is still unused.
+    let (st, o) =
+        place(&app, &buyer, "penny-2", &json!({"items": [{"sku_id": penny, "quantity": 1}], "address_id": addr})).await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    assert_eq!(o["coupon_discount"], 0);
+    assert_eq!(coupon_state(&app, &buyer, cid).await, "unused");
+});
+
+suite!(points_that_buy_nothing_are_not_taken, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let r = app
+        .put(
+            "/api/v1/admin/settings/pricing",
+            Some(&s.owner),
+            &json!({"points_per_yuan": 250, "points_max_share_pct": 100, "default_freight_template_id": null}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let buyer = app.buyer_login("frank").await;
+    let (_, me) = body(app.get("/api/v1/shop/me", Some(&buyer)).await).await;
+    let bid = me["id"].as_i64().unwrap();
+    let (st, v) = body(
+        app.post(&format!("/api/v1/admin/buyers/{bid}/points"), Some(&s.op), &json!({"delta": 5000, "note": "奖励"}))
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let addr = new_address(&app, &buyer).await;
+    // 1,001 points at 250 per yuan are worth ¥4.00, and so are 1,000: only 1,000 are spent.
+    let req = json!({"items": [{"sku_id": s.skus[1], "quantity": 1}], "points": 1001, "address_id": addr});
+    let q = quote(&app, &buyer, req.clone()).await;
+    assert_eq!((q["points_used"].clone(), q["points_discount"].clone()), (json!(1000), json!(400)), "{q}");
+    check_sums(&q);
+    let mut order = req.clone();
+    order["expected_payable"] = q["payable"].clone();
+    let (st, o) = place(&app, &buyer, "pts-1", &order).await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    assert_eq!((o["points_used"].clone(), o["points_discount"].clone()), (json!(1000), json!(400)));
+    assert_eq!(points_balance(&app, &buyer).await, 4000);
+    // Cancelling gives back exactly what was spent.
+    let id = o["id"].as_i64().unwrap();
+    let (st, v) = body(app.post(&format!("/api/v1/shop/orders/{id}/cancel"), Some(&buyer), &json!({})).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(points_balance(&app, &buyer).await, 5000);
+
+    // More than the balance: the balance is used, and the derivation says so.
+    let req = json!({"items": [{"sku_id": s.skus[1], "quantity": 1}], "points": 99999, "address_id": addr});
+    let q = quote(&app, &buyer, req.clone()).await;
+    assert_eq!((q["points_used"].clone(), q["points_discount"].clone()), (json!(5000), json!(2000)), "{q}");
+    let note = q["rejected"].as_array().unwrap().iter().find(|r| r["rule_kind"] == "points").cloned();
+    assert_eq!(note.as_ref().map(|r| r["reason"].clone()), Some(json!("not_enough_points")), "{q}");
+    let step = q["steps"].as_array().unwrap().iter().find(|s| s["stage"] == "points").cloned().unwrap();
+    assert!(step["detail"].as_str().unwrap().contains("积分余额 5000"), "{step}");
+    assert!(q["blocking"].as_array().unwrap().is_empty(), "{q}");
+    let mut order = req.clone();
+    order["expected_payable"] = q["payable"].clone();
+    let (st, o) = place(&app, &buyer, "pts-2", &order).await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    assert_eq!(o["points_used"], 5000);
+    assert_eq!(points_balance(&app, &buyer).await, 0);
+});
+
+suite!(refusal_reasons_name_the_rule_by_kind_and_id, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let buyer = app.buyer_login("grace").await;
+    let tpl = coupon(
+        &app,
+        &s.op,
+        json!({"name": "满999减10", "kind": "amount_off", "threshold": 99900, "amount_off": 1000, "scope": {"all": true}, "valid_days": 7}),
+    )
+    .await;
+    // An activity for another category and a coupon below its threshold, with the same id.
+    let new_activity = || async {
+        let (st, v) = activity(
+            &app,
+            &s.op,
+            json!({
+                "name": "家居折扣", "kind": "limited_discount", "rule": {"percent": 90},
+                "scope": {"categories": [s.other]}, "starts_at": now() - DAY, "ends_at": now() + DAY
+            }),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        v["id"].as_i64().unwrap()
+    };
+    let mut aid = new_activity().await;
+    let mut cid = claim(&app, &buyer, tpl).await.1["id"].as_i64().unwrap();
+    for _ in 0..10 {
+        if aid == cid {
+            break;
+        }
+        if aid < cid {
+            aid = new_activity().await;
+        } else {
+            let t = coupon(&app, &s.op, json!({"name": "满999减10", "kind": "amount_off", "threshold": 99900, "amount_off": 1000, "scope": {"all": true}, "valid_days": 7})).await;
+            cid = claim(&app, &buyer, t).await.1["id"].as_i64().unwrap();
+        }
+    }
+    assert_eq!(aid, cid, "the test needs an activity and a coupon with the same id");
+    let addr = new_address(&app, &buyer).await;
+    let req = json!({"items": [{"sku_id": s.skus[0], "quantity": 1}], "coupon_ids": [cid], "address_id": addr});
+    let q = quote(&app, &buyer, req.clone()).await;
+    let reason = |kind: &str| {
+        q["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule_kind"] == kind && r["rule_id"] == cid)
+            .map(|r| r["reason"].clone())
+    };
+    assert_eq!(reason("activity"), Some(json!("not_in_scope")), "{q}");
+    assert_eq!(reason("coupon"), Some(json!("below_threshold")), "{q}");
+    assert_eq!(q["blocking"][0]["rule_kind"], "coupon", "{q}");
+    let mut order = req.clone();
+    order["expected_payable"] = q["payable"].clone();
+    let (st, e) = place(&app, &buyer, "same-id", &order).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "below_threshold", "the coupon's own reason, not the activity's: {e}");
+    assert_eq!(e["error"]["field"], "coupon_ids[0]");
+    assert!(e["error"]["message"].as_str().unwrap().contains("¥999"), "{e}");
+    assert_eq!(e["error"]["details"], json!({"rule": q["blocking"][0]["rule"], "rule_kind": "coupon", "rule_id": cid}));
+});
+
+/// A small deterministic generator for the generated carts below.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+suite!(an_order_is_placed_at_its_quote_or_refused_as_it_says, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let s = shop(&app).await;
+    let penny = product(&app, &s.op, "P1", s.other, 1, json!({})).await;
+    let mut skus = s.skus.clone();
+    skus.push(penny);
+    let (st, v) = activity(
+        &app,
+        &s.op,
+        json!({
+            "name": "食品满300减30", "kind": "full_reduction", "rule": {"tiers": [{"threshold": 30000, "off": 3000}]},
+            "scope": {"categories": [s.food]}, "starts_at": now() - DAY, "ends_at": now() + DAY
+        }),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, f) = body(
+        app.post(
+            "/api/v1/admin/freight-templates",
+            Some(&s.owner),
+            &json!({
+                "name": "标准", "mode": "piece", "free_over": 30000,
+                "rules": {"default": {"first_units": 1, "first_fee": 800, "additional_units": 1, "additional_fee": 200}}
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{f}");
+    let r = app
+        .put(
+            "/api/v1/admin/settings/pricing",
+            Some(&s.owner),
+            &json!({"points_per_yuan": 250, "points_max_share_pct": 50, "default_freight_template_id": f["id"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let buyer = app.buyer_login("henry").await;
+    let (_, me) = body(app.get("/api/v1/shop/me", Some(&buyer)).await).await;
+    app.post(
+        &format!("/api/v1/admin/buyers/{}/points", me["id"]),
+        Some(&s.op),
+        &json!({"delta": 3000, "note": "奖励"}),
+    )
+    .await;
+    let templates = [
+        json!({"name": "满200减20", "kind": "amount_off", "threshold": 20000, "amount_off": 2000, "scope": {"all": true}, "valid_days": 7}),
+        json!({"name": "食品9折", "kind": "percent_off", "percent": 90, "scope": {"categories": [s.food]}, "valid_days": 7}),
+        json!({"name": "家居半价", "kind": "percent_off", "percent": 50, "scope": {"categories": [s.other]}, "valid_days": 7}),
+        json!({"name": "包邮", "kind": "free_shipping", "threshold": 10000, "scope": {"all": true}, "valid_days": 7}),
+        json!({"name": "立减1元", "kind": "amount_off", "amount_off": 100, "scope": {"all": true}, "valid_days": 7}),
+    ];
+    let mut wallet = Vec::new();
+    for t in &templates {
+        let id = coupon(&app, &s.op, t.clone()).await;
+        wallet.push(claim(&app, &buyer, id).await.1["id"].as_i64().unwrap());
+    }
+    let addr = new_address(&app, &buyer).await;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut placed, mut refused) = (0, 0);
+    for round in 0..24 {
+        let mut items = Vec::new();
+        for sku in &skus {
+            if rng.below(2) == 0 {
+                items.push(json!({"sku_id": sku, "quantity": 1 + rng.below(3)}));
+            }
+        }
+        if items.is_empty() {
+            items.push(json!({"sku_id": skus[rng.below(4) as usize], "quantity": 1}));
+        }
+        let coupons: Vec<i64> = wallet.iter().copied().filter(|_| rng.below(3) == 0).collect();
+        let points = [0, 1, 1001, 2500, 99999][rng.below(5) as usize];
+        let req = json!({"items": items, "coupon_ids": coupons, "points": points, "address_id": addr});
+        let q = quote(&app, &buyer, req.clone()).await;
+        check_sums(&q);
+        let mut order = req.clone();
+        order["expected_payable"] = q["payable"].clone();
+        let (st, o) = place(&app, &buyer, &format!("gen-{round}"), &order).await;
+        let blocking = q["blocking"].as_array().unwrap();
+        if blocking.is_empty() {
+            assert_eq!(st, StatusCode::CREATED, "the quote had no blocking refusal: {q}\n{o}");
+            for k in [
+                "list_total",
+                "goods_total",
+                "order_discount",
+                "coupon_discount",
+                "points_used",
+                "points_discount",
+                "shipping",
+                "payable",
+            ] {
+                assert_eq!(o[k], q[k], "{k}: {q}\n{o}");
+            }
+            let (ol, ql) = (o["lines"].as_array().unwrap(), q["lines"].as_array().unwrap());
+            assert_eq!(ol.len(), ql.len());
+            for (a, b) in ol.iter().zip(ql) {
+                for k in [
+                    "sku_id",
+                    "quantity",
+                    "sale_price",
+                    "unit_price",
+                    "goods_amount",
+                    "order_discount",
+                    "coupon_discount",
+                    "points_discount",
+                    "paid_amount",
+                ] {
+                    assert_eq!(a[k], b[k], "line {k}: {q}\n{o}");
+                }
+            }
+            for c in q["applied_coupons"].as_array().unwrap() {
+                assert_eq!(coupon_state(&app, &buyer, c.as_i64().unwrap()).await, "locked");
+            }
+            // Give everything back for the next round.
+            let (st, v) =
+                body(app.post(&format!("/api/v1/shop/orders/{}/cancel", o["id"]), Some(&buyer), &json!({})).await)
+                    .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            placed += 1;
+        } else {
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "the quote had a blocking refusal: {q}\n{o}");
+            assert_eq!(o["error"]["code"], blocking[0]["reason"], "{q}\n{o}");
+            assert_eq!(o["error"]["field"], blocking[0]["field"], "{q}\n{o}");
+            refused += 1;
+        }
+    }
+    assert!(placed > 3 && refused > 3, "both outcomes are exercised: {placed} placed, {refused} refused");
+    // The case that was found: one coupon applies, the free-shipping one is below its threshold.
+    let req = json!({"items": [{"sku_id": s.skus[2], "quantity": 1}], "coupon_ids": [wallet[4], wallet[3]], "address_id": addr});
+    let q = quote(&app, &buyer, req.clone()).await;
+    assert_eq!(q["applied_coupons"], json!([wallet[4]]));
+    assert_eq!(q["blocking"][0]["reason"], "below_threshold", "{q}");
+    assert_eq!(q["blocking"][0]["field"], "coupon_ids[1]", "{q}");
+    let mut order = req.clone();
+    order["expected_payable"] = q["payable"].clone();
+    let (st, e) = place(&app, &buyer, "found", &order).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        (e["error"]["code"].clone(), e["error"]["field"].clone()),
+        (json!("below_threshold"), json!("coupon_ids[1]"))
+    );
+});
