@@ -10,7 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use minimall_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -204,12 +204,13 @@ async fn shutdown_signal() {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = crate::routes::api().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = crate::routes::contract::finish(serde_json::to_value(doc).expect("the OpenAPI document serializes"));
+    let doc = axum::body::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serializes"));
     api.route(
         "/openapi.json",
         get(move || {
             let doc = doc.clone();
-            async move { Json(doc.as_ref().clone()) }
+            async move { ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc) }
         }),
     )
     .route("/metrics", get(crate::metrics::render))

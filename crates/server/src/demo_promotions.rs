@@ -20,10 +20,10 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
 
     let rules = FreightRules {
         default: FreightRuleDto { first_units: 1, first_fee: 800, additional_units: 1, additional_fee: 200 },
-        regions: vec![RegionRuleDto {
-            provinces: vec!["新疆".into(), "西藏".into(), "青海".into()],
-            rule: FreightRuleDto { first_units: 1, first_fee: 2000, additional_units: 1, additional_fee: 800 },
-        }],
+        regions: vec![RegionRuleDto::new(
+            vec!["新疆".into(), "西藏".into(), "青海".into()],
+            FreightRuleDto { first_units: 1, first_fee: 2000, additional_units: 1, additional_fee: 800 },
+        )],
     };
     let standard = st
         .store

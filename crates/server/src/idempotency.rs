@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::error::ApiError;
 
 pub const HEADER: &str = "idempotency-key";
+/// The longest key accepted.
+pub const MAX_KEY_LEN: usize = 128;
 
 /// A validated key: 1–128 visible ASCII characters.
 #[derive(Debug, Clone)]
@@ -20,7 +22,7 @@ impl IdemKey {
     pub fn from_headers(h: &HeaderMap) -> Result<Option<IdemKey>, ApiError> {
         let Some(v) = h.get(HEADER) else { return Ok(None) };
         let s = v.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?;
-        if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        if s.is_empty() || s.len() > MAX_KEY_LEN || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
             return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 128 visible ASCII characters"));
         }
         Ok(Some(IdemKey(s.to_string())))

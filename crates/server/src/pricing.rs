@@ -284,8 +284,32 @@ pub struct FreightRuleDto {
 pub struct RegionRuleDto {
     /// e.g. ["新疆", "西藏"]
     pub provinces: Vec<String>,
-    #[serde(flatten)]
-    pub rule: FreightRuleDto,
+    /// Pieces, or grams when by weight, covered by the first fee.
+    pub first_units: i64,
+    pub first_fee: i64,
+    pub additional_units: i64,
+    pub additional_fee: i64,
+}
+
+impl RegionRuleDto {
+    pub fn new(provinces: Vec<String>, r: FreightRuleDto) -> Self {
+        RegionRuleDto {
+            provinces,
+            first_units: r.first_units,
+            first_fee: r.first_fee,
+            additional_units: r.additional_units,
+            additional_fee: r.additional_fee,
+        }
+    }
+
+    pub fn rule(&self) -> FreightRuleDto {
+        FreightRuleDto {
+            first_units: self.first_units,
+            first_fee: self.first_fee,
+            additional_units: self.additional_units,
+            additional_fee: self.additional_fee,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -336,7 +360,7 @@ pub fn freight_core(
         }
         regions.push((
             r.provinces.iter().map(|p| p.trim().to_string()).collect(),
-            rule_core(&format!("rules.regions[{i}]"), &r.rule)?,
+            rule_core(&format!("rules.regions[{i}]"), &r.rule())?,
         ));
     }
     if no_delivery.len() > 40 {

@@ -105,7 +105,8 @@ pub struct RefundDto {
 pub struct ShipmentDto {
     pub carrier: String,
     pub tracking_no: String,
-    #[schema(value_type = Object)]
+    /// Lines and units in this parcel.
+    #[schema(value_type = Vec<ShipLine>)]
     pub lines: serde_json::Value,
     pub created_at: i64,
 }

@@ -9,6 +9,7 @@ pub mod admin_orders;
 pub mod admin_promotions;
 pub mod admin_users;
 pub mod aftersales;
+pub mod contract;
 pub mod flash_sales;
 pub mod health;
 pub mod pickup;

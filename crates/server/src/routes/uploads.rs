@@ -41,7 +41,8 @@ fn sniff(b: &[u8]) -> Option<(&'static str, &'static str)> {
 
 /// Upload an image (PNG, JPEG, GIF or WebP, at most 5 MB) as the raw request body with its Content-Type.
 #[utoipa::path(post, path = "/api/v1/admin/uploads", tag = "admin-catalog", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "image/png"),
+    request_body(description = "The image's bytes (PNG, JPEG, GIF or WebP).", content(
+        (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
     responses((status = 201, body = Uploaded), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn upload(
     State(st): State<AppState>,

@@ -78,3 +78,72 @@ async fn openapi_document_snapshot() {
     assert_eq!(doc["openapi"], "3.1.0");
     insta::assert_json_snapshot!("openapi", doc, { ".info.version" => "[version]" });
 }
+
+/// What an integrator's generated client relies on: unique operation ids, every error an operation can
+/// answer declared with the error body, enums and bounds where the server enforces them.
+#[tokio::test]
+async fn openapi_document_is_a_contract() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, doc) = body(app.get("/openapi.json", None).await).await;
+    let mut ids = std::collections::HashSet::new();
+    let mut ops = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops += 1;
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            assert!(ids.insert(id.to_string()), "{method} {path}: operationId {id} is not unique");
+            let wechat = path.starts_with("/api/v1/payments/wechat/");
+            let responses = op["responses"].as_object().unwrap();
+            let declares = |s: &str| responses.contains_key(s);
+            for (status, r) in responses {
+                assert!(
+                    !r["description"].as_str().unwrap_or("").is_empty(),
+                    "{method} {path} {status}: no description"
+                );
+                // WeChat Pay's callback answers in WeChat Pay's own form; every other error carries
+                // `error` (the error body, or one that adds to it, such as the changed quote).
+                if (status.starts_with('4') || status.starts_with('5')) && !wechat {
+                    let schema = &r["content"]["application/json"]["schema"]["$ref"];
+                    let name = schema.as_str().and_then(|s| s.strip_prefix("#/components/schemas/"));
+                    let name = name.unwrap_or_else(|| panic!("{method} {path} {status}: no error body"));
+                    let error = &doc["components"]["schemas"][name]["properties"]["error"];
+                    assert!(name == "ErrorBody" || error.is_object(), "{method} {path} {status}: {name} has no error");
+                }
+                if status == "429" || status == "503" {
+                    assert!(r["headers"]["Retry-After"].is_object(), "{method} {path} {status}: no Retry-After");
+                }
+            }
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(declares("401") && declares("403"), "{method} {path}: secured without 401/403");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() && !wechat {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(declares(s), "{method} {path}: JSON body without {s}");
+                }
+            }
+            if path.contains('{') {
+                assert!(declares("400") && declares("404"), "{method} {path}: path id without 400/404");
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                match p["name"].as_str().unwrap() {
+                    "page" => assert_eq!(
+                        (p["schema"]["minimum"].as_i64(), p["schema"]["maximum"].as_i64()),
+                        (Some(1), Some(10_000))
+                    ),
+                    "page_size" => assert_eq!(
+                        (p["schema"]["minimum"].as_i64(), p["schema"]["maximum"].as_i64()),
+                        (Some(1), Some(100))
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(ops > 100, "{ops} operations");
+    let upload = &doc["paths"]["/api/v1/admin/uploads"]["post"]["requestBody"]["content"];
+    assert_eq!(upload["image/png"]["schema"]["format"], "binary");
+    let status = &doc["components"]["schemas"]["OrderDto"]["properties"]["status"]["enum"];
+    assert!(status.as_array().unwrap().contains(&json!("pending_payment")), "{status}");
+    assert_eq!(doc["components"]["schemas"]["ShipmentDto"]["properties"]["lines"]["type"], "array");
+    assert!(doc["servers"].is_array());
+}
