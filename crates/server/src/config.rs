@@ -541,6 +541,26 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_and_login_limits_are_checked() {
+        let c =
+            Config::load(None, &env(&[("MINIMALL_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]), &Overrides::default())
+                .unwrap();
+        assert_eq!(c.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+        assert!(c.orders.sandbox_secret().is_none(), "no shared default sandbox secret");
+        let e = Config::load(None, &env(&[("MINIMALL_TRUSTED_PROXIES", "proxy.internal")]), &Overrides::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("MINIMALL_TRUSTED_PROXIES"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("m.toml");
+        std::fs::write(&f, "[login]\nmax_failures_per_user = 3\nlock_secs = 30\n").unwrap();
+        let c = Config::load(Some(&f), &[], &Overrides::default()).unwrap();
+        assert_eq!((c.login.max_failures, c.login.lock_secs), (3, 30));
+        std::fs::write(&f, "[login]\nlock_secs = 30\nmax_lock_secs = 10\n").unwrap();
+        let e = Config::load(Some(&f), &[], &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("max_lock_secs"), "{e}");
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let c =
             Config::load(None, &env(&[("MINIMALL_ADMIN_PASSWORD", "a-long-secret")]), &Overrides::default()).unwrap();

@@ -41,6 +41,7 @@ enum Command {
     /// Run the HTTP server and background job workers.
     Serve {
         /// Seed demo data into an empty database, turn sandbox mode on, and print URLs and logins.
+        /// Refused on a database that was not created as a demo.
         #[arg(long)]
         demo: bool,
         /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80. Overrides MINIMALL_BIND.
