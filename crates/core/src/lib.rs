@@ -11,6 +11,7 @@ pub mod money;
 pub mod orders;
 pub mod page;
 pub mod pricing;
+pub mod two_factor;
 pub mod validate;
 
 pub use error::FieldError;

@@ -183,6 +183,7 @@ async fn housekeeping(st: AppState, job: JobRow) -> Result<(), String> {
     let e = |e: minimall_store::StoreError| e.to_string();
     st.store.purge_sessions(now - 86_400_000).await.map_err(e)?;
     st.store.purge_login_failures(now - st.cfg.login.window_secs * 1000).await.map_err(e)?;
+    st.store.purge_login_challenges(now - 86_400_000).await.map_err(e)?;
     st.store.purge_idempotency_keys(now - 2 * 86_400_000).await.map_err(e)?;
     st.store.purge_jobs(now - 7 * 86_400_000).await.map_err(e)?;
     schedule_housekeeping(&st, job.run_at + HOUSEKEEPING_EVERY_MS).await.map_err(e)

@@ -28,6 +28,7 @@ pub mod pricing;
 pub mod pricing_cache;
 pub mod routes;
 pub mod state;
+pub mod two_factor;
 pub mod web;
 
 pub use app::Application;

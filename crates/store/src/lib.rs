@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod settings;
 pub mod stats;
 pub mod stock;
+pub mod two_factor;
 pub mod uploads;
 pub mod writes;
 

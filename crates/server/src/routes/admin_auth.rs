@@ -15,6 +15,7 @@ use crate::client_addr;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::login_throttle::Attempt;
+use crate::routes::admin_two_factor::{self, LoginStep};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -64,9 +65,11 @@ impl From<minimall_store::admins::AdminRow> for AdminUserDto {
 /// `login.max_failures` of them that pair waits (429 with `Retry-After`), longer after each further
 /// failure; the right password from another address is not refused. Failures on any accounts from one
 /// address past `login.max_failures_per_ip` make that address wait. The client address is the peer's,
-/// or `X-Forwarded-For` when the peer is one of `trusted_proxies`.
+/// or `X-Forwarded-For` when the peer is one of `trusted_proxies`. A user with two-factor login gets 202 and
+/// a short-lived challenge to send with a code to `/api/v1/admin/auth/login/two-factor`; an owner who must
+/// enrol first (the shop requires it) gets 202 and a token that serves only the enrolment routes.
 #[utoipa::path(post, path = "/api/v1/admin/auth/login", tag = "admin-auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 202, body = LoginStep), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -83,11 +86,17 @@ pub async fn login(
     let ip = client_addr::client_ip(peer, &headers, &client_addr::trusted(&st.cfg.trusted_proxies)).to_string();
     let attempt = Attempt::new(&st, &username, &ip);
     let user = check_password(&st, &attempt, &username, req.password, &headers).await?;
-    start_session(&st, user, &ip, &headers).await
+    if let Some(step) = admin_two_factor::second_step(&st, &user).await? {
+        return Ok((StatusCode::ACCEPTED, Json(step)).into_response());
+    }
+    attempt.succeeded(&st).await?;
+    let (body, cookie) = start_session(&st, user, &ip, &headers, None).await?;
+    Ok(session_response(body, cookie))
 }
 
 /// The console user whose username and password these are, through the login throttle: refused while
-/// this account from this address (or this address) must wait; a wrong password counts a failure.
+/// this account from this address (or this address) must wait; a wrong password counts a failure. The
+/// failures are forgotten (`Attempt::succeeded`) only once every factor has passed.
 pub async fn check_password(
     st: &AppState,
     attempt: &Attempt,
@@ -109,12 +118,22 @@ pub async fn check_password(
     if user.disabled != 0 {
         return Err(ApiError::unauthorized("this account is disabled"));
     }
-    attempt.succeeded(st).await?;
     Ok(user)
 }
 
 /// Open a console session for a user who has proven who they are: token, audit entry, cookie.
-pub async fn start_session(st: &AppState, user: AdminRow, ip: &str, headers: &HeaderMap) -> ApiResult<Response> {
+/// `second_factor` names what finished the login (`totp`, `recovery_code`, `enrolment`), if anything did.
+pub async fn start_session(
+    st: &AppState,
+    user: AdminRow,
+    ip: &str,
+    headers: &HeaderMap,
+    second_factor: Option<&str>,
+) -> ApiResult<(LoginResponse, HeaderValue)> {
+    let mut after = serde_json::json!({ "ip": ip });
+    if let Some(f) = second_factor {
+        after["second_factor"] = f.into();
+    }
     let token = auth::new_token("mma_");
     let ttl_ms = st.cfg.token_ttl_hours * 3_600_000;
     st.store.create_session(&auth::token_hash(&token), "admin", user.id, user.merchant_id, ttl_ms).await?;
@@ -129,17 +148,21 @@ pub async fn start_session(st: &AppState, user: AdminRow, ip: &str, headers: &He
                 action: "auth.login",
                 target: &format!("admin_user:{}", user.id),
                 before: None,
-                after: Some(&serde_json::json!({ "ip": ip })),
+                after: Some(&after),
                 request_id: request_id(headers).as_deref(),
             },
         )
         .await?;
     minimall_store::commit(tx).await?;
     let cookie = session_cookie(ADMIN_COOKIE, &token, st.cfg.token_ttl_hours * 3600, headers);
-    let body = LoginResponse { token, expires_at: now_ms() + ttl_ms, user: user.into() };
+    Ok((LoginResponse { token, expires_at: now_ms() + ttl_ms, user: user.into() }, cookie))
+}
+
+/// The JSON answer of a login with its session cookie.
+pub fn session_response<T: Serialize>(body: T, cookie: HeaderValue) -> Response {
     let mut resp = Json(body).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(resp)
+    resp
 }
 
 /// Revoke the token used for this request.

@@ -7,6 +7,7 @@ pub mod admin_import;
 pub mod admin_ops;
 pub mod admin_orders;
 pub mod admin_promotions;
+pub mod admin_two_factor;
 pub mod admin_users;
 pub mod aftersales;
 pub mod contract;
@@ -97,6 +98,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_auth::login))
         .routes(routes!(admin_auth::logout))
         .routes(routes!(admin_auth::me))
+        .routes(routes!(admin_two_factor::login_code))
+        .routes(routes!(admin_two_factor::status))
+        .routes(routes!(admin_two_factor::start_enrolment))
+        .routes(routes!(admin_two_factor::confirm_enrolment))
+        .routes(routes!(admin_two_factor::disable))
+        .routes(routes!(admin_two_factor::reset))
+        .routes(routes!(admin_two_factor::get_policy, admin_two_factor::put_policy))
         .routes(routes!(admin_users::list_users, admin_users::create_user))
         .routes(routes!(admin_users::update_user))
         .routes(routes!(admin_ops::list_audit))

@@ -16,5 +16,6 @@ mod ops;
 mod orders;
 mod pickup;
 mod pricing;
+mod two_factor;
 mod web;
 mod wechat;
