@@ -91,7 +91,8 @@ pub async fn login_code(
         return Err(ApiError::invalid("code", "must be 1 to 32 characters"));
     }
     let hash = auth::token_hash(req.challenge.trim());
-    let expired = || ApiError::unauthorized("this login step expired or was used; log in again").with_field("challenge");
+    let expired =
+        || ApiError::unauthorized("this login step expired or was used; log in again").with_field("challenge");
     let ch = st.store.live_login_challenge(&hash, ChallengePurpose::Code).await?.ok_or_else(expired)?;
     let user = st.store.admin_by_id(ch.merchant_id, ch.admin_id).await?;
     let ip = client_ip(&st, peer, &headers);
@@ -295,11 +296,8 @@ pub async fn confirm(
     headers: &HeaderMap,
     code: &str,
 ) -> ApiResult<(EnrolmentDone, Option<axum::http::HeaderValue>)> {
-    let row = st
-        .store
-        .two_factor(me.merchant_id, me.id)
-        .await?
-        .ok_or_else(|| ApiError::conflict("start enrolment first"))?;
+    let row =
+        st.store.two_factor(me.merchant_id, me.id).await?.ok_or_else(|| ApiError::conflict("start enrolment first"))?;
     if row.enabled != 0 {
         return Err(ApiError::conflict("two-factor login is already on"));
     }
@@ -422,15 +420,16 @@ pub async fn put_policy(
         return Err(ApiError::forbidden("only the owner may change the two-factor rule"));
     }
     let before = st.store.owner_two_factor_required(admin.merchant_id).await?;
-    if req.owner_required
-        && !st.store.two_factor(admin.merchant_id, admin.id).await?.is_some_and(|r| r.enabled != 0)
-    {
+    if req.owner_required && st.store.two_factor(admin.merchant_id, admin.id).await?.is_none_or(|r| r.enabled == 0) {
         return Err(ApiError::conflict("turn on two-factor login for yourself first").with_field("owner_required"));
     }
     let me = Enroller::from(admin.user.clone());
     let mut tx = st.store.begin().await?;
     st.store.set_owner_two_factor_required(&mut tx, admin.merchant_id, req.owner_required).await?;
-    let change = Some((serde_json::json!({ "owner_required": before }), serde_json::json!({ "owner_required": req.owner_required })));
+    let change = Some((
+        serde_json::json!({ "owner_required": before }),
+        serde_json::json!({ "owner_required": req.owner_required }),
+    ));
     audit(&st, &mut tx, &me, &headers, "settings.two_factor", admin.merchant_id, change).await?;
     minimall_store::commit(tx).await?;
     Ok(Json(TwoFactorPolicy { owner_required: req.owner_required }))

@@ -24,8 +24,8 @@ use crate::auth::{
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::{
-    admin_auth, admin_catalog as ac, admin_two_factor as atf, admin_ops, admin_orders as ao, admin_promotions as ap, admin_users as au,
-    aftersales as asr, pickup, PageQuery,
+    admin_auth, admin_catalog as ac, admin_ops, admin_orders as ao, admin_promotions as ap, admin_two_factor as atf,
+    admin_users as au, aftersales as asr, pickup, PageQuery,
 };
 use crate::state::AppState;
 

@@ -225,7 +225,12 @@ suite!(only_the_owner_changes_the_rule_or_resets_another_user, |b| async move {
 
     // The owner turns their own off with a code.
     let (secret, _, _) = enrol(&app, &owner).await;
-    let r = app.req(Method::POST, "/api/v1/admin/two-factor/disable", Some(&owner)).json(&json!({"code": code(&secret, 0)})).send().await.unwrap();
+    let r = app
+        .req(Method::POST, "/api/v1/admin/two-factor/disable", Some(&owner))
+        .json(&json!({"code": code(&secret, 0)}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     app.admin_login("admin").await;
 });
