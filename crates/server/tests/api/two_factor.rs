@@ -132,7 +132,8 @@ suite!(wrong_codes_count_as_failed_logins, |b| async move {
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
     let (s, v) = second_step(&app, &ch, &code(&secret, 0)).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
-    let (_, log) = body(app.get("/api/v1/admin/audit-log?action=auth.lock", Some(&app.admin_login("admin").await)).await).await;
+    let (_, log) =
+        body(app.get("/api/v1/admin/audit-log?action=auth.lock", Some(&app.admin_login("admin").await)).await).await;
     assert!(log["total"].as_i64().unwrap() >= 1, "{log}");
     // Disabling with a wrong code is throttled the same way.
     let r = app.post("/api/v1/admin/two-factor/disable", Some(&op), &json!({"code": "999999"})).await;
