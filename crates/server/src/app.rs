@@ -72,7 +72,7 @@ impl Application {
             imports: Arc::new(crate::import::Progress::default()),
             self_url: Arc::new(std::sync::OnceLock::new()),
             wechat_pay,
-            flash: crate::flash::FlashEngine::start(store.clone(), cfg.redis_url.as_deref(), cfg.flash.max_batch)
+            flash: crate::flash::FlashEngine::start(store.clone(), &cfg)
                 .await
                 .context("redis_url: cannot reach the flash-sale gate")?,
             sessions: Arc::default(),

@@ -56,6 +56,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Redis for sharing state between instances (flash-sale gate); optional.
     pub redis_url: Option<String>,
+    /// Longest wait for one Redis call; a call that takes longer counts as a failure.
+    pub redis_timeout_ms: u64,
+    /// After a Redis failure, calls are refused at once for this long while the connection is re-established
+    /// in the background (it is tried again after each such period until it answers).
+    pub redis_cooldown_ms: u64,
     /// Products `--demo` seeds into an empty catalog.
     pub demo_products: usize,
     /// Directory for uploaded images.
@@ -236,6 +241,8 @@ impl Default for Config {
             token_ttl_hours: 24 * 7,
             max_body_bytes: 1024 * 1024,
             redis_url: None,
+            redis_timeout_ms: 1000,
+            redis_cooldown_ms: 1000,
             uploads_dir: "data/uploads".into(),
             secure_cookies: false,
             demo_products: 1200,
@@ -353,6 +360,8 @@ impl Config {
                 "MINIMALL_TOKEN_TTL_HOURS" => self.token_ttl_hours = parse_num(k, v)?,
                 "MINIMALL_MAX_BODY_BYTES" => self.max_body_bytes = parse_num(k, v)?,
                 "MINIMALL_REDIS_URL" if !v.is_empty() => self.redis_url = Some(v.into()),
+                "MINIMALL_REDIS_TIMEOUT_MS" => self.redis_timeout_ms = parse_num(k, v)?,
+                "MINIMALL_REDIS_COOLDOWN_MS" => self.redis_cooldown_ms = parse_num(k, v)?,
                 "MINIMALL_UPLOADS_DIR" if !v.is_empty() => self.uploads_dir = v.into(),
                 "MINIMALL_SECURE_COOKIES" => self.secure_cookies = parse_bool(k, v)?,
                 "MINIMALL_JOBS_ENABLED" => self.jobs.enabled = parse_bool(k, v)?,
@@ -397,6 +406,12 @@ impl Config {
             if !(r.starts_with("redis://") || r.starts_with("rediss://")) {
                 return Err(err("redis_url (MINIMALL_REDIS_URL)", format!("'{r}' must start with redis://")));
             }
+        }
+        if !(10..=10_000).contains(&self.redis_timeout_ms) {
+            return Err(err("redis_timeout_ms (MINIMALL_REDIS_TIMEOUT_MS)", "must be between 10 and 10000"));
+        }
+        if !(100..=60_000).contains(&self.redis_cooldown_ms) {
+            return Err(err("redis_cooldown_ms (MINIMALL_REDIS_COOLDOWN_MS)", "must be between 100 and 60000"));
         }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(err("jobs.workers", "must be between 1 and 64"));

@@ -124,11 +124,20 @@ struct Earlier {
 
 impl FlashEngine {
     /// Start the engine: connect the gate (Redis when `redis_url` is set) and spawn the writer task.
-    pub async fn start(store: Store, redis_url: Option<&str>, max_batch: usize) -> anyhow::Result<Arc<FlashEngine>> {
-        let gate = match redis_url {
-            Some(url) => Gate::Redis(Arc::new(RedisGate::connect(url, &store.installation_key().await?).await?)),
+    pub async fn start(store: Store, cfg: &crate::config::Config) -> anyhow::Result<Arc<FlashEngine>> {
+        let gate = match cfg.redis_url.as_deref() {
+            Some(url) => Gate::Redis(Arc::new(
+                RedisGate::connect(
+                    url,
+                    &store.installation_key().await?,
+                    Duration::from_millis(cfg.redis_timeout_ms),
+                    Duration::from_millis(cfg.redis_cooldown_ms),
+                )
+                .await?,
+            )),
             None => Gate::Local(Mutex::new(HashMap::new())),
         };
+        let max_batch = cfg.flash.max_batch;
         let (tx, rx) = mpsc::channel::<Pending>(65_536);
         // The writer runs on a thread and runtime of its own: on the shared runtime, each of its statements
         // would wait behind every queued request task (thousands during a sale) before it could go on.
@@ -155,6 +164,15 @@ impl FlashEngine {
 
     pub fn uses_redis(&self) -> bool {
         matches!(self.gate, Gate::Redis(_))
+    }
+
+    /// Readiness of the Redis gate: `None` without Redis; otherwise the breaker's state and a PING.
+    pub async fn redis_ready(&self) -> Option<Result<(), String>> {
+        let Gate::Redis(r) = &self.gate else { return None };
+        if r.link().is_open() {
+            return Some(Err("not answering (calls refused until it answers again)".into()));
+        }
+        Some(r.link().ping().await.map_err(|e| e.message))
     }
 
     /// Rebuild the in-memory gate of every sale that has not ended from the database (start-up).
@@ -232,7 +250,13 @@ impl FlashEngine {
         let meta = self.meta(merchant_id, sale_id, true).await?;
         match &self.gate {
             Gate::Local(_) => self.load_local(sale_id).await,
-            Gate::Redis(r) => r.ensure_loaded(&self.store, &meta).await,
+            // Redis not answering: the sale is loaded there at its first purchase instead.
+            Gate::Redis(r) => {
+                if let Err(e) = r.ensure_loaded(&self.store, &meta).await {
+                    tracing::warn!(error = %e.message, sale_id, "flash sale to be loaded into Redis at first use");
+                }
+                Ok(())
+            }
         }
     }
 
@@ -290,7 +314,7 @@ impl FlashEngine {
             }
             Gate::Redis(r) => {
                 if let Err(e) = r.cancel_reservation(t).await {
-                    tracing::warn!(error = %e, "flash reservation left for reconciliation");
+                    tracing::warn!(error = %e.message, "flash reservation left for reconciliation");
                 }
             }
         }
@@ -303,7 +327,7 @@ impl FlashEngine {
             let (gate, t) = (r.clone(), t.clone());
             tokio::spawn(async move {
                 if let Err(e) = gate.confirm(&t).await {
-                    tracing::warn!(error = %e, "flash reservation left for reconciliation");
+                    tracing::warn!(error = %e.message, "flash reservation left for reconciliation");
                 }
             });
         }
@@ -323,7 +347,7 @@ impl FlashEngine {
             }
             Gate::Redis(gate) => {
                 if let Err(e) = gate.release_order(order_id, r).await {
-                    tracing::warn!(error = %e, order_id, "flash release left for reconciliation");
+                    tracing::warn!(error = %e.message, order_id, "flash release left for reconciliation");
                 }
             }
         }
@@ -344,6 +368,12 @@ impl FlashEngine {
             }
             Gate::Redis(r) => r.remaining(meta).await,
         }
+    }
+
+    /// Units still on sale per SKU for pages and APIs that show a sale: the gate's figures, or, when the gate
+    /// is not answering (Redis down), none — the caller then shows the database's (`quantity - sold`).
+    pub async fn shown_remaining(&self, meta: &SaleMeta) -> Vec<(i64, i64)> {
+        self.gate_remaining(meta).await.unwrap_or_default()
     }
 
     /// A sale ended: its gate is no longer needed.
@@ -688,11 +718,16 @@ pub async fn schedule_finish(st: &crate::state::AppState, merchant_id: i64, sale
 }
 
 /// Every few seconds with Redis: give back reservations that never became orders.
+/// A round that fails (Redis down) is skipped: the next one is scheduled all the same, so that a long outage
+/// does not use up the job's attempts and stop reconciliation for good.
 pub async fn reconcile_job(st: crate::state::AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
-    let n = st.flash.reconcile(st.merchant_id, st.cfg.flash.reclaim_after_secs * 1000).await.map_err(|e| e.message)?;
-    if n > 0 {
-        tracing::warn!(reclaimed = n, "flash reservations without orders given back");
-        metrics::counter!("flash_reservations_reclaimed_total").increment(n as u64);
+    match st.flash.reconcile(st.merchant_id, st.cfg.flash.reclaim_after_secs * 1000).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::warn!(reclaimed = n, "flash reservations without orders given back");
+            metrics::counter!("flash_reservations_reclaimed_total").increment(n as u64);
+        }
+        Err(e) => tracing::warn!(error = %e.message, "flash reconciliation skipped this round"),
     }
     schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.message)
 }

@@ -134,6 +134,15 @@ impl Store {
         Ok(())
     }
 
+    /// A tiny committed write (readiness): rewrites the installation row as it is. Fails when the database
+    /// refuses writes (a read-only file, session or standby; a full disk).
+    pub async fn heartbeat(&self) -> StoreResult<()> {
+        self.installation_key().await?;
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE installation SET install_key = install_key WHERE id = 1").execute(&mut *tx).await?;
+        tx.commit().await
+    }
+
     /// Copy what the SQLite write-ahead log holds into the database file, without waiting for or blocking
     /// the writer (a passive checkpoint on a reading connection). The server calls this every
     /// [`CHECKPOINT_EVERY`] so that the writer never stops to checkpoint in the middle of a group of commits.

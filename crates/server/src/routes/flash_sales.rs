@@ -108,7 +108,8 @@ pub struct FlashSaleDto {
 pub struct FlashSaleAdminDto {
     #[serde(flatten)]
     pub sale: FlashSaleDto,
-    /// Units the admission gate says are free, per SKU.
+    /// Units the admission gate says are free, per SKU; empty while the gate is not answering (Redis down),
+    /// when `remaining` shows the database's figures.
     pub gate_remaining: Vec<FlashCount>,
     /// Units held by live flash orders (database).
     pub live_units: i64,
@@ -203,7 +204,7 @@ fn terms(
 
 async fn admin_dto(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<FlashSaleAdminDto> {
     let meta = st.flash.meta(merchant_id, id, true).await?;
-    let gate = st.flash.gate_remaining(&meta).await?;
+    let gate = st.flash.shown_remaining(&meta).await;
     let (live_units, live_orders) = st.store.flash_order_totals(id).await?;
     Ok(FlashSaleAdminDto {
         sale: dto(&meta, &gate),
@@ -339,7 +340,7 @@ pub async fn list_flash_sales(
     let mut items = Vec::with_capacity(rows.items.len());
     for s in &rows.items {
         let meta = st.flash.meta(admin.merchant_id, s.id, false).await?;
-        items.push(dto(&meta, &st.flash.gate_remaining(&meta).await?));
+        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
     }
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -437,7 +438,7 @@ pub async fn shop_flash_sales(
     let mut items = Vec::with_capacity(rows.items.len());
     for s in &rows.items {
         let meta = st.flash.meta(st.merchant_id, s.id, false).await?;
-        items.push(dto(&meta, &st.flash.gate_remaining(&meta).await?));
+        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
     }
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -447,7 +448,7 @@ pub async fn shop_flash_sales(
     responses((status = 200, body = FlashSaleDto), (status = 404, body = ErrorBody)))]
 pub async fn shop_flash_sale(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<FlashSaleDto>> {
     let meta = st.flash.meta(st.merchant_id, id, false).await?;
-    let gate = st.flash.gate_remaining(&meta).await?;
+    let gate = st.flash.shown_remaining(&meta).await;
     Ok(Json(dto(&meta, &gate)))
 }
 
@@ -464,10 +465,12 @@ pub struct FlashPurchase {
 
 /// Buy in a flash sale. Needs `Idempotency-Key`. 201: a pending-payment order at the flash price, written
 /// durably before this answer. 409 with `flash_not_started`, `flash_sold_out`, `flash_limit_reached` or
-/// `flash_ended`: refused without touching the database.
+/// `flash_ended`: refused without touching the database. 503 with `Retry-After` while the shared gate (Redis)
+/// is not answering: nothing was taken, the same request may be sent again.
 #[utoipa::path(post, path = "/api/v1/shop/flash-sales/{id}/orders", tag = "flash-sales", params(("id" = i64, Path), ("Idempotency-Key" = String, Header)),
     request_body = FlashPurchase, security(("bearer" = [])),
-    responses((status = 201, body = FlashOrderCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = FlashOrderCreated), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "the flash-sale gate (Redis) is not answering; retry after Retry-After seconds")))]
 pub async fn buy(
     State(st): State<AppState>,
     buyer: Buyer,

@@ -6,6 +6,7 @@ mod aftersales;
 mod auth;
 mod buyer_login;
 mod catalog;
+mod faults;
 mod flash;
 mod idempotency;
 mod import;
