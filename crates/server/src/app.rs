@@ -216,12 +216,13 @@ pub fn router(state: AppState) -> Router {
     .route("/metrics", get(crate::metrics::render))
     .route("/uploads/{name}", get(crate::routes::uploads::serve_upload))
     .route("/img/placeholder/{file}", get(crate::routes::uploads::placeholder))
-    .merge(crate::web::router())
+    .merge(crate::web::router(&state.cfg.cdn_hosts))
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
     })
     .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::secure_cookies))
+    .layer(axum::middleware::from_fn(crate::extract::limit_query))
     .with_state(state)
     // Every body extractor enforces its own limit (JSON: max_body_bytes; uploads and imports: larger).
     .layer(DefaultBodyLimit::disable())

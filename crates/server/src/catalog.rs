@@ -107,7 +107,7 @@ pub fn sanitize_html(html: &str) -> String {
     ammonia::clean(html)
 }
 
-pub fn validate_product(p: &ProductInput) -> Result<ProductFields, FieldError> {
+pub fn validate_product(p: &ProductInput, cdn_hosts: &[String]) -> Result<ProductFields, FieldError> {
     let code = cat::parse_code("code", &p.code)?;
     let title = display_text("title", &p.title, cat::TITLE_MAX)?;
     let subtitle = text_opt("subtitle", &p.subtitle, cat::SUBTITLE_MAX)?;
@@ -122,7 +122,7 @@ pub fn validate_product(p: &ProductInput) -> Result<ProductFields, FieldError> {
         .images
         .iter()
         .enumerate()
-        .map(|(i, u)| cat::csvio::parse_image_ref(&format!("images[{i}]"), u))
+        .map(|(i, u)| cat::image::parse_image_ref(&format!("images[{i}]"), u, cdn_hosts))
         .collect::<Result<Vec<_>, _>>()?;
     if p.tags.len() > cat::TAGS_MAX {
         return Err(FieldError::new("tags", format!("at most {} tags", cat::TAGS_MAX)));
@@ -141,7 +141,7 @@ pub fn validate_product(p: &ProductInput) -> Result<ProductFields, FieldError> {
     if !(0..=cat::PURCHASE_LIMIT_MAX).contains(&p.purchase_limit) {
         return Err(FieldError::new("purchase_limit", format!("must be between 0 and {}", cat::PURCHASE_LIMIT_MAX)));
     }
-    if p.sort.abs() > 1_000_000_000 {
+    if !(-1_000_000_000..=1_000_000_000).contains(&p.sort) {
         return Err(FieldError::new("sort", "must be between -1000000000 and 1000000000"));
     }
     if p.category_id <= 0 {

@@ -67,6 +67,9 @@ pub struct Config {
     pub uploads_dir: String,
     /// Mark session and CSRF cookies `Secure` (set when the server is reached over HTTPS).
     pub secure_cookies: bool,
+    /// Hosts (`cdn.example.com`, optionally with `:port`) whose https URLs products may use as images,
+    /// besides the shop's own uploads; the pages' Content-Security-Policy allows images from them.
+    pub cdn_hosts: Vec<String>,
     pub jobs: JobsConfig,
     pub login: LoginConfig,
     pub wechat: WechatConfig,
@@ -245,6 +248,7 @@ impl Default for Config {
             redis_cooldown_ms: 1000,
             uploads_dir: "data/uploads".into(),
             secure_cookies: false,
+            cdn_hosts: Vec::new(),
             demo_products: 1200,
             jobs: JobsConfig::default(),
             login: LoginConfig::default(),
@@ -325,6 +329,7 @@ impl Config {
             None => Config::default(),
         };
         cfg.apply_env(env)?;
+        cfg.cdn_hosts = cfg.cdn_hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
         if let Some(b) = &flags.bind {
             cfg.bind = b.clone();
         }
@@ -364,6 +369,9 @@ impl Config {
                 "MINIMALL_REDIS_COOLDOWN_MS" => self.redis_cooldown_ms = parse_num(k, v)?,
                 "MINIMALL_UPLOADS_DIR" if !v.is_empty() => self.uploads_dir = v.into(),
                 "MINIMALL_SECURE_COOKIES" => self.secure_cookies = parse_bool(k, v)?,
+                "MINIMALL_CDN_HOSTS" => {
+                    self.cdn_hosts = v.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect()
+                }
                 "MINIMALL_JOBS_ENABLED" => self.jobs.enabled = parse_bool(k, v)?,
                 "MINIMALL_JOBS_WORKERS" => self.jobs.workers = parse_num(k, v)?,
                 "MINIMALL_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse_num(k, v)?,
@@ -412,6 +420,15 @@ impl Config {
         }
         if !(100..=60_000).contains(&self.redis_cooldown_ms) {
             return Err(err("redis_cooldown_ms (MINIMALL_REDIS_COOLDOWN_MS)", "must be between 100 and 60000"));
+        }
+        for h in &self.cdn_hosts {
+            match minimall_core::catalog::image::parse_cdn_host(h) {
+                Ok(n) if n == *h => {}
+                Ok(_) => {
+                    return Err(err("cdn_hosts (MINIMALL_CDN_HOSTS)", format!("'{h}' must be written in lower case")))
+                }
+                Err(m) => return Err(err("cdn_hosts (MINIMALL_CDN_HOSTS)", m)),
+            }
         }
         if self.jobs.workers == 0 || self.jobs.workers > 64 {
             return Err(err("jobs.workers", "must be between 1 and 64"));

@@ -1,6 +1,7 @@
 //! Extractors whose rejections are [`ApiError`]s naming the field at fault.
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -87,6 +88,93 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Path parameters. One that does not parse (`/orders/abc`, a number out of range) → 400 naming the
+/// parameter, like every other refusal.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => {
+                let params = axum::extract::RawPathParams::from_request_parts(parts, state).await.ok();
+                Err(path_error(e, params.as_ref()))
+            }
+        }
+    }
+}
+
+/// The parameter a path rejection is about and what is wrong with it. `params` name the route's parameters
+/// for a rejection of a single value, which does not carry its name.
+pub fn path_error(e: PathRejection, params: Option<&axum::extract::RawPathParams>) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    let PathRejection::FailedToDeserializePathParams(e) = e else {
+        // A handler asking for a parameter its route does not have: a fault of the code, not of the request.
+        return ApiError::internal(e.body_text());
+    };
+    let what = |expected: &str| {
+        if ["i64", "i32", "u64", "u32", "usize", "isize", "i16", "u16", "i8", "u8"].contains(&expected) {
+            "a whole number (an id)".to_string()
+        } else {
+            format!("a valid {expected}")
+        }
+    };
+    let shown = |v: &str| v.chars().take(40).collect::<String>();
+    let (field, message) = match e.kind() {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => {
+            (key.clone(), format!("'{}' is not {}", shown(value), what(expected_type)))
+        }
+        ErrorKind::ParseError { value, expected_type } => {
+            let key = params
+                .and_then(|ps| ps.iter().find(|(_, v)| *v == value.as_str()).map(|(k, _)| k.to_string()))
+                .unwrap_or_else(|| "path".to_string());
+            (key, format!("'{}' is not {}", shown(value), what(expected_type)))
+        }
+        ErrorKind::ParseErrorAtIndex { index, value, expected_type } => {
+            (format!("path[{index}]"), format!("'{}' is not {}", shown(value), what(expected_type)))
+        }
+        ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "is not valid UTF-8".to_string()),
+        _ => ("path".to_string(), e.body_text()),
+    };
+    ApiError::new(StatusCode::BAD_REQUEST, "bad_path", message).with_field(field)
+}
+
+/// The longest query string any route accepts.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
+pub fn query_too_long() -> ApiError {
+    ApiError::new(
+        StatusCode::URI_TOO_LONG,
+        "uri_too_long",
+        format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+    )
+    .with_field("query")
+}
+
+/// Refuse a query string longer than [`MAX_QUERY_BYTES`] before routing, on every route: 414 with the
+/// error envelope (an error page in the page's language for a browser asking for a page). Hyper itself answers an
+/// address longer than 64 KiB with a bare 414 before any of this runs.
+pub async fn limit_query(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if req.uri().query().is_none_or(|q| q.len() <= MAX_QUERY_BYTES) {
+        return next.run(req).await;
+    }
+    let wants_page = !req.uri().path().starts_with("/api/")
+        && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !wants_page {
+        return query_too_long().into_response();
+    }
+    let (parts, _) = req.into_parts();
+    crate::web::error_page_in(
+        crate::web::page_lang(&parts),
+        StatusCode::URI_TOO_LONG,
+        "err.bad_request",
+        "err.uri_too_long",
+    )
+}
+
 /// Query string. A value of the wrong type or out of range → 422 naming the parameter.
 pub struct ApiQuery<T>(pub T);
 
@@ -95,8 +183,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        if q.len() > 4096 {
-            return Err(ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", "query string is too long"));
+        if q.len() > MAX_QUERY_BYTES {
+            return Err(query_too_long());
         }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {

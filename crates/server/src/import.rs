@@ -323,9 +323,12 @@ pub async fn export_rows(st: &AppState, merchant_id: i64) -> Result<Vec<ImportRo
 }
 
 /// Decode and parse an uploaded file.
-pub fn parse(bytes: &[u8]) -> Result<(Vec<ImportRow>, Vec<RowErrorDto>, csvio::TextEncoding, String), ApiError> {
+pub fn parse(
+    bytes: &[u8],
+    cdn_hosts: &[String],
+) -> Result<(Vec<ImportRow>, Vec<RowErrorDto>, csvio::TextEncoding, String), ApiError> {
     let (text, enc) = csvio::decode(bytes)?;
-    let (rows, errors) = csvio::parse_products(&text);
+    let (rows, errors) = csvio::parse_products(&text, cdn_hosts);
     Ok((rows, errors.into_iter().map(Into::into).collect(), enc, text))
 }
 
@@ -350,7 +353,7 @@ pub async fn run_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<
     }
     let text = st.store.import_content(rec.id).await.map_err(|e| e.to_string())?;
     st.store.set_import_progress(rec.id, "applying", 0).await.map_err(|e| e.to_string())?;
-    let (rows, parse_errors) = csvio::parse_products(&text);
+    let (rows, parse_errors) = csvio::parse_products(&text, &st.cfg.cdn_hosts);
     let progress = st.imports.clone();
     let id = rec.id;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 pub mod banned;
 pub mod barcode;
 pub mod csvio;
+pub mod image;
 pub mod spec;
 pub mod tree;
 

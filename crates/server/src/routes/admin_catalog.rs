@@ -1,6 +1,6 @@
 //! Console catalog: categories, products and SKUs, shelf, stock, alerts, banned words.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,7 +23,7 @@ use crate::catalog::{
     BannedHitDto, ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::idempotency::{self, IdemKey};
 use crate::state::AppState;
 
@@ -375,7 +375,7 @@ pub async fn create_product(
     ApiJson(req): ApiJson<CreateProduct>,
 ) -> ApiResult<Response> {
     let key = IdemKey::required(&headers)?;
-    let mut fields = validate_product(&req.product)?;
+    let mut fields = validate_product(&req.product, &st.cfg.cdn_hosts)?;
     let dims = validate_matrix(&req.specs, &req.skus)?;
     fields.specs = crate::catalog::specs_json(&dims);
     let skus = req.skus.iter().enumerate().map(|(i, s)| validate_sku(i, s, true)).collect::<Result<Vec<_>, _>>()?;
@@ -452,7 +452,7 @@ pub async fn update_product(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ProductInput>,
 ) -> ApiResult<Json<ProductSaved>> {
-    let mut fields = validate_product(&req)?;
+    let mut fields = validate_product(&req, &st.cfg.cdn_hosts)?;
     let check = banned_check(&st, admin.merchant_id).await?;
     let warnings = banned_fields(&check, &fields)?;
     let mut tx = st.store.begin().await?;
@@ -490,22 +490,27 @@ pub async fn replace_skus(
     let mut tx = st.store.begin().await?;
     let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
     let existing = st.store.skus_of_tx(&mut tx, id).await?;
-    let mut fields = validate_product(&ProductInput {
-        code: before.code.clone(),
-        category_id: before.category_id,
-        title: before.title.clone(),
-        subtitle: before.subtitle.clone(),
-        description: before.description.clone(),
-        images: before.images.clone(),
-        tags: before.tags.clone(),
-        sort: before.sort,
-        on_shelf: before.on_shelf,
-        lifecycle: before.lifecycle.clone(),
-        free_shipping: before.free_shipping,
-        earns_points: before.earns_points,
-        coupons_usable: before.coupons_usable,
-        purchase_limit: before.purchase_limit,
-    })?;
+    let mut fields = validate_product(
+        &ProductInput {
+            code: before.code.clone(),
+            category_id: before.category_id,
+            title: before.title.clone(),
+            subtitle: before.subtitle.clone(),
+            description: before.description.clone(),
+            // The stored images stay as they are: replacing SKUs does not judge them again.
+            images: vec![],
+            tags: before.tags.clone(),
+            sort: before.sort,
+            on_shelf: before.on_shelf,
+            lifecycle: before.lifecycle.clone(),
+            free_shipping: before.free_shipping,
+            earns_points: before.earns_points,
+            coupons_usable: before.coupons_usable,
+            purchase_limit: before.purchase_limit,
+        },
+        &st.cfg.cdn_hosts,
+    )?;
+    fields.images = serde_json::to_string(&before.images).unwrap_or_else(|_| "[]".into());
     fields.specs = crate::catalog::specs_json(&dims);
     st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await?;
     let keep: Vec<String> = req.skus.iter().map(|s| s.code.trim().to_string()).collect();
@@ -674,7 +679,7 @@ pub async fn adjust_stock(
     ApiJson(req): ApiJson<StockAdjustment>,
 ) -> ApiResult<Response> {
     let key = IdemKey::required(&headers)?;
-    if req.delta == 0 || req.delta.abs() > cat::STOCK_MAX {
+    if req.delta == 0 || !(-cat::STOCK_MAX..=cat::STOCK_MAX).contains(&req.delta) {
         return Err(ApiError::invalid("delta", format!("must be non-zero and at most {} in size", cat::STOCK_MAX)));
     }
     let reason = match req.reason.as_str() {

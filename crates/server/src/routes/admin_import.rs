@@ -1,6 +1,6 @@
 //! CSV import (dry run, then a job with progress) and export of the product catalog.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use super::audit;
 use crate::auth::{Admin, ManageCatalog, ReadCatalog};
 use crate::catalog::BannedHitDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, Path};
 use crate::import::{self, RowErrorDto, IMPORT_JOB, MAX_IMPORT_BYTES};
 use crate::state::AppState;
 
@@ -85,7 +85,7 @@ pub async fn import_products(
     if bytes.is_empty() {
         return Err(ApiError::invalid("file", "the file is empty"));
     }
-    let (rows, parse_errors, enc, text) = import::parse(&bytes)?;
+    let (rows, parse_errors, enc, text) = import::parse(&bytes, &st.cfg.cdn_hosts)?;
     if q.dry_run {
         let mut tx = st.store.begin().await?;
         let outcome = if parse_errors.is_empty() {

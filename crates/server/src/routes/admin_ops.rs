@@ -1,6 +1,6 @@
 //! Operational reads of the console: audit log, buyers, message outbox, background jobs.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use minimall_core::page::Page;
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Paginated;
 use crate::auth::{Admin, ManageJobs, ReadAudit, ReadBuyers, ReadMessages};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, Path};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

@@ -1,6 +1,6 @@
 //! Console orders: filtered list, detail with its timeline, shipping, CSV export.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use super::shop_orders::{check_status_filter, order_dto, OrderDto};
 use super::{audit, Paginated};
 use crate::auth::{Admin, ManageOrders, ReadOrders};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::orders as ord;
 use crate::state::AppState;
 
@@ -288,7 +288,8 @@ pub async fn ship(
     Ok(Json(order_dto(&st, o).await?))
 }
 
-/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows.
+/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows. Text cells that a
+/// spreadsheet would take as a formula start with `'`; amounts are plain numbers.
 #[utoipa::path(get, path = "/api/v1/admin/orders/export", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub async fn export(
@@ -296,6 +297,7 @@ pub async fn export(
     admin: Admin<ReadOrders>,
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Response> {
+    use minimall_core::catalog::csvio::text_field;
     let f = filter(&q)?;
     let mut out =
         String::from("\u{feff}订单号,状态,买家ID,商品金额,优惠,运费,实付,已退款,下单时间(ms),付款时间(ms)\r\n");
@@ -309,8 +311,8 @@ pub async fn export(
             let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{},{},{}\r\n",
-                o.order_no,
-                o.status,
+                text_field(&o.order_no),
+                text_field(&o.status),
                 o.buyer_id,
                 minimall_core::Money::from_fen(o.list_total).to_yuan_string(),
                 minimall_core::Money::from_fen(discount).to_yuan_string(),

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
@@ -18,7 +18,7 @@ use super::shop_pricing::{claim_error, CouponTemplateDto};
 use super::{audit, to_json, Paginated};
 use crate::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::pricing::{self, FreightRules, RuleDto, ScopeDto};
 use crate::state::AppState;
 
@@ -855,7 +855,7 @@ pub async fn grant_points(
     headers: HeaderMap,
     ApiJson(req): ApiJson<PointsGrant>,
 ) -> ApiResult<Json<PointsBalance>> {
-    if req.delta == 0 || req.delta.abs() > 10_000_000 {
+    if req.delta == 0 || !(-10_000_000..=10_000_000).contains(&req.delta) {
         return Err(ApiError::invalid("delta", "must be non-zero and at most 10000000 in size"));
     }
     let note = display_text("note", &req.note, 100)?;

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +13,7 @@ use super::admin_auth::{request_id, AdminUserDto};
 use super::Paginated;
 use crate::auth::{hash_password, Admin, ManageUsers};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::idempotency::{self, IdemKey};
 use crate::state::AppState;
 

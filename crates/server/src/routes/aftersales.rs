@@ -1,7 +1,7 @@
 //! After-sales on both sides: buyers request (refund only, return and refund, exchange) by line and
 //! quantity; the merchant approves, rejects, and receives returns; refunds go through the provider.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::page::Page;
@@ -14,7 +14,7 @@ use super::{audit, Paginated};
 use crate::aftersales::{self as af, AftersaleLine};
 use crate::auth::{Admin, Buyer, ManageOrders, ReadOrders};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -89,7 +89,7 @@ pub async fn request(
         return Err(ApiError::invalid("images", "at most 9 images"));
     }
     for (i, img) in req.images.iter().enumerate() {
-        minimall_core::catalog::csvio::parse_image_ref(&format!("images[{i}]"), img)?;
+        minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
     }
     let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
     if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {

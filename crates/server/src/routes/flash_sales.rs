@@ -1,7 +1,7 @@
 //! Flash sales (秒杀): console setup (units set aside from stock), the shop's list with countdown data, and the
 //! purchase path through the gate and the group-commit writer (`crate::flash`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::{audit, to_json, PageQuery, Paginated};
 use crate::auth::{Admin, Buyer, ManageCatalog, ReadCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::flash::{Answer, FlashOrderCreated, Purchase, SaleMeta};
 use crate::idempotency::{self, IdemKey};
 use crate::state::AppState;

@@ -1,7 +1,7 @@
 //! O2O pick-up (到店自提): stores, the buyer's pick-up code and its QR image, and verification (核销) by
 //! store staff of the same merchant.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +15,7 @@ use super::audit;
 use super::shop_orders::{order_dto, OrderDto};
 use crate::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, Path};
 use crate::orders as ord;
 use crate::state::AppState;
 

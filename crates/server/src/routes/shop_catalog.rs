@@ -2,7 +2,7 @@
 //! catalog cache; only on-shelf products are visible.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use minimall_core::catalog::tree::Tree;
@@ -15,7 +15,7 @@ use super::admin_catalog::{build_tree, nodes, CategoryTree};
 use super::Paginated;
 use crate::catalog::{ProductCard, ProductDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, Path};
 use crate::state::AppState;
 
 fn json_bytes(b: Bytes) -> Response {

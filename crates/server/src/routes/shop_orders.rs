@@ -2,7 +2,7 @@
 //! the payment notification callback.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Paginated;
 use crate::auth::Buyer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::idempotency::{self, IdemKey};
 use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;

@@ -1,6 +1,6 @@
 //! Buyer side of promotions: quotes with their derivation, the coupon wallet and claiming, addresses, points.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use minimall_core::page::Page;
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::Paginated;
 use crate::auth::Buyer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::pricing::{self, CartItem, QuoteDto};
 use crate::state::AppState;
 

@@ -2,7 +2,7 @@
 //! long-lived caching headers; generated placeholder images for demo products.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Admin, ManageCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Path;
 use crate::state::AppState;
 
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;

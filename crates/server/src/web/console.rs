@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,13 +16,13 @@ use serde::Deserialize;
 
 use super::csrf::Fields;
 use super::view::{self, urlencode, Cell, Field, Form, Pager};
-use super::{Ctx, RenderPage, WebError, WebResult};
+use super::{Ctx, RenderPage, WebError, WebPath, WebQuery, WebResult};
 use crate::auth::{
     Admin, AdminUser, ManageCatalog, ManageOrders, ManageSettings, ManageUsers, Perm, ReadAudit, ReadBuyers,
     ReadCatalog, ReadFinance, ReadOrders, Session, VerifyPickup,
 };
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::routes::{
     admin_auth, admin_catalog as ac, admin_ops, admin_orders as ao, admin_promotions as ap, admin_two_factor as atf,
     admin_users as au, aftersales as asr, pickup, PageQuery,
@@ -296,7 +296,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(State(st): State<AppState>, c: Ctx, Query(q): Query<NextQuery>) -> WebResult {
+async fn login_page(State(st): State<AppState>, c: Ctx, WebQuery(q): WebQuery<NextQuery>) -> WebResult {
     let next = super::safe_next(q.next.as_deref(), "/admin");
     Ok(LoginPage::new(c, &st, next).render_page())
 }
@@ -570,7 +570,7 @@ async fn products(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Query(q): Query<ProductsQuery>,
+    WebQuery(q): WebQuery<ProductsQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let on_shelf = match q.on_shelf.as_deref() {
@@ -789,8 +789,8 @@ async fn product(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Path(id): Path<i64>,
-    Query(q): Query<SavedQuery>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<SavedQuery>,
 ) -> WebResult {
     let Json(p) = ac::get_product(State(st.clone()), a.clone(), Path(id)).await?;
     let cats = st.store.list_categories(a.merchant_id).await?;
@@ -814,7 +814,7 @@ async fn product(
 async fn save_product(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -844,7 +844,7 @@ async fn save_product(
 async fn save_skus(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -909,7 +909,7 @@ async fn stock(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Query(q): Query<StockQuery>,
+    WebQuery(q): WebQuery<StockQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let open = q.all.is_none();
@@ -985,8 +985,8 @@ fn with_idem(mut headers: HeaderMap, key: &str) -> Result<HeaderMap, ApiError> {
 async fn adjust_stock(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(sku_id): Path<i64>,
-    Query(q): Query<DeltaQuery>,
+    WebPath(sku_id): WebPath<i64>,
+    WebQuery(q): WebQuery<DeltaQuery>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -1085,7 +1085,7 @@ async fn activities(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let st2 = st.clone();
@@ -1196,7 +1196,7 @@ async fn create_activity(
 async fn end_activity(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
     let _ = ap::end_activity(State(st), a, Path(id), headers).await?;
@@ -1207,8 +1207,8 @@ async fn activity(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Path(id): Path<i64>,
-    Query(q): Query<SavedQuery>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<SavedQuery>,
 ) -> WebResult {
     ok(activity_page(&st, c, &a, id, q.saved.is_some(), None).await?)
 }
@@ -1297,7 +1297,7 @@ async fn save_activity(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -1318,7 +1318,7 @@ async fn coupons(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let Json(list) =
@@ -1408,7 +1408,7 @@ async fn create_coupon(
 async fn stop_coupon(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
     let _ = ap::stop_coupon(State(st), a, Path(id), headers).await?;
@@ -1428,8 +1428,8 @@ async fn coupon(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Path(id): Path<i64>,
-    Query(q): Query<SavedQuery>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<SavedQuery>,
 ) -> WebResult {
     ok(coupon_page(&st, c, &a, id, q.saved.is_some(), None).await?)
 }
@@ -1486,7 +1486,7 @@ async fn save_coupon(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -1514,7 +1514,7 @@ async fn flash(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     ok(flash_page(&st, c, &a, q.page.unwrap_or(1).max(1), None).await?)
 }
@@ -1881,8 +1881,8 @@ async fn flash_sale(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadCatalog>,
-    Path(id): Path<i64>,
-    Query(q): Query<SavedQuery>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<SavedQuery>,
 ) -> WebResult {
     ok(flash_sale_page(&st, c, &a, id, q.saved.is_some(), None).await?)
 }
@@ -1984,7 +1984,7 @@ async fn save_flash(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -2010,7 +2010,7 @@ async fn save_flash(
 async fn stop_flash(
     State(st): State<AppState>,
     Console(a): Console<ManageCatalog>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
     let _ = crate::routes::flash_sales::stop_flash_sale(State(st), a, headers, Path(id)).await?;
@@ -2036,7 +2036,7 @@ async fn orders(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadOrders>,
-    Query(q): Query<OrdersQuery>,
+    WebQuery(q): WebQuery<OrdersQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let status = q.status.clone().unwrap_or_default();
@@ -2123,7 +2123,12 @@ struct OrderPage {
     address: String,
 }
 
-async fn order(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadOrders>, Path(id): Path<i64>) -> WebResult {
+async fn order(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadOrders>,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
     let Json(d) = ao::detail(State(st), a.clone(), Path(id)).await?;
     let can_ship = may(&a, Permission::ManageOrders)
         && matches!(d.order.status.as_str(), "to_ship" | "partially_shipped")
@@ -2136,7 +2141,7 @@ async fn order(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadOrder
 async fn ship(
     State(st): State<AppState>,
     Console(a): Console<ManageOrders>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -2156,7 +2161,7 @@ async fn aftersales(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadOrders>,
-    Query(q): Query<AftersalesQuery>,
+    WebQuery(q): WebQuery<AftersalesQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let status = q.status.clone().unwrap_or_default();
@@ -2230,7 +2235,7 @@ async fn aftersales(
 async fn approve(
     State(st): State<AppState>,
     Console(a): Console<ManageOrders>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
     let _ = asr::approve(State(st), a, Path(id), headers).await?;
@@ -2240,7 +2245,7 @@ async fn approve(
 async fn reject(
     State(st): State<AppState>,
     Console(a): Console<ManageOrders>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
@@ -2252,7 +2257,7 @@ async fn reject(
 async fn receive_return(
     State(st): State<AppState>,
     Console(a): Console<ManageOrders>,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
     let _ = asr::receive_return(State(st), a, Path(id), headers).await?;
@@ -2364,7 +2369,7 @@ async fn buyers(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadBuyers>,
-    Query(q): Query<SearchQuery>,
+    WebQuery(q): WebQuery<SearchQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let needle = q.q.clone().unwrap_or_default();
@@ -2410,7 +2415,7 @@ async fn users(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ManageUsers>,
-    Query(q): Query<PageQuery>,
+    WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let Json(list) = au::list_users(
@@ -2509,8 +2514,8 @@ struct UserChange {
 async fn update_user(
     State(st): State<AppState>,
     Console(a): Console<ManageUsers>,
-    Path(id): Path<i64>,
-    Query(q): Query<UserChange>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<UserChange>,
     headers: HeaderMap,
 ) -> WebResult {
     let req = au::UpdateUserRequest { role: q.role, disabled: q.disabled.map(|d| d == "1") };
@@ -2726,7 +2731,7 @@ async fn audit(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ReadAudit>,
-    Query(q): Query<AuditQuery>,
+    WebQuery(q): WebQuery<AuditQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let action = q.action.clone().unwrap_or_default();

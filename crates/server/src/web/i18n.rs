@@ -50,6 +50,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("common.total", "共", "Total"),
     ("common.update", "更新", "Update"),
     ("common.view", "查看", "View"),
+    // error pages
+    ("err.bad_request", "请求有误", "Bad request"),
+    ("err.bad_address", "这个地址里有无效的编号或参数，请检查链接后重试。", "This address has a number or value that is not valid; check the link and try again."),
+    ("err.uri_too_long", "这个地址太长了，请缩短后重试。", "This address is too long; shorten it and try again."),
+    ("err.home", "首页", "Home"),
+    ("err.console", "管理后台", "Console"),
     // order statuses
     ("status.pending_payment", "待付款", "Awaiting payment"),
     ("status.paid", "已支付", "Paid"),

@@ -27,15 +27,22 @@ pub use i18n::Lang;
 pub const CSP: &str = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
                        object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
-/// Pages and assets.
-pub fn router() -> Router<AppState> {
+/// [`CSP`] with images also allowed from the shop's CDN hosts, over https.
+pub fn csp(cdn_hosts: &[String]) -> String {
+    let cdn: String = cdn_hosts.iter().map(|h| format!(" https://{h}")).collect();
+    CSP.replacen("img-src 'self' data:", &format!("img-src 'self' data:{cdn}"), 1)
+}
+
+/// Pages and assets. `cdn_hosts` are the checked hosts of the configuration.
+pub fn router(cdn_hosts: &[String]) -> Router<AppState> {
+    let csp = HeaderValue::from_str(&csp(cdn_hosts)).unwrap_or_else(|_| HeaderValue::from_static(CSP));
     Router::new()
         .merge(shop::routes())
         .merge(console::routes())
         .route("/assets/{file}", get(asset))
         .route("/lang", get(set_lang))
         .layer(axum::middleware::from_fn(csrf::layer))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
 }
 
@@ -121,10 +128,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let lang = match crate::auth::cookie(parts, "lang").as_deref() {
-            Some("en") => Lang::En,
-            _ => Lang::Zh,
-        };
+        let lang = page_lang(parts);
         let csrf = parts.extensions.get::<csrf::Token>().map(|t| t.0.clone()).unwrap_or_default();
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         Ok(Ctx { lang, csrf, here })
@@ -170,9 +174,12 @@ pub type WebResult = Result<Response, WebError>;
 #[derive(askama::Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    html_lang: &'static str,
     status: u16,
-    title: &'static str,
+    title: &'a str,
     message: &'a str,
+    home: &'static str,
+    console: &'static str,
 }
 
 /// A bare error page (no session needed): 403, 404, 5xx.
@@ -187,8 +194,79 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), message, "page failed");
     }
-    let body = ErrorPage { status: status.as_u16(), title, message }.render_page();
+    let body = ErrorPage {
+        html_lang: "zh-CN",
+        status: status.as_u16(),
+        title,
+        message,
+        home: "首页 Home",
+        console: "管理后台 Console",
+    }
+    .render_page();
     (status, body).into_response()
+}
+
+/// An error page wholly in one language: a title and a message from the catalog.
+pub fn error_page_in(lang: Lang, status: StatusCode, title_key: &str, message_key: &str) -> Response {
+    let body = ErrorPage {
+        html_lang: if lang == Lang::En { "en" } else { "zh-CN" },
+        status: status.as_u16(),
+        title: i18n::t(lang, title_key),
+        message: i18n::t(lang, message_key),
+        home: i18n::t(lang, "err.home"),
+        console: i18n::t(lang, "err.console"),
+    }
+    .render_page();
+    (status, body).into_response()
+}
+
+/// The language of the page a request is for (the `lang` cookie; Chinese by default).
+pub fn page_lang(parts: &Parts) -> Lang {
+    match crate::auth::cookie(parts, "lang").as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// A page's refusal of its own address: 400 as an error page in the page's language.
+fn bad_address(parts: &Parts, e: ApiError) -> Response {
+    if e.status.is_server_error() {
+        return error_page(e.status, &e.message);
+    }
+    error_page_in(page_lang(parts), StatusCode::BAD_REQUEST, "err.bad_request", "err.bad_address")
+}
+
+/// Path parameters of a page. One that does not parse (`/orders/abc`) answers 400 with an error page in the
+/// page's language.
+pub struct WebPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for WebPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(WebPath(v)),
+            Err(e) => {
+                let params = axum::extract::RawPathParams::from_request_parts(parts, state).await.ok();
+                Err(bad_address(parts, crate::extract::path_error(e, params.as_ref())))
+            }
+        }
+    }
+}
+
+/// The query string of a page. One that does not parse answers 400 with an error page in the page's
+/// language.
+pub struct WebQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for WebQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(WebQuery(v)),
+            Err(e) => Err(bad_address(parts, ApiError::bad_request(e.body_text()))),
+        }
+    }
 }
 
 /// Render a template to a response.

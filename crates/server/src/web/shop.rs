@@ -2,7 +2,7 @@
 //! API (the handlers are called in-process), so rules live in one place.
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,11 +13,11 @@ use serde::Deserialize;
 
 use super::csrf::Fields;
 use super::view::urlencode;
-use super::{Ctx, RenderPage, WebError, WebResult};
+use super::{Ctx, RenderPage, WebError, WebPath, WebQuery, WebResult};
 use crate::auth::Buyer;
 use crate::catalog::{ProductCard, ProductDto};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::pricing::{CartItem, QuoteDto};
 use crate::routes::aftersales::{self as as_routes, AftersaleDto, AftersaleRequest};
 use crate::routes::flash_sales::{self, FlashSaleDto};
@@ -167,7 +167,7 @@ struct ProductsPage {
     prev: Option<String>,
 }
 
-async fn products(State(st): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> WebResult {
+async fn products(State(st): State<AppState>, c: Ctx, WebQuery(q): WebQuery<ListQuery>) -> WebResult {
     let needle = q.q.clone().unwrap_or_default().trim().to_string();
     let sort_s = q.sort.clone().unwrap_or_default();
     let sort = shop_catalog::parse_sort(&sort_s)?;
@@ -224,8 +224,8 @@ async fn product(
     State(st): State<AppState>,
     c: Ctx,
     MaybeBuyer(b): MaybeBuyer,
-    Path(id): Path<i64>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<std::collections::HashMap<String, String>>,
 ) -> WebResult {
     let p = shop_catalog::shop_product(&st, id).await?;
     // Each SKU priced by the quote engine for this buyer (activities, member and first-order prices).
@@ -273,7 +273,7 @@ async fn product(
     Ok(resp)
 }
 
-async fn product_qr(State(st): State<AppState>, Path(id): Path<i64>) -> WebResult {
+async fn product_qr(State(st): State<AppState>, WebPath(id): WebPath<i64>) -> WebResult {
     shop_catalog::shop_product(&st, id).await?;
     let base = st.self_url.get().cloned().unwrap_or_default();
     let code = qrcode::QrCode::new(format!("{base}/p/{id}?ch=qr_poster").as_bytes()).map_err(ApiError::internal)?;
@@ -297,7 +297,7 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(State(st): State<AppState>, c: Ctx, Query(q): Query<NextQuery>) -> WebResult {
+async fn login_page(State(st): State<AppState>, c: Ctx, WebQuery(q): WebQuery<NextQuery>) -> WebResult {
     let mut buyers = Vec::new();
     if st.cfg.sandbox {
         let rows = st.store.list_buyers(st.merchant_id, "", 200, 0).await?;
@@ -382,14 +382,19 @@ async fn cart_add(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fields
     redirect(if f.get("buy_now") == "1" { "/checkout" } else { "/cart" })
 }
 
-async fn cart_change(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>, f: Fields) -> WebResult {
+async fn cart_change(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+    f: Fields,
+) -> WebResult {
     let selected = f.opt("selected").map(|v| v == "1");
     let _ = so::cart_change(State(st), b, Path(id), ApiJson(so::CartChange { quantity: f.int("quantity"), selected }))
         .await?;
     redirect("/cart")
 }
 
-async fn cart_remove(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn cart_remove(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = so::cart_remove(State(st), b, Path(id)).await?;
     redirect("/cart")
 }
@@ -424,7 +429,7 @@ async fn checkout(
     State(st): State<AppState>,
     c: Ctx,
     ShopBuyer(b): ShopBuyer,
-    Query(q): Query<CheckoutQuery>,
+    WebQuery(q): WebQuery<CheckoutQuery>,
 ) -> WebResult {
     let Json(cart) = so::cart(State(st.clone()), b.clone()).await?;
     let items: Vec<CartItem> = cart
@@ -554,7 +559,7 @@ async fn orders(
     State(st): State<AppState>,
     c: Ctx,
     ShopBuyer(b): ShopBuyer,
-    Query(q): Query<OrdersQuery>,
+    WebQuery(q): WebQuery<OrdersQuery>,
 ) -> WebResult {
     let status = q.status.unwrap_or_default();
     let page = q.page.unwrap_or(1);
@@ -586,7 +591,7 @@ struct OrderPage {
     address: String,
 }
 
-async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
     let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
@@ -602,7 +607,7 @@ struct PayPage {
     sandbox: bool,
 }
 
-async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
     if o.status != "pending_payment" {
         return redirect(&format!("/orders/{id}"));
@@ -612,19 +617,19 @@ async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, P
 
 /// Pay in the sandbox: start the payment and complete it, as a buyer would in the provider's page. The
 /// order turns paid when the provider's signed notification arrives.
-async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let Json(start) =
         so::pay(State(st.clone()), b.clone(), Path(id), ApiJson(so::PayRequest { provider: "sandbox".into() })).await?;
     let _ = so::sandbox_complete(State(st), b, Path(start.out_trade_no)).await?;
     redirect(&format!("/orders/{id}"))
 }
 
-async fn cancel(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn cancel(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = so::cancel(State(st), b, Path(id)).await?;
     redirect(&format!("/orders/{id}"))
 }
 
-async fn receive(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn receive(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = so::receive(State(st), b, Path(id)).await?;
     redirect(&format!("/orders/{id}"))
 }
@@ -636,12 +641,22 @@ struct AftersalePage {
     o: OrderDto,
 }
 
-async fn aftersale_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn aftersale_page(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
     let Json(o) = so::my_order(State(st), b, Path(id)).await?;
     Ok(AftersalePage { c, o }.render_page())
 }
 
-async fn aftersale(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>, f: Fields) -> WebResult {
+async fn aftersale(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+    f: Fields,
+) -> WebResult {
     let lines =
         f.0.iter()
             .filter_map(|(k, v)| {
@@ -690,7 +705,7 @@ async fn coupons(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) ->
     Ok(CouponsPage { c, mine: mine.items, claimable: claimable.items }.render_page())
 }
 
-async fn claim(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, Path(id): Path<i64>) -> WebResult {
+async fn claim(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = sp::claim(State(st), b, Path(id)).await?;
     redirect("/coupons")
 }
@@ -718,7 +733,7 @@ struct FlashPage {
     idem: String,
 }
 
-async fn flash_page(State(st): State<AppState>, c: Ctx, Path(id): Path<i64>) -> WebResult {
+async fn flash_page(State(st): State<AppState>, c: Ctx, WebPath(id): WebPath<i64>) -> WebResult {
     let Json(f) = flash_sales::shop_flash_sale(State(st), Path(id)).await?;
     Ok(FlashPage { c, f, idem: crate::auth::new_token("web_") }.render_page())
 }
@@ -728,7 +743,7 @@ async fn flash_buy(
     State(st): State<AppState>,
     ShopBuyer(b): ShopBuyer,
     mut headers: HeaderMap,
-    Path(id): Path<i64>,
+    WebPath(id): WebPath<i64>,
     f: Fields,
 ) -> WebResult {
     headers.insert(

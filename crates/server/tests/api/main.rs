@@ -8,6 +8,7 @@ mod buyer_login;
 mod catalog;
 mod faults;
 mod flash;
+mod hardening;
 mod idempotency;
 mod import;
 mod input;

@@ -1,0 +1,198 @@
+//! Image references a shop may store: its own uploads (`/uploads/<name>`), the built-in placeholder
+//! pictures (`/img/placeholder/<n>.svg`) and `https` URLs on the hosts the shop names as its CDN. Nothing
+//! else: no path that leaves the uploads directory (`..`, encoded or not), no plain `http`, no other host
+//! (the pages' Content-Security-Policy would block it anyway).
+
+use super::IMAGE_URL_MAX;
+use crate::FieldError;
+
+/// The longest file name accepted under `/uploads/`.
+const UPLOAD_NAME_MAX: usize = 128;
+
+/// A CDN host as written in the configuration: a DNS name (letters, digits, `-`, `.`) with an optional
+/// `:port`, returned in lower case. The error says what is wrong with it.
+pub fn parse_cdn_host(s: &str) -> Result<String, String> {
+    let h = s.trim().to_ascii_lowercase();
+    let (name, port) = match h.rsplit_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (h.as_str(), None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err(format!("'{s}' is not a host name such as cdn.example.com"));
+    }
+    if let Some(p) = port {
+        if p.is_empty()
+            || p.len() > 5
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65_535)
+        {
+            return Err(format!("'{s}' has a port that is not a number from 1 to 65535"));
+        }
+    }
+    Ok(h)
+}
+
+/// Whether `seg` is a path segment that climbs or hides a separator: `.`, `..`, or any percent escape of a
+/// dot, a slash or a backslash.
+fn traversal(seg: &str) -> bool {
+    let lower = seg.to_ascii_lowercase();
+    seg == "." || seg == ".." || lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")
+}
+
+fn refuse(field: &str, cdn_hosts: &[String]) -> FieldError {
+    let cdn = if cdn_hosts.is_empty() {
+        "an https URL on a CDN host the shop configures (cdn_hosts; none is configured)".to_string()
+    } else {
+        format!("an https URL on one of the shop's CDN hosts ({})", cdn_hosts.join(", "))
+    };
+    FieldError::new(field, format!("must be an uploaded image (/uploads/<file name>) or {cdn}"))
+}
+
+/// Check an image reference (see the module). `cdn_hosts` are lower-case hosts from [`parse_cdn_host`].
+/// Returns the reference trimmed.
+pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<String, FieldError> {
+    let t = s.trim();
+    if t.len() > IMAGE_URL_MAX {
+        return Err(FieldError::new(field, format!("must be at most {IMAGE_URL_MAX} bytes")));
+    }
+    if t.chars().any(|ch| ch.is_whitespace() || ch.is_control() || matches!(ch, '"' | '\'' | '<' | '>' | '\\' | '`')) {
+        return Err(FieldError::new(field, "must not contain spaces, quotes, backslashes or angle brackets"));
+    }
+    if let Some(name) = t.strip_prefix("/uploads/") {
+        let ok = !name.is_empty()
+            && name.len() <= UPLOAD_NAME_MAX
+            && !name.starts_with('.')
+            && !name.contains("..")
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !ok {
+            return Err(FieldError::new(
+                field,
+                "must name one uploaded file, /uploads/<name> (letters, digits, '.', '_', '-'; no '..', no '/', no '%')",
+            ));
+        }
+        return Ok(t.to_string());
+    }
+    if let Some(file) = t.strip_prefix("/img/placeholder/") {
+        let ok = file
+            .strip_suffix(".svg")
+            .is_some_and(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            return Err(FieldError::new(field, "must be a built-in picture /img/placeholder/<number>.svg"));
+        }
+        return Ok(t.to_string());
+    }
+    if t.len() >= 7 && t[..7].eq_ignore_ascii_case("http://") {
+        return Err(FieldError::new(field, "must use https, not http"));
+    }
+    let Some(rest) = t.get(..8).filter(|p| p.eq_ignore_ascii_case("https://")).map(|_| &t[8..]) else {
+        return Err(refuse(field, cdn_hosts));
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let authority = authority.to_ascii_lowercase();
+    if !cdn_hosts.contains(&authority) {
+        let shown: String = authority.chars().take(80).collect();
+        return Err(FieldError::new(
+            field,
+            if cdn_hosts.is_empty() {
+                format!("is on host '{shown}', but the shop has no CDN hosts configured (cdn_hosts); upload the image instead")
+            } else {
+                format!("is on host '{shown}', which is not one of the shop's CDN hosts ({})", cdn_hosts.join(", "))
+            },
+        ));
+    }
+    if !path.starts_with('/') {
+        return Err(FieldError::new(field, "must have a path after the host, such as https://cdn.example.com/a.jpg"));
+    }
+    let path_only = path.split(['?', '#']).next().unwrap_or("");
+    if path_only.split('/').any(traversal) {
+        return Err(FieldError::new(field, "must not contain '.' or '..' segments or encoded dots and slashes"));
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts() -> Vec<String> {
+        vec!["cdn.example.com".into(), "img.example.com:8443".into()]
+    }
+
+    #[test]
+    fn accepts_own_uploads_placeholders_and_cdn() {
+        for ok in [
+            "/uploads/0123456789abcdef0123456789abcdef.jpg",
+            "/uploads/b.jpg",
+            " /uploads/a_b-c.webp ",
+            "/img/placeholder/12.svg",
+            "https://cdn.example.com/a/b.jpg",
+            "HTTPS://CDN.example.com/a.jpg?x=1",
+            "https://img.example.com:8443/%E6%A9%99.png",
+        ] {
+            assert_eq!(parse_image_ref("images[0]", ok, &hosts()).unwrap(), ok.trim(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_traversal_other_hosts_and_http() {
+        for bad in [
+            "/uploads/../../etc/passwd",
+            "/uploads/..",
+            "/uploads/",
+            "/uploads/a/b.jpg",
+            "/uploads/%2e%2e%2fetc%2fpasswd",
+            "/uploads/.hidden",
+            "/uploads/a.jpg?x",
+            "/img/placeholder/../x.svg",
+            "/img/placeholder/1.png",
+            "/img/other.svg",
+            "/etc/passwd",
+            "http://cdn.example.com/a.jpg",
+            "https://evil.example/a.jpg",
+            "https://cdn.example.com.evil.example/a.jpg",
+            "https://user@cdn.example.com/a.jpg",
+            "https://cdn.example.com@evil.example/a.jpg",
+            "https://img.example.com/a.jpg",
+            "https://cdn.example.com",
+            "https://cdn.example.com/a/../b.jpg",
+            "https://cdn.example.com/a/%2E%2E/b.jpg",
+            "https://cdn.example.com/a\\b.jpg",
+            "javascript:alert(1)",
+            "//evil.example/a.jpg",
+            "data:image/png;base64,AAAA",
+            "",
+        ] {
+            let e = parse_image_ref("images[0]", bad, &hosts()).unwrap_err();
+            assert_eq!(e.field, "images[0]", "{bad}");
+        }
+        let e = parse_image_ref("images[0]", "https://cdn.example.com/a.jpg", &[]).unwrap_err();
+        assert!(e.message.contains("cdn_hosts"), "{}", e.message);
+    }
+
+    #[test]
+    fn cdn_hosts_are_checked() {
+        assert_eq!(parse_cdn_host(" CDN.Example.com ").unwrap(), "cdn.example.com");
+        assert_eq!(parse_cdn_host("cdn.example.com:8443").unwrap(), "cdn.example.com:8443");
+        for bad in [
+            "",
+            "https://cdn.example.com",
+            "cdn.example.com/",
+            "a..b",
+            "-a.com",
+            "a.com:0",
+            "a.com:x",
+            "*.a.com",
+            "a b",
+        ] {
+            assert!(parse_cdn_host(bad).is_err(), "{bad}");
+        }
+    }
+}
