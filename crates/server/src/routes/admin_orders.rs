@@ -288,8 +288,9 @@ pub async fn ship(
     Ok(Json(order_dto(&st, o).await?))
 }
 
-/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows. Text cells that a
-/// spreadsheet would take as a formula start with `'`; amounts are plain numbers.
+/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows.
+///
+/// Text cells that a spreadsheet would take as a formula start with `'`; amounts are plain numbers.
 #[utoipa::path(get, path = "/api/v1/admin/orders/export", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub async fn export(
