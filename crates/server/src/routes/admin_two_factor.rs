@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, Admin, AdminUser, ManageUsers, Session};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, Path};
 use crate::login_throttle::Attempt;
 use crate::routes::admin_auth::{self, LoginResponse};
 use crate::state::AppState;
