@@ -11,6 +11,7 @@ pub mod money;
 pub mod orders;
 pub mod page;
 pub mod pricing;
+pub mod time;
 pub mod two_factor;
 pub mod validate;
 

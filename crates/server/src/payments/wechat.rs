@@ -891,17 +891,5 @@ pub(crate) fn random_nonce(len: usize) -> String {
 
 /// Unix seconds as RFC 3339 in Beijing time, the API's time format: `2024-05-20T13:29:35+08:00`.
 pub fn rfc3339_beijing(unix_secs: i64) -> String {
-    let local = unix_secs + 8 * 3600;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}+08:00", secs / 3600, secs % 3600 / 60, secs % 60)
+    minimall_core::time::rfc3339_seconds(unix_secs.saturating_mul(1000)).unwrap_or_default()
 }

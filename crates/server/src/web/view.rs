@@ -1,90 +1,49 @@
 //! Formatting helpers and the generic pieces of console pages (tables, filters, forms, pagination).
 
 use minimall_core::money::Money;
+use minimall_core::time;
 
 /// Fen as yuan with the currency sign.
 pub fn yuan(fen: i64) -> String {
     format!("¥{}", Money::from_fen(fen).to_yuan_string())
 }
 
-/// Epoch ms as Beijing time (UTC+8), `YYYY-MM-DD HH:MM`.
+/// Epoch ms as Beijing time (the shop's zone), `YYYY-MM-DD HH:MM`.
 pub fn beijing_time(ms: i64) -> String {
     if ms <= 0 {
         return "-".into();
     }
-    let secs = ms.div_euclid(1000) + 8 * 3600;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
+    time::minutes(ms).unwrap_or_else(|| "-".into())
 }
 
 /// The Beijing calendar day (days since 1970-01-01) of an epoch ms.
 pub fn beijing_day(ms: i64) -> i64 {
-    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
+    time::day_of(ms).unwrap_or(0)
 }
 
 /// `MM-DD` of a day number.
 pub fn day_label(day: i64) -> String {
-    let (_, m, d) = civil_from_days(day);
-    format!("{m:02}-{d:02}")
+    time::month_day(day).unwrap_or_default()
 }
 
 /// Start of a Beijing day in epoch ms.
 pub fn day_start_ms(day: i64) -> i64 {
-    (day * 86_400 - 8 * 3600) * 1000
+    time::day_start_ms(day).unwrap_or(0)
 }
 
 /// A `YYYY-MM-DD` date typed in a filter as a day number (Beijing calendar).
 pub fn parse_day(s: &str) -> Option<i64> {
-    let mut it = s.trim().splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days-from-civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let day = era * 146_097 + doe - 719_468;
-    (civil_from_days(day) == (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)).then_some(day)
+    time::parse_day(s)
 }
 
 /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`, Beijing time) as epoch ms.
 pub fn parse_beijing_datetime(s: &str) -> Option<i64> {
-    let (day, time) = s.trim().split_once(['T', ' '])?;
-    let day = parse_day(day)?;
-    let mut hm = time.splitn(3, ':');
-    let h: i64 = hm.next()?.parse().ok()?;
-    let m: i64 = hm.next()?.parse().ok()?;
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
-        return None;
-    }
-    Some(day_start_ms(day) + (h * 3600 + m * 60) * 1000)
+    time::parse_local_minutes(s)
 }
 
 /// Epoch ms as a `datetime-local` value in Beijing time: `2026-11-25T18:00`.
 pub fn beijing_datetime_value(ms: i64) -> String {
     beijing_time(ms).replacen(' ', "T", 1)
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 pub fn urlencode(s: &str) -> String {
