@@ -63,7 +63,7 @@ pub fn verify(
         return Err(Refused::MissingHeaders);
     }
     let ts: i64 = timestamp.parse().map_err(|_| Refused::MissingHeaders)?;
-    if (now_ms - ts * 1000).abs() > MAX_SKEW_MS {
+    if now_ms.saturating_sub(ts.saturating_mul(1000)).saturating_abs() > MAX_SKEW_MS {
         return Err(Refused::Stale);
     }
     let sig = hex::decode(signature).map_err(|_| Refused::BadSignature)?;
@@ -95,5 +95,9 @@ mod tests {
         assert_eq!(verify("s3cret", &ts, "abc", &sig, &bad, now), Err(Refused::BadSignature));
         assert_eq!(verify("other", &ts, "abc", &sig, &body, now), Err(Refused::BadSignature));
         assert_eq!(verify("s3cret", &ts, "abc", &sig, &body, now + 10 * 60_000), Err(Refused::Stale));
+        // Timestamps at the ends of the range are stale, not an overflow.
+        for ts in [i64::MAX, i64::MIN] {
+            assert_eq!(verify("s3cret", &ts.to_string(), "abc", &sig, &body, now), Err(Refused::Stale));
+        }
     }
 }

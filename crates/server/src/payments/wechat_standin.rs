@@ -297,7 +297,7 @@ impl Shared {
         if get("mchid")? != STANDIN_MCHID || get("serial_no")? != self.merchant_serial {
             return None;
         }
-        if (now_secs() - timestamp.parse::<i64>().ok()?).abs() > 300 {
+        if now_secs().saturating_sub(timestamp.parse::<i64>().ok()?).saturating_abs() > 300 {
             return None;
         }
         let signature = Signature::try_from(B64.decode(get("signature")?).ok()?.as_slice()).ok()?;

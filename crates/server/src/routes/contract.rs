@@ -93,6 +93,7 @@ fn finish_operation(path: &str, method: &str, op: &mut Map<String, Value>) {
         add("415", "The body's media type is not one this operation accepts.");
         add("422", "The content is not acceptable (empty, or rows with errors); `field` names what.");
     }
+    add("414", "The query string is longer than the server reads (4 KiB).");
     if has_path_param || has_query {
         add("400", "A path or query value does not parse; `field` names it.");
         add("422", "A value is not acceptable; `field` names it.");
@@ -168,6 +169,7 @@ fn describe(status: &str) -> &'static str {
         "404" => "Not found.",
         "409" => "Conflicts with the current state.",
         "413" => "Too large.",
+        "414" => "The address is too long.",
         "415" => "Unsupported media type.",
         "422" => "A value is not acceptable; `field` names it.",
         "500" => "The server could not complete the request.",
