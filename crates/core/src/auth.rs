@@ -37,8 +37,12 @@ pub enum Permission {
     ReadOrders,
     /// Orders: ship, handle after-sales.
     ManageOrders,
-    /// Revenue, costs, ledgers, payouts.
+    /// The finance page: ledgers, fees, payouts.
     ReadFinance,
+    /// Revenue figures: GMV, average order value, an order's paid and refunded amounts, payments and refunds.
+    ReadRevenue,
+    /// Cost prices of SKUs.
+    ReadCost,
     /// Shop settings: payment providers, banned words, freight, stores.
     ManageSettings,
     /// Verify pick-up codes (核销) at a store.
@@ -69,26 +73,44 @@ impl Role {
         }
     }
 
+    /// What the role may do in a shop that keeps the defaults ([`ShopRoles::default`]).
     pub fn allows(self, p: Permission) -> bool {
+        self.allows_in(p, ShopRoles::default())
+    }
+
+    /// The one table of who may do what, with what the shop decided about its roles.
+    pub fn allows_in(self, p: Permission, shop: ShopRoles) -> bool {
         use Permission::*;
         match self {
             Role::Owner => true,
-            Role::Operator => matches!(
-                p,
-                Session
-                    | ReadBuyers
-                    | ReadMessages
-                    | ManageJobs
-                    | ManageCatalog
-                    | ReadCatalog
-                    | ReadOrders
-                    | ManageOrders
-            ),
-            Role::Finance => matches!(p, Session | ReadFinance | ReadOrders | ReadCatalog | ReadAudit),
+            Role::Operator => {
+                matches!(
+                    p,
+                    Session
+                        | ReadBuyers
+                        | ReadMessages
+                        | ManageJobs
+                        | ManageCatalog
+                        | ReadCatalog
+                        | ReadOrders
+                        | ManageOrders
+                        | ReadRevenue
+                ) || (p == ReadCost && shop.operator_reads_cost)
+            }
+            Role::Finance => {
+                matches!(p, Session | ReadFinance | ReadRevenue | ReadCost | ReadOrders | ReadCatalog | ReadAudit)
+            }
             Role::Service => matches!(p, Session | ReadBuyers | ReadMessages | ReadOrders | ManageOrders | ReadCatalog),
             Role::Clerk => matches!(p, Session | VerifyPickup),
         }
     }
+}
+
+/// What a shop decides about its roles beyond the fixed table (set by the owner).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShopRoles {
+    /// Operators (运营) see cost prices too.
+    pub operator_reads_cost: bool,
 }
 
 impl fmt::Display for Role {
@@ -127,6 +149,24 @@ mod tests {
         assert!(!Role::Service.allows(Permission::ReadFinance));
         assert!(!Role::Operator.allows(Permission::ReadFinance));
         assert!(Role::Finance.allows(Permission::ReadFinance));
+    }
+
+    #[test]
+    fn revenue_and_cost_by_role() {
+        use Permission::{ReadCost, ReadRevenue};
+        let custom = ShopRoles { operator_reads_cost: true };
+        for (role, revenue, cost, cost_if_shop_says) in [
+            (Role::Owner, true, true, true),
+            (Role::Finance, true, true, true),
+            (Role::Operator, true, false, true),
+            (Role::Service, false, false, false),
+            (Role::Clerk, false, false, false),
+        ] {
+            assert_eq!(role.allows(ReadRevenue), revenue, "{role}");
+            assert_eq!(role.allows_in(ReadRevenue, custom), revenue, "{role}");
+            assert_eq!(role.allows(ReadCost), cost, "{role}");
+            assert_eq!(role.allows_in(ReadCost, custom), cost_if_shop_says, "{role}");
+        }
     }
 
     #[test]

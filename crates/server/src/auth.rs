@@ -227,6 +227,33 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
     }
 }
 
+/// Which money figures a console user may see: revenue (GMV, paid and refunded amounts, payments, refunds)
+/// and cost prices. Both follow `Role::allows_in` with what the shop decided about its roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoneyView {
+    pub revenue: bool,
+    pub cost: bool,
+}
+
+impl MoneyView {
+    pub async fn of(st: &AppState, user: &AdminUser) -> Result<MoneyView, ApiError> {
+        let shop = shop_roles(st, user).await?;
+        Ok(MoneyView {
+            revenue: user.role.allows_in(Permission::ReadRevenue, shop),
+            cost: user.role.allows_in(Permission::ReadCost, shop),
+        })
+    }
+}
+
+/// What the user's shop decided about its roles (read only for the roles it can change).
+pub async fn shop_roles(st: &AppState, user: &AdminUser) -> Result<minimall_core::auth::ShopRoles, ApiError> {
+    let operator_reads_cost = match user.role {
+        Role::Operator => st.store.operator_reads_cost(user.merchant_id).await?,
+        _ => false,
+    };
+    Ok(minimall_core::auth::ShopRoles { operator_reads_cost })
+}
+
 /// Buyer sessions created or verified in the last [`SessionCache::TTL`], so that a burst of requests (a flash
 /// sale) does not read the session table for each. A logout on this instance drops its entry at once; a
 /// logout on another instance takes effect here within the TTL. Expiry is still checked on every use.

@@ -37,9 +37,10 @@ pub struct SkuInput {
     pub original_price: i64,
     /// 小程序售价, fen.
     pub sale_price: i64,
-    /// Cost for finance, fen.
+    /// Cost for finance, fen. Left out, an existing SKU keeps its cost (a new one gets 0); only roles that
+    /// may see cost prices may set it.
     #[serde(default)]
-    pub cost_price: i64,
+    pub cost_price: Option<i64>,
     #[serde(default)]
     pub weight_g: i64,
     /// At or below this stock a low-stock alert opens.
@@ -192,7 +193,7 @@ pub fn validate_sku(i: usize, s: &SkuInput, new: bool) -> Result<(SkuFields, Opt
     };
     let original = Money::parse_fen(&f("original_price"), s.original_price)?;
     let sale = Money::parse_fen(&f("sale_price"), s.sale_price)?;
-    let cost = Money::parse_fen(&f("cost_price"), s.cost_price)?;
+    let cost = Money::parse_fen(&f("cost_price"), s.cost_price.unwrap_or(0))?;
     if sale > original && !s.price_above_original {
         return Err(FieldError::new(
             f("sale_price"),
@@ -331,6 +332,7 @@ pub struct SkuDto {
     pub stock_status: String,
     pub original_price: i64,
     pub sale_price: i64,
+    /// Cost, fen: console only, and only for roles that may see cost prices.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_price: Option<i64>,
     pub weight_g: i64,
@@ -402,6 +404,16 @@ pub struct ProductDto {
 }
 
 impl ProductDto {
+    /// The product as a console user may see it: without cost prices unless `cost`.
+    pub fn shown(mut self, cost: bool) -> Self {
+        if !cost {
+            for s in &mut self.skus {
+                s.cost_price = None;
+            }
+        }
+        self
+    }
+
     pub fn from_rows(p: &ProductRow, skus: &[SkuRow], category_path: Vec<String>, internal: bool) -> Self {
         ProductDto {
             id: p.id,

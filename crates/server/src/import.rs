@@ -77,6 +77,7 @@ pub async fn apply(
     rows: &[ImportRow],
     actor: &str,
     reference: &str,
+    keep_cost: bool,
     on_progress: &(dyn Fn(i64) + Send + Sync),
 ) -> Result<Outcome, ApiError> {
     let mut out = Outcome { counts: ImportCounts::default(), errors: Vec::new(), warnings: Vec::new() };
@@ -237,6 +238,11 @@ pub async fn apply(
             };
             let (sku_id, old_stock) = match skus.get(&r.sku_code) {
                 Some((id, _, stock, _)) => {
+                    let sku = if keep_cost {
+                        SkuFields { cost_price: st.store.sku_tx(tx, merchant_id, *id).await?.cost_price, ..sku }
+                    } else {
+                        sku
+                    };
                     st.store.update_sku(tx, merchant_id, *id, &sku).await?;
                     out.counts.updated_skus += 1;
                     (*id, *stock)
@@ -273,6 +279,16 @@ pub async fn apply(
     on_progress(done);
     out.errors.sort_by_key(|e| e.row);
     Ok(out)
+}
+
+/// The cost column's index in the product CSV.
+pub fn cost_column() -> usize {
+    csvio::column_index("cost_price").expect("the product CSV has a cost column")
+}
+
+/// Whether a product file has the cost column (成本价). A file without it leaves existing SKUs' cost as it is.
+pub fn has_cost_column(text: &str) -> bool {
+    csvio::has_column(text, cost_column())
 }
 
 /// The whole catalog as export rows (one per SKU).
@@ -358,9 +374,12 @@ pub async fn run_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<
     let id = rec.id;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     let outcome = if parse_errors.is_empty() {
-        apply(&st, &mut tx, rec.merchant_id, &rows, &rec.actor, &format!("import:{id}"), &move |n| progress.set(id, n))
-            .await
-            .map_err(|e| e.message)?
+        let keep_cost = !has_cost_column(&text);
+        apply(&st, &mut tx, rec.merchant_id, &rows, &rec.actor, &format!("import:{id}"), keep_cost, &move |n| {
+            progress.set(id, n)
+        })
+        .await
+        .map_err(|e| e.message)?
     } else {
         Outcome {
             counts: ImportCounts::default(),

@@ -27,3 +27,23 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// What the shop decided about its roles: whether operators see cost prices.
+    pub async fn operator_reads_cost(&self, merchant_id: i64) -> StoreResult<bool> {
+        let (v,): (i64,) = sqlx::query_as("SELECT operator_reads_cost FROM merchants WHERE id = $1")
+            .bind(merchant_id)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(v != 0)
+    }
+
+    pub async fn set_operator_reads_cost(&self, tx: &mut Tx, merchant_id: i64, on: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE merchants SET operator_reads_cost = $2 WHERE id = $1")
+            .bind(merchant_id)
+            .bind(i64::from(on))
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}

@@ -661,6 +661,20 @@ fn is_blank(rec: &csv::StringRecord) -> bool {
     rec.iter().all(|f| f.trim().is_empty())
 }
 
+/// Whether the header (the first non-blank row) of a product CSV names column `col` (an index of
+/// [`COLUMNS`]).
+pub fn has_column(text: &str, col: usize) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    while let Ok(true) = rdr.read_record(&mut rec) {
+        if !is_blank(&rec) {
+            return rec.iter().any(|h| column_for_header(h.trim()) == Some(col));
+        }
+    }
+    false
+}
+
 /// Parse a product CSV (text from [`decode`]). The first non-blank row is the header, naming columns by
 /// English key or Chinese header in any order; blank rows are skipped. Returns the rows without problems,
 /// in file order, and every problem found, in file order.
@@ -847,13 +861,26 @@ fn export_cells(r: &ImportRow) -> [String; NCOL] {
 /// [`text_cell`], so none of them is a live formula in a spreadsheet; numbers are written as numbers. The
 /// `row` field is ignored.
 pub fn write_products(rows: &[ImportRow]) -> String {
+    write_products_without(rows, &[])
+}
+
+/// The index in [`COLUMNS`] of the column with English key `key`.
+pub fn column_index(key: &str) -> Option<usize> {
+    COLUMNS.iter().position(|c| c.key == key)
+}
+
+/// [`write_products`] without the columns `omit` (indexes of [`COLUMNS`]).
+pub fn write_products_without(rows: &[ImportRow], omit: &[usize]) -> String {
+    let keep = |i: &usize| !omit.contains(i);
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::with_capacity(
         256 + rows.iter().map(|r| 128 + r.title.len() + r.description.len()).sum::<usize>(),
     ));
     // Writing into memory cannot fail.
-    w.write_record(COLUMNS.iter().map(|c| c.header_zh)).expect("write to memory");
+    w.write_record(COLUMNS.iter().enumerate().filter(|(i, _)| keep(i)).map(|(_, c)| c.header_zh))
+        .expect("write to memory");
     for r in rows {
-        w.write_record(export_cells(r)).expect("write to memory");
+        let cells = export_cells(r);
+        w.write_record(cells.iter().enumerate().filter(|(i, _)| keep(i)).map(|(_, c)| c)).expect("write to memory");
     }
     let bytes = w.into_inner().expect("write to memory");
     let mut out = String::with_capacity(bytes.len() + 3);
@@ -951,6 +978,20 @@ mod tests {
     }
 
     // ---- decode ----
+
+    #[test]
+    fn export_without_cost_reads_back_without_the_column() {
+        let rows = vec![orange_rows()[0].clone()];
+        let full = write_products(&rows);
+        let text = write_products_without(&rows, &[c::COST_PRICE]);
+        assert!(has_column(&full, c::COST_PRICE));
+        assert!(!has_column(&text, c::COST_PRICE));
+        assert!(!text.contains("成本价") && !text.contains("20.00"));
+        let (back, errors) = parse_products(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(back[0].cost_price, Money::ZERO);
+        assert_eq!(back[0].sale_price, rows[0].sale_price);
+    }
 
     #[test]
     fn decodes_plain_utf8() {

@@ -199,10 +199,13 @@ pub async fn me(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<
         ("read_orders", ReadOrders),
         ("manage_orders", ManageOrders),
         ("read_finance", ReadFinance),
+        ("read_revenue", ReadRevenue),
+        ("read_cost", ReadCost),
         ("manage_settings", ManageSettings),
         ("verify_pickup", VerifyPickup),
     ];
-    let permissions = all.iter().filter(|(_, p)| admin.role.allows(*p)).map(|(n, _)| n.to_string()).collect();
+    let shop = crate::auth::shop_roles(&st, &admin).await?;
+    let permissions = all.iter().filter(|(_, p)| admin.role.allows_in(*p, shop)).map(|(n, _)| n.to_string()).collect();
     Ok(Json(MeResponse { user: row.into(), permissions }))
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{audit, to_json, Paginated};
-use crate::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
+use crate::auth::{Admin, ManageCatalog, ManageSettings, MoneyView, ReadCatalog};
 use crate::catalog::{
     after_write, banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck,
     BannedHitDto, ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
@@ -335,6 +335,16 @@ async fn category_path(st: &AppState, tx: &mut Tx, merchant_id: i64, category_id
     Ok(t.path(category_id))
 }
 
+/// A role that may not see cost prices may not set them either.
+fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
+    match skus.iter().position(|s| s.cost_price.is_some()) {
+        Some(i) if !money.cost => {
+            Err(ApiError::forbidden("this role may not set cost prices").with_field(format!("skus[{i}].cost_price")))
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn load_product_dto(st: &AppState, tx: &mut Tx, merchant_id: i64, id: i64) -> ApiResult<ProductDto> {
     let p = st.store.product_tx(tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     let skus = st.store.skus_of_tx(tx, id).await?;
@@ -375,6 +385,8 @@ pub async fn create_product(
     ApiJson(req): ApiJson<CreateProduct>,
 ) -> ApiResult<Response> {
     let key = IdemKey::required(&headers)?;
+    let money = MoneyView::of(&st, &admin).await?;
+    check_cost_input(money, &req.skus)?;
     let mut fields = validate_product(&req.product, &st.cfg.cdn_hosts)?;
     let dims = validate_matrix(&req.specs, &req.skus)?;
     fields.specs = crate::catalog::specs_json(&dims);
@@ -421,13 +433,14 @@ pub async fn create_product(
     st.store.refresh_price_range(&mut tx, id).await?;
     let dto = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
     audit(&st, &mut tx, &admin, &headers, "product.create", format!("product:{id}"), None, to_json(&dto)).await?;
-    let body = serde_json::to_string(&ProductSaved { product: dto, warnings }).map_err(ApiError::internal)?;
+    let body = serde_json::to_string(&ProductSaved { product: dto.shown(money.cost), warnings })
+        .map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// One product with its SKUs (including cost and safety stock).
+/// One product with its SKUs (including safety stock, and cost for roles that may see cost prices).
 #[utoipa::path(get, path = "/api/v1/admin/products/{id}", tag = "admin-catalog", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = ProductDto), (status = 404, body = ErrorBody)))]
 pub async fn get_product(
@@ -439,7 +452,8 @@ pub async fn get_product(
     let skus = st.store.skus_of(&[id]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
     let ns = nodes(&rows);
-    Ok(Json(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), true)))
+    let cost = MoneyView::of(&st, &admin).await?.cost;
+    Ok(Json(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), true).shown(cost)))
 }
 
 /// Replace the product-level fields (title, flags, category, …). SKUs change through `/skus`.
@@ -464,7 +478,8 @@ pub async fn update_product(
     audit(&st, &mut tx, &admin, &headers, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
         .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
-    Ok(Json(ProductSaved { product: after, warnings }))
+    let cost = MoneyView::of(&st, &admin).await?.cost;
+    Ok(Json(ProductSaved { product: after.shown(cost), warnings }))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -486,6 +501,8 @@ pub async fn replace_skus(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SkuMatrix>,
 ) -> ApiResult<Json<ProductDto>> {
+    let money = MoneyView::of(&st, &admin).await?;
+    check_cost_input(money, &req.skus)?;
     let dims = validate_matrix(&req.specs, &req.skus)?;
     let mut tx = st.store.begin().await?;
     let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
@@ -519,7 +536,10 @@ pub async fn replace_skus(
     }
     for (i, s) in req.skus.iter().enumerate() {
         let current = existing.iter().find(|o| o.code == s.code.trim());
-        let (sku, stock) = validate_sku(i, s, current.is_none())?;
+        let (mut sku, stock) = validate_sku(i, s, current.is_none())?;
+        if let (None, Some(cur)) = (s.cost_price, current) {
+            sku.cost_price = cur.cost_price;
+        }
         match current {
             Some(cur) => {
                 st.store
@@ -581,7 +601,7 @@ pub async fn replace_skus(
     )
     .await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
-    Ok(Json(after))
+    Ok(Json(after.shown(money.cost)))
 }
 
 /// Delete a product (kept for past orders, gone from every list).
@@ -679,6 +699,7 @@ pub async fn adjust_stock(
     ApiJson(req): ApiJson<StockAdjustment>,
 ) -> ApiResult<Response> {
     let key = IdemKey::required(&headers)?;
+    let money = MoneyView::of(&st, &admin).await?;
     if req.delta == 0 || !(-cat::STOCK_MAX..=cat::STOCK_MAX).contains(&req.delta) {
         return Err(ApiError::invalid("delta", format!("must be non-zero and at most {} in size", cat::STOCK_MAX)));
     }
@@ -717,8 +738,11 @@ pub async fn adjust_stock(
         Some(serde_json::json!({"stock": after.stock, "delta": req.delta, "reason": req.reason, "note": req.note})),
     )
     .await?;
-    let body =
-        serde_json::to_string(&StockResult { sku: SkuDto::from_row(&after, true) }).map_err(ApiError::internal)?;
+    let mut sku = SkuDto::from_row(&after, true);
+    if !money.cost {
+        sku.cost_price = None;
+    }
+    let body = serde_json::to_string(&StockResult { sku }).map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::OK, &body).await?;
     commit_catalog(&st, tx, admin.merchant_id).await?;
     Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::audit;
-use crate::auth::{Admin, ManageCatalog, ReadCatalog};
+use crate::auth::{Admin, ManageCatalog, MoneyView, ReadCatalog};
 use crate::catalog::BannedHitDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Path};
@@ -70,10 +70,11 @@ pub struct ImportStatus {
 /// (a/b/c), tags 标签 (a|b), on_shelf 上架, lifecycle 生命周期, free_shipping 包邮, earns_points 送积分,
 /// coupons_usable 可用券, purchase_limit 限购, description 商品描述, images 图片 (a|b), sku_code SKU编码,
 /// spec 规格 (颜色:红;尺码:M), barcode 条码, stock 库存, original_price 划线价, sale_price 售价, cost_price 成本价
-/// (yuan), weight_g 重量克, safety_stock 安全库存.
+/// (yuan), weight_g 重量克, safety_stock 安全库存. Without the cost column existing SKUs keep their cost; only
+/// roles that may see cost prices may send it (403 otherwise).
 #[utoipa::path(post, path = "/api/v1/admin/products/import", tag = "admin-catalog", params(ImportQuery), security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = DryRunReport, description = "dry run"), (status = 202, body = ImportStatus), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = DryRunReport, description = "dry run"), (status = 202, body = ImportStatus), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn import_products(
     State(st): State<AppState>,
     admin: Admin<ManageCatalog>,
@@ -86,12 +87,27 @@ pub async fn import_products(
         return Err(ApiError::invalid("file", "the file is empty"));
     }
     let (rows, parse_errors, enc, text) = import::parse(&bytes, &st.cfg.cdn_hosts)?;
+    let keep_cost = !import::has_cost_column(&text);
+    if !keep_cost && !MoneyView::of(&st, &admin).await?.cost {
+        return Err(
+            ApiError::forbidden("this role may not set cost prices; leave out the 成本价 column").with_field("file")
+        );
+    }
     if q.dry_run {
         let mut tx = st.store.begin().await?;
         let outcome = if parse_errors.is_empty() {
             Some(
-                import::apply(&st, &mut tx, admin.merchant_id, &rows, &admin.username, "import:dry-run", &|_| {})
-                    .await?,
+                import::apply(
+                    &st,
+                    &mut tx,
+                    admin.merchant_id,
+                    &rows,
+                    &admin.username,
+                    "import:dry-run",
+                    keep_cost,
+                    &|_| {},
+                )
+                .await?,
             )
         } else {
             None
@@ -193,11 +209,17 @@ pub async fn import_status(
 }
 
 /// The whole catalog as CSV (UTF-8 with BOM, Chinese headers, one row per SKU); it imports back unchanged.
+/// The cost column (成本价) is there only for roles that may see cost prices; a file without it imports
+/// back leaving costs as they are.
 #[utoipa::path(get, path = "/api/v1/admin/products/export", tag = "admin-catalog", security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub async fn export_products(State(st): State<AppState>, admin: Admin<ReadCatalog>) -> ApiResult<Response> {
     let rows = import::export_rows(&st, admin.merchant_id).await?;
-    let csv = minimall_core::catalog::csvio::write_products(&rows);
+    let csv = if MoneyView::of(&st, &admin).await?.cost {
+        minimall_core::catalog::csvio::write_products(&rows)
+    } else {
+        minimall_core::catalog::csvio::write_products_without(&rows, &[import::cost_column()])
+    };
     let mut r = csv.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     r.headers_mut()

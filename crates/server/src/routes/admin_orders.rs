@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::shop_orders::{check_status_filter, order_dto, OrderDto};
 use super::{audit, Paginated};
-use crate::auth::{Admin, ManageOrders, ReadOrders};
+use crate::auth::{Admin, ManageOrders, MoneyView, ReadOrders};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Path};
 use crate::orders as ord;
@@ -51,19 +51,82 @@ fn filter(q: &OrderQuery) -> ApiResult<OrderFilter> {
     })
 }
 
-/// Orders, newest first, filtered.
+/// An order's amounts (totals, discounts, shipping, paid, refunded), also on its lines.
+const ORDER_AMOUNTS: &[&str] = &[
+    "list_total",
+    "goods_total",
+    "order_discount",
+    "coupon_discount",
+    "points_discount",
+    "shipping",
+    "payable",
+    "refunded_amount",
+];
+const LINE_AMOUNTS: &[&str] =
+    &["goods_amount", "order_discount", "coupon_discount", "points_discount", "paid_amount", "refunded_amount"];
+
+fn drop_keys(v: &mut serde_json::Value, keys: &[&str]) {
+    if let Some(o) = v.as_object_mut() {
+        for k in keys {
+            o.remove(*k);
+        }
+    }
+}
+
+/// An order as JSON without its amounts, for roles that may not see revenue.
+fn strip_order(o: &mut serde_json::Value) {
+    drop_keys(o, ORDER_AMOUNTS);
+    if let Some(lines) = o.get_mut("lines").and_then(|l| l.as_array_mut()) {
+        for l in lines {
+            drop_keys(l, LINE_AMOUNTS);
+        }
+    }
+}
+
+/// The answer as JSON, the amounts left out unless the user may see revenue.
+async fn shown<T: Serialize>(
+    st: &AppState,
+    admin: &crate::auth::AdminUser,
+    v: &T,
+    strip: fn(&mut serde_json::Value),
+) -> ApiResult<Response> {
+    let mut v = serde_json::to_value(v).map_err(ApiError::internal)?;
+    if !MoneyView::of(st, admin).await?.revenue {
+        strip(&mut v);
+    }
+    Ok(Json(v).into_response())
+}
+
+/// Orders, newest first, filtered. Roles without the revenue permission get the orders without their
+/// amounts (`list_total`, `goods_total`, the discounts, `shipping`, `payable`, `refunded_amount`, and the
+/// lines' `goods_amount`, discounts, `paid_amount`, `refunded_amount`).
 #[utoipa::path(get, path = "/api/v1/admin/orders", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<OrderDto>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     admin: Admin<ReadOrders>,
     ApiQuery(q): ApiQuery<OrderQuery>,
+) -> ApiResult<Response> {
+    let Json(page) = list_orders(&st, &admin, q).await?;
+    shown(&st, &admin, &page, |v| {
+        if let Some(items) = v.get_mut("items").and_then(|i| i.as_array_mut()) {
+            items.iter_mut().for_each(strip_order);
+        }
+    })
+    .await
+}
+
+/// The orders of [`list`] with every amount (the console decides what it shows).
+pub async fn list_orders(
+    st: &AppState,
+    admin: &Admin<ReadOrders>,
+    q: OrderQuery,
 ) -> ApiResult<Json<Paginated<OrderDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     let rows = st.store.list_orders(admin.merchant_id, &filter(&q)?, page.size(), page.offset()).await?;
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(&st, o).await?);
+        items.push(order_dto(st, o).await?);
     }
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -83,7 +146,11 @@ pub struct TimelineEntry {
 pub struct PaymentDto {
     pub provider: String,
     pub out_trade_no: String,
+    /// Left out for roles that may not see revenue.
+    #[schema(required = false)]
     pub amount: i64,
+    /// Left out for roles that may not see revenue.
+    #[schema(required = false)]
     pub fee: i64,
     pub status: String,
     pub provider_txn_id: Option<String>,
@@ -94,6 +161,8 @@ pub struct PaymentDto {
 #[derive(Serialize, ToSchema)]
 pub struct RefundDto {
     pub out_refund_no: String,
+    /// Left out for roles that may not see revenue.
+    #[schema(required = false)]
     pub amount: i64,
     pub reason: String,
     pub status: String,
@@ -119,19 +188,35 @@ pub struct OrderDetail {
     pub payment: Option<PaymentDto>,
     pub refunds: Vec<RefundDto>,
     pub shipments: Vec<ShipmentDto>,
-    /// How the payable was computed at checkout.
-    #[schema(value_type = Object)]
+    /// How the payable was computed at checkout (left out for roles that may not see revenue).
+    #[schema(value_type = Object, required = false)]
     pub derivation: serde_json::Value,
 }
 
-/// One order with its timeline, payment, refunds and shipments.
+/// One order with its timeline, payment, refunds and shipments. Roles without the revenue permission get it
+/// without the amounts (as in the list), the payment's `amount` and `fee`, the refunds' `amount` and the
+/// `derivation`.
 #[utoipa::path(get, path = "/api/v1/admin/orders/{id}", tag = "admin-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDetail), (status = 404, body = ErrorBody)))]
-pub async fn detail(
-    State(st): State<AppState>,
-    admin: Admin<ReadOrders>,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<OrderDetail>> {
+pub async fn detail(State(st): State<AppState>, admin: Admin<ReadOrders>, Path(id): Path<i64>) -> ApiResult<Response> {
+    let Json(d) = order_detail(&st, &admin, id).await?;
+    shown(&st, &admin, &d, |v| {
+        if let Some(o) = v.get_mut("order") {
+            strip_order(o);
+        }
+        if let Some(p) = v.get_mut("payment") {
+            drop_keys(p, &["amount", "fee"]);
+        }
+        if let Some(rs) = v.get_mut("refunds").and_then(|r| r.as_array_mut()) {
+            rs.iter_mut().for_each(|r| drop_keys(r, &["amount"]));
+        }
+        drop_keys(v, &["derivation"]);
+    })
+    .await
+}
+
+/// The order of [`detail`] with every amount (the console decides what it shows).
+pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> ApiResult<Json<OrderDetail>> {
     let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
     let derivation = serde_json::from_str(&o.derivation).unwrap_or_default();
     let payment = match st.store.payment_for_order(id).await? {
@@ -187,7 +272,7 @@ pub async fn detail(
             created_at: s.created_at,
         })
         .collect();
-    Ok(Json(OrderDetail { order: order_dto(&st, o).await?, timeline, payment, refunds, shipments, derivation }))
+    Ok(Json(OrderDetail { order: order_dto(st, o).await?, timeline, payment, refunds, shipments, derivation }))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -288,7 +373,8 @@ pub async fn ship(
     Ok(Json(order_dto(&st, o).await?))
 }
 
-/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows.
+/// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows. The amount columns (商品金额,
+/// 优惠, 运费, 实付, 已退款) are there only for roles that may see revenue.
 ///
 /// Text cells that a spreadsheet would take as a formula start with `'`; amounts are plain numbers.
 #[utoipa::path(get, path = "/api/v1/admin/orders/export", tag = "admin-orders", params(OrderQuery), security(("bearer" = [])),
@@ -300,8 +386,14 @@ pub async fn export(
 ) -> ApiResult<Response> {
     use minimall_core::catalog::csvio::text_field;
     let f = filter(&q)?;
-    let mut out =
-        String::from("\u{feff}订单号,状态,买家ID,商品金额,优惠,运费,实付,已退款,下单时间(ms),付款时间(ms)\r\n");
+    // Amounts only for roles that may see revenue: the columns are left out, not zeroed.
+    let revenue = MoneyView::of(&st, &admin).await?.revenue;
+    let mut out = String::from(if revenue {
+        "\u{feff}订单号,状态,买家ID,商品金额,优惠,运费,实付,已退款,下单时间(ms),付款时间(ms)\r\n"
+    } else {
+        "\u{feff}订单号,状态,买家ID,下单时间(ms),付款时间(ms)\r\n"
+    });
+    let yuan = |fen: i64| minimall_core::Money::from_fen(fen).to_yuan_string();
     let mut offset = 0;
     while offset < 50_000 {
         let rows = st.store.list_orders(admin.merchant_id, &f, 500, offset).await?;
@@ -309,20 +401,19 @@ pub async fn export(
             break;
         }
         for o in &rows.items {
-            let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\r\n",
-                text_field(&o.order_no),
-                text_field(&o.status),
-                o.buyer_id,
-                minimall_core::Money::from_fen(o.list_total).to_yuan_string(),
-                minimall_core::Money::from_fen(discount).to_yuan_string(),
-                minimall_core::Money::from_fen(o.shipping).to_yuan_string(),
-                minimall_core::Money::from_fen(o.payable).to_yuan_string(),
-                minimall_core::Money::from_fen(o.refunded_amount).to_yuan_string(),
-                o.created_at,
-                o.paid_at.map(|t| t.to_string()).unwrap_or_default()
-            ));
+            out.push_str(&format!("{},{},{},", text_field(&o.order_no), text_field(&o.status), o.buyer_id));
+            if revenue {
+                let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
+                out.push_str(&format!(
+                    "{},{},{},{},{},",
+                    yuan(o.list_total),
+                    yuan(discount),
+                    yuan(o.shipping),
+                    yuan(o.payable),
+                    yuan(o.refunded_amount)
+                ));
+            }
+            out.push_str(&format!("{},{}\r\n", o.created_at, o.paid_at.map(|t| t.to_string()).unwrap_or_default()));
         }
         offset += 500;
     }

@@ -7,6 +7,7 @@ pub mod admin_import;
 pub mod admin_ops;
 pub mod admin_orders;
 pub mod admin_promotions;
+pub mod admin_stats;
 pub mod admin_two_factor;
 pub mod admin_users;
 pub mod aftersales;
@@ -165,6 +166,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shop_orders::sandbox_notify))
         .routes(routes!(shop_orders::wechat_notify))
         .routes(routes!(admin_orders::list))
+        .routes(routes!(admin_stats::dashboard))
+        .routes(routes!(admin_stats::finance))
+        .routes(routes!(admin_stats::get_role_settings, admin_stats::put_role_settings))
         .routes(routes!(admin_orders::export))
         .routes(routes!(admin_orders::detail))
         .routes(routes!(admin_orders::ship))

@@ -192,13 +192,25 @@ pub struct OrderLineDto {
     pub quantity: i64,
     pub sale_price: i64,
     pub unit_price: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub goods_amount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub order_discount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub coupon_discount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub points_discount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub paid_amount: i64,
     pub shipped_qty: i64,
     pub refunded_qty: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub refunded_amount: i64,
 }
 
@@ -234,14 +246,30 @@ pub struct OrderDto {
     /// pending_payment, to_ship, partially_shipped, shipped, received, completed, cancelled, closed
     pub status: String,
     pub status_label: String,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub list_total: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub goods_total: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub order_discount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub coupon_discount: i64,
     pub points_used: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub points_discount: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub shipping: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub payable: i64,
+    /// Always there for the buyer; left out in the console's order API for roles that may not see revenue.
+    #[schema(required = false)]
     pub refunded_amount: i64,
     #[schema(value_type = Option<Object>)]
     pub address: Option<serde_json::Value>,

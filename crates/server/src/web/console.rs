@@ -18,7 +18,7 @@ use super::csrf::Fields;
 use super::view::{self, urlencode, Cell, Field, Form, Pager};
 use super::{Ctx, RenderPage, WebError, WebPath, WebQuery, WebResult};
 use crate::auth::{
-    Admin, AdminUser, ManageCatalog, ManageOrders, ManageSettings, ManageUsers, Perm, ReadAudit, ReadBuyers,
+    Admin, AdminUser, ManageCatalog, ManageOrders, ManageSettings, ManageUsers, MoneyView, Perm, ReadAudit, ReadBuyers,
     ReadCatalog, ReadFinance, ReadOrders, Session, VerifyPickup,
 };
 use crate::error::ApiError;
@@ -449,63 +449,44 @@ struct DashboardPage {
     c: Ctx,
     nav: Nav,
     sales: bool,
+    /// The role may see revenue (GMV chart, 成交额, 客单价).
+    revenue: bool,
     cards: Vec<(&'static str, String, String)>,
     bars: Vec<Bar>,
     low_stock: Option<i64>,
     open_aftersales: Option<i64>,
 }
 
-/// Per-day sums over the last `days` Beijing days, today last: (day, gmv, paid orders, buyers).
-async fn daily(st: &AppState, merchant_id: i64, days: i64) -> Result<Vec<(i64, i64, i64, i64)>, WebError> {
-    let today = view::beijing_day(minimall_store::now_ms());
-    let first = today - days + 1;
-    let rows = st.store.paid_orders_since(merchant_id, view::day_start_ms(first)).await?;
-    let mut out: Vec<(i64, i64, i64, std::collections::HashSet<i64>)> =
-        (first..=today).map(|d| (d, 0, 0, std::collections::HashSet::new())).collect();
-    for r in rows {
-        let d = view::beijing_day(r.paid_at);
-        if let Some(slot) = out.iter_mut().find(|s| s.0 == d) {
-            slot.1 += r.payable;
-            slot.2 += 1;
-            slot.3.insert(r.buyer_id);
-        }
-    }
-    Ok(out.into_iter().map(|(d, g, n, b)| (d, g, n, b.len() as i64)).collect())
-}
-
-fn aov(gmv: i64, n: i64) -> i64 {
-    if n == 0 {
-        0
-    } else {
-        gmv / n
-    }
-}
-
 async fn dashboard(State(st): State<AppState>, c: Ctx, Console(a): Console<Session>) -> WebResult {
     let sales = may(&a, Permission::ReadOrders);
     let mut cards = Vec::new();
     let mut bars = Vec::new();
+    let mut revenue = false;
     if sales {
-        let days = daily(&st, a.merchant_id, 7).await?;
-        let (_, tg, tn, tb) = *days.last().unwrap_or(&(0, 0, 0, 0));
-        let wg: i64 = days.iter().map(|d| d.1).sum();
-        let wn: i64 = days.iter().map(|d| d.2).sum();
-        let wb: i64 = days.iter().map(|d| d.3).sum();
-        cards = vec![
-            ("dash.gmv", view::yuan(tg), view::yuan(wg)),
-            ("dash.paid_orders", tn.to_string(), wn.to_string()),
-            ("dash.buyers", tb.to_string(), wb.to_string()),
-            ("dash.aov", view::yuan(aov(tg, tn)), view::yuan(aov(wg, wn))),
-        ];
-        let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
-        bars = days
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let h = d.1 * 120 / max;
-                Bar { label: view::day_label(d.0), value: view::yuan(d.1), x: 40 + i as i64 * 60, y: 140 - h, h }
-            })
-            .collect();
+        let money = MoneyView::of(&st, &a).await?;
+        revenue = money.revenue;
+        let f = crate::routes::admin_stats::dashboard_figures(&st, a.merchant_id, money).await?;
+        let yuan = |v: Option<i64>| view::yuan(v.unwrap_or(0));
+        if revenue {
+            cards.push(("dash.gmv", yuan(f.today.gmv), yuan(f.week.gmv)));
+        }
+        cards.push(("dash.paid_orders", f.today.paid_orders.to_string(), f.week.paid_orders.to_string()));
+        cards.push(("dash.buyers", f.today.paying_buyers.to_string(), f.week.paying_buyers.to_string()));
+        if revenue {
+            cards.push(("dash.aov", yuan(f.today.average_order_value), yuan(f.week.average_order_value)));
+            let max = f.days.iter().filter_map(|d| d.gmv).max().unwrap_or(0).max(1);
+            bars = f
+                .days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let g = d.gmv.unwrap_or(0);
+                    let h = g * 120 / max;
+                    let label = d.date.as_deref().unwrap_or("").get(5..).unwrap_or("").to_string();
+                    Bar { label, value: view::yuan(g), x: 40 + i as i64 * 60, y: 140 - h, h }
+                })
+                .collect();
+        }
     }
     // Only the figures of pages the role may open.
     let low_stock =
@@ -513,14 +494,11 @@ async fn dashboard(State(st): State<AppState>, c: Ctx, Console(a): Console<Sessi
     let open_aftersales =
         if may(&a, Permission::ReadOrders) { Some(st.store.count_open_aftersales(a.merchant_id).await?) } else { None };
     let nav = nav(&c, &a);
-    Ok(DashboardPage { c, nav, sales, cards, bars, low_stock, open_aftersales }.render_page())
+    Ok(DashboardPage { c, nav, sales, revenue, cards, bars, low_stock, open_aftersales }.render_page())
 }
 
 async fn finance(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadFinance>) -> WebResult {
-    let today = view::beijing_day(minimall_store::now_ms());
-    let since = view::day_start_ms(today - 29);
-    let pays = st.store.payments_since(a.merchant_id, since).await?;
-    let orders = st.store.paid_orders_since(a.merchant_id, since).await?;
+    let f = crate::routes::admin_stats::finance_figures(&st, a.merchant_id).await?;
     let mut p = ListPage::new(c, &a, "menu.finance").heads(&[
         "fin.day",
         "fin.received",
@@ -530,18 +508,14 @@ async fn finance(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadFin
         "dash.paid_orders",
     ]);
     p.intro = p.c.t("fin.intro").into();
-    for d in (today - 29..=today).rev() {
-        let received: i64 = pays.iter().filter(|x| view::beijing_day(x.succeeded_at) == d).map(|x| x.amount).sum();
-        let fee: i64 = pays.iter().filter(|x| view::beijing_day(x.succeeded_at) == d).map(|x| x.fee).sum();
-        let day_orders: Vec<_> = orders.iter().filter(|o| view::beijing_day(o.paid_at) == d).collect();
-        let refunded: i64 = day_orders.iter().map(|o| o.refunded_amount).sum();
+    for d in &f.days {
         p.rows.push(vec![
-            Cell::text(view::day_label(d)),
-            Cell::num(view::yuan(received)),
-            Cell::num(view::yuan(fee)),
-            Cell::num(view::yuan(refunded)),
-            Cell::num(view::yuan(received - fee - refunded)),
-            Cell::num(day_orders.len().to_string()),
+            Cell::text(d.date.as_deref().unwrap_or("").get(5..).unwrap_or("").to_string()),
+            Cell::num(view::yuan(d.received)),
+            Cell::num(view::yuan(d.fee)),
+            Cell::num(view::yuan(d.refunded)),
+            Cell::num(view::yuan(d.net)),
+            Cell::num(d.paid_orders.to_string()),
         ]);
     }
     ok(p)
@@ -751,7 +725,7 @@ async fn create_product(
             stock: Some(f.int("stock").unwrap_or(0)),
             original_price: view::parse_yuan("original_price", f.get("original_price"))?,
             sale_price: view::parse_yuan("sale_price", f.get("sale_price"))?,
-            cost_price: 0,
+            cost_price: None,
             weight_g: 0,
             safety_stock: 0,
             price_above_original: false,
@@ -774,6 +748,8 @@ struct ProductPage {
     images: String,
     tags: String,
     can_edit: bool,
+    /// The role may see cost prices (the cost column is shown).
+    cost: bool,
     saved: bool,
     /// Indexes of the empty rows offered for new SKUs.
     blank_rows: Vec<usize>,
@@ -802,6 +778,7 @@ async fn product(
         tags: p.tags.join(", "),
         categories,
         can_edit: may(&a, Permission::ManageCatalog),
+        cost: MoneyView::of(&st, &a).await?.cost,
         saved: q.saved.is_some(),
         blank_rows: (p.skus.len()..p.skus.len() + 2).collect(),
         rows: p.skus.len() + 2,
@@ -859,6 +836,8 @@ async fn save_skus(
             })
         })
         .collect();
+    // Without the cost permission the page has no cost column and existing SKUs keep their cost.
+    let cost = MoneyView::of(&st, &a).await?.cost;
     let mut skus = Vec::new();
     for i in 0..f.int("rows").unwrap_or(0).clamp(0, 500) {
         let code = f.get(&format!("code_{i}")).trim().to_string();
@@ -875,7 +854,11 @@ async fn save_skus(
             stock: f.int(&format!("stock_{i}")),
             original_price: price("original_price")?,
             sale_price: price("sale_price")?,
-            cost_price: f.opt(&format!("cost_price_{i}")).map(|_| price("cost_price")).transpose()?.unwrap_or(0),
+            cost_price: if cost {
+                Some(f.opt(&format!("cost_price_{i}")).map(|_| price("cost_price")).transpose()?.unwrap_or(0))
+            } else {
+                None
+            },
             weight_g: f.int(&format!("weight_g_{i}")).unwrap_or(0),
             safety_stock: f.int(&format!("safety_stock_{i}")).unwrap_or(0),
             price_above_original: false,
@@ -2055,16 +2038,14 @@ async fn orders(
         page,
         page_size: Some(20),
     };
-    let Json(list) = ao::list(State(st), a.clone(), ApiQuery(query(Some(page)))).await?;
-    let mut p = ListPage::new(c, &a, "menu.orders").heads(&[
-        "order.no",
-        "order.buyer",
-        "order.goods",
-        "order.payable",
-        "order.status",
-        "order.created",
-        "",
-    ]);
+    let revenue = MoneyView::of(&st, &a).await?.revenue;
+    let Json(list) = ao::list_orders(&st, &a, query(Some(page))).await?;
+    let heads: &[&str] = if revenue {
+        &["order.no", "order.buyer", "order.goods", "order.payable", "order.status", "order.created", ""]
+    } else {
+        &["order.no", "order.buyer", "order.goods", "order.status", "order.created", ""]
+    };
+    let mut p = ListPage::new(c, &a, "menu.orders").heads(heads);
     let mut opts = vec![(String::new(), p.c.t("common.all").to_string())];
     opts.extend(ORDER_STATUSES.iter().map(|s| (s.to_string(), p.c.status(s).to_string())));
     p.filters = Some(Form {
@@ -2094,15 +2075,20 @@ async fn orders(
     ));
     for o in &list.items {
         let goods: Vec<String> = o.lines.iter().map(|l| format!("{} ×{}", l.title, l.quantity)).collect();
-        p.rows.push(vec![
+        let mut row = vec![
             Cell::link(&o.order_no, format!("/admin/orders/{}", o.id)),
             Cell::num(o.buyer_id.to_string()),
             Cell::text(goods.join("；")),
-            Cell::num(view::yuan(o.payable)),
+        ];
+        if revenue {
+            row.push(Cell::num(view::yuan(o.payable)));
+        }
+        row.extend([
             Cell::tag(p.c.status(&o.status), if o.status == "to_ship" { "warn" } else { "" }),
             Cell::text(view::beijing_time(o.created_at)),
             Cell::link(p.c.t("common.view"), format!("/admin/orders/{}", o.id)),
         ]);
+        p.rows.push(row);
     }
     let base = view::with_query(
         "/admin/orders",
@@ -2118,6 +2104,8 @@ struct OrderPage {
     c: Ctx,
     nav: Nav,
     d: ao::OrderDetail,
+    /// The role may see revenue: the order's amounts are shown.
+    revenue: bool,
     can_ship: bool,
     /// The delivery address as one line.
     address: String,
@@ -2129,13 +2117,14 @@ async fn order(
     Console(a): Console<ReadOrders>,
     WebPath(id): WebPath<i64>,
 ) -> WebResult {
-    let Json(d) = ao::detail(State(st), a.clone(), Path(id)).await?;
+    let revenue = MoneyView::of(&st, &a).await?.revenue;
+    let Json(d) = ao::order_detail(&st, &a, id).await?;
     let can_ship = may(&a, Permission::ManageOrders)
         && matches!(d.order.status.as_str(), "to_ship" | "partially_shipped")
         && d.order.delivery != "pickup";
     let address = d.order.address.as_ref().map(view::address_line).unwrap_or_default();
     let nav = nav(&c, &a);
-    Ok(OrderPage { c, nav, d, can_ship, address }.render_page())
+    Ok(OrderPage { c, nav, d, revenue, can_ship, address }.render_page())
 }
 
 async fn ship(

@@ -26,6 +26,11 @@ pub fn day_label(day: i64) -> String {
     time::month_day(day).unwrap_or_default()
 }
 
+/// `YYYY-MM-DD` of a day number.
+pub fn date_label(day: i64) -> String {
+    time::date_of_day(day).map(|d| d.to_string()).unwrap_or_default()
+}
+
 /// Start of a Beijing day in epoch ms.
 pub fn day_start_ms(day: i64) -> i64 {
     time::day_start_ms(day).unwrap_or(0)

@@ -33,6 +33,14 @@ fn shirt(code: &str, category_id: i64) -> Value {
     })
 }
 
+/// An operator of a shop that lets operators see and set cost prices (the products here carry a cost).
+async fn cost_operator(app: &TestApp) -> String {
+    let owner = app.admin_login("admin").await;
+    let r = app.put("/api/v1/admin/settings/roles", Some(&owner), &json!({"operator_reads_cost": true})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.admin_login("operator").await
+}
+
 async fn create(app: &TestApp, t: &str, body_json: &Value) -> Value {
     let (s, v) = body(app.post_idem("/api/v1/admin/products", Some(t), body_json).await).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -41,7 +49,7 @@ async fn create(app: &TestApp, t: &str, body_json: &Value) -> Value {
 
 suite!(category_tree_rules, |b| async move {
     let app = TestApp::spawn(b).await;
-    let t = app.admin_login("operator").await;
+    let t = cost_operator(&app).await;
     let food = category(&app, &t, "食品", None).await;
     let fruit = category(&app, &t, "水果", Some(food)).await;
     let orange = category(&app, &t, "橙子", Some(fruit)).await;
@@ -114,7 +122,7 @@ suite!(category_tree_rules, |b| async move {
 
 suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async move {
     let app = TestApp::spawn(b).await;
-    let t = app.admin_login("operator").await;
+    let t = cost_operator(&app).await;
     let c = category(&app, &t, "服装", None).await;
     let p = create(&app, &t, &shirt("TEE2", c)).await;
     let id = p["id"].as_i64().unwrap();
@@ -182,7 +190,7 @@ suite!(sku_matrix_and_flags_round_trip_and_buyers_see_only_on_shelf, |b| async m
 
 suite!(product_validation_names_the_field, |b| async move {
     let app = TestApp::spawn(b).await;
-    let t = app.admin_login("operator").await;
+    let t = cost_operator(&app).await;
     let c = category(&app, &t, "服装", None).await;
     let url = "/api/v1/admin/products";
     let mut p = shirt("BAD1", c);
@@ -228,7 +236,7 @@ suite!(product_validation_names_the_field, |b| async move {
 
 suite!(stock_never_negative_under_concurrent_decrements_and_movements_sum_to_stock, |b| async move {
     let app = TestApp::spawn(b).await;
-    let t = app.admin_login("operator").await;
+    let t = cost_operator(&app).await;
     let c = category(&app, &t, "水果", None).await;
     let p = create(
         &app,

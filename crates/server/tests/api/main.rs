@@ -18,6 +18,7 @@ mod ops;
 mod orders;
 mod pickup;
 mod pricing;
+mod stats;
 mod two_factor;
 mod web;
 mod wechat;

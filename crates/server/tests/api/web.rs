@@ -803,3 +803,221 @@ suite!(coupon_edited_in_the_console, |b| async move {
     let (s, _, _) = page(&c, &app, &format!("/admin/coupons/{}", id + 1000), &op).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 });
+
+/// What `user` sees of money: (revenue, cost); None where the role may not open the page at all.
+#[allow(clippy::too_many_arguments)]
+async fn check_money(
+    app: &TestApp,
+    c: &Client,
+    ids: (i64, i64),
+    user: &str,
+    revenue: Option<bool>,
+    cost: Option<bool>,
+) {
+    let (product_id, order_id) = ids;
+    let token = app.admin_login(user).await;
+    let cookie = format!("mm_admin={token}");
+    let t = Some(token.as_str());
+    let (_, me) = body(app.get("/api/v1/admin/me", t).await).await;
+    let perms: Vec<&str> = me["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(perms.contains(&"read_revenue"), revenue == Some(true), "{user}: {perms:?}");
+    assert_eq!(perms.contains(&"read_cost"), cost == Some(true), "{user}: {perms:?}");
+
+    // The dashboard page and its figures.
+    let (s, _, html) = page(c, app, "/admin", &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    let r = app.get("/api/v1/admin/stats/dashboard", t).await;
+    match revenue {
+        Some(rev) => {
+            assert_eq!(html.contains("成交额"), rev, "{user}: 成交额 on the dashboard");
+            assert_eq!(html.contains("客单价"), rev, "{user}: 客单价 on the dashboard");
+            assert!(html.contains("支付买家数") && !html.contains("下单买家数"), "{user}");
+            let (s, v) = body(r).await;
+            assert_eq!(s, StatusCode::OK);
+            for part in [&v["today"], &v["week"], &v["days"][0]] {
+                assert_eq!(part.get("gmv").is_some(), rev, "{user}: gmv in {part}");
+                assert_eq!(part.get("average_order_value").is_some(), rev, "{user}: aov in {part}");
+                assert!(part["paid_orders"].is_i64() && part["paying_buyers"].is_i64(), "{user}: {part}");
+            }
+        }
+        None => {
+            assert!(!html.contains("成交额") && !html.contains("客单价"), "{user}");
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}: dashboard figures");
+        }
+    }
+
+    // Products: the API and the export.
+    let r = app.get(&format!("/api/v1/admin/products/{product_id}"), t).await;
+    let export = app.get("/api/v1/admin/products/export", t).await;
+    match cost {
+        Some(cost) => {
+            let (s, p) = body(r).await;
+            assert_eq!(s, StatusCode::OK);
+            for sku in p["skus"].as_array().unwrap() {
+                assert_eq!(sku.get("cost_price").is_some(), cost, "{user}: cost_price in {sku}");
+            }
+            assert_eq!(export.status(), StatusCode::OK);
+            let csv = export.text().await.unwrap();
+            let header = csv.lines().next().unwrap();
+            assert_eq!(header.contains("成本价"), cost, "{user}: {header}");
+            assert!(header.contains("售价"), "{user}: {header}");
+            let width = header.split(',').count();
+            assert!(csv.lines().skip(1).all(|l| l.is_empty() || l.split(',').count() >= width), "{user}");
+            let (s, _, html) = page(c, app, &format!("/admin/products/{product_id}"), &cookie).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(html.contains("name=\"cost_price_0\""), cost, "{user}: cost input on the product page");
+        }
+        None => {
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+            assert_eq!(export.status(), StatusCode::FORBIDDEN, "{user}");
+        }
+    }
+
+    // Orders: the list, one order, the export, and the console's pages.
+    let list = app.get("/api/v1/admin/orders?page_size=5", t).await;
+    let one = app.get(&format!("/api/v1/admin/orders/{order_id}"), t).await;
+    let export = app.get("/api/v1/admin/orders/export", t).await;
+    match revenue {
+        Some(rev) => {
+            let (_, l) = body(list).await;
+            let items = l["items"].as_array().unwrap();
+            assert!(!items.is_empty());
+            for o in items {
+                for k in ["payable", "refunded_amount", "goods_total", "shipping"] {
+                    assert_eq!(o.get(k).is_some(), rev, "{user}: {k} in the order list");
+                }
+                assert!(o["order_no"].is_string() && o["status"].is_string());
+                for line in o["lines"].as_array().unwrap() {
+                    assert_eq!(line.get("paid_amount").is_some(), rev, "{user}: line paid_amount");
+                    assert!(line["quantity"].is_i64());
+                }
+            }
+            let (_, d) = body(one).await;
+            assert_eq!(d["order"].get("payable").is_some(), rev, "{user}: payable in the order");
+            assert_eq!(d["payment"].get("amount").is_some(), rev, "{user}: payment amount");
+            assert_eq!(d["payment"].get("fee").is_some(), rev, "{user}: payment fee");
+            assert_eq!(d.get("derivation").is_some(), rev, "{user}: derivation");
+            assert!(d["timeline"].is_array());
+            let csv = export.text().await.unwrap();
+            let header = csv.lines().next().unwrap();
+            for col in ["实付", "已退款", "商品金额", "运费"] {
+                assert_eq!(header.contains(col), rev, "{user}: {col} in {header}");
+            }
+            assert!(header.contains("订单号"));
+            let width = header.split(',').count();
+            assert!(csv.lines().skip(1).all(|l| l.split(',').count() == width), "{user}: {csv}");
+            let (_, _, html) = page(c, app, "/admin/orders", &cookie).await;
+            assert_eq!(html.contains("<th>实付</th>"), rev, "{user}: 实付 column");
+            let (_, _, html) = page(c, app, &format!("/admin/orders/{order_id}"), &cookie).await;
+            assert_eq!(html.contains("实付款"), rev, "{user}: amounts on the order page");
+        }
+        None => {
+            for r in [list, one, export] {
+                assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+            }
+        }
+    }
+}
+
+// Money fields by role: revenue (GMV, average order value, an order's amounts) for owner, finance and operator;
+// cost prices for owner and finance, and for operators once the owner says so. Checked on the dashboard page,
+// its JSON, the product API, the product export, the order API and the order export: a field a role may not
+// see is left out, never shown as zero.
+suite!(money_fields_by_role, |b| async move {
+    let app = demo_app(b).await;
+    let c = no_redirects();
+    let owner = app.admin_login("admin").await;
+    let (_, products) = body(app.get("/api/v1/admin/products?page_size=1", Some(&owner)).await).await;
+    let product_id = products["items"][0]["id"].as_i64().unwrap();
+    let (_, orders) = body(app.get("/api/v1/admin/orders?status=completed&page_size=1", Some(&owner)).await).await;
+    let order_id = orders["items"][0]["id"].as_i64().unwrap();
+
+    check_money(&app, &c, (product_id, order_id), "admin", Some(true), Some(true)).await;
+    check_money(&app, &c, (product_id, order_id), "finance", Some(true), Some(true)).await;
+    check_money(&app, &c, (product_id, order_id), "operator", Some(true), Some(false)).await;
+    check_money(&app, &c, (product_id, order_id), "service", Some(false), Some(false)).await;
+    check_money(&app, &c, (product_id, order_id), "clerk", None, None).await;
+
+    // An operator without the cost permission may not set a cost, and saving SKUs keeps the cost there is.
+    let op = app.admin_login("operator").await;
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{product_id}"), Some(&owner)).await).await;
+    let costs: Vec<Value> = p["skus"].as_array().unwrap().iter().map(|s| s["cost_price"].clone()).collect();
+    assert!(costs.iter().all(|c| c.as_i64().unwrap() > 0), "{costs:?}");
+    let skus: Vec<Value> = p["skus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            json!({"code": s["code"], "spec": s["spec"], "barcode": s["barcode"], "original_price": s["original_price"],
+                   "sale_price": s["sale_price"], "weight_g": s["weight_g"], "safety_stock": s["safety_stock"]})
+        })
+        .collect();
+    let matrix = json!({"specs": p["specs"], "skus": skus});
+    let mut with_cost = matrix.clone();
+    with_cost["skus"][0]["cost_price"] = json!(1);
+    assert_field_error(
+        app.put(&format!("/api/v1/admin/products/{product_id}/skus"), Some(&op), &with_cost).await,
+        StatusCode::FORBIDDEN,
+        "skus[0].cost_price",
+    )
+    .await;
+    let (s, saved) =
+        body(app.put(&format!("/api/v1/admin/products/{product_id}/skus"), Some(&op), &matrix).await).await;
+    assert_eq!(s, StatusCode::OK, "{saved}");
+    assert!(saved["skus"][0].get("cost_price").is_none());
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{product_id}"), Some(&owner)).await).await;
+    let after: Vec<Value> = p["skus"].as_array().unwrap().iter().map(|s| s["cost_price"].clone()).collect();
+    assert_eq!(after, costs, "the operator's save kept the costs");
+    // An export without the cost column imports back leaving the costs as they are; with it, only for cost roles.
+    let csv = app.get("/api/v1/admin/products/export", Some(&op)).await.text().await.unwrap();
+    let r = app
+        .req(reqwest::Method::POST, "/api/v1/admin/products/import", Some(&op))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let (s, queued) = body(r).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{queued}");
+    let import_id = queued["id"].as_i64().unwrap();
+    let full = app.get("/api/v1/admin/products/export", Some(&owner)).await.text().await.unwrap();
+    let r = app
+        .req(reqwest::Method::POST, "/api/v1/admin/products/import?dry_run=true", Some(&op))
+        .header("content-type", "text/csv")
+        .body(full)
+        .send()
+        .await
+        .unwrap();
+    assert_field_error(r, StatusCode::FORBIDDEN, "file").await;
+    eventually(20, || {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let (_, l) = body(app.get(&format!("/api/v1/admin/imports/{import_id}"), Some(owner)).await).await;
+            assert_ne!(l["status"], "failed", "{l}");
+            (l["status"] == "done").then_some(())
+        }
+    })
+    .await;
+    let (_, p) = body(app.get(&format!("/api/v1/admin/products/{product_id}"), Some(&owner)).await).await;
+    let after: Vec<Value> = p["skus"].as_array().unwrap().iter().map(|s| s["cost_price"].clone()).collect();
+    assert_eq!(after, costs, "importing a file without the cost column kept the costs");
+
+    // The owner lets operators see cost (owner only, audited); the operator then sees it everywhere.
+    for user in ["operator", "finance", "service"] {
+        let t = app.admin_login(user).await;
+        let r = app.put("/api/v1/admin/settings/roles", Some(&t), &json!({"operator_reads_cost": true})).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+    }
+    let (s, v) =
+        body(app.put("/api/v1/admin/settings/roles", Some(&owner), &json!({"operator_reads_cost": true})).await).await;
+    assert_eq!((s, v), (StatusCode::OK, json!({"operator_reads_cost": true})));
+    let (_, v) = body(app.get("/api/v1/admin/settings/roles", Some(&owner)).await).await;
+    assert_eq!(v, json!({"operator_reads_cost": true}));
+    let (_, audit) = body(app.get("/api/v1/admin/audit-log?action=settings.roles", Some(&owner)).await).await;
+    assert!(
+        audit["items"].as_array().unwrap().iter().any(|e| e["action"] == "settings.roles"),
+        "the change is in the audit log"
+    );
+    check_money(&app, &c, (product_id, order_id), "operator", Some(true), Some(true)).await;
+    check_money(&app, &c, (product_id, order_id), "service", Some(false), Some(false)).await;
+});
