@@ -138,6 +138,12 @@ suite!(product_images_are_own_uploads_or_cdn_hosts, |b| async move {
     cfg.cdn_hosts = vec!["cdn.example.com".into()];
     let app = TestApp::spawn_with(db, cfg, true).await;
     let t = app.admin_login("operator").await;
+    // Operators do not set cost prices (the shop's default).
+    let product = |code: &str, category_id: i64, title: &str, images: Value| {
+        let mut p = product(code, category_id, title, images);
+        p["skus"][0].as_object_mut().unwrap().remove("cost_price");
+        p
+    };
     let cat = category(&app, &t).await;
     let png = [&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..], &[0u8; 32]].concat();
     let (s, up) = body(
