@@ -449,24 +449,12 @@ async fn audit(
     } else {
         format!("admin_user:{target_id}")
     };
-    let (before, after) = match change {
-        Some((b, a)) => (Some(b), Some(a)),
-        None => (None, None),
-    };
-    st.store
-        .audit(
-            tx,
-            &minimall_store::audit::AuditEntry {
-                merchant_id: who.merchant_id,
-                actor_id: who.id,
-                actor_name: &who.username,
-                action,
-                target: &target,
-                before: before.as_ref(),
-                after: after.as_ref(),
-                request_id: admin_auth::request_id(headers).as_deref(),
-            },
-        )
-        .await?;
-    Ok(())
+    let (before, after) = change.unzip();
+    super::audit(st, tx, who, headers, action, target, before, after).await
+}
+
+impl super::Acting for Enroller {
+    fn actor(&self) -> (i64, i64, &str) {
+        (self.merchant_id, self.id, &self.username)
+    }
 }

@@ -192,11 +192,29 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(flash_sales::buy))
 }
 
+/// Who an audit entry names: a console user, or one still completing their two-factor enrolment.
+pub trait Acting {
+    /// (merchant, user id, user name)
+    fn actor(&self) -> (i64, i64, &str);
+}
+
+impl Acting for crate::auth::AdminUser {
+    fn actor(&self) -> (i64, i64, &str) {
+        (self.merchant_id, self.id, &self.username)
+    }
+}
+
+impl<P: crate::auth::Perm> Acting for crate::auth::Admin<P> {
+    fn actor(&self) -> (i64, i64, &str) {
+        self.user.actor()
+    }
+}
+
 /// Write an audit entry for a console action inside its transaction.
 pub async fn audit(
     st: &AppState,
     tx: &mut minimall_store::Tx,
-    who: &crate::auth::AdminUser,
+    who: &impl Acting,
     headers: &axum::http::HeaderMap,
     action: &str,
     target: String,
@@ -207,9 +225,9 @@ pub async fn audit(
         .audit(
             tx,
             &minimall_store::audit::AuditEntry {
-                merchant_id: who.merchant_id,
-                actor_id: who.id,
-                actor_name: &who.username,
+                merchant_id: who.actor().0,
+                actor_id: who.actor().1,
+                actor_name: who.actor().2,
                 action,
                 target: &target,
                 before: before.as_ref(),
