@@ -57,6 +57,26 @@ impl Api {
     }
 }
 
+impl Api {
+    /// The id of the root category named `name`, created when the shop has none, so that a scenario can run
+    /// again against the same server.
+    pub async fn root_category(&self, admin_token: &str, name: &str) -> Result<i64> {
+        let tree = self
+            .expect_json(Req::get("/api/v1/admin/categories")?.bearer(admin_token)?)
+            .await
+            .context("reading the categories")?;
+        let found = tree["items"].as_array().into_iter().flatten().find(|c| c["name"] == name);
+        if let Some(id) = found.and_then(|c| c["id"].as_i64()) {
+            return Ok(id);
+        }
+        let created = self
+            .expect_json(Req::post("/api/v1/admin/categories")?.bearer(admin_token)?.json(&json!({ "name": name }))?)
+            .await
+            .context("creating the category")?;
+        created["id"].as_i64().context("the category answer has no `id`")
+    }
+}
+
 /// What scenarios get for setup and verification: the API of the first server and the console login.
 pub struct Ctx {
     api: Api,

@@ -104,11 +104,7 @@ impl Scenario for Checkout {
         self.tag = unique_tag();
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
-        let category = api
-            .expect_json(Req::post("/api/v1/admin/categories")?.bearer(&admin)?.json(&json!({"name": "压测"}))?)
-            .await
-            .context("creating the category")?;
-        let category_id = category.get("id").and_then(Value::as_i64).context("the category answer has no `id`")?;
+        let category_id = api.root_category(&admin, "压测").await?;
         let code = format!("BENCH-{}", self.tag);
         let mut req = Req::post("/api/v1/admin/products")?.bearer(&admin)?.json(&json!({
             "product": {"code": code, "category_id": category_id, "title": "压测商品", "on_shelf": true},

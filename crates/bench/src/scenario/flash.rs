@@ -105,17 +105,10 @@ impl Scenario for Flash {
         self.tag = format!("{:x}{:x}", now.as_secs(), now.subsec_nanos());
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
-        let category = api
-            .expect_json(
-                Req::post("/api/v1/admin/categories")?
-                    .bearer(&admin)?
-                    .json(&json!({"name": format!("秒杀{}", &self.tag[self.tag.len().saturating_sub(8)..])}))?,
-            )
-            .await
-            .context("creating the category")?;
+        let category_id = api.root_category(&admin, "秒杀压测").await?;
         let code = format!("FLASH-{}", self.tag);
         let mut req = Req::post("/api/v1/admin/products")?.bearer(&admin)?.json(&json!({
-            "product": {"code": code, "category_id": category["id"], "title": "秒杀压测商品", "on_shelf": true},
+            "product": {"code": code, "category_id": category_id, "title": "秒杀压测商品", "on_shelf": true},
             "skus": [{"code": format!("{code}-1"), "stock": self.opts.stock, "original_price": 9900, "sale_price": 8800}],
         }))?;
         req.headers.push((IDEMPOTENCY_KEY, HeaderValue::from_str(&format!("bench-flash-{}", self.tag))?));
