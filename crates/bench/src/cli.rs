@@ -65,6 +65,11 @@ pub struct Args {
     #[arg(long)]
     pub no_ceiling: bool,
 
+    /// Also measure the machine's bare ceiling first: `GET /healthz` of a trivial axum server (no layers,
+    /// no state) served by this process, and report the server's ceiling as a ratio to it.
+    #[arg(long)]
+    pub bare: bool,
+
     /// flash: buyers logged in beforehand and shared by the connections.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000).map(|v| v as usize))]
     pub buyers: usize,

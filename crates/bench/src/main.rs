@@ -73,8 +73,20 @@ async fn run(args: Args) -> Result<()> {
         },
     };
 
+    let bare = if args.bare { Some(bare_ceiling(&env.plan, &args).await?) } else { None };
     let flash = scenario::FlashOpts { buyers: args.buyers, stock: args.stock, per_buyer: args.per_buyer };
-    let outcome = scenario::run(args.scenario, &env, !args.no_ceiling, flash).await?;
+    let mut outcome = scenario::run(args.scenario, &env, !args.no_ceiling, flash).await?;
+    if let Some(bare) = bare {
+        if let Some(server) = outcome.runs.iter_mut().find(|r| r.scenario == "ceiling") {
+            server.notes.push(format!(
+                "server ceiling / bare ceiling: {:.3} ({:.1} / {:.1} req/s)",
+                server.requests_per_sec / bare.requests_per_sec,
+                server.requests_per_sec,
+                bare.requests_per_sec
+            ));
+        }
+        outcome.runs.insert(0, bare);
+    }
     print!("{}", report::render(&outcome));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome)?;
@@ -87,4 +99,27 @@ async fn run(args: Args) -> Result<()> {
     } else {
         anyhow::bail!("{}", problems.join("; "))
     }
+}
+
+/// `GET /healthz` of a bare axum server in this process, with the plan's connections and times.
+async fn bare_ceiling(plan: &Plan, args: &Args) -> Result<report::RunReport> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("bare ceiling: binding a port")?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/healthz",
+        axum::routing::get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let target = client::Target::parse(&format!("http://{addr}")).map_err(anyhow::Error::msg)?;
+    let ep = target.resolve().await?;
+    let env = RunEnv {
+        ctx: Ctx::new(Api::new(ep.clone(), plan.timeout), args.admin_user.clone(), None),
+        plan: Plan { endpoints: vec![ep], ..plan.clone() },
+    };
+    let mut run = runner::measure(&mut scenario::Ceiling, &env).await?;
+    server.abort();
+    run.scenario = "bare-ceiling".into();
+    run.request = "GET /healthz (bare axum, no layers, served by minimall-bench)".into();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    Ok(run)
 }
