@@ -107,7 +107,9 @@ async fn bare_ceiling(plan: &Plan, args: &Args) -> Result<report::RunReport> {
     let addr = listener.local_addr()?;
     let app = axum::Router::new().route(
         "/healthz",
-        axum::routing::get(|| async { ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }),
+        axum::routing::get(|| async {
+            ([(axum::http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+        }),
     );
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let target = client::Target::parse(&format!("http://{addr}")).map_err(anyhow::Error::msg)?;
