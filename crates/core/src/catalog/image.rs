@@ -88,7 +88,7 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
         }
         return Ok(t.to_string());
     }
-    if t.len() >= 7 && t[..7].eq_ignore_ascii_case("http://") {
+    if t.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://")) {
         return Err(FieldError::new(field, "must use https, not http"));
     }
     let Some(rest) = t.get(..8).filter(|p| p.eq_ignore_ascii_case("https://")).map(|_| &t[8..]) else {
@@ -121,6 +121,23 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text is taken or refused with a field error, never a panic (multi-byte characters where a
+        /// scheme would be included).
+        #[test]
+        fn any_text_is_answered(s in "\\PC{0,12}", prefix in prop::sample::select(vec!["", "h", "http", "https://", "/uploads/"])) {
+            let t = format!("{prefix}{s}");
+            let _ = parse_image_ref("images[0]", &t, &hosts());
+        }
+    }
+
+    #[test]
+    fn multi_byte_text_where_a_scheme_would_be_is_refused() {
+        assert!(parse_image_ref("images[0]", "\u{92824}\u{e5fb6}", &hosts()).is_err());
+        assert!(parse_image_ref("images[0]", "http\u{e5fb6}", &hosts()).is_err());
+    }
 
     fn hosts() -> Vec<String> {
         vec!["cdn.example.com".into(), "img.example.com:8443".into()]
