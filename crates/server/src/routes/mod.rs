@@ -221,13 +221,14 @@ pub async fn audit(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> ApiResult<()> {
+    let (merchant_id, actor_id, actor_name) = who.actor();
     st.store
         .audit(
             tx,
             &minimall_store::audit::AuditEntry {
-                merchant_id: who.actor().0,
-                actor_id: who.actor().1,
-                actor_name: who.actor().2,
+                merchant_id,
+                actor_id,
+                actor_name,
                 action,
                 target: &target,
                 before: before.as_ref(),
