@@ -33,6 +33,17 @@ pub fn day_of(ms: i64) -> Option<i64> {
     Some(i64::from(epoch().until(d).ok()?.get_days()))
 }
 
+/// The shop's calendar year of an instant.
+pub fn year_of(ms: i64) -> Option<i16> {
+    Some(zoned(ms)?.year())
+}
+
+/// The instant the shop's year `year` begins (1 January, 00:00 Beijing time).
+pub fn year_start_ms(year: i16) -> Option<i64> {
+    let start = Date::new(year, 1, 1).ok()?.to_zoned_datetime(ZONE.clone()).ok()?;
+    Some(start.timestamp().as_millisecond())
+}
+
 /// The date of a day number.
 pub fn date_of_day(day: i64) -> Option<Date> {
     epoch().checked_add(jiff::Span::new().try_days(day).ok()?).ok()

@@ -1,0 +1,398 @@
+//! Member levels. A level is reached by cumulative completed spend, by points earned, or by either or
+//! both; a buyer holds the highest level whose threshold they meet. Whether a level can be lost when
+//! spend falls (a refund after the level was reached) is the shop's downgrade policy.
+
+/// What a buyer has done that levels are measured by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Spend of completed orders less what was refunded on them, in fen.
+    pub completed_spend_fen: i64,
+    /// Points earned over the buyer's life (spending or expiry does not lower it; reversals do).
+    pub points_earned: i64,
+}
+
+/// How a level is reached. With both measures set, `both` says whether both must be met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Threshold {
+    pub min_spend_fen: Option<i64>,
+    pub min_points: Option<i64>,
+    pub both: bool,
+}
+
+impl Threshold {
+    pub fn spend(fen: i64) -> Self {
+        Threshold { min_spend_fen: Some(fen), min_points: None, both: false }
+    }
+
+    pub fn points(points: i64) -> Self {
+        Threshold { min_spend_fen: None, min_points: Some(points), both: false }
+    }
+
+    pub fn met(&self, p: &Progress) -> bool {
+        let spend = self.min_spend_fen.map(|m| p.completed_spend_fen >= m);
+        let points = self.min_points.map(|m| p.points_earned >= m);
+        match (spend, points) {
+            (Some(s), Some(q)) if self.both => s && q,
+            (Some(s), Some(q)) => s || q,
+            (Some(s), None) => s,
+            (None, Some(q)) => q,
+            (None, None) => false,
+        }
+    }
+}
+
+/// What holding a level gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Benefits {
+    /// Member price as a percent of the sale price (95 = 5 % off); `None`: no member price.
+    pub discount_pct: Option<u8>,
+    pub free_shipping: bool,
+    /// Points earned are multiplied by this percent (100 = ×1, 150 = ×1.5).
+    pub points_multiplier_pct: u32,
+    /// The coupon granted once a year in the birthday month.
+    pub birthday_coupon_id: Option<i64>,
+}
+
+impl Default for Benefits {
+    fn default() -> Self {
+        Benefits { discount_pct: None, free_shipping: false, points_multiplier_pct: 100, birthday_coupon_id: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    pub id: i64,
+    pub name: String,
+    /// Higher is better; unique within a shop.
+    pub rank: i32,
+    pub threshold: Threshold,
+    pub benefits: Benefits,
+}
+
+pub const NAME_MAX_CHARS: usize = 20;
+pub const LEVELS_MAX: usize = 20;
+pub const MULTIPLIER_MAX_PCT: u32 = 1_000;
+
+/// Why a level configuration is refused; `field` names the input at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LevelRuleError {
+    #[error("{field}: too many levels (at most {max})")]
+    TooMany { field: String, max: usize },
+    #[error("{field}: name must be 1 to {max} characters")]
+    Name { field: String, max: usize },
+    #[error("{field}: name appears twice")]
+    DuplicateName { field: String },
+    #[error("{field}: rank appears twice")]
+    DuplicateRank { field: String },
+    #[error("{field}: a level needs a spend or a points threshold")]
+    NoThreshold { field: String },
+    #[error("{field}: must be from 0 to {max}")]
+    OutOfRange { field: String, max: i64 },
+    #[error("{field}: must be from {min} to {max}")]
+    Percent { field: String, min: i64, max: i64 },
+    #[error("{field}: a higher level must ask at least as much as level {lower_rank}")]
+    NotAscending { field: String, lower_rank: i32 },
+}
+
+impl LevelRuleError {
+    /// The stable code of the refusal.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LevelRuleError::TooMany { .. } => "member_level.too_many",
+            LevelRuleError::Name { .. } => "member_level.name",
+            LevelRuleError::DuplicateName { .. } => "member_level.duplicate_name",
+            LevelRuleError::DuplicateRank { .. } => "member_level.duplicate_rank",
+            LevelRuleError::NoThreshold { .. } => "member_level.no_threshold",
+            LevelRuleError::OutOfRange { .. } => "number.out_of_range",
+            LevelRuleError::Percent { .. } => "number.out_of_range",
+            LevelRuleError::NotAscending { .. } => "member_level.not_ascending",
+        }
+    }
+
+    pub fn field(&self) -> &str {
+        match self {
+            LevelRuleError::TooMany { field, .. }
+            | LevelRuleError::Name { field, .. }
+            | LevelRuleError::DuplicateName { field }
+            | LevelRuleError::DuplicateRank { field }
+            | LevelRuleError::NoThreshold { field }
+            | LevelRuleError::OutOfRange { field, .. }
+            | LevelRuleError::Percent { field, .. }
+            | LevelRuleError::NotAscending { field, .. } => field,
+        }
+    }
+}
+
+/// Largest spend or points threshold accepted.
+pub const THRESHOLD_MAX: i64 = 10_000_000_000;
+
+/// Check a shop's whole level table. A higher rank must ask at least as much of every measure it shares
+/// with a lower one, so that meeting a higher level's threshold never skips a lower one it implies.
+pub fn validate(levels: &[Level]) -> Result<(), LevelRuleError> {
+    if levels.len() > LEVELS_MAX {
+        return Err(LevelRuleError::TooMany { field: "levels".into(), max: LEVELS_MAX });
+    }
+    for (i, l) in levels.iter().enumerate() {
+        let f = |name: &str| format!("levels[{i}].{name}");
+        let chars = l.name.trim().chars().count();
+        if chars == 0 || chars > NAME_MAX_CHARS || l.name.chars().any(char::is_control) {
+            return Err(LevelRuleError::Name { field: f("name"), max: NAME_MAX_CHARS });
+        }
+        if levels[..i].iter().any(|o| o.name.trim() == l.name.trim()) {
+            return Err(LevelRuleError::DuplicateName { field: f("name") });
+        }
+        if levels[..i].iter().any(|o| o.rank == l.rank) {
+            return Err(LevelRuleError::DuplicateRank { field: f("rank") });
+        }
+        let t = &l.threshold;
+        if t.min_spend_fen.is_none() && t.min_points.is_none() {
+            return Err(LevelRuleError::NoThreshold { field: f("threshold") });
+        }
+        for (name, v) in [("min_spend_fen", t.min_spend_fen), ("min_points", t.min_points)] {
+            if v.is_some_and(|v| !(0..=THRESHOLD_MAX).contains(&v)) {
+                return Err(LevelRuleError::OutOfRange { field: f(name), max: THRESHOLD_MAX });
+            }
+        }
+        let b = &l.benefits;
+        if b.discount_pct.is_some_and(|p| !(1..=99).contains(&p)) {
+            return Err(LevelRuleError::Percent { field: f("discount_pct"), min: 1, max: 99 });
+        }
+        if !(100..=MULTIPLIER_MAX_PCT).contains(&b.points_multiplier_pct) {
+            return Err(LevelRuleError::Percent {
+                field: f("points_multiplier_pct"),
+                min: 100,
+                max: i64::from(MULTIPLIER_MAX_PCT),
+            });
+        }
+    }
+    for (i, hi) in levels.iter().enumerate() {
+        for lo in levels.iter().filter(|lo| lo.rank < hi.rank) {
+            let weaker = |a: Option<i64>, b: Option<i64>| matches!((a, b), (Some(a), Some(b)) if a < b);
+            if weaker(hi.threshold.min_spend_fen, lo.threshold.min_spend_fen) {
+                return Err(LevelRuleError::NotAscending {
+                    field: format!("levels[{i}].min_spend_fen"),
+                    lower_rank: lo.rank,
+                });
+            }
+            if weaker(hi.threshold.min_points, lo.threshold.min_points) {
+                return Err(LevelRuleError::NotAscending {
+                    field: format!("levels[{i}].min_points"),
+                    lower_rank: lo.rank,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The highest level whose threshold `p` meets.
+pub fn reached<'a>(levels: &'a [Level], p: &Progress) -> Option<&'a Level> {
+    levels.iter().filter(|l| l.threshold.met(p)).max_by_key(|l| l.rank)
+}
+
+/// Whether a level, once reached, may be lost when spend falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DowngradePolicy {
+    /// A level reached is kept (until a yearly re-evaluation, if the shop runs one).
+    #[default]
+    Keep,
+    /// The level always follows the buyer's progress, down as well as up.
+    Follow,
+}
+
+impl DowngradePolicy {
+    pub const ALL: [&'static str; 2] = ["keep", "follow"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DowngradePolicy::Keep => "keep",
+            DowngradePolicy::Follow => "follow",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "keep" => Some(DowngradePolicy::Keep),
+            "follow" => Some(DowngradePolicy::Follow),
+            _ => None,
+        }
+    }
+}
+
+/// A change of level to record (level history) and announce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LevelChange {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub up: bool,
+}
+
+/// Why the level is evaluated: progress grew or fell during the year, or the yearly re-evaluation,
+/// which applies the progress of the past year and may lower a level even under [`DowngradePolicy::Keep`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    Progress,
+    Yearly,
+}
+
+/// The level a buyer should hold now; `None` when nothing changes.
+pub fn evaluate(
+    levels: &[Level],
+    current: Option<i64>,
+    p: &Progress,
+    policy: DowngradePolicy,
+    occasion: Occasion,
+) -> Option<LevelChange> {
+    let rank_of = |id: Option<i64>| id.and_then(|id| levels.iter().find(|l| l.id == id)).map(|l| l.rank);
+    let target = reached(levels, p).map(|l| l.id);
+    if target == current {
+        return None;
+    }
+    let (cur_rank, new_rank) = (rank_of(current), rank_of(target));
+    let up = new_rank > cur_rank;
+    // A level that no longer exists in the table is always replaced.
+    let current_exists = current.is_none() || cur_rank.is_some();
+    if !up && current_exists && policy == DowngradePolicy::Keep && occasion == Occasion::Progress {
+        return None;
+    }
+    Some(LevelChange { from: current, to: target, up })
+}
+
+/// What is missing to the next level above `current`, for the buyer's level card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextLevel<'a> {
+    pub level: &'a Level,
+    pub spend_missing_fen: Option<i64>,
+    pub points_missing: Option<i64>,
+}
+
+pub fn next_level<'a>(levels: &'a [Level], current: Option<i64>, p: &Progress) -> Option<NextLevel<'a>> {
+    let cur_rank = current.and_then(|id| levels.iter().find(|l| l.id == id)).map(|l| l.rank);
+    let next = levels.iter().filter(|l| Some(l.rank) > cur_rank).min_by_key(|l| l.rank)?;
+    let missing = |need: Option<i64>, has: i64| need.map(|n| (n - has).max(0));
+    Some(NextLevel {
+        level: next,
+        spend_missing_fen: missing(next.threshold.min_spend_fen, p.completed_spend_fen),
+        points_missing: missing(next.threshold.min_points, p.points_earned),
+    })
+}
+
+/// The levels a new shop starts with: ¥300 of completed spend makes a 普通会员, 2,000 points a 中级会员,
+/// then silver, gold and diamond by spend. Ids are the ranks; the store gives real ids when it saves them.
+pub fn default_levels() -> Vec<Level> {
+    let level = |rank: i32, name: &str, threshold: Threshold, discount: Option<u8>, free: bool, mult: u32| Level {
+        id: i64::from(rank),
+        name: name.into(),
+        rank,
+        threshold,
+        benefits: Benefits {
+            discount_pct: discount,
+            free_shipping: free,
+            points_multiplier_pct: mult,
+            birthday_coupon_id: None,
+        },
+    };
+    vec![
+        level(1, "普通会员", Threshold::spend(30_000), None, false, 100),
+        level(2, "中级会员", Threshold::points(2_000), Some(98), false, 120),
+        level(3, "白银会员", Threshold::spend(200_000), Some(95), false, 150),
+        level(4, "黄金会员", Threshold::spend(500_000), Some(92), true, 200),
+        level(5, "钻石会员", Threshold::spend(2_000_000), Some(88), true, 300),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn progress(spend: i64, points: i64) -> Progress {
+        Progress { completed_spend_fen: spend, points_earned: points }
+    }
+
+    #[test]
+    fn the_default_table_is_valid_and_follows_the_seeds() {
+        let levels = default_levels();
+        validate(&levels).unwrap();
+        assert_eq!(reached(&levels, &progress(29_999, 0)), None);
+        assert_eq!(reached(&levels, &progress(30_000, 0)).unwrap().name, "普通会员");
+        assert_eq!(reached(&levels, &progress(0, 2_000)).unwrap().name, "中级会员");
+        assert_eq!(reached(&levels, &progress(30_000, 1_999)).unwrap().name, "普通会员");
+        assert_eq!(reached(&levels, &progress(500_000, 0)).unwrap().name, "黄金会员");
+    }
+
+    #[test]
+    fn both_measures_can_be_required() {
+        let t = Threshold { min_spend_fen: Some(100), min_points: Some(10), both: true };
+        assert!(!t.met(&progress(100, 9)));
+        assert!(t.met(&progress(100, 10)));
+        let either = Threshold { both: false, ..t };
+        assert!(either.met(&progress(0, 10)));
+    }
+
+    #[test]
+    fn keep_holds_a_level_through_a_refund_follow_lowers_it() {
+        let levels = default_levels();
+        let after_refund = progress(20_000, 0);
+        assert_eq!(evaluate(&levels, Some(1), &after_refund, DowngradePolicy::Keep, Occasion::Progress), None);
+        assert_eq!(
+            evaluate(&levels, Some(1), &after_refund, DowngradePolicy::Follow, Occasion::Progress),
+            Some(LevelChange { from: Some(1), to: None, up: false })
+        );
+        // the yearly re-evaluation lowers under either policy
+        assert_eq!(
+            evaluate(&levels, Some(1), &after_refund, DowngradePolicy::Keep, Occasion::Yearly),
+            Some(LevelChange { from: Some(1), to: None, up: false })
+        );
+        assert_eq!(
+            evaluate(&levels, None, &progress(30_000, 0), DowngradePolicy::Keep, Occasion::Progress),
+            Some(LevelChange { from: None, to: Some(1), up: true })
+        );
+    }
+
+    #[test]
+    fn the_next_level_says_what_is_missing() {
+        let levels = default_levels();
+        let n = next_level(&levels, Some(1), &progress(30_000, 1_500)).unwrap();
+        assert_eq!(n.level.name, "中级会员");
+        assert_eq!(n.points_missing, Some(500));
+        assert_eq!(n.spend_missing_fen, None);
+        assert!(next_level(&levels, Some(5), &progress(0, 0)).is_none());
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let mut levels = default_levels();
+        levels[1].rank = 1;
+        assert_eq!(validate(&levels).unwrap_err().field(), "levels[1].rank");
+        let mut levels = default_levels();
+        levels[4].threshold = Threshold::spend(100);
+        let e = validate(&levels).unwrap_err();
+        assert_eq!((e.field(), e.code()), ("levels[4].min_spend_fen", "member_level.not_ascending"));
+        let mut levels = default_levels();
+        levels[0].benefits.discount_pct = Some(100);
+        assert_eq!(validate(&levels).unwrap_err().field(), "levels[0].discount_pct");
+        let mut levels = default_levels();
+        levels[2].threshold = Threshold { min_spend_fen: None, min_points: None, both: false };
+        assert_eq!(validate(&levels).unwrap_err().code(), "member_level.no_threshold");
+    }
+
+    proptest! {
+        /// More progress never reaches a lower level, and a level reached is always one whose threshold is met.
+        #[test]
+        fn levels_rise_with_progress(s in 0i64..3_000_000, q in 0i64..5_000, ds in 0i64..1_000_000, dq in 0i64..3_000) {
+            let levels = default_levels();
+            let a = reached(&levels, &progress(s, q)).map(|l| l.rank);
+            let b = reached(&levels, &progress(s + ds, q + dq)).map(|l| l.rank);
+            prop_assert!(b >= a);
+            if let Some(l) = reached(&levels, &progress(s, q)) {
+                prop_assert!(l.threshold.met(&progress(s, q)));
+            }
+            // Keep never lowers on progress
+            let cur = reached(&levels, &progress(s + ds, q + dq)).map(|l| l.id);
+            if let Some(ch) = evaluate(&levels, cur, &progress(s, q), DowngradePolicy::Keep, Occasion::Progress) {
+                prop_assert!(ch.up);
+            }
+        }
+    }
+}
