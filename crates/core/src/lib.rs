@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod error;
 pub mod flash;
 pub mod jobs;
+pub mod ledger;
 pub mod members;
 pub mod money;
 pub mod orders;

@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod installation;
 pub mod jobs;
+pub mod journal;
 pub mod merchants;
 pub mod orders;
 pub mod outbox;
