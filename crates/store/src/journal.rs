@@ -552,3 +552,77 @@ fn in_chart_order(rows: Vec<AccountTotals>, empty: impl Fn(Account) -> AccountTo
 pub fn trial_sum(totals: &[AccountTotals], unit: Unit) -> i64 {
     totals.iter().filter(|t| t.unit == unit.as_str()).map(|t| t.debits - t.credits).sum()
 }
+
+/// A shop's fee terms with one payment provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeSetting {
+    pub provider: String,
+    pub fee_basis_points: i64,
+    /// `returned` or `kept`.
+    pub refund_fee: String,
+}
+
+impl Store {
+    /// The shop's fee terms with `provider`, if it set them.
+    pub async fn payment_fee_setting(&self, merchant_id: i64, provider: &str) -> StoreResult<Option<FeeSetting>> {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT provider, CAST(fee_basis_points AS BIGINT), refund_fee FROM payment_fee_settings WHERE merchant_id = $1 AND provider = $2",
+        )
+        .bind(merchant_id)
+        .bind(provider)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|(provider, fee_basis_points, refund_fee)| FeeSetting { provider, fee_basis_points, refund_fee }))
+    }
+
+    /// The same, read inside a write transaction.
+    pub async fn payment_fee_setting_in(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        provider: &str,
+    ) -> StoreResult<Option<FeeSetting>> {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT provider, CAST(fee_basis_points AS BIGINT), refund_fee FROM payment_fee_settings WHERE merchant_id = $1 AND provider = $2",
+        )
+        .bind(merchant_id)
+        .bind(provider)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|(provider, fee_basis_points, refund_fee)| FeeSetting { provider, fee_basis_points, refund_fee }))
+    }
+
+    /// Every provider the shop set terms for.
+    pub async fn payment_fee_settings(&self, merchant_id: i64) -> StoreResult<Vec<FeeSetting>> {
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT provider, CAST(fee_basis_points AS BIGINT), refund_fee FROM payment_fee_settings WHERE merchant_id = $1 ORDER BY provider",
+        )
+        .bind(merchant_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, fee_basis_points, refund_fee)| FeeSetting { provider, fee_basis_points, refund_fee })
+            .collect())
+    }
+
+    pub async fn set_payment_fee_setting(&self, tx: &mut Tx, merchant_id: i64, s: &FeeSetting) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO payment_fee_settings (merchant_id, provider, fee_basis_points, refund_fee, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (merchant_id, provider) DO UPDATE SET fee_basis_points = excluded.fee_basis_points,
+                 refund_fee = excluded.refund_fee, updated_at = excluded.updated_at",
+        )
+        .bind(merchant_id)
+        .bind(&s.provider)
+        .bind(
+            i32::try_from(s.fee_basis_points)
+                .map_err(|_| StoreError::Constraint("fee_basis_points out of range".into()))?,
+        )
+        .bind(&s.refund_fee)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}

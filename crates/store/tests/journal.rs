@@ -260,6 +260,21 @@ async fn an_overdraft_rolls_back_the_business_write(db: &Db) {
     s.post(&mut tx, mid, &spend_points("spend:2", 100), None).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(s.journal_balance(mid, Account::PointsLiability).await.unwrap(), 0);
+
+    // Fee terms per provider: set, replaced, read back; a rate beyond 10 % is refused by the database.
+    use minimall_store::journal::FeeSetting;
+    assert_eq!(s.payment_fee_setting(mid, "wechat").await.unwrap(), None);
+    for (bp, refund_fee) in [(60, "returned"), (38, "kept")] {
+        let setting = FeeSetting { provider: "wechat".into(), fee_basis_points: bp, refund_fee: refund_fee.into() };
+        let mut tx = s.begin().await.unwrap();
+        s.set_payment_fee_setting(&mut tx, mid, &setting).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(s.payment_fee_setting(mid, "wechat").await.unwrap(), Some(setting));
+    }
+    assert_eq!(s.payment_fee_settings(mid).await.unwrap().len(), 1);
+    let mut tx = s.begin().await.unwrap();
+    let bad = FeeSetting { provider: "sandbox".into(), fee_basis_points: 1001, refund_fee: "kept".into() };
+    assert!(matches!(s.set_payment_fee_setting(&mut tx, mid, &bad).await, Err(StoreError::Constraint(_))));
 }
 
 /// Sixteen transactions race to spend 30 of 100 points, each holding its transaction open a moment after
@@ -369,6 +384,9 @@ async fn opening_points_equal_the_buyers_balances(db: &Db, script: &str) {
         let (b, _) = s.upsert_buyer(&mut tx, mid, BuyerIdentity::Phone(phone), "b", "h5").await.unwrap();
         s.move_points(&mut tx, mid, b.id, points, "welcome", "test").await.unwrap();
     }
+    // The opening posting is the script's last part (what comes before it creates tables).
+    let (_, script) = script.split_once("-- Points buyers already held").unwrap();
+    let (_, script) = script.split_once('\n').unwrap();
     for statement in
         script.split(';').map(str::trim).filter(|q| !q.lines().all(|l| l.trim().is_empty() || l.starts_with("--")))
     {

@@ -1,3 +1,17 @@
+-- The shop's payment fee settings per provider (rate in basis points, and whether a refund gives the fee
+-- back); a shipment's cost as entered; and the points buyers already held when the journal started.
+
+CREATE TABLE payment_fee_settings (
+    merchant_id      BIGINT NOT NULL REFERENCES merchants(id),
+    provider         TEXT NOT NULL,
+    fee_basis_points INTEGER NOT NULL CHECK (fee_basis_points >= 0 AND fee_basis_points <= 1000),
+    refund_fee       TEXT NOT NULL CHECK (refund_fee IN ('returned','kept')),
+    updated_at       BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, provider)
+);
+
+ALTER TABLE shipments ADD COLUMN cost BIGINT NOT NULL DEFAULT 0 CHECK (cost >= 0);
+
 -- Points buyers already held when the journal started: one opening posting per merchant (points granted
 -- against the points liability), so that the liability equals the buyers' balances from the first day and
 -- spending those points never takes it below zero.
