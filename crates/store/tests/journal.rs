@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use minimall_core::ledger::build::{
-    apportion_lines, order_completed, payment_succeeded, points_granted, refund_fee, refund_succeeded, CostLine,
-    FeeRate, PaymentFacts, RefundFacts, RefundFee, RefundedLine,
+    apportion_lines, order_completed, payment_succeeded, points_granted, points_spent, refund_fee, refund_succeeded,
+    CostLine, FeeRate, PaymentFacts, RefundFacts, RefundFee, RefundedLine,
 };
 use minimall_core::ledger::{Account, Entry, Posting, PostingKind, Unit};
 use minimall_core::Money;
@@ -87,13 +87,14 @@ async fn running_balances_equal_a_recount(db: &Db) {
             fee,
             shipping,
             lines: &lines,
-            points_used: 100,
             coupon: Some("coupon:1"),
         })
         .unwrap()
         .unwrap();
         let mut tx = s.begin().await.unwrap();
         s.post(&mut tx, mid, &p, None).await.unwrap();
+        let spent = points_spent(&format!("order:{i}"), at, 100).unwrap().unwrap();
+        s.post(&mut tx, mid, &spent, None).await.unwrap();
         tx.commit().await.unwrap();
         expected_clearing += paid.fen() - fee.fen();
         expected_fees += fee.fen();
@@ -110,7 +111,6 @@ async fn running_balances_equal_a_recount(db: &Db) {
                 fee_returned: back,
                 coupon_returned: m(0),
                 coupon: None,
-                points_returned: 0,
                 points_value_returned: m(0),
             })
             .unwrap()
@@ -151,7 +151,7 @@ async fn running_balances_equal_a_recount(db: &Db) {
     }
 
     let page = s.journal_postings(mid, &JournalFilter::default(), 5, 0).await.unwrap();
-    assert_eq!(page.total, 1 + 9 + 9);
+    assert_eq!(page.total, 1 + 9 + 9 + 9);
     assert_eq!(page.items.len(), 5);
     assert!(page.items.windows(2).all(|w| w[0].posting.at >= w[1].posting.at), "newest first");
     for p in &page.items {
@@ -159,7 +159,7 @@ async fn running_balances_equal_a_recount(db: &Db) {
         assert_eq!(p.entries.iter().filter(|e| e.unit == "fen").map(|e| e.amount).sum::<i64>(), 0);
     }
     let rest = s.journal_postings(mid, &JournalFilter::default(), 100, 5).await.unwrap();
-    assert_eq!(rest.items.len(), 14);
+    assert_eq!(rest.items.len(), 23);
     let refunds = JournalFilter { kind: Some(PostingKind::RefundSucceeded), ..Default::default() };
     assert_eq!(s.journal_postings(mid, &refunds, 100, 0).await.unwrap().total, 5);
     let cogs = JournalFilter { account: Some(Account::CostOfGoods), from_ms: Some(T0 + DAY), ..Default::default() };

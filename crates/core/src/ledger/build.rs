@@ -10,6 +10,7 @@
 //! | shipment with a cost | shipping cost | accounts payable |
 //! | order completed | cost of goods (per line, at the SKU's cost) | inventory |
 //! | goods returned after completion | inventory | cost of goods |
+//! | points spent / given back | points: points liability / points redeemed | points: points redeemed / points liability |
 //! | points granted | points cost (at the shop's points value); points: points granted | points liability value; points: points liability |
 //! | operating expense | operating expenses | bank or accounts payable |
 //!
@@ -151,8 +152,6 @@ pub struct PaymentFacts<'a> {
     /// Shipping charged, part of `paid`.
     pub shipping: Money,
     pub lines: &'a [SoldLine],
-    /// Points spent on the order.
-    pub points_used: i64,
     /// The coupon used, as `coupon:<id>`, named on the coupon cost entries.
     pub coupon: Option<&'a str>,
 }
@@ -181,17 +180,15 @@ fn sum_fen(mut parts: impl Iterator<Item = Money>) -> Result<i64, LedgerError> {
     parts.try_fold(0i64, |a, m| a.checked_add(m.fen())).ok_or_else(|| LedgerError::invalid("lines", "amounts overflow"))
 }
 
-/// Payment succeeded: the money paid lands at the provider, revenue per line (with the coupon and points
-/// parts as their costs), shipping income, the fee; points spent leave the points liability.
+/// Payment succeeded: the money paid lands at the provider, revenue per line (with the coupon part as its
+/// cost and the points part taken from the points liability's value), shipping income, the fee. The points
+/// themselves are posted where they move ([`points_spent`]).
 pub fn payment_succeeded(p: &PaymentFacts<'_>) -> Result<Option<Posting>, LedgerError> {
     non_negative("paid", p.paid)?;
     non_negative("fee", p.fee)?;
     non_negative("shipping", p.shipping)?;
     if p.fee > p.paid {
         return Err(LedgerError::invalid("fee", "must not exceed the amount paid"));
-    }
-    if p.points_used < 0 {
-        return Err(LedgerError::invalid("points_used", "must not be negative"));
     }
     for l in p.lines {
         non_negative("lines.revenue", l.revenue)?;
@@ -220,8 +217,6 @@ pub fn payment_succeeded(p: &PaymentFacts<'_>) -> Result<Option<Posting>, Ledger
     e.push(Entry::credit(Account::ShippingIncome, p.shipping.fen()));
     e.push(Entry::debit(Account::PaymentFees, p.fee.fen()));
     e.push(Entry::credit(Account::ProviderClearing, p.fee.fen()));
-    e.push(Entry::debit_points(Account::PointsLiability, p.points_used));
-    e.push(Entry::credit_points(Account::PointsRedeemed, p.points_used));
     finish(PostingKind::PaymentSucceeded, format!("payment:{}", p.payment_id), p.at_ms, e)
 }
 
@@ -246,8 +241,7 @@ pub struct RefundFacts<'a> {
     /// A coupon given back to the buyer, at the amount it took off the refunded lines.
     pub coupon_returned: Money,
     pub coupon: Option<&'a str>,
-    /// Points given back, and their value as they were spent.
-    pub points_returned: i64,
+    /// The value of the points given back, as they were spent.
     pub points_value_returned: Money,
 }
 
@@ -259,9 +253,6 @@ pub fn refund_succeeded(r: &RefundFacts<'_>) -> Result<Option<Posting>, LedgerEr
     non_negative("fee_returned", r.fee_returned)?;
     non_negative("coupon_returned", r.coupon_returned)?;
     non_negative("points_value_returned", r.points_value_returned)?;
-    if r.points_returned < 0 {
-        return Err(LedgerError::invalid("points_returned", "must not be negative"));
-    }
     for l in r.lines {
         non_negative("lines.amount", l.amount)?;
     }
@@ -289,8 +280,6 @@ pub fn refund_succeeded(r: &RefundFacts<'_>) -> Result<Option<Posting>, LedgerEr
     }
     e.push(Entry::debit(Account::SalesRefunds, r.points_value_returned.fen()));
     e.push(Entry::credit(Account::PointsLiabilityValue, r.points_value_returned.fen()));
-    e.push(Entry::debit_points(Account::PointsRedeemed, r.points_returned));
-    e.push(Entry::credit_points(Account::PointsLiability, r.points_returned));
     finish(PostingKind::RefundSucceeded, format!("refund:{}", r.refund_id), r.at_ms, e)
 }
 
@@ -363,6 +352,30 @@ pub fn points_granted(reference: &str, at_ms: i64, points: i64, value: Money) ->
     finish(PostingKind::PointsGranted, format!("points:{reference}"), at_ms, e)
 }
 
+/// Points spent by a buyer (at checkout): they leave the points liability.
+pub fn points_spent(reference: &str, at_ms: i64, points: i64) -> Result<Option<Posting>, LedgerError> {
+    if points < 0 {
+        return Err(LedgerError::invalid("points", "must not be negative"));
+    }
+    let e = vec![
+        Entry::debit_points(Account::PointsLiability, points),
+        Entry::credit_points(Account::PointsRedeemed, points),
+    ];
+    finish(PostingKind::PointsSpent, format!("points:{reference}"), at_ms, e)
+}
+
+/// Spent points given back to a buyer (a cancelled order, a refund): they return to the points liability.
+pub fn points_restored(reference: &str, at_ms: i64, points: i64) -> Result<Option<Posting>, LedgerError> {
+    if points < 0 {
+        return Err(LedgerError::invalid("points", "must not be negative"));
+    }
+    let e = vec![
+        Entry::debit_points(Account::PointsRedeemed, points),
+        Entry::credit_points(Account::PointsLiability, points),
+    ];
+    finish(PostingKind::PointsRestored, format!("points:{reference}"), at_ms, e)
+}
+
 /// An operating expense (rent, labour, office), paid from the bank or owed.
 pub fn expense(expense_id: i64, at_ms: i64, amount: Money, paid: bool) -> Result<Option<Posting>, LedgerError> {
     non_negative("amount", amount)?;
@@ -409,7 +422,6 @@ mod tests {
             fee,
             shipping: m(1_000),
             lines: &lines,
-            points_used: 50,
             coupon: Some("coupon:3"),
         })
         .unwrap()
@@ -421,8 +433,7 @@ mod tests {
         assert_eq!(p.total_on(Account::PointsLiabilityValue), 500);
         assert_eq!(p.total_on(Account::ShippingIncome), -1_000);
         assert_eq!(p.total_on(Account::PaymentFees), fee.fen());
-        assert_eq!(p.total_on(Account::PointsLiability), 50);
-        assert_eq!(p.total_on(Account::PointsRedeemed), -50);
+        assert_eq!(p.total_on(Account::PointsLiability), 0, "points are posted where they move");
         assert!(p
             .entries()
             .iter()
@@ -436,7 +447,7 @@ mod tests {
     }
 
     fn refs(lines: &[SoldLine], paid: Money, fee: Money) -> PaymentFacts<'_> {
-        PaymentFacts { payment_id: 7, at_ms: 1, paid, fee, shipping: m(1_000), lines, points_used: 50, coupon: None }
+        PaymentFacts { payment_id: 7, at_ms: 1, paid, fee, shipping: m(1_000), lines, coupon: None }
     }
 
     #[test]
@@ -449,7 +460,6 @@ mod tests {
             fee: m(0),
             shipping: m(0),
             lines: &lines,
-            points_used: 0,
             coupon: None,
         };
         assert_eq!(payment_succeeded(&f), Ok(None));
@@ -529,8 +539,9 @@ mod tests {
             prop_assert!(fee <= paid);
             let mut postings = Vec::new();
             postings.extend(payment_succeeded(&PaymentFacts {
-                payment_id: 1, at_ms: 0, paid, fee, shipping, lines: &sold, points_used, coupon: Some("coupon:1"),
+                payment_id: 1, at_ms: 0, paid, fee, shipping, lines: &sold, coupon: Some("coupon:1"),
             }).unwrap());
+            postings.extend(points_spent("order:1", 0, points_used).unwrap());
             let mut refunded = 0i64;
             let mut fees_back = 0i64;
             for (i, cut) in cuts.iter().enumerate() {
@@ -543,9 +554,9 @@ mod tests {
                 let back = refund_fee(treatment, fee, paid, m(refunded), m(amount));
                 postings.extend(refund_succeeded(&RefundFacts {
                     refund_id: i as i64, at_ms: 0, amount: m(amount), shipping: m(ship), lines: &rl, fee_returned: back,
-                    coupon_returned: m(0), coupon: None, points_returned: points_used * cut / 100,
-                    points_value_returned: m(points.fen() * cut / 100),
+                    coupon_returned: m(0), coupon: None, points_value_returned: m(points.fen() * cut / 100),
                 }).unwrap());
+                postings.extend(points_restored(&format!("refund:{i}"), 0, points_used * cut / 100).unwrap());
                 refunded += amount;
                 fees_back += back.fen();
                 prop_assert!(fees_back <= fee.fen());

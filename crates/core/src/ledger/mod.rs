@@ -15,6 +15,7 @@
 //! order's completion (cost of goods), a return, points granted.
 
 pub mod build;
+pub mod report;
 
 use std::fmt;
 
@@ -295,6 +296,8 @@ pub enum PostingKind {
     OrderCompleted,
     GoodsReturned,
     PointsGranted,
+    PointsSpent,
+    PointsRestored,
     OpeningBalance,
     Expense,
     Adjustment,
@@ -309,6 +312,8 @@ impl PostingKind {
         PostingKind::OrderCompleted,
         PostingKind::GoodsReturned,
         PostingKind::PointsGranted,
+        PostingKind::PointsSpent,
+        PostingKind::PointsRestored,
         PostingKind::OpeningBalance,
         PostingKind::Expense,
         PostingKind::Adjustment,
@@ -323,6 +328,8 @@ impl PostingKind {
             PostingKind::OrderCompleted => "order_completed",
             PostingKind::GoodsReturned => "goods_returned",
             PostingKind::PointsGranted => "points_granted",
+            PostingKind::PointsSpent => "points_spent",
+            PostingKind::PointsRestored => "points_restored",
             PostingKind::OpeningBalance => "opening_balance",
             PostingKind::Expense => "expense",
             PostingKind::Adjustment => "adjustment",
