@@ -19,6 +19,7 @@ pub mod imports;
 pub mod installation;
 pub mod jobs;
 pub mod journal;
+pub mod members;
 pub mod merchants;
 pub mod orders;
 pub mod outbox;

@@ -4,6 +4,7 @@
 pub mod levels;
 pub mod lifecycle;
 pub mod points;
+pub mod segment;
 pub mod signin;
 
 pub use levels::{Benefits, Level, LevelChange, Progress, Threshold};
