@@ -45,7 +45,7 @@ impl Application {
             .await
             .with_context(|| format!("database_url: cannot open {}", minimall_store::redact(&cfg.database_url)))?;
         store.migrate().await.context("applying migrations")?;
-        crate::metrics::handle();
+        crate::http::metrics::handle();
         let merchant = store.default_merchant().await?;
         let db_name = minimall_store::redact(&cfg.database_url);
         let sandbox_secret = crate::demo::settle_installation(&store, demo, cfg.sandbox, &db_name).await?;
@@ -67,9 +67,9 @@ impl Application {
             merchant_id: merchant.id,
             http,
             jobs_wakeup: Arc::new(Notify::new()),
-            catalog: Arc::new(crate::catalog_cache::CatalogCache::new()),
-            pricing: Arc::new(crate::pricing_cache::PricingCache::new()),
-            imports: Arc::new(crate::import::Progress::default()),
+            catalog: Arc::new(crate::catalog::cache::CatalogCache::new()),
+            pricing: Arc::new(crate::promotions::cache::PricingCache::new()),
+            imports: Arc::new(crate::catalog::import::Progress::default()),
             self_url: Arc::new(std::sync::OnceLock::new()),
             wechat_pay,
             flash: crate::flash::FlashEngine::start(store.clone(), &cfg)
@@ -83,7 +83,7 @@ impl Application {
         } else {
             StartReport { bootstrap_password: crate::demo::bootstrap_owner(&state).await?, demo: None }
         };
-        crate::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
+        crate::ops::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
         let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
         if state.flash.uses_redis() {
@@ -113,7 +113,7 @@ impl Application {
                 .await
         });
         let mut workers = if cfg.jobs.enabled {
-            crate::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone())
+            crate::ops::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone())
         } else {
             Vec::new()
         };
@@ -164,7 +164,7 @@ async fn follow_catalog_version(st: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(crate::catalog_cache::POLL) => {}
+            _ = tokio::time::sleep(crate::catalog::cache::POLL) => {}
             _ = stop.changed() => {}
         }
     }
@@ -203,8 +203,8 @@ async fn shutdown_signal() {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = crate::routes::api().split_for_parts();
-    let doc = crate::routes::contract::finish(serde_json::to_value(doc).expect("the OpenAPI document serializes"));
+    let (api, doc) = crate::http::api().split_for_parts();
+    let doc = crate::http::contract::finish(serde_json::to_value(doc).expect("the OpenAPI document serializes"));
     let doc = axum::body::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serializes"));
     api.route(
         "/openapi.json",
@@ -213,20 +213,20 @@ pub fn router(state: AppState) -> Router {
             async move { ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc) }
         }),
     )
-    .route("/metrics", get(crate::metrics::render))
-    .route("/uploads/{name}", get(crate::routes::uploads::serve_upload))
-    .route("/img/placeholder/{file}", get(crate::routes::uploads::placeholder))
+    .route("/metrics", get(crate::http::metrics::render))
+    .route("/uploads/{name}", get(crate::ops::uploads::serve_upload))
+    .route("/img/placeholder/{file}", get(crate::ops::uploads::placeholder))
     .merge(crate::web::router(&state.cfg.cdn_hosts))
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
     .method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
     })
     .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::secure_cookies))
-    .layer(axum::middleware::from_fn(crate::extract::limit_query))
+    .layer(axum::middleware::from_fn(crate::http::extract::limit_query))
     .with_state(state)
     // Every body extractor enforces its own limit (JSON: max_body_bytes; uploads and imports: larger).
     .layer(DefaultBodyLimit::disable())
-    .layer(axum::middleware::from_fn(crate::metrics::track))
+    .layer(axum::middleware::from_fn(crate::http::metrics::track))
     .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
     .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
     .layer(PropagateRequestIdLayer::x_request_id())

@@ -450,7 +450,7 @@ impl Config {
             return Err(err("login.max_lock_secs", "must be between lock_secs and 604800"));
         }
         for p in &self.trusted_proxies {
-            crate::client_addr::ProxyNet::parse(p)
+            crate::http::client_addr::ProxyNet::parse(p)
                 .map_err(|m| err("trusted_proxies (MINIMALL_TRUSTED_PROXIES)", format!("'{p}': {m}")))?;
         }
         if !self.wechat.code2session_url.starts_with("http://") && !self.wechat.code2session_url.starts_with("https://")

@@ -152,13 +152,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let (password, generated) = match password {
                 Some(p) => (Password::parse("--password", &p).map_err(|e| e.to_string())?.expose().to_string(), false),
-                None => (format!("mm-{}", &minimall_server::auth::new_token("")[..16]), true),
+                None => (format!("mm-{}", &minimall_server::accounts::auth::new_token("")[..16]), true),
             };
             let store =
                 minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
-            let hash = minimall_server::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;
+            let hash = minimall_server::accounts::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;
             let mut tx = store.begin().await.map_err(|e| e.to_string())?;
             store
                 .insert_admin(

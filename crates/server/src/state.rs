@@ -18,11 +18,11 @@ pub struct AppState {
     /// Wakes idle job workers when this process enqueues work.
     pub jobs_wakeup: Arc<Notify>,
     /// Cached buyer-facing catalog responses.
-    pub catalog: Arc<crate::catalog_cache::CatalogCache>,
+    pub catalog: Arc<crate::catalog::cache::CatalogCache>,
     /// What quotes of a merchant share (categories, activities, points rule, freight).
-    pub pricing: Arc<crate::pricing_cache::PricingCache>,
+    pub pricing: Arc<crate::promotions::cache::PricingCache>,
     /// Progress of imports running in this process.
-    pub imports: Arc<crate::import::Progress>,
+    pub imports: Arc<crate::catalog::import::Progress>,
     /// This server's own base URL (known once bound), for the sandbox provider's callbacks.
     pub self_url: Arc<std::sync::OnceLock<String>>,
     /// WeChat Pay client, when configured.
@@ -30,5 +30,5 @@ pub struct AppState {
     /// Flash-sale gate and group-commit writer.
     pub flash: Arc<crate::flash::FlashEngine>,
     /// Recently verified sessions.
-    pub sessions: Arc<crate::auth::SessionCache>,
+    pub sessions: Arc<crate::accounts::auth::SessionCache>,
 }

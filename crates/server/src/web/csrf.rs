@@ -47,7 +47,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let mut req = req;
     if !req.method().is_safe() {
         let (parts, body) = req.into_parts();
-        if let Err(e) = crate::auth::check_same_origin(&parts) {
+        if let Err(e) = crate::accounts::auth::check_same_origin(&parts) {
             return refuse(&e.message);
         }
         if fresh {

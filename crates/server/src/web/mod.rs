@@ -222,7 +222,7 @@ pub fn error_page_in(lang: Lang, status: StatusCode, title_key: &str, message_ke
 
 /// The language of the page a request is for (the `lang` cookie; Chinese by default).
 pub fn page_lang(parts: &Parts) -> Lang {
-    match crate::auth::cookie(parts, "lang").as_deref() {
+    match crate::accounts::auth::cookie(parts, "lang").as_deref() {
         Some("en") => Lang::En,
         _ => Lang::Zh,
     }
@@ -248,7 +248,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> 
             Ok(axum::extract::Path(v)) => Ok(WebPath(v)),
             Err(e) => {
                 let params = axum::extract::RawPathParams::from_request_parts(parts, state).await.ok();
-                Err(bad_address(parts, crate::extract::path_error(e, params.as_ref())))
+                Err(bad_address(parts, crate::http::extract::path_error(e, params.as_ref())))
             }
         }
     }

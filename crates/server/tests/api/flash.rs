@@ -69,11 +69,11 @@ pub async fn db_buyers(store: &minimall_store::Store, tag: &str, n: usize) -> Ve
             .upsert_buyer(&mut tx, merchant, minimall_store::buyers::BuyerIdentity::OpenId(&openid), "买家", "test")
             .await
             .unwrap();
-        let token = minimall_server::auth::new_token("mmb_");
+        let token = minimall_server::accounts::auth::new_token("mmb_");
         sqlx::query(
             "INSERT INTO sessions (token_hash, kind, subject_id, merchant_id, created_at, expires_at) VALUES ($1, 'buyer', $2, $3, $4, $5)",
         )
-        .bind(minimall_server::auth::token_hash(&token))
+        .bind(minimall_server::accounts::auth::token_hash(&token))
         .bind(b.id)
         .bind(merchant)
         .bind(now)

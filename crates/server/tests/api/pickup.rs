@@ -83,7 +83,7 @@ suite!(pickup_code_is_verified_once_by_a_clerk_of_the_same_merchant, |b| async m
 
     // A clerk of another merchant cannot verify this code.
     let other = app.store().create_merchant("other", "另一家店").await.unwrap();
-    let hash = minimall_server::auth::hash_password(PASSWORD.into()).await.unwrap();
+    let hash = minimall_server::accounts::auth::hash_password(PASSWORD.into()).await.unwrap();
     let mut tx = app.store().begin().await.unwrap();
     app.store()
         .insert_admin(
@@ -100,10 +100,16 @@ suite!(pickup_code_is_verified_once_by_a_clerk_of_the_same_merchant, |b| async m
         .unwrap();
     minimall_store::commit(tx).await.unwrap();
     let foreign = {
-        let token = minimall_server::auth::new_token("mma_");
+        let token = minimall_server::accounts::auth::new_token("mma_");
         let admin_id = app.store().admin_by_username(other.id, "clerk").await.unwrap().unwrap().id;
         app.store()
-            .create_session(&minimall_server::auth::token_hash(&token), "admin", admin_id, other.id, 3_600_000)
+            .create_session(
+                &minimall_server::accounts::auth::token_hash(&token),
+                "admin",
+                admin_id,
+                other.id,
+                3_600_000,
+            )
             .await
             .unwrap();
         token

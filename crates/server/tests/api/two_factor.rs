@@ -2,7 +2,7 @@
 //! shop's rule for owners, and who may change the rule or reset another user.
 
 use minimall_core::two_factor::step_at;
-use minimall_server::two_factor::code_at_step;
+use minimall_server::accounts::two_factor::code_at_step;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

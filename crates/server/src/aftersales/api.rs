@@ -1,0 +1,364 @@
+//! After-sales on both sides: buyers request (refund only, return and refund, exchange) by line and
+//! quantity; the merchant approves, rejects, and receives returns; refunds go through the provider.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use minimall_core::page::Page;
+use minimall_core::validate::display_text;
+use minimall_store::aftersales::{AftersaleRow, NewAftersale};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
+use crate::aftersales::{self as af, AftersaleLine};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery, Path};
+use crate::http::{audit, Paginated};
+use crate::state::AppState;
+use crate::usecase::{self, Effects};
+
+#[derive(Serialize, ToSchema)]
+pub struct AftersaleDto {
+    pub id: i64,
+    pub order_id: i64,
+    pub buyer_id: i64,
+    /// refund_only, return_refund, exchange
+    pub kind: String,
+    /// pending, approved, returning, refunded, exchanged, rejected, cancelled
+    pub status: String,
+    pub reason: String,
+    pub images: Vec<String>,
+    pub lines: Vec<AftersaleLine>,
+    /// Goods refund (fen), from the lines' apportioned paid amounts.
+    pub amount: i64,
+    pub points: i64,
+    pub shipping_refund: i64,
+    pub return_carrier: Option<String>,
+    pub return_tracking: Option<String>,
+    pub reject_reason: Option<String>,
+    pub created_at: i64,
+}
+
+impl From<AftersaleRow> for AftersaleDto {
+    fn from(a: AftersaleRow) -> Self {
+        AftersaleDto {
+            id: a.id,
+            order_id: a.order_id,
+            buyer_id: a.buyer_id,
+            kind: a.kind,
+            status: a.status,
+            reason: a.reason,
+            images: serde_json::from_str(&a.images).unwrap_or_default(),
+            lines: serde_json::from_str(&a.lines).unwrap_or_default(),
+            amount: a.amount,
+            points: a.points,
+            shipping_refund: a.shipping_refund,
+            return_carrier: a.return_carrier,
+            return_tracking: a.return_tracking,
+            reject_reason: a.reject_reason,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AftersaleRequest {
+    pub kind: String,
+    pub lines: Vec<AftersaleLine>,
+    pub reason: String,
+    /// Up to 9 uploaded image paths.
+    #[serde(default)]
+    pub images: Vec<String>,
+}
+
+/// Request after-sales on lines of a paid order.
+#[utoipa::path(post, path = "/api/v1/shop/orders/{id}/aftersales", tag = "aftersales", request_body = AftersaleRequest, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 201, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<AftersaleRequest>,
+) -> ApiResult<(StatusCode, Json<AftersaleDto>)> {
+    if !["refund_only", "return_refund", "exchange"].contains(&req.kind.as_str()) {
+        return Err(ApiError::invalid("kind", "must be refund_only, return_refund or exchange"));
+    }
+    let reason = display_text("reason", &req.reason, 200)?;
+    if req.images.len() > 9 {
+        return Err(ApiError::invalid("images", "at most 9 images"));
+    }
+    for (i, img) in req.images.iter().enumerate() {
+        minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
+    }
+    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {
+        return Err(ApiError::conflict(format!("after-sales is not available for an order that is {}", o.status)));
+    }
+    if req.kind != "refund_only" && o.status == "to_ship" {
+        return Err(ApiError::invalid("kind", "nothing has shipped yet: ask for a refund only"));
+    }
+    let mut tx = st.store.begin().await?;
+    let (lines, amount, points, shipping) = af::plan(&st, &mut tx, o.id, &req.lines).await?;
+    let (amount, points, shipping) = if req.kind == "exchange" { (0, 0, 0) } else { (amount, points, shipping) };
+    let aid = st
+        .store
+        .insert_aftersale(
+            &mut tx,
+            o.merchant_id,
+            &NewAftersale {
+                order_id: o.id,
+                buyer_id: buyer.id,
+                kind: &req.kind,
+                reason: &reason,
+                images: &serde_json::to_string(&req.images).unwrap_or_default(),
+                lines: &serde_json::to_string(&lines).unwrap_or_default(),
+                amount,
+                points,
+                shipping_refund: shipping,
+            },
+        )
+        .await?;
+    st.store
+        .order_event(
+            &mut tx,
+            o.merchant_id,
+            o.id,
+            "aftersale_requested",
+            None,
+            None,
+            &serde_json::json!({"aftersale_id": aid, "kind": req.kind, "amount": amount}).to_string(),
+            "buyer",
+        )
+        .await?;
+    let a = st.store.aftersale_tx(&mut tx, aid).await?;
+    minimall_store::commit(tx).await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AftersaleQuery {
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+/// The buyer's after-sales requests.
+#[utoipa::path(get, path = "/api/v1/shop/aftersales", tag = "aftersales", params(AftersaleQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<AftersaleDto>)))]
+pub async fn mine(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    ApiQuery(q): ApiQuery<AftersaleQuery>,
+) -> ApiResult<Json<Paginated<AftersaleDto>>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    let rows = st
+        .store
+        .list_aftersales(buyer.merchant_id, buyer.id, q.status.as_deref().unwrap_or(""), page.size(), page.offset())
+        .await?;
+    Ok(Json(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page)))
+}
+
+async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<AftersaleRow> {
+    match st.store.aftersale(id).await {
+        Ok(a) if a.buyer_id == buyer.id => Ok(a),
+        _ => Err(ApiError::not_found("after-sales request")),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnShipment {
+    pub carrier: String,
+    pub tracking_no: String,
+}
+
+/// The buyer sends the goods back (after approval of a return or exchange).
+#[utoipa::path(post, path = "/api/v1/shop/aftersales/{id}/return", tag = "aftersales", request_body = ReturnShipment, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn send_back(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ReturnShipment>,
+) -> ApiResult<Json<AftersaleDto>> {
+    let carrier = display_text("carrier", &req.carrier, 20)?;
+    let tracking = req.tracking_no.trim();
+    if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
+    }
+    let a = own(&st, &buyer, id).await?;
+    let mut tx = st.store.begin().await?;
+    if !st.store.aftersale_transition(&mut tx, a.id, "approved", "returning").await? {
+        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+    }
+    st.store.aftersale_set_return(&mut tx, a.id, &carrier, tracking).await?;
+    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    minimall_store::commit(tx).await?;
+    Ok(Json(a.into()))
+}
+
+/// Withdraw a pending request; its units become available again.
+#[utoipa::path(post, path = "/api/v1/shop/aftersales/{id}/cancel", tag = "aftersales", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<AftersaleDto>> {
+    let a = own(&st, &buyer, id).await?;
+    let mut tx = st.store.begin().await?;
+    if !st.store.aftersale_transition(&mut tx, a.id, "pending", "cancelled").await? {
+        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+    }
+    release(&st, &mut tx, &a).await?;
+    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    minimall_store::commit(tx).await?;
+    Ok(Json(a.into()))
+}
+
+async fn release(st: &AppState, tx: &mut minimall_store::Tx, a: &AftersaleRow) -> ApiResult<()> {
+    let lines: Vec<AftersaleLine> = serde_json::from_str(&a.lines).unwrap_or_default();
+    for l in lines {
+        st.store.release_refund_units(tx, l.line_id, l.quantity).await?;
+    }
+    Ok(())
+}
+
+/// After-sales queue of the merchant.
+#[utoipa::path(get, path = "/api/v1/admin/aftersales", tag = "aftersales", params(AftersaleQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<AftersaleDto>), (status = 403, body = ErrorBody)))]
+pub async fn queue(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    ApiQuery(q): ApiQuery<AftersaleQuery>,
+) -> ApiResult<Json<Paginated<AftersaleDto>>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    let rows = st
+        .store
+        .list_aftersales(admin.merchant_id, 0, q.status.as_deref().unwrap_or(""), page.size(), page.offset())
+        .await?;
+    Ok(Json(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page)))
+}
+
+async fn merchant_owned(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<AftersaleRow> {
+    match st.store.aftersale(id).await {
+        Ok(a) if a.merchant_id == merchant_id => Ok(a),
+        _ => Err(ApiError::not_found("after-sales request")),
+    }
+}
+
+/// Approve: a refund-only request is refunded at once; returns and exchanges wait for the goods.
+#[utoipa::path(post, path = "/api/v1/admin/aftersales/{id}/approve", tag = "aftersales", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(
+    State(st): State<AppState>,
+    admin: Admin<ManageOrders>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AftersaleDto>> {
+    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+    let mut tx = st.store.begin().await?;
+    let to = if a.kind == "refund_only" { "refunded" } else { "approved" };
+    if !st.store.aftersale_transition(&mut tx, a.id, "pending", to).await? {
+        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+    }
+    if a.kind == "refund_only" {
+        // Units not yet shipped go back to stock; shipped ones the buyer keeps.
+        let o = st.store.order_tx(&mut tx, a.order_id).await?;
+        let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
+        let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
+        af::refund(&st, &mut tx, &a, unshipped, &admin.username).await?;
+    }
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "aftersale.approve",
+        format!("aftersale:{id}"),
+        None,
+        Some(serde_json::json!({"status": to})),
+    )
+    .await?;
+    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
+    Ok(Json(a.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+/// Reject a pending request.
+#[utoipa::path(post, path = "/api/v1/admin/aftersales/{id}/reject", tag = "aftersales", request_body = RejectRequest, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reject(
+    State(st): State<AppState>,
+    admin: Admin<ManageOrders>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RejectRequest>,
+) -> ApiResult<Json<AftersaleDto>> {
+    let reason = display_text("reason", &req.reason, 200)?;
+    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+    let mut tx = st.store.begin().await?;
+    if !st.store.aftersale_transition(&mut tx, a.id, "pending", "rejected").await? {
+        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+    }
+    st.store.aftersale_set_reject(&mut tx, a.id, &reason).await?;
+    release(&st, &mut tx, &a).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "aftersale.reject",
+        format!("aftersale:{id}"),
+        None,
+        Some(serde_json::json!({"reason": reason})),
+    )
+    .await?;
+    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    minimall_store::commit(tx).await?;
+    Ok(Json(a.into()))
+}
+
+/// The returned goods arrived: stock comes back; a return is refunded, an exchange is marked exchanged.
+#[utoipa::path(post, path = "/api/v1/admin/aftersales/{id}/receive", tag = "aftersales", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AftersaleDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn receive_return(
+    State(st): State<AppState>,
+    admin: Admin<ManageOrders>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AftersaleDto>> {
+    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+    let to = if a.kind == "exchange" { "exchanged" } else { "refunded" };
+    let mut tx = st.store.begin().await?;
+    if !st.store.aftersale_transition(&mut tx, a.id, "returning", to).await? {
+        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+    }
+    if a.kind == "exchange" {
+        release(&st, &mut tx, &a).await?;
+    } else {
+        af::refund(&st, &mut tx, &a, true, &admin.username).await?;
+    }
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "aftersale.receive",
+        format!("aftersale:{id}"),
+        None,
+        Some(serde_json::json!({"status": to})),
+    )
+    .await?;
+    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
+    Ok(Json(a.into()))
+}

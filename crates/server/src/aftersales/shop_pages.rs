@@ -1,0 +1,64 @@
+//! Storefront pages of after-sales: a request for an order's lines, the buyer's requests.
+
+use crate::web::shop::prelude::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/orders/{id}/aftersale", get(aftersale_page).post(aftersale))
+        .route("/aftersales", get(aftersales))
+}
+
+#[derive(Template)]
+#[template(path = "shop/aftersale.html")]
+struct AftersalePage {
+    c: Ctx,
+    o: OrderDto,
+}
+
+async fn aftersale_page(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
+    let Json(o) = so::my_order(State(st), b, Path(id)).await?;
+    Ok(AftersalePage { c, o }.render_page())
+}
+
+async fn aftersale(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+    f: Fields,
+) -> WebResult {
+    let lines =
+        f.0.iter()
+            .filter_map(|(k, v)| {
+                let line_id = k.strip_prefix("qty_")?.parse().ok()?;
+                let quantity: i64 = v.trim().parse().ok()?;
+                (quantity > 0).then_some(crate::aftersales::AftersaleLine { line_id, quantity, amount: 0, points: 0 })
+            })
+            .collect();
+    let req = AftersaleRequest { kind: f.get("kind").into(), lines, reason: f.get("reason").into(), images: vec![] };
+    let _ = as_routes::request(State(st), b, Path(id), ApiJson(req)).await?;
+    redirect("/aftersales")
+}
+
+#[derive(Template)]
+#[template(path = "shop/aftersales.html")]
+struct AftersalesPage {
+    c: Ctx,
+    items: Vec<AftersaleDto>,
+}
+
+async fn aftersales(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
+    let Json(list) = as_routes::mine(
+        State(st),
+        b,
+        ApiQuery(as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) }),
+    )
+    .await?;
+    Ok(AftersalesPage { c, items: list.items }.render_page())
+}
+
+// ---- coupons and points ---------------------------------------------------------------------------

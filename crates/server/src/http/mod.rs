@@ -1,0 +1,239 @@
+//! HTTP infrastructure shared by the domains: extractors, client address, idempotency, metrics, the list
+//! envelope and the OpenAPI assembly. Each domain's `*api.rs` owns its DTOs (wire types) and handlers; handlers
+//! carry `#[utoipa::path]`, and the router and the OpenAPI document are built from the same `routes!` lists
+//! below, so they cannot drift.
+
+pub mod client_addr;
+pub mod contract;
+pub mod extract;
+pub mod idempotency;
+pub mod metrics;
+
+use minimall_core::page::Page;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::{accounts, aftersales, catalog, flash, ops, orders, promotions};
+
+/// Every list answers in this envelope.
+#[derive(Serialize, ToSchema)]
+pub struct Paginated<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Rows matching the filters, over all pages.
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl<T: ToSchema> Paginated<T> {
+    pub fn new(items: Vec<T>, total: i64, page: Page) -> Self {
+        Paginated { items, total, page: page.page(), page_size: page.size() }
+    }
+}
+
+/// `?page=&page_size=` alone.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From 1.
+    pub page: Option<i64>,
+    /// 1 to 100, default 20.
+    pub page_size: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> ApiResult<Page> {
+        Ok(Page::parse(self.page, self.page_size)?)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Minimall API",
+        description = "Shop API (`/api/v1/shop`) for mini-programs and apps, admin API (`/api/v1/admin`) for the console and integrations. Money is integer fen; times are epoch milliseconds. Errors: `{\"error\":{\"code\",\"message\",\"field\"}}`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecurityAddon),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "console_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::accounts::auth::ADMIN_COOKIE))),
+        );
+    }
+}
+
+/// All API routes and their OpenAPI document.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::health::healthz))
+        .routes(routes!(ops::health::readyz))
+        .routes(routes!(accounts::admin_api::login))
+        .routes(routes!(accounts::admin_api::logout))
+        .routes(routes!(accounts::admin_api::me))
+        .routes(routes!(accounts::two_factor_api::login_code))
+        .routes(routes!(accounts::two_factor_api::status))
+        .routes(routes!(accounts::two_factor_api::start_enrolment))
+        .routes(routes!(accounts::two_factor_api::confirm_enrolment))
+        .routes(routes!(accounts::two_factor_api::disable))
+        .routes(routes!(accounts::two_factor_api::reset))
+        .routes(routes!(accounts::two_factor_api::get_policy, accounts::two_factor_api::put_policy))
+        .routes(routes!(accounts::users_api::list_users, accounts::users_api::create_user))
+        .routes(routes!(accounts::users_api::update_user))
+        .routes(routes!(ops::api::list_audit))
+        .routes(routes!(ops::api::list_buyers))
+        .routes(routes!(ops::api::list_messages))
+        .routes(routes!(ops::api::list_jobs))
+        .routes(routes!(ops::api::retry_job))
+        .routes(routes!(accounts::shop_api::wechat_login))
+        .routes(routes!(accounts::shop_api::sms_code))
+        .routes(routes!(accounts::shop_api::sms_login))
+        .routes(routes!(accounts::shop_api::logout))
+        .routes(routes!(accounts::shop_api::me))
+        .routes(routes!(catalog::categories_api::list_categories, catalog::categories_api::create_category))
+        .routes(routes!(catalog::categories_api::update_category, catalog::categories_api::delete_category))
+        .routes(routes!(catalog::admin_api::list_products, catalog::admin_api::create_product))
+        .routes(routes!(
+            catalog::admin_api::get_product,
+            catalog::admin_api::update_product,
+            catalog::admin_api::delete_product
+        ))
+        .routes(routes!(catalog::admin_api::replace_skus))
+        .routes(routes!(catalog::admin_api::shelf))
+        .routes(routes!(catalog::admin_api::adjust_stock))
+        .routes(routes!(catalog::admin_api::list_movements))
+        .routes(routes!(catalog::admin_api::list_alerts))
+        .routes(routes!(catalog::admin_api::get_banned_words, catalog::admin_api::put_banned_words))
+        .routes(routes!(ops::uploads::upload))
+        .routes(routes!(catalog::import_api::import_products))
+        .routes(routes!(catalog::import_api::import_status))
+        .routes(routes!(catalog::import_api::export_products))
+        .routes(routes!(catalog::shop_api::categories))
+        .routes(routes!(catalog::shop_api::products))
+        .routes(routes!(catalog::shop_api::product))
+        .routes(routes!(promotions::admin_api::list_activities, promotions::admin_api::create_activity))
+        .routes(routes!(promotions::admin_api::get_activity, promotions::admin_api::update_activity))
+        .routes(routes!(promotions::admin_api::end_activity))
+        .routes(routes!(promotions::coupons_api::list_coupons, promotions::coupons_api::create_coupon))
+        .routes(routes!(promotions::coupons_api::get_coupon, promotions::coupons_api::update_coupon))
+        .routes(routes!(promotions::coupons_api::stop_coupon))
+        .routes(routes!(promotions::coupons_api::push_coupon))
+        .routes(routes!(promotions::admin_api::list_freight, promotions::admin_api::create_freight))
+        .routes(routes!(promotions::admin_api::update_freight))
+        .routes(routes!(promotions::admin_api::get_pricing, promotions::admin_api::put_pricing))
+        .routes(routes!(promotions::admin_api::set_product_freight))
+        .routes(routes!(promotions::admin_api::grant_points))
+        .routes(routes!(promotions::shop_api::quote))
+        .routes(routes!(promotions::shop_api::wallet))
+        .routes(routes!(promotions::shop_api::claimable))
+        .routes(routes!(promotions::shop_api::claim))
+        .routes(routes!(promotions::shop_api::list_addresses, promotions::shop_api::create_address))
+        .routes(routes!(promotions::shop_api::update_address, promotions::shop_api::delete_address))
+        .routes(routes!(promotions::shop_api::points))
+        .routes(routes!(orders::shop_api::cart))
+        .routes(routes!(orders::shop_api::cart_add))
+        .routes(routes!(orders::shop_api::cart_change, orders::shop_api::cart_remove))
+        .routes(routes!(orders::shop_api::create_order, orders::shop_api::my_orders))
+        .routes(routes!(orders::shop_api::my_order))
+        .routes(routes!(orders::shop_api::cancel))
+        .routes(routes!(orders::shop_api::receive))
+        .routes(routes!(orders::shop_api::pay))
+        .routes(routes!(orders::shop_api::sandbox_complete))
+        .routes(routes!(orders::shop_api::sandbox_notify))
+        .routes(routes!(orders::shop_api::wechat_notify))
+        .routes(routes!(orders::admin_api::list))
+        .routes(routes!(ops::stats_api::dashboard))
+        .routes(routes!(ops::stats_api::finance))
+        .routes(routes!(ops::stats_api::get_role_settings, ops::stats_api::put_role_settings))
+        .routes(routes!(orders::admin_api::export))
+        .routes(routes!(orders::admin_api::detail))
+        .routes(routes!(orders::admin_api::ship))
+        .routes(routes!(aftersales::api::request))
+        .routes(routes!(aftersales::api::mine))
+        .routes(routes!(aftersales::api::send_back))
+        .routes(routes!(aftersales::api::withdraw))
+        .routes(routes!(aftersales::api::queue))
+        .routes(routes!(aftersales::api::approve))
+        .routes(routes!(aftersales::api::reject))
+        .routes(routes!(aftersales::api::receive_return))
+        .routes(routes!(orders::pickup::shop_stores))
+        .routes(routes!(orders::pickup::admin_stores, orders::pickup::create_store))
+        .routes(routes!(orders::pickup::pickup_qr))
+        .routes(routes!(orders::pickup::verify))
+        .routes(routes!(flash::api::list_flash_sales, flash::api::create_flash_sale))
+        .routes(routes!(flash::api::get_flash_sale, flash::api::update_flash_sale))
+        .routes(routes!(flash::api::stop_flash_sale))
+        .routes(routes!(flash::api::shop_flash_sales))
+        .routes(routes!(flash::api::shop_flash_sale))
+        .routes(routes!(flash::api::buy))
+}
+
+/// Who an audit entry names: a console user, or one still completing their two-factor enrolment.
+pub trait Acting {
+    /// (merchant, user id, user name)
+    fn actor(&self) -> (i64, i64, &str);
+}
+
+impl Acting for crate::accounts::auth::AdminUser {
+    fn actor(&self) -> (i64, i64, &str) {
+        (self.merchant_id, self.id, &self.username)
+    }
+}
+
+impl<P: crate::accounts::auth::Perm> Acting for crate::accounts::auth::Admin<P> {
+    fn actor(&self) -> (i64, i64, &str) {
+        self.user.actor()
+    }
+}
+
+/// Write an audit entry for a console action inside its transaction.
+pub async fn audit(
+    st: &AppState,
+    tx: &mut minimall_store::Tx,
+    who: &impl Acting,
+    headers: &axum::http::HeaderMap,
+    action: &str,
+    target: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> ApiResult<()> {
+    let (merchant_id, actor_id, actor_name) = who.actor();
+    st.store
+        .audit(
+            tx,
+            &minimall_store::audit::AuditEntry {
+                merchant_id,
+                actor_id,
+                actor_name,
+                action,
+                target: &target,
+                before: before.as_ref(),
+                after: after.as_ref(),
+                request_id: crate::accounts::admin_api::request_id(headers).as_deref(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Serialize a DTO for the audit log.
+pub fn to_json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok()
+}

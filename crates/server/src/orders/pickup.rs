@@ -1,0 +1,197 @@
+//! O2O pick-up (到店自提): stores, the buyer's pick-up code and its QR image, and verification (核销) by
+//! store staff of the same merchant.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minimall_core::orders::OrderEvent;
+use minimall_core::validate::display_text;
+use minimall_store::orders::StoreRow;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::audit;
+use crate::http::extract::{ApiJson, Path};
+use crate::orders as ord;
+use crate::orders::shop_api::{order_dto, OrderDto};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct StoreDto {
+    pub id: i64,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    /// e.g. 09:00-21:00
+    pub hours: String,
+    pub active: bool,
+}
+
+impl From<StoreRow> for StoreDto {
+    fn from(s: StoreRow) -> Self {
+        StoreDto { id: s.id, name: s.name, address: s.address, phone: s.phone, hours: s.hours, active: s.active != 0 }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoreList {
+    pub items: Vec<StoreDto>,
+    pub total: i64,
+}
+
+/// Stores where orders can be picked up.
+#[utoipa::path(get, path = "/api/v1/shop/stores", tag = "pickup", responses((status = 200, body = StoreList)))]
+pub async fn shop_stores(State(st): State<AppState>) -> ApiResult<Json<StoreList>> {
+    let items: Vec<StoreDto> =
+        st.store.stores(st.merchant_id).await?.into_iter().filter(|s| s.active != 0).map(Into::into).collect();
+    Ok(Json(StoreList { total: items.len() as i64, items }))
+}
+
+/// The merchant's stores.
+#[utoipa::path(get, path = "/api/v1/admin/stores", tag = "pickup", security(("bearer" = [])), responses((status = 200, body = StoreList)))]
+pub async fn admin_stores(State(st): State<AppState>, admin: Admin<ReadOrders>) -> ApiResult<Json<StoreList>> {
+    let items: Vec<StoreDto> = st.store.stores(admin.merchant_id).await?.into_iter().map(Into::into).collect();
+    Ok(Json(StoreList { total: items.len() as i64, items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreInput {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub hours: String,
+}
+
+/// Add a store (at most 200).
+#[utoipa::path(post, path = "/api/v1/admin/stores", tag = "pickup", request_body = StoreInput, security(("bearer" = [])),
+    responses((status = 201, body = StoreDto), (status = 422, body = ErrorBody)))]
+pub async fn create_store(
+    State(st): State<AppState>,
+    admin: Admin<ManageSettings>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<StoreInput>,
+) -> ApiResult<(StatusCode, Json<StoreDto>)> {
+    let name = display_text("name", &req.name, 40)?;
+    let address = display_text("address", &req.address, 120)?;
+    if req.phone.chars().count() > 20 || req.hours.chars().count() > 40 {
+        return Err(ApiError::invalid("phone", "phone at most 20 and hours at most 40 characters"));
+    }
+    if st.store.stores(admin.merchant_id).await?.len() >= 200 {
+        return Err(ApiError::conflict("at most 200 stores"));
+    }
+    let mut tx = st.store.begin().await?;
+    let row =
+        st.store.insert_store(&mut tx, admin.merchant_id, &name, &address, req.phone.trim(), req.hours.trim()).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "store.create",
+        format!("store:{}", row.id),
+        None,
+        Some(serde_json::json!({"name": name})),
+    )
+    .await?;
+    minimall_store::commit(tx).await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// A new pick-up code: 12 random digits.
+pub fn new_code() -> String {
+    use rand::Rng;
+    let mut r = rand::thread_rng();
+    (0..12).map(|_| char::from(b'0' + r.gen_range(0..10u8))).collect()
+}
+
+/// The pick-up code of a paid pick-up order as a QR image (SVG) for the store to scan.
+#[utoipa::path(get, path = "/api/v1/shop/orders/{id}/pickup-qr", tag = "pickup", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn pickup_qr(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Response> {
+    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let code = o.pickup_code.ok_or_else(|| ApiError::conflict("this order is delivered, not picked up"))?;
+    if o.status != "to_ship" {
+        return Err(ApiError::conflict(format!(
+            "the code is usable only for a paid order waiting for pick-up (the order is {})",
+            o.status
+        )));
+    }
+    let qr = qrcode::QrCode::new(code.as_bytes()).map_err(ApiError::internal)?;
+    let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).build();
+    let mut r = svg.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(r)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The 12-digit pick-up code (typed or scanned).
+    pub code: String,
+}
+
+/// Verify a pick-up code: the order is handed over once. A code of another merchant is not found.
+#[utoipa::path(post, path = "/api/v1/admin/pickup/verify", tag = "pickup", request_body = VerifyRequest, security(("bearer" = [])),
+    responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn verify(
+    State(st): State<AppState>,
+    admin: Admin<VerifyPickup>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> ApiResult<Json<OrderDto>> {
+    let code = req.code.trim();
+    if code.len() != 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid("code", "must be the 12 digits of the pick-up code"));
+    }
+    let mut tx = st.store.begin().await?;
+    let o = st
+        .store
+        .order_by_pickup_code(&mut tx, admin.merchant_id, code)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pick-up code"))?;
+    if o.picked_up_at.is_some() {
+        return Err(ApiError::conflict("this order was already picked up"));
+    }
+    if o.status != "to_ship" {
+        return Err(ApiError::conflict(format!("the order is {} and cannot be handed over", o.status)));
+    }
+    if !st.store.mark_picked_up(&mut tx, o.id).await? {
+        return Err(ApiError::conflict("this order was already picked up"));
+    }
+    let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
+    for l in &lines {
+        let left = l.quantity - l.refunded_qty - l.shipped_qty;
+        if left > 0 {
+            st.store.ship_line(&mut tx, o.id, l.id, left).await?;
+        }
+    }
+    let detail = serde_json::json!({"store_id": o.store_id, "clerk": admin.username});
+    ord::apply_event(&st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username)
+        .await?;
+    let o2 = st.store.order_tx(&mut tx, o.id).await?;
+    ord::apply_event(&st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
+        .await?;
+    let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
+    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        &headers,
+        "pickup.verify",
+        format!("order:{}", o.id),
+        None,
+        Some(serde_json::json!({"order_no": o.order_no})),
+    )
+    .await?;
+    minimall_store::commit(tx).await?;
+    let o = st.store.order(admin.merchant_id, o.id).await?;
+    Ok(Json(order_dto(&st, o).await?))
+}

@@ -1,0 +1,273 @@
+//! Storefront pages of orders: cart, checkout, the buyer's orders, sandbox payment, cancel, receipt.
+
+use crate::web::shop::prelude::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cart", get(cart))
+        .route("/cart/add", post(cart_add))
+        .route("/cart/{id}", post(cart_change))
+        .route("/cart/{id}/remove", post(cart_remove))
+        .route("/checkout", get(checkout).post(place_order))
+        .route("/orders", get(orders))
+        .route("/orders/{id}", get(order))
+        .route("/orders/{id}/pay", get(pay_page).post(pay))
+        .route("/orders/{id}/cancel", post(cancel))
+        .route("/orders/{id}/receive", post(receive))
+}
+
+#[derive(Template)]
+#[template(path = "shop/cart.html")]
+struct CartPage {
+    c: Ctx,
+    cart: CartDto,
+}
+
+async fn cart(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
+    let Json(cart) = so::cart(State(st), b).await?;
+    Ok(CartPage { c, cart }.render_page())
+}
+
+async fn cart_add(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fields) -> WebResult {
+    let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid("sku_id", "choose a specification"))?;
+    let quantity = f.int("quantity").unwrap_or(1);
+    let _ = so::cart_add(State(st), b, ApiJson(so::CartAdd { sku_id, quantity })).await?;
+    redirect(if f.get("buy_now") == "1" { "/checkout" } else { "/cart" })
+}
+
+async fn cart_change(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+    f: Fields,
+) -> WebResult {
+    let selected = f.opt("selected").map(|v| v == "1");
+    let _ = so::cart_change(State(st), b, Path(id), ApiJson(so::CartChange { quantity: f.int("quantity"), selected }))
+        .await?;
+    redirect("/cart")
+}
+
+async fn cart_remove(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let _ = so::cart_remove(State(st), b, Path(id)).await?;
+    redirect("/cart")
+}
+
+// ---- checkout -------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct CheckoutQuery {
+    address_id: Option<i64>,
+    /// A coupon id; 0 = no coupon; absent = the best one.
+    coupon: Option<i64>,
+    points: Option<i64>,
+    /// Set when an order was refused because the price changed meanwhile.
+    changed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/checkout.html")]
+struct CheckoutPage {
+    c: Ctx,
+    quote: QuoteDto,
+    addresses: Vec<sp::AddressDto>,
+    address_id: i64,
+    coupons: Vec<CouponDto>,
+    coupon_id: i64,
+    points: i64,
+    idem: String,
+    changed: bool,
+}
+
+async fn checkout(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebQuery(q): WebQuery<CheckoutQuery>,
+) -> WebResult {
+    let Json(cart) = so::cart(State(st.clone()), b.clone()).await?;
+    let items: Vec<CartItem> = cart
+        .items
+        .iter()
+        .filter(|l| l.selected && l.available)
+        .map(|l| CartItem { sku_id: l.sku_id, quantity: l.quantity })
+        .collect();
+    if items.is_empty() {
+        return redirect("/cart");
+    }
+    let Json(addr) = sp::list_addresses(State(st.clone()), b.clone()).await?;
+    let address_id = q
+        .address_id
+        .filter(|id| addr.items.iter().any(|a| a.id == *id))
+        .or_else(|| addr.items.iter().find(|a| a.is_default).or(addr.items.first()).map(|a| a.id));
+    let points = q.points.unwrap_or(0).max(0);
+    let quote_with = |coupon_ids: Vec<i64>| {
+        sp::quote(
+            State(st.clone()),
+            b.clone(),
+            ApiJson(sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id }),
+        )
+    };
+    let Json(mut quote) = quote_with(q.coupon.filter(|c| *c > 0).into_iter().collect()).await?;
+    let coupon_id = match q.coupon {
+        Some(c) => c,
+        None => match quote.suggested_coupon_id {
+            // The best coupon is chosen for the buyer unless they chose otherwise.
+            Some(best) => {
+                quote = quote_with(vec![best]).await?.0;
+                best
+            }
+            None => 0,
+        },
+    };
+    let coupons = st
+        .store
+        .buyer_coupons(b.merchant_id, b.id, "available", 100, 0)
+        .await?
+        .items
+        .iter()
+        .map(CouponDto::from)
+        .collect();
+    Ok(CheckoutPage {
+        c,
+        quote,
+        addresses: addr.items,
+        address_id: address_id.unwrap_or(0),
+        coupons,
+        coupon_id,
+        points,
+        idem: crate::accounts::auth::new_token("web_"),
+        changed: q.changed.is_some(),
+    }
+    .render_page())
+}
+
+async fn place_order(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    mut headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let key = f.get("idem");
+    headers
+        .insert("idempotency-key", HeaderValue::from_str(key).map_err(|_| ApiError::invalid("idem", "bad form key"))?);
+    let req = so::CreateOrder {
+        items: None,
+        coupon_ids: f.int("coupon").filter(|c| *c > 0).into_iter().collect(),
+        points: f.int("points").unwrap_or(0),
+        address_id: f.int("address_id").filter(|a| *a > 0),
+        delivery: None,
+        store_id: None,
+        remark: f.get("remark").to_string(),
+        expected_payable: f.int("expected_payable"),
+    };
+    let resp = so::create_order(State(st), b, headers, ApiJson(req)).await?;
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
+    let v: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+    if status == StatusCode::CONFLICT {
+        // The price changed since the page was shown: show the new one.
+        return Err(WebError::Redirect("/checkout?changed=1".into()));
+    }
+    if !status.is_success() {
+        let msg = v["error"]["message"].as_str().unwrap_or("order refused").to_string();
+        return Err(ApiError::new(status, "refused", msg).into());
+    }
+    let id = v["id"].as_i64().ok_or_else(|| ApiError::internal("order without id"))?;
+    redirect(&format!("/orders/{id}/pay"))
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/orders.html")]
+struct OrdersPage {
+    c: Ctx,
+    status: String,
+    tabs: Vec<(&'static str, &'static str)>,
+    orders: Vec<OrderDto>,
+    next: Option<String>,
+}
+
+async fn orders(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebQuery(q): WebQuery<OrdersQuery>,
+) -> WebResult {
+    let status = q.status.unwrap_or_default();
+    let page = q.page.unwrap_or(1);
+    let Json(list) = so::my_orders(
+        State(st),
+        b,
+        ApiQuery(so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) }),
+    )
+    .await?;
+    let tabs = vec![
+        ("", c.t("shop.all")),
+        ("pending_payment", c.t("status.pending_payment")),
+        ("to_ship", c.t("status.to_ship")),
+        ("shipped", c.t("status.shipped")),
+        ("completed", c.t("status.completed")),
+    ];
+    let next = (page * 20 < list.total).then(|| {
+        crate::web::view::with_query("/orders", &[("status", status.clone()), ("page", (page + 1).to_string())])
+    });
+    Ok(OrdersPage { c, status, tabs, orders: list.items, next }.render_page())
+}
+
+#[derive(Template)]
+#[template(path = "shop/order.html")]
+struct OrderPage {
+    c: Ctx,
+    o: OrderDto,
+    paying: bool,
+    can_aftersale: bool,
+    address: String,
+}
+
+async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
+    let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
+    let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
+    let address = o.address.as_ref().map(crate::web::view::address_line).unwrap_or_default();
+    Ok(OrderPage { c, o, paying, can_aftersale, address }.render_page())
+}
+
+#[derive(Template)]
+#[template(path = "shop/pay.html")]
+struct PayPage {
+    c: Ctx,
+    o: OrderDto,
+    sandbox: bool,
+}
+
+async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
+    if o.status != "pending_payment" {
+        return redirect(&format!("/orders/{id}"));
+    }
+    Ok(PayPage { c, o, sandbox: st.cfg.sandbox }.render_page())
+}
+
+/// Pay in the sandbox: start the payment and complete it, as a buyer would in the provider's page. The
+/// order turns paid when the provider's signed notification arrives.
+async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let Json(start) =
+        so::pay(State(st.clone()), b.clone(), Path(id), ApiJson(so::PayRequest { provider: "sandbox".into() })).await?;
+    let _ = so::sandbox_complete(State(st), b, Path(start.out_trade_no)).await?;
+    redirect(&format!("/orders/{id}"))
+}
+
+async fn cancel(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let _ = so::cancel(State(st), b, Path(id)).await?;
+    redirect(&format!("/orders/{id}"))
+}
+
+async fn receive(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+    let _ = so::receive(State(st), b, Path(id)).await?;
+    redirect(&format!("/orders/{id}"))
+}

@@ -1,0 +1,10 @@
+//! Promotions: activities, coupons, freight, points and addresses — the buyer-side inputs of a price — and the
+//! quote that assembles them.
+
+pub mod admin_api;
+pub mod cache;
+pub mod console;
+pub mod coupons_api;
+pub mod pricing;
+pub mod shop_api;
+pub mod shop_pages;
