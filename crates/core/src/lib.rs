@@ -2,6 +2,7 @@
 //! Callers pass the current time in as epoch milliseconds.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod auth;
 pub mod catalog;
 pub mod error;
