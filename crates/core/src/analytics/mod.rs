@@ -4,3 +4,5 @@
 
 pub mod ab;
 pub mod events;
+pub mod forecast;
+pub mod markdown;
