@@ -3,6 +3,7 @@
 //! functions compute.
 
 pub mod ab;
+pub mod customers;
 pub mod events;
 pub mod forecast;
 pub mod markdown;
