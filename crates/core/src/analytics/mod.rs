@@ -7,3 +7,4 @@ pub mod customers;
 pub mod events;
 pub mod forecast;
 pub mod markdown;
+pub mod recommend;
