@@ -14,6 +14,7 @@ pub mod money;
 pub mod orders;
 pub mod page;
 pub mod pricing;
+pub mod social;
 pub mod time;
 pub mod two_factor;
 pub mod validate;

@@ -155,6 +155,9 @@ chart! {
     ProviderClearing = "provider_clearing", Fen, Asset, true;
     /// Money a platform (or anyone else) owes the merchant.
     MerchantReceivable = "merchant_receivable", Fen, Asset, true;
+    /// What promoters owe the shop: commission reversed by a refund after the promoter had withdrawn it.
+    /// Never below zero (what the shop owes a promoter is commission payable).
+    PromoterReceivable = "promoter_receivable", Fen, Asset, false;
     /// The merchant's own bank account.
     Bank = "bank", Fen, Asset, true;
     /// Goods in stock at cost. Stock received before the journal was kept has no value here, so it may go
@@ -168,6 +171,9 @@ chart! {
     BuyerStoredValue = "buyer_stored_value", Fen, Liability, false;
     /// Commission earned by promoters and not yet paid. Never below zero.
     CommissionPayable = "commission_payable", Fen, Liability, false;
+    /// Commission earned by promoters and still frozen until the orders' after-sales windows close. Never
+    /// below zero.
+    CommissionFrozen = "commission_frozen", Fen, Liability, false;
     /// Vouchers sold and not yet redeemed. Never below zero.
     VoucherLiability = "voucher_liability", Fen, Liability, false;
     /// Balances brought in when the journal was started, and owner's adjustments.
@@ -302,6 +308,11 @@ pub enum PostingKind {
     Expense,
     Adjustment,
     Correction,
+    CommissionAccrued,
+    CommissionReversed,
+    CommissionSettled,
+    CommissionWithdrawn,
+    PromoterDebt,
 }
 
 impl PostingKind {
@@ -318,6 +329,11 @@ impl PostingKind {
         PostingKind::Expense,
         PostingKind::Adjustment,
         PostingKind::Correction,
+        PostingKind::CommissionAccrued,
+        PostingKind::CommissionReversed,
+        PostingKind::CommissionSettled,
+        PostingKind::CommissionWithdrawn,
+        PostingKind::PromoterDebt,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -334,6 +350,11 @@ impl PostingKind {
             PostingKind::Expense => "expense",
             PostingKind::Adjustment => "adjustment",
             PostingKind::Correction => "correction",
+            PostingKind::CommissionAccrued => "commission_accrued",
+            PostingKind::CommissionReversed => "commission_reversed",
+            PostingKind::CommissionSettled => "commission_settled",
+            PostingKind::CommissionWithdrawn => "commission_withdrawn",
+            PostingKind::PromoterDebt => "promoter_debt",
         }
     }
 
@@ -518,8 +539,10 @@ mod tests {
         assert_eq!(
             never_negative,
             vec![
+                Account::PromoterReceivable,
                 Account::BuyerStoredValue,
                 Account::CommissionPayable,
+                Account::CommissionFrozen,
                 Account::VoucherLiability,
                 Account::PointsLiability
             ]
