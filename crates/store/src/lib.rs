@@ -13,6 +13,7 @@ pub mod buyers;
 pub mod catalog;
 mod db;
 mod error;
+pub mod events;
 pub mod flash;
 pub mod idempotency;
 pub mod imports;
