@@ -9,11 +9,13 @@
 //! | [`promoter`] | who may become a promoter (manual or automatic by spend and level); binding a buyer to one |
 //! | [`commission`] | commission rules (direct promoter and team leader; percent or fixed per unit; per product) |
 //! | [`commission_ledger`] | a commission's life (frozen → settled → withdrawn → paid; reversals) and its postings |
+//! | [`presale`] | pre-sale with tiered rebate: the planner of its economics and its draws, recomputable from a committed seed |
 //! | [`referral`] | whether an invitation earns a reward, and the risk checks that hold one for review |
 
 pub mod channel;
 pub mod commission;
 pub mod commission_ledger;
 pub mod group_buy;
+pub mod presale;
 pub mod promoter;
 pub mod referral;
