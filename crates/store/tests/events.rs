@@ -34,6 +34,13 @@ async fn postgres(tag: &str) -> Option<Store> {
     Some(s)
 }
 
+async fn drop_database(tag: &str) {
+    let admin = std::env::var("MINIMALL_TEST_PG_URL").unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+    let name = format!("mm_events_{tag}_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+}
+
 const FIRST_DAY: i64 = 20_420;
 const DAYS: i64 = 3;
 
@@ -162,6 +169,8 @@ async fn rollups_on_sqlite() {
 #[tokio::test]
 async fn rollups_on_postgres() {
     if let Some(s) = postgres("rollups").await {
-        rollups_rebuild_and_recount(s).await;
+        rollups_rebuild_and_recount(s.clone()).await;
+        s.close().await;
+        drop_database("rollups").await;
     }
 }

@@ -505,6 +505,24 @@ mod tests {
     }
 
     #[test]
+    fn ltv_by_monthly_cohort() {
+        // 2025-10-01 is day 20_362, 2025-11-01 is day 20_393.
+        let (oct, nov) = (20_362, 20_393);
+        let purchases = [p(1, oct + 2, 1_000), p(1, oct + 40, 2_000), p(2, oct + 20, 3_001), p(3, nov + 1, 500)];
+        let rows = ltv(&purchases, 60, nov + 61, |_, first| Period::Month.of_day(first).to_string());
+        let oct_cohort = Period::Month.of_day(oct).to_string();
+        let nov_cohort = Period::Month.of_day(nov).to_string();
+        assert_eq!(
+            rows,
+            vec![
+                Ltv { group: oct_cohort, buyers: 2, revenue_fen: 6_001, per_buyer_fen: 3_001 },
+                Ltv { group: nov_cohort, buyers: 1, revenue_fen: 500, per_buyer_fen: 500 },
+            ],
+            "6001 / 2 = 3000.5 rounds half up"
+        );
+    }
+
+    #[test]
     fn churn_risk_by_hand() {
         let rule = ChurnRule::default();
         let purchases = [
