@@ -47,6 +47,8 @@ pub enum Permission {
     ManageSettings,
     /// Verify pick-up codes (核销) at a store.
     VerifyPickup,
+    /// Member levels, points rules and adjustments, tags and segments.
+    ManageMembers,
 }
 
 impl Role {
@@ -95,6 +97,7 @@ impl Role {
                         | ReadOrders
                         | ManageOrders
                         | ReadRevenue
+                        | ManageMembers
                 ) || (p == ReadCost && shop.operator_reads_cost)
             }
             Role::Finance => {

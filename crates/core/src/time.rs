@@ -44,6 +44,13 @@ pub fn year_start_ms(year: i16) -> Option<i64> {
     Some(start.timestamp().as_millisecond())
 }
 
+/// The first and last day numbers of a calendar month (`None` for a month that does not exist).
+pub fn month_days(year: i16, month: i8) -> Option<(i64, i64)> {
+    let first = Date::new(year, month, 1).ok()?;
+    let day = |d: Date| Some(i64::from(epoch().until(d).ok()?.get_days()));
+    Some((day(first)?, day(first.last_of_month())?))
+}
+
 /// The date of a day number.
 pub fn date_of_day(day: i64) -> Option<Date> {
     epoch().checked_add(jiff::Span::new().try_days(day).ok()?).ok()

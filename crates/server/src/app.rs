@@ -84,6 +84,10 @@ impl Application {
             StartReport { bootstrap_password: crate::demo::bootstrap_owner(&state).await?, demo: None }
         };
         crate::ops::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
+        let today = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or(0);
+        crate::members::schedule_daily(&state, state.merchant_id, today)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?;
         let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
         if state.flash.uses_redis() {

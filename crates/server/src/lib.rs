@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod flash;
 pub mod http;
+pub mod members;
 pub mod ops;
 pub mod orders;
 pub mod payments;

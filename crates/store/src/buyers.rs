@@ -57,6 +57,18 @@ impl Store {
         .bind(now_ms())
         .fetch_one(&mut **tx)
         .await?;
+        // Every buyer has a member profile from the start, so that segments and the lifecycle see them all.
+        sqlx::query(
+            "INSERT INTO member_profiles (buyer_id, merchant_id, registered_day, channel, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (buyer_id) DO NOTHING",
+        )
+        .bind(b.id)
+        .bind(merchant_id)
+        .bind(minimall_core::time::day_of(b.created_at).unwrap_or(0))
+        .bind(channel)
+        .bind(b.created_at)
+        .execute(&mut **tx)
+        .await?;
         Ok((b, true))
     }
 

@@ -1008,3 +1008,100 @@ fn level_dup(e: sqlx::Error, name: &str) -> StoreError {
         other => other,
     }
 }
+
+/// The shop's member rules (the defaults until the shop saves its own).
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct MemberSettingsRow {
+    /// Points earned per whole yuan paid (before the level's multiplier).
+    pub earn_per_yuan: i32,
+    /// never, rolling (expiry_value days), year_end (expiry_value years after the grant's year).
+    pub expiry: String,
+    pub expiry_value: i32,
+    /// keep, follow.
+    pub downgrade: String,
+    pub sign_in_base: i32,
+    /// JSON `[[day, points], …]`.
+    pub sign_in_bonuses: String,
+    pub sign_in_cycle: i32,
+    pub new_days: i32,
+    pub silent_after: i32,
+    pub churned_after: i32,
+}
+
+impl Default for MemberSettingsRow {
+    fn default() -> Self {
+        MemberSettingsRow {
+            earn_per_yuan: 1,
+            expiry: "year_end".into(),
+            expiry_value: 1,
+            downgrade: "keep".into(),
+            sign_in_base: 5,
+            sign_in_bonuses: "[[3,10],[7,30]]".into(),
+            sign_in_cycle: 7,
+            new_days: 30,
+            silent_after: 60,
+            churned_after: 180,
+        }
+    }
+}
+
+impl Store {
+    pub async fn member_settings(&self, merchant_id: i64) -> StoreResult<MemberSettingsRow> {
+        let row = sqlx::query_as(
+            "SELECT earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after
+             FROM member_settings WHERE merchant_id = $1",
+        )
+        .bind(merchant_id)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.unwrap_or_default())
+    }
+
+    pub async fn set_member_settings(&self, tx: &mut Tx, merchant_id: i64, s: &MemberSettingsRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO member_settings (merchant_id, earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (merchant_id) DO UPDATE SET earn_per_yuan = excluded.earn_per_yuan, expiry = excluded.expiry,
+                 expiry_value = excluded.expiry_value, downgrade = excluded.downgrade, sign_in_base = excluded.sign_in_base,
+                 sign_in_bonuses = excluded.sign_in_bonuses, sign_in_cycle = excluded.sign_in_cycle, new_days = excluded.new_days,
+                 silent_after = excluded.silent_after, churned_after = excluded.churned_after, updated_at = excluded.updated_at",
+        )
+        .bind(merchant_id)
+        .bind(s.earn_per_yuan)
+        .bind(&s.expiry)
+        .bind(s.expiry_value)
+        .bind(&s.downgrade)
+        .bind(s.sign_in_base)
+        .bind(&s.sign_in_bonuses)
+        .bind(s.sign_in_cycle)
+        .bind(s.new_days)
+        .bind(s.silent_after)
+        .bind(s.churned_after)
+        .bind(crate::now_ms())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// What an order contributes to its buyer's membership when it completes: the paid amount of each line
+    /// after refunds (apportioned, as the order recorded it), and whether its product earns points.
+    pub async fn order_member_lines(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<(i64, bool)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT l.paid_amount - l.refunded_amount, COALESCE(p.earns_points, 1) FROM order_lines l
+             LEFT JOIN products p ON p.id = l.product_id WHERE l.order_id = $1",
+        )
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows.into_iter().map(|(paid, earns)| (paid.max(0), earns != 0)).collect())
+    }
+}
+
+/// A buyer's points balance, read with any executor.
+pub async fn points_balance_in<'e>(ex: impl Executor<'e, Database = Any>, buyer_id: i64) -> StoreResult<i64> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT balance FROM points_balances WHERE buyer_id = $1")
+        .bind(buyer_id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(|r| r.0).unwrap_or(0))
+}

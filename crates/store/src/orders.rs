@@ -27,6 +27,18 @@ pub struct CartRow {
 
 pub const MAX_CART_ITEMS: i64 = 100;
 
+/// What a quote needs to know about its buyer.
+#[derive(Debug, Clone, FromRow)]
+pub struct BuyerPricingFacts {
+    pub registered_at: i64,
+    /// 1 when the buyer has a paid order.
+    pub has_paid_order: i64,
+    pub points_balance: i64,
+    /// The member level's price as a percent of the sale price, when the level has one.
+    pub member_discount_pct: Option<i32>,
+    pub member_level_name: Option<String>,
+}
+
 impl Store {
     pub async fn cart(&self, buyer_id: i64) -> StoreResult<Vec<CartRow>> {
         Ok(sqlx::query_as::<_, CartRow>(
@@ -472,18 +484,19 @@ impl Store {
     /// Has the buyer paid for any order (首单 eligibility)?
     /// What a quote needs to know of the buyer, in one read: registration time, whether any order was ever
     /// paid, and the points balance. `NotFound` when the buyer is not the merchant's.
-    pub async fn buyer_pricing_facts(&self, merchant_id: i64, buyer_id: i64) -> StoreResult<(i64, bool, i64)> {
-        let (created_at, paid, balance): (i64, i64, i64) = sqlx::query_as(
-            "SELECT b.created_at,
-                    CAST(COALESCE((SELECT 1 FROM orders o WHERE o.buyer_id = b.id AND o.paid_at IS NOT NULL LIMIT 1), 0) AS BIGINT),
-                    CAST(COALESCE((SELECT p.balance FROM points_balances p WHERE p.buyer_id = b.id), 0) AS BIGINT)
-             FROM buyers b WHERE b.merchant_id = $1 AND b.id = $2",
+    pub async fn buyer_pricing_facts(&self, merchant_id: i64, buyer_id: i64) -> StoreResult<BuyerPricingFacts> {
+        Ok(sqlx::query_as(
+            "SELECT b.created_at AS registered_at,
+                    CAST(COALESCE((SELECT 1 FROM orders o WHERE o.buyer_id = b.id AND o.paid_at IS NOT NULL LIMIT 1), 0) AS BIGINT) AS has_paid_order,
+                    CAST(COALESCE((SELECT p.balance FROM points_balances p WHERE p.buyer_id = b.id), 0) AS BIGINT) AS points_balance,
+                    l.discount_pct AS member_discount_pct, l.name AS member_level_name
+             FROM buyers b LEFT JOIN member_profiles m ON m.buyer_id = b.id LEFT JOIN member_levels l ON l.id = m.level_id
+             WHERE b.merchant_id = $1 AND b.id = $2",
         )
         .bind(merchant_id)
         .bind(buyer_id)
         .fetch_one(self.reader())
-        .await?;
-        Ok((created_at, paid > 0, balance))
+        .await?)
     }
 
     /// Units a buyer has ordered (not cancelled) per SKU, for per-buyer limits.

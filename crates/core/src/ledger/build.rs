@@ -376,6 +376,31 @@ pub fn points_restored(reference: &str, at_ms: i64, points: i64) -> Result<Optio
     finish(PostingKind::PointsRestored, format!("points:{reference}"), at_ms, e)
 }
 
+/// Granted points that leave a buyer without being spent: expired lots, or points earned on an order and
+/// reversed by a refund. The grant is undone at the same points value, in money and in points.
+pub fn points_withdrawn(
+    kind: PostingKind,
+    reference: &str,
+    at_ms: i64,
+    points: i64,
+    value: Money,
+) -> Result<Option<Posting>, LedgerError> {
+    if !matches!(kind, PostingKind::PointsExpired | PostingKind::PointsReversed) {
+        return Err(LedgerError::invalid("kind", "must be points_expired or points_reversed"));
+    }
+    non_negative("value", value)?;
+    if points < 0 {
+        return Err(LedgerError::invalid("points", "must not be negative"));
+    }
+    let e = vec![
+        Entry::debit(Account::PointsLiabilityValue, value.fen()),
+        Entry::credit(Account::PointsCost, value.fen()),
+        Entry::debit_points(Account::PointsLiability, points),
+        Entry::credit_points(Account::PointsGranted, points),
+    ];
+    finish(kind, format!("points:{reference}"), at_ms, e)
+}
+
 /// An operating expense (rent, labour, office), paid from the bank or owed.
 pub fn expense(expense_id: i64, at_ms: i64, amount: Money, paid: bool) -> Result<Option<Posting>, LedgerError> {
     non_negative("amount", amount)?;

@@ -145,6 +145,36 @@ pub fn expired(lots: &[Lot], now_ms: i64) -> Vec<Take> {
         .collect()
 }
 
+/// Bring the lots in line with a balance that moved without them (points spent at checkout come off the
+/// balance; the lots follow here): when the lots hold more than `balance`, the difference comes off the lots
+/// that expire first — expired or not yet written off included — as a spend at the time would have taken it.
+pub fn settle(lots: &[Lot], balance: i64) -> Vec<Take> {
+    let held: i64 = lots.iter().map(|l| l.remaining.max(0)).sum();
+    let mut excess = held - balance.max(0);
+    let mut order: Vec<&Lot> = lots.iter().filter(|l| l.remaining > 0).collect();
+    order.sort_by_key(|l| (l.expires_ms.is_none(), l.expires_ms, l.granted_ms, l.id));
+    let mut takes = Vec::new();
+    for l in order {
+        if excess <= 0 {
+            break;
+        }
+        let t = l.remaining.min(excess);
+        takes.push(Take { lot_id: l.id, points: t });
+        excess -= t;
+    }
+    takes
+}
+
+/// The money value of points at the shop's rate (`points_per_yuan` points are worth ¥1), rounded half up
+/// to the fen; each movement is valued on its own.
+pub fn value_fen(points: i64, points_per_yuan: i64) -> i64 {
+    if points <= 0 || points_per_yuan <= 0 {
+        return 0;
+    }
+    let v = (i128::from(points) * 200 + i128::from(points_per_yuan)) / (2 * i128::from(points_per_yuan));
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 /// Points that expire within `window_ms` after `now_ms` (for the notice before expiry).
 pub fn expiring_within(lots: &[Lot], now_ms: i64, window_ms: i64) -> i64 {
     lots.iter()
@@ -217,6 +247,18 @@ mod tests {
         assert_eq!(end_2027, 1_830_268_800_000);
         assert_eq!(ExpiryPolicy::Rolling { days: 1 }.expires_at(0), Some(86_400_000));
         assert_eq!(ExpiryPolicy::Never.expires_at(granted), None);
+    }
+
+    #[test]
+    fn settling_takes_what_the_balance_lost_from_the_soonest_expiry() {
+        let lots = [lot(1, 0, None, 100), lot(2, 10, Some(1_000), 50), lot(3, 5, Some(50), 30)];
+        assert_eq!(settle(&lots, 180), vec![]);
+        assert_eq!(settle(&lots, 500), vec![]);
+        assert_eq!(settle(&lots, 120), vec![Take { lot_id: 3, points: 30 }, Take { lot_id: 2, points: 30 }]);
+        assert_eq!(value_fen(250, 250), 100);
+        assert_eq!(value_fen(7, 250), 3);
+        assert_eq!(value_fen(6, 1000), 1);
+        assert_eq!(value_fen(4, 1000), 0);
     }
 
     #[test]

@@ -181,7 +181,8 @@ perms!(
     ManageOrders,
     ReadFinance,
     ManageSettings,
-    VerifyPickup
+    VerifyPickup,
+    ManageMembers
 );
 
 /// A console user whose role grants `P`. Otherwise 401 (no valid token) or 403 (role lacks `P`).

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::{accounts, aftersales, catalog, flash, ops, orders, promotions};
+use crate::{accounts, aftersales, catalog, flash, members, ops, orders, promotions};
 
 /// Every list answers in this envelope.
 #[derive(Serialize, ToSchema)]
@@ -183,6 +183,26 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(flash::api::shop_flash_sales))
         .routes(routes!(flash::api::shop_flash_sale))
         .routes(routes!(flash::api::buy))
+        .routes(routes!(members::admin_api::list_levels, members::admin_api::put_levels))
+        .routes(routes!(members::admin_api::get_settings, members::admin_api::put_settings))
+        .routes(routes!(members::admin_api::list_members))
+        .routes(routes!(members::admin_api::get_member))
+        .routes(routes!(members::admin_api::adjust_points))
+        .routes(routes!(members::admin_api::list_segments, members::admin_api::create_segment))
+        .routes(routes!(members::admin_api::preview_segment))
+        .routes(routes!(
+            members::admin_api::get_segment,
+            members::admin_api::update_segment,
+            members::admin_api::delete_segment
+        ))
+        .routes(routes!(members::admin_api::segment_members))
+        .routes(routes!(members::admin_api::export_segment))
+        .routes(routes!(members::admin_api::list_tags, members::admin_api::create_tag))
+        .routes(routes!(members::admin_api::delete_tag))
+        .routes(routes!(members::admin_api::tag_buyers))
+        .routes(routes!(members::shop_api::card))
+        .routes(routes!(members::shop_api::sign_in))
+        .routes(routes!(members::shop_api::sign_ins))
 }
 
 /// Who an audit entry names: a console user, or one still completing their two-factor enrolment.

@@ -527,12 +527,16 @@ pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -
 /// `order.complete`: the after-sales window closed.
 pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let id = order_id(&job)?;
+    let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.message)?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
     if next_status(&o.status, OrderEvent::Complete).is_err() {
         return Ok(());
     }
     apply_event(&st, &mut tx, &o, OrderEvent::Complete, Some("completed_at"), serde_json::json!({}), "system")
+        .await
+        .map_err(|e| e.message)?;
+    crate::members::order_completed(&st, &mut tx, &members, o.merchant_id, o.buyer_id, o.id)
         .await
         .map_err(|e| e.message)?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())

@@ -500,18 +500,20 @@ pub async fn price_cart(
         }
         coupons
     };
-    let (registered_at_ms, has_paid_order, points_balance) =
-        st.store.buyer_pricing_facts(merchant_id, buyer_id).await?;
+    let facts = st.store.buyer_pricing_facts(merchant_id, buyer_id).await?;
+    // A level without a member price (or a name) gives none; the engine lists a level price only with both.
+    let member_discount_pct =
+        facts.member_discount_pct.and_then(|p| u32::try_from(p).ok()).filter(|p| (1..=99).contains(p));
     let input = QuoteInput {
         lines,
         buyer: BuyerContext {
             buyer_id,
-            has_paid_order,
-            registered_at_ms,
-            member_discount_pct: None,
-            member_level_name: None,
+            has_paid_order: facts.has_paid_order > 0,
+            registered_at_ms: facts.registered_at,
+            member_discount_pct,
+            member_level_name: facts.member_level_name.filter(|_| member_discount_pct.is_some()),
             bought_under,
-            points_balance,
+            points_balance: facts.points_balance,
         },
         activities,
         coupons,

@@ -68,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::flash::console::routes())
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
+        .merge(crate::members::console::routes())
 }
 
 // ---- who is at the console ----------------------------------------------------------------------
@@ -124,6 +125,8 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/stores", "menu.stores", Permission::ReadOrders),
     ("/admin/pickup", "menu.pickup", Permission::VerifyPickup),
     ("/admin/buyers", "menu.buyers", Permission::ReadBuyers),
+    ("/admin/members", "menu.members", Permission::ReadBuyers),
+    ("/admin/segments", "menu.segments", Permission::ReadBuyers),
     ("/admin/finance", "menu.finance", Permission::ReadFinance),
     ("/admin/users", "menu.users", Permission::ManageUsers),
     ("/admin/settings", "menu.settings", Permission::ManageSettings),

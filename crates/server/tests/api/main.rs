@@ -14,6 +14,7 @@ mod import;
 mod input;
 mod installation;
 mod jobs;
+mod members;
 mod ops;
 mod orders;
 mod pickup;

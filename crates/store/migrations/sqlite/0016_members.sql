@@ -107,3 +107,23 @@ CREATE TABLE segments (
     updated_at   BIGINT NOT NULL,
     UNIQUE (merchant_id, name)
 );
+
+CREATE TABLE member_settings (
+    merchant_id        BIGINT PRIMARY KEY REFERENCES merchants(id),
+    earn_per_yuan      INTEGER NOT NULL DEFAULT 1 CHECK (earn_per_yuan BETWEEN 0 AND 100),
+    expiry             TEXT NOT NULL DEFAULT 'year_end' CHECK (expiry IN ('never', 'rolling', 'year_end')),
+    expiry_value       INTEGER NOT NULL DEFAULT 1 CHECK (expiry_value BETWEEN 0 AND 3650),
+    downgrade          TEXT NOT NULL DEFAULT 'keep' CHECK (downgrade IN ('keep', 'follow')),
+    sign_in_base       INTEGER NOT NULL DEFAULT 5 CHECK (sign_in_base BETWEEN 0 AND 10000),
+    sign_in_bonuses    TEXT NOT NULL DEFAULT '[[3,10],[7,30]]',
+    sign_in_cycle      INTEGER NOT NULL DEFAULT 7 CHECK (sign_in_cycle BETWEEN 0 AND 366),
+    new_days           INTEGER NOT NULL DEFAULT 30,
+    silent_after       INTEGER NOT NULL DEFAULT 60,
+    churned_after      INTEGER NOT NULL DEFAULT 180,
+    updated_at         BIGINT NOT NULL
+);
+
+-- Buyers who registered before members existed get their profile (their shop day: Beijing has kept UTC+8
+-- without daylight saving since 1991).
+INSERT INTO member_profiles (buyer_id, merchant_id, registered_day, channel, updated_at)
+SELECT id, merchant_id, (created_at + 28800000) / 86400000, channel, created_at FROM buyers;

@@ -1,0 +1,745 @@
+//! Console pages of members: the member list by filter, a member's page (points adjustment), levels,
+//! segments (人群) and tags.
+
+use super::segments::{self as seg, FilterDto, SegmentInput, TagInput};
+use super::{LevelDto, LevelInput, LevelsInput};
+use crate::accounts::auth::ManageMembers;
+use crate::usecase::Call;
+use crate::web::console::prelude::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/members", get(members))
+        .route("/admin/members/levels", get(levels).post(add_level))
+        .route("/admin/members/levels/{id}", get(level).post(save_level))
+        .route("/admin/members/levels/{id}/delete", post(delete_level))
+        .route("/admin/members/{id}", get(member))
+        .route("/admin/members/{id}/points", post(adjust_points))
+        .route("/admin/segments", get(segments).post(create_segment))
+        .route("/admin/segments/{id}/delete", post(delete_segment))
+        .route("/admin/member-tags", get(tags).post(create_tag))
+        .route("/admin/member-tags/{id}/delete", post(delete_tag))
+}
+
+fn managing(a: &Admin<ReadBuyers>) -> Option<Admin<ManageMembers>> {
+    Admin::<ManageMembers>::for_user(a.user.clone())
+}
+
+fn reader(a: &Admin<ManageMembers>) -> Result<Admin<ReadBuyers>, ApiError> {
+    Admin::<ReadBuyers>::for_user(a.user.clone())
+        .ok_or_else(|| ApiError::forbidden("this page needs the buyers permission"))
+}
+
+fn stage_label(c: &Ctx, s: &str) -> String {
+    c.tp_or("stage.", s, s)
+}
+
+fn channel_label(c: &Ctx, s: &str) -> String {
+    c.tp_or("channel.", s, s)
+}
+
+fn level_options(c: &Ctx, levels: &[minimall_store::members::LevelRow]) -> Vec<(String, String)> {
+    let mut o = vec![(String::new(), c.t("common.all").to_string()), ("0".into(), c.t("mem.no_level").to_string())];
+    o.extend(levels.iter().map(|l| (l.id.to_string(), l.name.clone())));
+    o
+}
+
+fn stage_options(c: &Ctx) -> Vec<(String, String)> {
+    let mut o = vec![(String::new(), c.t("common.all").to_string())];
+    o.extend(["new", "active", "silent", "churned"].iter().map(|s| (s.to_string(), stage_label(c, s))));
+    o
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    page: Option<i64>,
+    level: Option<String>,
+    stage: Option<String>,
+    tag: Option<String>,
+    min_spend: Option<String>,
+    idle_days: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<FilterDto, ApiError> {
+        let id = |field: &str, v: &Option<String>| -> Result<Vec<i64>, ApiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => {
+                    Ok(vec![s.parse().map_err(|_| ApiError::invalid(field.to_string(), "must be a whole number"))?])
+                }
+                None => Ok(vec![]),
+            }
+        };
+        let min_spend = match self.min_spend.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(view::parse_yuan("min_spend", s)?),
+            None => None,
+        };
+        let idle_days = match self.idle_days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(s.parse().map_err(|_| ApiError::invalid("idle_days", "must be a whole number"))?),
+            None => None,
+        };
+        Ok(FilterDto {
+            level_ids: id("level", &self.level)?,
+            tag_ids: id("tag", &self.tag)?,
+            stages: self.stage.clone().filter(|s| !s.is_empty()).into_iter().collect(),
+            min_spend_fen: min_spend,
+            idle_days,
+            ..FilterDto::default()
+        })
+    }
+
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        vec![
+            ("level", v(&self.level)),
+            ("stage", v(&self.stage)),
+            ("tag", v(&self.tag)),
+            ("min_spend", v(&self.min_spend)),
+            ("idle_days", v(&self.idle_days)),
+        ]
+    }
+}
+
+async fn members(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadBuyers>,
+    WebQuery(q): WebQuery<ListQuery>,
+) -> WebResult {
+    let rules = super::rules(&st, a.merchant_id).await?;
+    let tags = st.store.member_tags(a.merchant_id, 100, 0).await?.items;
+    let page = q.page.unwrap_or(1).max(1);
+    let mut p = ListPage::new(c, &a, "menu.members").heads(&[
+        "common.id",
+        "buyer.nickname",
+        "mem.level",
+        "mem.spend",
+        "mem.orders",
+        "mem.last_order",
+        "mem.stage",
+        "mem.region",
+        "buyer.channel",
+    ]);
+    let counts = st.store.stage_counts(a.merchant_id).await?;
+    p.intro =
+        counts.iter().map(|(s, n)| format!("{} {n}", stage_label(&p.c, s.as_str()))).collect::<Vec<_>>().join(" · ");
+    p.links = vec![
+        ("/admin/members/levels".into(), p.c.t("mem.levels").into()),
+        ("/admin/segments".into(), p.c.t("menu.segments").into()),
+        ("/admin/member-tags".into(), p.c.t("mem.tags").into()),
+    ];
+    let mut tag_options = vec![(String::new(), p.c.t("common.all").to_string())];
+    tag_options.extend(tags.iter().map(|t| (t.id.to_string(), t.name.clone())));
+    p.filters = Some(Form {
+        id: "filters",
+        title: String::new(),
+        action: "/admin/members".into(),
+        method: "get",
+        fields: vec![
+            Field::select(
+                "level",
+                p.c.t("mem.level"),
+                q.level.clone().unwrap_or_default(),
+                level_options(&p.c, &rules.levels),
+            ),
+            Field::select("stage", p.c.t("mem.stage"), q.stage.clone().unwrap_or_default(), stage_options(&p.c)),
+            Field::select("tag", p.c.t("mem.tag"), q.tag.clone().unwrap_or_default(), tag_options),
+            Field::text("min_spend", p.c.t("mem.min_spend"), q.min_spend.clone().unwrap_or_default()),
+            Field::kind("idle_days", p.c.t("mem.idle_days"), "number", q.idle_days.clone().unwrap_or_default()),
+        ],
+        submit: p.c.t("common.filter").into(),
+    });
+    let list = match q.filter() {
+        Ok(f) => seg::members(&st, &a, &f, minimall_core::page::Page::parse(Some(page), Some(50))?).await,
+        Err(e) => Err(e),
+    };
+    let list = match list {
+        Ok(l) => l,
+        Err(e) if e.status.is_client_error() => {
+            p.error = refusal_message(&p.c, &e);
+            return refused_page(p, e.status);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for m in &list.items {
+        p.rows.push(vec![
+            Cell::link(m.buyer_id.to_string(), format!("/admin/members/{}", m.buyer_id)),
+            Cell::text(&m.nickname),
+            Cell::text(m.level_name.clone().unwrap_or_else(|| p.c.t("mem.no_level").into())),
+            Cell::num(view::yuan(m.completed_spend_fen)),
+            Cell::num(m.orders_count.to_string()),
+            Cell::text(m.last_order_date.clone().unwrap_or_else(|| "-".into())),
+            Cell::text(stage_label(&p.c, &m.stage)),
+            Cell::text(&m.region),
+            Cell::text(channel_label(&p.c, &m.channel)),
+        ]);
+    }
+    p.pager = Some(Pager::new(&view::with_query("/admin/members", &q.pairs()), page, 50, list.total));
+    ok(p)
+}
+
+async fn member(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadBuyers>,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
+    member_page(&st, c, &a, id, None).await
+}
+
+async fn member_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadBuyers>,
+    id: i64,
+    refused: Option<FormRefusal<'_>>,
+) -> WebResult {
+    let d = seg::member(st, a, id).await?;
+    let rules = super::rules(st, a.merchant_id).await?;
+    let tags = st.store.member_tags(a.merchant_id, 100, 0).await?.items;
+    let mut p = ListPage::new(c, a, "menu.members").heads(&["mem.changed_at", "mem.from", "mem.to", "mem.reason"]);
+    item_head(&mut p, &d.member.nickname, "/admin/members", "mem.back");
+    let level_name =
+        |id: Option<i64>| rules.level(id).map(|l| l.name.clone()).unwrap_or_else(|| p.c.t("mem.no_level").to_string());
+    let tag_names: Vec<String> =
+        d.tag_ids.iter().filter_map(|t| tags.iter().find(|x| x.id == *t)).map(|t| t.name.clone()).collect();
+    p.intro = format!(
+        "{} {} · {} {} · {} {} · {} {} · {} {}{}",
+        p.c.t("mem.level"),
+        level_name(d.member.level_id),
+        p.c.t("mem.spend"),
+        view::yuan(d.member.completed_spend_fen),
+        p.c.t("shop.my_points"),
+        d.points_balance,
+        p.c.t("mem.points_earned"),
+        d.member.points_earned,
+        p.c.t("mem.stage"),
+        stage_label(&p.c, &d.member.stage),
+        if tag_names.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} {}", p.c.t("mem.tags"), tag_names.join("、"))
+        },
+    );
+    for h in &d.level_history {
+        let reason = p.c.tp_or("mem.why.", &h.reason, &h.reason);
+        p.rows.push(vec![
+            Cell::text(view::beijing_time(h.at)),
+            Cell::text(level_name(h.from_level_id)),
+            Cell::text(level_name(h.to_level_id)),
+            Cell::text(reason),
+        ]);
+    }
+    if managing(a).is_some() {
+        let fields = vec![
+            Field::kind("delta", p.c.t("mem.delta"), "number", FormRefusal::value(&refused, "delta", String::new())),
+            Field::text("reason", p.c.t("mem.adjust_reason"), FormRefusal::value(&refused, "reason", String::new())),
+        ];
+        let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+        edit_form(&mut p, "points", "mem.adjust", format!("/admin/members/{id}/points"), fields, refused);
+        if let Some(s) = status {
+            return refused_page(p, s);
+        }
+    }
+    ok(p)
+}
+
+async fn adjust_points(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let delta = f.get("delta").trim().parse::<i64>().map_err(|_| ApiError::invalid("delta", "must be a whole number"));
+    let result = match delta {
+        Ok(d) => super::adjust_points(&st, &a, &Call::from_headers(&headers), id, d, f.get("reason")).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match refusal(result)? {
+        None => back(&format!("/admin/members/{id}")),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            let r = reader(&a)?;
+            member_page(&st, c, &r, id, Some(FormRefusal { typed: &f, field: e.field.clone(), message })).await
+        }
+    }
+}
+
+// ---- levels ---------------------------------------------------------------------------------------
+
+fn level_fields(c: &Ctx, l: Option<&LevelDto>, refused: &Option<FormRefusal<'_>>) -> Vec<Field> {
+    let v = |name: &str, current: String| FormRefusal::value(refused, name, current);
+    let opt = |o: Option<i64>| o.map(|x| x.to_string()).unwrap_or_default();
+    vec![
+        Field::text("name", c.t("mem.level_name"), v("name", l.map(|l| l.name.clone()).unwrap_or_default())),
+        Field::kind("rank", c.t("mem.rank"), "number", v("rank", l.map(|l| l.rank.to_string()).unwrap_or_default())),
+        Field::text(
+            "min_spend",
+            c.t("mem.min_spend"),
+            v("min_spend", l.and_then(|l| l.min_spend_fen).map(|f| c.yv(f)).unwrap_or_default()),
+        ),
+        Field::kind("min_points", c.t("mem.min_points"), "number", v("min_points", opt(l.and_then(|l| l.min_points)))),
+        Field::kind(
+            "discount_pct",
+            c.t("mem.discount_pct"),
+            "number",
+            v("discount_pct", opt(l.and_then(|l| l.discount_pct).map(i64::from))),
+        ),
+        Field::kind(
+            "points_multiplier_pct",
+            c.t("mem.multiplier"),
+            "number",
+            v("points_multiplier_pct", l.map(|l| l.points_multiplier_pct.to_string()).unwrap_or_else(|| "100".into())),
+        ),
+        Field::kind(
+            "free_shipping",
+            c.t("mem.free_shipping"),
+            "checkbox",
+            if FormRefusal::ticked(refused, "free_shipping", l.is_some_and(|l| l.free_shipping)) { "1" } else { "" },
+        ),
+    ]
+}
+
+/// A level as typed in the form (`id` for an existing level).
+fn level_from_form(f: &Fields, id: Option<i64>, badge: String, coupon: Option<i64>) -> Result<LevelInput, ApiError> {
+    let opt_int = |k: &str| -> Result<Option<i64>, ApiError> {
+        match f.get(k).trim() {
+            "" => Ok(None),
+            s => s.parse().map(Some).map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number")),
+        }
+    };
+    let min_spend = match f.get("min_spend").trim() {
+        "" => None,
+        s => Some(view::parse_yuan("min_spend", s)?),
+    };
+    Ok(LevelInput {
+        id,
+        name: f.get("name").trim().to_string(),
+        rank: whole_number(f, "rank")? as i32,
+        badge,
+        min_spend_fen: min_spend,
+        min_points: opt_int("min_points")?,
+        both_required: false,
+        discount_pct: opt_int("discount_pct")?.map(|v| v.clamp(-1, 1_000) as i32),
+        free_shipping: f.checked("free_shipping"),
+        points_multiplier_pct: whole_number(f, "points_multiplier_pct")?.clamp(-1, 100_000) as i32,
+        birthday_coupon_id: coupon,
+    })
+}
+
+fn as_input(l: &LevelDto) -> LevelInput {
+    LevelInput {
+        id: Some(l.id),
+        name: l.name.clone(),
+        rank: l.rank,
+        badge: l.badge.clone(),
+        min_spend_fen: l.min_spend_fen,
+        min_points: l.min_points,
+        both_required: l.both_required,
+        discount_pct: l.discount_pct,
+        free_shipping: l.free_shipping,
+        points_multiplier_pct: l.points_multiplier_pct,
+        birthday_coupon_id: l.birthday_coupon_id,
+    }
+}
+
+async fn levels(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadBuyers>) -> WebResult {
+    levels_page(&st, c, &a, None).await
+}
+
+async fn levels_page(st: &AppState, c: Ctx, a: &Admin<ReadBuyers>, refused: Option<FormRefusal<'_>>) -> WebResult {
+    let rules = super::rules(st, a.merchant_id).await?;
+    let mut p = ListPage::new(c, a, "mem.levels").heads(&[
+        "mem.rank",
+        "mem.level_name",
+        "mem.threshold",
+        "mem.discount_pct",
+        "mem.free_shipping",
+        "mem.multiplier",
+        "",
+    ]);
+    p.intro = p.c.t("mem.levels_intro").into();
+    p.links.push(("/admin/members".into(), p.c.t("mem.back").into()));
+    let may_edit = managing(a).is_some();
+    for l in rules.levels.iter().map(LevelDto::from) {
+        let mut threshold = Vec::new();
+        if let Some(s) = l.min_spend_fen {
+            threshold.push(format!("{} ≥ {}", p.c.t("mem.spend"), view::yuan(s)));
+        }
+        if let Some(q) = l.min_points {
+            threshold.push(format!("{} ≥ {q}", p.c.t("mem.points_earned")));
+        }
+        let joiner = if l.both_required { p.c.t("mem.and") } else { p.c.t("mem.or") };
+        p.rows.push(vec![
+            Cell::num(l.rank.to_string()),
+            Cell::text(&l.name),
+            Cell::text(threshold.join(&format!(" {joiner} "))),
+            Cell::text(l.discount_pct.map(|d| format!("{d}%")).unwrap_or_else(|| "-".into())),
+            Cell::text(if l.free_shipping { p.c.t("common.yes") } else { p.c.t("common.no") }),
+            Cell::text(format!("×{}.{:02}", l.points_multiplier_pct / 100, l.points_multiplier_pct % 100)),
+            if may_edit {
+                Cell::link(p.c.t("common.edit"), format!("/admin/members/levels/{}", l.id))
+            } else {
+                Cell::text("")
+            },
+        ]);
+    }
+    if may_edit {
+        let fields = level_fields(&p.c, None, &refused);
+        let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+        edit_form(&mut p, "new-level", "mem.add_level", "/admin/members/levels".into(), fields, refused);
+        if let Some(s) = status {
+            return refused_page(p, s);
+        }
+    }
+    ok(p)
+}
+
+async fn add_level(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let rules = super::rules(&st, a.merchant_id).await?;
+    let mut all: Vec<LevelInput> = rules.levels.iter().map(LevelDto::from).map(|l| as_input(&l)).collect();
+    let result = match level_from_form(&f, None, String::new(), None) {
+        Ok(l) => {
+            all.push(l);
+            super::save_levels(&st, &a, &Call::from_headers(&headers), LevelsInput { levels: all }).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match refusal(result)? {
+        None => back("/admin/members/levels"),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            let field = e.field.as_deref().map(|f| form_field(f).to_string());
+            levels_page(&st, c, &reader(&a)?, Some(FormRefusal { typed: &f, field, message })).await
+        }
+    }
+}
+
+/// `levels[3].min_spend_fen` → `min_spend`: the form field a refusal of the level table names.
+fn form_field(api_field: &str) -> &str {
+    match api_field.rsplit('.').next().unwrap_or(api_field) {
+        "min_spend_fen" => "min_spend",
+        other => other,
+    }
+}
+
+async fn level(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
+    level_page(&st, c, &a, id, None).await
+}
+
+async fn level_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ManageMembers>,
+    id: i64,
+    refused: Option<FormRefusal<'_>>,
+) -> WebResult {
+    let rules = super::rules(st, a.merchant_id).await?;
+    let l = rules.levels.iter().find(|l| l.id == id).map(LevelDto::from).ok_or_else(|| ApiError::not_found("level"))?;
+    let mut p = ListPage::new(c, a, "mem.levels");
+    item_head(&mut p, &l.name, "/admin/members/levels", "mem.back_levels");
+    let fields = level_fields(&p.c, Some(&l), &refused);
+    let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+    edit_form(&mut p, "level", "mem.edit_level", format!("/admin/members/levels/{id}"), fields, refused);
+    p.heads = vec![String::new()];
+    p.rows.push(vec![Cell::button(format!("/admin/members/levels/{id}/delete"), p.c.t("common.delete"))]);
+    match status {
+        Some(s) => refused_page(p, s),
+        None => ok(p),
+    }
+}
+
+async fn save_level(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let rules = super::rules(&st, a.merchant_id).await?;
+    let Some(current) = rules.levels.iter().find(|l| l.id == id).map(LevelDto::from) else {
+        return Err(ApiError::not_found("level").into());
+    };
+    let result = match level_from_form(&f, Some(id), current.badge.clone(), current.birthday_coupon_id) {
+        Ok(mut l) => {
+            l.both_required = current.both_required;
+            let all = rules
+                .levels
+                .iter()
+                .map(LevelDto::from)
+                .map(|x| if x.id == id { l.clone() } else { as_input(&x) })
+                .collect();
+            super::save_levels(&st, &a, &Call::from_headers(&headers), LevelsInput { levels: all }).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    match refusal(result)? {
+        None => back("/admin/members/levels"),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            let field = e.field.as_deref().map(|f| form_field(f).to_string());
+            level_page(&st, c, &a, id, Some(FormRefusal { typed: &f, field, message })).await
+        }
+    }
+}
+
+async fn delete_level(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+) -> WebResult {
+    let rules = super::rules(&st, a.merchant_id).await?;
+    let all = rules.levels.iter().filter(|l| l.id != id).map(LevelDto::from).map(|l| as_input(&l)).collect();
+    let result =
+        super::save_levels(&st, &a, &Call::from_headers(&headers), LevelsInput { levels: all }).await.map(|_| ());
+    match refusal(result)? {
+        None => back("/admin/members/levels"),
+        Some(e) => {
+            let mut p = ListPage::new(c, &a, "mem.levels");
+            item_head(&mut p, &id.to_string(), "/admin/members/levels", "mem.back_levels");
+            p.error = refusal_message(&p.c, &e);
+            refused_page(p, e.status)
+        }
+    }
+}
+
+// ---- segments -------------------------------------------------------------------------------------
+
+async fn segments(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadBuyers>,
+    WebQuery(q): WebQuery<PageQuery>,
+) -> WebResult {
+    segments_page(&st, c, &a, q.page.unwrap_or(1).max(1), None).await
+}
+
+async fn segments_page(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ReadBuyers>,
+    page: i64,
+    refused: Option<FormRefusal<'_>>,
+) -> WebResult {
+    let rules = super::rules(st, a.merchant_id).await?;
+    let tags = st.store.member_tags(a.merchant_id, 100, 0).await?.items;
+    let list = seg::segments(st, a, minimall_core::page::Page::parse(Some(page), Some(20))?).await?;
+    let mut p =
+        ListPage::new(c, a, "menu.segments").heads(&["common.id", "seg.name", "seg.count", "seg.conditions", "", ""]);
+    p.intro = p.c.t("seg.intro").into();
+    p.links.push(("/admin/members".into(), p.c.t("mem.back").into()));
+    let may_edit = managing(a).is_some();
+    for s in &list.items {
+        let f = &s.filter;
+        let mut parts = Vec::new();
+        for id in &f.level_ids {
+            parts.push(rules.level(Some(*id)).map(|l| l.name.clone()).unwrap_or_else(|| p.c.t("mem.no_level").into()));
+        }
+        for st_ in &f.stages {
+            parts.push(stage_label(&p.c, st_));
+        }
+        for t in &f.tag_ids {
+            if let Some(t) = tags.iter().find(|x| x.id == *t) {
+                parts.push(format!("#{}", t.name));
+            }
+        }
+        if let Some(m) = f.min_spend_fen {
+            parts.push(format!("{} ≥ {}", p.c.t("mem.spend"), view::yuan(m)));
+        }
+        if let Some(d) = f.idle_days {
+            parts.push(format!("{} ≥ {d}", p.c.t("mem.idle_days")));
+        }
+        if let Some(d) = f.ordered_within_days {
+            parts.push(format!("{} ≤ {d}", p.c.t("seg.ordered_within")));
+        }
+        parts.extend(f.regions.iter().cloned());
+        parts.extend(f.channels.iter().map(|ch| channel_label(&p.c, ch)));
+        let link = view::with_query(
+            "/admin/members",
+            &[
+                ("level", f.level_ids.first().map(|v| v.to_string()).unwrap_or_default()),
+                ("stage", f.stages.first().cloned().unwrap_or_default()),
+                ("tag", f.tag_ids.first().map(|v| v.to_string()).unwrap_or_default()),
+                ("min_spend", f.min_spend_fen.map(|v| p.c.yv(v)).unwrap_or_default()),
+                ("idle_days", f.idle_days.map(|v| v.to_string()).unwrap_or_default()),
+            ],
+        );
+        p.rows.push(vec![
+            Cell::num(s.id.to_string()),
+            Cell::link(&s.name, link),
+            Cell::num(s.count.to_string()),
+            Cell::text(if parts.is_empty() { p.c.t("seg.everyone").to_string() } else { parts.join(" · ") }),
+            Cell::link(p.c.t("seg.export"), format!("/api/v1/admin/segments/{}/export", s.id)),
+            if may_edit {
+                Cell::button(format!("/admin/segments/{}/delete", s.id), p.c.t("common.delete"))
+            } else {
+                Cell::text("")
+            },
+        ]);
+    }
+    p.pager = Some(Pager::new("/admin/segments", page, 20, list.total));
+    if may_edit {
+        let mut tag_options = vec![(String::new(), p.c.t("common.all").to_string())];
+        tag_options.extend(tags.iter().map(|t| (t.id.to_string(), t.name.clone())));
+        let v = |name: &str| FormRefusal::value(&refused, name, String::new());
+        let fields = vec![
+            Field::text("name", p.c.t("seg.name"), v("name")),
+            Field::select("level", p.c.t("mem.level"), v("level"), level_options(&p.c, &rules.levels)),
+            Field::select("stage", p.c.t("mem.stage"), v("stage"), stage_options(&p.c)),
+            Field::select("tag", p.c.t("mem.tag"), v("tag"), tag_options),
+            Field::text("min_spend", p.c.t("mem.min_spend"), v("min_spend")),
+            Field::kind("idle_days", p.c.t("mem.idle_days"), "number", v("idle_days")),
+            Field::kind("ordered_within_days", p.c.t("seg.ordered_within"), "number", v("ordered_within_days")),
+            Field::text("region", p.c.t("mem.region"), v("region")),
+        ];
+        let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+        edit_form(&mut p, "new-segment", "seg.new", "/admin/segments".into(), fields, refused);
+        if let Some(s) = status {
+            return refused_page(p, s);
+        }
+    }
+    ok(p)
+}
+
+async fn create_segment(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let q = ListQuery {
+        page: None,
+        level: Some(f.get("level").into()),
+        stage: Some(f.get("stage").into()),
+        tag: Some(f.get("tag").into()),
+        min_spend: Some(f.get("min_spend").into()),
+        idle_days: Some(f.get("idle_days").into()),
+    };
+    let result = async {
+        let mut filter = q.filter()?;
+        let within = f.get("ordered_within_days").trim();
+        if !within.is_empty() {
+            filter.ordered_within_days =
+                Some(within.parse().map_err(|_| ApiError::invalid("ordered_within_days", "must be a whole number"))?);
+        }
+        let region = f.get("region").trim();
+        if !region.is_empty() {
+            filter.regions = vec![region.to_string()];
+        }
+        seg::create_segment(&st, &a, &Call::from_headers(&headers), SegmentInput { name: f.get("name").into(), filter })
+            .await
+    }
+    .await
+    .map(|_| ());
+    match refusal(result)? {
+        None => back("/admin/segments"),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            let field = e.field.as_deref().map(|f| match f {
+                "min_spend_fen" => "min_spend",
+                "level_ids" => "level",
+                "tag_ids" => "tag",
+                "regions" => "region",
+                other => other,
+            });
+            segments_page(
+                &st,
+                c,
+                &reader(&a)?,
+                1,
+                Some(FormRefusal { typed: &f, field: field.map(String::from), message }),
+            )
+            .await
+        }
+    }
+}
+
+async fn delete_segment(
+    State(st): State<AppState>,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+) -> WebResult {
+    seg::delete_segment(&st, &a, &Call::from_headers(&headers), id).await?;
+    back("/admin/segments")
+}
+
+// ---- tags -----------------------------------------------------------------------------------------
+
+async fn tags(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadBuyers>) -> WebResult {
+    tags_page(&st, c, &a, None).await
+}
+
+async fn tags_page(st: &AppState, c: Ctx, a: &Admin<ReadBuyers>, refused: Option<FormRefusal<'_>>) -> WebResult {
+    let list = seg::tags(st, a, minimall_core::page::Page::parse(Some(1), Some(100))?).await?;
+    let mut p = ListPage::new(c, a, "mem.tags").heads(&["common.id", "mem.tag", "seg.count", ""]);
+    p.links.push(("/admin/members".into(), p.c.t("mem.back").into()));
+    let may_edit = managing(a).is_some();
+    for t in &list.items {
+        p.rows.push(vec![
+            Cell::num(t.id.to_string()),
+            Cell::link(&t.name, format!("/admin/members?tag={}", t.id)),
+            Cell::num(t.buyers.to_string()),
+            if may_edit {
+                Cell::button(format!("/admin/member-tags/{}/delete", t.id), p.c.t("common.delete"))
+            } else {
+                Cell::text("")
+            },
+        ]);
+    }
+    if may_edit {
+        let fields = vec![Field::text("name", p.c.t("mem.tag"), FormRefusal::value(&refused, "name", String::new()))];
+        let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+        edit_form(&mut p, "new-tag", "mem.add_tag", "/admin/member-tags".into(), fields, refused);
+        if let Some(s) = status {
+            return refused_page(p, s);
+        }
+    }
+    ok(p)
+}
+
+async fn create_tag(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let result = seg::create_tag(&st, &a, &Call::from_headers(&headers), TagInput { name: f.get("name").into() })
+        .await
+        .map(|_| ());
+    match refusal(result)? {
+        None => back("/admin/member-tags"),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            tags_page(&st, c, &reader(&a)?, Some(FormRefusal { typed: &f, field: e.field.clone(), message })).await
+        }
+    }
+}
+
+async fn delete_tag(
+    State(st): State<AppState>,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+) -> WebResult {
+    seg::delete_tag(&st, &a, &Call::from_headers(&headers), id).await?;
+    back("/admin/member-tags")
+}

@@ -1,0 +1,855 @@
+//! Members: levels and their benefits, points earned and expiring by lots, daily sign-in, buyer profiles,
+//! tags and segments, the lifecycle. The rules are `minimall_core::members`; the rows `minimall_store::members`;
+//! every grant and withdrawal of points is also a journal posting in the same transaction.
+//!
+//! The use cases here are shared by the JSON API (`admin_api.rs`, `shop_api.rs`) and the pages (`console.rs`,
+//! `shop_pages.rs`). The order flow calls [`order_completed`] inside the transaction that completes an order.
+
+pub mod admin_api;
+pub mod console;
+pub mod segments;
+pub mod shop_api;
+pub mod shop_pages;
+
+use minimall_core::ledger::{build, PostingKind};
+use minimall_core::members::levels::{self, DowngradePolicy, Occasion, Progress};
+use minimall_core::members::lifecycle::StageDays;
+use minimall_core::members::points::{self, ExpiryPolicy};
+use minimall_core::members::signin::{SignInError, SignInRule, StreakBonus};
+use minimall_core::members::Level;
+use minimall_core::Money;
+use minimall_store::members::{LevelReason, LevelRow, LotSource, MemberSettingsRow};
+use minimall_store::{StoreError, Tx};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::usecase::{self, Call, Effects};
+
+/// The daily members job: points expiry, lifecycle stages, birthday benefits.
+pub const DAILY_JOB: &str = "members.daily";
+const MS_PER_DAY: i64 = 86_400_000;
+/// Points expiring within this window are shown to the buyer as expiring soon.
+pub const EXPIRY_NOTICE_MS: i64 = 30 * MS_PER_DAY;
+
+/// A shop's member rules as read once per use case.
+pub struct Rules {
+    pub levels: Vec<LevelRow>,
+    pub settings: MemberSettingsRow,
+    /// The shop's deduction rate (points worth ¥1), which values points in the journal.
+    pub points_per_yuan: i64,
+}
+
+impl Rules {
+    pub fn core_levels(&self) -> Vec<Level> {
+        self.levels.iter().map(LevelRow::level).collect()
+    }
+
+    pub fn level(&self, id: Option<i64>) -> Option<&LevelRow> {
+        id.and_then(|id| self.levels.iter().find(|l| l.id == id))
+    }
+
+    pub fn expiry(&self) -> ExpiryPolicy {
+        expiry_policy(&self.settings)
+    }
+
+    pub fn downgrade(&self) -> DowngradePolicy {
+        DowngradePolicy::parse(&self.settings.downgrade).unwrap_or_default()
+    }
+
+    pub fn sign_in(&self) -> SignInRule {
+        sign_in_rule(&self.settings)
+    }
+
+    pub fn stage_days(&self) -> StageDays {
+        StageDays {
+            new_days: self.settings.new_days.max(1) as u32,
+            silent_after: self.settings.silent_after.max(1) as u32,
+            churned_after: self.settings.churned_after.max(2) as u32,
+        }
+    }
+}
+
+pub fn expiry_policy(s: &MemberSettingsRow) -> ExpiryPolicy {
+    match s.expiry.as_str() {
+        "rolling" => ExpiryPolicy::Rolling { days: s.expiry_value.max(1) as u32 },
+        "year_end" => ExpiryPolicy::YearEnd { years: s.expiry_value.max(0) as u32 },
+        _ => ExpiryPolicy::Never,
+    }
+}
+
+pub fn sign_in_rule(s: &MemberSettingsRow) -> SignInRule {
+    let bonuses: Vec<(u32, u32)> = serde_json::from_str(&s.sign_in_bonuses).unwrap_or_default();
+    SignInRule {
+        base_points: s.sign_in_base.max(0) as u32,
+        bonuses: bonuses.into_iter().map(|(day, points)| StreakBonus { day, points }).collect(),
+        cycle_days: s.sign_in_cycle.max(0) as u32,
+    }
+}
+
+/// The shop's member rules; a shop without levels gets the default table first.
+pub async fn rules(st: &AppState, merchant_id: i64) -> ApiResult<Rules> {
+    let mut levels = st.store.member_levels(merchant_id).await?;
+    if levels.is_empty() && st.store.seed_member_levels(merchant_id, &levels::default_levels()).await? {
+        levels = st.store.member_levels(merchant_id).await?;
+    }
+    let points_per_yuan = st.store.pricing_settings(merchant_id).await?.0.max(1);
+    Ok(Rules { levels, settings: st.store.member_settings(merchant_id).await?, points_per_yuan })
+}
+
+fn ledger(e: minimall_core::ledger::LedgerError) -> ApiError {
+    ApiError::internal(format!("journal posting refused: {e}"))
+}
+
+/// Read nothing through the read pool while a write transaction is open: on PostgreSQL both pools can be
+/// the same, and a transaction waiting for a read connection that other waiting transactions hold would stall.
+///
+/// Give a buyer points inside `tx`: a lot with the shop's expiry, the balance and its history line, the
+/// lifetime points earned, and the journal posting. `reference` names the cause once (a second grant with
+/// the same reference is refused by the journal, so a retried job grants once).
+#[allow(clippy::too_many_arguments)]
+pub async fn grant_points(
+    st: &AppState,
+    tx: &mut Tx,
+    rules: &Rules,
+    merchant_id: i64,
+    buyer_id: i64,
+    points: i64,
+    source: LotSource,
+    reference: &str,
+    now: i64,
+) -> ApiResult<i64> {
+    if points <= 0 {
+        return minimall_store::members::points_balance_in(&mut **tx, buyer_id).await.map_err(Into::into);
+    }
+    let value = Money::from_fen(points::value_fen(points, rules.points_per_yuan));
+    if let Some(p) = build::points_granted(reference, now, points, value).map_err(ledger)? {
+        st.store.post(tx, merchant_id, &p, None).await.map_err(|e| match e {
+            StoreError::Duplicate(_) => ApiError::conflict("these points were granted already"),
+            o => o.into(),
+        })?;
+    }
+    st.store
+        .insert_points_lot(tx, merchant_id, buyer_id, source, reference, now, rules.expiry().expires_at(now), points)
+        .await?;
+    let balance = st.store.move_points(tx, merchant_id, buyer_id, points, source.as_str(), reference).await?;
+    st.store.add_points_earned(tx, merchant_id, buyer_id, points).await?;
+    Ok(balance)
+}
+
+/// Re-evaluate a buyer's level after their progress changed, inside `tx`.
+pub async fn evaluate_level(
+    st: &AppState,
+    tx: &mut Tx,
+    rules: &Rules,
+    merchant_id: i64,
+    buyer_id: i64,
+    occasion: Occasion,
+    now: i64,
+) -> ApiResult<Option<levels::LevelChange>> {
+    let Some(p) = minimall_store::members::profile(&mut **tx, merchant_id, buyer_id).await? else { return Ok(None) };
+    let progress = Progress { completed_spend_fen: p.completed_spend_fen, points_earned: p.points_earned };
+    let change = levels::evaluate(&rules.core_levels(), p.level_id, &progress, rules.downgrade(), occasion);
+    if let Some(ch) = change {
+        let reason = if occasion == Occasion::Yearly { LevelReason::Yearly } else { LevelReason::Progress };
+        st.store.change_member_level(tx, merchant_id, buyer_id, ch.from, ch.to, reason, now).await?;
+    }
+    Ok(change)
+}
+
+/// An order completed (its after-sales window closed): its paid amount after refunds counts towards the
+/// buyer's level, and its lines that earn points earn them at the level's multiplier. Runs in the
+/// transaction that completes the order, once per order; `rules` are read before that transaction began.
+pub async fn order_completed(
+    st: &AppState,
+    tx: &mut Tx,
+    rules: &Rules,
+    merchant_id: i64,
+    buyer_id: i64,
+    order_id: i64,
+) -> ApiResult<()> {
+    let now = minimall_store::now_ms();
+    let lines = st.store.order_member_lines(tx, order_id).await?;
+    let spend: i64 = lines.iter().map(|(paid, _)| *paid).sum();
+    let before = st.store.add_member_spend(tx, merchant_id, buyer_id, spend, minimall_core::time::day_of(now)).await?;
+    let multiplier =
+        rules.level(before.level_id).map(|l| l.points_multiplier_pct.clamp(100, 1_000) as u32).unwrap_or(100);
+    let earn_lines: Vec<points::EarnLine> =
+        lines.iter().map(|(paid, earns)| points::EarnLine { paid_fen: *paid, earns: *earns }).collect();
+    let earned = points::earned(&earn_lines, rules.settings.earn_per_yuan.max(0) as u32, multiplier);
+    if earned > 0 {
+        grant_points(st, tx, rules, merchant_id, buyer_id, earned, LotSource::Order, &format!("order:{order_id}"), now)
+            .await?;
+    }
+    evaluate_level(st, tx, rules, merchant_id, buyer_id, Occasion::Progress, now).await?;
+    Ok(())
+}
+
+/// What a buyer sees of their membership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberCard {
+    pub level: Option<LevelDto>,
+    /// The next level up and what is missing to reach it.
+    pub next: Option<NextLevelDto>,
+    pub completed_spend_fen: i64,
+    pub points_earned: i64,
+    pub points_balance: i64,
+    /// Points that expire within 30 days.
+    pub points_expiring_soon: i64,
+    pub signed_in_today: bool,
+    /// Days in a row, counting today when signed in.
+    pub streak: i32,
+    /// Points the next sign-in gives.
+    pub next_sign_in_points: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LevelDto {
+    pub id: i64,
+    #[schema(max_length = 20)]
+    pub name: String,
+    pub rank: i32,
+    #[schema(max_length = 200)]
+    pub badge: String,
+    /// Completed spend that reaches the level, in fen.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    pub min_spend_fen: Option<i64>,
+    /// Points earned that reach the level.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    pub min_points: Option<i64>,
+    /// Both thresholds must be met (when both are set).
+    pub both_required: bool,
+    /// Member price as a percent of the sale price (95 = 5 % off).
+    #[schema(minimum = 1, maximum = 99)]
+    pub discount_pct: Option<i32>,
+    pub free_shipping: bool,
+    /// Points earned are multiplied by this percent (100 = ×1).
+    #[schema(minimum = 100, maximum = 1000)]
+    pub points_multiplier_pct: i32,
+    pub birthday_coupon_id: Option<i64>,
+}
+
+impl From<&LevelRow> for LevelDto {
+    fn from(l: &LevelRow) -> Self {
+        LevelDto {
+            id: l.id,
+            name: l.name.clone(),
+            rank: l.rank,
+            badge: l.badge.clone(),
+            min_spend_fen: l.min_spend_fen,
+            min_points: l.min_points,
+            both_required: l.both_required != 0,
+            discount_pct: l.discount_pct,
+            free_shipping: l.free_shipping != 0,
+            points_multiplier_pct: l.points_multiplier_pct,
+            birthday_coupon_id: l.birthday_coupon_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextLevelDto {
+    pub id: i64,
+    pub name: String,
+    pub spend_missing_fen: Option<i64>,
+    pub points_missing: Option<i64>,
+}
+
+pub async fn card(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResult<MemberCard> {
+    let rules = rules(st, merchant_id).await?;
+    let profile = st.store.member_profile(merchant_id, buyer_id).await?;
+    let (level_id, spend, earned) =
+        profile.as_ref().map(|p| (p.level_id, p.completed_spend_fen, p.points_earned)).unwrap_or((None, 0, 0));
+    let progress = Progress { completed_spend_fen: spend, points_earned: earned };
+    let core_levels = rules.core_levels();
+    let next = levels::next_level(&core_levels, level_id, &progress).map(|n| NextLevelDto {
+        id: n.level.id,
+        name: n.level.name.clone(),
+        spend_missing_fen: n.spend_missing_fen,
+        points_missing: n.points_missing,
+    });
+    let now = minimall_store::now_ms();
+    let balance = st.store.points_balance(buyer_id).await?;
+    let lots = minimall_store::members::open_lots(st.store.reader(), buyer_id).await?;
+    let settled = settled_lots(&lots, balance);
+    let today = minimall_core::time::day_of(now).unwrap_or(0);
+    let last = st.store.last_sign_in(buyer_id).await?;
+    let rule = rules.sign_in();
+    let signed_in_today = last.is_some_and(|(d, _)| d == today);
+    let streak = match last {
+        Some((d, s)) if d == today || d == today - 1 => s,
+        _ => 0,
+    };
+    let next_sign_in_points = if signed_in_today {
+        let tomorrow = rule.next_streak(last.map(|(d, s)| (d, s as u32)), today + 1).unwrap_or(1);
+        rule.reward(tomorrow)
+    } else {
+        rule.reward(rule.next_streak(last.map(|(d, s)| (d, s as u32)), today).unwrap_or(1))
+    };
+    Ok(MemberCard {
+        level: rules.level(level_id).map(LevelDto::from),
+        next,
+        completed_spend_fen: spend,
+        points_earned: earned,
+        points_balance: balance,
+        points_expiring_soon: points::expiring_within(&settled, now, EXPIRY_NOTICE_MS),
+        signed_in_today,
+        streak,
+        next_sign_in_points,
+    })
+}
+
+/// The lots as they stand once the balance's movements elsewhere are applied (see `points::settle`).
+fn settled_lots(lots: &[points::Lot], balance: i64) -> Vec<points::Lot> {
+    let takes = points::settle(lots, balance);
+    lots.iter()
+        .map(|l| {
+            let taken: i64 = takes.iter().filter(|t| t.lot_id == l.id).map(|t| t.points).sum();
+            points::Lot { remaining: l.remaining - taken, ..*l }
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedIn {
+    /// The shop day signed in (days since 1970-01-01, Beijing time).
+    pub day: i64,
+    pub streak: i32,
+    pub points: i64,
+    pub balance: i64,
+}
+
+/// Sign in for today: once per shop day, concurrent attempts included.
+pub async fn sign_in(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResult<SignedIn> {
+    let rules = rules(st, merchant_id).await?;
+    let rule = rules.sign_in();
+    let now = minimall_store::now_ms();
+    let today = minimall_core::time::day_of(now).ok_or_else(|| ApiError::internal("clock out of range"))?;
+    let already = || ApiError::conflict("already signed in today").with_field("day");
+    // Most repeated taps stop here, without a write transaction.
+    if st.store.last_sign_in(buyer_id).await?.is_some_and(|(d, _)| d == today) {
+        return Err(already());
+    }
+    let mut tx = st.store.begin().await?;
+    st.store.ensure_member_profile(&mut tx, merchant_id, buyer_id).await?;
+    let last = minimall_store::members::last_sign_in(&mut *tx, buyer_id).await?;
+    let streak = match rule.next_streak(last.map(|(d, s)| (d, s as u32)), today) {
+        Ok(s) => s,
+        Err(SignInError::AlreadySignedIn { .. }) => return Err(already()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
+    let points = rule.reward(streak);
+    let streak = i32::try_from(streak).unwrap_or(i32::MAX);
+    if !st.store.record_sign_in(&mut tx, merchant_id, buyer_id, today, streak, points, now).await? {
+        return Err(already());
+    }
+    let balance = grant_points(
+        st,
+        &mut tx,
+        &rules,
+        merchant_id,
+        buyer_id,
+        points,
+        LotSource::SignIn,
+        &format!("sign_in:{buyer_id}:{today}"),
+        now,
+    )
+    .await
+    .map_err(|e| if e.status == axum::http::StatusCode::CONFLICT { already() } else { e })?;
+    evaluate_level(st, &mut tx, &rules, merchant_id, buyer_id, Occasion::Progress, now).await?;
+    usecase::commit(st, tx, Effects::new()).await?;
+    Ok(SignedIn { day: today, streak, points, balance })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInDay {
+    /// `YYYY-MM-DD` in the shop's zone.
+    pub date: String,
+    pub streak: i32,
+    pub points: i64,
+}
+
+/// A buyer's sign-ins in a month (`YYYY-MM`, default this month).
+pub async fn sign_in_calendar(
+    st: &AppState,
+    buyer_id: i64,
+    month: Option<&str>,
+) -> ApiResult<(String, Vec<SignInDay>)> {
+    let now = minimall_store::now_ms();
+    let today = minimall_core::time::day_of(now).unwrap_or(0);
+    let (y, m) = match month {
+        Some(s) => parse_month(s).ok_or_else(|| ApiError::invalid("month", "must be a month such as 2026-12"))?,
+        None => {
+            let d = minimall_core::time::date_of_day(today).ok_or_else(|| ApiError::internal("clock"))?;
+            (d.year(), d.month())
+        }
+    };
+    let (first, last) =
+        minimall_core::time::month_days(y, m).ok_or_else(|| ApiError::invalid("month", "no such month"))?;
+    let rows = st.store.sign_ins(buyer_id, first, last).await?;
+    let days = rows
+        .into_iter()
+        .map(|r| SignInDay {
+            date: minimall_core::time::date_of_day(r.day).map(|d| d.to_string()).unwrap_or_default(),
+            streak: r.streak,
+            points: r.points,
+        })
+        .collect();
+    Ok((format!("{y:04}-{m:02}"), days))
+}
+
+fn parse_month(s: &str) -> Option<(i16, i8)> {
+    let (y, m) = s.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    let (y, m): (i16, i8) = (y.parse().ok()?, m.parse().ok()?);
+    ((2000..=2100).contains(&y) && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// The shop's level table as the console edits it: the whole table at once, checked by core's rules.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelsInput {
+    #[schema(max_items = 20)]
+    pub levels: Vec<LevelInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelInput {
+    /// An existing level's id; absent for a new level.
+    pub id: Option<i64>,
+    #[schema(min_length = 1, max_length = 20)]
+    pub name: String,
+    pub rank: i32,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub badge: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    pub min_spend_fen: Option<i64>,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    pub min_points: Option<i64>,
+    #[serde(default)]
+    pub both_required: bool,
+    #[schema(minimum = 1, maximum = 99)]
+    pub discount_pct: Option<i32>,
+    #[serde(default)]
+    pub free_shipping: bool,
+    #[schema(minimum = 100, maximum = 1000)]
+    pub points_multiplier_pct: i32,
+    pub birthday_coupon_id: Option<i64>,
+}
+
+fn level_error(e: levels::LevelRuleError) -> ApiError {
+    ApiError::invalid(e.field().to_string(), e.to_string())
+}
+
+/// Replace the level table: levels named by id are updated, new ones created, missing ones deleted (refused
+/// while a buyer holds one). Every buyer's level follows at the next evaluation; audited.
+pub async fn save_levels(
+    st: &AppState,
+    who: &crate::accounts::auth::Admin<crate::accounts::auth::ManageMembers>,
+    call: &Call,
+    input: LevelsInput,
+) -> ApiResult<Vec<LevelDto>> {
+    let merchant_id = who.merchant_id;
+    let before = rules(st, merchant_id).await?;
+    let mut core = Vec::with_capacity(input.levels.len());
+    for (i, l) in input.levels.iter().enumerate() {
+        if l.id.is_some_and(|id| !before.levels.iter().any(|b| b.id == id)) {
+            return Err(ApiError::invalid(format!("levels[{i}].id"), "no such level in this shop"));
+        }
+        let pct = |field: &str, v: i32, lo: i32, hi: i32| {
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(ApiError::invalid(format!("levels[{i}].{field}"), format!("must be from {lo} to {hi}")))
+            }
+        };
+        let discount = l.discount_pct.map(|p| pct("discount_pct", p, 1, 99)).transpose()?;
+        pct("points_multiplier_pct", l.points_multiplier_pct, 100, 1_000)?;
+        if l.badge.chars().count() > 200 {
+            return Err(ApiError::invalid(format!("levels[{i}].badge"), "must be at most 200 characters"));
+        }
+        if let Some(c) = l.birthday_coupon_id {
+            st.store
+                .coupon_template(merchant_id, c)
+                .await
+                .map_err(|_| ApiError::invalid(format!("levels[{i}].birthday_coupon_id"), "no such coupon"))?;
+        }
+        core.push(Level {
+            id: l.id.unwrap_or(-(i as i64) - 1),
+            name: l.name.trim().to_string(),
+            rank: l.rank,
+            threshold: levels::Threshold {
+                min_spend_fen: l.min_spend_fen,
+                min_points: l.min_points,
+                both: l.both_required,
+            },
+            benefits: levels::Benefits {
+                discount_pct: discount.map(|p| p as u8),
+                free_shipping: l.free_shipping,
+                points_multiplier_pct: l.points_multiplier_pct as u32,
+                birthday_coupon_id: l.birthday_coupon_id,
+            },
+        });
+    }
+    levels::validate(&core).map_err(level_error)?;
+    let mut tx = st.store.begin().await?;
+    // Ranks are unique: move the kept levels out of the way first, so that swapping two ranks works.
+    for (i, b) in before.levels.iter().enumerate() {
+        let mut moved = b.level();
+        moved.rank = -1_000_000 - i as i32;
+        moved.name = format!("\u{1}{}", b.id);
+        st.store
+            .update_member_level(
+                &mut tx,
+                merchant_id,
+                &minimall_store::members::LevelInput { level: &moved, badge: &b.badge },
+            )
+            .await?;
+    }
+    for b in &before.levels {
+        if !input.levels.iter().any(|l| l.id == Some(b.id)) {
+            st.store.delete_member_level(&mut tx, merchant_id, b.id).await.map_err(|e| match e {
+                StoreError::Constraint(m) => ApiError::conflict(m).with_field("levels"),
+                o => o.into(),
+            })?;
+        }
+    }
+    for (l, input) in core.iter().zip(&input.levels) {
+        let row = minimall_store::members::LevelInput { level: l, badge: input.badge.trim() };
+        if input.id.is_some() {
+            st.store.update_member_level(&mut tx, merchant_id, &row).await?;
+        } else {
+            st.store.insert_member_level(&mut tx, merchant_id, &row).await?;
+        }
+    }
+    let after: Vec<LevelDto> =
+        minimall_store::members::levels(&mut *tx, merchant_id).await?.iter().map(LevelDto::from).collect();
+    audit(
+        st,
+        &mut tx,
+        who,
+        call,
+        "members.levels",
+        "levels".into(),
+        serde_json::to_value(before.levels.iter().map(LevelDto::from).collect::<Vec<_>>()).ok(),
+        serde_json::to_value(&after).ok(),
+    )
+    .await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
+    Ok(after)
+}
+
+/// The shop's points and lifecycle rules on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSettings {
+    /// Points earned per whole yuan paid, before the level's multiplier.
+    #[schema(minimum = 0, maximum = 100)]
+    pub earn_per_yuan: i32,
+    /// When granted points expire.
+    #[schema(value_type = String, example = "year_end")]
+    pub expiry: ExpiryKind,
+    /// Days (rolling) or years after the grant's year (year_end).
+    #[schema(minimum = 0, maximum = 3650)]
+    pub expiry_value: i32,
+    /// Whether a refund can lower a level reached (`follow`) or not (`keep`).
+    #[schema(value_type = String, example = "keep")]
+    pub downgrade: Downgrade,
+    #[schema(minimum = 0, maximum = 10000)]
+    pub sign_in_base: i32,
+    /// `[[day of streak, extra points], …]`.
+    #[schema(max_items = 31)]
+    pub sign_in_bonuses: Vec<(u32, u32)>,
+    /// The streak starts again after this many days (0: never).
+    #[schema(minimum = 0, maximum = 366)]
+    pub sign_in_cycle: i32,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub new_days: i32,
+    #[schema(minimum = 1, maximum = 3650)]
+    pub silent_after: i32,
+    #[schema(minimum = 2, maximum = 3650)]
+    pub churned_after: i32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryKind {
+    Never,
+    Rolling,
+    YearEnd,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Downgrade {
+    Keep,
+    Follow,
+}
+
+impl From<&MemberSettingsRow> for MemberSettings {
+    fn from(s: &MemberSettingsRow) -> Self {
+        MemberSettings {
+            earn_per_yuan: s.earn_per_yuan,
+            expiry: match s.expiry.as_str() {
+                "rolling" => ExpiryKind::Rolling,
+                "year_end" => ExpiryKind::YearEnd,
+                _ => ExpiryKind::Never,
+            },
+            expiry_value: s.expiry_value,
+            downgrade: if s.downgrade == "follow" { Downgrade::Follow } else { Downgrade::Keep },
+            sign_in_base: s.sign_in_base,
+            sign_in_bonuses: sign_in_rule(s).bonuses.iter().map(|b| (b.day, b.points)).collect(),
+            sign_in_cycle: s.sign_in_cycle,
+            new_days: s.new_days,
+            silent_after: s.silent_after,
+            churned_after: s.churned_after,
+        }
+    }
+}
+
+pub async fn settings(st: &AppState, merchant_id: i64) -> ApiResult<MemberSettings> {
+    Ok(MemberSettings::from(&st.store.member_settings(merchant_id).await?))
+}
+
+pub async fn save_settings(
+    st: &AppState,
+    who: &crate::accounts::auth::Admin<crate::accounts::auth::ManageMembers>,
+    call: &Call,
+    s: MemberSettings,
+) -> ApiResult<MemberSettings> {
+    if !(0..=100).contains(&s.earn_per_yuan) {
+        return Err(ApiError::invalid("earn_per_yuan", "must be from 0 to 100"));
+    }
+    let (expiry, lo, hi) = match s.expiry {
+        ExpiryKind::Never => ("never", 0, 3_650),
+        ExpiryKind::Rolling => ("rolling", 1, points::ROLLING_DAYS_MAX as i32),
+        ExpiryKind::YearEnd => ("year_end", 0, points::YEAR_END_MAX as i32),
+    };
+    if !(lo..=hi).contains(&s.expiry_value) {
+        return Err(ApiError::invalid("expiry_value", format!("must be from {lo} to {hi}")));
+    }
+    let row = MemberSettingsRow {
+        earn_per_yuan: s.earn_per_yuan,
+        expiry: expiry.into(),
+        expiry_value: s.expiry_value,
+        downgrade: match s.downgrade {
+            Downgrade::Keep => "keep".into(),
+            Downgrade::Follow => "follow".into(),
+        },
+        sign_in_base: s.sign_in_base,
+        sign_in_bonuses: serde_json::to_string(&s.sign_in_bonuses).unwrap_or_else(|_| "[]".into()),
+        sign_in_cycle: s.sign_in_cycle,
+        new_days: s.new_days,
+        silent_after: s.silent_after,
+        churned_after: s.churned_after,
+    };
+    let rule = sign_in_rule(&row);
+    let in_range = |v: i32, lo: i32, hi: i32| (lo..=hi).contains(&v);
+    if !in_range(s.sign_in_base, 0, 10_000) || !in_range(s.sign_in_cycle, 0, 366) {
+        let field = if in_range(s.sign_in_base, 0, 10_000) { "sign_in_cycle" } else { "sign_in_base" };
+        return Err(ApiError::invalid(field, "is out of range"));
+    }
+    rule.validate().map_err(|e| match e {
+        SignInError::OutOfRange { field, min, max } => {
+            ApiError::invalid(format!("sign_in_{field}"), format!("must be from {min} to {max}"))
+        }
+        SignInError::DuplicateDay { field } => ApiError::invalid(format!("sign_in_{field}"), "day appears twice"),
+        other => ApiError::internal(other),
+    })?;
+    let days = StageDays {
+        new_days: s.new_days.max(0) as u32,
+        silent_after: s.silent_after.max(0) as u32,
+        churned_after: s.churned_after.max(0) as u32,
+    };
+    days.validate().map_err(|field| ApiError::invalid(field, "days out of range or out of order"))?;
+    let before = st.store.member_settings(who.merchant_id).await?;
+    let mut tx = st.store.begin().await?;
+    st.store.set_member_settings(&mut tx, who.merchant_id, &row).await?;
+    audit(
+        st,
+        &mut tx,
+        who,
+        call,
+        "members.settings",
+        "member_settings".into(),
+        serde_json::to_value(MemberSettings::from(&before)).ok(),
+        serde_json::to_value(&s).ok(),
+    )
+    .await?;
+    usecase::commit(st, tx, Effects::new()).await?;
+    Ok(MemberSettings::from(&row))
+}
+
+/// Write an audit entry for a members action.
+#[allow(clippy::too_many_arguments)]
+async fn audit(
+    st: &AppState,
+    tx: &mut Tx,
+    who: &crate::accounts::auth::AdminUser,
+    call: &Call,
+    action: &str,
+    target: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> ApiResult<()> {
+    st.store
+        .audit(
+            tx,
+            &minimall_store::audit::AuditEntry {
+                merchant_id: who.merchant_id,
+                actor_id: who.id,
+                actor_name: &who.username,
+                action,
+                target: &target,
+                before: before.as_ref(),
+                after: after.as_ref(),
+                request_id: call.request_id.as_deref(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adjust a buyer's points by hand, with a reason (audited): a grant is a lot like any other, a deduction
+/// takes from the balance (and the lots follow).
+pub async fn adjust_points(
+    st: &AppState,
+    who: &crate::accounts::auth::Admin<crate::accounts::auth::ManageMembers>,
+    call: &Call,
+    buyer_id: i64,
+    delta: i64,
+    reason: &str,
+) -> ApiResult<i64> {
+    if delta == 0 || !(-10_000_000..=10_000_000).contains(&delta) {
+        return Err(ApiError::invalid("delta", "must be non-zero and at most 10000000 in size"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 100 || reason.chars().any(char::is_control) {
+        return Err(ApiError::invalid("reason", "must be 1 to 100 characters"));
+    }
+    let merchant_id = who.merchant_id;
+    st.store.buyer_by_id(merchant_id, buyer_id).await.map_err(|_| ApiError::not_found("buyer"))?;
+    let rules = rules(st, merchant_id).await?;
+    let now = minimall_store::now_ms();
+    let mut tx = st.store.begin().await?;
+    let reference = format!("adjust:{buyer_id}:{}", call.request_id.clone().unwrap_or_else(|| now.to_string()));
+    let balance = if delta > 0 {
+        grant_points(st, &mut tx, &rules, merchant_id, buyer_id, delta, LotSource::Adjust, &reference, now).await?
+    } else {
+        let value = Money::from_fen(points::value_fen(-delta, rules.points_per_yuan));
+        let balance = st.store.move_points(&mut tx, merchant_id, buyer_id, delta, "adjust", reason).await.map_err(
+            |e| match e {
+                StoreError::Constraint(_) => ApiError::conflict("the buyer has fewer points").with_field("delta"),
+                o => o.into(),
+            },
+        )?;
+        if let Some(p) =
+            build::points_withdrawn(PostingKind::PointsReversed, &reference, now, -delta, value).map_err(ledger)?
+        {
+            st.store.post(&mut tx, merchant_id, &p, Some(who.id)).await?;
+        }
+        balance
+    };
+    audit(
+        st,
+        &mut tx,
+        who,
+        call,
+        "points.adjust",
+        format!("buyer:{buyer_id}"),
+        None,
+        Some(serde_json::json!({"delta": delta, "balance": balance, "reason": reason})),
+    )
+    .await?;
+    usecase::commit(st, tx, Effects::new()).await?;
+    Ok(balance)
+}
+
+/// Write off the points of lots that expired by `now` for one buyer, each lot once, with its posting.
+pub async fn expire_buyer(st: &AppState, rules: &Rules, merchant_id: i64, buyer_id: i64, now: i64) -> ApiResult<i64> {
+    let per_yuan = rules.points_per_yuan;
+    let mut tx = st.store.begin().await?;
+    let balance = minimall_store::members::points_balance_in(&mut *tx, buyer_id).await?;
+    let lots = st.store.open_lots(&mut tx, buyer_id).await?;
+    let settle = points::settle(&lots, balance);
+    st.store.take_from_lots(&mut tx, buyer_id, &settle).await?;
+    let lots = settled_lots(&lots, balance);
+    let mut total = 0;
+    let expired = points::expired(&lots, now);
+    for t in &expired {
+        let value = Money::from_fen(points::value_fen(t.points, per_yuan));
+        if let Some(p) =
+            build::points_withdrawn(PostingKind::PointsExpired, &format!("lot:{}", t.lot_id), now, t.points, value)
+                .map_err(ledger)?
+        {
+            st.store.post(&mut tx, merchant_id, &p, None).await?;
+        }
+        total += t.points;
+    }
+    st.store.take_from_lots(&mut tx, buyer_id, &expired).await?;
+    if total > 0 {
+        st.store.move_points(&mut tx, merchant_id, buyer_id, -total, "expire", "").await?;
+    }
+    usecase::commit(st, tx, Effects::new()).await?;
+    Ok(total)
+}
+
+/// `members.daily`: expire points, recompute lifecycle stages, then schedule tomorrow's run.
+pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
+    let merchant_id = job.merchant_id;
+    let rules = rules(&st, merchant_id).await.map_err(|e| e.message)?;
+    let now = minimall_store::now_ms();
+    loop {
+        let buyers = st.store.buyers_with_expired_lots(merchant_id, now, 200).await.map_err(|e| e.to_string())?;
+        if buyers.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for b in buyers {
+            match expire_buyer(&st, &rules, merchant_id, b, now).await {
+                Ok(n) => progressed |= n > 0,
+                Err(e) => tracing::warn!(buyer = b, error = %e.message, "points expiry failed; the next run retries"),
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    let today = minimall_core::time::day_of(now).unwrap_or(0);
+    let mut after = 0;
+    while let (_, Some(last)) = st
+        .store
+        .recompute_stages(merchant_id, rules.stage_days(), today, after, 2_000)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        after = last;
+        tokio::task::yield_now().await;
+    }
+    schedule_daily(&st, merchant_id, today + 1).await.map_err(|e| e.message)
+}
+
+/// Make sure the daily members job of shop day `day` exists (02:00 Beijing time); safe from every instance.
+pub async fn schedule_daily(st: &AppState, merchant_id: i64, day: i64) -> ApiResult<()> {
+    let run_at = minimall_core::time::day_start_ms(day).unwrap_or(0) + 2 * 3_600_000;
+    let mut tx = st.store.begin().await?;
+    st.store
+        .enqueue_job(
+            &mut tx,
+            &minimall_store::jobs::NewJob {
+                merchant_id,
+                kind: DAILY_JOB,
+                payload: "{}",
+                run_at,
+                dedup_key: Some(&format!("{DAILY_JOB}:{merchant_id}:{day}")),
+                max_attempts: 5,
+            },
+        )
+        .await?;
+    usecase::commit(st, tx, Effects::new().wake_jobs()).await
+}

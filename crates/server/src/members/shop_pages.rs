@@ -1,0 +1,65 @@
+//! Storefront pages of members: 会员中心 (level card, progress, points, daily sign-in and its calendar).
+
+use super::{MemberCard, SignInDay};
+use crate::web::shop::prelude::*;
+use crate::web::{Ctx, RenderPage, WebResult};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/member", get(member)).route("/member/sign-in", post(sign_in))
+}
+
+#[derive(Template)]
+#[template(path = "shop/member.html")]
+struct MemberPage {
+    c: Ctx,
+    card: MemberCard,
+    /// Percent of the way to the next level (by the measure closest to done).
+    progress_pct: i64,
+    month: String,
+    /// (day of month, points) of this month's sign-ins.
+    days: Vec<(String, i64)>,
+    just_signed: Option<i64>,
+    already: bool,
+}
+
+#[derive(Deserialize)]
+struct MemberQuery {
+    signed: Option<i64>,
+    already: Option<String>,
+}
+
+async fn member(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    crate::web::WebQuery(q): crate::web::WebQuery<MemberQuery>,
+) -> WebResult {
+    let card = super::card(&st, b.merchant_id, b.id).await?;
+    let rules = super::rules(&st, b.merchant_id).await?;
+    let progress_pct = card
+        .next
+        .as_ref()
+        .and_then(|n| rules.levels.iter().find(|l| l.id == n.id))
+        .map(|l| {
+            let part = |need: Option<i64>, has: i64| need.filter(|n| *n > 0).map(|n| (has * 100 / n).clamp(0, 100));
+            let s = part(l.min_spend_fen, card.completed_spend_fen);
+            let p = part(l.min_points, card.points_earned);
+            s.into_iter().chain(p).max().unwrap_or(0)
+        })
+        .unwrap_or(100);
+    let (month, days) = super::sign_in_calendar(&st, b.id, None).await?;
+    let days = days
+        .into_iter()
+        .map(|d: SignInDay| (d.date.get(8..).unwrap_or("").trim_start_matches('0').to_string(), d.points))
+        .collect();
+    Ok(MemberPage { c, card, progress_pct, month, days, just_signed: q.signed, already: q.already.is_some() }
+        .render_page())
+}
+
+async fn sign_in(State(st): State<AppState>, ShopBuyer(b): ShopBuyer) -> WebResult {
+    match super::sign_in(&st, b.merchant_id, b.id).await {
+        Ok(s) => redirect(&format!("/member?signed={}", s.points)),
+        Err(e) if e.status == StatusCode::CONFLICT => redirect("/member?already=1"),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,382 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::suite;
+
+struct Shop {
+    app: TestApp,
+    op: String,
+    sku: i64,
+}
+
+/// A shop whose orders complete as soon as they are received, selling one SKU at ¥350.
+async fn shop(b: Backend) -> Shop {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.orders.sandbox_notify_delay_ms = 10;
+    cfg.orders.aftersale_days = 0;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let op = app.admin_login("operator").await;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": "茶叶"})).await).await;
+    let (st, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&op),
+            &json!({
+                "product": {"code": "TEA", "category_id": c["id"], "title": "明前龙井", "on_shelf": true},
+                "skus": [{"code": "TEA-1", "stock": 100, "original_price": 35000, "sale_price": 35000}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    Shop { sku: p["product"]["skus"][0]["id"].as_i64().unwrap(), app, op }
+}
+
+/// Place, pay, ship and receive an order of `qty` units; returns the order as the buyer sees it at the end.
+async fn complete_order(s: &Shop, buyer: &str, qty: i64) -> Value {
+    let app = &s.app;
+    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({"name": "李四", "phone": "13800001111", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "1号"})).await).await;
+    let (st, o) = body(
+        app.req(Method::POST, "/api/v1/shop/orders", Some(buyer))
+            .header("Idempotency-Key", format!("m-{}-{qty}-{}", a["id"], buyer.len()))
+            .json(&json!({"items": [{"sku_id": s.sku, "quantity": qty}], "address_id": a["id"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_i64().unwrap();
+    let (_, pay) =
+        body(app.post(&format!("/api/v1/shop/orders/{id}/pay"), Some(buyer), &json!({"provider": "sandbox"})).await)
+            .await;
+    app.post(pay["sandbox_complete_url"].as_str().unwrap(), Some(buyer), &json!({})).await;
+    eventually(15, || async {
+        let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{id}"), Some(buyer)).await).await;
+        (o["status"] == "to_ship").then_some(())
+    })
+    .await;
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(&s.op),
+            &json!({"carrier": "顺丰", "tracking_no": format!("SF{id}")}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, _) = body(app.post(&format!("/api/v1/shop/orders/{id}/receive"), Some(buyer), &json!({})).await).await;
+    assert_eq!(st, StatusCode::OK);
+    eventually(15, || async {
+        let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{id}"), Some(buyer)).await).await;
+        (o["status"] == "completed").then_some(o)
+    })
+    .await
+}
+
+suite!(a_completed_order_makes_a_member_earns_points_and_gets_the_member_price, |b| async move {
+    let s = shop(b).await;
+    let app = &s.app;
+    let buyer = app.buyer_login("member-1").await;
+    let (st, card) = body(app.get("/api/v1/shop/member", Some(&buyer)).await).await;
+    assert_eq!(st, StatusCode::OK, "{card}");
+    assert!(card["level"].is_null(), "no level before any completed order: {card}");
+    assert_eq!(card["next"]["name"], "普通会员");
+    assert_eq!(card["next"]["spend_missing_fen"], 30_000);
+    let before = card["points_balance"].as_i64().unwrap();
+
+    let order = complete_order(&s, &buyer, 1).await;
+    let paid: i64 = order["lines"].as_array().unwrap().iter().map(|l| l["paid_amount"].as_i64().unwrap()).sum();
+    assert_eq!(paid, 35_000);
+    let card = eventually(15, || async {
+        let (_, c) = body(app.get("/api/v1/shop/member", Some(&buyer)).await).await;
+        (c["level"]["name"] == "普通会员").then_some(c)
+    })
+    .await;
+    assert_eq!(card["completed_spend_fen"], 35_000);
+    // 1 point per whole yuan at ×1 (普通会员 has no multiplier)
+    assert_eq!(card["points_earned"], 350);
+    assert_eq!(card["points_balance"].as_i64().unwrap(), before + 350);
+    // the grant is a journal posting in points and at the shop's points value
+    let p = app
+        .store()
+        .journal_posting_by_reference(
+            app.store().default_merchant().await.unwrap().id,
+            minimall_core::ledger::PostingKind::PointsGranted,
+            &format!("points:order:{}", order["id"]),
+        )
+        .await
+        .unwrap();
+    assert!(p.is_some(), "points granted on completion are posted");
+
+    // The level gets a member price: every quote and order show it, apportioned to the lines.
+    let owner = app.admin_login("admin").await;
+    let (_, levels) = body(app.get("/api/v1/admin/members/levels", Some(&owner)).await).await;
+    let mut table: Vec<Value> = levels["items"].as_array().unwrap().clone();
+    for l in table.iter_mut() {
+        if l["name"] == "普通会员" {
+            l["discount_pct"] = json!(95);
+        }
+    }
+    let (st, v) = body(app.put("/api/v1/admin/members/levels", Some(&owner), &json!({"levels": table})).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, q) =
+        body(app.post("/api/v1/shop/quote", Some(&buyer), &json!({"items": [{"sku_id": s.sku, "quantity": 2}]})).await)
+            .await;
+    assert_eq!(st, StatusCode::OK, "{q}");
+    assert_eq!(q["lines"][0]["unit_price"], 33_250, "{q}");
+    assert!(q.to_string().contains("普通会员"), "the derivation names the level: {q}");
+    let other = app.buyer_login("no-level").await;
+    let (_, q2) =
+        body(app.post("/api/v1/shop/quote", Some(&other), &json!({"items": [{"sku_id": s.sku, "quantity": 2}]})).await)
+            .await;
+    assert_eq!(q2["lines"][0]["unit_price"], 35_000, "a buyer without a level pays the sale price");
+    let order = complete_order(&s, &buyer, 2).await;
+    assert_eq!(order["lines"][0]["unit_price"], 33_250);
+    assert_eq!(order["lines"][0]["paid_amount"], 66_500);
+
+    // The member list filters by level and counts what SQL counts.
+    let level_id = table.iter().find(|l| l["name"] == "普通会员").unwrap()["id"].as_i64().unwrap();
+    let (st, list) = body(app.get(&format!("/api/v1/admin/members?level_ids={level_id}"), Some(&s.op)).await).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM member_profiles WHERE level_id = $1")
+        .bind(level_id)
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+    assert_eq!(list["total"], n);
+    assert_eq!(n, 1);
+    let (_, detail) =
+        body(app.get(&format!("/api/v1/admin/members/{}", list["items"][0]["buyer_id"]), Some(&s.op)).await).await;
+    assert_eq!(detail["level_history"].as_array().unwrap().len(), 1, "{detail}");
+    assert_eq!(detail["member"]["completed_spend_fen"], 35_000 + 66_500);
+});
+
+suite!(one_sign_in_a_day_under_concurrency, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let buyer = app.buyer_login("signer").await;
+    let (st, card) = body(app.get("/api/v1/shop/member", Some(&buyer)).await).await;
+    assert_eq!(st, StatusCode::OK, "{card}");
+    let before = card["points_balance"].as_i64().unwrap();
+    let expected = card["next_sign_in_points"].as_i64().unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let req = app.req(Method::POST, "/api/v1/shop/member/sign-in", Some(&buyer));
+        tasks.push(tokio::spawn(async move { req.send().await.unwrap().status() }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("sign-in answered {other}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let (_, card) = body(app.get("/api/v1/shop/member", Some(&buyer)).await).await;
+    assert_eq!(card["points_balance"].as_i64().unwrap(), before + expected);
+    assert_eq!(card["signed_in_today"], true);
+    assert_eq!(card["streak"], 1);
+    let (st, cal) = body(app.get("/api/v1/shop/member/sign-ins", Some(&buyer)).await).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(cal["days"].as_array().unwrap().len(), 1);
+    assert_field_error(
+        app.get("/api/v1/shop/member/sign-ins?month=2026-13", Some(&buyer)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "month",
+    )
+    .await;
+    // the page says so, in Chinese
+    let page =
+        app.req(Method::GET, "/member", None).header("cookie", format!("mm_buyer={buyer}")).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("今日已签到") || html.contains("登录"), "{html}");
+});
+
+suite!(segments_and_tags_count_what_sql_counts_and_roles_are_checked, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let owner = app.admin_login("admin").await;
+    let op = app.admin_login("operator").await;
+    let service = app.admin_login("service").await;
+    let clerk = app.admin_login("clerk").await;
+    let finance = app.admin_login("finance").await;
+    let m = app.store().default_merchant().await.unwrap().id;
+
+    let (st, tag) = body(app.post("/api/v1/admin/member-tags", Some(&op), &json!({"name": "复购"})).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{tag}");
+    let tag_id = tag["id"].as_i64().unwrap();
+    let (st, v) = body(app.post("/api/v1/admin/member-tags", Some(&op), &json!({"name": "复购"})).await).await;
+    assert_eq!((st, v["error"]["field"].clone()), (StatusCode::CONFLICT, json!("name")));
+    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM buyers WHERE merchant_id = $1 ORDER BY id LIMIT 37")
+        .bind(m)
+        .fetch_all(app.store().reader())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = ids.into_iter().map(|r| r.0).collect();
+    let (st, t) = body(
+        app.post(&format!("/api/v1/admin/member-tags/{tag_id}/buyers"), Some(&op), &json!({"buyer_ids": ids})).await,
+    )
+    .await;
+    assert_eq!((st, t["tagged"].clone()), (StatusCode::OK, json!(37)), "{t}");
+    // tagging again tags nobody new
+    let (_, t) = body(
+        app.post(&format!("/api/v1/admin/member-tags/{tag_id}/buyers"), Some(&op), &json!({"buyer_ids": ids})).await,
+    )
+    .await;
+    assert_eq!(t["tagged"], 0);
+    // by filter: every buyer who came through a shared link
+    let (st, t2) = body(app.post("/api/v1/admin/member-tags", Some(&op), &json!({"name": "分享来的"})).await).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, t) = body(
+        app.post(
+            &format!("/api/v1/admin/member-tags/{}/buyers", t2["id"]),
+            Some(&op),
+            &json!({"filter": {"channels": ["share"]}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    let (shared,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM buyers WHERE merchant_id = $1 AND channel = 'share'")
+        .bind(m)
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+    assert_eq!(t["tagged"], shared);
+
+    // A segment: tagged, no level yet. Its count equals a direct count.
+    let (st, seg) = body(
+        app.post(
+            "/api/v1/admin/segments",
+            Some(&op),
+            &json!({"name": "复购无等级", "filter": {"tag_ids": [tag_id], "level_ids": [0]}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{seg}");
+    let (direct,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM member_profiles p WHERE p.merchant_id = $1 AND p.level_id IS NULL
+         AND EXISTS (SELECT 1 FROM buyer_tags t WHERE t.buyer_id = p.buyer_id AND t.tag_id = $2)",
+    )
+    .bind(m)
+    .bind(tag_id)
+    .fetch_one(app.store().reader())
+    .await
+    .unwrap();
+    assert_eq!(seg["count"], direct);
+    assert_eq!(direct, 37);
+    let (_, members) =
+        body(app.get(&format!("/api/v1/admin/segments/{}/members?page_size=10", seg["id"]), Some(&service)).await)
+            .await;
+    assert_eq!((members["total"].clone(), members["items"].as_array().unwrap().len()), (json!(37), 10));
+    let csv = app.get(&format!("/api/v1/admin/segments/{}/export", seg["id"]), Some(&op)).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 38, "a head and one line per buyer");
+    // Bad filters name their field.
+    assert_field_error(
+        app.post("/api/v1/admin/segments", Some(&op), &json!({"name": "x", "filter": {"stages": ["sleepy"]}})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "stages[0]",
+    )
+    .await;
+    assert_field_error(
+        app.post(
+            "/api/v1/admin/segments",
+            Some(&op),
+            &json!({"name": "x", "filter": {"min_spend_fen": 500, "max_spend_fen": 100}}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "max_spend_fen",
+    )
+    .await;
+    assert_field_error(
+        app.get("/api/v1/admin/members?level_ids=a", Some(&op)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "level_ids",
+    )
+    .await;
+
+    // Who may do what: service reads, does not change; finance and clerks see nothing of members.
+    assert_eq!(app.get("/api/v1/admin/members", Some(&service)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post("/api/v1/admin/member-tags", Some(&service), &json!({"name": "y"})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.put("/api/v1/admin/members/levels", Some(&service), &json!({"levels": []})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    for t in [&finance, &clerk] {
+        assert_eq!(app.get("/api/v1/admin/members", Some(t)).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/admin/segments", Some(t)).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.get(&format!("/api/v1/admin/segments/{}/export", seg["id"]), Some(t)).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(app.get("/api/v1/admin/members", None).await.status(), StatusCode::UNAUTHORIZED);
+    let buyer = app.buyer_login("nosy").await;
+    assert_eq!(app.get("/api/v1/admin/members", Some(&buyer)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/shop/member", None).await.status(), StatusCode::UNAUTHORIZED);
+
+    // Points adjustments: owner and operator, with a reason; never below zero; audited.
+    let target = ids[0];
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/members/{target}/points"),
+            Some(&op),
+            &json!({"delta": 120, "reason": "客诉补偿"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let bal = v["balance"].as_i64().unwrap();
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/members/{target}/points"),
+            Some(&op),
+            &json!({"delta": -(bal + 1), "reason": "扣回"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((st, v["error"]["field"].clone()), (StatusCode::CONFLICT, json!("delta")));
+    assert_field_error(
+        app.post(&format!("/api/v1/admin/members/{target}/points"), Some(&op), &json!({"delta": 5, "reason": ""}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reason",
+    )
+    .await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/admin/members/{target}/points"),
+            Some(&service),
+            &json!({"delta": 5, "reason": "x"})
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let (_, audit) = body(app.get("/api/v1/admin/audit-log?page_size=100", Some(&owner)).await).await;
+    assert!(audit.to_string().contains("points.adjust"), "{audit}");
+
+    // Levels: a table that skips a rung or holds a level someone holds cannot be saved.
+    let (_, levels) = body(app.get("/api/v1/admin/members/levels", Some(&op)).await).await;
+    let mut table: Vec<Value> = levels["items"].as_array().unwrap().clone();
+    table[4]["min_spend_fen"] = json!(100);
+    assert_field_error(
+        app.put("/api/v1/admin/members/levels", Some(&op), &json!({"levels": table})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "levels[4].min_spend_fen",
+    )
+    .await;
+});
