@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod flash;
+pub mod group_buy;
 pub mod http;
 pub mod members;
 pub mod ops;

@@ -15,6 +15,7 @@ mod db;
 mod error;
 pub mod events;
 pub mod flash;
+pub mod group_buy;
 pub mod idempotency;
 pub mod imports;
 pub mod installation;

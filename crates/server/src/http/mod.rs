@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::{accounts, aftersales, catalog, flash, members, ops, orders, promotions};
+use crate::{accounts, aftersales, catalog, flash, group_buy, members, ops, orders, promotions};
 
 /// Every list answers in this envelope.
 #[derive(Serialize, ToSchema)]
@@ -203,6 +203,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(members::shop_api::card))
         .routes(routes!(members::shop_api::sign_in))
         .routes(routes!(members::shop_api::sign_ins))
+        .routes(routes!(group_buy::admin_api::list_group_buys, group_buy::admin_api::create_group_buy))
+        .routes(routes!(group_buy::admin_api::list_groups))
+        .routes(routes!(group_buy::admin_api::get_group_buy))
+        .routes(routes!(group_buy::admin_api::stop_group_buy))
+        .routes(routes!(group_buy::shop_api::product_group_buys))
+        .routes(routes!(group_buy::shop_api::place_group_order))
+        .routes(routes!(group_buy::shop_api::shop_group))
 }
 
 /// Who an audit entry names: a console user, or one still completing their two-factor enrolment.

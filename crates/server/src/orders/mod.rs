@@ -223,6 +223,8 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
     let mut tx = st.store.begin().await?;
     let o = st.store.order_tx(&mut tx, order_id).await?;
     let Ok((from, to)) = next_status(&o.status, event) else { return Ok(false) };
+    // A group order's seat is released with it (the group's row is taken first).
+    crate::group_buy::order_lapsing(st, &mut tx, order_id).await?;
     if !st.store.transition_order(&mut tx, order_id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
         return Ok(false);
     }
@@ -301,6 +303,10 @@ pub async fn on_paid(
     // The order as last committed: the move to paid below is conditional on the status read here, so an
     // order that changed since is not moved (and the payment is refunded as late).
     let o = st.store.order(p.merchant_id, p.order_id).await?;
+    // A group order's payment is decided with its group.
+    if let Some(member) = st.store.group_member_of_order(o.id).await? {
+        return crate::group_buy::on_paid(st, provider, notice, &p, &member, txn_id, amount, fee).await;
+    }
     let next = next_status(&o.status, OrderEvent::Pay).ok();
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();

@@ -422,7 +422,7 @@ pub async fn create_order(
     Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-fn order_dto_from(o: OrderRow) -> OrderDto {
+pub(crate) fn order_dto_from(o: OrderRow) -> OrderDto {
     let label = minimall_core::orders::OrderStatus::parse(&o.status).map(|s| s.label_zh()).unwrap_or("").to_string();
     OrderDto {
         id: o.id,

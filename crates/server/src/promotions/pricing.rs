@@ -429,6 +429,29 @@ pub async fn price_cart(
     points: i64,
     province: Option<String>,
 ) -> ApiResult<Priced> {
+    price_cart_at(st, merchant_id, buyer_id, items, coupon_ids, points, province, None).await
+}
+
+/// A price one SKU is offered at by a campaign of its own (a group buy's seat), competing in the engine with
+/// every other product-level price; `free_shipping` ships that line free.
+pub struct SpecialOffer {
+    pub sku_id: i64,
+    pub price: p::SpecialPrice,
+    pub free_shipping: bool,
+}
+
+/// [`price_cart`] with a special offer on one SKU.
+#[allow(clippy::too_many_arguments)]
+pub async fn price_cart_at(
+    st: &AppState,
+    merchant_id: i64,
+    buyer_id: i64,
+    items: &[CartItem],
+    coupon_ids: &[i64],
+    points: i64,
+    province: Option<String>,
+    offer: Option<&SpecialOffer>,
+) -> ApiResult<Priced> {
     validate_items(items)?;
     if coupon_ids.len() > 5 {
         return Err(ApiError::invalid("coupon_ids", "at most 5 coupons"));
@@ -469,6 +492,12 @@ pub async fn price_cart(
             freight_template_id: r.freight_template_id,
             special_price: None,
         });
+        if let Some(o) = offer.filter(|o| o.sku_id == r.sku_id) {
+            if let Some(l) = lines.last_mut() {
+                l.special_price = Some(o.price.clone());
+                l.free_shipping |= o.free_shipping;
+            }
+        }
         let images: Vec<String> = serde_json::from_str(&r.image).unwrap_or_default();
         titles.push((
             r.title.clone(),

@@ -8,6 +8,7 @@ mod buyer_login;
 mod catalog;
 mod faults;
 mod flash;
+mod group_buy;
 mod hardening;
 mod idempotency;
 mod import;
