@@ -230,6 +230,15 @@ impl Store {
         .await?)
     }
 
+    pub async fn product_title(&self, merchant_id: i64, product_id: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_as::<_, (String,)>("SELECT title FROM products WHERE merchant_id = $1 AND id = $2")
+            .bind(merchant_id)
+            .bind(product_id)
+            .fetch_optional(self.reader())
+            .await?
+            .map(|r| r.0))
+    }
+
     // ---- groups ---------------------------------------------------------------------------------
 
     #[allow(clippy::too_many_arguments)]

@@ -123,6 +123,10 @@ struct ProductPage {
     description_html: String,
     skus: Vec<SkuView>,
     share_url: String,
+    /// The product's group buys (拼团) with their joinable groups.
+    group_buys: Vec<crate::group_buy::shop_api::ShopGroupBuyDto>,
+    /// Idempotency key of this page's "open a group" form.
+    idem: String,
 }
 
 async fn product(
@@ -160,8 +164,11 @@ async fn product(
             }
         })
         .collect();
+    let group_buys = crate::group_buy::shop_api::of_product(&st, st.merchant_id, id).await?;
     let base = st.self_url.get().cloned().unwrap_or_default();
     let mut resp = ProductPage {
+        group_buys,
+        idem: crate::accounts::auth::new_token("web_"),
         c,
         description_html: crate::catalog::sanitize_html(&p.description),
         p,

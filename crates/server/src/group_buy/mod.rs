@@ -10,7 +10,9 @@
 //! restart give nothing back twice; the refund itself goes to the provider through the `payment.refund` job.
 
 pub mod admin_api;
+pub mod console;
 pub mod shop_api;
+pub mod shop_pages;
 
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_core::social::group_buy::{

@@ -66,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::catalog::console::routes())
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())
+        .merge(crate::group_buy::console::routes())
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
@@ -120,6 +121,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/activities", "menu.activities", Permission::ReadCatalog),
     ("/admin/coupons", "menu.coupons", Permission::ReadCatalog),
     ("/admin/flash", "menu.flash", Permission::ReadCatalog),
+    ("/admin/group-buys", "menu.group_buys", Permission::ReadCatalog),
     ("/admin/orders", "menu.orders", Permission::ReadOrders),
     ("/admin/aftersales", "menu.aftersales", Permission::ReadOrders),
     ("/admin/stores", "menu.stores", Permission::ReadOrders),

@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::promotions::shop_pages::routes())
         .merge(crate::aftersales::shop_pages::routes())
         .merge(crate::flash::shop_pages::routes())
+        .merge(crate::group_buy::shop_pages::routes())
         .merge(crate::members::shop_pages::routes())
 }
 

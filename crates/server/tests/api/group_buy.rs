@@ -462,3 +462,94 @@ suite!(group_buys_refuse_bad_terms_and_roles_without_the_permission, |b| async m
             .await;
     assert!(audit.to_string().contains("group_buy.stop"), "{audit}");
 });
+
+suite!(group_buying_on_the_pages_in_chinese, |b| async move {
+    use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+    let s = setup(b, 3, |_| {}).await;
+    let app = &s.app;
+    let c = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |path: String, cookie: String| {
+        let c = c.clone();
+        let base = app.base.clone();
+        async move {
+            let r = c.get(format!("{base}{path}")).header(COOKIE, cookie).send().await.unwrap();
+            let csrf = r
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("mm_csrf="))
+                .map(|v| v.split(';').next().unwrap().to_string());
+            (r.status(), csrf, r.text().await.unwrap())
+        }
+    };
+    let amy = buyer(app, "amy").await;
+    let (st, csrf, html) = get(format!("/p/{}", s.product), String::new()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("发起拼团") && html.contains("脐橙三人团") && html.contains("¥39.00"), "{html}");
+    let csrf = csrf.expect("a csrf cookie");
+    let cookie = format!("{csrf}; mm_buyer={}", amy.0);
+    let (_, _, html) = get(format!("/p/{}", s.product), cookie.clone()).await;
+    let field = |html: &str, name: &str| {
+        html.split(&format!("name=\"{name}\" value=\"")).nth(1).unwrap().split('"').next().unwrap().to_string()
+    };
+    let (token, idem) = (field(&html, "_csrf"), field(&html, "idem"));
+    let r = c
+        .post(format!("{}/group-buys/{}/open", app.base, s.activity))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={token}&idem={idem}&sku_id={}", s.sku))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let pay_page = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let order: i64 = pay_page.trim_start_matches("/orders/").trim_end_matches("/pay").parse().unwrap();
+    assert_eq!(status(app, &amy.0, order).await, "pending_payment");
+    pay(app, &amy.0, order).await;
+    until_status(app, &amy.0, order, "awaiting_group").await;
+    let (_, list) = body(app.get(&format!("/api/v1/shop/products/{}/group-buys", s.product), None).await).await;
+    let gid = list[0]["groups"][0]["id"].as_i64().unwrap();
+    // The product page lists the group; the group page shows its members and seats left, all in Chinese.
+    let (_, _, html) = get(format!("/p/{}", s.product), cookie.clone()).await;
+    assert!(html.contains(&format!("href=\"/g/{gid}\"")) && html.contains("去参团"), "{html}");
+    let ben = buyer(app, "ben").await;
+    let (st, _, html) = get(format!("/g/{gid}"), format!("{csrf}; mm_buyer={}", ben.0)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("待成团") && html.contains("a**") && html.contains("团长") && html.contains("待加入"),
+        "{html}"
+    );
+    assert!(html.contains("还差 2") && html.contains("去参团"), "{html}");
+    assert!(!html.contains(&format!("/orders/{order}")), "another buyer's order is not linked");
+    let (st, _, _) = get(format!("/g/{gid}"), String::new()).await;
+    assert!(st.is_redirection(), "the group page needs a buyer");
+    // The console lists the activity and refuses a bad form in Chinese at its field.
+    let op = format!("{csrf}; mm_admin={}", s.op);
+    let (st, _, html) = get("/admin/group-buys".into(), op.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("脐橙三人团") && html.contains("新建拼团") && html.contains("进行中"), "{html}");
+    let (st, _, html) = get(format!("/admin/group-buys/{}/groups", s.activity), op.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("待成团") && html.contains("amy"), "{html}");
+    let token = field(&html, "_csrf");
+    let r = c
+        .post(format!("{}/admin/group-buys", app.base))
+        .header(COOKIE, &op)
+        .header(ORIGIN, &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "_csrf={token}&name=%E5%9B%A2&product_id={}&sku_code=&group_price=99&group_size=3&time_limit_minutes=60&leader_discount=0&starts_at=2030-01-01T10%3A00&ends_at=2030-01-02T10%3A00&per_buyer_limit=1&free_shipping=1&mock_fill=0",
+            s.product
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("拼团价须在 0.01 元到售价之间"), "{html}");
+    let (st, _, _) =
+        get("/admin/group-buys".into(), format!("{csrf}; mm_admin={}", app.admin_login("clerk").await)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+});
