@@ -76,6 +76,7 @@ impl Application {
                 .await
                 .context("redis_url: cannot reach the flash-sale gate")?,
             sessions: Arc::default(),
+            analytics: Arc::default(),
         };
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
@@ -88,6 +89,7 @@ impl Application {
         crate::members::schedule_daily(&state, state.merchant_id, today)
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
+        crate::analytics::rollup::schedule_rollup(&state.store, state.merchant_id, minimall_store::now_ms()).await?;
         let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
         if state.flash.uses_redis() {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod aftersales;
+pub mod analytics;
 pub mod app;
 pub mod catalog;
 pub mod config;

@@ -65,6 +65,38 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Tracked events and their daily rollups.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Recount a day's rollup from its raw events and list every cell that differs; exits with failure when
+    /// some do (after a rebuild with --rebuild, when some still do).
+    Recount {
+        /// The day, YYYY-MM-DD (shop calendar, Beijing time).
+        #[arg(long)]
+        day: String,
+        /// Rebuild the day's rollup when it differs, then recount again.
+        #[arg(long)]
+        rebuild: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Rebuild the rollups of a range of days from the raw events (rebuilding twice gives the same rows).
+    Rebuild {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Subcommand)]
@@ -181,6 +213,68 @@ async fn run(cli: Cli) -> Result<(), String> {
             if generated {
                 println!("password: {password}");
             }
+            Ok(())
+        }
+        Command::Analytics { command } => analytics(command).await,
+    }
+}
+
+async fn open_store(common: &Common) -> Result<(minimall_store::Store, i64), String> {
+    let cfg = load(common, None, None)?;
+    let store = minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
+    Ok((store, merchant.id))
+}
+
+async fn analytics(command: AnalyticsCommand) -> Result<(), String> {
+    use minimall_server::analytics::rollup;
+    match command {
+        AnalyticsCommand::Recount { day, rebuild, common } => {
+            let d = minimall_core::time::parse_day(&day).ok_or_else(|| format!("--day: '{day}' is not YYYY-MM-DD"))?;
+            let (store, merchant) = open_store(&common).await?;
+            let r = rollup::recount(&store, merchant, d, rebuild).await.map_err(|e| e.to_string())?;
+            for x in &r.differences {
+                let show = |v: &Option<Vec<i64>>| match v {
+                    Some(v) => format!("{v:?}"),
+                    None => "none".to_string(),
+                };
+                println!(
+                    "{} channel={} campaign={} product={} kind={}: rollup {} events {}",
+                    x.table,
+                    x.channel,
+                    x.campaign,
+                    x.product_id,
+                    x.kind,
+                    show(&x.rollup),
+                    show(&x.events)
+                );
+            }
+            println!("{}: {} difference(s)", r.date, r.differences.len());
+            store.close().await;
+            match r.remaining {
+                Some(0) => {
+                    println!("rebuilt: the rollup now agrees with the events");
+                    Ok(())
+                }
+                Some(n) => Err(format!("{n} difference(s) remain after the rebuild")),
+                None if r.differences.is_empty() => Ok(()),
+                None => Err("the rollup differs from the events (run again with --rebuild)".into()),
+            }
+        }
+        AnalyticsCommand::Rebuild { from, to, common } => {
+            let parse = |flag: &str, s: &str| {
+                minimall_core::time::parse_day(s).ok_or_else(|| format!("{flag}: '{s}' is not YYYY-MM-DD"))
+            };
+            let (f, t) = (parse("--from", &from)?, parse("--to", &to)?);
+            if f > t {
+                return Err("--to: must not be before --from".into());
+            }
+            let (store, merchant) = open_store(&common).await?;
+            let started = std::time::Instant::now();
+            let rows = rollup::rebuild_days(&store, merchant, f, t).await.map_err(|e| e.to_string())?;
+            println!("rebuilt {} day(s), {rows} rollup row(s) in {:.2?}", t - f + 1, started.elapsed());
+            store.close().await;
             Ok(())
         }
     }

@@ -31,4 +31,6 @@ pub struct AppState {
     pub flash: Arc<crate::flash::FlashEngine>,
     /// Recently verified sessions.
     pub sessions: Arc<crate::accounts::auth::SessionCache>,
+    /// The storefront events' rate limits.
+    pub analytics: Arc<crate::analytics::ingest::Limiter>,
 }

@@ -13,6 +13,7 @@ pub mod buyers;
 pub mod catalog;
 mod db;
 mod error;
+pub mod event_stats;
 pub mod events;
 pub mod flash;
 pub mod group_buy;

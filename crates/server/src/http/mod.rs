@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::{accounts, aftersales, catalog, flash, group_buy, members, ops, orders, promotions};
+use crate::{accounts, aftersales, analytics, catalog, flash, group_buy, members, ops, orders, promotions};
 
 /// Every list answers in this envelope.
 #[derive(Serialize, ToSchema)]
@@ -210,6 +210,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(group_buy::shop_api::product_group_buys))
         .routes(routes!(group_buy::shop_api::place_group_order))
         .routes(routes!(group_buy::shop_api::shop_group))
+        .routes(routes!(analytics::api::events))
+        .routes(routes!(analytics::api::analytics_dashboard))
+        .routes(routes!(analytics::api::analytics_export))
+        .routes(routes!(analytics::api::rfm))
+        .routes(routes!(analytics::api::rfm_buyers))
+        .routes(routes!(analytics::api::cohorts))
+        .routes(routes!(analytics::api::rebuild))
+        .routes(routes!(analytics::api::recount))
 }
 
 /// Who an audit entry names: a console user, or one still completing their two-factor enrolment.

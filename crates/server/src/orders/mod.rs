@@ -346,6 +346,7 @@ pub async fn on_paid(
                 provider,
             );
             rest.run(&mut tx).await?;
+            crate::analytics::record::order_paid(st, &mut tx, &o, amount).await?;
         }
         _ => {
             // Paid too late (cancelled meanwhile): refund the whole payment.
@@ -631,6 +632,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
             )
             .await
             .map_err(|e| e.to_string())?;
+        crate::analytics::record::order_refunded(st, &mut tx, &o, r.amount).await.map_err(|e| e.message)?;
     }
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }

@@ -391,7 +391,7 @@ pub async fn create_order(
         return Ok(replay);
     }
     let mut body = String::new();
-    ord::create(
+    let (order, _) = ord::create(
         &st,
         &mut tx,
         &Checkout {
@@ -417,6 +417,7 @@ pub async fn create_order(
         },
     )
     .await?;
+    crate::analytics::record::order_placed(&st, &mut tx, &order).await?;
     let fx = Effects::new().stock_moved(priced.input.lines.iter().map(|l| l.product_id)).wake_jobs();
     usecase::commit(&st, tx, fx).await?;
     Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -223,6 +223,7 @@ pub async fn claim(
         .issue_coupon(&mut tx, buyer.merchant_id, id, buyer.id, "claim", pricing::validity(&t, now), true)
         .await
         .map_err(claim_error)?;
+    crate::analytics::record::coupon_claimed(&st, &mut tx, buyer.merchant_id, buyer.id, id).await?;
     minimall_store::commit(tx).await?;
     let row = st.store.buyer_coupons_by_ids(buyer.merchant_id, buyer.id, &[cid]).await?;
     let row = row.first().ok_or_else(|| ApiError::internal("claimed coupon vanished"))?;

@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
+        .merge(crate::analytics::console::routes())
 }
 
 // ---- who is at the console ----------------------------------------------------------------------
@@ -114,6 +115,7 @@ pub struct Nav {
 /// Menu entries: path, message id, the permission that opens the page.
 pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin", "menu.dashboard", Permission::Session),
+    ("/admin/analytics", "menu.analytics", Permission::ReadOrders),
     ("/admin/products", "menu.products", Permission::ReadCatalog),
     ("/admin/import", "menu.import", Permission::ManageCatalog),
     ("/admin/stock", "menu.stock", Permission::ReadCatalog),

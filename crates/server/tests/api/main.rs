@@ -3,6 +3,7 @@
 mod helpers;
 
 mod aftersales;
+mod analytics;
 mod auth;
 mod buyer_login;
 mod catalog;

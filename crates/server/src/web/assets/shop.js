@@ -22,6 +22,66 @@
   // Order page: while the payment is being confirmed, look again shortly.
   var st = document.getElementById('order-status');
   if (st && st.dataset.poll) setTimeout(function () { location.reload(); }, 1000);
+  // Events: page and product views, add to cart, checkout and search, queued for the visit and sent in
+  // batches by navigator.sendBeacon when the page is hidden or 20 are waiting. No cookie of our own: an
+  // anonymous visitor id in localStorage, a visit id in sessionStorage, the share link's channel (ch),
+  // campaign (cp) and promoter (pr) kept for the visit.
+  var track = (function () {
+    if (!navigator.sendBeacon || !window.sessionStorage || !window.localStorage) return function () {};
+    function id(store, key) {
+      var v = store.getItem(key);
+      if (!v) {
+        var b = new Uint8Array(12);
+        crypto.getRandomValues(b);
+        v = Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+        store.setItem(key, v);
+      }
+      return v;
+    }
+    var ss = sessionStorage, vid, sid;
+    try { vid = id(localStorage, 'mm_vid'); sid = id(ss, 'mm_sid'); } catch (e) { return function () {}; }
+    var qs = new URLSearchParams(location.search);
+    if (qs.get('ch') && /^[a-z0-9_]{1,32}$/.test(qs.get('ch'))) ss.setItem('mm_ch', qs.get('ch'));
+    if (qs.get('cp')) ss.setItem('mm_cp', qs.get('cp').slice(0, 64));
+    if (qs.get('pr') && /^[1-9][0-9]{0,15}$/.test(qs.get('pr'))) ss.setItem('mm_pr', qs.get('pr'));
+    function queue() { try { return JSON.parse(ss.getItem('mm_events') || '[]'); } catch (e) { return []; } }
+    function flush() {
+      var q = queue();
+      if (!q.length) return;
+      var blob = new Blob([JSON.stringify({ events: q.slice(0, 100) })], { type: 'text/plain' });
+      if (navigator.sendBeacon('/api/v1/shop/events', blob)) ss.setItem('mm_events', JSON.stringify(q.slice(100)));
+    }
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'hidden') flush(); });
+    window.addEventListener('pagehide', flush);
+    return function (kind, extra) {
+      var e = { kind: kind, client_at: Date.now(), visitor: vid, session: sid, page: location.pathname.slice(0, 200) };
+      if (ss.getItem('mm_ch')) e.channel = ss.getItem('mm_ch');
+      if (ss.getItem('mm_cp')) e.campaign = ss.getItem('mm_cp');
+      if (ss.getItem('mm_pr')) e.promoter_id = +ss.getItem('mm_pr');
+      for (var k in extra) e[k] = extra[k];
+      var q = queue();
+      q.push(e);
+      ss.setItem('mm_events', JSON.stringify(q.slice(-200)));
+      if (q.length >= 20) flush();
+    };
+  })();
+  var path = location.pathname, m = path.match(/^\/p\/([1-9][0-9]{0,15})$/);
+  var words = (new URLSearchParams(location.search).get('q') || '').trim().slice(0, 64);
+  if (m) {
+    var product = +m[1];
+    track('product_view', { product_id: product });
+    var cart = document.getElementById('add-to-cart');
+    if (cart) cart.addEventListener('click', function () {
+      var sku = document.querySelector('input[name="sku_id"]:checked');
+      track('add_to_cart', sku ? { product_id: product, sku_id: +sku.value } : { product_id: product });
+    });
+  } else if (path === '/checkout') {
+    track('checkout_started', {});
+  } else if (path === '/products' && words) {
+    track('search', { query: words });
+  } else {
+    track('page_view', {});
+  }
   // Share links: select on tap for copying.
   document.querySelectorAll('input.copy').forEach(function (i) {
     i.addEventListener('focus', function () { i.select(); });

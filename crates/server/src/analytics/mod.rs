@@ -1,0 +1,14 @@
+//! Analytics: tracked events (the storefront's batches and the events the server records where the business
+//! happens), their daily rollups kept by durable jobs and recounted on demand, and the dashboards and customer
+//! tables of the console, every figure one aggregate over the rows it comes from.
+//!
+//! The rules are `minimall_core::analytics`; the tables are `minimall_store::events` and
+//! `minimall_store::event_stats`. Use cases are plain functions; `api.rs` and `console.rs` adapt them.
+
+pub mod api;
+pub mod console;
+pub mod customers;
+pub mod dashboard;
+pub mod ingest;
+pub mod record;
+pub mod rollup;
