@@ -1,5 +1,6 @@
 //! The events the server records where the business happens, each in the transaction of the change it records
-//! (so they are there exactly when the change is): an order placed, paid or refunded, a coupon claimed.
+//! (so they are there exactly when the change is): an order placed, paid or refunded, a seat taken in a group, a
+//! coupon claimed.
 //!
 //! An order is attributed to the buyer's latest storefront event when it is placed (channel, campaign,
 //! promoter); its payment and refunds carry the same touch, so sales by channel add up.
@@ -70,6 +71,15 @@ pub async fn order_refunded(st: &AppState, tx: &mut Tx, o: &OrderRow, amount: i6
     let mut e = event(EventKind::OrderRefunded, o.buyer_id, touch, minimall_store::now_ms());
     e.order_id = Some(o.id);
     e.amount_fen = Some(amount);
+    st.store.append_events(tx, o.merchant_id, &[e]).await?;
+    Ok(())
+}
+
+/// A buyer took a seat in a group by paying its order.
+pub async fn group_joined(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
+    let touch = touch_of(st, tx, o).await?;
+    let mut e = event(EventKind::GroupJoined, o.buyer_id, touch, minimall_store::now_ms());
+    e.order_id = Some(o.id);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
     Ok(())
 }

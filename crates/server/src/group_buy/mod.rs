@@ -225,6 +225,8 @@ pub async fn on_paid(
                     provider,
                 )
                 .await?;
+            crate::analytics::record::order_paid(st, &mut tx, &o, amount).await?;
+            crate::analytics::record::group_joined(st, &mut tx, &o).await?;
             for id in completed.unwrap_or_default() {
                 let o = st.store.order_tx(&mut tx, id).await?;
                 ord::apply_event(
@@ -603,6 +605,7 @@ pub async fn place(
     )
     .await?;
     st.store.insert_group_member(&mut tx, a.merchant_id, group.id, a.id, buyer.id, order.id, new_group, now).await?;
+    crate::analytics::record::order_placed(st, &mut tx, &order).await?;
     usecase::commit(st, tx, Effects::new().stock_moved([a.product_id]).wake_jobs()).await?;
     Ok((body, false))
 }

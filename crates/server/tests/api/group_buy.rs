@@ -213,6 +213,14 @@ suite!(a_group_of_three_completes_when_the_third_pays_and_its_orders_proceed, |b
     let (st, d) = body(app.get(&format!("/api/v1/admin/orders/{}", order_id(&lead)), Some(&s.op)).await).await;
     assert_eq!(st, StatusCode::OK);
     assert!(d["refunds"].as_array().unwrap().is_empty());
+    // Each member's order placed and paid, and their seat, are recorded as events.
+    let kinds: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT CAST(kind AS BIGINT), COUNT(*) FROM events WHERE kind IN (7, 8, 10) GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(app.store().reader())
+    .await
+    .unwrap();
+    assert_eq!(kinds, [(7, 3), (8, 3), (10, 3)]);
 });
 
 suite!(a_group_that_expires_with_two_of_three_paid_refunds_both_once_across_a_restart, |b| async move {
