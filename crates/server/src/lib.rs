@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod finance;
 pub mod flash;
 pub mod group_buy;
 pub mod http;

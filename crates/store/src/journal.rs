@@ -626,3 +626,46 @@ impl Store {
         Ok(())
     }
 }
+
+/// What the postings of an order read from the order's own rows.
+impl Store {
+    /// Per line of an order, in line order: product, the SKU's cost price now, and the units the buyer kept
+    /// (bought less refunded).
+    pub async fn order_line_costs_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT l.product_id, s.cost_price, l.quantity - l.refunded_qty FROM order_lines l JOIN skus s ON s.id = l.sku_id
+             WHERE l.order_id = $1 ORDER BY l.id",
+        )
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?)
+    }
+
+    /// Money of a payment refunded by its succeeded refunds other than `except_refund_no`.
+    pub async fn payment_refunded_except_tx(
+        &self,
+        tx: &mut Tx,
+        payment_id: i64,
+        except_refund_no: &str,
+    ) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds
+             WHERE payment_id = $1 AND status = 'succeeded' AND out_refund_no <> $2",
+        )
+        .bind(payment_id)
+        .bind(except_refund_no)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(n)
+    }
+
+    /// Record what a shipment cost (fen).
+    pub async fn set_shipment_cost(&self, tx: &mut Tx, shipment_id: i64, cost: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE shipments SET cost = $2 WHERE id = $1")
+            .bind(shipment_id)
+            .bind(cost)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}

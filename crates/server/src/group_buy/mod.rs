@@ -201,6 +201,10 @@ pub async fn on_paid(
     let decision = after.on_payment(p.order_id, now);
     persist(st, &mut tx, g.id, &before, &after).await?;
     let o = st.store.order_tx(&mut tx, p.order_id).await?;
+    // The money came in whatever the group decides; a payment that is given back is posted at what was paid
+    // for the lines, as its refund will be.
+    let seated = matches!(decision, PaymentDecision::Seated { .. });
+    crate::finance::payment_succeeded(st, &mut tx, &o, p, fee, !seated).await?;
     let mut products = Vec::new();
     match decision {
         PaymentDecision::Seated { completed } => {

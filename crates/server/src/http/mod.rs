@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::{accounts, aftersales, analytics, catalog, flash, group_buy, members, ops, orders, promotions};
+use crate::{accounts, aftersales, analytics, catalog, finance, flash, group_buy, members, ops, orders, promotions};
 
 /// Every list answers in this envelope.
 #[derive(Serialize, ToSchema)]
@@ -161,6 +161,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::admin_api::list))
         .routes(routes!(ops::stats_api::dashboard))
         .routes(routes!(ops::stats_api::finance))
+        .routes(routes!(finance::api::postings))
+        .routes(routes!(finance::api::trial_balance))
+        .routes(routes!(finance::api::profit_and_loss_report))
+        .routes(routes!(finance::api::get_fee_terms, finance::api::put_fee_terms))
         .routes(routes!(ops::stats_api::get_role_settings, ops::stats_api::put_role_settings))
         .routes(routes!(orders::admin_api::export))
         .routes(routes!(orders::admin_api::detail))

@@ -290,6 +290,9 @@ pub struct ShipRequest {
     pub tracking_no: String,
     /// Lines and units in this parcel; omit to ship everything not yet shipped.
     pub lines: Option<Vec<ShipLine>>,
+    /// What the carrier charges for this parcel, fen (posted as shipping cost). 0 by default.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    pub cost: Option<i64>,
 }
 
 /// Ship an order, in full or in part.
@@ -307,6 +310,7 @@ pub async fn ship(
     if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
     }
+    let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
     let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
     let mut tx = st.store.begin().await?;
     let lines = st.store.order_lines_tx(&mut tx, id).await?;
@@ -333,7 +337,8 @@ pub async fn ship(
     let after = st.store.order_lines_tx(&mut tx, id).await?;
     let all = after.iter().all(|l| l.shipped_qty + l.refunded_qty >= l.quantity);
     let event = if all { OrderEvent::ShipAll } else { OrderEvent::ShipPartial };
-    st.store
+    let shipment = st
+        .store
         .insert_shipment(
             &mut tx,
             admin.merchant_id,
@@ -343,6 +348,10 @@ pub async fn ship(
             &serde_json::to_string(&parcel).unwrap_or_default(),
         )
         .await?;
+    if cost > 0 {
+        st.store.set_shipment_cost(&mut tx, shipment, cost).await?;
+        crate::finance::shipment_cost(&st, &mut tx, admin.merchant_id, shipment, cost).await?;
+    }
     ord::apply_event(
         &st,
         &mut tx,
@@ -365,7 +374,7 @@ pub async fn ship(
         "order.ship",
         format!("order:{id}"),
         None,
-        Some(serde_json::json!({"carrier": carrier, "tracking_no": tracking, "all": all})),
+        Some(serde_json::json!({"carrier": carrier, "tracking_no": tracking, "all": all, "cost": cost})),
     )
     .await?;
     minimall_store::commit(tx).await?;

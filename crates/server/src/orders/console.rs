@@ -143,8 +143,12 @@ async fn ship(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let req =
-        ao::ShipRequest { carrier: f.get("carrier").into(), tracking_no: f.get("tracking_no").into(), lines: None };
+    let req = ao::ShipRequest {
+        carrier: f.get("carrier").into(),
+        tracking_no: f.get("tracking_no").into(),
+        lines: None,
+        cost: None,
+    };
     let _ = ao::ship(State(st), a, Path(id), headers, ApiJson(req)).await?;
     back(&format!("/admin/orders/{id}"))
 }

@@ -9,7 +9,6 @@ pub mod shop_api;
 pub mod shop_pages;
 
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
-use minimall_core::Money;
 use minimall_store::jobs::NewJob;
 use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
 use minimall_store::stock::StockReason;
@@ -299,7 +298,7 @@ pub async fn on_paid(
     if p.provider != provider {
         return Err(ApiError::invalid("provider", "payment belongs to another provider"));
     }
-    let fee = minimall_core::orders::payment_fee(Money::from_fen(amount), st.cfg.orders.fee_per_mille).fen();
+    let fee = crate::finance::payment_fee(st, p.merchant_id, provider, amount).await?;
     // The order as last committed: the move to paid below is conditional on the status read here, so an
     // order that changed since is not moved (and the payment is refunded as late).
     let o = st.store.order(p.merchant_id, p.order_id).await?;
@@ -332,6 +331,7 @@ pub async fn on_paid(
     }
     match next {
         Some((from, to)) if moved => {
+            crate::finance::payment_succeeded(st, &mut tx, &o, &p, fee, false).await?;
             if has_coupons(&o) {
                 rest.settle_coupons(&o.order_no, true);
             }
@@ -351,6 +351,7 @@ pub async fn on_paid(
         _ => {
             // Paid too late (cancelled meanwhile): refund the whole payment.
             rest.run(&mut tx).await?;
+            crate::finance::payment_succeeded(st, &mut tx, &o, &p, fee, true).await?;
             let out_refund_no = format!("{}-R0", o.order_no);
             st.store
                 .insert_refund(
@@ -546,6 +547,7 @@ pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Re
     crate::members::order_completed(&st, &mut tx, &members, o.merchant_id, o.buyer_id, o.id)
         .await
         .map_err(|e| e.message)?;
+    crate::finance::order_completed(&st, &mut tx, &o).await.map_err(|e| e.message)?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
 
@@ -618,6 +620,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
     let Some(r) = st.store.refund_by_no(out_refund_no).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
+        crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.message)?;
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(

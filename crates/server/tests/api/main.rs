@@ -16,6 +16,7 @@ mod import;
 mod input;
 mod installation;
 mod jobs;
+mod ledger;
 mod members;
 mod ops;
 mod orders;
