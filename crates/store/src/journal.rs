@@ -669,3 +669,56 @@ impl Store {
         Ok(())
     }
 }
+
+/// A payment or refund that succeeded with a provider, as a statement lists it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ProviderTrade {
+    /// `payment` or `refund`.
+    pub kind: String,
+    /// The payment's `out_trade_no` or the refund's `out_refund_no`.
+    pub reference: String,
+    pub out_trade_no: String,
+    pub transaction_id: Option<String>,
+    pub amount: i64,
+    /// The payment's fee (0 on refunds).
+    pub fee: i64,
+    /// The refund's id (0 on payments).
+    pub refund_id: i64,
+    pub at: i64,
+}
+
+/// The most trades one day's statement is compared with.
+pub const MAX_TRADES: i64 = 200_000;
+
+impl Store {
+    /// Payments and refunds of a provider that succeeded in `[from_ms, to_ms)`, oldest first.
+    pub async fn provider_trades(
+        &self,
+        merchant_id: i64,
+        provider: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Vec<ProviderTrade>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, reference, out_trade_no, transaction_id, amount, fee, refund_id, at FROM (
+               SELECT 'payment' AS kind, p.out_trade_no AS reference, p.out_trade_no, p.provider_txn_id AS transaction_id,
+                      p.amount, p.fee, CAST(0 AS BIGINT) AS refund_id, p.succeeded_at AS at
+               FROM payments p WHERE p.merchant_id = $1 AND p.provider = $2 AND p.status = 'succeeded'
+                 AND p.succeeded_at >= $3 AND p.succeeded_at < $4
+               UNION ALL
+               SELECT 'refund' AS kind, r.out_refund_no AS reference, p.out_trade_no, p.provider_txn_id AS transaction_id,
+                      r.amount, CAST(0 AS BIGINT) AS fee, r.id AS refund_id, r.succeeded_at AS at
+               FROM refunds r JOIN payments p ON p.id = r.payment_id
+               WHERE r.merchant_id = $1 AND p.provider = $2 AND r.status = 'succeeded'
+                 AND r.succeeded_at >= $3 AND r.succeeded_at < $4
+             ) t ORDER BY at, reference LIMIT $5",
+        )
+        .bind(merchant_id)
+        .bind(provider)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(MAX_TRADES)
+        .fetch_all(self.reader())
+        .await?)
+    }
+}

@@ -16,6 +16,7 @@
 
 pub mod build;
 pub mod report;
+pub mod statement;
 
 use std::fmt;
 
