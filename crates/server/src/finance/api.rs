@@ -382,3 +382,202 @@ pub async fn put_fee_terms(
     minimall_store::commit(tx).await?;
     Ok(Json(terms_list(&st, admin.merchant_id).await?))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BillQuery {
+    /// The day (Beijing), `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in the shop's zone, as a bill writes its times.
+fn bill_time(ms: i64) -> String {
+    minimall_core::time::rfc3339_seconds(ms)
+        .map(|s| s.chars().take(19).collect::<String>().replace('T', " "))
+        .unwrap_or_default()
+}
+
+/// The sandbox provider's trade bill of a day, in WeChat Pay's format (交易账单): its payments and refunds
+/// that succeeded that day, with their fees. Only while the sandbox provider is on.
+#[utoipa::path(get, path = "/api/v1/admin/ledger/statements/sandbox", tag = "admin-ledger", params(BillQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn sandbox_bill(
+    State(st): State<AppState>,
+    admin: Admin<ReadFinance>,
+    ApiQuery(q): ApiQuery<BillQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    use minimall_core::ledger::statement::{write_wechat_bill, BillTrade, StatementLine};
+    let day = day_param("date", Some(&q.date))?.unwrap_or_default();
+    if !st.cfg.sandbox {
+        return Err(ApiError::conflict("the sandbox provider is off"));
+    }
+    let trades = st
+        .store
+        .provider_trades(admin.merchant_id, "sandbox", view::day_start_ms(day), view::day_start_ms(day + 1))
+        .await?;
+    let terms = fee_terms(&st, admin.merchant_id, "sandbox").await?;
+    let mut lines = Vec::with_capacity(trades.len());
+    for t in trades {
+        let m = minimall_core::Money::from_fen;
+        let line = if t.kind == "payment" {
+            StatementLine::Payment {
+                out_trade_no: t.out_trade_no,
+                transaction_id: t.transaction_id.unwrap_or_default(),
+                amount: m(t.amount),
+                fee: m(t.fee),
+            }
+        } else {
+            let posted = st
+                .store
+                .journal_posting_by_reference(
+                    admin.merchant_id,
+                    PostingKind::RefundSucceeded,
+                    &format!("refund:{}", t.refund_id),
+                )
+                .await?;
+            let fee_returned = posted
+                .map(|p| {
+                    -p.entries
+                        .iter()
+                        .filter(|e| e.account == Account::PaymentFees.code())
+                        .map(|e| e.amount)
+                        .sum::<i64>()
+                })
+                .unwrap_or(0);
+            StatementLine::Refund {
+                out_refund_no: t.reference,
+                out_trade_no: t.out_trade_no,
+                amount: m(t.amount),
+                fee_returned: m(fee_returned),
+            }
+        };
+        lines.push(BillTrade { time: bill_time(t.at), line });
+    }
+    let csv = write_wechat_bill(&format!("sandbox{}", admin.merchant_id), terms.rate.basis_points(), &lines);
+    Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
+}
+
+fn finding_kinds() -> Object {
+    string_enum(vec!["missing", "extra", "amount_mismatch"])
+}
+
+fn trade_kinds() -> Object {
+    string_enum(vec!["payment", "refund"])
+}
+
+/// A provider's bill of one day, to reconcile with the shop's payments and refunds of that day.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileRequest {
+    #[schema(schema_with = providers)]
+    pub provider: String,
+    /// The bill's day (Beijing), `YYYY-MM-DD`.
+    pub date: String,
+    /// The bill as the provider gives it: WeChat Pay's trade bill CSV (`bill_type=ALL`).
+    pub bill: String,
+}
+
+/// One difference between the bill and the shop's records.
+#[derive(Serialize, ToSchema)]
+pub struct FindingDto {
+    /// `missing`: the shop recorded it, the bill does not have it; `extra`: on the bill only (or twice);
+    /// `amount_mismatch`: on both with another amount or fee.
+    #[schema(schema_with = finding_kinds)]
+    pub finding: String,
+    #[schema(schema_with = trade_kinds)]
+    pub kind: String,
+    /// The merchant's trade number (payments) or refund number (refunds).
+    pub reference: String,
+    /// For a mismatch: `amount` or `fee`.
+    pub what: Option<String>,
+    /// Fen, as the shop recorded it.
+    pub recorded: Option<i64>,
+    /// Fen, as the bill says.
+    pub statement: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReconcileReport {
+    #[schema(schema_with = providers)]
+    pub provider: String,
+    pub date: String,
+    /// Payments and refunds on the bill.
+    pub statement_lines: i64,
+    /// Payments and refunds the shop recorded that day.
+    pub recorded_lines: i64,
+    /// Lines that agree.
+    pub matched: i64,
+    pub findings: Vec<FindingDto>,
+}
+
+/// Reconcile a provider's bill of one day, line by line, with the payments and refunds that succeeded that
+/// day: what is missing from the bill, what is extra on it, and amounts (or fees) that differ.
+#[utoipa::path(post, path = "/api/v1/admin/ledger/reconciliations", tag = "admin-ledger", request_body = ReconcileRequest, security(("bearer" = [])),
+    responses((status = 200, body = ReconcileReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reconcile(
+    State(st): State<AppState>,
+    admin: Admin<ReadFinance>,
+    ApiJson(req): ApiJson<ReconcileRequest>,
+) -> ApiResult<Json<ReconcileReport>> {
+    use minimall_core::ledger::statement::{self, Finding, Recorded};
+    if !PROVIDERS.contains(&req.provider.as_str()) {
+        return Err(ApiError::invalid("provider", format!("must be one of {}", PROVIDERS.join(", "))));
+    }
+    let day = day_param("date", Some(&req.date))?.unwrap_or_default();
+    let lines = statement::parse_wechat_bill(&req.bill).map_err(|e| ApiError::invalid("bill", e.to_string()))?;
+    let trades = st
+        .store
+        .provider_trades(admin.merchant_id, &req.provider, view::day_start_ms(day), view::day_start_ms(day + 1))
+        .await?;
+    let m = minimall_core::Money::from_fen;
+    let recorded: Vec<Recorded> = trades
+        .iter()
+        .map(|t| {
+            if t.kind == "payment" {
+                Recorded::Payment { out_trade_no: t.reference.clone(), amount: m(t.amount), fee: m(t.fee) }
+            } else {
+                Recorded::Refund { out_refund_no: t.reference.clone(), amount: m(t.amount) }
+            }
+        })
+        .collect();
+    let (matched, findings) = statement::reconcile(&lines, &recorded);
+    let findings = findings
+        .into_iter()
+        .map(|f| match f {
+            Finding::Missing { kind, reference, amount } => FindingDto {
+                finding: "missing".into(),
+                kind: kind.into(),
+                reference,
+                what: None,
+                recorded: Some(amount.fen()),
+                statement: None,
+            },
+            Finding::Extra { kind, reference, amount } => FindingDto {
+                finding: "extra".into(),
+                kind: kind.into(),
+                reference,
+                what: None,
+                recorded: None,
+                statement: Some(amount.fen()),
+            },
+            Finding::AmountMismatch { kind, reference, recorded, statement, what } => FindingDto {
+                finding: "amount_mismatch".into(),
+                kind: kind.into(),
+                reference,
+                what: Some(what.into()),
+                recorded: Some(recorded.fen()),
+                statement: Some(statement.fen()),
+            },
+        })
+        .collect();
+    Ok(Json(ReconcileReport {
+        provider: req.provider,
+        date: view::date_label(day),
+        statement_lines: lines.len() as i64,
+        recorded_lines: recorded.len() as i64,
+        matched: matched as i64,
+        findings,
+    }))
+}

@@ -165,6 +165,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(finance::api::trial_balance))
         .routes(routes!(finance::api::profit_and_loss_report))
         .routes(routes!(finance::api::get_fee_terms, finance::api::put_fee_terms))
+        .routes(routes!(finance::api::sandbox_bill))
+        .routes(routes!(finance::api::reconcile))
         .routes(routes!(ops::stats_api::get_role_settings, ops::stats_api::put_role_settings))
         .routes(routes!(orders::admin_api::export))
         .routes(routes!(orders::admin_api::detail))

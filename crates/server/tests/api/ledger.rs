@@ -319,3 +319,180 @@ suite!(the_journal_is_read_by_finance_and_owner_and_fee_terms_set_by_the_owner, 
         .await;
     }
 });
+
+// Three orders paid with the sandbox today, one refunded in part: the sandbox's own bill reconciles with no
+// finding; a bill with a refund left out, an extra payment and an amount changed has exactly those three.
+suite!(reconciliation_finds_a_planted_missing_refund_extra_payment_and_amount_mismatch, |b| async move {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.orders.sandbox_notify_delay_ms = 10;
+    cfg.orders.sandbox_duplicates = 1;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let owner = app.admin_login("admin").await;
+    let finance = app.admin_login("finance").await;
+    let op = app.admin_login("operator").await;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": "水果"})).await).await;
+    let (_, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&owner),
+            &json!({
+                "product": {"code": "ORANGE", "category_id": c["id"], "title": "脐橙", "on_shelf": true},
+                "skus": [{"code": "ORANGE-1", "stock": 50, "original_price": 4990, "sale_price": 4990, "cost_price": 2000}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    let sku = p["product"]["skus"][0]["id"].as_i64().unwrap();
+    let buyer = app.buyer_login("reconciler").await;
+    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(&buyer), &json!({"name": "赵六", "phone": "13700002222", "province": "江西", "city": "赣州", "district": "章贡", "detail": "2号"})).await).await;
+    let mut orders = Vec::new();
+    for (k, qty) in [1, 2, 3].into_iter().enumerate() {
+        let (st, o) = body(
+            app.req(Method::POST, "/api/v1/shop/orders", Some(&buyer))
+                .header("Idempotency-Key", format!("rec-{k}"))
+                .json(&json!({"items": [{"sku_id": sku, "quantity": qty}], "address_id": a["id"]}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{o}");
+        let id = o["id"].as_i64().unwrap();
+        let (_, pay) = body(
+            app.post(&format!("/api/v1/shop/orders/{id}/pay"), Some(&buyer), &json!({"provider": "sandbox"})).await,
+        )
+        .await;
+        app.post(pay["sandbox_complete_url"].as_str().unwrap(), Some(&buyer), &json!({})).await;
+        let o = eventually(15, || async {
+            let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{id}"), Some(&buyer)).await).await;
+            (o["status"] == "to_ship").then_some(o)
+        })
+        .await;
+        orders.push(o);
+    }
+    let refunded_order = orders[2]["id"].as_i64().unwrap();
+    let line = orders[2]["lines"][0]["id"].as_i64().unwrap();
+    let (_, req) = body(
+        app.post(
+            &format!("/api/v1/shop/orders/{refunded_order}/aftersales"),
+            Some(&buyer),
+            &json!({"kind": "refund_only", "lines": [{"line_id": line, "quantity": 1}], "reason": "坏了一个"}),
+        )
+        .await,
+    )
+    .await;
+    let (st, v) =
+        body(app.post(&format!("/api/v1/admin/aftersales/{}/approve", req["id"]), Some(&op), &json!({})).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let refund = eventually(15, || async {
+        app.store().refunds_of(refunded_order).await.unwrap().into_iter().find(|r| r.status == "succeeded")
+    })
+    .await;
+    let payment = |i: usize| orders[i]["id"].as_i64().unwrap();
+    let first = app.store().payment_for_order(payment(0)).await.unwrap().unwrap();
+    let second = app.store().payment_for_order(payment(1)).await.unwrap().unwrap();
+
+    let date = minimall_core::time::date_of_day(minimall_core::time::day_of(minimall_store::now_ms()).unwrap())
+        .unwrap()
+        .to_string();
+    let r = app.get(&format!("/api/v1/admin/ledger/statements/sandbox?date={date}"), Some(&finance)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bill = r.text().await.unwrap();
+    assert!(
+        bill.contains(&format!("`{}", first.out_trade_no)) && bill.contains(&format!("`{}", refund.out_refund_no)),
+        "{bill}"
+    );
+
+    let reconcile = |bill: String| {
+        let app = &app;
+        let finance = finance.clone();
+        let date = date.clone();
+        async move {
+            let (st, v) = body(
+                app.post(
+                    "/api/v1/admin/ledger/reconciliations",
+                    Some(&finance),
+                    &json!({"provider": "sandbox", "date": date, "bill": bill}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let clean = reconcile(bill.clone()).await;
+    assert_eq!(clean["findings"], json!([]), "{clean}");
+    assert!(clean["matched"].as_i64().unwrap() >= 4);
+    assert_eq!(clean["matched"], clean["statement_lines"]);
+    assert_eq!(clean["matched"], clean["recorded_lines"]);
+
+    // Plant: the refund left out, the second payment a fen more, a payment the shop never took.
+    let rows: Vec<&str> = bill.split("\r\n").collect();
+    let mut planted = Vec::new();
+    for row in &rows {
+        if row.contains(&format!("`{}", refund.out_refund_no)) {
+            continue;
+        }
+        if row.contains(&format!("`{},", second.out_trade_no)) && row.contains("`SUCCESS") {
+            let yuan = |fen: i64| minimall_core::Money::from_fen(fen).to_yuan_string();
+            planted.push(row.replacen(
+                &format!("`{}", yuan(second.amount)),
+                &format!("`{}", yuan(second.amount + 1)),
+                1,
+            ));
+            continue;
+        }
+        planted.push(row.to_string());
+        if row.contains(&format!("`{},", first.out_trade_no)) && row.contains("`SUCCESS") {
+            planted.push(row.replace(&first.out_trade_no, "EXTRA20260101000001"));
+        }
+    }
+    let report = reconcile(planted.join("\r\n")).await;
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3, "{report}");
+    assert!(
+        findings.contains(&json!({"finding": "amount_mismatch", "kind": "payment", "reference": second.out_trade_no,
+        "what": "amount", "recorded": second.amount, "statement": second.amount + 1})),
+        "{report}"
+    );
+    assert!(
+        findings.contains(&json!({"finding": "extra", "kind": "payment", "reference": "EXTRA20260101000001",
+        "what": null, "recorded": null, "statement": first.amount})),
+        "{report}"
+    );
+    assert!(
+        findings.contains(&json!({"finding": "missing", "kind": "refund", "reference": refund.out_refund_no,
+        "what": null, "recorded": refund.amount, "statement": null})),
+        "{report}"
+    );
+
+    // Only finance and the owner; a bill that is not one is refused naming the field.
+    let r = app
+        .post(
+            "/api/v1/admin/ledger/reconciliations",
+            Some(&op),
+            &json!({"provider": "sandbox", "date": date, "bill": bill}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/api/v1/admin/ledger/statements/sandbox?date={date}"), Some(&op)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    for (bad, field) in [
+        (json!({"provider": "sandbox", "date": date, "bill": "a,b\r\n1,2"}), "bill"),
+        (json!({"provider": "sandbox", "date": "2026-02-30", "bill": bill}), "date"),
+        (json!({"provider": "paypal", "date": date, "bill": bill}), "provider"),
+    ] {
+        assert_field_error(
+            app.post("/api/v1/admin/ledger/reconciliations", Some(&owner), &bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field,
+        )
+        .await;
+    }
+});
