@@ -51,6 +51,21 @@ impl Call {
     }
 }
 
+/// The answer of a use case that an `Idempotency-Key` may replay: its status and JSON body as kept with the key,
+/// fresh or replayed.
+#[derive(Debug)]
+pub struct Stored {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+impl Stored {
+    pub fn fresh(status: axum::http::StatusCode, body: String) -> Stored {
+        Stored { status: status.as_u16(), body, replayed: false }
+    }
+}
+
 /// What a committed change asks of this process afterwards. Collected while the use case runs, run by
 /// [`commit`] (or [`Effects::committed`]) only after the commit succeeded.
 #[derive(Debug, Default)]

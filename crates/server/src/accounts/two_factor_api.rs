@@ -451,10 +451,10 @@ async fn audit(
         format!("admin_user:{target_id}")
     };
     let (before, after) = change.unzip();
-    crate::http::audit(st, tx, who, headers, action, target, before, after).await
+    crate::ops::audit::audit(st, tx, who, headers, action, target, before, after).await
 }
 
-impl crate::http::Acting for Enroller {
+impl crate::ops::audit::Acting for Enroller {
     fn actor(&self) -> (i64, i64, &str) {
         (self.merchant_id, self.id, &self.username)
     }

@@ -81,7 +81,7 @@ pub async fn create_user(
     if let Some(k) = &key {
         if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, k, &fingerprint).await?
         {
-            return Ok(replay);
+            return Ok(replay.into_response());
         }
     }
     let row = st

@@ -14,7 +14,8 @@ use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
 use crate::aftersales::{self as af, AftersaleLine};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::{audit, Paginated};
+use crate::http::Paginated;
+use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
 

@@ -14,7 +14,7 @@ use minimall_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::categories_api::nodes;
+use super::categories::nodes;
 use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, MoneyView, ReadCatalog};
 use crate::catalog::{
     banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck, BannedHitDto,
@@ -23,8 +23,10 @@ use crate::catalog::{
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::idempotency::{self, IdemKey};
-use crate::http::{audit, to_json, Paginated};
+use crate::http::Paginated;
+use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::{self, Effects};
 
 // ---- products -----------------------------------------------------------------------------------
@@ -53,36 +55,7 @@ pub async fn list_products(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<ProductQuery>,
 ) -> ApiResult<Json<Paginated<ProductCard>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let needle = q.q.unwrap_or_default();
-    if needle.chars().count() > 64 {
-        return Err(ApiError::invalid("q", "must be at most 64 characters"));
-    }
-    let lifecycle = match q.lifecycle.as_deref() {
-        Some(l) if !l.is_empty() => Some(Lifecycle::parse("lifecycle", l)?.as_str().to_string()),
-        _ => None,
-    };
-    let category_ids = match q.category_id {
-        Some(c) => {
-            let rows = st.store.list_categories(admin.merchant_id).await?;
-            let ns = nodes(&rows);
-            let t = Tree::new(&ns);
-            if !t.contains(c) {
-                return Err(ApiError::invalid("category_id", "no such category"));
-            }
-            t.subtree(c)
-        }
-        None => vec![],
-    };
-    let f = AdminProductFilter {
-        q: needle.trim().to_string(),
-        category_ids,
-        on_shelf: q.on_shelf,
-        lifecycle,
-        low_stock: q.low_stock.unwrap_or(false),
-    };
-    let rows = st.store.list_products_admin(admin.merchant_id, &f, page.size(), page.offset()).await?;
-    Ok(Json(Paginated::new(rows.items.iter().map(ProductCard::from).collect(), rows.total, page)))
+    crate::catalog::products::list_products(&st, &admin, q).await.map(Json)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -102,55 +75,6 @@ pub struct ProductSaved {
     pub warnings: Vec<BannedHitDto>,
 }
 
-async fn category_path(st: &AppState, tx: &mut Tx, merchant_id: i64, category_id: i64) -> ApiResult<Vec<String>> {
-    let rows = st.store.categories_tx(tx, merchant_id).await?;
-    let ns = nodes(&rows);
-    let t = Tree::new(&ns);
-    if !t.contains(category_id) {
-        return Err(ApiError::invalid("category_id", "no such category"));
-    }
-    Ok(t.path(category_id))
-}
-
-/// A role that may not see cost prices may not set them either.
-fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
-    match skus.iter().position(|s| s.cost_price.is_some()) {
-        Some(i) if !money.cost => {
-            Err(ApiError::forbidden("this role may not set cost prices").with_field(format!("skus[{i}].cost_price")))
-        }
-        _ => Ok(()),
-    }
-}
-
-async fn load_product_dto(st: &AppState, tx: &mut Tx, merchant_id: i64, id: i64) -> ApiResult<ProductDto> {
-    let p = st.store.product_tx(tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of_tx(tx, id).await?;
-    let path = category_path(st, tx, merchant_id, p.category_id).await.unwrap_or_default();
-    Ok(ProductDto::from_rows(&p, &skus, path, true))
-}
-
-fn banned_fields(check: &BannedCheck, fields: &minimall_store::catalog::ProductFields) -> ApiResult<Vec<BannedHitDto>> {
-    let visible = visible_text(&fields.description);
-    check.apply(&BannedCheck::product_fields(fields, &visible))
-}
-
-fn map_dup(e: StoreError, field: &str) -> ApiError {
-    match e {
-        StoreError::Duplicate(what) => ApiError::conflict(format!("{what} already exists")).with_field(field),
-        other => other.into(),
-    }
-}
-
-fn stock_err(e: StockError, field: &str) -> ApiError {
-    match e {
-        StockError::Insufficient(have) => {
-            ApiError::conflict(format!("not enough stock: {have} available")).with_field(field)
-        }
-        StockError::Store(StoreError::NotFound) => ApiError::not_found("SKU"),
-        StockError::Store(s) => s.into(),
-    }
-}
-
 /// Create a product with its SKUs. Needs `Idempotency-Key` (it sets stock).
 #[utoipa::path(post, path = "/api/v1/admin/products", tag = "admin-catalog", request_body = CreateProduct, security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header)),
@@ -161,61 +85,7 @@ pub async fn create_product(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateProduct>,
 ) -> ApiResult<Response> {
-    let key = IdemKey::required(&headers)?;
-    let money = MoneyView::of(&st, &admin).await?;
-    check_cost_input(money, &req.skus)?;
-    let mut fields = validate_product(&req.product, &st.cfg.cdn_hosts)?;
-    let dims = validate_matrix(&req.specs, &req.skus)?;
-    fields.specs = crate::catalog::specs_json(&dims);
-    let skus = req.skus.iter().enumerate().map(|(i, s)| validate_sku(i, s, true)).collect::<Result<Vec<_>, _>>()?;
-    let check = banned_check(&st, admin.merchant_id).await?;
-    let warnings = banned_fields(&check, &fields)?;
-
-    let scope = format!("admin:{}:create_product", admin.id);
-    let fingerprint = idempotency::request_hash(
-        "POST",
-        "/api/v1/admin/products",
-        &serde_json::to_value(&req).map_err(ApiError::internal)?,
-    );
-    let mut tx = st.store.begin().await?;
-    if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
-        return Ok(replay);
-    }
-    category_path(&st, &mut tx, admin.merchant_id, fields.category_id).await?;
-    let id = st.store.insert_product(&mut tx, admin.merchant_id, &fields).await.map_err(|e| map_dup(e, "code"))?;
-    for (i, (sku, stock)) in skus.iter().enumerate() {
-        let sku_id = st
-            .store
-            .insert_sku(&mut tx, admin.merchant_id, id, sku)
-            .await
-            .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
-        let stock = stock.unwrap_or(0);
-        if stock > 0 {
-            st.store
-                .move_stock(
-                    &mut tx,
-                    admin.merchant_id,
-                    sku_id,
-                    stock,
-                    StockReason::Initial,
-                    &format!("product:{id}"),
-                    &admin.username,
-                )
-                .await
-                .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
-        } else {
-            st.store.check_threshold(&mut tx, admin.merchant_id, sku_id, 0, sku.safety_stock).await?;
-        }
-    }
-    st.store.refresh_price_range(&mut tx, id).await?;
-    let dto = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "product.create", format!("product:{id}"), None, to_json(&dto)).await?;
-    let body = serde_json::to_string(&ProductSaved { product: dto.shown(money.cost), warnings })
-        .map_err(ApiError::internal)?;
-    idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    crate::catalog::products::create_product(&st, &admin, &Call::from_headers(&headers), req).await.map(IntoResponse::into_response)
 }
 
 /// One product with its SKUs (including safety stock, and cost for roles that may see cost prices).
@@ -226,12 +96,7 @@ pub async fn get_product(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ProductDto>> {
-    let p = st.store.product(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of(&[id]).await?;
-    let rows = st.store.list_categories(admin.merchant_id).await?;
-    let ns = nodes(&rows);
-    let cost = MoneyView::of(&st, &admin).await?.cost;
-    Ok(Json(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), true).shown(cost)))
+    crate::catalog::products::get_product(&st, &admin, id).await.map(Json)
 }
 
 /// Replace the product-level fields (title, flags, category, …). SKUs change through `/skus`.
@@ -244,21 +109,7 @@ pub async fn update_product(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ProductInput>,
 ) -> ApiResult<Json<ProductSaved>> {
-    let mut fields = validate_product(&req, &st.cfg.cdn_hosts)?;
-    let check = banned_check(&st, admin.merchant_id).await?;
-    let warnings = banned_fields(&check, &fields)?;
-    let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    category_path(&st, &mut tx, admin.merchant_id, fields.category_id).await?;
-    fields.specs = serde_json::to_string(&before.specs).unwrap_or_else(|_| "[]".into());
-    st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await.map_err(|e| map_dup(e, "code"))?;
-    let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
-        .await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    let cost = MoneyView::of(&st, &admin).await?.cost;
-    Ok(Json(ProductSaved { product: after.shown(cost), warnings }))
+    crate::catalog::products::update_product(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -280,108 +131,7 @@ pub async fn replace_skus(
     headers: HeaderMap,
     ApiJson(req): ApiJson<SkuMatrix>,
 ) -> ApiResult<Json<ProductDto>> {
-    let money = MoneyView::of(&st, &admin).await?;
-    check_cost_input(money, &req.skus)?;
-    let dims = validate_matrix(&req.specs, &req.skus)?;
-    let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    let existing = st.store.skus_of_tx(&mut tx, id).await?;
-    let mut fields = validate_product(
-        &ProductInput {
-            code: before.code.clone(),
-            category_id: before.category_id,
-            title: before.title.clone(),
-            subtitle: before.subtitle.clone(),
-            description: before.description.clone(),
-            // The stored images stay as they are: replacing SKUs does not judge them again.
-            images: vec![],
-            tags: before.tags.clone(),
-            sort: before.sort,
-            on_shelf: before.on_shelf,
-            lifecycle: before.lifecycle.clone(),
-            free_shipping: before.free_shipping,
-            earns_points: before.earns_points,
-            coupons_usable: before.coupons_usable,
-            purchase_limit: before.purchase_limit,
-        },
-        &st.cfg.cdn_hosts,
-    )?;
-    fields.images = serde_json::to_string(&before.images).unwrap_or_else(|_| "[]".into());
-    fields.specs = crate::catalog::specs_json(&dims);
-    st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await?;
-    let keep: Vec<String> = req.skus.iter().map(|s| s.code.trim().to_string()).collect();
-    for old in existing.iter().filter(|o| !keep.contains(&o.code)) {
-        st.store.delete_sku(&mut tx, admin.merchant_id, old.id).await?;
-    }
-    for (i, s) in req.skus.iter().enumerate() {
-        let current = existing.iter().find(|o| o.code == s.code.trim());
-        let (mut sku, stock) = validate_sku(i, s, current.is_none())?;
-        if let (None, Some(cur)) = (s.cost_price, current) {
-            sku.cost_price = cur.cost_price;
-        }
-        match current {
-            Some(cur) => {
-                st.store
-                    .update_sku(&mut tx, admin.merchant_id, cur.id, &sku)
-                    .await
-                    .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
-                if let Some(n) = stock.filter(|n| *n != cur.stock) {
-                    st.store
-                        .move_stock(
-                            &mut tx,
-                            admin.merchant_id,
-                            cur.id,
-                            n - cur.stock,
-                            StockReason::Manual,
-                            "sku-matrix",
-                            &admin.username,
-                        )
-                        .await
-                        .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
-                } else {
-                    st.store.check_threshold(&mut tx, admin.merchant_id, cur.id, cur.stock, sku.safety_stock).await?;
-                }
-            }
-            None => {
-                let sku_id = st
-                    .store
-                    .insert_sku(&mut tx, admin.merchant_id, id, &sku)
-                    .await
-                    .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
-                let n = stock.unwrap_or(0);
-                if n > 0 {
-                    st.store
-                        .move_stock(
-                            &mut tx,
-                            admin.merchant_id,
-                            sku_id,
-                            n,
-                            StockReason::Initial,
-                            &format!("product:{id}"),
-                            &admin.username,
-                        )
-                        .await
-                        .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
-                }
-            }
-        }
-    }
-    st.store.refresh_price_range(&mut tx, id).await?;
-    let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "product.skus",
-        format!("product:{id}"),
-        to_json(&before.skus),
-        to_json(&after.skus),
-    )
-    .await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    Ok(Json(after.shown(money.cost)))
+    crate::catalog::products::replace_skus(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// Delete a product (kept for past orders, gone from every list).
@@ -393,12 +143,7 @@ pub async fn delete_product(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    st.store.delete_product(&mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, &headers, "product.delete", format!("product:{id}"), to_json(&before), None).await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    crate::catalog::products::delete_product(&st, &admin, &Call::from_headers(&headers), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -424,26 +169,7 @@ pub async fn shelf(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ShelfRequest>,
 ) -> ApiResult<Json<ShelfResult>> {
-    if req.ids.is_empty() || req.ids.len() > 500 {
-        return Err(ApiError::invalid("ids", "give 1 to 500 product ids"));
-    }
-    let mut tx = st.store.begin().await?;
-    let changed = st.store.set_shelf(&mut tx, admin.merchant_id, &req.ids, req.on_shelf).await?;
-    let action = if req.on_shelf { "product.shelf_on" } else { "product.shelf_off" };
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        action,
-        format!("products:{}", req.ids.len()),
-        None,
-        Some(serde_json::json!({"ids": req.ids, "changed": changed})),
-    )
-    .await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    Ok(Json(ShelfResult { changed }))
+    crate::catalog::products::shelf(&st, &admin, &Call::from_headers(&headers), req).await.map(Json)
 }
 
 // ---- stock --------------------------------------------------------------------------------------
@@ -480,55 +206,7 @@ pub async fn adjust_stock(
     headers: HeaderMap,
     ApiJson(req): ApiJson<StockAdjustment>,
 ) -> ApiResult<Response> {
-    let key = IdemKey::required(&headers)?;
-    let money = MoneyView::of(&st, &admin).await?;
-    if req.delta == 0 || !(-cat::STOCK_MAX..=cat::STOCK_MAX).contains(&req.delta) {
-        return Err(ApiError::invalid("delta", format!("must be non-zero and at most {} in size", cat::STOCK_MAX)));
-    }
-    let reason = match req.reason.as_str() {
-        "manual" => StockReason::Manual,
-        "return" => StockReason::Return,
-        _ => return Err(ApiError::invalid("reason", "must be manual or return")),
-    };
-    if req.note.chars().count() > 200 {
-        return Err(ApiError::invalid("note", "must be at most 200 characters"));
-    }
-    let scope = format!("admin:{}:stock:{id}", admin.id);
-    let fingerprint = idempotency::request_hash(
-        "POST",
-        &format!("/api/v1/admin/skus/{id}/stock"),
-        &serde_json::to_value(&req).map_err(ApiError::internal)?,
-    );
-    let mut tx = st.store.begin().await?;
-    if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
-        return Ok(replay);
-    }
-    let before = st.store.sku_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
-    st.store
-        .move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username)
-        .await
-        .map_err(|e| stock_err(e, "delta"))?;
-    let after = st.store.sku_tx(&mut tx, admin.merchant_id, id).await?;
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "stock.adjust",
-        format!("sku:{id}"),
-        Some(serde_json::json!({"stock": before.stock})),
-        Some(serde_json::json!({"stock": after.stock, "delta": req.delta, "reason": req.reason, "note": req.note})),
-    )
-    .await?;
-    let mut sku = SkuDto::from_row(&after, true);
-    if !money.cost {
-        sku.cost_price = None;
-    }
-    let body = serde_json::to_string(&StockResult { sku }).map_err(ApiError::internal)?;
-    idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::OK, &body).await?;
-    let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    Ok((StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    crate::catalog::products::adjust_stock(&st, &admin, &Call::from_headers(&headers), id, req).await.map(IntoResponse::into_response)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -552,23 +230,7 @@ pub async fn list_movements(
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<crate::http::PageQuery>,
 ) -> ApiResult<Json<Paginated<MovementDto>>> {
-    let page = q.page()?;
-    st.store.sku(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
-    let rows = st.store.list_movements(admin.merchant_id, id, page.size(), page.offset()).await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|m| MovementDto {
-            id: m.id,
-            delta: m.delta,
-            balance_after: m.balance_after,
-            reason: m.reason,
-            reference: m.reference,
-            actor: m.actor,
-            at: m.at,
-        })
-        .collect();
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::catalog::products::list_movements(&st, &admin, id, q).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -604,25 +266,7 @@ pub async fn list_alerts(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<AlertQuery>,
 ) -> ApiResult<Json<Paginated<AlertDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let rows = st.store.list_alerts(admin.merchant_id, q.open.unwrap_or(true), page.size(), page.offset()).await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|a| AlertDto {
-            id: a.id,
-            sku_id: a.sku_id,
-            sku_code: a.sku_code,
-            product_id: a.product_id,
-            product_title: a.product_title,
-            stock: a.stock,
-            threshold: a.threshold,
-            current_stock: a.current_stock,
-            created_at: a.created_at,
-            resolved_at: a.resolved_at,
-        })
-        .collect();
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::catalog::products::list_alerts(&st, &admin, q).await.map(Json)
 }
 
 // ---- banned words -------------------------------------------------------------------------------
@@ -642,12 +286,7 @@ pub async fn get_banned_words(
     State(st): State<AppState>,
     admin: Admin<ReadCatalog>,
 ) -> ApiResult<Json<BannedWordSettings>> {
-    let (mode, words) = st.store.banned_word_settings(admin.merchant_id).await?;
-    let words = match words {
-        Some(j) => serde_json::from_str(&j).unwrap_or_default(),
-        None => DEFAULT_BANNED_WORDS.iter().map(|w| w.to_string()).collect(),
-    };
-    Ok(Json(BannedWordSettings { mode, words }))
+    crate::catalog::products::get_banned_words(&st, &admin).await.map(Json)
 }
 
 /// Replace the banned-word list and mode.
@@ -659,31 +298,5 @@ pub async fn put_banned_words(
     headers: HeaderMap,
     ApiJson(req): ApiJson<BannedWordSettings>,
 ) -> ApiResult<Json<BannedWordSettings>> {
-    let mode = BannedMode::parse(&req.mode).ok_or_else(|| ApiError::invalid("mode", "must be block or warn"))?;
-    let words = BannedWords::new(req.words.clone()).map_err(ApiError::from)?;
-    let list: Vec<String> = words.words().to_vec();
-    let mut tx = st.store.begin().await?;
-    let before = st.store.banned_word_settings(admin.merchant_id).await?;
-    st.store
-        .set_banned_word_settings(
-            &mut tx,
-            admin.merchant_id,
-            mode.as_str(),
-            &serde_json::to_string(&list).map_err(ApiError::internal)?,
-        )
-        .await?;
-    let out = BannedWordSettings { mode: mode.as_str().into(), words: list };
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "settings.banned_words",
-        "merchant".into(),
-        Some(serde_json::json!({"mode": before.0})),
-        to_json(&out),
-    )
-    .await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(out))
+    crate::catalog::products::put_banned_words(&st, &admin, &Call::from_headers(&headers), req).await.map(Json)
 }

@@ -37,10 +37,7 @@ async fn products(
         _ => None,
     };
     let category_id = q.category_id.as_deref().and_then(|s| s.parse().ok());
-    let Json(list) = ac::list_products(
-        State(st.clone()),
-        a.clone(),
-        ApiQuery(ac::ProductQuery {
+    let list = crate::catalog::products::list_products(&st, &a, ac::ProductQuery {
             page: Some(page),
             page_size: Some(20),
             q: q.q.clone().filter(|s| !s.trim().is_empty()),
@@ -48,8 +45,7 @@ async fn products(
             on_shelf,
             lifecycle: None,
             low_stock: q.low_stock.as_deref().map(|v| v == "1").filter(|v| *v),
-        }),
-    )
+        })
     .await?;
     let cats = st.store.list_categories(a.merchant_id).await?;
     let mut p = ListPage::new(c, &a, "menu.products").heads(&[
@@ -143,7 +139,7 @@ async fn shelf(
     }
     let back_to = referer_or(&headers, "/admin/products");
     let _ =
-        ac::shelf(State(st), a, headers, ApiJson(ac::ShelfRequest { ids, on_shelf: f.get("on_shelf") == "1" })).await?;
+        crate::catalog::products::shelf(&st, &a, &Call::from_headers(&headers), ac::ShelfRequest { ids, on_shelf: f.get("on_shelf") == "1" }).await?;
     back(&back_to)
 }
 
@@ -215,9 +211,8 @@ async fn create_product(
             price_above_original: false,
         }],
     };
-    let resp = ac::create_product(State(st), a, headers, ApiJson(req)).await?;
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
-    let v: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+    let resp = crate::catalog::products::create_product(&st, &a, &Call::from_headers(&headers), req).await?;
+    let v: serde_json::Value = serde_json::from_str(&resp.body).map_err(ApiError::internal)?;
     let id = v["product"]["id"].as_i64().ok_or_else(|| ApiError::internal("created product without id"))?;
     back(&format!("/admin/products/{id}?saved=1"))
 }
@@ -247,7 +242,7 @@ async fn product(
     WebPath(id): WebPath<i64>,
     WebQuery(q): WebQuery<SavedQuery>,
 ) -> WebResult {
-    let Json(p) = ac::get_product(State(st.clone()), a.clone(), Path(id)).await?;
+    let p = crate::catalog::products::get_product(&st, &a, id).await?;
     let cats = st.store.list_categories(a.merchant_id).await?;
     let categories = category_options(&c, &cats).into_iter().skip(1).collect();
     let nav = nav(&c, &a);
@@ -291,7 +286,7 @@ async fn save_product(
         coupons_usable: f.checked("coupons_usable"),
         purchase_limit: f.int("purchase_limit").unwrap_or(0),
     };
-    let _ = ac::update_product(State(st), a, Path(id), headers, ApiJson(input)).await?;
+    let _ = crate::catalog::products::update_product(&st, &a, &Call::from_headers(&headers), id, input).await?;
     back(&format!("/admin/products/{id}?saved=1"))
 }
 
@@ -343,7 +338,7 @@ async fn save_skus(
             price_above_original: false,
         });
     }
-    let _ = ac::replace_skus(State(st), a, Path(id), headers, ApiJson(ac::SkuMatrix { specs, skus })).await?;
+    let _ = crate::catalog::products::replace_skus(&st, &a, &Call::from_headers(&headers), id, ac::SkuMatrix { specs, skus }).await?;
     back(&format!("/admin/products/{id}?saved=1"))
 }
 
@@ -375,11 +370,7 @@ async fn stock(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let open = q.all.is_none();
-    let Json(list) = ac::list_alerts(
-        State(st),
-        a.clone(),
-        ApiQuery(ac::AlertQuery { page: Some(page), page_size: Some(50), open: Some(open) }),
-    )
+    let list = crate::catalog::products::list_alerts(&st, &a, ac::AlertQuery { page: Some(page), page_size: Some(50), open: Some(open) })
     .await?;
     let edit = may(&a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, &a, "menu.stock").heads(&[
@@ -449,13 +440,7 @@ async fn adjust_stock(
     let back_to = referer_or(&headers, "/admin/stock");
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.opt("idem").or(q.idem.as_deref()).unwrap_or(""))?;
-    let _ = ac::adjust_stock(
-        State(st),
-        a,
-        Path(sku_id),
-        headers,
-        ApiJson(ac::StockAdjustment { delta, reason: "manual".into(), note }),
-    )
+    let _ = crate::catalog::products::adjust_stock(&st, &a, &Call::from_headers(&headers), sku_id, ac::StockAdjustment { delta, reason: "manual".into(), note })
     .await?;
     back(&back_to)
 }
@@ -473,13 +458,7 @@ async fn adjust_stock_by_code(
     let delta = f.int("delta").ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.get("idem"))?;
-    let _ = ac::adjust_stock(
-        State(st),
-        a,
-        Path(sku.id),
-        headers,
-        ApiJson(ac::StockAdjustment { delta, reason: "manual".into(), note }),
-    )
+    let _ = crate::catalog::products::adjust_stock(&st, &a, &Call::from_headers(&headers), sku.id, ac::StockAdjustment { delta, reason: "manual".into(), note })
     .await?;
     back("/admin/stock")
 }
@@ -515,7 +494,7 @@ async fn categories(State(st): State<AppState>, c: Ctx, Console(a): Console<Read
             walk(&n.children, out);
         }
     }
-    walk(&acat::build_tree(&rows), &mut p.rows);
+    walk(&crate::catalog::categories::build_tree(&rows), &mut p.rows);
     ok(p)
 }
 
@@ -530,7 +509,7 @@ async fn create_category(
         parent_id: f.int("parent_id"),
         sort: f.int("sort").unwrap_or(0),
     };
-    let _ = acat::create_category(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::catalog::categories::create_category(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/categories")
 }
 

@@ -109,7 +109,7 @@ pub async fn apply(
         // Category by path, created when missing.
         let mut parent: Option<i64> = None;
         for (depth, name) in first.category_path.iter().enumerate() {
-            let nodes: Vec<Node> = crate::catalog::categories_api::nodes(&cats);
+            let nodes: Vec<Node> = crate::catalog::categories::nodes(&cats);
             let found = Tree::new(&nodes).child_named(parent, name);
             parent = Some(match found {
                 Some(id) => id,
@@ -296,7 +296,7 @@ pub fn has_cost_column(text: &str) -> bool {
 pub async fn export_rows(st: &AppState, merchant_id: i64) -> Result<Vec<ImportRow>, ApiError> {
     let (products, skus) = st.store.export_catalog(merchant_id).await?;
     let cats = st.store.list_categories(merchant_id).await?;
-    let nodes: Vec<Node> = crate::catalog::categories_api::nodes(&cats);
+    let nodes: Vec<Node> = crate::catalog::categories::nodes(&cats);
     let tree = Tree::new(&nodes);
     let mut by_product: HashMap<i64, Vec<&minimall_store::catalog::SkuRow>> = HashMap::new();
     for s in &skus {

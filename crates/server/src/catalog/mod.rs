@@ -3,10 +3,12 @@
 
 pub mod admin_api;
 pub mod cache;
+pub mod categories;
 pub mod categories_api;
 pub mod console;
 pub mod import;
 pub mod import_api;
+pub mod products;
 pub mod shop_api;
 pub mod shop_pages;
 

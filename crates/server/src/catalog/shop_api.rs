@@ -11,7 +11,8 @@ use minimall_store::catalog::ShopSort;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::catalog::categories_api::{build_tree, nodes, CategoryTree};
+use crate::catalog::categories::{build_tree, nodes};
+use crate::catalog::categories_api::CategoryTree;
 use crate::catalog::{ProductCard, ProductDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};

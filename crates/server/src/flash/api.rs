@@ -19,7 +19,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::flash::{Answer, FlashOrderCreated, Purchase, SaleMeta};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::idempotency::{self, IdemKey};
-use crate::http::{audit, to_json, PageQuery, Paginated};
+use crate::http::{PageQuery, Paginated};
+use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::usecase::Effects;
 

@@ -8,6 +8,7 @@ use minimall_store::{Store, Tx, Writes};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::usecase::Stored;
 
 pub const HEADER: &str = "idempotency-key";
 /// The longest key accepted.
@@ -63,10 +64,10 @@ pub async fn begin(
     scope: &str,
     key: &IdemKey,
     hash: &str,
-) -> Result<Option<Response>, ApiError> {
+) -> Result<Option<Stored>, ApiError> {
     match store.claim_idempotency_key(tx, merchant_id, scope, &key.0, hash).await? {
         Claim::New => Ok(None),
-        Claim::Replay { status, body } => Ok(Some(replayed(status, body))),
+        Claim::Replay { status, body } => Ok(Some(Stored { status, body, replayed: true })),
         Claim::Mismatch => Err(mismatch()),
     }
 }
@@ -74,11 +75,21 @@ pub async fn begin(
 /// A cheap look before any work, outside the write path: the stored answer when this key already finished the
 /// same request, 422 when it was used for another one, `None` otherwise (new, or still in progress: the claim
 /// inside the write transaction decides).
-pub async fn replay(store: &Store, scope: &str, key: &IdemKey, hash: &str) -> Result<Option<Response>, ApiError> {
+pub async fn replay(store: &Store, scope: &str, key: &IdemKey, hash: &str) -> Result<Option<Stored>, ApiError> {
     match store.idempotency_record(scope, &key.0).await? {
         Some((h, _, _)) if h != hash => Err(mismatch()),
-        Some((_, status, body)) if status > 0 => Ok(Some(replayed(status, body))),
+        Some((_, status, body)) if status > 0 => Ok(Some(Stored { status, body, replayed: true })),
         _ => Ok(None),
+    }
+}
+
+impl IntoResponse for Stored {
+    fn into_response(self) -> Response {
+        if self.replayed {
+            return replayed(self.status, self.body);
+        }
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        (status, [(axum::http::header::CONTENT_TYPE, "application/json")], self.body).into_response()
     }
 }
 

@@ -168,7 +168,7 @@ async fn settings(State(st): State<AppState>, c: Ctx, Console(a): Console<Manage
     let ra = Admin::<ReadCatalog>::for_user(a.user.clone())
         .ok_or_else(|| ApiError::forbidden("reading settings needs the catalog permission"))?;
     let Json(fr) = ap::list_freight(State(st.clone()), ra.clone()).await?;
-    let Json(bw) = ac::get_banned_words(State(st.clone()), ra).await?;
+    let bw = crate::catalog::products::get_banned_words(&st, &ra).await?;
     let nav = nav(&c, &a);
     Ok(SettingsPage {
         c,
@@ -192,7 +192,7 @@ async fn save_banned_words(
         mode: f.get("mode").into(),
         words: f.get("words").lines().map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect(),
     };
-    let _ = ac::put_banned_words(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::catalog::products::put_banned_words(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/settings")
 }
 

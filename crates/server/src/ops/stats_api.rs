@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::accounts::auth::{Admin, ManageSettings, MoneyView, ReadFinance, Session};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::ApiJson;
-use crate::http::{audit, to_json};
+use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::web::view;
 

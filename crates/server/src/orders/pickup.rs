@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::audit;
+use crate::ops::audit::audit;
 use crate::http::extract::{ApiJson, Path};
 use crate::orders as ord;
 use crate::orders::shop_api::{order_dto, OrderDto};

@@ -327,7 +327,7 @@ pub async fn create_order(
     );
     // A replay answers before any pricing work.
     if let Some(replay) = idempotency::replay(&st.store, &scope, &key, &fingerprint).await? {
-        return Ok(replay);
+        return Ok(replay.into_response());
     }
     let from_cart = req.items.is_none();
     let items: Vec<CartItem> = match &req.items {
@@ -388,7 +388,7 @@ pub async fn create_order(
     let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();
     let mut tx = st.store.begin().await?;
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
-        return Ok(replay);
+        return Ok(replay.into_response());
     }
     let mut body = String::new();
     let (order, _) = ord::create(

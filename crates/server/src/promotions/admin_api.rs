@@ -17,7 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::{audit, to_json, Paginated};
+use crate::http::Paginated;
+use crate::ops::audit::{audit, to_json};
 use crate::promotions::pricing::{self, FreightRules, RuleDto, ScopeDto};
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
@@ -180,7 +181,7 @@ async fn check_overlap(
     }
     let skus = st.store.sku_ids_for_products_tx(tx, merchant_id).await?;
     let cats = st.store.categories_tx(tx, merchant_id).await?;
-    let nodes: Vec<Node> = crate::catalog::categories_api::nodes(&cats);
+    let nodes: Vec<Node> = crate::catalog::categories::nodes(&cats);
     let tree = Tree::new(&nodes);
     let mine = covered(scope, &skus, &tree);
     for o in others {

@@ -80,7 +80,7 @@ impl PricingCache {
 async fn load(st: &AppState, merchant_id: i64) -> ApiResult<MerchantPricing> {
     let loaded = Instant::now();
     let cats = st.store.list_categories(merchant_id).await?;
-    let nodes = crate::catalog::categories_api::nodes(&cats);
+    let nodes = crate::catalog::categories::nodes(&cats);
     let tree = Tree::new(&nodes);
     let paths = nodes.iter().map(|n| (n.id, tree.ancestors(n.id))).collect();
     let activities = st

@@ -53,6 +53,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::orders::{admin_api as ao, pickup};
     pub(crate) use crate::promotions::{admin_api as ap, coupons_api as apc};
     pub(crate) use crate::state::AppState;
+    pub(crate) use crate::usecase::Call;
     pub(crate) use crate::web::csrf::Fields;
     pub(crate) use crate::web::view::{self, Cell, Field, Form, Pager};
     pub(crate) use crate::web::{Ctx, RenderPage, WebError, WebPath, WebQuery, WebResult};

@@ -38,6 +38,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::promotions::pricing::{CartItem, QuoteDto};
     pub(crate) use crate::promotions::shop_api::{self as sp, CouponDto, CouponTemplateDto, PointsDto};
     pub(crate) use crate::state::AppState;
+    pub(crate) use crate::usecase::Call;
     pub(crate) use crate::web::csrf::Fields;
 
     pub(crate) use crate::web::{Ctx, RenderPage, WebError, WebPath, WebQuery, WebResult};
