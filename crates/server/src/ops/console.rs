@@ -167,7 +167,7 @@ struct SettingsPage {
 async fn settings(State(st): State<AppState>, c: Ctx, Console(a): Console<ManageSettings>) -> WebResult {
     let ra = Admin::<ReadCatalog>::for_user(a.user.clone())
         .ok_or_else(|| ApiError::forbidden("reading settings needs the catalog permission"))?;
-    let Json(fr) = ap::list_freight(State(st.clone()), ra.clone()).await?;
+    let fr = crate::promotions::freight::list_freight(&st, &ra).await?;
     let bw = crate::catalog::products::get_banned_words(&st, &ra).await?;
     let nav = nav(&c, &a);
     Ok(SettingsPage {

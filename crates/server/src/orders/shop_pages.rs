@@ -94,26 +94,22 @@ async fn checkout(
     if items.is_empty() {
         return redirect("/cart");
     }
-    let Json(addr) = sp::list_addresses(State(st.clone()), b.clone()).await?;
+    let addr = crate::promotions::wallet::list_addresses(&st, &b).await?;
     let address_id = q
         .address_id
         .filter(|id| addr.items.iter().any(|a| a.id == *id))
         .or_else(|| addr.items.iter().find(|a| a.is_default).or(addr.items.first()).map(|a| a.id));
     let points = q.points.unwrap_or(0).max(0);
     let quote_with = |coupon_ids: Vec<i64>| {
-        sp::quote(
-            State(st.clone()),
-            b.clone(),
-            ApiJson(sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id }),
-        )
+        crate::promotions::wallet::quote(&st, &b, sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id })
     };
-    let Json(mut quote) = quote_with(q.coupon.filter(|c| *c > 0).into_iter().collect()).await?;
+    let mut quote = quote_with(q.coupon.filter(|c| *c > 0).into_iter().collect()).await?;
     let coupon_id = match q.coupon {
         Some(c) => c,
         None => match quote.suggested_coupon_id {
             // The best coupon is chosen for the buyer unless they chose otherwise.
             Some(best) => {
-                quote = quote_with(vec![best]).await?.0;
+                quote = quote_with(vec![best]).await?;
                 best
             }
             None => 0,

@@ -21,6 +21,7 @@ use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
 use crate::promotions::pricing::{self, FreightRules, RuleDto, ScopeDto};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::{self, Effects};
 
 const MAX_WINDOW_MS: i64 = 366 * 86_400_000;
@@ -104,7 +105,7 @@ impl From<&ActivityRow> for ActivityDto {
     }
 }
 
-fn validate_activity(a: &ActivityInput) -> Result<(ActivityFields, bool), FieldError> {
+pub(crate) fn validate_activity(a: &ActivityInput) -> Result<(ActivityFields, bool), FieldError> {
     let name = display_text("name", &a.name, 40)?;
     let kind = pricing::activity_kind(&a.kind, &a.rule)?;
     a.scope.validate("scope")?;
@@ -154,7 +155,7 @@ fn covered(scope: &ScopeDto, skus: &[(i64, i64, i64)], tree: &Tree<'_>) -> HashS
 }
 
 /// Refuse a product-level activity that overlaps another on the same SKUs and window, unless allowed.
-async fn check_overlap(
+pub(crate) async fn check_overlap(
     st: &AppState,
     tx: &mut minimall_store::Tx,
     merchant_id: i64,
@@ -218,16 +219,7 @@ pub async fn list_activities(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<ActivityQuery>,
 ) -> ApiResult<Json<Paginated<ActivityDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let state = q.state.unwrap_or_default();
-    if !["", "running", "upcoming", "ended"].contains(&state.as_str()) {
-        return Err(ApiError::invalid("state", "must be running, upcoming or ended"));
-    }
-    let rows = st
-        .store
-        .list_activities(admin.merchant_id, &state, q.kind.as_deref().unwrap_or(""), page.size(), page.offset())
-        .await?;
-    Ok(Json(Paginated::new(rows.items.iter().map(ActivityDto::from).collect(), rows.total, page)))
+    crate::promotions::activities::list_activities(&st, &admin, q).await.map(Json)
 }
 
 /// Create an activity.
@@ -239,17 +231,7 @@ pub async fn create_activity(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityDto>)> {
-    let (fields, product_level) = validate_activity(&req)?;
-    let mut tx = st.store.begin().await?;
-    if product_level {
-        check_overlap(&st, &mut tx, admin.merchant_id, None, &fields, &req.scope).await?;
-    }
-    let row = st.store.insert_activity(&mut tx, admin.merchant_id, &fields).await?;
-    let dto = ActivityDto::from(&row);
-    audit(&st, &mut tx, &admin, &headers, "activity.create", format!("activity:{}", row.id), None, to_json(&dto))
-        .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok((StatusCode::CREATED, Json(dto)))
+    Ok((StatusCode::CREATED, Json(crate::promotions::activities::create_activity(&st, &admin, &Call::from_headers(&headers), req).await?)))
 }
 
 /// One activity.
@@ -260,8 +242,7 @@ pub async fn get_activity(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<ActivityDto>> {
-    let row = st.store.activity(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
-    Ok(Json(ActivityDto::from(&row)))
+    crate::promotions::activities::get_activity(&st, &admin, id).await.map(Json)
 }
 
 /// Change an activity.
@@ -274,30 +255,7 @@ pub async fn update_activity(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ActivityInput>,
 ) -> ApiResult<Json<ActivityDto>> {
-    let (fields, product_level) = validate_activity(&req)?;
-    let before = st.store.activity(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
-    if before.status == "ended" {
-        return Err(ApiError::conflict("an ended activity cannot change"));
-    }
-    let mut tx = st.store.begin().await?;
-    if product_level {
-        check_overlap(&st, &mut tx, admin.merchant_id, Some(id), &fields, &req.scope).await?;
-    }
-    let row = st.store.update_activity(&mut tx, admin.merchant_id, id, &fields).await?;
-    let dto = ActivityDto::from(&row);
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "activity.update",
-        format!("activity:{id}"),
-        to_json(&ActivityDto::from(&before)),
-        to_json(&dto),
-    )
-    .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok(Json(dto))
+    crate::promotions::activities::update_activity(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// End an activity now.
@@ -309,13 +267,7 @@ pub async fn end_activity(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<Json<ActivityDto>> {
-    let mut tx = st.store.begin().await?;
-    let row =
-        st.store.end_activity(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
-    let dto = ActivityDto::from(&row);
-    audit(&st, &mut tx, &admin, &headers, "activity.end", format!("activity:{id}"), None, to_json(&dto)).await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok(Json(dto))
+    crate::promotions::activities::end_activity(&st, &admin, &Call::from_headers(&headers), id).await.map(Json)
 }
 
 // ---- freight ------------------------------------------------------------------------------------
@@ -373,8 +325,7 @@ pub struct FreightList {
 /// Freight templates.
 #[utoipa::path(get, path = "/api/v1/admin/freight-templates", tag = "admin-promotions", security(("bearer" = [])), responses((status = 200, body = FreightList)))]
 pub async fn list_freight(State(st): State<AppState>, admin: Admin<ReadCatalog>) -> ApiResult<Json<FreightList>> {
-    let rows = st.store.freight_templates(admin.merchant_id).await?;
-    Ok(Json(FreightList { total: rows.len() as i64, items: rows.iter().map(FreightDto::from).collect() }))
+    crate::promotions::freight::list_freight(&st, &admin).await.map(Json)
 }
 
 fn validate_freight(f: &FreightInput) -> Result<String, FieldError> {

@@ -20,11 +20,7 @@ async fn activities(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let st2 = st.clone();
-    let Json(list) = ap::list_activities(
-        State(st),
-        a.clone(),
-        ApiQuery(ap::ActivityQuery { state: None, kind: None, page: Some(page), page_size: Some(50) }),
-    )
+    let list = crate::promotions::activities::list_activities(&st, &a, ap::ActivityQuery { state: None, kind: None, page: Some(page), page_size: Some(50) })
     .await?;
     let edit = may(&a, Permission::ManageCatalog);
     let cats = if edit { st2.store.list_categories(a.merchant_id).await? } else { vec![] };
@@ -123,7 +119,7 @@ async fn create_activity(
         free_shipping: false,
         allow_overlap: false,
     };
-    let _ = ap::create_activity(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::promotions::activities::create_activity(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/activities")
 }
 
@@ -133,7 +129,7 @@ async fn end_activity(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = ap::end_activity(State(st), a, Path(id), headers).await?;
+    let _ = crate::promotions::activities::end_activity(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/activities")
 }
 
@@ -157,7 +153,7 @@ async fn activity_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let Json(x) = ap::get_activity(State(st.clone()), a.clone(), Path(id)).await?;
+    let x = crate::promotions::activities::get_activity(&st, &a, id).await?;
     let mut p = ListPage::new(c, a, "menu.activities").heads(&[
         "act.kind",
         "act.window",
@@ -236,10 +232,10 @@ async fn save_activity(
     f: Fields,
 ) -> WebResult {
     let reader = catalog_reader(&a)?;
-    let Json(current) = ap::get_activity(State(st.clone()), reader.clone(), Path(id)).await?;
+    let current = crate::promotions::activities::get_activity(&st, &reader, id).await?;
     let result = match activity_update(&f, &current) {
         Ok(input) => {
-            ap::update_activity(State(st.clone()), a.clone(), Path(id), headers, ApiJson(input)).await.map(|_| ())
+            crate::promotions::activities::update_activity(&st, &a, &Call::from_headers(&headers), id, input).await.map(|_| ())
         }
         Err(e) => Err(e),
     };
@@ -255,8 +251,8 @@ async fn coupons(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
-    let Json(list) =
-        apc::list_coupons(State(st), a.clone(), ApiQuery(PageQuery { page: Some(page), page_size: Some(50) })).await?;
+    let list =
+        crate::promotions::coupons::list_coupons(&st, &a, PageQuery { page: Some(page), page_size: Some(50) }).await?;
     let edit = may(&a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, &a, "menu.coupons").heads(&[
         "cp.name",
@@ -335,7 +331,7 @@ async fn create_coupon(
         per_buyer_limit: f.int("per_buyer_limit").unwrap_or(1),
         claimable: true,
     };
-    let _ = apc::create_coupon(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::promotions::coupons::create_coupon(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/coupons")
 }
 
@@ -345,7 +341,7 @@ async fn stop_coupon(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = apc::stop_coupon(State(st), a, Path(id), headers).await?;
+    let _ = crate::promotions::coupons::stop_coupon(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/coupons")
 }
 
@@ -378,7 +374,7 @@ async fn coupon_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let Json(x) = apc::get_coupon(State(st.clone()), a.clone(), Path(id)).await?;
+    let x = crate::promotions::coupons::get_coupon(&st, &a, id).await?;
     let mut p =
         ListPage::new(c, a, "menu.coupons").heads(&["cp.kind", "cp.rule", "cp.issued", "cp.per_buyer", "cp.status"]);
     item_head(&mut p, &x.name, "/admin/coupons", "cp.back");
@@ -434,7 +430,7 @@ async fn save_coupon(
     };
     let result = match input() {
         Ok(input) => {
-            apc::update_coupon(State(st.clone()), a.clone(), Path(id), headers, ApiJson(input)).await.map(|_| ())
+            crate::promotions::coupons::update_coupon(&st, &a, &Call::from_headers(&headers), id, input).await.map(|_| ())
         }
         Err(e) => Err(e),
     };

@@ -18,6 +18,7 @@ use crate::ops::audit::{audit, to_json};
 use crate::promotions::pricing::{self, ScopeDto};
 use crate::promotions::shop_api::{claim_error, CouponTemplateDto};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::{self, Effects};
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +58,7 @@ fn one() -> i64 {
 }
 
 /// How many coupons in all (0 = unlimited) and per buyer, within bounds; at creation and on a change.
-fn check_coupon_counts(total_quantity: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
+pub(crate) fn check_coupon_counts(total_quantity: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
     if !(0..=100_000_000).contains(&total_quantity) {
         return Err(FieldError::new("total_quantity", "must be between 0 and 100000000"));
     }
@@ -67,7 +68,7 @@ fn check_coupon_counts(total_quantity: i64, per_buyer_limit: i64) -> Result<(), 
     Ok(())
 }
 
-fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateFields, FieldError> {
+pub(crate) fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateFields, FieldError> {
     let name = display_text("name", &c.name, 40)?;
     pricing::coupon_kind(&c.kind, c.threshold, c.amount_off, c.percent, c.cap)?;
     c.scope.validate("scope")?;
@@ -111,9 +112,7 @@ pub async fn list_coupons(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<crate::http::PageQuery>,
 ) -> ApiResult<Json<Paginated<CouponTemplateDto>>> {
-    let page = q.page()?;
-    let rows = st.store.list_coupon_templates(admin.merchant_id, false, page.size(), page.offset()).await?;
-    Ok(Json(Paginated::new(rows.items.iter().map(CouponTemplateDto::from).collect(), rows.total, page)))
+    crate::promotions::coupons::list_coupons(&st, &admin, q).await.map(Json)
 }
 
 /// Create a coupon template.
@@ -125,14 +124,7 @@ pub async fn create_coupon(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CouponTemplateInput>,
 ) -> ApiResult<(StatusCode, Json<CouponTemplateDto>)> {
-    let f = validate_coupon(&req)?;
-    let mut tx = st.store.begin().await?;
-    let row = st.store.insert_coupon_template(&mut tx, admin.merchant_id, &f).await?;
-    let dto = CouponTemplateDto::from(&row);
-    audit(&st, &mut tx, &admin, &headers, "coupon.create", format!("coupon_template:{}", row.id), None, to_json(&dto))
-        .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok((StatusCode::CREATED, Json(dto)))
+    Ok((StatusCode::CREATED, Json(crate::promotions::coupons::create_coupon(&st, &admin, &Call::from_headers(&headers), req).await?)))
 }
 
 /// One coupon template.
@@ -143,8 +135,7 @@ pub async fn get_coupon(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CouponTemplateDto>> {
-    let row = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
-    Ok(Json(CouponTemplateDto::from(&row)))
+    crate::promotions::coupons::get_coupon(&st, &admin, id).await.map(Json)
 }
 
 /// What may change of a coupon template once coupons are out. Its kind, amounts, scope and validity stay:
@@ -169,42 +160,7 @@ pub async fn update_coupon(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CouponTemplateChange>,
 ) -> ApiResult<Json<CouponTemplateDto>> {
-    let name = display_text("name", &req.name, 40)?;
-    check_coupon_counts(req.total_quantity, req.per_buyer_limit)?;
-    let before = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
-    if before.status != "active" {
-        return Err(ApiError::conflict("a stopped coupon cannot change"));
-    }
-    if req.total_quantity != 0 && req.total_quantity < before.issued {
-        return Err(ApiError::invalid(
-            "total_quantity",
-            format!("{} already issued: give at least that many, or 0 for no limit", before.issued),
-        ));
-    }
-    let mut tx = st.store.begin().await?;
-    let terms = CouponTemplateTerms {
-        name,
-        total_quantity: req.total_quantity,
-        per_buyer_limit: req.per_buyer_limit,
-        claimable: req.claimable,
-    };
-    let Some(row) = st.store.update_coupon_template(&mut tx, admin.merchant_id, id, &terms).await? else {
-        return Err(ApiError::conflict("the coupon was stopped or claimed meanwhile; read it again"));
-    };
-    let dto = CouponTemplateDto::from(&row);
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "coupon.update",
-        format!("coupon_template:{id}"),
-        to_json(&CouponTemplateDto::from(&before)),
-        to_json(&dto),
-    )
-    .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok(Json(dto))
+    crate::promotions::coupons::update_coupon(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// Stop issuing a coupon (coupons already held stay valid).
@@ -216,16 +172,7 @@ pub async fn stop_coupon(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<Json<CouponTemplateDto>> {
-    let mut tx = st.store.begin().await?;
-    let row = st
-        .store
-        .set_coupon_template_status(&mut tx, admin.merchant_id, id, "stopped")
-        .await
-        .map_err(|_| ApiError::not_found("coupon"))?;
-    let dto = CouponTemplateDto::from(&row);
-    audit(&st, &mut tx, &admin, &headers, "coupon.stop", format!("coupon_template:{id}"), None, to_json(&dto)).await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
-    Ok(Json(dto))
+    crate::promotions::coupons::stop_coupon(&st, &admin, &Call::from_headers(&headers), id).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]

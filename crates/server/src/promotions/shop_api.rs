@@ -17,6 +17,7 @@ use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::promotions::pricing::{self, CartItem, QuoteDto};
 use crate::state::AppState;
+use crate::usecase::Call;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,20 +53,7 @@ pub async fn quote(
     buyer: Buyer,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> ApiResult<Json<QuoteDto>> {
-    let province = province_of(&st, &buyer, req.address_id).await?;
-    let priced =
-        pricing::price_cart(&st, buyer.merchant_id, buyer.id, &req.items, &req.coupon_ids, req.points, province)
-            .await?;
-    let wallet: Vec<_> = st
-        .store
-        .buyer_coupons(buyer.merchant_id, buyer.id, "available", 100, 0)
-        .await?
-        .items
-        .iter()
-        .filter_map(pricing::coupon_from_row)
-        .collect();
-    let suggestion = minimall_core::pricing::best_coupon(&priced.input, &wallet).map(|(id, q)| (id, q.payable.fen()));
-    Ok(Json(pricing::quote_dto(&priced, suggestion)))
+    crate::promotions::wallet::quote(&st, &buyer, req).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,13 +112,7 @@ pub async fn wallet(
     buyer: Buyer,
     ApiQuery(q): ApiQuery<WalletQuery>,
 ) -> ApiResult<Json<Paginated<CouponDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let view = q.view.unwrap_or_else(|| "available".into());
-    if !["available", "used", "expired"].contains(&view.as_str()) {
-        return Err(ApiError::invalid("view", "must be available, used or expired"));
-    }
-    let rows = st.store.buyer_coupons(buyer.merchant_id, buyer.id, &view, page.size(), page.offset()).await?;
-    Ok(Json(Paginated::new(rows.items.iter().map(CouponDto::from).collect(), rows.total, page)))
+    crate::promotions::wallet::wallet(&st, &buyer, q).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -185,9 +167,7 @@ pub async fn claimable(
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<crate::http::PageQuery>,
 ) -> ApiResult<Json<Paginated<CouponTemplateDto>>> {
-    let page = q.page()?;
-    let rows = st.store.list_coupon_templates(st.merchant_id, true, page.size(), page.offset()).await?;
-    Ok(Json(Paginated::new(rows.items.iter().map(CouponTemplateDto::from).collect(), rows.total, page)))
+    crate::promotions::wallet::claimable(&st, q).await.map(Json)
 }
 
 pub fn claim_error(e: ClaimError) -> ApiError {
@@ -212,22 +192,7 @@ pub async fn claim(
     buyer: Buyer,
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<CouponDto>)> {
-    let t = st.store.coupon_template(buyer.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
-    let now = minimall_store::now_ms();
-    if t.valid_until.is_some_and(|u| u <= now) {
-        return Err(ApiError::conflict("this coupon has expired"));
-    }
-    let mut tx = st.store.begin().await?;
-    let cid = st
-        .store
-        .issue_coupon(&mut tx, buyer.merchant_id, id, buyer.id, "claim", pricing::validity(&t, now), true)
-        .await
-        .map_err(claim_error)?;
-    crate::analytics::record::coupon_claimed(&st, &mut tx, buyer.merchant_id, buyer.id, id).await?;
-    minimall_store::commit(tx).await?;
-    let row = st.store.buyer_coupons_by_ids(buyer.merchant_id, buyer.id, &[cid]).await?;
-    let row = row.first().ok_or_else(|| ApiError::internal("claimed coupon vanished"))?;
-    Ok((StatusCode::CREATED, Json(CouponDto::from(row))))
+    Ok((StatusCode::CREATED, Json(crate::promotions::wallet::claim(&st, &buyer, id).await?)))
 }
 
 // ---- addresses ----------------------------------------------------------------------------------
@@ -273,7 +238,7 @@ impl From<AddressRow> for AddressDto {
     }
 }
 
-fn address_fields(a: &AddressInput) -> Result<AddressFields, minimall_core::FieldError> {
+pub(crate) fn address_fields(a: &AddressInput) -> Result<AddressFields, minimall_core::FieldError> {
     Ok(AddressFields {
         name: display_text("name", &a.name, 20)?,
         phone: Phone::parse("phone", &a.phone)?.into_inner(),
@@ -294,8 +259,7 @@ pub struct AddressList {
 /// The buyer's addresses (at most 30), default first.
 #[utoipa::path(get, path = "/api/v1/shop/addresses", tag = "shop-pricing", security(("bearer" = [])), responses((status = 200, body = AddressList)))]
 pub async fn list_addresses(State(st): State<AppState>, buyer: Buyer) -> ApiResult<Json<AddressList>> {
-    let rows = st.store.addresses(buyer.id).await?;
-    Ok(Json(AddressList { total: rows.len() as i64, items: rows.into_iter().map(Into::into).collect() }))
+    crate::promotions::wallet::list_addresses(&st, &buyer).await.map(Json)
 }
 
 /// Add an address.
@@ -306,14 +270,7 @@ pub async fn create_address(
     buyer: Buyer,
     ApiJson(req): ApiJson<AddressInput>,
 ) -> ApiResult<(StatusCode, Json<AddressDto>)> {
-    let f = address_fields(&req)?;
-    let mut tx = st.store.begin().await?;
-    let row = st.store.insert_address(&mut tx, buyer.merchant_id, buyer.id, &f).await.map_err(|e| match e {
-        StoreError::Constraint(m) => ApiError::conflict(m),
-        o => o.into(),
-    })?;
-    minimall_store::commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    Ok((StatusCode::CREATED, Json(crate::promotions::wallet::create_address(&st, &buyer, req).await?)))
 }
 
 /// Change an address.
@@ -370,24 +327,5 @@ pub async fn points(
     buyer: Buyer,
     ApiQuery(q): ApiQuery<crate::http::PageQuery>,
 ) -> ApiResult<Json<PointsDto>> {
-    let page = q.page()?;
-    let rows = st.store.points_entries(buyer.id, page.size(), page.offset()).await?;
-    let (per_yuan, _, _) = st.store.pricing_settings(buyer.merchant_id).await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|e| PointsEntryDto {
-            id: e.id,
-            delta: e.delta,
-            balance_after: e.balance_after,
-            reason: e.reason,
-            reference: e.reference,
-            at: e.at,
-        })
-        .collect();
-    Ok(Json(PointsDto {
-        balance: st.store.points_balance(buyer.id).await?,
-        points_per_yuan: per_yuan,
-        entries: Paginated::new(items, rows.total, page),
-    }))
+    crate::promotions::wallet::points(&st, &buyer, q).await.map(Json)
 }

@@ -20,7 +20,7 @@ async fn add_address(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fie
         detail: f.get("detail").into(),
         is_default: true,
     };
-    let _ = sp::create_address(State(st), b, ApiJson(input)).await?;
+    let _ = crate::promotions::wallet::create_address(&st, &b, input).await?;
     redirect("/checkout")
 }
 
@@ -35,15 +35,15 @@ struct CouponsPage {
 }
 
 async fn coupons(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let Json(mine) =
-        sp::wallet(State(st.clone()), b, ApiQuery(sp::WalletQuery { view: None, page: None, page_size: Some(100) }))
+    let mine =
+        crate::promotions::wallet::wallet(&st, &b, sp::WalletQuery { view: None, page: None, page_size: Some(100) })
             .await?;
-    let Json(claimable) = sp::claimable(State(st), ApiQuery(PageQuery { page: None, page_size: Some(100) })).await?;
+    let claimable = crate::promotions::wallet::claimable(&st, PageQuery { page: None, page_size: Some(100) }).await?;
     Ok(CouponsPage { c, mine: mine.items, claimable: claimable.items }.render_page())
 }
 
 async fn claim(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = sp::claim(State(st), b, Path(id)).await?;
+    let _ = crate::promotions::wallet::claim(&st, &b, id).await?;
     redirect("/coupons")
 }
 
@@ -55,7 +55,7 @@ struct PointsPage {
 }
 
 async fn points(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let Json(p) = sp::points(State(st), b, ApiQuery(PageQuery { page: None, page_size: Some(50) })).await?;
+    let p = crate::promotions::wallet::points(&st, &b, PageQuery { page: None, page_size: Some(50) }).await?;
     Ok(PointsPage { c, p }.render_page())
 }
 
