@@ -17,6 +17,7 @@ use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::ops::audit::audit;
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::{self, Effects};
 
 #[derive(Serialize, ToSchema)]
@@ -83,59 +84,7 @@ pub async fn request(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<AftersaleRequest>,
 ) -> ApiResult<(StatusCode, Json<AftersaleDto>)> {
-    if !["refund_only", "return_refund", "exchange"].contains(&req.kind.as_str()) {
-        return Err(ApiError::invalid("kind", "must be refund_only, return_refund or exchange"));
-    }
-    let reason = display_text("reason", &req.reason, 200)?;
-    if req.images.len() > 9 {
-        return Err(ApiError::invalid("images", "at most 9 images"));
-    }
-    for (i, img) in req.images.iter().enumerate() {
-        minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
-    }
-    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
-    if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {
-        return Err(ApiError::conflict(format!("after-sales is not available for an order that is {}", o.status)));
-    }
-    if req.kind != "refund_only" && o.status == "to_ship" {
-        return Err(ApiError::invalid("kind", "nothing has shipped yet: ask for a refund only"));
-    }
-    let mut tx = st.store.begin().await?;
-    let (lines, amount, points, shipping) = af::plan(&st, &mut tx, o.id, &req.lines).await?;
-    let (amount, points, shipping) = if req.kind == "exchange" { (0, 0, 0) } else { (amount, points, shipping) };
-    let aid = st
-        .store
-        .insert_aftersale(
-            &mut tx,
-            o.merchant_id,
-            &NewAftersale {
-                order_id: o.id,
-                buyer_id: buyer.id,
-                kind: &req.kind,
-                reason: &reason,
-                images: &serde_json::to_string(&req.images).unwrap_or_default(),
-                lines: &serde_json::to_string(&lines).unwrap_or_default(),
-                amount,
-                points,
-                shipping_refund: shipping,
-            },
-        )
-        .await?;
-    st.store
-        .order_event(
-            &mut tx,
-            o.merchant_id,
-            o.id,
-            "aftersale_requested",
-            None,
-            None,
-            &serde_json::json!({"aftersale_id": aid, "kind": req.kind, "amount": amount}).to_string(),
-            "buyer",
-        )
-        .await?;
-    let a = st.store.aftersale_tx(&mut tx, aid).await?;
-    minimall_store::commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(a.into())))
+    Ok((StatusCode::CREATED, Json(crate::aftersales::cases::request(&st, &buyer, id, req).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -155,12 +104,7 @@ pub async fn mine(
     buyer: Buyer,
     ApiQuery(q): ApiQuery<AftersaleQuery>,
 ) -> ApiResult<Json<Paginated<AftersaleDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let rows = st
-        .store
-        .list_aftersales(buyer.merchant_id, buyer.id, q.status.as_deref().unwrap_or(""), page.size(), page.offset())
-        .await?;
-    Ok(Json(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page)))
+    crate::aftersales::cases::mine(&st, &buyer, q).await.map(Json)
 }
 
 async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<AftersaleRow> {
@@ -217,7 +161,7 @@ pub async fn withdraw(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i
     Ok(Json(a.into()))
 }
 
-async fn release(st: &AppState, tx: &mut minimall_store::Tx, a: &AftersaleRow) -> ApiResult<()> {
+pub(crate) async fn release(st: &AppState, tx: &mut minimall_store::Tx, a: &AftersaleRow) -> ApiResult<()> {
     let lines: Vec<AftersaleLine> = serde_json::from_str(&a.lines).unwrap_or_default();
     for l in lines {
         st.store.release_refund_units(tx, l.line_id, l.quantity).await?;
@@ -233,15 +177,10 @@ pub async fn queue(
     admin: Admin<ReadOrders>,
     ApiQuery(q): ApiQuery<AftersaleQuery>,
 ) -> ApiResult<Json<Paginated<AftersaleDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let rows = st
-        .store
-        .list_aftersales(admin.merchant_id, 0, q.status.as_deref().unwrap_or(""), page.size(), page.offset())
-        .await?;
-    Ok(Json(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page)))
+    crate::aftersales::cases::queue(&st, &admin, q).await.map(Json)
 }
 
-async fn merchant_owned(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<AftersaleRow> {
+pub(crate) async fn merchant_owned(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<AftersaleRow> {
     match st.store.aftersale(id).await {
         Ok(a) if a.merchant_id == merchant_id => Ok(a),
         _ => Err(ApiError::not_found("after-sales request")),
@@ -257,34 +196,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<Json<AftersaleDto>> {
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
-    let mut tx = st.store.begin().await?;
-    let to = if a.kind == "refund_only" { "refunded" } else { "approved" };
-    if !st.store.aftersale_transition(&mut tx, a.id, "pending", to).await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
-    }
-    if a.kind == "refund_only" {
-        // Units not yet shipped go back to stock; shipped ones the buyer keeps.
-        let o = st.store.order_tx(&mut tx, a.order_id).await?;
-        let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
-        let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
-        af::refund(&st, &mut tx, &a, unshipped, &admin.username).await?;
-    }
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "aftersale.approve",
-        format!("aftersale:{id}"),
-        None,
-        Some(serde_json::json!({"status": to})),
-    )
-    .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
-    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
-    Ok(Json(a.into()))
+    crate::aftersales::cases::approve(&st, &admin, &Call::from_headers(&headers), id).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -303,28 +215,7 @@ pub async fn reject(
     headers: HeaderMap,
     ApiJson(req): ApiJson<RejectRequest>,
 ) -> ApiResult<Json<AftersaleDto>> {
-    let reason = display_text("reason", &req.reason, 200)?;
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
-    let mut tx = st.store.begin().await?;
-    if !st.store.aftersale_transition(&mut tx, a.id, "pending", "rejected").await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
-    }
-    st.store.aftersale_set_reject(&mut tx, a.id, &reason).await?;
-    release(&st, &mut tx, &a).await?;
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "aftersale.reject",
-        format!("aftersale:{id}"),
-        None,
-        Some(serde_json::json!({"reason": reason})),
-    )
-    .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(a.into()))
+    crate::aftersales::cases::reject(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// The returned goods arrived: stock comes back; a return is refunded, an exchange is marked exchanged.
@@ -336,30 +227,5 @@ pub async fn receive_return(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<Json<AftersaleDto>> {
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
-    let to = if a.kind == "exchange" { "exchanged" } else { "refunded" };
-    let mut tx = st.store.begin().await?;
-    if !st.store.aftersale_transition(&mut tx, a.id, "returning", to).await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
-    }
-    if a.kind == "exchange" {
-        release(&st, &mut tx, &a).await?;
-    } else {
-        af::refund(&st, &mut tx, &a, true, &admin.username).await?;
-    }
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "aftersale.receive",
-        format!("aftersale:{id}"),
-        None,
-        Some(serde_json::json!({"status": to})),
-    )
-    .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
-    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
-    Ok(Json(a.into()))
+    crate::aftersales::cases::receive_return(&st, &admin, &Call::from_headers(&headers), id).await.map(Json)
 }

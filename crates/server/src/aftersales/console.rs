@@ -24,15 +24,11 @@ async fn aftersales(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let status = q.status.clone().unwrap_or_default();
-    let Json(list) = asr::queue(
-        State(st),
-        a.clone(),
-        ApiQuery(asr::AftersaleQuery {
+    let list = crate::aftersales::cases::queue(&st, &a, asr::AftersaleQuery {
             status: Some(status.clone()).filter(|s| !s.is_empty()),
             page: Some(page),
             page_size: Some(20),
-        }),
-    )
+        })
     .await?;
     let manage = may(&a, Permission::ManageOrders);
     let mut p = ListPage::new(c, &a, "menu.aftersales").heads(&[
@@ -97,7 +93,7 @@ async fn approve(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = asr::approve(State(st), a, Path(id), headers).await?;
+    let _ = crate::aftersales::cases::approve(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/aftersales")
 }
 
@@ -109,7 +105,7 @@ async fn reject(
     f: Fields,
 ) -> WebResult {
     let reason = f.opt("reason").unwrap_or("不符合售后条件").to_string();
-    let _ = asr::reject(State(st), a, Path(id), headers, ApiJson(asr::RejectRequest { reason })).await?;
+    let _ = crate::aftersales::cases::reject(&st, &a, &Call::from_headers(&headers), id, asr::RejectRequest { reason }).await?;
     back("/admin/aftersales")
 }
 
@@ -119,7 +115,7 @@ async fn receive_return(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = asr::receive_return(State(st), a, Path(id), headers).await?;
+    let _ = crate::aftersales::cases::receive_return(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/aftersales")
 }
 

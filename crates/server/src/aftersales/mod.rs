@@ -3,6 +3,7 @@
 //! points are returned in proportion, shipping only when nothing shipped and everything is refunded.
 
 pub mod api;
+pub mod cases;
 pub mod console;
 pub mod shop_pages;
 

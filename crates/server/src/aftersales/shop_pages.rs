@@ -21,7 +21,7 @@ async fn aftersale_page(
     ShopBuyer(b): ShopBuyer,
     WebPath(id): WebPath<i64>,
 ) -> WebResult {
-    let Json(o) = so::my_order(State(st), b, Path(id)).await?;
+    let o = crate::orders::buying::my_order(&st, &b, id).await?;
     Ok(AftersalePage { c, o }.render_page())
 }
 
@@ -40,7 +40,7 @@ async fn aftersale(
             })
             .collect();
     let req = AftersaleRequest { kind: f.get("kind").into(), lines, reason: f.get("reason").into(), images: vec![] };
-    let _ = as_routes::request(State(st), b, Path(id), ApiJson(req)).await?;
+    let _ = crate::aftersales::cases::request(&st, &b, id, req).await?;
     redirect("/aftersales")
 }
 
@@ -52,11 +52,7 @@ struct AftersalesPage {
 }
 
 async fn aftersales(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let Json(list) = as_routes::mine(
-        State(st),
-        b,
-        ApiQuery(as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) }),
-    )
+    let list = crate::aftersales::cases::mine(&st, &b, as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) })
     .await?;
     Ok(AftersalesPage { c, items: list.items }.render_page())
 }

@@ -22,6 +22,7 @@ use crate::http::idempotency::{self, IdemKey};
 use crate::http::{PageQuery, Paginated};
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::Effects;
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -137,7 +138,7 @@ fn state_of(s: &FlashSaleRow, remaining: i64, now: i64) -> &'static str {
     }
 }
 
-fn dto(meta: &SaleMeta, gate: &[(i64, i64)]) -> FlashSaleDto {
+pub(crate) fn dto(meta: &SaleMeta, gate: &[(i64, i64)]) -> FlashSaleDto {
     let now = minimall_store::now_ms();
     let items: Vec<FlashItemDto> = meta
         .items
@@ -174,7 +175,7 @@ fn dto(meta: &SaleMeta, gate: &[(i64, i64)]) -> FlashSaleDto {
     }
 }
 
-fn terms(
+pub(crate) fn terms(
     st: &AppState,
     title: &str,
     starts_at: i64,
@@ -204,7 +205,7 @@ fn terms(
     })
 }
 
-async fn admin_dto(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<FlashSaleAdminDto> {
+pub(crate) async fn admin_dto(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<FlashSaleAdminDto> {
     let meta = st.flash.meta(merchant_id, id, true).await?;
     let gate = st.flash.shown_remaining(&meta).await;
     let (live_units, live_orders) = st.store.flash_order_totals(id).await?;
@@ -338,14 +339,7 @@ pub async fn list_flash_sales(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paginated<FlashSaleDto>>> {
-    let page = q.page()?;
-    let rows = st.store.flash_sales(admin.merchant_id, None, page.size(), page.offset()).await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for s in &rows.items {
-        let meta = st.flash.meta(admin.merchant_id, s.id, false).await?;
-        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
-    }
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::flash::sales::list_flash_sales(&st, &admin, q).await.map(Json)
 }
 
 /// One flash sale with the gate's count beside the database's.
@@ -356,7 +350,7 @@ pub async fn get_flash_sale(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<FlashSaleAdminDto>> {
-    Ok(Json(admin_dto(&st, admin.merchant_id, id).await?))
+    crate::flash::sales::get_flash_sale(&st, &admin, id).await.map(Json)
 }
 
 /// Change a sale's title, window, limit, shipping or payment time (not its units).
@@ -369,45 +363,7 @@ pub async fn update_flash_sale(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<FlashSaleUpdate>,
 ) -> ApiResult<Json<FlashSaleAdminDto>> {
-    let fields =
-        terms(&st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
-    let mut tx = st.store.begin().await?;
-    let before = match st.store.flash_sale_tx(&mut tx, admin.merchant_id, id).await {
-        Ok(s) => s,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("flash sale")),
-        Err(e) => return Err(e.into()),
-    };
-    let skus: Vec<i64> = st.store.flash_items(id).await?.iter().map(|i| i.sku_id).collect();
-    if let Some((other, _)) = st
-        .store
-        .overlapping_flash_sales(&mut tx, admin.merchant_id, req.starts_at, req.ends_at, &skus, id)
-        .await?
-        .first()
-    {
-        return Err(
-            ApiError::conflict(format!("flash sale {other} sells the same SKU at that time")).with_field("starts_at")
-        );
-    }
-    if !st.store.update_flash_sale(&mut tx, admin.merchant_id, id, &fields).await? {
-        return Err(ApiError::conflict("this flash sale has ended"));
-    }
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "flash_sale.update",
-        format!("flash_sale:{id}"),
-        Some(serde_json::json!({"title": before.title, "starts_at": before.starts_at, "ends_at": before.ends_at, "per_buyer_limit": before.per_buyer_limit})),
-        to_json(&req),
-    )
-    .await?;
-    minimall_store::commit(tx).await?;
-    if req.ends_at != before.ends_at {
-        crate::flash::schedule_finish(&st, admin.merchant_id, id, req.ends_at).await?;
-    }
-    st.flash.forget(id);
-    Ok(Json(admin_dto(&st, admin.merchant_id, id).await?))
+    crate::flash::sales::update_flash_sale(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// Stop a sale now: it refuses purchases and its unsold units go back to stock. Orders already placed stay.
@@ -419,14 +375,7 @@ pub async fn stop_flash_sale(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<FlashSaleAdminDto>> {
-    st.flash.meta(admin.merchant_id, id, true).await?;
-    if !crate::flash::end_sale(&st, admin.merchant_id, id, "stopped").await? {
-        return Err(ApiError::conflict("this flash sale has already ended"));
-    }
-    let mut tx = st.store.begin().await?;
-    audit(&st, &mut tx, &admin, &headers, "flash_sale.stop", format!("flash_sale:{id}"), None, None).await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(admin_dto(&st, admin.merchant_id, id).await?))
+    crate::flash::sales::stop_flash_sale(&st, &admin, &Call::from_headers(&headers), id).await.map(Json)
 }
 
 /// Running and upcoming flash sales, soonest first, with the server time for countdowns.
@@ -436,23 +385,14 @@ pub async fn shop_flash_sales(
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paginated<FlashSaleDto>>> {
-    let page = q.page()?;
-    let rows = st.store.flash_sales(st.merchant_id, Some(minimall_store::now_ms()), page.size(), page.offset()).await?;
-    let mut items = Vec::with_capacity(rows.items.len());
-    for s in &rows.items {
-        let meta = st.flash.meta(st.merchant_id, s.id, false).await?;
-        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
-    }
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::flash::sales::shop_flash_sales(&st, q).await.map(Json)
 }
 
 /// One flash sale.
 #[utoipa::path(get, path = "/api/v1/shop/flash-sales/{id}", tag = "flash-sales", params(("id" = i64, Path)),
     responses((status = 200, body = FlashSaleDto), (status = 404, body = ErrorBody)))]
 pub async fn shop_flash_sale(State(st): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<FlashSaleDto>> {
-    let meta = st.flash.meta(st.merchant_id, id, false).await?;
-    let gate = st.flash.shown_remaining(&meta).await;
-    Ok(Json(dto(&meta, &gate)))
+    crate::flash::sales::shop_flash_sale(&st, id).await.map(Json)
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]

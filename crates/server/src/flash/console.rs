@@ -33,11 +33,7 @@ async fn flash_page(
     page: i64,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let Json(list) = crate::flash::api::list_flash_sales(
-        State(st.clone()),
-        a.clone(),
-        ApiQuery(PageQuery { page: Some(page), page_size: Some(20) }),
-    )
+    let list = crate::flash::sales::list_flash_sales(&st, &a, PageQuery { page: Some(page), page_size: Some(20) })
     .await?;
     let edit = may(a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, a, "menu.flash").heads(&[
@@ -264,7 +260,7 @@ async fn flash_sale_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let Json(x) = crate::flash::api::get_flash_sale(State(st.clone()), a.clone(), Path(id)).await?;
+    let x = crate::flash::sales::get_flash_sale(&st, &a, id).await?;
     let mut p = ListPage::new(c, a, "menu.flash").heads(&[
         "prod.sku",
         "flash.price",
@@ -357,7 +353,7 @@ async fn save_flash(
 ) -> WebResult {
     let result = match flash_update(&f) {
         Ok(input) => {
-            crate::flash::api::update_flash_sale(State(st.clone()), a.clone(), headers, Path(id), ApiJson(input))
+            crate::flash::sales::update_flash_sale(&st, &a, &Call::from_headers(&headers), id, input)
                 .await
                 .map(|_| ())
         }
@@ -376,7 +372,7 @@ async fn stop_flash(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = crate::flash::api::stop_flash_sale(State(st), a, headers, Path(id)).await?;
+    let _ = crate::flash::sales::stop_flash_sale(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/flash")
 }
 

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod console;
 pub mod redis;
+pub mod sales;
 pub mod shop_pages;
 
 use std::collections::{HashMap, HashSet};

@@ -16,7 +16,7 @@ struct FlashPage {
 }
 
 async fn flash_page(State(st): State<AppState>, c: Ctx, WebPath(id): WebPath<i64>) -> WebResult {
-    let Json(f) = flash_sales::shop_flash_sale(State(st), Path(id)).await?;
+    let f = crate::flash::sales::shop_flash_sale(&st, id).await?;
     Ok(FlashPage { c, f, idem: crate::accounts::auth::new_token("web_") }.render_page())
 }
 

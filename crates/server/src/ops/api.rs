@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};
 use crate::http::Paginated;
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::Effects;
 
 #[derive(Serialize, ToSchema)]
@@ -38,7 +39,7 @@ pub struct AuditQuery {
     pub actor_id: Option<i64>,
 }
 
-fn parse_json_opt(s: Option<String>) -> Option<serde_json::Value> {
+pub(crate) fn parse_json_opt(s: Option<String>) -> Option<serde_json::Value> {
     s.and_then(|t| serde_json::from_str(&t).ok())
 }
 
@@ -50,25 +51,7 @@ pub async fn list_audit(
     admin: Admin<ReadAudit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paginated<AuditDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let rows =
-        st.store.list_audit(admin.merchant_id, q.action.as_deref(), q.actor_id, page.size(), page.offset()).await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|r| AuditDto {
-            id: r.id,
-            actor_id: r.actor_id,
-            actor_name: r.actor_name,
-            action: r.action,
-            target: r.target,
-            before: parse_json_opt(r.before_json),
-            after: parse_json_opt(r.after_json),
-            request_id: r.request_id,
-            at: r.at,
-        })
-        .collect();
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::ops::people::list_audit(&st, &admin, q).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,29 +84,7 @@ pub async fn list_buyers(
     admin: Admin<ReadBuyers>,
     ApiQuery(q): ApiQuery<BuyerQuery>,
 ) -> ApiResult<Json<Paginated<BuyerDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let needle = q.q.unwrap_or_default();
-    if needle.chars().count() > 64 {
-        return Err(ApiError::invalid("q", "must be at most 64 characters"));
-    }
-    let rows = st.store.list_buyers(admin.merchant_id, needle.trim(), page.size(), page.offset()).await?;
-    let items = rows
-        .items
-        .into_iter()
-        .map(|b| BuyerDto {
-            id: b.id,
-            nickname: b.nickname,
-            phone: b
-                .phone
-                .as_deref()
-                .and_then(|p| minimall_core::validate::Phone::parse("phone", p).ok())
-                .map(|p| p.masked()),
-            has_wechat: b.openid.is_some(),
-            channel: b.channel,
-            created_at: b.created_at,
-        })
-        .collect();
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::ops::people::list_buyers(&st, &admin, q).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]

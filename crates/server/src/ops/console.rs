@@ -114,15 +114,11 @@ async fn buyers(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let needle = q.q.clone().unwrap_or_default();
-    let Json(list) = admin_ops::list_buyers(
-        State(st),
-        a.clone(),
-        ApiQuery(admin_ops::BuyerQuery {
+    let list = crate::ops::people::list_buyers(&st, &a, admin_ops::BuyerQuery {
             page: Some(page),
             page_size: Some(50),
             q: Some(needle.clone()).filter(|s| !s.is_empty()),
-        }),
-    )
+        })
     .await?;
     let mut p = ListPage::new(c, &a, "menu.buyers").heads(&[
         "common.id",
@@ -212,16 +208,12 @@ async fn audit(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let action = q.action.clone().unwrap_or_default();
-    let Json(list) = admin_ops::list_audit(
-        State(st),
-        a.clone(),
-        ApiQuery(admin_ops::AuditQuery {
+    let list = crate::ops::people::list_audit(&st, &a, admin_ops::AuditQuery {
             page: Some(page),
             page_size: Some(50),
             action: Some(action.clone()).filter(|s| !s.is_empty()),
             actor_id: None,
-        }),
-    )
+        })
     .await?;
     let mut p = ListPage::new(c, &a, "menu.audit").heads(&[
         "audit.at",

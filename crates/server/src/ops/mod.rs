@@ -5,5 +5,6 @@ pub mod audit;
 pub mod console;
 pub mod health;
 pub mod jobs;
+pub mod people;
 pub mod stats_api;
 pub mod uploads;

@@ -18,6 +18,7 @@ use crate::ops::audit::audit;
 use crate::orders as ord;
 use crate::orders::shop_api::{check_status_filter, order_dto, OrderDto};
 use crate::state::AppState;
+use crate::usecase::Call;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -306,81 +307,7 @@ pub async fn ship(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ShipRequest>,
 ) -> ApiResult<Json<OrderDto>> {
-    let carrier = minimall_core::validate::display_text("carrier", &req.carrier, 20)?;
-    let tracking = req.tracking_no.trim();
-    if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
-    }
-    let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
-    let mut tx = st.store.begin().await?;
-    let lines = st.store.order_lines_tx(&mut tx, id).await?;
-    let parcel: Vec<ShipLine> = match req.lines {
-        Some(l) if !l.is_empty() => l,
-        Some(_) => return Err(ApiError::invalid("lines", "list at least one line")),
-        None => lines
-            .iter()
-            .filter(|l| l.quantity - l.refunded_qty - l.shipped_qty > 0)
-            .map(|l| ShipLine { line_id: l.id, quantity: l.quantity - l.refunded_qty - l.shipped_qty })
-            .collect(),
-    };
-    if parcel.is_empty() {
-        return Err(ApiError::conflict("nothing left to ship"));
-    }
-    for (i, p) in parcel.iter().enumerate() {
-        if p.quantity <= 0 || !lines.iter().any(|l| l.id == p.line_id) {
-            return Err(ApiError::invalid(format!("lines[{i}]"), "unknown line or quantity below 1"));
-        }
-        if !st.store.ship_line(&mut tx, id, p.line_id, p.quantity).await? {
-            return Err(ApiError::conflict("more units than remain to ship").with_field(format!("lines[{i}].quantity")));
-        }
-    }
-    let after = st.store.order_lines_tx(&mut tx, id).await?;
-    let all = after.iter().all(|l| l.shipped_qty + l.refunded_qty >= l.quantity);
-    let event = if all { OrderEvent::ShipAll } else { OrderEvent::ShipPartial };
-    let shipment = st
-        .store
-        .insert_shipment(
-            &mut tx,
-            admin.merchant_id,
-            id,
-            &carrier,
-            tracking,
-            &serde_json::to_string(&parcel).unwrap_or_default(),
-        )
-        .await?;
-    if cost > 0 {
-        st.store.set_shipment_cost(&mut tx, shipment, cost).await?;
-        crate::finance::shipment_cost(&st, &mut tx, admin.merchant_id, shipment, cost).await?;
-    }
-    ord::apply_event(
-        &st,
-        &mut tx,
-        &o,
-        event,
-        Some("shipped_at"),
-        serde_json::json!({"carrier": carrier, "tracking_no": tracking, "lines": parcel}),
-        &admin.username,
-    )
-    .await?;
-    if all {
-        let at = minimall_store::now_ms() + st.cfg.orders.auto_receive_days * 86_400_000;
-        ord::enqueue_in(&st, &mut tx, admin.merchant_id, ord::AUTO_RECEIVE_JOB, id, at).await?;
-    }
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "order.ship",
-        format!("order:{id}"),
-        None,
-        Some(serde_json::json!({"carrier": carrier, "tracking_no": tracking, "all": all, "cost": cost})),
-    )
-    .await?;
-    minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, id).await?;
-    Ok(Json(order_dto(&st, o).await?))
+    crate::orders::fulfilment::ship(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }
 
 /// Orders as CSV (UTF-8 with BOM), same filters as the list, at most 50,000 rows. The amount columns (商品金额,

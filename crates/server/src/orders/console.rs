@@ -149,12 +149,12 @@ async fn ship(
         lines: None,
         cost: None,
     };
-    let _ = ao::ship(State(st), a, Path(id), headers, ApiJson(req)).await?;
+    let _ = crate::orders::fulfilment::ship(&st, &a, &Call::from_headers(&headers), id, req).await?;
     back(&format!("/admin/orders/{id}"))
 }
 
 async fn stores(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadOrders>) -> WebResult {
-    let Json(list) = pickup::admin_stores(State(st), a.clone()).await?;
+    let list = crate::orders::stores::admin_stores(&st, &a).await?;
     let mut p = ListPage::new(c, &a, "menu.stores").heads(&[
         "store.name",
         "store.address",
@@ -204,7 +204,7 @@ async fn create_store(
         phone: f.get("phone").into(),
         hours: f.get("hours").into(),
     };
-    let _ = pickup::create_store(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::orders::stores::create_store(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/stores")
 }
 
@@ -229,12 +229,7 @@ async fn verify_pickup(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let Json(o) = pickup::verify(
-        State(st),
-        a.clone(),
-        headers,
-        ApiJson(pickup::VerifyRequest { code: f.get("code").trim().into() }),
-    )
+    let o = crate::orders::stores::verify(&st, &a, &Call::from_headers(&headers), pickup::VerifyRequest { code: f.get("code").trim().into() })
     .await?;
     let mut p = ListPage::new(c, &a, "menu.pickup").heads(&["order.no", "order.goods", "order.status"]);
     p.intro = p.c.t("pickup.done").into();

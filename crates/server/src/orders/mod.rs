@@ -3,10 +3,13 @@
 //! State changes follow `core::orders::transition` and are applied with conditional updates.
 
 pub mod admin_api;
+pub mod buying;
 pub mod console;
+pub mod fulfilment;
 pub mod pickup;
 pub mod shop_api;
 pub mod shop_pages;
+pub mod stores;
 
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_store::jobs::NewJob;

@@ -18,6 +18,7 @@ use crate::http::extract::{ApiJson, Path};
 use crate::orders as ord;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
+use crate::usecase::Call;
 
 #[derive(Serialize, ToSchema)]
 pub struct StoreDto {
@@ -53,8 +54,7 @@ pub async fn shop_stores(State(st): State<AppState>) -> ApiResult<Json<StoreList
 /// The merchant's stores.
 #[utoipa::path(get, path = "/api/v1/admin/stores", tag = "pickup", security(("bearer" = [])), responses((status = 200, body = StoreList)))]
 pub async fn admin_stores(State(st): State<AppState>, admin: Admin<ReadOrders>) -> ApiResult<Json<StoreList>> {
-    let items: Vec<StoreDto> = st.store.stores(admin.merchant_id).await?.into_iter().map(Into::into).collect();
-    Ok(Json(StoreList { total: items.len() as i64, items }))
+    crate::orders::stores::admin_stores(&st, &admin).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -77,30 +77,7 @@ pub async fn create_store(
     headers: HeaderMap,
     ApiJson(req): ApiJson<StoreInput>,
 ) -> ApiResult<(StatusCode, Json<StoreDto>)> {
-    let name = display_text("name", &req.name, 40)?;
-    let address = display_text("address", &req.address, 120)?;
-    if req.phone.chars().count() > 20 || req.hours.chars().count() > 40 {
-        return Err(ApiError::invalid("phone", "phone at most 20 and hours at most 40 characters"));
-    }
-    if st.store.stores(admin.merchant_id).await?.len() >= 200 {
-        return Err(ApiError::conflict("at most 200 stores"));
-    }
-    let mut tx = st.store.begin().await?;
-    let row =
-        st.store.insert_store(&mut tx, admin.merchant_id, &name, &address, req.phone.trim(), req.hours.trim()).await?;
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "store.create",
-        format!("store:{}", row.id),
-        None,
-        Some(serde_json::json!({"name": name})),
-    )
-    .await?;
-    minimall_store::commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    Ok((StatusCode::CREATED, Json(crate::orders::stores::create_store(&st, &admin, &Call::from_headers(&headers), req).await?)))
 }
 
 /// A new pick-up code: 12 random digits.
@@ -146,52 +123,5 @@ pub async fn verify(
     headers: HeaderMap,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<OrderDto>> {
-    let code = req.code.trim();
-    if code.len() != 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid("code", "must be the 12 digits of the pick-up code"));
-    }
-    let mut tx = st.store.begin().await?;
-    let o = st
-        .store
-        .order_by_pickup_code(&mut tx, admin.merchant_id, code)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pick-up code"))?;
-    if o.picked_up_at.is_some() {
-        return Err(ApiError::conflict("this order was already picked up"));
-    }
-    if o.status != "to_ship" {
-        return Err(ApiError::conflict(format!("the order is {} and cannot be handed over", o.status)));
-    }
-    if !st.store.mark_picked_up(&mut tx, o.id).await? {
-        return Err(ApiError::conflict("this order was already picked up"));
-    }
-    let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
-    for l in &lines {
-        let left = l.quantity - l.refunded_qty - l.shipped_qty;
-        if left > 0 {
-            st.store.ship_line(&mut tx, o.id, l.id, left).await?;
-        }
-    }
-    let detail = serde_json::json!({"store_id": o.store_id, "clerk": admin.username});
-    ord::apply_event(&st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username)
-        .await?;
-    let o2 = st.store.order_tx(&mut tx, o.id).await?;
-    ord::apply_event(&st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
-        .await?;
-    let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
-    audit(
-        &st,
-        &mut tx,
-        &admin,
-        &headers,
-        "pickup.verify",
-        format!("order:{}", o.id),
-        None,
-        Some(serde_json::json!({"order_no": o.order_no})),
-    )
-    .await?;
-    minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, o.id).await?;
-    Ok(Json(order_dto(&st, o).await?))
+    crate::orders::stores::verify(&st, &admin, &Call::from_headers(&headers), req).await.map(Json)
 }

@@ -21,6 +21,7 @@ use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{self, CartItem, QuoteDto, MAX_QUANTITY};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::usecase::{self, Effects};
 
 // ---- cart ---------------------------------------------------------------------------------------
@@ -53,38 +54,7 @@ pub struct CartDto {
 /// The buyer's cart. Unavailable lines are kept and marked, never dropped.
 #[utoipa::path(get, path = "/api/v1/shop/cart", tag = "shop-orders", security(("bearer" = [])), responses((status = 200, body = CartDto)))]
 pub async fn cart(State(st): State<AppState>, buyer: Buyer) -> ApiResult<Json<CartDto>> {
-    let rows = st.store.cart(buyer.id).await?;
-    let items: Vec<CartLineDto> = rows
-        .into_iter()
-        .map(|r| {
-            let reason = if r.deleted != 0 {
-                Some("deleted")
-            } else if r.on_shelf == 0 {
-                Some("off_shelf")
-            } else if r.stock < r.quantity {
-                Some(if r.stock == 0 { "sold_out" } else { "not_enough_stock" })
-            } else {
-                None
-            };
-            let images: Vec<String> = serde_json::from_str(&r.images).unwrap_or_default();
-            CartLineDto {
-                id: r.id,
-                sku_id: r.sku_id,
-                product_id: r.product_id,
-                title: r.title,
-                spec: serde_json::from_str(&r.spec_values).unwrap_or_default(),
-                image: images.into_iter().next(),
-                quantity: r.quantity,
-                selected: r.selected != 0,
-                sale_price: r.sale_price,
-                original_price: r.original_price,
-                available: reason.is_none(),
-                unavailable_reason: reason.map(str::to_string),
-            }
-        })
-        .collect();
-    let selected_amount = items.iter().filter(|i| i.selected && i.available).map(|i| i.sale_price * i.quantity).sum();
-    Ok(Json(CartDto { total: items.len() as i64, items, selected_amount }))
+    crate::orders::buying::cart(&st, &buyer).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -102,19 +72,7 @@ pub async fn cart_add(
     buyer: Buyer,
     ApiJson(req): ApiJson<CartAdd>,
 ) -> ApiResult<Json<CartDto>> {
-    if !(1..=MAX_QUANTITY).contains(&req.quantity) {
-        return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
-    }
-    let sku = st.store.skus_for_quote(buyer.merchant_id, &[req.sku_id]).await?;
-    if sku.first().is_none_or(|s| s.on_shelf == 0) {
-        return Err(ApiError::invalid("sku_id", "no such product on the shelf"));
-    }
-    let mut tx = st.store.begin().await?;
-    if !st.store.cart_add(&mut tx, buyer.merchant_id, buyer.id, req.sku_id, req.quantity, MAX_QUANTITY).await? {
-        return Err(ApiError::conflict("the cart holds at most 100 products"));
-    }
-    minimall_store::commit(tx).await?;
-    cart(State(st), buyer).await
+    crate::orders::buying::cart_add(&st, &buyer, req).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,29 +91,14 @@ pub async fn cart_change(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<CartChange>,
 ) -> ApiResult<Json<CartDto>> {
-    if let Some(q) = req.quantity {
-        if !(1..=MAX_QUANTITY).contains(&q) {
-            return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
-        }
-    }
-    let mut tx = st.store.begin().await?;
-    if !st.store.cart_update(&mut tx, buyer.id, id, req.quantity, req.selected).await? {
-        return Err(ApiError::not_found("cart line"));
-    }
-    minimall_store::commit(tx).await?;
-    cart(State(st), buyer).await
+    crate::orders::buying::cart_change(&st, &buyer, id, req).await.map(Json)
 }
 
 /// Remove a cart line.
 #[utoipa::path(delete, path = "/api/v1/shop/cart/items/{id}", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = CartDto), (status = 404, body = ErrorBody)))]
 pub async fn cart_remove(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<CartDto>> {
-    let mut tx = st.store.begin().await?;
-    if !st.store.cart_remove(&mut tx, buyer.id, id).await? {
-        return Err(ApiError::not_found("cart line"));
-    }
-    minimall_store::commit(tx).await?;
-    cart(State(st), buyer).await
+    crate::orders::buying::cart_remove(&st, &buyer, id).await.map(Json)
 }
 
 // ---- orders -------------------------------------------------------------------------------------
@@ -481,18 +424,10 @@ pub async fn my_orders(
     buyer: Buyer,
     ApiQuery(q): ApiQuery<MyOrdersQuery>,
 ) -> ApiResult<Json<Paginated<OrderDto>>> {
-    let page = Page::parse(q.page, q.page_size)?;
-    let status = q.status.unwrap_or_default();
-    check_status_filter(&status)?;
-    let rows = st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?;
-    let mut items = Vec::new();
-    for o in rows.items {
-        items.push(order_dto(&st, o).await?);
-    }
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    crate::orders::buying::my_orders(&st, &buyer, q).await.map(Json)
 }
 
-async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderRow> {
+pub(crate) async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderRow> {
     st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))
 }
 
@@ -500,34 +435,21 @@ async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderRow> {
 #[utoipa::path(get, path = "/api/v1/shop/orders/{id}", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody)))]
 pub async fn my_order(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    let o = own(&st, &buyer, id).await?;
-    Ok(Json(order_dto(&st, o).await?))
+    crate::orders::buying::my_order(&st, &buyer, id).await.map(Json)
 }
 
 /// Cancel an unpaid order; stock, coupons and points come back.
 #[utoipa::path(post, path = "/api/v1/shop/orders/{id}/cancel", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    let o = own(&st, &buyer, id).await?;
-    if !ord::cancel_unpaid(&st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
-        let o = own(&st, &buyer, id).await?;
-        return Err(ApiError::conflict(format!("the order is {} and cannot be cancelled", o.status)));
-    }
-    Ok(Json(order_dto(&st, own(&st, &buyer, id).await?).await?))
+    crate::orders::buying::cancel(&st, &buyer, id).await.map(Json)
 }
 
 /// Confirm receipt of a shipped order.
 #[utoipa::path(post, path = "/api/v1/shop/orders/{id}/receive", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn receive(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    let o = own(&st, &buyer, id).await?;
-    let mut tx = st.store.begin().await?;
-    ord::apply_event(&st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
-        .await?;
-    let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(order_dto(&st, own(&st, &buyer, id).await?).await?))
+    crate::orders::buying::receive(&st, &buyer, id).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -558,57 +480,7 @@ pub async fn pay(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<PayRequest>,
 ) -> ApiResult<Json<PayStart>> {
-    let o = own(&st, &buyer, id).await?;
-    if o.status != "pending_payment" {
-        return Err(ApiError::conflict(format!("the order is {} and cannot be paid", o.status)));
-    }
-    if o.pay_deadline <= minimall_store::now_ms() {
-        return Err(ApiError::conflict("the time to pay this order has passed"));
-    }
-    match req.provider.as_str() {
-        sandbox::PROVIDER => {
-            if !st.cfg.sandbox {
-                return Err(ApiError::forbidden("sandbox payment is disabled on this server").with_field("provider"));
-            }
-            let p = st.store.ensure_payment(o.merchant_id, o.id, sandbox::PROVIDER, &o.order_no, o.payable).await?;
-            Ok(Json(PayStart {
-                provider: p.provider,
-                sandbox_complete_url: Some(format!("/api/v1/shop/sandbox/payments/{}/complete", p.out_trade_no)),
-                out_trade_no: p.out_trade_no,
-                amount: p.amount,
-                wx_request_payment: None,
-            }))
-        }
-        "wechat" => {
-            let Some(wx) = &st.wechat_pay else {
-                return Err(ApiError::unavailable("WeChat Pay is not configured on this server").with_field("provider"));
-            };
-            let b = st.store.buyer_by_id(buyer.merchant_id, buyer.id).await?;
-            let Some(openid) = b.openid else {
-                return Err(ApiError::invalid("provider", "log in through the mini-program to pay with WeChat"));
-            };
-            let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
-            let lines = st.store.order_lines(o.id).await?;
-            let title: String =
-                lines.first().map(|l| l.title.chars().take(100).collect()).unwrap_or_else(|| o.order_no.clone());
-            let prepay = wx
-                .jsapi_prepay(&p.out_trade_no, &title, p.amount, &openid, Some(o.pay_deadline))
-                .await
-                .map_err(|e| {
-                    tracing::warn!(error = %e, "wechat prepay failed");
-                    ApiError::unavailable(format!("WeChat Pay refused or is unreachable: {e}"))
-                })?;
-            let params = serde_json::to_value(wx.request_payment_params(&prepay)).map_err(ApiError::internal)?;
-            Ok(Json(PayStart {
-                provider: p.provider,
-                out_trade_no: p.out_trade_no,
-                amount: p.amount,
-                sandbox_complete_url: None,
-                wx_request_payment: Some(params),
-            }))
-        }
-        _ => Err(ApiError::invalid("provider", "must be sandbox or wechat")),
-    }
+    crate::orders::buying::pay(&st, &buyer, id, req).await.map(Json)
 }
 
 /// Sandbox: the buyer completes the payment. Like a real provider, the shop learns of it only through
@@ -620,28 +492,7 @@ pub async fn sandbox_complete(
     buyer: Buyer,
     Path(no): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if !st.cfg.sandbox {
-        return Err(ApiError::forbidden("sandbox payment is disabled on this server"));
-    }
-    let p = st.store.payment_by_trade_no(&no).await?.ok_or_else(|| ApiError::not_found("payment"))?;
-    own(&st, &buyer, p.order_id).await?;
-    let now = minimall_store::now_ms();
-    let delay = st.cfg.orders.sandbox_notify_delay_ms;
-    let mut deliveries = st.store.writes();
-    for k in 0..st.cfg.orders.sandbox_duplicates {
-        let jitter = (rand::random::<u32>() as i64) % (delay.max(1));
-        ord::add_job(
-            &mut deliveries,
-            p.merchant_id,
-            ord::SANDBOX_NOTIFY_JOB,
-            serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k}),
-            now + delay + jitter * i64::from(k),
-            format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no),
-        );
-    }
-    let mut tx = st.store.begin().await?;
-    deliveries.run(&mut tx).await?;
-    usecase::commit(&st, tx, Effects::new().wake_jobs()).await?;
+    crate::orders::buying::sandbox_complete(&st, &buyer, no).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -24,14 +24,14 @@ struct CartPage {
 }
 
 async fn cart(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let Json(cart) = so::cart(State(st), b).await?;
+    let cart = crate::orders::buying::cart(&st, &b).await?;
     Ok(CartPage { c, cart }.render_page())
 }
 
 async fn cart_add(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fields) -> WebResult {
     let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid("sku_id", "choose a specification"))?;
     let quantity = f.int("quantity").unwrap_or(1);
-    let _ = so::cart_add(State(st), b, ApiJson(so::CartAdd { sku_id, quantity })).await?;
+    let _ = crate::orders::buying::cart_add(&st, &b, so::CartAdd { sku_id, quantity }).await?;
     redirect(if f.get("buy_now") == "1" { "/checkout" } else { "/cart" })
 }
 
@@ -42,13 +42,13 @@ async fn cart_change(
     f: Fields,
 ) -> WebResult {
     let selected = f.opt("selected").map(|v| v == "1");
-    let _ = so::cart_change(State(st), b, Path(id), ApiJson(so::CartChange { quantity: f.int("quantity"), selected }))
+    let _ = crate::orders::buying::cart_change(&st, &b, id, so::CartChange { quantity: f.int("quantity"), selected })
         .await?;
     redirect("/cart")
 }
 
 async fn cart_remove(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = so::cart_remove(State(st), b, Path(id)).await?;
+    let _ = crate::orders::buying::cart_remove(&st, &b, id).await?;
     redirect("/cart")
 }
 
@@ -84,7 +84,7 @@ async fn checkout(
     ShopBuyer(b): ShopBuyer,
     WebQuery(q): WebQuery<CheckoutQuery>,
 ) -> WebResult {
-    let Json(cart) = so::cart(State(st.clone()), b.clone()).await?;
+    let cart = crate::orders::buying::cart(&st, &b).await?;
     let items: Vec<CartItem> = cart
         .items
         .iter()
@@ -196,11 +196,7 @@ async fn orders(
 ) -> WebResult {
     let status = q.status.unwrap_or_default();
     let page = q.page.unwrap_or(1);
-    let Json(list) = so::my_orders(
-        State(st),
-        b,
-        ApiQuery(so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) }),
-    )
+    let list = crate::orders::buying::my_orders(&st, &b, so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) })
     .await?;
     let tabs = vec![
         ("", c.t("shop.all")),
@@ -226,7 +222,7 @@ struct OrderPage {
 }
 
 async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
+    let o = crate::orders::buying::my_order(&st, &b, id).await?;
     let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
     let address = o.address.as_ref().map(crate::web::view::address_line).unwrap_or_default();
@@ -242,7 +238,7 @@ struct PayPage {
 }
 
 async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let Json(o) = so::my_order(State(st.clone()), b, Path(id)).await?;
+    let o = crate::orders::buying::my_order(&st, &b, id).await?;
     if o.status != "pending_payment" {
         return redirect(&format!("/orders/{id}"));
     }
@@ -252,18 +248,18 @@ async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, W
 /// Pay in the sandbox: start the payment and complete it, as a buyer would in the provider's page. The
 /// order turns paid when the provider's signed notification arrives.
 async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let Json(start) =
-        so::pay(State(st.clone()), b.clone(), Path(id), ApiJson(so::PayRequest { provider: "sandbox".into() })).await?;
-    let _ = so::sandbox_complete(State(st), b, Path(start.out_trade_no)).await?;
+    let start =
+        crate::orders::buying::pay(&st, &b, id, so::PayRequest { provider: "sandbox".into() }).await?;
+    let _ = crate::orders::buying::sandbox_complete(&st, &b, start.out_trade_no).await?;
     redirect(&format!("/orders/{id}"))
 }
 
 async fn cancel(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = so::cancel(State(st), b, Path(id)).await?;
+    let _ = crate::orders::buying::cancel(&st, &b, id).await?;
     redirect(&format!("/orders/{id}"))
 }
 
 async fn receive(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = so::receive(State(st), b, Path(id)).await?;
+    let _ = crate::orders::buying::receive(&st, &b, id).await?;
     redirect(&format!("/orders/{id}"))
 }

@@ -1,0 +1,120 @@
+//! Flash-sale use cases: the console's sales (list, one, change, stop) and what buyers see of them.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minimall_core::flash::{validate_setup, validate_terms, ItemSpec};
+use minimall_core::validate::display_text;
+use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
+use minimall_store::idempotency::Claim;
+use minimall_store::stock::StockError;
+use minimall_store::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::accounts::auth::{Admin, Buyer, ManageCatalog, ReadCatalog};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::flash::{Answer, FlashOrderCreated, Purchase, SaleMeta};
+use crate::http::extract::{ApiJson, ApiQuery, Path};
+use crate::http::idempotency::{self, IdemKey};
+use crate::http::{PageQuery, Paginated};
+use crate::ops::audit::{audit, to_json};
+use super::api::{admin_dto, dto, terms};
+use crate::state::AppState;
+
+#[allow(unused_imports)]
+use super::api::{FlashItemInput, FlashSaleInput, FlashSaleUpdate, FlashItemDto, FlashSaleDto, FlashSaleAdminDto, FlashCount, FlashPurchase};
+#[allow(unused_imports)]
+use crate::usecase::{self, Call, Effects, Stored};
+
+/// Flash sales, newest first.
+pub async fn list_flash_sales(st: &AppState, admin: &Admin<ReadCatalog>, q: PageQuery) -> ApiResult<Paginated<FlashSaleDto>> {
+    let page = q.page()?;
+    let rows = st.store.flash_sales(admin.merchant_id, None, page.size(), page.offset()).await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for s in &rows.items {
+        let meta = st.flash.meta(admin.merchant_id, s.id, false).await?;
+        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
+    }
+    Ok(Paginated::new(items, rows.total, page))
+}
+
+/// One flash sale with the gate's count beside the database's.
+pub async fn get_flash_sale(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> ApiResult<FlashSaleAdminDto> {
+    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+}
+
+/// Change a sale's title, window, limit, shipping or payment time (not its units).
+pub async fn update_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: FlashSaleUpdate) -> ApiResult<FlashSaleAdminDto> {
+    let fields =
+        terms(&st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
+    let mut tx = st.store.begin().await?;
+    let before = match st.store.flash_sale_tx(&mut tx, admin.merchant_id, id).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("flash sale")),
+        Err(e) => return Err(e.into()),
+    };
+    let skus: Vec<i64> = st.store.flash_items(id).await?.iter().map(|i| i.sku_id).collect();
+    if let Some((other, _)) = st
+        .store
+        .overlapping_flash_sales(&mut tx, admin.merchant_id, req.starts_at, req.ends_at, &skus, id)
+        .await?
+        .first()
+    {
+        return Err(
+            ApiError::conflict(format!("flash sale {other} sells the same SKU at that time")).with_field("starts_at")
+        );
+    }
+    if !st.store.update_flash_sale(&mut tx, admin.merchant_id, id, &fields).await? {
+        return Err(ApiError::conflict("this flash sale has ended"));
+    }
+    audit(
+        &st,
+        &mut tx,
+        &admin,
+        call,
+        "flash_sale.update",
+        format!("flash_sale:{id}"),
+        Some(serde_json::json!({"title": before.title, "starts_at": before.starts_at, "ends_at": before.ends_at, "per_buyer_limit": before.per_buyer_limit})),
+        to_json(&req),
+    )
+    .await?;
+    minimall_store::commit(tx).await?;
+    if req.ends_at != before.ends_at {
+        crate::flash::schedule_finish(&st, admin.merchant_id, id, req.ends_at).await?;
+    }
+    st.flash.forget(id);
+    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+}
+
+/// Stop a sale now: it refuses purchases and its unsold units go back to stock. Orders already placed stay.
+pub async fn stop_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64) -> ApiResult<FlashSaleAdminDto> {
+    st.flash.meta(admin.merchant_id, id, true).await?;
+    if !crate::flash::end_sale(&st, admin.merchant_id, id, "stopped").await? {
+        return Err(ApiError::conflict("this flash sale has already ended"));
+    }
+    let mut tx = st.store.begin().await?;
+    audit(&st, &mut tx, &admin, call, "flash_sale.stop", format!("flash_sale:{id}"), None, None).await?;
+    minimall_store::commit(tx).await?;
+    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+}
+
+/// Running and upcoming flash sales, soonest first, with the server time for countdowns.
+pub async fn shop_flash_sales(st: &AppState, q: PageQuery) -> ApiResult<Paginated<FlashSaleDto>> {
+    let page = q.page()?;
+    let rows = st.store.flash_sales(st.merchant_id, Some(minimall_store::now_ms()), page.size(), page.offset()).await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for s in &rows.items {
+        let meta = st.flash.meta(st.merchant_id, s.id, false).await?;
+        items.push(dto(&meta, &st.flash.shown_remaining(&meta).await));
+    }
+    Ok(Paginated::new(items, rows.total, page))
+}
+
+/// One flash sale.
+pub async fn shop_flash_sale(st: &AppState, id: i64) -> ApiResult<FlashSaleDto> {
+    let meta = st.flash.meta(st.merchant_id, id, false).await?;
+    let gate = st.flash.shown_remaining(&meta).await;
+    Ok(dto(&meta, &gate))
+}

@@ -1,0 +1,230 @@
+//! The buyer's order use cases: cart, their orders, payment start, sandbox completion, cancellation, receipt.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use minimall_core::orders::OrderEvent;
+use minimall_core::page::Page;
+use minimall_store::orders::{OrderLineRow, OrderRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::accounts::auth::Buyer;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::extract::{ApiJson, ApiQuery, Path};
+use crate::http::idempotency::{self, IdemKey};
+use crate::http::Paginated;
+use crate::orders::{self as ord, Checkout};
+use crate::payments::sandbox;
+use crate::promotions::pricing::{self, CartItem, QuoteDto, MAX_QUANTITY};
+use super::shop_api::{check_status_filter, order_dto, own};
+use crate::state::AppState;
+
+#[allow(unused_imports)]
+use super::shop_api::{CartLineDto, CartDto, CartAdd, CartChange, CreateOrder, OrderLineDto, OrderDto, QuoteChanged, MyOrdersQuery, PayRequest, PayStart};
+#[allow(unused_imports)]
+use crate::usecase::{self, Call, Effects, Stored};
+
+/// The buyer's cart. Unavailable lines are kept and marked, never dropped.
+pub async fn cart(st: &AppState, buyer: &Buyer) -> ApiResult<CartDto> {
+    let rows = st.store.cart(buyer.id).await?;
+    let items: Vec<CartLineDto> = rows
+        .into_iter()
+        .map(|r| {
+            let reason = if r.deleted != 0 {
+                Some("deleted")
+            } else if r.on_shelf == 0 {
+                Some("off_shelf")
+            } else if r.stock < r.quantity {
+                Some(if r.stock == 0 { "sold_out" } else { "not_enough_stock" })
+            } else {
+                None
+            };
+            let images: Vec<String> = serde_json::from_str(&r.images).unwrap_or_default();
+            CartLineDto {
+                id: r.id,
+                sku_id: r.sku_id,
+                product_id: r.product_id,
+                title: r.title,
+                spec: serde_json::from_str(&r.spec_values).unwrap_or_default(),
+                image: images.into_iter().next(),
+                quantity: r.quantity,
+                selected: r.selected != 0,
+                sale_price: r.sale_price,
+                original_price: r.original_price,
+                available: reason.is_none(),
+                unavailable_reason: reason.map(str::to_string),
+            }
+        })
+        .collect();
+    let selected_amount = items.iter().filter(|i| i.selected && i.available).map(|i| i.sale_price * i.quantity).sum();
+    Ok(CartDto { total: items.len() as i64, items, selected_amount })
+}
+
+/// Add to the cart (merging with the same SKU).
+pub async fn cart_add(st: &AppState, buyer: &Buyer, req: CartAdd) -> ApiResult<CartDto> {
+    if !(1..=MAX_QUANTITY).contains(&req.quantity) {
+        return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+    }
+    let sku = st.store.skus_for_quote(buyer.merchant_id, &[req.sku_id]).await?;
+    if sku.first().is_none_or(|s| s.on_shelf == 0) {
+        return Err(ApiError::invalid("sku_id", "no such product on the shelf"));
+    }
+    let mut tx = st.store.begin().await?;
+    if !st.store.cart_add(&mut tx, buyer.merchant_id, buyer.id, req.sku_id, req.quantity, MAX_QUANTITY).await? {
+        return Err(ApiError::conflict("the cart holds at most 100 products"));
+    }
+    minimall_store::commit(tx).await?;
+    cart(st, buyer).await
+}
+
+/// Change a cart line's quantity or selection.
+pub async fn cart_change(st: &AppState, buyer: &Buyer, id: i64, req: CartChange) -> ApiResult<CartDto> {
+    if let Some(q) = req.quantity {
+        if !(1..=MAX_QUANTITY).contains(&q) {
+            return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+        }
+    }
+    let mut tx = st.store.begin().await?;
+    if !st.store.cart_update(&mut tx, buyer.id, id, req.quantity, req.selected).await? {
+        return Err(ApiError::not_found("cart line"));
+    }
+    minimall_store::commit(tx).await?;
+    cart(st, buyer).await
+}
+
+/// Remove a cart line.
+pub async fn cart_remove(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<CartDto> {
+    let mut tx = st.store.begin().await?;
+    if !st.store.cart_remove(&mut tx, buyer.id, id).await? {
+        return Err(ApiError::not_found("cart line"));
+    }
+    minimall_store::commit(tx).await?;
+    cart(st, buyer).await
+}
+
+/// The buyer's own orders, newest first.
+pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiResult<Paginated<OrderDto>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    let status = q.status.unwrap_or_default();
+    check_status_filter(&status)?;
+    let rows = st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?;
+    let mut items = Vec::new();
+    for o in rows.items {
+        items.push(order_dto(&st, o).await?);
+    }
+    Ok(Paginated::new(items, rows.total, page))
+}
+
+/// One of the buyer's orders (another buyer's order is 404).
+pub async fn my_order(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+    let o = own(&st, &buyer, id).await?;
+    Ok(order_dto(&st, o).await?)
+}
+
+/// Cancel an unpaid order; stock, coupons and points come back.
+pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+    let o = own(&st, &buyer, id).await?;
+    if !ord::cancel_unpaid(&st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
+        let o = own(&st, &buyer, id).await?;
+        return Err(ApiError::conflict(format!("the order is {} and cannot be cancelled", o.status)));
+    }
+    Ok(order_dto(&st, own(&st, &buyer, id).await?).await?)
+}
+
+/// Confirm receipt of a shipped order.
+pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+    let o = own(&st, &buyer, id).await?;
+    let mut tx = st.store.begin().await?;
+    ord::apply_event(&st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
+        .await?;
+    let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
+    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    minimall_store::commit(tx).await?;
+    Ok(order_dto(&st, own(&st, &buyer, id).await?).await?)
+}
+
+/// Start paying an order.
+pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiResult<PayStart> {
+    let o = own(&st, &buyer, id).await?;
+    if o.status != "pending_payment" {
+        return Err(ApiError::conflict(format!("the order is {} and cannot be paid", o.status)));
+    }
+    if o.pay_deadline <= minimall_store::now_ms() {
+        return Err(ApiError::conflict("the time to pay this order has passed"));
+    }
+    match req.provider.as_str() {
+        sandbox::PROVIDER => {
+            if !st.cfg.sandbox {
+                return Err(ApiError::forbidden("sandbox payment is disabled on this server").with_field("provider"));
+            }
+            let p = st.store.ensure_payment(o.merchant_id, o.id, sandbox::PROVIDER, &o.order_no, o.payable).await?;
+            Ok(PayStart {
+                provider: p.provider,
+                sandbox_complete_url: Some(format!("/api/v1/shop/sandbox/payments/{}/complete", p.out_trade_no)),
+                out_trade_no: p.out_trade_no,
+                amount: p.amount,
+                wx_request_payment: None,
+            })
+        }
+        "wechat" => {
+            let Some(wx) = &st.wechat_pay else {
+                return Err(ApiError::unavailable("WeChat Pay is not configured on this server").with_field("provider"));
+            };
+            let b = st.store.buyer_by_id(buyer.merchant_id, buyer.id).await?;
+            let Some(openid) = b.openid else {
+                return Err(ApiError::invalid("provider", "log in through the mini-program to pay with WeChat"));
+            };
+            let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
+            let lines = st.store.order_lines(o.id).await?;
+            let title: String =
+                lines.first().map(|l| l.title.chars().take(100).collect()).unwrap_or_else(|| o.order_no.clone());
+            let prepay = wx
+                .jsapi_prepay(&p.out_trade_no, &title, p.amount, &openid, Some(o.pay_deadline))
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "wechat prepay failed");
+                    ApiError::unavailable(format!("WeChat Pay refused or is unreachable: {e}"))
+                })?;
+            let params = serde_json::to_value(wx.request_payment_params(&prepay)).map_err(ApiError::internal)?;
+            Ok(PayStart {
+                provider: p.provider,
+                out_trade_no: p.out_trade_no,
+                amount: p.amount,
+                sandbox_complete_url: None,
+                wx_request_payment: Some(params),
+            })
+        }
+        _ => Err(ApiError::invalid("provider", "must be sandbox or wechat")),
+    }
+}
+
+/// Sandbox: the buyer completes the payment. Like a real provider, the shop learns of it only through
+/// signed notifications that arrive asynchronously (possibly several times, out of order).
+pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiResult<()> {
+    if !st.cfg.sandbox {
+        return Err(ApiError::forbidden("sandbox payment is disabled on this server"));
+    }
+    let p = st.store.payment_by_trade_no(&no).await?.ok_or_else(|| ApiError::not_found("payment"))?;
+    own(&st, &buyer, p.order_id).await?;
+    let now = minimall_store::now_ms();
+    let delay = st.cfg.orders.sandbox_notify_delay_ms;
+    let mut deliveries = st.store.writes();
+    for k in 0..st.cfg.orders.sandbox_duplicates {
+        let jitter = (rand::random::<u32>() as i64) % (delay.max(1));
+        ord::add_job(
+            &mut deliveries,
+            p.merchant_id,
+            ord::SANDBOX_NOTIFY_JOB,
+            serde_json::json!({"out_trade_no": p.out_trade_no, "amount": p.amount, "delivery": k}),
+            now + delay + jitter * i64::from(k),
+            format!("{}:{}:{k}", ord::SANDBOX_NOTIFY_JOB, p.out_trade_no),
+        );
+    }
+    let mut tx = st.store.begin().await?;
+    deliveries.run(&mut tx).await?;
+    usecase::commit(&st, tx, Effects::new().wake_jobs()).await?;
+    Ok(())
+}
