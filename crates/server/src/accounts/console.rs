@@ -234,11 +234,7 @@ async fn users(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
-    let Json(list) = au::list_users(
-        State(st.clone()),
-        a.clone(),
-        ApiQuery(au::UserListQuery { page: Some(page), page_size: Some(50), role: None }),
-    )
+    let list = crate::accounts::users::list_users(&st, &a, au::UserListQuery { page: Some(page), page_size: Some(50), role: None })
     .await?;
     let mut p =
         ListPage::new(c, &a, "menu.users").heads(&["user.username", "user.display", "user.role", "user.state", "", ""]);
@@ -317,7 +313,7 @@ async fn create_user(
         password: f.get("password").into(),
         role: f.get("role").into(),
     };
-    let _ = au::create_user(State(st), a, headers, ApiJson(req)).await?;
+    let _ = crate::accounts::users::create_user(&st, &a, &Call::from_headers(&headers), req).await?;
     back("/admin/users")
 }
 
@@ -335,7 +331,7 @@ async fn update_user(
     headers: HeaderMap,
 ) -> WebResult {
     let req = au::UpdateUserRequest { role: q.role, disabled: q.disabled.map(|d| d == "1") };
-    let _ = au::update_user(State(st), a, Path(id), headers, ApiJson(req)).await?;
+    let _ = crate::accounts::users::update_user(&st, &a, &Call::from_headers(&headers), id, req).await?;
     back("/admin/users")
 }
 
@@ -347,7 +343,7 @@ async fn change_role(
 ) -> WebResult {
     let id = f.int("id").ok_or_else(|| ApiError::invalid("id", "choose a user"))?;
     let req = au::UpdateUserRequest { role: f.opt("role").map(String::from), disabled: None };
-    let _ = au::update_user(State(st), a, Path(id), headers, ApiJson(req)).await?;
+    let _ = crate::accounts::users::update_user(&st, &a, &Call::from_headers(&headers), id, req).await?;
     back("/admin/users")
 }
 

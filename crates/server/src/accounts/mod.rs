@@ -8,4 +8,5 @@ pub mod shop_api;
 pub mod shop_pages;
 pub mod two_factor;
 pub mod two_factor_api;
+pub mod users;
 pub mod users_api;

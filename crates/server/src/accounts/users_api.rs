@@ -16,6 +16,7 @@ use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::idempotency::{self, IdemKey};
 use crate::http::Paginated;
 use crate::state::AppState;
+use crate::usecase::Call;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -35,13 +36,7 @@ pub async fn list_users(
     admin: Admin<ManageUsers>,
     ApiQuery(q): ApiQuery<UserListQuery>,
 ) -> ApiResult<Json<Paginated<AdminUserDto>>> {
-    let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
-    let role = match q.role.as_deref() {
-        Some(r) if !r.is_empty() => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
-        _ => None,
-    };
-    let rows = st.store.list_admins(admin.merchant_id, role.map(Role::as_str), page.size(), page.offset()).await?;
-    Ok(Json(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page)))
+    crate::accounts::users::list_users(&st, &admin, q).await.map(Json)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -64,68 +59,7 @@ pub async fn create_user(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> ApiResult<Response> {
-    let key = IdemKey::from_headers(&headers)?;
-    let username = Username::parse("username", &req.username)?;
-    let display_name = display_text("display_name", req.display_name.as_deref().unwrap_or(username.as_str()), 32)?;
-    let password = Password::parse("password", &req.password)?;
-    let role: Role = req.role.parse().map_err(|m| ApiError::invalid("role", m))?;
-    let hash = hash_password(password.expose().to_string()).await?;
-
-    let scope = format!("admin:{}:create_user", admin.id);
-    let fingerprint = idempotency::request_hash(
-        "POST",
-        "/api/v1/admin/users",
-        &serde_json::to_value(&req).map_err(ApiError::internal)?,
-    );
-    let mut tx = st.store.begin().await?;
-    if let Some(k) = &key {
-        if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, k, &fingerprint).await?
-        {
-            return Ok(replay.into_response());
-        }
-    }
-    let row = st
-        .store
-        .insert_admin(
-            &mut tx,
-            &NewAdmin {
-                merchant_id: admin.merchant_id,
-                username: username.as_str(),
-                display_name: &display_name,
-                password_hash: &hash,
-                role: role.as_str(),
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            minimall_store::StoreError::Duplicate(_) => {
-                ApiError::conflict(format!("username '{username}' is taken")).with_field("username")
-            }
-            other => other.into(),
-        })?;
-    let dto = AdminUserDto::from(row);
-    let after = serde_json::to_value(&dto).map_err(ApiError::internal)?;
-    st.store
-        .audit(
-            &mut tx,
-            &AuditEntry {
-                merchant_id: admin.merchant_id,
-                actor_id: admin.id,
-                actor_name: &admin.username,
-                action: "user.create",
-                target: &format!("admin_user:{}", dto.id),
-                before: None,
-                after: Some(&after),
-                request_id: request_id(&headers).as_deref(),
-            },
-        )
-        .await?;
-    let body = after.to_string();
-    if let Some(k) = &key {
-        idempotency::finish(&st.store, &mut tx, &scope, k, StatusCode::CREATED, &body).await?;
-    }
-    minimall_store::commit(tx).await?;
-    Ok((StatusCode::CREATED, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    crate::accounts::users::create_user(&st, &admin, &Call::from_headers(&headers), req).await.map(IntoResponse::into_response)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -147,46 +81,5 @@ pub async fn update_user(
     headers: HeaderMap,
     ApiJson(req): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<AdminUserDto>> {
-    let role = match &req.role {
-        Some(r) => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
-        None => None,
-    };
-    let mut tx = st.store.begin().await?;
-    let (before, after) =
-        st.store.update_admin(&mut tx, admin.merchant_id, id, role.map(Role::as_str), req.disabled).await.map_err(
-            |e| match e {
-                minimall_store::StoreError::NotFound => ApiError::not_found("user"),
-                other => other.into(),
-            },
-        )?;
-    if before.role == "owner" && (after.role != "owner" || after.disabled != 0) {
-        let owners = st.store.list_admins(admin.merchant_id, Some("owner"), 100, 0).await?;
-        let active_other = owners.items.iter().filter(|o| o.id != id && o.disabled == 0).count();
-        if active_other == 0 {
-            return Err(ApiError::conflict("the last active owner cannot be demoted or disabled"));
-        }
-    }
-    if before.role != after.role || before.disabled != after.disabled {
-        st.store.revoke_subject_sessions(&mut tx, "admin", id).await?;
-    }
-    let (b, a) = (AdminUserDto::from(before), AdminUserDto::from(after));
-    let (bj, aj) =
-        (serde_json::to_value(&b).map_err(ApiError::internal)?, serde_json::to_value(&a).map_err(ApiError::internal)?);
-    st.store
-        .audit(
-            &mut tx,
-            &AuditEntry {
-                merchant_id: admin.merchant_id,
-                actor_id: admin.id,
-                actor_name: &admin.username,
-                action: "user.update",
-                target: &format!("admin_user:{id}"),
-                before: Some(&bj),
-                after: Some(&aj),
-                request_id: request_id(&headers).as_deref(),
-            },
-        )
-        .await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(a))
+    crate::accounts::users::update_user(&st, &admin, &Call::from_headers(&headers), id, req).await.map(Json)
 }

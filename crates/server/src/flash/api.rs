@@ -421,53 +421,7 @@ pub async fn buy(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<FlashPurchase>,
 ) -> ApiResult<Response> {
-    let key = IdemKey::required(&headers)?;
-    let meta = st.flash.meta(buyer.merchant_id, id, false).await?;
-    let sku_id = match (req.sku_id, meta.items.as_slice()) {
-        (Some(s), items) if items.iter().any(|i| i.sku_id == s) => s,
-        (Some(_), _) => return Err(ApiError::invalid("sku_id", "not a SKU of this flash sale")),
-        (None, [only]) => only.sku_id,
-        (None, _) => return Err(ApiError::invalid("sku_id", "this flash sale has several SKUs: choose one")),
-    };
-    let quantity = req.quantity.unwrap_or(1);
-    if quantity < 1 || quantity > meta.sale.per_buyer_limit {
-        return Err(ApiError::invalid("quantity", format!("must be between 1 and {}", meta.sale.per_buyer_limit)));
-    }
-    if let Some(r) = st.flash.quick_refusal(&meta, buyer.id, sku_id, quantity) {
-        metrics::counter!("flash_refusals_total", "reason" => r.label()).increment(1);
-        return Err(crate::flash::refused(r));
-    }
-    let address = match req.address_id {
-        Some(aid) => Some(crate::orders::address_snapshot(
-            &st.store.address(buyer.id, aid).await.map_err(|_| ApiError::invalid("address_id", "no such address"))?,
-        )),
-        None => None,
-    };
-    let fingerprint = idempotency::request_hash(
-        "POST",
-        &format!("/api/v1/shop/flash-sales/{id}/orders"),
-        &serde_json::json!({"sku_id": sku_id, "quantity": quantity, "address_id": req.address_id}),
-    );
-    let answer = st
-        .flash
-        .purchase(Purchase {
-            meta,
-            buyer_id: buyer.id,
-            sku_id,
-            quantity,
-            address,
-            idem_scope: format!("buyer:{}:flash:{id}", buyer.id),
-            idem_key: key.as_str().to_string(),
-            idem_hash: fingerprint,
-        })
-        .await;
-    Ok(match answer {
-        Answer::Created(body) => json_response(StatusCode::CREATED, body, false),
-        Answer::Replay { status, body } => {
-            json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED), body, true)
-        }
-        Answer::Failed(e) => e.into_response(),
-    })
+    crate::flash::sales::buy(&st, &buyer, &Call::from_headers(&headers), id, req).await.map(IntoResponse::into_response)
 }
 
 fn json_response(status: StatusCode, body: String, replayed: bool) -> Response {

@@ -49,10 +49,7 @@ async fn flash_page(
         p.intro = p.c.t("flash.none").into();
     }
     if edit {
-        let Json(products) = ac::list_products(
-            State(st.clone()),
-            a.clone(),
-            ApiQuery(ac::ProductQuery {
+        let products = crate::catalog::products::list_products(&st, &a, ac::ProductQuery {
                 page: Some(1),
                 page_size: Some(100),
                 q: None,
@@ -60,8 +57,7 @@ async fn flash_page(
                 on_shelf: Some(true),
                 lifecycle: None,
                 low_stock: None,
-            }),
-        )
+            })
         .await?;
         let mut options = vec![(String::new(), p.c.t("flash.choose_product").to_string())];
         options.extend(products.items.iter().map(|x| (x.id.to_string(), format!("{} · {}", x.code, x.title))));

@@ -118,3 +118,59 @@ pub async fn shop_flash_sale(st: &AppState, id: i64) -> ApiResult<FlashSaleDto> 
     let gate = st.flash.shown_remaining(&meta).await;
     Ok(dto(&meta, &gate))
 }
+
+/// Buy in a flash sale. Needs `Idempotency-Key`. 201: a pending-payment order at the flash price, written
+/// durably before this answer. 409 with `flash_not_started`, `flash_sold_out`, `flash_limit_reached` or
+/// `flash_ended`: refused without touching the database. 503 with `Retry-After` while the shared gate (Redis)
+/// is not answering: nothing was taken, the same request may be sent again.
+pub async fn buy(st: &AppState, buyer: &Buyer, call: &Call, id: i64, req: FlashPurchase) -> ApiResult<Stored> {
+    let key = call.required_idempotency_key()?;
+    let meta = st.flash.meta(buyer.merchant_id, id, false).await?;
+    let sku_id = match (req.sku_id, meta.items.as_slice()) {
+        (Some(s), items) if items.iter().any(|i| i.sku_id == s) => s,
+        (Some(_), _) => return Err(ApiError::invalid("sku_id", "not a SKU of this flash sale")),
+        (None, [only]) => only.sku_id,
+        (None, _) => return Err(ApiError::invalid("sku_id", "this flash sale has several SKUs: choose one")),
+    };
+    let quantity = req.quantity.unwrap_or(1);
+    if quantity < 1 || quantity > meta.sale.per_buyer_limit {
+        return Err(ApiError::invalid("quantity", format!("must be between 1 and {}", meta.sale.per_buyer_limit)));
+    }
+    if let Some(r) = st.flash.quick_refusal(&meta, buyer.id, sku_id, quantity) {
+        metrics::counter!("flash_refusals_total", "reason" => r.label()).increment(1);
+        return Err(crate::flash::refused(r));
+    }
+    let address = match req.address_id {
+        Some(aid) => Some(crate::orders::address_snapshot(
+            &st.store.address(buyer.id, aid).await.map_err(|_| ApiError::invalid("address_id", "no such address"))?,
+        )),
+        None => None,
+    };
+    let fingerprint = idempotency::request_hash(
+        "POST",
+        &format!("/api/v1/shop/flash-sales/{id}/orders"),
+        &serde_json::json!({"sku_id": sku_id, "quantity": quantity, "address_id": req.address_id}),
+    );
+    let answer = st
+        .flash
+        .purchase(Purchase {
+            meta,
+            buyer_id: buyer.id,
+            sku_id,
+            quantity,
+            address,
+            idem_scope: format!("buyer:{}:flash:{id}", buyer.id),
+            idem_key: key.as_str().to_string(),
+            idem_hash: fingerprint,
+        })
+        .await;
+    match answer {
+        Answer::Created(body) => Ok(Stored::fresh(StatusCode::CREATED, body)),
+        Answer::Replay { status, body } => Ok(Stored {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED).as_u16(),
+            body,
+            replayed: true,
+        }),
+        Answer::Failed(e) => Err(e),
+    }
+}

@@ -35,10 +35,9 @@ async fn flash_buy(
     let addresses = st.store.addresses(b.id).await?;
     let address_id = addresses.iter().find(|a| a.is_default != 0).or(addresses.first()).map(|a| a.id);
     let req = flash_sales::FlashPurchase { sku_id: f.int("sku_id"), quantity: f.int("quantity"), address_id };
-    let resp = flash_sales::buy(State(st), b, headers, Path(id), ApiJson(req)).await?;
-    let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let resp = crate::flash::sales::buy(&st, &b, &Call::from_headers(&headers), id, req).await?;
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&resp.body).unwrap_or_default();
     if !status.is_success() {
         let msg = v["error"]["message"].as_str().unwrap_or("refused").to_string();
         return Err(ApiError::new(status, "refused", msg).into());

@@ -20,6 +20,7 @@ use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{self, CartItem, QuoteDto, MAX_QUANTITY};
 use super::shop_api::{check_status_filter, order_dto, own};
+use super::shop_api::{order_dto_from};
 use crate::state::AppState;
 
 #[allow(unused_imports)]
@@ -227,4 +228,117 @@ pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiRe
     deliveries.run(&mut tx).await?;
     usecase::commit(&st, tx, Effects::new().wake_jobs()).await?;
     Ok(())
+}
+
+/// Place an order. Needs `Idempotency-Key`: the same key and body return the same order; another body
+/// with that key is a 422. The server re-quotes; prices from the client are never trusted. The order is
+/// placed at exactly the quote `POST /api/v1/shop/quote` gives for the same body, or refused as that quote's
+/// first `blocking` entry says: 422 with its `reason` as the code, its `field`, and the rule in `details`.
+pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: CreateOrder) -> ApiResult<Stored> {
+    let key = call.required_idempotency_key()?;
+    if req.remark.chars().count() > 200 {
+        return Err(ApiError::invalid("remark", "must be at most 200 characters"));
+    }
+    let scope = format!("buyer:{}:create_order", buyer.id);
+    let fingerprint = idempotency::request_hash(
+        "POST",
+        "/api/v1/shop/orders",
+        &serde_json::to_value(&req).map_err(ApiError::internal)?,
+    );
+    // A replay answers before any pricing work.
+    if let Some(replay) = idempotency::replay(&st.store, &scope, &key, &fingerprint).await? {
+        return Ok(replay);
+    }
+    let from_cart = req.items.is_none();
+    let items: Vec<CartItem> = match &req.items {
+        Some(i) => i.clone(),
+        None => st
+            .store
+            .cart(buyer.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.selected != 0)
+            .map(|c| CartItem { sku_id: c.sku_id, quantity: c.quantity })
+            .collect(),
+    };
+    if items.is_empty() {
+        return Err(ApiError::invalid("items", "nothing to order: give items or select cart lines"));
+    }
+    let pickup = match req.delivery.as_deref().unwrap_or("express") {
+        "express" => None,
+        "pickup" => {
+            let sid = req.store_id.ok_or_else(|| ApiError::invalid("store_id", "choose a store for pick-up"))?;
+            let stores = st.store.stores(buyer.merchant_id).await?;
+            if !stores.iter().any(|s| s.id == sid && s.active != 0) {
+                return Err(ApiError::invalid("store_id", "no such store"));
+            }
+            Some(sid)
+        }
+        _ => return Err(ApiError::invalid("delivery", "must be express or pickup")),
+    };
+    let (address, province) = match (pickup, req.address_id) {
+        (Some(_), _) => (None, None),
+        (None, Some(aid)) => {
+            let a = st
+                .store
+                .address(buyer.id, aid)
+                .await
+                .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
+            let p = Some(a.province.clone());
+            (Some(a), p)
+        }
+        (None, None) => return Err(ApiError::invalid("address_id", "choose a delivery address")),
+    };
+    let priced =
+        pricing::price_cart(&st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;
+    // One rule with the quote: the order is placed at exactly this quote, or refused as its first blocking
+    // refusal says (same reason as code, same field).
+    if let Some(refusal) = pricing::blocking_error(&priced) {
+        return Err(refusal);
+    }
+    let quote = pricing::quote_dto(&priced, None);
+    if req.expected_payable.is_some_and(|p| p != quote.payable) {
+        let body = serde_json::json!({
+            "error": {"code": "quote_changed", "message": format!("the payable is now {} fen", quote.payable), "field": "expected_payable"},
+            "quote": quote,
+        });
+        return Ok(Stored::fresh(StatusCode::CONFLICT, body.to_string()));
+    }
+    let address_json = address.as_ref().map(ord::address_snapshot);
+    let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();
+    let mut tx = st.store.begin().await?;
+    if let Some(replay) = idempotency::begin(&st.store, &mut tx, buyer.merchant_id, &scope, &key, &fingerprint).await? {
+        return Ok(replay);
+    }
+    let mut body = String::new();
+    let (order, _) = ord::create(
+        &st,
+        &mut tx,
+        &Checkout {
+            buyer_id: buyer.id,
+            merchant_id: buyer.merchant_id,
+            priced: &priced,
+            coupon_ids: &req.coupon_ids,
+            address_json,
+            remark: req.remark.trim().to_string(),
+            pickup: pickup.map(|sid| (sid, crate::orders::pickup::new_code())),
+        },
+        &derivation,
+        |order, lines, w| {
+            if from_cart {
+                let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
+                w.cart_remove(buyer.id, &skus);
+            }
+            let mut dto = order_dto_from(order.clone());
+            dto.lines = lines.iter().cloned().map(Into::into).collect();
+            body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
+            idempotency::finish_with(w, &scope, &key, StatusCode::CREATED, &body);
+            Ok(())
+        },
+    )
+    .await?;
+    crate::analytics::record::order_placed(st, &mut tx, &order).await?;
+    let fx = Effects::new().stock_moved(priced.input.lines.iter().map(|l| l.product_id)).wake_jobs();
+    usecase::commit(&st, tx, fx).await?;
+    Ok(Stored::fresh(StatusCode::CREATED, body))
 }

@@ -156,10 +156,9 @@ async fn place_order(
         remark: f.get("remark").to_string(),
         expected_payable: f.int("expected_payable"),
     };
-    let resp = so::create_order(State(st), b, headers, ApiJson(req)).await?;
-    let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.map_err(ApiError::internal)?;
-    let v: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+    let resp = crate::orders::buying::create_order(&st, &b, &Call::from_headers(&headers), req).await?;
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&resp.body).map_err(ApiError::internal)?;
     if status == StatusCode::CONFLICT {
         // The price changed since the page was shown: show the new one.
         return Err(WebError::Redirect("/checkout?changed=1".into()));
