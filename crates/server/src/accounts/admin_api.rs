@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minimall_store::admins::AdminRow;
@@ -12,9 +12,8 @@ use utoipa::ToSchema;
 
 use crate::accounts::auth::{self, Admin, Session, ADMIN_COOKIE};
 use crate::accounts::login_throttle::Attempt;
-use crate::accounts::two_factor_api::{self as admin_two_factor, LoginStep};
+use crate::accounts::two_factor_api::LoginStep;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::client_addr;
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
 
@@ -76,22 +75,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    if req.username.trim().is_empty() || req.username.len() > 64 {
-        return Err(ApiError::invalid("username", "must be 1 to 64 characters"));
-    }
-    if req.password.is_empty() || req.password.len() > 128 {
-        return Err(ApiError::invalid("password", "must be 1 to 128 characters"));
-    }
-    let username = req.username.trim().to_ascii_lowercase();
-    let ip = client_addr::client_ip(peer, &headers, &client_addr::trusted(&st.cfg.trusted_proxies)).to_string();
-    let attempt = Attempt::new(&st, &username, &ip);
-    let user = check_password(&st, &attempt, &username, req.password, &headers).await?;
-    if let Some(step) = admin_two_factor::second_step(&st, &user).await? {
-        return Ok((StatusCode::ACCEPTED, Json(step)).into_response());
-    }
-    attempt.succeeded(&st).await?;
-    let (body, cookie) = start_session(&st, user, &ip, &headers, None).await?;
-    Ok(session_response(body, cookie))
+    crate::accounts::sessions::login(&st, peer, &headers, req).await
 }
 
 /// The console user whose username and password these are, through the login throttle: refused while
@@ -169,10 +153,7 @@ pub fn session_response<T: Serialize>(body: T, cookie: HeaderValue) -> Response 
 #[utoipa::path(post, path = "/api/v1/admin/auth/logout", tag = "admin-auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, admin: Admin<Session>, headers: HeaderMap) -> ApiResult<Response> {
-    st.store.revoke_session(&admin.token_hash).await?;
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(ADMIN_COOKIE, "", 0, &headers));
-    Ok(resp)
+    crate::accounts::sessions::logout(&st, &admin, &headers).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -118,14 +118,14 @@ async fn login(
 ) -> WebResult {
     let req = admin_auth::LoginRequest { username: f.get("username").into(), password: f.get("password").into() };
     let next = crate::web::safe_next(f.opt("next"), "/admin");
-    match admin_auth::login(State(st.clone()), peer, headers, ApiJson(req)).await {
+    match crate::accounts::sessions::login(&st, peer.0, &headers, req).await {
         Ok(resp) if resp.status() == StatusCode::ACCEPTED => {
             let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.map_err(ApiError::internal)?;
             let step: atf::LoginStep = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
             let mut p = LoginPage::new(c, &st, next.clone());
             if step.code == "two_factor_enrolment_required" {
                 let me = atf::Enroller::from_enrol_token(&st, &step.challenge).await?;
-                let Json(e) = atf::start_enrolment(State(st.clone()), me).await?;
+                let e = crate::accounts::two_factor_cases::start_enrolment(&st, &me).await?;
                 let mut view = EnrolView::new(&e, "/admin/login/enrol");
                 view.token = step.challenge;
                 view.next = next;
@@ -155,7 +155,7 @@ async fn login_code(
 ) -> WebResult {
     let next = crate::web::safe_next(f.opt("next"), "/admin");
     let req = atf::LoginCodeRequest { challenge: f.get("challenge").into(), code: f.get("code").into() };
-    match atf::login_code(State(st.clone()), peer, headers, ApiJson(req)).await {
+    match crate::accounts::two_factor_cases::login_code(&st, peer.0, &headers, req).await {
         Ok(resp) => Ok(with_cookies(&resp, Redirect::to(&next).into_response())),
         Err(e) => {
             let mut p = LoginPage::new(c, &st, next);
@@ -217,7 +217,7 @@ async fn login_enrol(
 }
 
 async fn logout(State(st): State<AppState>, Console(a): Console<Session>, headers: HeaderMap) -> WebResult {
-    let resp = admin_auth::logout(State(st), a, headers).await?;
+    let resp = crate::accounts::sessions::logout(&st, &a, &headers).await?;
     let mut r = Redirect::to("/admin/login").into_response();
     for v in resp.headers().get_all(header::SET_COOKIE) {
         r.headers_mut().append(header::SET_COOKIE, v.clone());
@@ -234,7 +234,11 @@ async fn users(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
-    let list = crate::accounts::users::list_users(&st, &a, au::UserListQuery { page: Some(page), page_size: Some(50), role: None })
+    let list = crate::accounts::users::list_users(
+        &st,
+        &a,
+        au::UserListQuery { page: Some(page), page_size: Some(50), role: None },
+    )
     .await?;
     let mut p =
         ListPage::new(c, &a, "menu.users").heads(&["user.username", "user.display", "user.role", "user.state", "", ""]);
@@ -393,8 +397,8 @@ async fn security(State(st): State<AppState>, c: Ctx, Console(a): Console<Sessio
 
 async fn security_enrol(State(st): State<AppState>, c: Ctx, Console(a): Console<Session>) -> WebResult {
     let mut p = security_page(&st, c, &a).await?;
-    match atf::start_enrolment(State(st.clone()), atf::Enroller::from(a.user.clone())).await {
-        Ok(Json(e)) => {
+    match crate::accounts::two_factor_cases::start_enrolment(&st, &atf::Enroller::from(a.user.clone())).await {
+        Ok(e) => {
             p.enrol = Some(EnrolView::new(&e, "/admin/security/confirm"));
             Ok(p.render_page())
         }
@@ -445,7 +449,7 @@ async fn security_disable(
     f: Fields,
 ) -> WebResult {
     let req = atf::CodeRequest { code: f.get("code").into() };
-    match atf::disable(State(st.clone()), peer, a.clone(), headers, ApiJson(req)).await {
+    match crate::accounts::two_factor_cases::disable(&st, &a, peer.0, &headers, req).await {
         Ok(_) => back("/admin/security"),
         Err(e) => {
             let p = security_page(&st, c, &a).await?;
@@ -466,7 +470,7 @@ async fn security_policy(
     f: Fields,
 ) -> WebResult {
     let req = atf::TwoFactorPolicy { owner_required: f.get("owner_required") == "1" };
-    match atf::put_policy(State(st.clone()), a.clone(), headers, ApiJson(req)).await {
+    match crate::accounts::two_factor_cases::put_policy(&st, &a, &Call::from_headers(&headers), req).await {
         Ok(_) => back("/admin/security"),
         Err(e) if e.status == StatusCode::CONFLICT => {
             let p = security_page(&st, c, &a).await?;
@@ -483,6 +487,6 @@ async fn reset_two_factor(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let _ = atf::reset(State(st), a, Path(id), headers).await?;
+    crate::accounts::two_factor_cases::reset(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/users")
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::validate::{sandbox_buyer_name, Phone};
+use minimall_core::validate::Phone;
 use minimall_store::buyers::{BuyerIdentity, BuyerRow};
 use minimall_store::now_ms;
 use rand::Rng;
@@ -66,7 +66,7 @@ struct Code2Session {
 const CHANNELS: &[&str] =
     &["direct", "search", "nearby", "qr_poster", "moments", "group", "official_account", "ground", "promoter", "share"];
 
-fn parse_channel(c: Option<&str>) -> ApiResult<String> {
+pub(crate) fn parse_channel(c: Option<&str>) -> ApiResult<String> {
     match c {
         None | Some("") => Ok("direct".into()),
         Some(c) if CHANNELS.contains(&c) => Ok(c.into()),
@@ -82,29 +82,10 @@ pub async fn wechat_login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<WechatLoginRequest>,
 ) -> ApiResult<Response> {
-    if req.code.is_empty() || req.code.len() > 128 {
-        return Err(ApiError::invalid("code", "must be 1 to 128 characters"));
-    }
-    let channel = parse_channel(req.channel.as_deref())?;
-    let (openid, nickname) = if let Some(name) = req.code.strip_prefix("sandbox:") {
-        if !st.cfg.sandbox {
-            return Err(ApiError::forbidden("sandbox login is disabled on this server").with_field("code"));
-        }
-        let name = sandbox_buyer_name("code", name)?;
-        (format!("sandbox:{name}"), name)
-    } else {
-        let openid = code2session(&st, &req.code).await?;
-        let tail: String = openid.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-        (openid, format!("微信用户{tail}"))
-    };
-    let mut tx = st.store.begin().await?;
-    let (buyer, new_buyer) =
-        st.store.upsert_buyer(&mut tx, st.merchant_id, BuyerIdentity::OpenId(&openid), &nickname, &channel).await?;
-    minimall_store::commit(tx).await?;
-    issue_buyer_token(&st, &headers, buyer, new_buyer).await
+    crate::accounts::sessions::wechat_login(&st, &headers, req).await
 }
 
-async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
+pub(crate) async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
     let (Some(appid), Some(secret)) = (&st.cfg.wechat.appid, &st.cfg.wechat.secret) else {
         return Err(ApiError::unavailable("WeChat login is not configured (wechat.appid, wechat.secret)"));
     };
@@ -138,7 +119,7 @@ async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
     }
 }
 
-async fn issue_buyer_token(
+pub(crate) async fn issue_buyer_token(
     st: &AppState,
     headers: &HeaderMap,
     buyer: BuyerRow,
@@ -272,11 +253,7 @@ pub async fn sms_login(
 #[utoipa::path(post, path = "/api/v1/shop/auth/logout", tag = "shop-auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, buyer: Buyer, headers: HeaderMap) -> ApiResult<Response> {
-    st.store.revoke_session(&buyer.token_hash).await?;
-    st.sessions.drop_token(&buyer.token_hash);
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(BUYER_COOKIE, "", 0, &headers));
-    Ok(resp)
+    crate::accounts::sessions::buyer_logout(&st, &buyer, &headers).await
 }
 
 /// The logged-in buyer.

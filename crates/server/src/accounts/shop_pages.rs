@@ -45,10 +45,10 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, f: Fields) -> Web
         .map(|(_, v)| v.to_string());
     let name = f.get("name").trim().to_string();
     let mk = |channel| shop_auth::WechatLoginRequest { code: format!("sandbox:{name}"), channel };
-    let resp = match shop_auth::wechat_login(State(st.clone()), headers.clone(), ApiJson(mk(channel))).await {
+    let resp = match crate::accounts::sessions::wechat_login(&st, &headers, mk(channel)).await {
         // An unknown entrance in the cookie does not stop the login.
         Err(e) if e.field.as_deref() == Some("channel") => {
-            shop_auth::wechat_login(State(st), headers, ApiJson(mk(None))).await?
+            crate::accounts::sessions::wechat_login(&st, &headers, mk(None)).await?
         }
         other => other?,
     };
@@ -56,7 +56,7 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, f: Fields) -> Web
 }
 
 async fn logout(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, headers: HeaderMap) -> WebResult {
-    let resp = shop_auth::logout(State(st), b, headers).await?;
+    let resp = crate::accounts::sessions::buyer_logout(&st, &b, &headers).await?;
     Ok(redirect_with_cookies("/", &resp))
 }
 

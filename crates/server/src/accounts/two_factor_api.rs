@@ -24,13 +24,14 @@ use crate::accounts::two_factor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Path};
 use crate::state::AppState;
+use crate::usecase::Call;
 
 /// How long the challenge between the password and the code lives.
 pub const CHALLENGE_TTL_MS: i64 = 5 * 60_000;
 /// How long a token that serves only enrolment lives.
 pub const ENROL_TTL_MS: i64 = 15 * 60_000;
 /// The issuer shown in authenticator apps.
-const ISSUER: &str = "Minimall";
+pub(crate) const ISSUER: &str = "Minimall";
 
 /// The password was right; one more step before a session.
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -87,35 +88,7 @@ pub async fn login_code(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginCodeRequest>,
 ) -> ApiResult<Response> {
-    if req.code.trim().is_empty() || req.code.len() > 32 {
-        return Err(ApiError::invalid("code", "must be 1 to 32 characters"));
-    }
-    let hash = auth::token_hash(req.challenge.trim());
-    let expired =
-        || ApiError::unauthorized("this login step expired or was used; log in again").with_field("challenge");
-    let ch = st.store.live_login_challenge(&hash, ChallengePurpose::Code).await?.ok_or_else(expired)?;
-    let user = st.store.admin_by_id(ch.merchant_id, ch.admin_id).await?;
-    let ip = client_ip(&st, peer, &headers);
-    let attempt = Attempt::new(&st, &user.username, &ip);
-    attempt.check(&st).await?;
-    if user.disabled != 0 {
-        return Err(ApiError::unauthorized("this account is disabled"));
-    }
-    let row = st.store.two_factor(user.merchant_id, user.id).await?.filter(|r| r.enabled != 0).ok_or_else(expired)?;
-    let method = match tf::parse_code(&req.code) {
-        Some(tf::SecondFactor::Totp(_)) => "totp",
-        _ => "recovery_code",
-    };
-    if !two_factor::verify_and_use(&st.store, &row, &req.code, now_ms()).await? {
-        attempt.failed(&st, Some((user.id, &user.username)), admin_auth::request_id(&headers).as_deref()).await?;
-        return Err(ApiError::unauthorized("the code is wrong or was already used").with_field("code"));
-    }
-    if !st.store.end_login_challenge(&hash).await? {
-        return Err(expired());
-    }
-    attempt.succeeded(&st).await?;
-    let (body, cookie) = admin_auth::start_session(&st, user, &ip, &headers, Some(method)).await?;
-    Ok(admin_auth::session_response(body, cookie))
+    crate::accounts::two_factor_cases::login_code(&st, peer, &headers, req).await
 }
 
 /// The client's address as the login throttle sees it.
@@ -235,13 +208,7 @@ pub struct EnrolmentStart {
 #[utoipa::path(post, path = "/api/v1/admin/two-factor/enrolment", tag = "admin-auth", security(("bearer" = [])),
     responses((status = 200, body = EnrolmentStart), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn start_enrolment(State(st): State<AppState>, me: Enroller) -> ApiResult<Json<EnrolmentStart>> {
-    let secret = two_factor::new_secret();
-    if !st.store.start_two_factor(me.merchant_id, me.id, &secret).await? {
-        return Err(ApiError::conflict("two-factor login is already on; turn it off first"));
-    }
-    let otpauth_uri = two_factor::otpauth_uri(&secret, ISSUER, &me.username)?;
-    let qr_svg = two_factor::qr_svg(&otpauth_uri)?;
-    Ok(Json(EnrolmentStart { secret, otpauth_uri, qr_svg }))
+    crate::accounts::two_factor_cases::start_enrolment(&st, &me).await.map(Json)
 }
 
 /// The enrolment under way (its secret, URI and QR code), to show again after a wrong code.
@@ -340,23 +307,7 @@ pub async fn disable(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> ApiResult<StatusCode> {
-    let me = Enroller::from(admin.user.clone());
-    let row = st
-        .store
-        .two_factor(me.merchant_id, me.id)
-        .await?
-        .filter(|r| r.enabled != 0)
-        .ok_or_else(|| ApiError::conflict("two-factor login is not on"))?;
-    let attempt = Attempt::new(&st, &me.username, &client_ip(&st, peer, &headers));
-    attempt.check(&st).await?;
-    if !two_factor::verify_and_use(&st.store, &row, &req.code, now_ms()).await? {
-        attempt.failed(&st, Some((me.id, &me.username)), admin_auth::request_id(&headers).as_deref()).await?;
-        return Err(ApiError::invalid("code", "the code is wrong or was already used"));
-    }
-    let mut tx = st.store.begin().await?;
-    st.store.remove_two_factor(&mut tx, me.merchant_id, me.id).await?;
-    audit(&st, &mut tx, &me, &headers, "auth.two_factor.disable", me.id, None).await?;
-    minimall_store::commit(tx).await?;
+    crate::accounts::two_factor_cases::disable(&st, &admin, peer, &headers, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -370,23 +321,7 @@ pub async fn reset(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    if admin.role != Role::Owner {
-        return Err(ApiError::forbidden("only the owner may reset another user's two-factor login"));
-    }
-    if id == admin.id {
-        return Err(ApiError::conflict("turn off your own two-factor login with a code").with_field("id"));
-    }
-    let target = st.store.admin_by_id(admin.merchant_id, id).await.map_err(|e| match e {
-        minimall_store::StoreError::NotFound => ApiError::not_found("user"),
-        other => other.into(),
-    })?;
-    let me = Enroller::from(admin.user.clone());
-    let mut tx = st.store.begin().await?;
-    if !st.store.remove_two_factor(&mut tx, admin.merchant_id, target.id).await? {
-        return Err(ApiError::conflict("two-factor login is not on for this user"));
-    }
-    audit(&st, &mut tx, &me, &headers, "user.two_factor.reset", target.id, None).await?;
-    minimall_store::commit(tx).await?;
+    crate::accounts::two_factor_cases::reset(&st, &admin, &Call::from_headers(&headers), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -417,30 +352,14 @@ pub async fn put_policy(
     headers: HeaderMap,
     ApiJson(req): ApiJson<TwoFactorPolicy>,
 ) -> ApiResult<Json<TwoFactorPolicy>> {
-    if admin.role != Role::Owner {
-        return Err(ApiError::forbidden("only the owner may change the two-factor rule"));
-    }
-    let before = st.store.owner_two_factor_required(admin.merchant_id).await?;
-    if req.owner_required && st.store.two_factor(admin.merchant_id, admin.id).await?.is_none_or(|r| r.enabled == 0) {
-        return Err(ApiError::conflict("turn on two-factor login for yourself first").with_field("owner_required"));
-    }
-    let me = Enroller::from(admin.user.clone());
-    let mut tx = st.store.begin().await?;
-    st.store.set_owner_two_factor_required(&mut tx, admin.merchant_id, req.owner_required).await?;
-    let change = Some((
-        serde_json::json!({ "owner_required": before }),
-        serde_json::json!({ "owner_required": req.owner_required }),
-    ));
-    audit(&st, &mut tx, &me, &headers, "settings.two_factor", admin.merchant_id, change).await?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(TwoFactorPolicy { owner_required: req.owner_required }))
+    crate::accounts::two_factor_cases::put_policy(&st, &admin, &Call::from_headers(&headers), req).await.map(Json)
 }
 
-async fn audit(
+pub(crate) async fn audit(
     st: &AppState,
     tx: &mut minimall_store::Tx,
     who: &Enroller,
-    headers: &HeaderMap,
+    headers: &impl crate::ops::audit::Asked,
     action: &str,
     target_id: i64,
     change: Option<(serde_json::Value, serde_json::Value)>,

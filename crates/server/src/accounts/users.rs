@@ -1,31 +1,27 @@
 //! Account use cases: console users, their roles and whether they may sign in.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::StatusCode;
 use minimall_core::auth::Role;
 use minimall_core::validate::{display_text, Password, Username};
 use minimall_store::admins::NewAdmin;
 use minimall_store::audit::AuditEntry;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::admin_api::{request_id, AdminUserDto};
+use crate::accounts::admin_api::AdminUserDto;
 use crate::accounts::auth::{hash_password, Admin, ManageUsers};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
+use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::{self};
 use crate::http::Paginated;
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::users_api::{UserListQuery, CreateUserRequest, UpdateUserRequest};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::users_api::{CreateUserRequest, UpdateUserRequest, UserListQuery};
+use crate::usecase::{Call, Stored};
 
 /// Console users of this merchant.
-pub async fn list_users(st: &AppState, admin: &Admin<ManageUsers>, q: UserListQuery) -> ApiResult<Paginated<AdminUserDto>> {
+pub async fn list_users(
+    st: &AppState,
+    admin: &Admin<ManageUsers>,
+    q: UserListQuery,
+) -> ApiResult<Paginated<AdminUserDto>> {
     let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
     let role = match q.role.as_deref() {
         Some(r) if !r.is_empty() => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
@@ -36,7 +32,12 @@ pub async fn list_users(st: &AppState, admin: &Admin<ManageUsers>, q: UserListQu
 }
 
 /// Create a console user. Accepts `Idempotency-Key`.
-pub async fn create_user(st: &AppState, admin: &Admin<ManageUsers>, call: &Call, req: CreateUserRequest) -> ApiResult<Stored> {
+pub async fn create_user(
+    st: &AppState,
+    admin: &Admin<ManageUsers>,
+    call: &Call,
+    req: CreateUserRequest,
+) -> ApiResult<Stored> {
     let key = call.idempotency_key()?;
     let username = Username::parse("username", &req.username)?;
     let display_name = display_text("display_name", req.display_name.as_deref().unwrap_or(username.as_str()), 32)?;
@@ -103,7 +104,13 @@ pub async fn create_user(st: &AppState, admin: &Admin<ManageUsers>, call: &Call,
 
 /// Change a user's role or disable them. Their sessions are revoked when the role or the disabled flag
 /// actually changes. The last owner cannot be demoted or disabled.
-pub async fn update_user(st: &AppState, admin: &Admin<ManageUsers>, call: &Call, id: i64, req: UpdateUserRequest) -> ApiResult<AdminUserDto> {
+pub async fn update_user(
+    st: &AppState,
+    admin: &Admin<ManageUsers>,
+    call: &Call,
+    id: i64,
+    req: UpdateUserRequest,
+) -> ApiResult<AdminUserDto> {
     let role = match &req.role {
         Some(r) => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
         None => None,

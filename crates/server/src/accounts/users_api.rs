@@ -1,19 +1,14 @@
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::auth::Role;
-use minimall_core::validate::{display_text, Password, Username};
-use minimall_store::admins::NewAdmin;
-use minimall_store::audit::AuditEntry;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::admin_api::{request_id, AdminUserDto};
-use crate::accounts::auth::{hash_password, Admin, ManageUsers};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::accounts::admin_api::AdminUserDto;
+use crate::accounts::auth::{Admin, ManageUsers};
+use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
 use crate::http::Paginated;
 use crate::state::AppState;
 use crate::usecase::Call;
@@ -59,7 +54,9 @@ pub async fn create_user(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> ApiResult<Response> {
-    crate::accounts::users::create_user(&st, &admin, &Call::from_headers(&headers), req).await.map(IntoResponse::into_response)
+    crate::accounts::users::create_user(&st, &admin, &Call::from_headers(&headers), req)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 #[derive(Deserialize, ToSchema)]

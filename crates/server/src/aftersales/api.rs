@@ -4,21 +4,18 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use minimall_core::page::Page;
 use minimall_core::validate::display_text;
-use minimall_store::aftersales::{AftersaleRow, NewAftersale};
+use minimall_store::aftersales::AftersaleRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
-use crate::aftersales::{self as af, AftersaleLine};
+use crate::aftersales::AftersaleLine;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
-use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::Call;
-use crate::usecase::{self, Effects};
 
 #[derive(Serialize, ToSchema)]
 pub struct AftersaleDto {

@@ -1,27 +1,19 @@
 //! After-sales use cases: a buyer's request and their list, the console's queue, approval, refusal, returns received.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
-use minimall_store::aftersales::{AftersaleRow, NewAftersale};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use minimall_store::aftersales::NewAftersale;
 
+use super::api::{merchant_owned, release};
 use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
-use crate::aftersales::{self as af, AftersaleLine};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
+use crate::aftersales::{self as af};
+use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::ops::audit::audit;
-use super::api::{merchant_owned, release};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::api::{AftersaleDto, AftersaleRequest, AftersaleQuery, ReturnShipment, RejectRequest};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::api::{AftersaleDto, AftersaleQuery, AftersaleRequest, RejectRequest};
+use crate::usecase::{self, Call, Effects};
 
 /// Request after-sales on lines of a paid order.
 pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleRequest) -> ApiResult<AftersaleDto> {
@@ -43,7 +35,7 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
         return Err(ApiError::invalid("kind", "nothing has shipped yet: ask for a refund only"));
     }
     let mut tx = st.store.begin().await?;
-    let (lines, amount, points, shipping) = af::plan(&st, &mut tx, o.id, &req.lines).await?;
+    let (lines, amount, points, shipping) = af::plan(st, &mut tx, o.id, &req.lines).await?;
     let (amount, points, shipping) = if req.kind == "exchange" { (0, 0, 0) } else { (amount, points, shipping) };
     let aid = st
         .store
@@ -102,7 +94,7 @@ pub async fn queue(st: &AppState, admin: &Admin<ReadOrders>, q: AftersaleQuery) 
 
 /// Approve: a refund-only request is refunded at once; returns and exchanges wait for the goods.
 pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i64) -> ApiResult<AftersaleDto> {
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+    let a = merchant_owned(st, admin.merchant_id, id).await?;
     let mut tx = st.store.begin().await?;
     let to = if a.kind == "refund_only" { "refunded" } else { "approved" };
     if !st.store.aftersale_transition(&mut tx, a.id, "pending", to).await? {
@@ -113,10 +105,10 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
         let o = st.store.order_tx(&mut tx, a.order_id).await?;
         let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
         let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
-        af::refund(&st, &mut tx, &a, unshipped, &admin.username).await?;
+        af::refund(st, &mut tx, &a, unshipped, &admin.username).await?;
     }
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -128,22 +120,28 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     .await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;
     let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
-    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
+    usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }
 
 /// Reject a pending request.
-pub async fn reject(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i64, req: RejectRequest) -> ApiResult<AftersaleDto> {
+pub async fn reject(
+    st: &AppState,
+    admin: &Admin<ManageOrders>,
+    call: &Call,
+    id: i64,
+    req: RejectRequest,
+) -> ApiResult<AftersaleDto> {
     let reason = display_text("reason", &req.reason, 200)?;
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+    let a = merchant_owned(st, admin.merchant_id, id).await?;
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "pending", "rejected").await? {
         return Err(ApiError::conflict(format!("the request is {}", a.status)));
     }
     st.store.aftersale_set_reject(&mut tx, a.id, &reason).await?;
-    release(&st, &mut tx, &a).await?;
+    release(st, &mut tx, &a).await?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -159,20 +157,25 @@ pub async fn reject(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id:
 }
 
 /// The returned goods arrived: stock comes back; a return is refunded, an exchange is marked exchanged.
-pub async fn receive_return(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i64) -> ApiResult<AftersaleDto> {
-    let a = merchant_owned(&st, admin.merchant_id, id).await?;
+pub async fn receive_return(
+    st: &AppState,
+    admin: &Admin<ManageOrders>,
+    call: &Call,
+    id: i64,
+) -> ApiResult<AftersaleDto> {
+    let a = merchant_owned(st, admin.merchant_id, id).await?;
     let to = if a.kind == "exchange" { "exchanged" } else { "refunded" };
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "returning", to).await? {
         return Err(ApiError::conflict(format!("the request is {}", a.status)));
     }
     if a.kind == "exchange" {
-        release(&st, &mut tx, &a).await?;
+        release(st, &mut tx, &a).await?;
     } else {
-        af::refund(&st, &mut tx, &a, true, &admin.username).await?;
+        af::refund(st, &mut tx, &a, true, &admin.username).await?;
     }
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -184,6 +187,6 @@ pub async fn receive_return(st: &AppState, admin: &Admin<ManageOrders>, call: &C
     .await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;
     let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
-    usecase::commit(&st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
+    usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }

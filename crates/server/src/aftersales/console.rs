@@ -24,11 +24,15 @@ async fn aftersales(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let status = q.status.clone().unwrap_or_default();
-    let list = crate::aftersales::cases::queue(&st, &a, asr::AftersaleQuery {
+    let list = crate::aftersales::cases::queue(
+        &st,
+        &a,
+        asr::AftersaleQuery {
             status: Some(status.clone()).filter(|s| !s.is_empty()),
             page: Some(page),
             page_size: Some(20),
-        })
+        },
+    )
     .await?;
     let manage = may(&a, Permission::ManageOrders);
     let mut p = ListPage::new(c, &a, "menu.aftersales").heads(&[
@@ -105,7 +109,8 @@ async fn reject(
     f: Fields,
 ) -> WebResult {
     let reason = f.opt("reason").unwrap_or("不符合售后条件").to_string();
-    let _ = crate::aftersales::cases::reject(&st, &a, &Call::from_headers(&headers), id, asr::RejectRequest { reason }).await?;
+    let _ = crate::aftersales::cases::reject(&st, &a, &Call::from_headers(&headers), id, asr::RejectRequest { reason })
+        .await?;
     back("/admin/aftersales")
 }
 

@@ -52,7 +52,11 @@ struct AftersalesPage {
 }
 
 async fn aftersales(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let list = crate::aftersales::cases::mine(&st, &b, as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) })
+    let list = crate::aftersales::cases::mine(
+        &st,
+        &b,
+        as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) },
+    )
     .await?;
     Ok(AftersalesPage { c, items: list.items }.render_page())
 }

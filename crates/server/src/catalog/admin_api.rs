@@ -4,30 +4,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::catalog::banned::{BannedMode, BannedWords, DEFAULT_BANNED_WORDS};
-use minimall_core::catalog::tree::Tree;
-use minimall_core::catalog::{self as cat, Lifecycle};
-use minimall_core::page::Page;
-use minimall_store::catalog::AdminProductFilter;
-use minimall_store::stock::{StockError, StockReason};
-use minimall_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::categories::nodes;
-use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, MoneyView, ReadCatalog};
-use crate::catalog::{
-    banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck, BannedHitDto,
-    ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
-};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
+use crate::catalog::{BannedHitDto, ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto};
+use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
 use crate::http::Paginated;
-use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::usecase::Call;
-use crate::usecase::{self, Effects};
 
 // ---- products -----------------------------------------------------------------------------------
 
@@ -85,7 +71,9 @@ pub async fn create_product(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateProduct>,
 ) -> ApiResult<Response> {
-    crate::catalog::products::create_product(&st, &admin, &Call::from_headers(&headers), req).await.map(IntoResponse::into_response)
+    crate::catalog::products::create_product(&st, &admin, &Call::from_headers(&headers), req)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 /// One product with its SKUs (including safety stock, and cost for roles that may see cost prices).
@@ -206,7 +194,9 @@ pub async fn adjust_stock(
     headers: HeaderMap,
     ApiJson(req): ApiJson<StockAdjustment>,
 ) -> ApiResult<Response> {
-    crate::catalog::products::adjust_stock(&st, &admin, &Call::from_headers(&headers), id, req).await.map(IntoResponse::into_response)
+    crate::catalog::products::adjust_stock(&st, &admin, &Call::from_headers(&headers), id, req)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 #[derive(Serialize, ToSchema)]

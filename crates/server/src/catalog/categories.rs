@@ -1,26 +1,18 @@
 //! Catalog use cases: the category tree (at most three levels, no cycles, unique names among siblings).
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
 use minimall_core::catalog::{self as cat};
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::catalog::CategoryRow;
 use minimall_store::StoreError;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::categories_api::{CategoryNode, CategoryTree, CreateCategory, UpdateCategory};
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, Path};
+use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
-#[allow(unused_imports)]
-use super::categories_api::{CategoryNode, CategoryTree, CreateCategory, UpdateCategory};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use crate::usecase::{self, Call, Effects};
 
 /// The category tree.
 pub async fn list_categories(st: &AppState, admin: &Admin<ReadCatalog>) -> ApiResult<CategoryTree> {
@@ -29,7 +21,12 @@ pub async fn list_categories(st: &AppState, admin: &Admin<ReadCatalog>) -> ApiRe
 }
 
 /// Create a category (at most three levels).
-pub async fn create_category(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req: CreateCategory) -> ApiResult<CategoryNode> {
+pub async fn create_category(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: CreateCategory,
+) -> ApiResult<CategoryNode> {
     let name = category_name(&req.name)?;
     let mut tx = st.store.begin().await?;
     let rows = st.store.categories_tx(&mut tx, admin.merchant_id).await?;
@@ -48,15 +45,20 @@ pub async fn create_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         depth: row.depth,
         children: vec![],
     };
-    audit(&st, &mut tx, &admin, call, "category.create", format!("category:{}", node.id), None, to_json(&node))
-        .await?;
+    audit(st, &mut tx, &admin, call, "category.create", format!("category:{}", node.id), None, to_json(&node)).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(node)
 }
 
 /// Rename, re-sort or move a category (with its subtree).
-pub async fn update_category(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: UpdateCategory) -> ApiResult<CategoryNode> {
+pub async fn update_category(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: UpdateCategory,
+) -> ApiResult<CategoryNode> {
     let mut tx = st.store.begin().await?;
     let before =
         st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
@@ -96,10 +98,9 @@ pub async fn update_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         depth: before.depth,
         children: vec![],
     };
-    audit(&st, &mut tx, &admin, call, "category.update", format!("category:{id}"), to_json(&b), to_json(&node))
-        .await?;
+    audit(st, &mut tx, &admin, call, "category.update", format!("category:{id}"), to_json(&b), to_json(&node)).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(node)
 }
 
@@ -120,7 +121,7 @@ pub async fn delete_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         other => other.into(),
     })?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -131,7 +132,7 @@ pub async fn delete_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
     )
     .await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(())
 }
 
@@ -158,7 +159,6 @@ pub fn build_tree(rows: &[CategoryRow]) -> Vec<CategoryNode> {
 pub fn nodes(rows: &[CategoryRow]) -> Vec<Node> {
     rows.iter().map(|r| Node { id: r.id, parent_id: r.parent_id, name: r.name.clone() }).collect()
 }
-
 
 fn category_name(s: &str) -> Result<String, FieldError> {
     let n = display_text("name", s, cat::CATEGORY_NAME_MAX)?;

@@ -3,22 +3,14 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use minimall_core::catalog::tree::{Node, Tree};
-use minimall_core::catalog::{self as cat};
-use minimall_core::validate::display_text;
-use minimall_core::FieldError;
-use minimall_store::catalog::CategoryRow;
-use minimall_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Path};
-use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::usecase::Call;
-use crate::usecase::{self, Effects};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryNode {
     pub id: i64,
@@ -64,7 +56,10 @@ pub async fn create_category(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateCategory>,
 ) -> ApiResult<(StatusCode, Json<CategoryNode>)> {
-    Ok((StatusCode::CREATED, Json(crate::catalog::categories::create_category(&st, &admin, &Call::from_headers(&headers), req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::catalog::categories::create_category(&st, &admin, &Call::from_headers(&headers), req).await?),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -37,7 +37,10 @@ async fn products(
         _ => None,
     };
     let category_id = q.category_id.as_deref().and_then(|s| s.parse().ok());
-    let list = crate::catalog::products::list_products(&st, &a, ac::ProductQuery {
+    let list = crate::catalog::products::list_products(
+        &st,
+        &a,
+        ac::ProductQuery {
             page: Some(page),
             page_size: Some(20),
             q: q.q.clone().filter(|s| !s.trim().is_empty()),
@@ -45,7 +48,8 @@ async fn products(
             on_shelf,
             lifecycle: None,
             low_stock: q.low_stock.as_deref().map(|v| v == "1").filter(|v| *v),
-        })
+        },
+    )
     .await?;
     let cats = st.store.list_categories(a.merchant_id).await?;
     let mut p = ListPage::new(c, &a, "menu.products").heads(&[
@@ -138,8 +142,13 @@ async fn shelf(
         return Err(ApiError::invalid("ids", "choose at least one product").into());
     }
     let back_to = referer_or(&headers, "/admin/products");
-    let _ =
-        crate::catalog::products::shelf(&st, &a, &Call::from_headers(&headers), ac::ShelfRequest { ids, on_shelf: f.get("on_shelf") == "1" }).await?;
+    let _ = crate::catalog::products::shelf(
+        &st,
+        &a,
+        &Call::from_headers(&headers),
+        ac::ShelfRequest { ids, on_shelf: f.get("on_shelf") == "1" },
+    )
+    .await?;
     back(&back_to)
 }
 
@@ -338,7 +347,14 @@ async fn save_skus(
             price_above_original: false,
         });
     }
-    let _ = crate::catalog::products::replace_skus(&st, &a, &Call::from_headers(&headers), id, ac::SkuMatrix { specs, skus }).await?;
+    let _ = crate::catalog::products::replace_skus(
+        &st,
+        &a,
+        &Call::from_headers(&headers),
+        id,
+        ac::SkuMatrix { specs, skus },
+    )
+    .await?;
     back(&format!("/admin/products/{id}?saved=1"))
 }
 
@@ -370,7 +386,11 @@ async fn stock(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let open = q.all.is_none();
-    let list = crate::catalog::products::list_alerts(&st, &a, ac::AlertQuery { page: Some(page), page_size: Some(50), open: Some(open) })
+    let list = crate::catalog::products::list_alerts(
+        &st,
+        &a,
+        ac::AlertQuery { page: Some(page), page_size: Some(50), open: Some(open) },
+    )
     .await?;
     let edit = may(&a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, &a, "menu.stock").heads(&[
@@ -440,7 +460,13 @@ async fn adjust_stock(
     let back_to = referer_or(&headers, "/admin/stock");
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.opt("idem").or(q.idem.as_deref()).unwrap_or(""))?;
-    let _ = crate::catalog::products::adjust_stock(&st, &a, &Call::from_headers(&headers), sku_id, ac::StockAdjustment { delta, reason: "manual".into(), note })
+    let _ = crate::catalog::products::adjust_stock(
+        &st,
+        &a,
+        &Call::from_headers(&headers),
+        sku_id,
+        ac::StockAdjustment { delta, reason: "manual".into(), note },
+    )
     .await?;
     back(&back_to)
 }
@@ -458,7 +484,13 @@ async fn adjust_stock_by_code(
     let delta = f.int("delta").ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.get("idem"))?;
-    let _ = crate::catalog::products::adjust_stock(&st, &a, &Call::from_headers(&headers), sku.id, ac::StockAdjustment { delta, reason: "manual".into(), note })
+    let _ = crate::catalog::products::adjust_stock(
+        &st,
+        &a,
+        &Call::from_headers(&headers),
+        sku.id,
+        ac::StockAdjustment { delta, reason: "manual".into(), note },
+    )
     .await?;
     back("/admin/stock")
 }

@@ -13,8 +13,8 @@ use crate::accounts::auth::{Admin, ManageCatalog, MoneyView, ReadCatalog};
 use crate::catalog::import::{self, RowErrorDto, IMPORT_JOB, MAX_IMPORT_BYTES};
 use crate::catalog::BannedHitDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::ops::audit::audit;
 use crate::http::extract::{ApiQuery, Path};
+use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
 

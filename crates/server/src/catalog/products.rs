@@ -1,9 +1,6 @@
 //! Catalog use cases: products and their SKUs, the shelf, stock adjustments and alerts, banned words.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::StatusCode;
 use minimall_core::catalog::banned::{BannedMode, BannedWords, DEFAULT_BANNED_WORDS};
 use minimall_core::catalog::tree::Tree;
 use minimall_core::catalog::{self as cat, Lifecycle};
@@ -11,28 +8,30 @@ use minimall_core::page::Page;
 use minimall_store::catalog::AdminProductFilter;
 use minimall_store::stock::{StockError, StockReason};
 use minimall_store::{StoreError, Tx};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::catalog::categories::nodes;
+use super::admin_api::{
+    AlertDto, AlertQuery, BannedWordSettings, CreateProduct, MovementDto, ProductQuery, ProductSaved, ShelfRequest,
+    ShelfResult, SkuMatrix, StockAdjustment, StockResult,
+};
 use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, MoneyView, ReadCatalog};
+use crate::catalog::categories::nodes;
 use crate::catalog::{
     banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck, BannedHitDto,
-    ProductCard, ProductDto, ProductInput, SkuDto, SkuInput, SpecDimDto,
+    ProductCard, ProductDto, ProductInput, SkuDto, SkuInput,
 };
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
+use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::{self};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
-#[allow(unused_imports)]
-use super::admin_api::{ProductQuery, CreateProduct, ProductSaved, SkuMatrix, ShelfRequest, ShelfResult, StockAdjustment, StockResult, MovementDto, AlertDto, AlertQuery, BannedWordSettings};
-#[allow(unused_imports)]
 use crate::usecase::{self, Call, Effects, Stored};
 
 /// Products of the catalog, filterable.
-pub async fn list_products(st: &AppState, admin: &Admin<ReadCatalog>, q: ProductQuery) -> ApiResult<Paginated<ProductCard>> {
+pub async fn list_products(
+    st: &AppState,
+    admin: &Admin<ReadCatalog>,
+    q: ProductQuery,
+) -> ApiResult<Paginated<ProductCard>> {
     let page = Page::parse(q.page, q.page_size)?;
     let needle = q.q.unwrap_or_default();
     if needle.chars().count() > 64 {
@@ -66,15 +65,20 @@ pub async fn list_products(st: &AppState, admin: &Admin<ReadCatalog>, q: Product
 }
 
 /// Create a product with its SKUs. Needs `Idempotency-Key` (it sets stock).
-pub async fn create_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req: CreateProduct) -> ApiResult<Stored> {
+pub async fn create_product(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: CreateProduct,
+) -> ApiResult<Stored> {
     let key = call.required_idempotency_key()?;
-    let money = MoneyView::of(&st, &admin).await?;
+    let money = MoneyView::of(st, admin).await?;
     check_cost_input(money, &req.skus)?;
     let mut fields = validate_product(&req.product, &st.cfg.cdn_hosts)?;
     let dims = validate_matrix(&req.specs, &req.skus)?;
     fields.specs = crate::catalog::specs_json(&dims);
     let skus = req.skus.iter().enumerate().map(|(i, s)| validate_sku(i, s, true)).collect::<Result<Vec<_>, _>>()?;
-    let check = banned_check(&st, admin.merchant_id).await?;
+    let check = banned_check(st, admin.merchant_id).await?;
     let warnings = banned_fields(&check, &fields)?;
 
     let scope = format!("admin:{}:create_product", admin.id);
@@ -87,7 +91,7 @@ pub async fn create_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    category_path(&st, &mut tx, admin.merchant_id, fields.category_id).await?;
+    category_path(st, &mut tx, admin.merchant_id, fields.category_id).await?;
     let id = st.store.insert_product(&mut tx, admin.merchant_id, &fields).await.map_err(|e| map_dup(e, "code"))?;
     for (i, (sku, stock)) in skus.iter().enumerate() {
         let sku_id = st
@@ -114,13 +118,13 @@ pub async fn create_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &
         }
     }
     st.store.refresh_price_range(&mut tx, id).await?;
-    let dto = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, call, "product.create", format!("product:{id}"), None, to_json(&dto)).await?;
+    let dto = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
+    audit(st, &mut tx, &admin, call, "product.create", format!("product:{id}"), None, to_json(&dto)).await?;
     let body = serde_json::to_string(&ProductSaved { product: dto.shown(money.cost), warnings })
         .map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::CREATED, &body).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(Stored::fresh(StatusCode::CREATED, body))
 }
 
@@ -130,36 +134,48 @@ pub async fn get_product(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> 
     let skus = st.store.skus_of(&[id]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
     let ns = nodes(&rows);
-    let cost = MoneyView::of(&st, &admin).await?.cost;
+    let cost = MoneyView::of(st, admin).await?.cost;
     Ok(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), true).shown(cost))
 }
 
 /// Replace the product-level fields (title, flags, category, …). SKUs change through `/skus`.
-pub async fn update_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: ProductInput) -> ApiResult<ProductSaved> {
+pub async fn update_product(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: ProductInput,
+) -> ApiResult<ProductSaved> {
     let mut fields = validate_product(&req, &st.cfg.cdn_hosts)?;
-    let check = banned_check(&st, admin.merchant_id).await?;
+    let check = banned_check(st, admin.merchant_id).await?;
     let warnings = banned_fields(&check, &fields)?;
     let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    category_path(&st, &mut tx, admin.merchant_id, fields.category_id).await?;
+    let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
+    category_path(st, &mut tx, admin.merchant_id, fields.category_id).await?;
     fields.specs = serde_json::to_string(&before.specs).unwrap_or_else(|_| "[]".into());
     st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await.map_err(|e| map_dup(e, "code"))?;
-    let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, call, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
+    let after = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
+    audit(st, &mut tx, &admin, call, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
         .await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
-    let cost = MoneyView::of(&st, &admin).await?.cost;
+    usecase::commit(st, tx, fx).await?;
+    let cost = MoneyView::of(st, admin).await?.cost;
     Ok(ProductSaved { product: after.shown(cost), warnings })
 }
 
 /// Replace the spec matrix and SKUs of a product.
-pub async fn replace_skus(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: SkuMatrix) -> ApiResult<ProductDto> {
-    let money = MoneyView::of(&st, &admin).await?;
+pub async fn replace_skus(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: SkuMatrix,
+) -> ApiResult<ProductDto> {
+    let money = MoneyView::of(st, admin).await?;
     check_cost_input(money, &req.skus)?;
     let dims = validate_matrix(&req.specs, &req.skus)?;
     let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
+    let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     let existing = st.store.skus_of_tx(&mut tx, id).await?;
     let mut fields = validate_product(
         &ProductInput {
@@ -242,9 +258,9 @@ pub async fn replace_skus(st: &AppState, admin: &Admin<ManageCatalog>, call: &Ca
         }
     }
     st.store.refresh_price_range(&mut tx, id).await?;
-    let after = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
+    let after = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -255,23 +271,28 @@ pub async fn replace_skus(st: &AppState, admin: &Admin<ManageCatalog>, call: &Ca
     )
     .await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(after.shown(money.cost))
 }
 
 /// Delete a product (kept for past orders, gone from every list).
 pub async fn delete_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
-    let before = load_product_dto(&st, &mut tx, admin.merchant_id, id).await?;
+    let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     st.store.delete_product(&mut tx, admin.merchant_id, id).await?;
-    audit(&st, &mut tx, &admin, call, "product.delete", format!("product:{id}"), to_json(&before), None).await?;
+    audit(st, &mut tx, &admin, call, "product.delete", format!("product:{id}"), to_json(&before), None).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(())
 }
 
 /// Put products on or off the shelf in bulk.
-pub async fn shelf(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req: ShelfRequest) -> ApiResult<ShelfResult> {
+pub async fn shelf(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: ShelfRequest,
+) -> ApiResult<ShelfResult> {
     if req.ids.is_empty() || req.ids.len() > 500 {
         return Err(ApiError::invalid("ids", "give 1 to 500 product ids"));
     }
@@ -279,7 +300,7 @@ pub async fn shelf(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req
     let changed = st.store.set_shelf(&mut tx, admin.merchant_id, &req.ids, req.on_shelf).await?;
     let action = if req.on_shelf { "product.shelf_on" } else { "product.shelf_off" };
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -290,14 +311,20 @@ pub async fn shelf(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req
     )
     .await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(ShelfResult { changed })
 }
 
 /// Adjust a SKU's stock with a reason. Needs `Idempotency-Key`. Never goes below zero.
-pub async fn adjust_stock(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: StockAdjustment) -> ApiResult<Stored> {
+pub async fn adjust_stock(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: StockAdjustment,
+) -> ApiResult<Stored> {
     let key = call.required_idempotency_key()?;
-    let money = MoneyView::of(&st, &admin).await?;
+    let money = MoneyView::of(st, admin).await?;
     if req.delta == 0 || !(-cat::STOCK_MAX..=cat::STOCK_MAX).contains(&req.delta) {
         return Err(ApiError::invalid("delta", format!("must be non-zero and at most {} in size", cat::STOCK_MAX)));
     }
@@ -326,7 +353,7 @@ pub async fn adjust_stock(st: &AppState, admin: &Admin<ManageCatalog>, call: &Ca
         .map_err(|e| stock_err(e, "delta"))?;
     let after = st.store.sku_tx(&mut tx, admin.merchant_id, id).await?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -343,12 +370,17 @@ pub async fn adjust_stock(st: &AppState, admin: &Admin<ManageCatalog>, call: &Ca
     let body = serde_json::to_string(&StockResult { sku }).map_err(ApiError::internal)?;
     idempotency::finish(&st.store, &mut tx, &scope, &key, StatusCode::OK, &body).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(Stored::fresh(StatusCode::OK, body))
 }
 
 /// Stock movements of a SKU, newest first.
-pub async fn list_movements(st: &AppState, admin: &Admin<ReadCatalog>, id: i64, q: crate::http::PageQuery) -> ApiResult<Paginated<MovementDto>> {
+pub async fn list_movements(
+    st: &AppState,
+    admin: &Admin<ReadCatalog>,
+    id: i64,
+    q: crate::http::PageQuery,
+) -> ApiResult<Paginated<MovementDto>> {
     let page = q.page()?;
     st.store.sku(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
     let rows = st.store.list_movements(admin.merchant_id, id, page.size(), page.offset()).await?;
@@ -402,7 +434,12 @@ pub async fn get_banned_words(st: &AppState, admin: &Admin<ReadCatalog>) -> ApiR
 }
 
 /// Replace the banned-word list and mode.
-pub async fn put_banned_words(st: &AppState, admin: &Admin<ManageSettings>, call: &Call, req: BannedWordSettings) -> ApiResult<BannedWordSettings> {
+pub async fn put_banned_words(
+    st: &AppState,
+    admin: &Admin<ManageSettings>,
+    call: &Call,
+    req: BannedWordSettings,
+) -> ApiResult<BannedWordSettings> {
     let mode = BannedMode::parse(&req.mode).ok_or_else(|| ApiError::invalid("mode", "must be block or warn"))?;
     let words = BannedWords::new(req.words.clone()).map_err(ApiError::from)?;
     let list: Vec<String> = words.words().to_vec();
@@ -418,7 +455,7 @@ pub async fn put_banned_words(st: &AppState, admin: &Admin<ManageSettings>, call
         .await?;
     let out = BannedWordSettings { mode: mode.as_str().into(), words: list };
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -480,4 +517,3 @@ fn stock_err(e: StockError, field: &str) -> ApiError {
         StockError::Store(s) => s.into(),
     }
 }
-

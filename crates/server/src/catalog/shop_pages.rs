@@ -43,9 +43,7 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer) -> 
     )
     .await?
     .items;
-    let flash =
-        crate::flash::sales::shop_flash_sales(&st, PageQuery { page: Some(1), page_size: Some(6) })
-            .await?;
+    let flash = crate::flash::sales::shop_flash_sales(&st, PageQuery { page: Some(1), page_size: Some(6) }).await?;
     let flash = flash.items;
     Ok(HomePage { c, logged_in: b.is_some(), banners, categories, flash, products }.render_page())
 }

@@ -5,25 +5,19 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::flash::{validate_setup, validate_terms, ItemSpec};
+use minimall_core::flash::validate_terms;
 use minimall_core::validate::display_text;
 use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
-use minimall_store::idempotency::Claim;
-use minimall_store::stock::StockError;
-use minimall_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::auth::{Admin, Buyer, ManageCatalog, ReadCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::flash::{Answer, FlashOrderCreated, Purchase, SaleMeta};
+use crate::flash::{FlashOrderCreated, SaleMeta};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
 use crate::http::{PageQuery, Paginated};
-use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::usecase::Call;
-use crate::usecase::Effects;
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -230,105 +224,12 @@ pub async fn create_flash_sale(
     headers: HeaderMap,
     ApiJson(req): ApiJson<FlashSaleInput>,
 ) -> ApiResult<Response> {
-    let (id, replayed) = create_sale(&st, &admin, &headers, &req).await?;
+    let (id, replayed) = crate::flash::sales::create_sale(&st, &admin, &Call::from_headers(&headers), &req).await?;
     let mut resp = (StatusCode::CREATED, Json(admin_dto(&st, admin.merchant_id, id).await?)).into_response();
     if replayed {
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
-}
-
-/// Set up a flash sale (the API's and the console's path): validation, units set aside, audit, schedule.
-/// With an `Idempotency-Key` the same request sent again creates nothing more and answers the first sale's
-/// id with `true` (replayed).
-pub async fn create_sale(
-    st: &AppState,
-    admin: &Admin<ManageCatalog>,
-    headers: &HeaderMap,
-    req: &FlashSaleInput,
-) -> ApiResult<(i64, bool)> {
-    let key = IdemKey::from_headers(headers)?;
-    let mut fields =
-        terms(st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
-    let mut tx = st.store.begin().await?;
-    let scope = format!("admin:{}:create_flash_sale", admin.id);
-    if let Some(key) = &key {
-        let fingerprint = idempotency::request_hash(
-            "POST",
-            "/api/v1/admin/flash-sales",
-            &serde_json::to_value(req).map_err(ApiError::internal)?,
-        );
-        match st.store.claim_idempotency_key(&mut tx, admin.merchant_id, &scope, key.as_str(), &fingerprint).await? {
-            Claim::New => {}
-            Claim::Replay { body, .. } => {
-                let v: serde_json::Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
-                let id = v["id"].as_i64().ok_or_else(|| ApiError::internal("idempotent record without id"))?;
-                return Ok((id, true));
-            }
-            Claim::Mismatch => {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with a different request",
-                )
-                .with_field("Idempotency-Key"))
-            }
-        }
-    }
-    if req.ends_at <= minimall_store::now_ms() {
-        return Err(ApiError::invalid("ends_at", "must be in the future"));
-    }
-    let product = st
-        .store
-        .product_tx(&mut tx, admin.merchant_id, req.product_id)
-        .await
-        .map_err(|_| ApiError::invalid("product_id", "no such product"))?;
-    fields.product_id = product.id;
-    let skus = st.store.skus_of_tx(&mut tx, product.id).await?;
-    let mut specs = Vec::with_capacity(req.items.len());
-    for (i, it) in req.items.iter().enumerate() {
-        let sku = skus
-            .iter()
-            .find(|s| s.id == it.sku_id)
-            .ok_or_else(|| ApiError::invalid(format!("items[{i}].sku_id"), "not a SKU of this product"))?;
-        specs.push(ItemSpec {
-            sku_id: sku.id,
-            flash_price: it.flash_price,
-            quantity: it.quantity,
-            sale_price: sku.sale_price,
-            stock: sku.stock,
-        });
-    }
-    validate_setup(req.starts_at, req.ends_at, req.per_buyer_limit, &specs)?;
-    let sku_ids: Vec<i64> = specs.iter().map(|s| s.sku_id).collect();
-    if let Some((other, sku)) = st
-        .store
-        .overlapping_flash_sales(&mut tx, admin.merchant_id, req.starts_at, req.ends_at, &sku_ids, 0)
-        .await?
-        .first()
-    {
-        let i = sku_ids.iter().position(|s| s == sku).unwrap_or(0);
-        return Err(ApiError::conflict(format!("SKU {sku} is already in flash sale {other} at that time"))
-            .with_field(format!("items[{i}].sku_id")));
-    }
-    let items: Vec<(i64, i64, i64)> = specs.iter().map(|s| (s.sku_id, s.flash_price, s.quantity)).collect();
-    let id = st.store.insert_flash_sale(&mut tx, admin.merchant_id, &fields, &items).await.map_err(|e| match e {
-        StockError::Insufficient(n) => {
-            ApiError::conflict(format!("only {n} in stock to set aside")).with_field("items")
-        }
-        StockError::Store(s) => s.into(),
-    })?;
-    audit(st, &mut tx, admin, headers, "flash_sale.create", format!("flash_sale:{id}"), None, to_json(req)).await?;
-    if let Some(key) = &key {
-        let body = serde_json::json!({ "id": id }).to_string();
-        idempotency::finish(&st.store, &mut tx, &scope, key, StatusCode::CREATED, &body).await?;
-    }
-    minimall_store::commit(tx).await?;
-    crate::flash::schedule_finish(st, admin.merchant_id, id, req.ends_at).await?;
-    st.flash.created(admin.merchant_id, id).await?;
-    // Product pages show the running sale: drop them once the engine knows it.
-    Effects::new().stock_moved([product.id]).committed(st);
-    Ok((id, false))
 }
 
 /// Flash sales, newest first.
@@ -422,12 +323,4 @@ pub async fn buy(
     ApiJson(req): ApiJson<FlashPurchase>,
 ) -> ApiResult<Response> {
     crate::flash::sales::buy(&st, &buyer, &Call::from_headers(&headers), id, req).await.map(IntoResponse::into_response)
-}
-
-fn json_response(status: StatusCode, body: String, replayed: bool) -> Response {
-    let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response();
-    if replayed {
-        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    resp
 }

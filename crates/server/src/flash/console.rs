@@ -33,8 +33,8 @@ async fn flash_page(
     page: i64,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let list = crate::flash::sales::list_flash_sales(&st, &a, PageQuery { page: Some(page), page_size: Some(20) })
-    .await?;
+    let list =
+        crate::flash::sales::list_flash_sales(st, a, PageQuery { page: Some(page), page_size: Some(20) }).await?;
     let edit = may(a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, a, "menu.flash").heads(&[
         "act.name",
@@ -49,7 +49,10 @@ async fn flash_page(
         p.intro = p.c.t("flash.none").into();
     }
     if edit {
-        let products = crate::catalog::products::list_products(&st, &a, ac::ProductQuery {
+        let products = crate::catalog::products::list_products(
+            st,
+            a,
+            ac::ProductQuery {
                 page: Some(1),
                 page_size: Some(100),
                 q: None,
@@ -57,7 +60,8 @@ async fn flash_page(
                 on_shelf: Some(true),
                 lifecycle: None,
                 low_stock: None,
-            })
+            },
+        )
         .await?;
         let mut options = vec![(String::new(), p.c.t("flash.choose_product").to_string())];
         options.extend(products.items.iter().map(|x| (x.id.to_string(), format!("{} · {}", x.code, x.title))));
@@ -222,7 +226,7 @@ async fn create_flash(
         Ok((input, r)) => {
             rows = r;
             let headers = with_idem(headers, f.get("idem"))?;
-            crate::flash::api::create_sale(&st, &a, &headers, &input).await.map(|_| ())
+            crate::flash::sales::create_sale(&st, &a, &Call::from_headers(&headers), &input).await.map(|_| ())
         }
         Err(e) => Err(e),
     };
@@ -256,7 +260,7 @@ async fn flash_sale_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let x = crate::flash::sales::get_flash_sale(&st, &a, id).await?;
+    let x = crate::flash::sales::get_flash_sale(st, a, id).await?;
     let mut p = ListPage::new(c, a, "menu.flash").heads(&[
         "prod.sku",
         "flash.price",
@@ -349,9 +353,7 @@ async fn save_flash(
 ) -> WebResult {
     let result = match flash_update(&f) {
         Ok(input) => {
-            crate::flash::sales::update_flash_sale(&st, &a, &Call::from_headers(&headers), id, input)
-                .await
-                .map(|_| ())
+            crate::flash::sales::update_flash_sale(&st, &a, &Call::from_headers(&headers), id, input).await.map(|_| ())
         }
         Err(e) => Err(e),
     };

@@ -1,35 +1,29 @@
 //! Flash-sale use cases: the console's sales (list, one, change, stop) and what buyers see of them.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use minimall_core::flash::{validate_setup, validate_terms, ItemSpec};
-use minimall_core::validate::display_text;
-use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
+use axum::http::StatusCode;
+use minimall_core::flash::{validate_setup, ItemSpec};
 use minimall_store::idempotency::Claim;
 use minimall_store::stock::StockError;
 use minimall_store::StoreError;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use super::api::{admin_dto, dto, terms};
 use crate::accounts::auth::{Admin, Buyer, ManageCatalog, ReadCatalog};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::flash::{Answer, FlashOrderCreated, Purchase, SaleMeta};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
+use crate::error::{ApiError, ApiResult};
+use crate::flash::{Answer, Purchase};
+use crate::http::idempotency::{self};
 use crate::http::{PageQuery, Paginated};
 use crate::ops::audit::{audit, to_json};
-use super::api::{admin_dto, dto, terms};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::api::{FlashItemInput, FlashSaleInput, FlashSaleUpdate, FlashItemDto, FlashSaleDto, FlashSaleAdminDto, FlashCount, FlashPurchase};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::api::{FlashPurchase, FlashSaleAdminDto, FlashSaleDto, FlashSaleInput, FlashSaleUpdate};
+use crate::usecase::{Call, Effects, Stored};
 
 /// Flash sales, newest first.
-pub async fn list_flash_sales(st: &AppState, admin: &Admin<ReadCatalog>, q: PageQuery) -> ApiResult<Paginated<FlashSaleDto>> {
+pub async fn list_flash_sales(
+    st: &AppState,
+    admin: &Admin<ReadCatalog>,
+    q: PageQuery,
+) -> ApiResult<Paginated<FlashSaleDto>> {
     let page = q.page()?;
     let rows = st.store.flash_sales(admin.merchant_id, None, page.size(), page.offset()).await?;
     let mut items = Vec::with_capacity(rows.items.len());
@@ -42,13 +36,19 @@ pub async fn list_flash_sales(st: &AppState, admin: &Admin<ReadCatalog>, q: Page
 
 /// One flash sale with the gate's count beside the database's.
 pub async fn get_flash_sale(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> ApiResult<FlashSaleAdminDto> {
-    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+    admin_dto(st, admin.merchant_id, id).await
 }
 
 /// Change a sale's title, window, limit, shipping or payment time (not its units).
-pub async fn update_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: FlashSaleUpdate) -> ApiResult<FlashSaleAdminDto> {
+pub async fn update_flash_sale(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: FlashSaleUpdate,
+) -> ApiResult<FlashSaleAdminDto> {
     let fields =
-        terms(&st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
+        terms(st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
     let mut tx = st.store.begin().await?;
     let before = match st.store.flash_sale_tx(&mut tx, admin.merchant_id, id).await {
         Ok(s) => s,
@@ -70,7 +70,7 @@ pub async fn update_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call
         return Err(ApiError::conflict("this flash sale has ended"));
     }
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -82,22 +82,27 @@ pub async fn update_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call
     .await?;
     minimall_store::commit(tx).await?;
     if req.ends_at != before.ends_at {
-        crate::flash::schedule_finish(&st, admin.merchant_id, id, req.ends_at).await?;
+        crate::flash::schedule_finish(st, admin.merchant_id, id, req.ends_at).await?;
     }
     st.flash.forget(id);
-    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+    admin_dto(st, admin.merchant_id, id).await
 }
 
 /// Stop a sale now: it refuses purchases and its unsold units go back to stock. Orders already placed stay.
-pub async fn stop_flash_sale(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64) -> ApiResult<FlashSaleAdminDto> {
+pub async fn stop_flash_sale(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+) -> ApiResult<FlashSaleAdminDto> {
     st.flash.meta(admin.merchant_id, id, true).await?;
-    if !crate::flash::end_sale(&st, admin.merchant_id, id, "stopped").await? {
+    if !crate::flash::end_sale(st, admin.merchant_id, id, "stopped").await? {
         return Err(ApiError::conflict("this flash sale has already ended"));
     }
     let mut tx = st.store.begin().await?;
-    audit(&st, &mut tx, &admin, call, "flash_sale.stop", format!("flash_sale:{id}"), None, None).await?;
+    audit(st, &mut tx, &admin, call, "flash_sale.stop", format!("flash_sale:{id}"), None, None).await?;
     minimall_store::commit(tx).await?;
-    Ok(admin_dto(&st, admin.merchant_id, id).await?)
+    admin_dto(st, admin.merchant_id, id).await
 }
 
 /// Running and upcoming flash sales, soonest first, with the server time for countdowns.
@@ -173,4 +178,97 @@ pub async fn buy(st: &AppState, buyer: &Buyer, call: &Call, id: i64, req: FlashP
         }),
         Answer::Failed(e) => Err(e),
     }
+}
+
+/// Set up a flash sale (the API's and the console's path): validation, units set aside, audit, schedule.
+/// With an `Idempotency-Key` the same request sent again creates nothing more and answers the first sale's
+/// id with `true` (replayed).
+pub async fn create_sale(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: &FlashSaleInput,
+) -> ApiResult<(i64, bool)> {
+    let key = call.idempotency_key()?;
+    let mut fields =
+        terms(st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
+    let mut tx = st.store.begin().await?;
+    let scope = format!("admin:{}:create_flash_sale", admin.id);
+    if let Some(key) = &key {
+        let fingerprint = idempotency::request_hash(
+            "POST",
+            "/api/v1/admin/flash-sales",
+            &serde_json::to_value(req).map_err(ApiError::internal)?,
+        );
+        match st.store.claim_idempotency_key(&mut tx, admin.merchant_id, &scope, key.as_str(), &fingerprint).await? {
+            Claim::New => {}
+            Claim::Replay { body, .. } => {
+                let v: serde_json::Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
+                let id = v["id"].as_i64().ok_or_else(|| ApiError::internal("idempotent record without id"))?;
+                return Ok((id, true));
+            }
+            Claim::Mismatch => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with a different request",
+                )
+                .with_field("Idempotency-Key"))
+            }
+        }
+    }
+    if req.ends_at <= minimall_store::now_ms() {
+        return Err(ApiError::invalid("ends_at", "must be in the future"));
+    }
+    let product = st
+        .store
+        .product_tx(&mut tx, admin.merchant_id, req.product_id)
+        .await
+        .map_err(|_| ApiError::invalid("product_id", "no such product"))?;
+    fields.product_id = product.id;
+    let skus = st.store.skus_of_tx(&mut tx, product.id).await?;
+    let mut specs = Vec::with_capacity(req.items.len());
+    for (i, it) in req.items.iter().enumerate() {
+        let sku = skus
+            .iter()
+            .find(|s| s.id == it.sku_id)
+            .ok_or_else(|| ApiError::invalid(format!("items[{i}].sku_id"), "not a SKU of this product"))?;
+        specs.push(ItemSpec {
+            sku_id: sku.id,
+            flash_price: it.flash_price,
+            quantity: it.quantity,
+            sale_price: sku.sale_price,
+            stock: sku.stock,
+        });
+    }
+    validate_setup(req.starts_at, req.ends_at, req.per_buyer_limit, &specs)?;
+    let sku_ids: Vec<i64> = specs.iter().map(|s| s.sku_id).collect();
+    if let Some((other, sku)) = st
+        .store
+        .overlapping_flash_sales(&mut tx, admin.merchant_id, req.starts_at, req.ends_at, &sku_ids, 0)
+        .await?
+        .first()
+    {
+        let i = sku_ids.iter().position(|s| s == sku).unwrap_or(0);
+        return Err(ApiError::conflict(format!("SKU {sku} is already in flash sale {other} at that time"))
+            .with_field(format!("items[{i}].sku_id")));
+    }
+    let items: Vec<(i64, i64, i64)> = specs.iter().map(|s| (s.sku_id, s.flash_price, s.quantity)).collect();
+    let id = st.store.insert_flash_sale(&mut tx, admin.merchant_id, &fields, &items).await.map_err(|e| match e {
+        StockError::Insufficient(n) => {
+            ApiError::conflict(format!("only {n} in stock to set aside")).with_field("items")
+        }
+        StockError::Store(s) => s.into(),
+    })?;
+    audit(st, &mut tx, admin, call, "flash_sale.create", format!("flash_sale:{id}"), None, to_json(req)).await?;
+    if let Some(key) = &key {
+        let body = serde_json::json!({ "id": id }).to_string();
+        idempotency::finish(&st.store, &mut tx, &scope, key, StatusCode::CREATED, &body).await?;
+    }
+    minimall_store::commit(tx).await?;
+    crate::flash::schedule_finish(st, admin.merchant_id, id, req.ends_at).await?;
+    st.flash.created(admin.merchant_id, id).await?;
+    // Product pages show the running sale: drop them once the engine knows it.
+    Effects::new().stock_moved([product.id]).committed(st);
+    Ok((id, false))
 }

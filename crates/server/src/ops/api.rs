@@ -12,7 +12,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};
 use crate::http::Paginated;
 use crate::state::AppState;
-use crate::usecase::Call;
 use crate::usecase::Effects;
 
 #[derive(Serialize, ToSchema)]

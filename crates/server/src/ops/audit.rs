@@ -17,6 +17,12 @@ impl Asked for Call {
     }
 }
 
+impl<T: Asked> Asked for &T {
+    fn request_id(&self) -> Option<String> {
+        (**self).request_id()
+    }
+}
+
 impl Asked for axum::http::HeaderMap {
     fn request_id(&self) -> Option<String> {
         Call::from_headers(self).request_id

@@ -42,7 +42,7 @@ async fn dashboard(State(st): State<AppState>, c: Ctx, Console(a): Console<Sessi
     if sales {
         let money = MoneyView::of(&st, &a).await?;
         revenue = money.revenue;
-        let f = crate::ops::stats_api::dashboard_figures(&st, a.merchant_id, money).await?;
+        let f = crate::ops::stats::dashboard_figures(&st, a.merchant_id, money).await?;
         let yuan = |v: Option<i64>| view::yuan(v.unwrap_or(0));
         if revenue {
             cards.push(("dash.gmv", yuan(f.today.gmv), yuan(f.week.gmv)));
@@ -75,7 +75,7 @@ async fn dashboard(State(st): State<AppState>, c: Ctx, Console(a): Console<Sessi
 }
 
 async fn finance(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadFinance>) -> WebResult {
-    let f = crate::ops::stats_api::finance_figures(&st, a.merchant_id).await?;
+    let f = crate::ops::stats::finance_figures(&st, a.merchant_id).await?;
     let mut p = ListPage::new(c, &a, "menu.finance").heads(&[
         "fin.day",
         "fin.received",
@@ -114,11 +114,15 @@ async fn buyers(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let needle = q.q.clone().unwrap_or_default();
-    let list = crate::ops::people::list_buyers(&st, &a, admin_ops::BuyerQuery {
+    let list = crate::ops::people::list_buyers(
+        &st,
+        &a,
+        admin_ops::BuyerQuery {
             page: Some(page),
             page_size: Some(50),
             q: Some(needle.clone()).filter(|s| !s.is_empty()),
-        })
+        },
+    )
     .await?;
     let mut p = ListPage::new(c, &a, "menu.buyers").heads(&[
         "common.id",
@@ -208,12 +212,16 @@ async fn audit(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let action = q.action.clone().unwrap_or_default();
-    let list = crate::ops::people::list_audit(&st, &a, admin_ops::AuditQuery {
+    let list = crate::ops::people::list_audit(
+        &st,
+        &a,
+        admin_ops::AuditQuery {
             page: Some(page),
             page_size: Some(50),
             action: Some(action.clone()).filter(|s| !s.is_empty()),
             actor_id: None,
-        })
+        },
+    )
     .await?;
     let mut p = ListPage::new(c, &a, "menu.audit").heads(&[
         "audit.at",

@@ -6,5 +6,6 @@ pub mod console;
 pub mod health;
 pub mod jobs;
 pub mod people;
+pub mod stats;
 pub mod stats_api;
 pub mod uploads;

@@ -1,23 +1,14 @@
 //! Operations use cases: the audit log and the buyers as the console sees them.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::Json;
 use minimall_core::page::Page;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::auth::{Admin, ManageJobs, ReadAudit, ReadBuyers, ReadMessages};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiQuery, Path};
+use super::api::parse_json_opt;
+use crate::accounts::auth::{Admin, ReadAudit, ReadBuyers};
+use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
-use super::api::{parse_json_opt};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::api::{AuditDto, AuditQuery, BuyerDto, BuyerQuery, MessageDto, MessageQuery, JobDto, JobQuery};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::api::{AuditDto, AuditQuery, BuyerDto, BuyerQuery};
 
 /// Who did what, newest first.
 pub async fn list_audit(st: &AppState, admin: &Admin<ReadAudit>, q: AuditQuery) -> ApiResult<Paginated<AuditDto>> {

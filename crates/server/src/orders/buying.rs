@@ -1,31 +1,23 @@
 //! The buyer's order use cases: cart, their orders, payment start, sandbox completion, cancellation, receipt.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::StatusCode;
 use minimall_core::orders::OrderEvent;
 use minimall_core::page::Page;
-use minimall_store::orders::{OrderLineRow, OrderRow};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
+use super::shop_api::order_dto_from;
+use super::shop_api::{check_status_filter, order_dto, own};
 use crate::accounts::auth::Buyer;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
+use crate::error::{ApiError, ApiResult};
+use crate::http::idempotency::{self};
 use crate::http::Paginated;
 use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
-use crate::promotions::pricing::{self, CartItem, QuoteDto, MAX_QUANTITY};
-use super::shop_api::{check_status_filter, order_dto, own};
-use super::shop_api::{order_dto_from};
+use crate::promotions::pricing::{self, CartItem, MAX_QUANTITY};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::shop_api::{CartLineDto, CartDto, CartAdd, CartChange, CreateOrder, OrderLineDto, OrderDto, QuoteChanged, MyOrdersQuery, PayRequest, PayStart};
-#[allow(unused_imports)]
+use super::shop_api::{
+    CartAdd, CartChange, CartDto, CartLineDto, CreateOrder, MyOrdersQuery, OrderDto, PayRequest, PayStart,
+};
 use crate::usecase::{self, Call, Effects, Stored};
 
 /// The buyer's cart. Unavailable lines are kept and marked, never dropped.
@@ -114,42 +106,42 @@ pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiRes
     let rows = st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?;
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(&st, o).await?);
+        items.push(order_dto(st, o).await?);
     }
     Ok(Paginated::new(items, rows.total, page))
 }
 
 /// One of the buyer's orders (another buyer's order is 404).
 pub async fn my_order(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
-    let o = own(&st, &buyer, id).await?;
-    Ok(order_dto(&st, o).await?)
+    let o = own(st, buyer, id).await?;
+    order_dto(st, o).await
 }
 
 /// Cancel an unpaid order; stock, coupons and points come back.
 pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
-    let o = own(&st, &buyer, id).await?;
-    if !ord::cancel_unpaid(&st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
-        let o = own(&st, &buyer, id).await?;
+    let o = own(st, buyer, id).await?;
+    if !ord::cancel_unpaid(st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
+        let o = own(st, buyer, id).await?;
         return Err(ApiError::conflict(format!("the order is {} and cannot be cancelled", o.status)));
     }
-    Ok(order_dto(&st, own(&st, &buyer, id).await?).await?)
+    order_dto(st, own(st, buyer, id).await?).await
 }
 
 /// Confirm receipt of a shipped order.
 pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
-    let o = own(&st, &buyer, id).await?;
+    let o = own(st, buyer, id).await?;
     let mut tx = st.store.begin().await?;
-    ord::apply_event(&st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
+    ord::apply_event(st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
     minimall_store::commit(tx).await?;
-    Ok(order_dto(&st, own(&st, &buyer, id).await?).await?)
+    order_dto(st, own(st, buyer, id).await?).await
 }
 
 /// Start paying an order.
 pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiResult<PayStart> {
-    let o = own(&st, &buyer, id).await?;
+    let o = own(st, buyer, id).await?;
     if o.status != "pending_payment" {
         return Err(ApiError::conflict(format!("the order is {} and cannot be paid", o.status)));
     }
@@ -209,7 +201,7 @@ pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiRe
         return Err(ApiError::forbidden("sandbox payment is disabled on this server"));
     }
     let p = st.store.payment_by_trade_no(&no).await?.ok_or_else(|| ApiError::not_found("payment"))?;
-    own(&st, &buyer, p.order_id).await?;
+    own(st, buyer, p.order_id).await?;
     let now = minimall_store::now_ms();
     let delay = st.cfg.orders.sandbox_notify_delay_ms;
     let mut deliveries = st.store.writes();
@@ -226,7 +218,7 @@ pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiRe
     }
     let mut tx = st.store.begin().await?;
     deliveries.run(&mut tx).await?;
-    usecase::commit(&st, tx, Effects::new().wake_jobs()).await?;
+    usecase::commit(st, tx, Effects::new().wake_jobs()).await?;
     Ok(())
 }
 
@@ -290,7 +282,7 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
         (None, None) => return Err(ApiError::invalid("address_id", "choose a delivery address")),
     };
     let priced =
-        pricing::price_cart(&st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;
+        pricing::price_cart(st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;
     // One rule with the quote: the order is placed at exactly this quote, or refused as its first blocking
     // refusal says (same reason as code, same field).
     if let Some(refusal) = pricing::blocking_error(&priced) {
@@ -312,7 +304,7 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
     }
     let mut body = String::new();
     let (order, _) = ord::create(
-        &st,
+        st,
         &mut tx,
         &Checkout {
             buyer_id: buyer.id,
@@ -339,6 +331,6 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
     .await?;
     crate::analytics::record::order_placed(st, &mut tx, &order).await?;
     let fx = Effects::new().stock_moved(priced.input.lines.iter().map(|l| l.product_id)).wake_jobs();
-    usecase::commit(&st, tx, fx).await?;
+    usecase::commit(st, tx, fx).await?;
     Ok(Stored::fresh(StatusCode::CREATED, body))
 }

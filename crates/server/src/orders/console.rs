@@ -229,7 +229,12 @@ async fn verify_pickup(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let o = crate::orders::stores::verify(&st, &a, &Call::from_headers(&headers), pickup::VerifyRequest { code: f.get("code").trim().into() })
+    let o = crate::orders::stores::verify(
+        &st,
+        &a,
+        &Call::from_headers(&headers),
+        pickup::VerifyRequest { code: f.get("code").trim().into() },
+    )
     .await?;
     let mut p = ListPage::new(c, &a, "menu.pickup").heads(&["order.no", "order.goods", "order.status"]);
     p.intro = p.c.t("pickup.done").into();

@@ -1,30 +1,24 @@
 //! Fulfilment use cases: shipping an order.
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use minimall_core::orders::OrderEvent;
-use minimall_core::page::Page;
-use minimall_store::orders::OrderFilter;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::auth::{Admin, ManageOrders, MoneyView, ReadOrders};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::Paginated;
+use super::admin_api::{ShipLine, ShipRequest};
+use crate::accounts::auth::{Admin, ManageOrders};
+use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::audit;
 use crate::orders as ord;
-use crate::orders::shop_api::{check_status_filter, order_dto, OrderDto};
+use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
-#[allow(unused_imports)]
-use super::admin_api::{OrderQuery, TimelineEntry, PaymentDto, RefundDto, ShipmentDto, OrderDetail, ShipLine, ShipRequest};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use crate::usecase::Call;
 
 /// Ship an order, in full or in part.
-pub async fn ship(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i64, req: ShipRequest) -> ApiResult<OrderDto> {
+pub async fn ship(
+    st: &AppState,
+    admin: &Admin<ManageOrders>,
+    call: &Call,
+    id: i64,
+    req: ShipRequest,
+) -> ApiResult<OrderDto> {
     let carrier = minimall_core::validate::display_text("carrier", &req.carrier, 20)?;
     let tracking = req.tracking_no.trim();
     if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
@@ -73,7 +67,7 @@ pub async fn ship(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i
         crate::finance::shipment_cost(st, &mut tx, admin.merchant_id, shipment, cost).await?;
     }
     ord::apply_event(
-        &st,
+        st,
         &mut tx,
         &o,
         event,
@@ -84,10 +78,10 @@ pub async fn ship(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i
     .await?;
     if all {
         let at = minimall_store::now_ms() + st.cfg.orders.auto_receive_days * 86_400_000;
-        ord::enqueue_in(&st, &mut tx, admin.merchant_id, ord::AUTO_RECEIVE_JOB, id, at).await?;
+        ord::enqueue_in(st, &mut tx, admin.merchant_id, ord::AUTO_RECEIVE_JOB, id, at).await?;
     }
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -99,5 +93,5 @@ pub async fn ship(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id: i
     .await?;
     minimall_store::commit(tx).await?;
     let o = st.store.order(admin.merchant_id, id).await?;
-    Ok(order_dto(&st, o).await?)
+    order_dto(st, o).await
 }

@@ -5,18 +5,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::orders::OrderEvent;
-use minimall_core::validate::display_text;
 use minimall_store::orders::StoreRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::accounts::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::ops::audit::audit;
 use crate::http::extract::{ApiJson, Path};
-use crate::orders as ord;
-use crate::orders::shop_api::{order_dto, OrderDto};
+use crate::orders::shop_api::OrderDto;
 use crate::state::AppState;
 use crate::usecase::Call;
 
@@ -77,7 +73,10 @@ pub async fn create_store(
     headers: HeaderMap,
     ApiJson(req): ApiJson<StoreInput>,
 ) -> ApiResult<(StatusCode, Json<StoreDto>)> {
-    Ok((StatusCode::CREATED, Json(crate::orders::stores::create_store(&st, &admin, &Call::from_headers(&headers), req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::orders::stores::create_store(&st, &admin, &Call::from_headers(&headers), req).await?),
+    ))
 }
 
 /// A new pick-up code: 12 random digits.

@@ -6,8 +6,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use minimall_core::orders::OrderEvent;
-use minimall_core::page::Page;
 use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,14 +13,12 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accounts::auth::Buyer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::idempotency::{self, IdemKey};
 use crate::http::Paginated;
-use crate::orders::{self as ord, Checkout};
+use crate::orders::{self as ord};
 use crate::payments::sandbox;
-use crate::promotions::pricing::{self, CartItem, QuoteDto, MAX_QUANTITY};
+use crate::promotions::pricing::{CartItem, QuoteDto};
 use crate::state::AppState;
 use crate::usecase::Call;
-use crate::usecase::{self, Effects};
 
 // ---- cart ---------------------------------------------------------------------------------------
 
@@ -258,7 +254,9 @@ pub async fn create_order(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateOrder>,
 ) -> ApiResult<Response> {
-    crate::orders::buying::create_order(&st, &buyer, &Call::from_headers(&headers), req).await.map(IntoResponse::into_response)
+    crate::orders::buying::create_order(&st, &buyer, &Call::from_headers(&headers), req)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 pub(crate) fn order_dto_from(o: OrderRow) -> OrderDto {

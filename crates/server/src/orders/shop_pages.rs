@@ -101,7 +101,11 @@ async fn checkout(
         .or_else(|| addr.items.iter().find(|a| a.is_default).or(addr.items.first()).map(|a| a.id));
     let points = q.points.unwrap_or(0).max(0);
     let quote_with = |coupon_ids: Vec<i64>| {
-        crate::promotions::wallet::quote(&st, &b, sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id })
+        crate::promotions::wallet::quote(
+            &st,
+            &b,
+            sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id },
+        )
     };
     let mut quote = quote_with(q.coupon.filter(|c| *c > 0).into_iter().collect()).await?;
     let coupon_id = match q.coupon {
@@ -195,7 +199,11 @@ async fn orders(
 ) -> WebResult {
     let status = q.status.unwrap_or_default();
     let page = q.page.unwrap_or(1);
-    let list = crate::orders::buying::my_orders(&st, &b, so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) })
+    let list = crate::orders::buying::my_orders(
+        &st,
+        &b,
+        so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) },
+    )
     .await?;
     let tabs = vec![
         ("", c.t("shop.all")),
@@ -247,9 +255,8 @@ async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, W
 /// Pay in the sandbox: start the payment and complete it, as a buyer would in the provider's page. The
 /// order turns paid when the provider's signed notification arrives.
 async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let start =
-        crate::orders::buying::pay(&st, &b, id, so::PayRequest { provider: "sandbox".into() }).await?;
-    let _ = crate::orders::buying::sandbox_complete(&st, &b, start.out_trade_no).await?;
+    let start = crate::orders::buying::pay(&st, &b, id, so::PayRequest { provider: "sandbox".into() }).await?;
+    crate::orders::buying::sandbox_complete(&st, &b, start.out_trade_no).await?;
     redirect(&format!("/orders/{id}"))
 }
 

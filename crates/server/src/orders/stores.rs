@@ -1,26 +1,16 @@
 //! Pick-up use cases: the shop's stores and verifying a pick-up code.
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use minimall_core::orders::OrderEvent;
 use minimall_core::validate::display_text;
-use minimall_store::orders::StoreRow;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use crate::accounts::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use super::pickup::{StoreDto, StoreInput, StoreList, VerifyRequest};
+use crate::accounts::auth::{Admin, ManageSettings, ReadOrders, VerifyPickup};
+use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::audit;
-use crate::http::extract::{ApiJson, Path};
 use crate::orders as ord;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
-#[allow(unused_imports)]
-use super::pickup::{StoreDto, StoreList, StoreInput, VerifyRequest};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use crate::usecase::Call;
 
 /// The merchant's stores.
 pub async fn admin_stores(st: &AppState, admin: &Admin<ReadOrders>) -> ApiResult<StoreList> {
@@ -29,7 +19,12 @@ pub async fn admin_stores(st: &AppState, admin: &Admin<ReadOrders>) -> ApiResult
 }
 
 /// Add a store (at most 200).
-pub async fn create_store(st: &AppState, admin: &Admin<ManageSettings>, call: &Call, req: StoreInput) -> ApiResult<StoreDto> {
+pub async fn create_store(
+    st: &AppState,
+    admin: &Admin<ManageSettings>,
+    call: &Call,
+    req: StoreInput,
+) -> ApiResult<StoreDto> {
     let name = display_text("name", &req.name, 40)?;
     let address = display_text("address", &req.address, 120)?;
     if req.phone.chars().count() > 20 || req.hours.chars().count() > 40 {
@@ -42,7 +37,7 @@ pub async fn create_store(st: &AppState, admin: &Admin<ManageSettings>, call: &C
     let row =
         st.store.insert_store(&mut tx, admin.merchant_id, &name, &address, req.phone.trim(), req.hours.trim()).await?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -57,7 +52,12 @@ pub async fn create_store(st: &AppState, admin: &Admin<ManageSettings>, call: &C
 }
 
 /// Verify a pick-up code: the order is handed over once. A code of another merchant is not found.
-pub async fn verify(st: &AppState, admin: &Admin<VerifyPickup>, call: &Call, req: VerifyRequest) -> ApiResult<OrderDto> {
+pub async fn verify(
+    st: &AppState,
+    admin: &Admin<VerifyPickup>,
+    call: &Call,
+    req: VerifyRequest,
+) -> ApiResult<OrderDto> {
     let code = req.code.trim();
     if code.len() != 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid("code", "must be the 12 digits of the pick-up code"));
@@ -85,15 +85,14 @@ pub async fn verify(st: &AppState, admin: &Admin<VerifyPickup>, call: &Call, req
         }
     }
     let detail = serde_json::json!({"store_id": o.store_id, "clerk": admin.username});
-    ord::apply_event(&st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username)
-        .await?;
+    ord::apply_event(st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username).await?;
     let o2 = st.store.order_tx(&mut tx, o.id).await?;
-    ord::apply_event(&st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
+    ord::apply_event(st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(&st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -105,5 +104,5 @@ pub async fn verify(st: &AppState, admin: &Admin<VerifyPickup>, call: &Call, req
     .await?;
     minimall_store::commit(tx).await?;
     let o = st.store.order(admin.merchant_id, o.id).await?;
-    Ok(order_dto(&st, o).await?)
+    order_dto(st, o).await
 }

@@ -1,35 +1,23 @@
 //! Promotion use cases: activities (limited-time discounts, full reductions) and their windows.
 
-use std::collections::HashSet;
-
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
-use minimall_core::catalog::tree::{Node, Tree};
 use minimall_core::page::Page;
-use minimall_core::validate::display_text;
-use minimall_core::FieldError;
-use minimall_store::promotions::{ActivityFields, ActivityRow, FreightRow};
-use minimall_store::StoreError;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
+use super::admin_api::{check_overlap, validate_activity};
+use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
+use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
-use crate::promotions::pricing::{self, FreightRules, RuleDto, ScopeDto};
-use super::admin_api::{check_overlap, validate_activity};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::admin_api::{ActivityInput, ActivityDto, ActivityQuery, FreightInput, FreightDto, FreightList, PricingSettings, ProductFreight, PointsGrant, PointsBalance};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::admin_api::{ActivityDto, ActivityInput, ActivityQuery};
+use crate::usecase::{self, Call, Effects};
 
 /// Activities, newest first.
-pub async fn list_activities(st: &AppState, admin: &Admin<ReadCatalog>, q: ActivityQuery) -> ApiResult<Paginated<ActivityDto>> {
+pub async fn list_activities(
+    st: &AppState,
+    admin: &Admin<ReadCatalog>,
+    q: ActivityQuery,
+) -> ApiResult<Paginated<ActivityDto>> {
     let page = Page::parse(q.page, q.page_size)?;
     let state = q.state.unwrap_or_default();
     if !["", "running", "upcoming", "ended"].contains(&state.as_str()) {
@@ -43,17 +31,21 @@ pub async fn list_activities(st: &AppState, admin: &Admin<ReadCatalog>, q: Activ
 }
 
 /// Create an activity.
-pub async fn create_activity(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req: ActivityInput) -> ApiResult<ActivityDto> {
+pub async fn create_activity(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: ActivityInput,
+) -> ApiResult<ActivityDto> {
     let (fields, product_level) = validate_activity(&req)?;
     let mut tx = st.store.begin().await?;
     if product_level {
-        check_overlap(&st, &mut tx, admin.merchant_id, None, &fields, &req.scope).await?;
+        check_overlap(st, &mut tx, admin.merchant_id, None, &fields, &req.scope).await?;
     }
     let row = st.store.insert_activity(&mut tx, admin.merchant_id, &fields).await?;
     let dto = ActivityDto::from(&row);
-    audit(&st, &mut tx, &admin, call, "activity.create", format!("activity:{}", row.id), None, to_json(&dto))
-        .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    audit(st, &mut tx, &admin, call, "activity.create", format!("activity:{}", row.id), None, to_json(&dto)).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }
 
@@ -64,7 +56,13 @@ pub async fn get_activity(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) ->
 }
 
 /// Change an activity.
-pub async fn update_activity(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: ActivityInput) -> ApiResult<ActivityDto> {
+pub async fn update_activity(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: ActivityInput,
+) -> ApiResult<ActivityDto> {
     let (fields, product_level) = validate_activity(&req)?;
     let before = st.store.activity(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
     if before.status == "ended" {
@@ -72,12 +70,12 @@ pub async fn update_activity(st: &AppState, admin: &Admin<ManageCatalog>, call: 
     }
     let mut tx = st.store.begin().await?;
     if product_level {
-        check_overlap(&st, &mut tx, admin.merchant_id, Some(id), &fields, &req.scope).await?;
+        check_overlap(st, &mut tx, admin.merchant_id, Some(id), &fields, &req.scope).await?;
     }
     let row = st.store.update_activity(&mut tx, admin.merchant_id, id, &fields).await?;
     let dto = ActivityDto::from(&row);
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -87,7 +85,7 @@ pub async fn update_activity(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         to_json(&dto),
     )
     .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }
 
@@ -97,7 +95,7 @@ pub async fn end_activity(st: &AppState, admin: &Admin<ManageCatalog>, call: &Ca
     let row =
         st.store.end_activity(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
     let dto = ActivityDto::from(&row);
-    audit(&st, &mut tx, &admin, call, "activity.end", format!("activity:{id}"), None, to_json(&dto)).await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    audit(st, &mut tx, &admin, call, "activity.end", format!("activity:{id}"), None, to_json(&dto)).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }

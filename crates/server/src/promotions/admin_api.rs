@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
-use minimall_core::page::Page;
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::promotions::{ActivityFields, ActivityRow, FreightRow};
@@ -231,7 +230,10 @@ pub async fn create_activity(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityDto>)> {
-    Ok((StatusCode::CREATED, Json(crate::promotions::activities::create_activity(&st, &admin, &Call::from_headers(&headers), req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::promotions::activities::create_activity(&st, &admin, &Call::from_headers(&headers), req).await?),
+    ))
 }
 
 /// One activity.

@@ -20,7 +20,11 @@ async fn activities(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let st2 = st.clone();
-    let list = crate::promotions::activities::list_activities(&st, &a, ap::ActivityQuery { state: None, kind: None, page: Some(page), page_size: Some(50) })
+    let list = crate::promotions::activities::list_activities(
+        &st,
+        &a,
+        ap::ActivityQuery { state: None, kind: None, page: Some(page), page_size: Some(50) },
+    )
     .await?;
     let edit = may(&a, Permission::ManageCatalog);
     let cats = if edit { st2.store.list_categories(a.merchant_id).await? } else { vec![] };
@@ -153,7 +157,7 @@ async fn activity_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let x = crate::promotions::activities::get_activity(&st, &a, id).await?;
+    let x = crate::promotions::activities::get_activity(st, a, id).await?;
     let mut p = ListPage::new(c, a, "menu.activities").heads(&[
         "act.kind",
         "act.window",
@@ -234,9 +238,9 @@ async fn save_activity(
     let reader = catalog_reader(&a)?;
     let current = crate::promotions::activities::get_activity(&st, &reader, id).await?;
     let result = match activity_update(&f, &current) {
-        Ok(input) => {
-            crate::promotions::activities::update_activity(&st, &a, &Call::from_headers(&headers), id, input).await.map(|_| ())
-        }
+        Ok(input) => crate::promotions::activities::update_activity(&st, &a, &Call::from_headers(&headers), id, input)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     let Some(e) = refusal(result)? else { return back(&format!("/admin/activities/{id}?saved=1")) };
@@ -374,7 +378,7 @@ async fn coupon_page(
     saved: bool,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let x = crate::promotions::coupons::get_coupon(&st, &a, id).await?;
+    let x = crate::promotions::coupons::get_coupon(st, a, id).await?;
     let mut p =
         ListPage::new(c, a, "menu.coupons").heads(&["cp.kind", "cp.rule", "cp.issued", "cp.per_buyer", "cp.status"]);
     item_head(&mut p, &x.name, "/admin/coupons", "cp.back");
@@ -429,9 +433,9 @@ async fn save_coupon(
         })
     };
     let result = match input() {
-        Ok(input) => {
-            crate::promotions::coupons::update_coupon(&st, &a, &Call::from_headers(&headers), id, input).await.map(|_| ())
-        }
+        Ok(input) => crate::promotions::coupons::update_coupon(&st, &a, &Call::from_headers(&headers), id, input)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     let Some(e) = refusal(result)? else { return back(&format!("/admin/coupons/{id}?saved=1")) };

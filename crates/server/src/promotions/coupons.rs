@@ -1,48 +1,44 @@
 //! Promotion use cases: coupon templates, their changes that never hurt holders, stopping.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
 use minimall_core::validate::display_text;
-use minimall_core::FieldError;
-use minimall_store::promotions::{CouponTemplateFields, CouponTemplateTerms};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use minimall_store::promotions::CouponTemplateTerms;
 
-use crate::promotions::admin_api::yes;
+use super::coupons_api::{check_coupon_counts, validate_coupon};
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
+use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
-use crate::promotions::pricing::{self, ScopeDto};
-use crate::promotions::shop_api::{claim_error, CouponTemplateDto};
-use super::coupons_api::{check_coupon_counts, validate_coupon};
+use crate::promotions::shop_api::CouponTemplateDto;
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::coupons_api::{CouponTemplateInput, CouponTemplateChange, PushRequest, PushResult, PushSkip};
-#[allow(unused_imports)]
-use super::admin_api::{ActivityInput, ActivityDto, ActivityQuery, FreightInput, FreightDto, FreightList, PricingSettings, ProductFreight, PointsGrant, PointsBalance};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::coupons_api::{CouponTemplateChange, CouponTemplateInput};
+use crate::usecase::{self, Call, Effects};
 
 /// Coupon templates, newest first.
-pub async fn list_coupons(st: &AppState, admin: &Admin<ReadCatalog>, q: crate::http::PageQuery) -> ApiResult<Paginated<CouponTemplateDto>> {
+pub async fn list_coupons(
+    st: &AppState,
+    admin: &Admin<ReadCatalog>,
+    q: crate::http::PageQuery,
+) -> ApiResult<Paginated<CouponTemplateDto>> {
     let page = q.page()?;
     let rows = st.store.list_coupon_templates(admin.merchant_id, false, page.size(), page.offset()).await?;
     Ok(Paginated::new(rows.items.iter().map(CouponTemplateDto::from).collect(), rows.total, page))
 }
 
 /// Create a coupon template.
-pub async fn create_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, req: CouponTemplateInput) -> ApiResult<CouponTemplateDto> {
+pub async fn create_coupon(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    req: CouponTemplateInput,
+) -> ApiResult<CouponTemplateDto> {
     let f = validate_coupon(&req)?;
     let mut tx = st.store.begin().await?;
     let row = st.store.insert_coupon_template(&mut tx, admin.merchant_id, &f).await?;
     let dto = CouponTemplateDto::from(&row);
-    audit(&st, &mut tx, &admin, call, "coupon.create", format!("coupon_template:{}", row.id), None, to_json(&dto))
+    audit(st, &mut tx, &admin, call, "coupon.create", format!("coupon_template:{}", row.id), None, to_json(&dto))
         .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }
 
@@ -53,7 +49,13 @@ pub async fn get_coupon(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> A
 }
 
 /// Change a coupon template's name, quantity, per-buyer limit or whether buyers may claim it.
-pub async fn update_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64, req: CouponTemplateChange) -> ApiResult<CouponTemplateDto> {
+pub async fn update_coupon(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+    req: CouponTemplateChange,
+) -> ApiResult<CouponTemplateDto> {
     let name = display_text("name", &req.name, 40)?;
     check_coupon_counts(req.total_quantity, req.per_buyer_limit)?;
     let before = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
@@ -78,7 +80,7 @@ pub async fn update_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &C
     };
     let dto = CouponTemplateDto::from(&row);
     audit(
-        &st,
+        st,
         &mut tx,
         &admin,
         call,
@@ -88,12 +90,17 @@ pub async fn update_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &C
         to_json(&dto),
     )
     .await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }
 
 /// Stop issuing a coupon (coupons already held stay valid).
-pub async fn stop_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64) -> ApiResult<CouponTemplateDto> {
+pub async fn stop_coupon(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    call: &Call,
+    id: i64,
+) -> ApiResult<CouponTemplateDto> {
     let mut tx = st.store.begin().await?;
     let row = st
         .store
@@ -101,7 +108,7 @@ pub async fn stop_coupon(st: &AppState, admin: &Admin<ManageCatalog>, call: &Cal
         .await
         .map_err(|_| ApiError::not_found("coupon"))?;
     let dto = CouponTemplateDto::from(&row);
-    audit(&st, &mut tx, &admin, call, "coupon.stop", format!("coupon_template:{id}"), None, to_json(&dto)).await?;
-    usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
+    audit(st, &mut tx, &admin, call, "coupon.stop", format!("coupon_template:{id}"), None, to_json(&dto)).await?;
+    usecase::commit(st, tx, Effects::new().promotions_write()).await?;
     Ok(dto)
 }

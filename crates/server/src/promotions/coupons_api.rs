@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
-use minimall_store::promotions::{CouponTemplateFields, CouponTemplateTerms};
+use minimall_store::promotions::CouponTemplateFields;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,7 +14,7 @@ use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
-use crate::ops::audit::{audit, to_json};
+use crate::ops::audit::audit;
 use crate::promotions::pricing::{self, ScopeDto};
 use crate::promotions::shop_api::{claim_error, CouponTemplateDto};
 use crate::state::AppState;
@@ -124,7 +124,10 @@ pub async fn create_coupon(
     headers: HeaderMap,
     ApiJson(req): ApiJson<CouponTemplateInput>,
 ) -> ApiResult<(StatusCode, Json<CouponTemplateDto>)> {
-    Ok((StatusCode::CREATED, Json(crate::promotions::coupons::create_coupon(&st, &admin, &Call::from_headers(&headers), req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::promotions::coupons::create_coupon(&st, &admin, &Call::from_headers(&headers), req).await?),
+    ))
 }
 
 /// One coupon template.

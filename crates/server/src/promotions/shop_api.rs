@@ -3,11 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use minimall_core::page::Page;
 use minimall_core::validate::{display_text, Phone};
 use minimall_store::addresses::{AddressFields, AddressRow};
 use minimall_store::promotions::{BuyerCouponRow, ClaimError, CouponTemplateRow};
-use minimall_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,9 +13,8 @@ use crate::accounts::auth::Buyer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
-use crate::promotions::pricing::{self, CartItem, QuoteDto};
+use crate::promotions::pricing::{CartItem, QuoteDto};
 use crate::state::AppState;
-use crate::usecase::Call;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

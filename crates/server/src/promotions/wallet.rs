@@ -1,36 +1,26 @@
 //! The buyer's side of promotions: quotes, coupons held and to claim, points, delivery addresses.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::Json;
 use minimall_core::page::Page;
-use minimall_core::validate::{display_text, Phone};
-use minimall_store::addresses::{AddressFields, AddressRow};
-use minimall_store::promotions::{BuyerCouponRow, ClaimError, CouponTemplateRow};
 use minimall_store::StoreError;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::auth::Buyer;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::Paginated;
-use crate::promotions::pricing::{self, CartItem, QuoteDto};
 use super::shop_api::{address_fields, claim_error, province_of};
+use crate::accounts::auth::Buyer;
+use crate::error::{ApiError, ApiResult};
+use crate::http::Paginated;
+use crate::promotions::pricing::{self, QuoteDto};
 use crate::state::AppState;
 
-#[allow(unused_imports)]
-use super::shop_api::{QuoteRequest, CouponDto, WalletQuery, CouponTemplateDto, AddressInput, AddressDto, AddressList, PointsEntryDto, PointsDto};
-#[allow(unused_imports)]
-use crate::usecase::{self, Call, Effects, Stored};
+use super::shop_api::{
+    AddressDto, AddressInput, AddressList, CouponDto, CouponTemplateDto, PointsDto, PointsEntryDto, QuoteRequest,
+    WalletQuery,
+};
 
 /// Price a cart: every line's unit price and the rule that set it, order reductions, coupon, points,
 /// shipping, the payable, the derivation, the rules that did not apply and why, and the best coupon.
 pub async fn quote(st: &AppState, buyer: &Buyer, req: QuoteRequest) -> ApiResult<QuoteDto> {
-    let province = province_of(&st, &buyer, req.address_id).await?;
+    let province = province_of(st, buyer, req.address_id).await?;
     let priced =
-        pricing::price_cart(&st, buyer.merchant_id, buyer.id, &req.items, &req.coupon_ids, req.points, province)
-            .await?;
+        pricing::price_cart(st, buyer.merchant_id, buyer.id, &req.items, &req.coupon_ids, req.points, province).await?;
     let wallet: Vec<_> = st
         .store
         .buyer_coupons(buyer.merchant_id, buyer.id, "available", 100, 0)

@@ -47,7 +47,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::aftersales::api as asr;
     pub(crate) use crate::catalog::{admin_api as ac, categories_api as acat};
     pub(crate) use crate::error::ApiError;
-    pub(crate) use crate::http::extract::{ApiJson, ApiQuery, Path};
+    pub(crate) use crate::http::extract::Path;
     pub(crate) use crate::http::PageQuery;
     pub(crate) use crate::ops::api as admin_ops;
     pub(crate) use crate::orders::{admin_api as ao, pickup};

@@ -20,7 +20,7 @@ pub(crate) mod prelude {
     pub(crate) use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
     pub(crate) use axum::response::IntoResponse;
     pub(crate) use axum::routing::{get, post};
-    pub(crate) use axum::{Json, Router};
+    pub(crate) use axum::Router;
     pub(crate) use minimall_core::page::Page;
     pub(crate) use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub(crate) mod prelude {
     pub(crate) use crate::catalog::{ProductCard, ProductDto};
     pub(crate) use crate::error::ApiError;
     pub(crate) use crate::flash::api::{self as flash_sales, FlashSaleDto};
-    pub(crate) use crate::http::extract::{ApiJson, ApiQuery, Path};
+
     pub(crate) use crate::http::PageQuery;
     pub(crate) use crate::orders::shop_api::{self as so, CartDto, OrderDto};
     pub(crate) use crate::promotions::pricing::{CartItem, QuoteDto};
