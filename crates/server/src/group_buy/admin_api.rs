@@ -13,7 +13,8 @@ use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog, ReadOrders};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::group_buy::shop_api::{sku_dtos, GroupSkuDto};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::{audit, to_json, PageQuery, Paginated};
+use crate::http::{PageQuery, Paginated};
+use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
 
