@@ -20,7 +20,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::finance::{fee_terms, PROVIDERS};
 use crate::http::extract::ApiJson;
 use crate::http::extract::ApiQuery;
-use crate::http::{audit, to_json, Paginated};
+use crate::http::Paginated;
+use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
 use crate::web::view;
 

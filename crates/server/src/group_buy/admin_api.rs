@@ -200,13 +200,18 @@ pub async fn list_group_buys(
     admin: Admin<ReadCatalog>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paginated<GroupBuyDto>>> {
+    Ok(Json(activities(&st, &admin, q).await?))
+}
+
+/// The shop's group buys, newest first (the API and the console).
+pub async fn activities(st: &AppState, admin: &Admin<ReadCatalog>, q: PageQuery) -> ApiResult<Paginated<GroupBuyDto>> {
     let page = q.page()?;
     let rows = st.store.list_group_activities(admin.merchant_id, page.size(), page.offset()).await?;
     let mut items = Vec::with_capacity(rows.items.len());
     for a in &rows.items {
-        items.push(dto(&st, a).await?);
+        items.push(dto(st, a).await?);
     }
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    Ok(Paginated::new(items, rows.total, page))
 }
 
 /// One group buy.
@@ -337,6 +342,11 @@ pub async fn list_groups(
     admin: Admin<ReadOrders>,
     ApiQuery(q): ApiQuery<GroupsQuery>,
 ) -> ApiResult<Json<Paginated<AdminGroupDto>>> {
+    Ok(Json(groups(&st, &admin, q).await?))
+}
+
+/// Groups of the shop's group buys with their members (the API and the console).
+pub async fn groups(st: &AppState, admin: &Admin<ReadOrders>, q: GroupsQuery) -> ApiResult<Paginated<AdminGroupDto>> {
     let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
     let status = q.status.unwrap_or_default();
     if !status.is_empty() && minimall_core::social::group_buy::GroupStatus::parse(&status).is_none() {
@@ -349,7 +359,7 @@ pub async fn list_groups(
     let rows = st.store.list_groups(admin.merchant_id, activity, &status, page.size(), page.offset()).await?;
     let mut items = Vec::with_capacity(rows.items.len());
     for g in rows.items {
-        items.push(group_dto(&st, g).await?);
+        items.push(group_dto(st, g).await?);
     }
-    Ok(Json(Paginated::new(items, rows.total, page)))
+    Ok(Paginated::new(items, rows.total, page))
 }

@@ -32,12 +32,7 @@ async fn list_page(
     page: i64,
     refused: Option<FormRefusal<'_>>,
 ) -> Result<ListPage, WebError> {
-    let Json(list) = gba::list_group_buys(
-        State(st.clone()),
-        a.clone(),
-        ApiQuery(PageQuery { page: Some(page), page_size: Some(20) }),
-    )
-    .await?;
+    let list = gba::activities(st, a, PageQuery { page: Some(page), page_size: Some(20) }).await?;
     let edit = may(a, Permission::ManageCatalog);
     let mut p = ListPage::new(c, a, "menu.group_buys").heads(&[
         "act.name",
@@ -52,10 +47,10 @@ async fn list_page(
         p.intro = p.c.t("gb.none").into();
     }
     if edit {
-        let Json(products) = ac::list_products(
-            State(st.clone()),
-            a.clone(),
-            ApiQuery(ac::ProductQuery {
+        let products = crate::catalog::products::list_products(
+            st,
+            a,
+            ac::ProductQuery {
                 page: Some(1),
                 page_size: Some(100),
                 q: None,
@@ -63,7 +58,7 @@ async fn list_page(
                 on_shelf: Some(true),
                 lifecycle: None,
                 low_stock: None,
-            }),
+            },
         )
         .await?;
         let mut options = vec![(String::new(), p.c.t("flash.choose_product").to_string())];
@@ -250,10 +245,10 @@ async fn groups(
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
     let act = st.store.group_activity(a.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
-    let Json(list) = gba::list_groups(
-        State(st.clone()),
-        a.clone(),
-        ApiQuery(GroupsQuery { activity_id: Some(id), status: None, page: Some(page), page_size: Some(20) }),
+    let list = gba::groups(
+        &st,
+        &a,
+        GroupsQuery { activity_id: Some(id), status: None, page: Some(page), page_size: Some(20) },
     )
     .await?;
     let mut p = ListPage::new(c, &a, "menu.group_buys").heads(&[
