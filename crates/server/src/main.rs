@@ -214,7 +214,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
-            let hash = minimall_server::accounts::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;
+            let hash =
+                minimall_server::accounts::auth::hash_password(password.clone()).await.map_err(|e| e.to_string())?;
             let mut tx = store.begin().await.map_err(|e| e.to_string())?;
             store
                 .insert_admin(

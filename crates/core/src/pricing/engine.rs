@@ -503,7 +503,8 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
         let (discount, desc) = match tier_discount(&a.kind, amount) {
             Ok(d) => d,
             Err(Some(needed)) => {
-                let reason = Reason::BelowThreshold { needed: Money::from_fen(needed), have: Money::from_fen(amount) };
+                let reason =
+                    Reason::BelowThreshold { needed_fen: Money::from_fen(needed), has_fen: Money::from_fen(amount) };
                 st.reject(RuleKind::Activity, label, Some(a.id), reason);
                 continue;
             }
@@ -658,7 +659,10 @@ fn coupon_discount(
         | CouponKind::FreeShipping { threshold } => threshold.fen().max(0),
     };
     if amount < threshold {
-        return Err(Reason::BelowThreshold { needed: Money::from_fen(threshold), have: Money::from_fen(amount) });
+        return Err(Reason::BelowThreshold {
+            needed_fen: Money::from_fen(threshold),
+            has_fen: Money::from_fen(amount),
+        });
     }
     let (discount, desc) = match &c.kind {
         CouponKind::FreeShipping { .. } => return Ok(None),
@@ -1210,7 +1214,7 @@ mod tests {
         assert!(q.applied_coupons.is_empty());
         assert_eq!(
             q.rejected,
-            [rejected("优惠券 满200减20", Some(7), Reason::BelowThreshold { needed: m(33000), have: m(32000) })]
+            [rejected("优惠券 满200减20", Some(7), Reason::BelowThreshold { needed_fen: m(33000), has_fen: m(32000) })]
         );
 
         // Below the activity threshold.
@@ -1218,7 +1222,7 @@ mod tests {
         let q = quoted(&input);
         assert_eq!(
             q.rejected[0],
-            rejected("满减 店庆", Some(1), Reason::BelowThreshold { needed: m(30000), have: m(15000) })
+            rejected("满减 店庆", Some(1), Reason::BelowThreshold { needed_fen: m(30000), has_fen: m(15000) })
         );
         assert_eq!(q.order_discount, Money::ZERO);
     }
@@ -1515,7 +1519,7 @@ mod tests {
         input.coupons[0].kind = percent_off(20000, 80, 0);
         let q = quoted(&input);
         assert_eq!(q.coupon_discount, Money::ZERO);
-        assert_eq!(q.rejected[0].reason, Reason::BelowThreshold { needed: m(20000), have: m(12345) });
+        assert_eq!(q.rejected[0].reason, Reason::BelowThreshold { needed_fen: m(20000), has_fen: m(12345) });
     }
 
     #[test]
@@ -1582,7 +1586,7 @@ mod tests {
                 (Some(1), Reason::CouponNotUsable),
                 (Some(2), Reason::Ended),
                 (Some(3), Reason::NotStarted),
-                (Some(4), Reason::BelowThreshold { needed: m(20000), have: m(10000) }),
+                (Some(4), Reason::BelowThreshold { needed_fen: m(20000), has_fen: m(10000) }),
                 (Some(6), Reason::OneCouponOfAKind),
                 (Some(8), Reason::OneCouponOfAKind),
             ]

@@ -287,47 +287,39 @@ pub enum Stage {
     Shipping,
 }
 
-/// Why a rule did not apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    NotStarted,
-    Ended,
-    NotInScope,
-    BelowThreshold {
-        needed: Money,
-        have: Money,
-    },
-    DoesNotStackWith {
-        rule: String,
-    },
-    LostToLowerPrice {
-        winner: String,
-    },
-    PerBuyerLimitReached,
-    ProductForbidsCoupons,
-    ActivityForbidsCoupons {
-        activity: String,
-    },
-    ActivityForbidsPoints {
-        activity: String,
-    },
-    NotFirstOrder,
-    NotNewcomer,
-    CouponNotUsable,
-    OneCouponOfAKind,
-    NotEnoughPoints {
-        have: i64,
-    },
-    /// Points were offered but the shop has no 积分抵现 rule (or a rule without a valid points-per-yuan rate).
-    NoPointsRule,
-    PointsCapped {
-        max: i64,
-    },
-    /// The rule would take nothing off this cart (e.g. half of a 1-fen item rounds to 0), so it is not used.
-    NoDiscount,
-    NoDelivery {
-        province: String,
-    },
+crate::coded_enum! {
+    /// Why a rule did not apply. The code's last part (`below_threshold`) is the API's short reason.
+    pub enum Reason {
+        NotStarted = "pricing.not_started",
+        Ended = "pricing.ended",
+        NotInScope = "pricing.not_in_scope",
+        BelowThreshold { needed_fen: Money, has_fen: Money } = "pricing.below_threshold",
+        DoesNotStackWith { rule: String } = "pricing.does_not_stack",
+        LostToLowerPrice { winner: String } = "pricing.lost_to_lower_price",
+        PerBuyerLimitReached = "pricing.per_buyer_limit",
+        ProductForbidsCoupons = "pricing.product_forbids_coupons",
+        ActivityForbidsCoupons { activity: String } = "pricing.activity_forbids_coupons",
+        ActivityForbidsPoints { activity: String } = "pricing.activity_forbids_points",
+        NotFirstOrder = "pricing.not_first_order",
+        NotNewcomer = "pricing.not_newcomer",
+        CouponNotUsable = "pricing.coupon_not_usable",
+        OneCouponOfAKind = "pricing.one_coupon_of_a_kind",
+        NotEnoughPoints { have: i64 } = "pricing.not_enough_points",
+        /// Points were offered but the shop has no 积分抵现 rule (or a rule without a valid points-per-yuan rate).
+        NoPointsRule = "pricing.no_points_rule",
+        PointsCapped { max: i64 } = "pricing.points_capped",
+        /// The rule would take nothing off this cart (e.g. half of a 1-fen item rounds to 0), so it is not used.
+        NoDiscount = "pricing.no_discount",
+        NoDelivery { province: String } = "pricing.no_delivery",
+    }
+}
+
+impl Reason {
+    /// The short reason of the quote's wire form and of an order's refusal code (`below_threshold`).
+    pub fn short(&self) -> &'static str {
+        let code = crate::error::Coded::code(self);
+        code.strip_prefix("pricing.").unwrap_or(code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

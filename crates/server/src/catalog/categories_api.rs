@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
 use minimall_core::catalog::{self as cat};
+use minimall_core::error::Reason;
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::catalog::CategoryRow;
@@ -116,7 +117,7 @@ pub async fn create_category(
 fn category_name(s: &str) -> Result<String, FieldError> {
     let n = display_text("name", s, cat::CATEGORY_NAME_MAX)?;
     if n.contains('/') {
-        return Err(FieldError::new("name", "must not contain '/'"));
+        return Err(FieldError::new("name", Reason::NoSlash));
     }
     Ok(n)
 }

@@ -376,7 +376,7 @@ pub async fn create_order(
     if let Some(refusal) = pricing::blocking_error(&priced) {
         return Err(refusal);
     }
-    let quote = pricing::quote_dto(&priced, None);
+    let quote = pricing::quote_dto(&priced, None, crate::error::request_lang(&headers));
     if req.expected_payable.is_some_and(|p| p != quote.payable) {
         let body = serde_json::json!({
             "error": {"code": "quote_changed", "message": format!("the payable is now {} fen", quote.payable), "field": "expected_payable"},
@@ -706,7 +706,7 @@ pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: 
     };
     let body = match crate::http::extract::read_body(req, 64 * 1024).await {
         Ok(b) => b,
-        Err(e) => return WechatPay::failure_ack(StatusCode::PAYLOAD_TOO_LARGE, &e.message).into_response(),
+        Err(e) => return WechatPay::failure_ack(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()).into_response(),
     };
     let n = match wx.verify_notification_request(&headers, &body, minimall_store::now_ms() / 1000) {
         Ok(n) => n,
@@ -728,9 +728,9 @@ pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: 
             match outcome {
                 Ok(_) => WechatPay::success_ack().into_response(),
                 Err(e) if e.status.is_client_error() => {
-                    WechatPay::failure_ack(StatusCode::BAD_REQUEST, &e.message).into_response()
+                    WechatPay::failure_ack(StatusCode::BAD_REQUEST, &e.to_string()).into_response()
                 }
-                Err(e) => WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e.message).into_response(),
+                Err(e) => WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
             }
         }
         NotificationPayload::Refund(r) => {

@@ -104,6 +104,7 @@ async fn checkout(
         sp::quote(
             State(st.clone()),
             b.clone(),
+            crate::error::ReqLang(c.lang),
             ApiJson(sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id }),
         )
     };

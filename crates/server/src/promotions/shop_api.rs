@@ -50,6 +50,7 @@ pub async fn province_of(st: &AppState, buyer: &Buyer, address_id: Option<i64>) 
 pub async fn quote(
     State(st): State<AppState>,
     buyer: Buyer,
+    crate::error::ReqLang(lang): crate::error::ReqLang,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> ApiResult<Json<QuoteDto>> {
     let province = province_of(&st, &buyer, req.address_id).await?;
@@ -65,7 +66,7 @@ pub async fn quote(
         .filter_map(pricing::coupon_from_row)
         .collect();
     let suggestion = minimall_core::pricing::best_coupon(&priced.input, &wallet).map(|(id, q)| (id, q.payable.fen()));
-    Ok(Json(pricing::quote_dto(&priced, suggestion)))
+    Ok(Json(pricing::quote_dto(&priced, suggestion, lang)))
 }
 
 #[derive(Serialize, ToSchema)]
