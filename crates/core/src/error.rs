@@ -17,8 +17,8 @@ pub enum Param {
     Text(String),
     /// A label the catalogue words (e.g. an order status): the message id's suffix under its prefix.
     Label { prefix: &'static str, key: &'static str },
-    /// A refusal inside another (an image of a CSV cell, a spec name).
-    Reason(Box<Reason>),
+    /// A coded value inside another (the refusal of an image in a CSV cell, the name of a rule).
+    Coded { code: &'static str, params: Vec<(&'static str, Param)> },
 }
 
 /// The kind of a parameter, as listed in `CODES`.
@@ -28,7 +28,7 @@ pub enum ParamKind {
     Fen,
     Text,
     Label,
-    Reason,
+    Coded,
 }
 
 /// A value that can be a refusal's parameter.
@@ -58,10 +58,10 @@ impl ToParam for String {
     }
 }
 
-impl ToParam for Box<Reason> {
-    const KIND: ParamKind = ParamKind::Reason;
+impl<T: ToParam> ToParam for Box<T> {
+    const KIND: ParamKind = T::KIND;
     fn to_param(&self) -> Param {
-        Param::Reason(self.clone())
+        T::to_param(self)
     }
 }
 
@@ -119,6 +119,16 @@ macro_rules! coded_enum {
                     $( $name::$variant { $($($p,)*)? .. } => vec![
                         $($( (stringify!($p), $crate::error::ToParam::to_param($p)) ),*)?
                     ] ),*
+                }
+            }
+        }
+
+        impl $crate::error::ToParam for $name {
+            const KIND: $crate::error::ParamKind = $crate::error::ParamKind::Coded;
+            fn to_param(&self) -> $crate::error::Param {
+                $crate::error::Param::Coded {
+                    code: $crate::error::Coded::code(self),
+                    params: $crate::error::Coded::params(self),
                 }
             }
         }

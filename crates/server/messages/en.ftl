@@ -193,3 +193,50 @@ order-event-cancel_unpaid_timeout = cancelled for non-payment
 order-event-cancel_by_merchant = cancelled by the merchant
 order-event-refunded_in_full = refunded in full
 order-event-close = closed
+
+## Names of pricing rules
+rule-sale_price = sale price
+rule-limited_discount = limited-time discount { $name }
+rule-first_order = first-order price { $name }
+rule-newcomer = newcomer price { $name }
+rule-full_reduction = spend and save { $name }
+rule-full_discount = spend and pay less { $name }
+rule-flash = flash sale { $name }
+rule-group = group buy { $name }
+rule-member_price = member price { $level }
+rule-member = member price
+rule-coupon = coupon { $name }
+rule-free_shipping_coupon = free-shipping coupon { $name }
+rule-points = points
+rule-freight_template = freight template { $name }
+rule-free_shipping_over = free shipping over { $over_fen }
+
+## Terms of reductions and coupons
+terms-every_reduction = { $off_fen } off every { $threshold_fen }, { $times } times
+terms-reduction = { $off_fen } off from { $threshold_fen }
+terms-reduction_any = { $off_fen } off
+terms-pay_percent = pay { $percent }% from { $threshold_fen }
+terms-pay_percent_any = pay { $percent }%
+terms-pay_percent_capped = pay { $percent }% from { $threshold_fen }, at most { $cap_fen } off
+terms-pay_percent_any_capped = pay { $percent }%, at most { $cap_fen } off
+
+## Steps of a price
+quote-product_price = { $title } { $sale_fen } → { $unit_fen } ×{ $units }
+quote-product_price_over_limit = { $title } { $sale_fen } → { $unit_fen } ×{ $units }; { $over } beyond the per-buyer limit at the sale price
+quote-shared = { $terms } on { $amount_fen } of goods, shared by { $lines } items
+quote-points = { $used } points for { $discount_fen } ({ $per_yuan } points = ¥1, at most { $max_pct }% of the amount due, { $max_fen }){ $short_of_balance ->
+        [1] ; the balance of { $balance } is below the { $asked } asked, so the balance is used
+       *[0] {""}
+    }{ $only_needed ->
+        [1] ; of the { $asked } asked only the { $used } needed are spent
+       *[0] {""}
+    }
+quote-free_shipping_coupon = the free-shipping coupon takes off { $fee_fen }
+quote-freight = { $province }, { $units } { $by_weight ->
+        [1] g
+       *[0] pieces
+    }, { $has_region ->
+        [1] region rule { $region }
+       *[0] default rule
+    }
+quote-free_over = goods of this template { $goods_fen } ≥ { $over_fen }

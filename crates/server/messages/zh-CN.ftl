@@ -192,3 +192,50 @@ order-event-cancel_unpaid_timeout = 因超时未付款取消
 order-event-cancel_by_merchant = 由商家取消
 order-event-refunded_in_full = 全额退款
 order-event-close = 关闭
+
+## 计价规则的名称
+rule-sale_price = 售价
+rule-limited_discount = 限时折扣 { $name }
+rule-first_order = 首单特价 { $name }
+rule-newcomer = 新人专享 { $name }
+rule-full_reduction = 满减 { $name }
+rule-full_discount = 满折 { $name }
+rule-flash = 秒杀 { $name }
+rule-group = 拼团 { $name }
+rule-member_price = 会员价 { $level }
+rule-member = 会员价 会员
+rule-coupon = 优惠券 { $name }
+rule-free_shipping_coupon = 包邮券 { $name }
+rule-points = 积分抵现
+rule-freight_template = 运费模板 { $name }
+rule-free_shipping_over = 包邮 满{ $over_fen }
+
+## 优惠条件
+terms-every_reduction = 每满{ $threshold_fen }减{ $off_fen }，满 { $times } 次
+terms-reduction = 满{ $threshold_fen }减{ $off_fen }
+terms-reduction_any = 无门槛减{ $off_fen }
+terms-pay_percent = 满{ $threshold_fen }付 { $percent }%
+terms-pay_percent_any = 无门槛付 { $percent }%
+terms-pay_percent_capped = 满{ $threshold_fen }付 { $percent }%，最多减{ $cap_fen }
+terms-pay_percent_any_capped = 无门槛付 { $percent }%，最多减{ $cap_fen }
+
+## 价格明细
+quote-product_price = { $title } { $sale_fen } → { $unit_fen } ×{ $units }
+quote-product_price_over_limit = { $title } { $sale_fen } → { $unit_fen } ×{ $units }，超出限购的 { $over } 件按售价
+quote-shared = { $terms }，参与金额 { $amount_fen }，{ $lines } 个商品分摊
+quote-points = { $used } 积分抵 { $discount_fen }（{ $per_yuan } 积分 = ¥1，最多抵应付 { $max_pct }% 即 { $max_fen }）{ $short_of_balance ->
+        [1] ，积分余额 { $balance } 少于所填 { $asked }，按余额抵扣
+       *[0] {""}
+    }{ $only_needed ->
+        [1] ，所填 { $asked } 积分中只扣抵扣所需的 { $used }
+       *[0] {""}
+    }
+quote-free_shipping_coupon = 包邮券免运费 { $fee_fen }
+quote-freight = { $province }，{ $units } { $by_weight ->
+        [1] 克
+       *[0] 件
+    }，{ $has_region ->
+        [1] 地区规则 { $region }
+       *[0] 默认规则
+    }
+quote-free_over = 本模板商品 { $goods_fen } ≥ { $over_fen }

@@ -91,7 +91,7 @@ pub fn params_json(params: &[(&'static str, Param)]) -> serde_json::Value {
             Param::Int(n) | Param::Fen(n) => serde_json::Value::from(*n),
             Param::Text(t) => serde_json::Value::from(t.as_str()),
             Param::Label { key, .. } => serde_json::Value::from(*key),
-            Param::Reason(r) => serde_json::json!({ "code": r.code(), "params": params_json(&r.params()) }),
+            Param::Coded { code, params } => serde_json::json!({ "code": code, "params": params_json(params) }),
         }
     }
     serde_json::Value::Object(params.iter().map(|(k, v)| ((*k).to_string(), value(v))).collect())

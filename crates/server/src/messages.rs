@@ -63,7 +63,7 @@ fn value(lang: Lang, p: &Param) -> FluentValue<'static> {
         Param::Label { prefix, key } => {
             FluentValue::from(label(lang, &format!("{prefix}-{key}")).unwrap_or_else(|| (*key).to_string()))
         }
-        Param::Reason(r) => FluentValue::from(render(lang, r.code(), &r.params())),
+        Param::Coded { code, params } => FluentValue::from(render(lang, code, params)),
     }
 }
 
@@ -107,6 +107,9 @@ mod tests {
         [
             Reason::CODES,
             minimall_core::pricing::Reason::CODES,
+            minimall_core::pricing::RuleName::CODES,
+            minimall_core::pricing::Terms::CODES,
+            minimall_core::pricing::Detail::CODES,
             minimall_core::flash::Refusal::CODES,
             IllegalTransition::CODES,
             crate::error::ApiReason::CODES,
@@ -195,6 +198,24 @@ mod tests {
         assert_eq!(of(Lang::En, &Reason::TooLong { max: 100000 }), "must be at most 100000 characters");
         let t = IllegalTransition { from: OrderStatus::ToShip, event: OrderEvent::Pay };
         assert_eq!(of(Lang::Zh, &t), "待发货的订单不能支付");
+        let step = minimall_core::pricing::Detail::Shared {
+            terms: minimall_core::pricing::Terms::Reduction {
+                threshold_fen: Money::from_fen(30000),
+                off_fen: Money::from_fen(3000),
+            },
+            amount_fen: Money::from_fen(32000),
+            lines: 2,
+        };
+        assert_eq!(of(Lang::Zh, &step), "满¥300.00减¥30.00，参与金额 ¥320.00，2 个商品分摊");
+        let freight = minimall_core::pricing::Detail::Freight {
+            province: "新疆".into(),
+            units: 3,
+            by_weight: 1,
+            has_region: 0,
+            region: String::new(),
+        };
+        assert_eq!(of(Lang::Zh, &freight), "新疆，3 克，默认规则");
+        assert_eq!(of(Lang::En, &freight), "新疆, 3 g, default rule");
         let nested = Reason::CsvImage { index: 2, url: "http://x/a.jpg".into(), reason: Box::new(Reason::ImageHttp) };
         assert_eq!(of(Lang::Zh, &nested), "第 2 张图片“http://x/a.jpg”：须使用 https，不能用 http");
     }

@@ -674,7 +674,11 @@ pub fn blocking_error(priced: &Priced) -> Option<ApiError> {
     Some(
         ApiError::refused(axum::http::StatusCode::UNPROCESSABLE_ENTITY, r.reason.short(), &r.reason)
             .with_field(refusal_field(priced, r))
-            .with_details(serde_json::json!({"rule": r.rule, "rule_kind": rule_kind(r.kind), "rule_id": r.rule_id})),
+            .with_details(serde_json::json!({
+                "rule": crate::messages::of(Lang::Zh, &r.rule),
+                "rule_kind": rule_kind(r.kind),
+                "rule_id": r.rule_id,
+            })),
     )
 }
 
@@ -728,7 +732,7 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>, lang: Lang) ->
         })
         .collect();
     let rej = |r: &p::Rejected, field: Option<String>| RejectedDto {
-        rule: r.rule.clone(),
+        rule: crate::messages::of(lang, &r.rule),
         rule_kind: rule_kind(r.kind).into(),
         rule_id: r.rule_id,
         reason: r.reason.short().into(),
@@ -753,11 +757,11 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>, lang: Lang) ->
             .iter()
             .map(|s| StepDto {
                 stage: stage(s.stage).into(),
-                rule: s.rule.clone(),
+                rule: crate::messages::of(lang, &s.rule),
                 rule_kind: rule_kind(s.kind).into(),
                 rule_id: s.rule_id,
                 amount: s.amount,
-                detail: s.detail.clone(),
+                detail: crate::messages::of(lang, &s.detail),
             })
             .collect(),
         rejected: q.rejected.iter().map(|r| rej(r, None)).collect(),
