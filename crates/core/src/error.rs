@@ -72,6 +72,16 @@ pub struct Label {
     pub key: &'static str,
 }
 
+/// The input fields a refusal may name in its message (`field-<key>` in the catalogue).
+pub const FIELD_LABELS: &[&str] = &["starts_at", "valid_from"];
+
+impl Label {
+    /// An input field named in a message; `key` is one of [`FIELD_LABELS`].
+    pub const fn field(key: &'static str) -> Label {
+        Label { prefix: "field", key }
+    }
+}
+
 impl ToParam for Label {
     const KIND: ParamKind = ParamKind::Label;
     fn to_param(&self) -> Param {
@@ -160,7 +170,7 @@ coded_enum! {
         NotWholeNumber { value: String, max: i64 } = "number.not_whole",
         ListCount { min: i64, max: i64 } = "list.count",
         NotEpochMs = "time.not_epoch_ms",
-        NotAfter { other: String } = "time.not_after",
+        NotAfter { other: Label } = "time.not_after",
         AtMost { max: i64 } = "list.at_most",
         Duplicate = "list.duplicate",
         OneOf { allowed: String } = "value.one_of",

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::error::{count, Reason};
+use crate::error::{count, Label, Reason};
 use crate::FieldError;
 
 crate::coded_enum! {
@@ -78,7 +78,7 @@ pub fn validate_terms(starts_at: i64, ends_at: i64, per_buyer_limit: i64) -> Res
         return Err(FieldError::new("starts_at", Reason::NotEpochMs));
     }
     if ends_at <= starts_at {
-        return Err(FieldError::new("ends_at", Reason::NotAfter { other: "starts_at".into() }));
+        return Err(FieldError::new("ends_at", Reason::NotAfter { other: Label::field("starts_at") }));
     }
     if ends_at - starts_at > MAX_DURATION_MS {
         return Err(FieldError::new("ends_at", Reason::FlashTooLong { days: 31 }));

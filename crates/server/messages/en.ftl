@@ -128,7 +128,7 @@ refund-all_refunded = every unit of this line has already been refunded
 flash-too_long = a flash sale lasts at most { $days } days
 flash-sku_twice = this SKU is listed twice
 flash-price_not_below_sale = must be below the SKU's sale price
-flash-not_enough_stock = only { $stock } in stock to set aside
+flash-not_enough_stock = not enough stock: at most { $stock } can be set aside
 flash-not_started = this flash sale has not started yet
 flash-ended = this flash sale has ended
 flash-sold_out = sold out
@@ -167,6 +167,10 @@ import-banned_word = banned word '{ $word }' at position { $position }
 import-sku_of_another_product = SKU code '{ $code }' belongs to another product
 import-sku_other_specs = product '{ $product }' has SKU '{ $sku }' with other specs; list it in the file too
 import-stock_changed = stock changed while importing; try again
+
+## Fields
+field-starts_at = the start
+field-valid_from = valid_from
 
 ## Order statuses
 order-status-pending_payment = awaiting payment

@@ -16,7 +16,7 @@ number-out_of_range = 须在 { $min } 到 { $max } 之间
 number-not_whole = “{ $value }”不是 0 到 { $max } 之间的整数
 list-count = 须有 { $min } 到 { $max } 项
 time-not_epoch_ms = 须为毫秒时间戳
-time-not_after = 须晚于 { $other }
+time-not_after = 须晚于{ $other }
 list-at_most = 最多 { $max } 项
 list-duplicate = 重复了
 value-one_of = 须为以下之一：{ $allowed }
@@ -125,9 +125,9 @@ refund-all_refunded = 该商品行已全部退款
 
 ## 秒杀
 flash-too_long = 秒杀最长 { $days } 天
-flash-sku_twice = 这个 SKU 列了两次
-flash-price_not_below_sale = 须低于 SKU 的售价
-flash-not_enough_stock = 库存只有 { $stock } 件可留出
+flash-sku_twice = 同一规格填写了两次
+flash-price_not_below_sale = 秒杀价须低于该规格售价
+flash-not_enough_stock = 库存不足，最多可锁定 { $stock } 件
 flash-not_started = 秒杀尚未开始
 flash-ended = 秒杀已结束
 flash-sold_out = 已抢光
@@ -166,6 +166,10 @@ import-banned_word = 第 { $position } 个字处有违禁词“{ $word }”
 import-sku_of_another_product = SKU 编码“{ $code }”属于另一个商品
 import-sku_other_specs = 商品“{ $product }”的 SKU“{ $sku }”规格不同；请把它也列入文件
 import-stock_changed = 导入期间库存有变动，请重试
+
+## 字段
+field-starts_at = 开始时间
+field-valid_from = 生效时间
 
 ## 订单状态
 order-status-pending_payment = 待付款

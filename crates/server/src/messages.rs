@@ -170,6 +170,7 @@ mod tests {
             .iter()
             .map(|s| format!("order-status-{}", s.as_str()))
             .chain(OrderEvent::ALL.iter().map(|e| format!("order-event-{}", e.as_str())))
+            .chain(minimall_core::error::FIELD_LABELS.iter().map(|f| format!("field-{f}")))
             .collect();
         for (lang, text) in [("zh-CN", ZH_CN), ("en", EN)] {
             let m = messages(text);

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
-use minimall_core::error::Reason;
+use minimall_core::error::{Label, Reason};
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
@@ -112,7 +112,7 @@ fn validate_activity(a: &ActivityInput) -> Result<(ActivityFields, bool), FieldE
         return Err(FieldError::new("starts_at", Reason::NotEpochMs));
     }
     if a.ends_at <= a.starts_at {
-        return Err(FieldError::new("ends_at", Reason::NotAfter { other: "starts_at".into() }));
+        return Err(FieldError::new("ends_at", Reason::NotAfter { other: Label::field("starts_at") }));
     }
     if a.ends_at - a.starts_at > MAX_WINDOW_MS {
         return Err(FieldError::new("ends_at", Reason::ActivityTooLong { days: 366 }));

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use minimall_core::error::Reason;
+use minimall_core::error::{Label, Reason};
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::promotions::{CouponTemplateFields, CouponTemplateTerms};
@@ -79,7 +79,7 @@ fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateFields, Fiel
         }
         (None, Some(f), Some(u)) => {
             if u <= f {
-                return Err(FieldError::new("valid_until", Reason::NotAfter { other: "valid_from".into() }));
+                return Err(FieldError::new("valid_until", Reason::NotAfter { other: Label::field("valid_from") }));
             }
         }
         (None, _, _) => return Err(FieldError::new("valid_until", Reason::ValidityMissing)),

@@ -14,6 +14,7 @@ use minimall_core::auth::{Permission, Role};
 use serde::Deserialize;
 
 use super::csrf::Fields;
+use super::i18n::Lang;
 use super::view::{self, urlencode, Cell, Field, Form, Pager};
 use super::{Ctx, RenderPage, WebError, WebResult};
 use crate::accounts::auth::{Admin, AdminUser, ManageCatalog, Perm, ReadCatalog};
@@ -345,11 +346,20 @@ pub(crate) fn catalog_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatal
         .ok_or_else(|| ApiError::forbidden("this page needs the catalog permission"))
 }
 
+/// A message as a page shows it: in English, as a sentence with a capital.
+fn sentence(lang: Lang, m: String) -> String {
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(first) if lang == Lang::En => first.to_uppercase().chain(chars).collect(),
+        _ => m,
+    }
+}
+
 /// An API refusal in the page's language: its reason from the catalogue, or for one without a reason a
 /// message id of the page catalogue, else the API's own text.
 pub(crate) fn refusal_message(c: &Ctx, e: &ApiError) -> String {
     if e.reason().is_some() {
-        return e.message(c.lang);
+        return sentence(c.lang, e.message(c.lang));
     }
     let text = e.message(c.lang);
     let m = text.as_str();
