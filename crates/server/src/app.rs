@@ -46,6 +46,8 @@ impl Application {
             .with_context(|| format!("database_url: cannot open {}", minimall_store::redact(&cfg.database_url)))?;
         store.migrate().await.context("applying migrations")?;
         crate::http::metrics::handle();
+        // The message catalogues are parsed here, not by the first refused request while others wait on it.
+        crate::messages::load();
         let merchant = store.default_merchant().await?;
         let db_name = minimall_store::redact(&cfg.database_url);
         let sandbox_secret = crate::demo::settle_installation(&store, demo, cfg.sandbox, &db_name).await?;

@@ -35,6 +35,11 @@ fn catalogues() -> &'static Catalogues {
     C.get_or_init(|| Catalogues { zh: bundle("zh-CN", ZH_CN), en: bundle("en", EN) })
 }
 
+/// Parse the catalogues now (they are parsed once, at first use otherwise).
+pub fn load() {
+    catalogues();
+}
+
 /// The message id of a code: Fluent ids have no dots.
 pub fn message_id(code: &str) -> String {
     code.replace('.', "-")
