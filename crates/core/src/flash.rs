@@ -8,33 +8,28 @@
 
 use std::collections::HashMap;
 
+use crate::error::{count, Label, Reason};
 use crate::FieldError;
 
-/// Why a purchase was refused before touching the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    NotStarted,
-    Ended,
-    SoldOut,
-    LimitReached,
+crate::coded_enum! {
+    /// Why a purchase was refused before touching the database.
+    #[derive(Copy)]
+    pub enum Refusal {
+        NotStarted = "flash.not_started",
+        Ended = "flash.ended",
+        SoldOut = "flash.sold_out",
+        LimitReached = "flash.limit_reached",
+    }
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    /// The API's error code of the refusal (`flash_sold_out`), kept as integrators know it.
+    pub fn api_code(self) -> &'static str {
         match self {
             Refusal::NotStarted => "flash_not_started",
             Refusal::Ended => "flash_ended",
             Refusal::SoldOut => "flash_sold_out",
             Refusal::LimitReached => "flash_limit_reached",
-        }
-    }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            Refusal::NotStarted => "this flash sale has not started yet",
-            Refusal::Ended => "this flash sale has ended",
-            Refusal::SoldOut => "sold out",
-            Refusal::LimitReached => "you have reached the purchase limit of this flash sale",
         }
     }
 
@@ -80,16 +75,16 @@ pub const MAX_DURATION_MS: i64 = 31 * 24 * 3_600_000;
 /// at most a month, and a per-buyer limit of 1 to 1000.
 pub fn validate_terms(starts_at: i64, ends_at: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
     if starts_at <= 0 {
-        return Err(FieldError::new("starts_at", "must be epoch milliseconds"));
+        return Err(FieldError::new("starts_at", Reason::NotEpochMs));
     }
     if ends_at <= starts_at {
-        return Err(FieldError::new("ends_at", "must be after starts_at"));
+        return Err(FieldError::new("ends_at", Reason::NotAfter { other: Label::field("starts_at") }));
     }
     if ends_at - starts_at > MAX_DURATION_MS {
-        return Err(FieldError::new("ends_at", "a flash sale lasts at most 31 days"));
+        return Err(FieldError::new("ends_at", Reason::FlashTooLong { days: 31 }));
     }
     if !(1..=1000).contains(&per_buyer_limit) {
-        return Err(FieldError::new("per_buyer_limit", "must be between 1 and 1000"));
+        return Err(FieldError::new("per_buyer_limit", Reason::OutOfRange { min: 1, max: 1000 }));
     }
     Ok(())
 }
@@ -104,24 +99,24 @@ pub fn validate_setup(
 ) -> Result<(), FieldError> {
     validate_terms(starts_at, ends_at, per_buyer_limit)?;
     if items.is_empty() || items.len() > MAX_ITEMS {
-        return Err(FieldError::new("items", format!("give 1 to {MAX_ITEMS} SKUs")));
+        return Err(FieldError::new("items", Reason::ListCount { min: 1, max: count(MAX_ITEMS) }));
     }
     for (i, it) in items.iter().enumerate() {
         let at = |f: &str| format!("items[{i}].{f}");
         if items[..i].iter().any(|o| o.sku_id == it.sku_id) {
-            return Err(FieldError::new(at("sku_id"), "this SKU is listed twice"));
+            return Err(FieldError::new(at("sku_id"), Reason::FlashSkuTwice));
         }
         if it.flash_price <= 0 {
-            return Err(FieldError::new(at("flash_price"), "must be at least 1 fen"));
+            return Err(FieldError::new(at("flash_price"), Reason::AtLeastOneFen));
         }
         if it.flash_price >= it.sale_price {
-            return Err(FieldError::new(at("flash_price"), "must be below the SKU's sale price"));
+            return Err(FieldError::new(at("flash_price"), Reason::FlashPriceNotBelowSale));
         }
         if !(1..=MAX_UNITS).contains(&it.quantity) {
-            return Err(FieldError::new(at("quantity"), format!("must be between 1 and {MAX_UNITS}")));
+            return Err(FieldError::new(at("quantity"), Reason::OutOfRange { min: 1, max: MAX_UNITS }));
         }
         if it.quantity > it.stock {
-            return Err(FieldError::new(at("quantity"), format!("only {} in stock to set aside", it.stock)));
+            return Err(FieldError::new(at("quantity"), Reason::FlashNotEnoughStock { stock: it.stock }));
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::iter::Sum;
 
+use crate::error::Reason;
 use crate::FieldError;
 
 /// An amount of money in fen. Arithmetic is checked; overflow is an error, never a wrap.
@@ -26,10 +27,10 @@ impl Money {
     /// Parse an amount received from a client: non-negative and below [`MAX_INPUT_FEN`].
     pub fn parse_fen(field: &str, fen: i64) -> Result<Self, FieldError> {
         if fen < 0 {
-            return Err(FieldError::new(field, "must not be negative"));
+            return Err(FieldError::new(field, Reason::Negative));
         }
         if fen > MAX_INPUT_FEN {
-            return Err(FieldError::new(field, format!("must be at most {MAX_INPUT_FEN} fen")));
+            return Err(FieldError::new(field, Reason::MoneyTooLarge { max_fen: Money(MAX_INPUT_FEN) }));
         }
         Ok(Money(fen))
     }
@@ -37,7 +38,7 @@ impl Money {
     /// Parse a yuan string as operators type it: `12`, `12.3`, `12.34`, `¥12.34`. More than two decimals is refused.
     pub fn parse_yuan(field: &str, text: &str) -> Result<Self, FieldError> {
         let t = text.trim().trim_start_matches(['¥', '￥']).trim();
-        let bad = || FieldError::new(field, format!("'{text}' is not an amount in yuan such as 12.50"));
+        let bad = || FieldError::new(field, Reason::NotYuan { value: text.to_string() });
         if t.is_empty() || t.starts_with('-') || t.starts_with('+') {
             return Err(bad());
         }

@@ -1,5 +1,6 @@
 //! Pagination of every list: `page` from 1, `page_size` capped.
 
+use crate::error::Reason;
 use crate::FieldError;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -18,10 +19,10 @@ impl Page {
         let page = page.unwrap_or(1);
         let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE).contains(&page) {
-            return Err(FieldError::new("page", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(FieldError::new("page", Reason::OutOfRange { min: 1, max: MAX_PAGE }));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
-            return Err(FieldError::new("page_size", format!("must be between 1 and {MAX_PAGE_SIZE}")));
+            return Err(FieldError::new("page_size", Reason::OutOfRange { min: 1, max: MAX_PAGE_SIZE }));
         }
         Ok(Page { page, size })
     }

@@ -1,5 +1,6 @@
 //! Newtypes that parse input at the edge. Holding one means the value is valid.
 
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 macro_rules! string_newtype {
@@ -34,10 +35,10 @@ impl Username {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let s = s.trim().to_ascii_lowercase();
         if s.len() < 3 || s.len() > 32 {
-            return Err(FieldError::new(field, "must be 3 to 32 characters"));
+            return Err(FieldError::new(field, Reason::Length { min: 3, max: 32 }));
         }
         if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b)) {
-            return Err(FieldError::new(field, "may contain only letters, digits, '_', '.' and '-'"));
+            return Err(FieldError::new(field, Reason::UsernameChars));
         }
         Ok(Username(s))
     }
@@ -57,10 +58,10 @@ impl Password {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let n = s.chars().count();
         if !(8..=128).contains(&n) {
-            return Err(FieldError::new(field, "must be 8 to 128 characters"));
+            return Err(FieldError::new(field, Reason::Length { min: 8, max: 128 }));
         }
         if s.chars().all(|c| c.is_ascii_digit()) {
-            return Err(FieldError::new(field, "must not be only digits"));
+            return Err(FieldError::new(field, Reason::PasswordOnlyDigits));
         }
         Ok(Password(s.to_string()))
     }
@@ -80,7 +81,7 @@ impl Phone {
         let t = t.strip_prefix("+86").unwrap_or(&t);
         let b = t.as_bytes();
         if b.len() != 11 || b[0] != b'1' || !(b'3'..=b'9').contains(&b[1]) || !b.iter().all(u8::is_ascii_digit) {
-            return Err(FieldError::new(field, "must be an 11-digit mobile number such as 13800138000"));
+            return Err(FieldError::new(field, Reason::Phone));
         }
         Ok(Phone(t.to_string()))
     }
@@ -96,13 +97,13 @@ pub fn display_text(field: &str, s: &str, max: usize) -> Result<String, FieldErr
     let t = s.trim();
     let n = t.chars().count();
     if n == 0 {
-        return Err(FieldError::new(field, "must not be empty"));
+        return Err(FieldError::new(field, Reason::Empty));
     }
     if n > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(field, Reason::TooLong { max: count(max) }));
     }
     if t.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(field, Reason::ControlChars));
     }
     Ok(t.to_string())
 }
@@ -110,7 +111,7 @@ pub fn display_text(field: &str, s: &str, max: usize) -> Result<String, FieldErr
 /// The name after `sandbox:` in a sandbox login code: 1–32 of letters, digits, `_` and `-`.
 pub fn sandbox_buyer_name(field: &str, s: &str) -> Result<String, FieldError> {
     if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(FieldError::new(field, "sandbox name must be 1 to 32 letters, digits, '_' or '-'"));
+        return Err(FieldError::new(field, Reason::SandboxName));
     }
     Ok(s.to_string())
 }

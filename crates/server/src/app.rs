@@ -46,6 +46,8 @@ impl Application {
             .with_context(|| format!("database_url: cannot open {}", minimall_store::redact(&cfg.database_url)))?;
         store.migrate().await.context("applying migrations")?;
         crate::http::metrics::handle();
+        // The message catalogues are parsed here, not by the first refused request while others wait on it.
+        crate::messages::load();
         let merchant = store.default_merchant().await?;
         let db_name = minimall_store::redact(&cfg.database_url);
         let sandbox_secret = crate::demo::settle_installation(&store, demo, cfg.sandbox, &db_name).await?;
@@ -88,19 +90,19 @@ impl Application {
         let today = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or(0);
         crate::members::schedule_daily(&state, state.merchant_id, today)
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         crate::analytics::rollup::schedule_rollup(&state.store, state.merchant_id, minimall_store::now_ms()).await?;
-        let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
         if state.flash.uses_redis() {
             crate::flash::schedule_reconcile(&state, minimall_store::now_ms())
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         }
         if state.wechat_pay.is_some() {
             crate::orders::schedule_reconcile(&state, minimall_store::now_ms())
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         }
 
         let listener = TcpListener::bind(cfg.bind_addr()?)
@@ -234,6 +236,7 @@ pub fn router(state: AppState) -> Router {
     .layer(DefaultBodyLimit::disable())
     .layer(axum::middleware::from_fn(crate::http::metrics::track))
     .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+    .layer(axum::middleware::from_fn(crate::error::localize))
     .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
     .layer(PropagateRequestIdLayer::x_request_id())
     .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -401,8 +401,12 @@ impl Config {
             ));
         }
         if let Some(p) = &self.admin_password {
-            minimall_core::validate::Password::parse("admin_password", p.expose())
-                .map_err(|e| err("admin_password (MINIMALL_ADMIN_PASSWORD)", e.message))?;
+            minimall_core::validate::Password::parse("admin_password", p.expose()).map_err(|e| {
+                err(
+                    "admin_password (MINIMALL_ADMIN_PASSWORD)",
+                    crate::messages::of(crate::web::i18n::Lang::En, &e.reason),
+                )
+            })?;
         }
         if !(1..=24 * 90).contains(&self.token_ttl_hours) {
             return Err(err("token_ttl_hours", "must be between 1 and 2160"));

@@ -1,18 +1,44 @@
 //! The one error type of the HTTP layer. Every failure leaves as
 //! `{"error":{"code":"…","message":"…","field":"…"}}` with a 4xx, or a 5xx whose body says nothing internal.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use minimall_core::error::{Coded, Param};
 use minimall_core::FieldError;
 use minimall_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::messages;
+use crate::web::i18n::Lang;
+
+/// A refusal's specific reason: its stable code and typed parameters, worded only when a response is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reasoned {
+    pub code: &'static str,
+    pub params: Vec<(&'static str, Param)>,
+}
+
+impl Reasoned {
+    pub fn of(r: &impl Coded) -> Self {
+        Reasoned { code: r.code(), params: r.params() }
+    }
+
+    /// The message in `lang`, from the catalogue.
+    pub fn message(&self, lang: Lang) -> String {
+        messages::render(lang, self.code, &self.params)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// The category integrators switch on (`validation_failed`, `conflict`, …).
     pub code: &'static str,
-    pub message: String,
+    /// The specific reason (its message comes from the catalogue in the reader's language), or a text.
+    wording: Wording,
     pub field: Option<String>,
     pub retry_after_secs: Option<u64>,
     /// Extra structured detail (e.g. every banned word found, every bad CSV row).
@@ -27,9 +53,18 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`.
+    /// Stable machine-readable category, e.g. `validation_failed`, `not_found`.
     pub code: String,
-    /// Human-readable explanation.
+    /// The specific reason, a stable dotted code such as `text.too_long` or `pricing.below_threshold`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The reason's parameters by name: numbers (amounts in fen when the name ends in `_fen`), texts, or a
+    /// nested reason as `{"code", "params"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<serde_json::Value>,
+    /// Human-readable explanation in the request's language (cookie `lang`, else `Accept-Language`; zh-CN by
+    /// default).
     pub message: String,
     /// The input field at fault (dotted path), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,9 +77,49 @@ pub struct ErrorDetail {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+#[derive(Debug, Clone)]
+enum Wording {
+    Reason(Box<Reasoned>),
+    /// A message without a reason, the same in every language.
+    Text(String),
+}
+
+/// A reason's parameters as JSON: numbers, texts, labels by key, nested reasons as `{"code", "params"}`.
+pub fn params_json(params: &[(&'static str, Param)]) -> serde_json::Value {
+    fn value(p: &Param) -> serde_json::Value {
+        match p {
+            Param::Int(n) | Param::Fen(n) => serde_json::Value::from(*n),
+            Param::Text(t) => serde_json::Value::from(t.as_str()),
+            Param::Label { key, .. } => serde_json::Value::from(*key),
+            Param::Coded { code, params } => serde_json::json!({ "code": code, "params": params_json(params) }),
+        }
+    }
+    serde_json::Value::Object(params.iter().map(|(k, v)| ((*k).to_string(), value(v))).collect())
+}
+
 impl ApiError {
+    /// An error without a reason: its message is `message` as written, in every language.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, retry_after_secs: None, details: None }
+        ApiError {
+            status,
+            code,
+            wording: Wording::Text(message.into()),
+            field: None,
+            retry_after_secs: None,
+            details: None,
+        }
+    }
+
+    /// A refusal with its reason; the message is the reason's, in the reader's language.
+    pub fn refused(status: StatusCode, code: &'static str, reason: &impl Coded) -> Self {
+        ApiError {
+            status,
+            code,
+            wording: Wording::Reason(Box::new(Reasoned::of(reason))),
+            field: None,
+            retry_after_secs: None,
+            details: None,
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -55,6 +130,27 @@ impl ApiError {
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
         self.details = Some(details);
         self
+    }
+
+    /// The message in `lang`: the reason's from the catalogue, or the text of an error without one.
+    pub fn message(&self, lang: Lang) -> String {
+        match &self.wording {
+            Wording::Reason(r) => r.message(lang),
+            Wording::Text(t) => t.clone(),
+        }
+    }
+
+    /// The reason, when there is one.
+    pub fn reason(&self) -> Option<&Reasoned> {
+        match &self.wording {
+            Wording::Reason(r) => Some(r),
+            Wording::Text(_) => None,
+        }
+    }
+
+    /// The stable code of the reason, when there is one.
+    pub fn reason_code(&self) -> Option<&'static str> {
+        self.reason().map(|r| r.code)
     }
 
     /// Well-formed input whose value is not acceptable.
@@ -95,17 +191,49 @@ impl ApiError {
     /// An unexpected failure: logged in full here, answered with a fixed message.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error; the request id identifies it in the logs",
-        )
+        Self::refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", &ApiReason::Internal)
+    }
+
+    /// The body in `lang`.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                reason: self.reason().map(|r| r.code.to_string()),
+                params: self.reason().map(|r| params_json(&r.params)),
+                message: self.message(lang),
+                field: self.field.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+minimall_core::coded_enum! {
+    /// Refusals of the HTTP layer itself.
+    pub enum ApiReason {
+        Internal = "server.internal",
+        DatabaseUnavailable = "server.database_unavailable",
+        ImportBannedWord { word: String, position: i64 } = "import.banned_word",
+        ImportSkuOfAnotherProduct { code: String } = "import.sku_of_another_product",
+        ImportSkuOtherSpecs { product: String, sku: String } = "import.sku_other_specs",
+        ImportStockChanged = "import.stock_changed",
+    }
+}
+
+/// Written for logs: the category, the reason's code and the message in English.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.wording {
+            Wording::Reason(r) => write!(f, "{} ({}): {}", self.code, r.code, r.message(Lang::En)),
+            Wording::Text(t) => write!(f, "{}: {}", self.code, t),
+        }
     }
 }
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> Self {
-        ApiError::invalid(e.field, e.message)
+        ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &e.reason).with_field(e.field)
     }
 }
 
@@ -117,7 +245,7 @@ impl From<StoreError> for ApiError {
             StoreError::Constraint(msg) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "constraint", msg),
             StoreError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "database unavailable");
-                ApiError::unavailable("database unavailable, try again")
+                ApiError::refused(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &ApiReason::DatabaseUnavailable)
             }
             other => ApiError::internal(other),
         }
@@ -125,16 +253,10 @@ impl From<StoreError> for ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// Written in the default language; [`localize`] words it again in the request's language. The error rides
+    /// along as an extension so that it can.
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_string(),
-                message: self.message,
-                field: self.field,
-                details: self.details,
-            },
-        };
-        let mut resp = (self.status, axum::Json(body)).into_response();
+        let mut resp = (self.status, axum::Json(self.body(Lang::Zh))).into_response();
         if let Some(s) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -143,8 +265,74 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        resp.extensions_mut().insert(self);
         resp
     }
+}
+
+/// The language a request reads: the cookie `lang` (`en` or `zh`), else the best of `Accept-Language` that
+/// the shop speaks, else Chinese.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find_map(|(k, v)| (k == "lang").then_some(v));
+    match cookie {
+        Some("en") => return Lang::En,
+        Some("zh") => return Lang::Zh,
+        _ => {}
+    }
+    let Some(accept) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        return Lang::Zh;
+    };
+    let mut best: Option<(u16, Lang)> = None;
+    for item in accept.split(',').take(32) {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = match primary {
+            "zh" => Lang::Zh,
+            "en" => Lang::En,
+            _ => continue,
+        };
+        if q > 0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Lang::Zh, |(_, l)| l)
+}
+
+/// The request's language as an extractor (see [`request_lang`]); pages pass their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReqLang(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ReqLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ReqLang(request_lang(&parts.headers)))
+    }
+}
+
+/// Words every error response in the request's language (see [`request_lang`]).
+pub async fn localize(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let mut resp = next.run(req).await;
+    if lang != Lang::Zh {
+        if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
+            let (mut parts, _) = resp.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let body = serde_json::to_vec(&e.body(lang)).unwrap_or_default();
+            return Response::from_parts(parts, axum::body::Body::from(body));
+        }
+    }
+    resp
 }
 
 #[cfg(test)]
@@ -156,8 +344,27 @@ mod tests {
         assert_eq!(ApiError::from(StoreError::NotFound).status, StatusCode::NOT_FOUND);
         assert_eq!(ApiError::from(StoreError::Duplicate("x".into())).status, StatusCode::CONFLICT);
         assert_eq!(ApiError::from(StoreError::Unavailable("x".into())).status, StatusCode::SERVICE_UNAVAILABLE);
-        let e = ApiError::from(FieldError::new("price", "must not be negative"));
+        let e = ApiError::from(FieldError::new("price", minimall_core::error::Reason::Negative));
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e.field.as_deref(), Some("price"));
+        assert_eq!(e.reason_code(), Some("money.negative"));
+    }
+
+    #[test]
+    fn the_language_is_the_cookie_then_accept_language_then_chinese() {
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.append(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        assert_eq!(request_lang(&h(&[])), Lang::Zh);
+        assert_eq!(request_lang(&h(&[("accept-language", "en-US,en;q=0.9")])), Lang::En);
+        assert_eq!(request_lang(&h(&[("accept-language", "fr, zh-CN;q=0.8, en;q=0.5")])), Lang::Zh);
+        assert_eq!(request_lang(&h(&[("accept-language", "zh;q=0.2, en;q=0.9")])), Lang::En);
+        assert_eq!(request_lang(&h(&[("accept-language", "fr, de")])), Lang::Zh);
+        assert_eq!(request_lang(&h(&[("accept-language", "en"), ("cookie", "a=1; lang=zh")])), Lang::Zh);
+        assert_eq!(request_lang(&h(&[("cookie", "lang=en")])), Lang::En);
     }
 }

@@ -18,6 +18,7 @@ pub mod flash;
 pub mod group_buy;
 pub mod http;
 pub mod members;
+pub mod messages;
 pub mod ops;
 pub mod orders;
 pub mod payments;

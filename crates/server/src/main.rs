@@ -55,8 +55,19 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Seed demo data (console users of every role, buyers) into an empty database and exit.
+    /// Seed demo data (console users of every role, buyers) into an empty database and exit. With --orders or
+    /// --events, also generate a shop's history over the last 180 days (orders of the demo buyers and tracked
+    /// events), the same for the same seed on the same day, and rebuild its daily rollups.
     Demo {
+        /// Orders to generate (85 % paid).
+        #[arg(long, default_value_t = 0)]
+        orders: u64,
+        /// Storefront events to generate (besides each order's placed and paid events).
+        #[arg(long, default_value_t = 0)]
+        events: u64,
+        /// The generator's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[command(flatten)]
         common: Common,
     },
@@ -166,13 +177,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied to {}", minimall_store::redact(&cfg.database_url));
             Ok(())
         }
-        Command::Demo { common } => {
+        Command::Demo { orders, events, seed, common } => {
             let mut cfg = load(&common, None, Some(true))?;
             cfg.jobs.enabled = false;
             cfg.bind = "127.0.0.1:0".into();
             let (app, report) = Application::build(cfg.clone(), true).await.map_err(|e| format!("{e:#}"))?;
             if let Some(d) = &report.demo {
                 print_demo(d);
+            }
+            if orders > 0 || events > 0 {
+                let started = std::time::Instant::now();
+                let plan = minimall_server::demo::generate::Plan { orders, events, seed };
+                let g =
+                    minimall_server::demo::generate::generate(app.state(), plan).await.map_err(|e| format!("{e:#}"))?;
+                println!(
+                    "  Generated {} orders and {} events (seed {seed}), {} rollup rows, in {:.1?}",
+                    g.orders,
+                    g.events,
+                    g.rollup_rows,
+                    started.elapsed()
+                );
             }
             app.shutdown().await.map_err(|e| format!("{e:#}"))
         }
@@ -190,7 +214,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 minimall_store::Store::connect(&cfg.database_url).await.map_err(|e| format!("database_url: {e}"))?;
             store.migrate().await.map_err(|e| e.to_string())?;
             let merchant = store.default_merchant().await.map_err(|e| e.to_string())?;
-            let hash = minimall_server::accounts::auth::hash_password(password.clone()).await.map_err(|e| e.message)?;
+            let hash =
+                minimall_server::accounts::auth::hash_password(password.clone()).await.map_err(|e| e.to_string())?;
             let mut tx = store.begin().await.map_err(|e| e.to_string())?;
             store
                 .insert_admin(

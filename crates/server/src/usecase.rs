@@ -21,6 +21,8 @@ pub struct Call {
     pub request_id: Option<String>,
     /// The `Idempotency-Key` as given, checked when a use case that needs one asks for it.
     idempotency_key: Option<HeaderValue>,
+    /// The language the answer is worded in (cookie `lang`, else `Accept-Language`, else Chinese).
+    pub lang: crate::web::i18n::Lang,
 }
 
 impl Call {
@@ -29,6 +31,7 @@ impl Call {
         Call {
             request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
             idempotency_key: headers.get(crate::http::idempotency::HEADER).cloned(),
+            lang: crate::error::request_lang(headers),
         }
     }
 

@@ -16,6 +16,7 @@ mod error;
 pub mod event_stats;
 pub mod events;
 pub mod flash;
+pub mod generate;
 pub mod group_buy;
 pub mod idempotency;
 pub mod imports;

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 /// The words a new shop starts with: superlatives and absolute claims.
@@ -152,18 +153,22 @@ impl BannedWords {
             if n > BANNED_WORD_MAX_CHARS {
                 return Err(FieldError::new(
                     "words",
-                    format!("word {} '{w}' is longer than {BANNED_WORD_MAX_CHARS} characters", i + 1),
+                    Reason::BannedWordTooLong {
+                        index: count(i + 1),
+                        word: w.to_string(),
+                        max: count(BANNED_WORD_MAX_CHARS),
+                    },
                 ));
             }
             if w.chars().any(char::is_control) {
-                return Err(FieldError::new("words", format!("word {} contains a control character", i + 1)));
+                return Err(FieldError::new("words", Reason::BannedWordControl { index: count(i + 1) }));
             }
             let folded: Vec<char> = w.chars().map(fold).collect();
             if !seen.insert(folded.clone()) {
                 continue;
             }
             if out.words.len() == BANNED_WORDS_MAX {
-                return Err(FieldError::new("words", format!("at most {BANNED_WORDS_MAX} words")));
+                return Err(FieldError::new("words", Reason::BannedTooMany { max: count(BANNED_WORDS_MAX) }));
             }
             out.by_first.entry(folded[0]).or_default().push(out.words.len());
             out.words.push(w.to_string());
@@ -228,7 +233,7 @@ impl BannedWords {
                     words.push(&h.word);
                 }
             }
-            return Err(FieldError::new(field, format!("contains banned words: {}", words.join(", "))));
+            return Err(FieldError::new(field, Reason::BannedFound { words: words.join(", ") }));
         }
         Ok(hits)
     }
@@ -293,7 +298,7 @@ mod tests {
         let long = "字".repeat(21);
         let e = BannedWords::new(["ok", long.as_str()]).unwrap_err();
         assert_eq!(e.field, "words");
-        assert!(e.message.contains("word 2"), "{}", e.message);
+        assert_eq!(e.reason, Reason::BannedWordTooLong { index: 2, word: long.clone(), max: 20 });
         assert!(BannedWords::new(["字".repeat(20)]).is_ok());
 
         let many: Vec<String> = (0..500).map(|i| format!("w{i}")).collect();
@@ -368,7 +373,7 @@ mod tests {
         let bw = BannedWords::default();
         let e = bw.check(BannedMode::Block, "title", "最佳橙子 最佳").unwrap_err();
         assert_eq!(e.field, "title");
-        assert_eq!(e.message, "contains banned words: 最佳");
+        assert_eq!(e.reason, Reason::BannedFound { words: "最佳".into() });
         assert_eq!(bw.check(BannedMode::Warn, "title", "最佳橙子").unwrap().len(), 1);
         assert!(bw.check(BannedMode::Block, "title", "橙子").unwrap().is_empty());
     }

@@ -17,6 +17,7 @@ use super::{
     parse_code, Lifecycle, CATEGORY_DEPTH_MAX, CATEGORY_NAME_MAX, DESCRIPTION_MAX, IMAGES_MAX, PURCHASE_LIMIT_MAX,
     SKUS_MAX, STOCK_MAX, SUBTITLE_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX, WEIGHT_MAX_G,
 };
+use crate::error::{count, Coded, Reason};
 use crate::validate::display_text;
 use crate::{FieldError, Money};
 
@@ -37,21 +38,15 @@ pub enum TextEncoding {
 /// anything else is decoded as GBK (GB18030). Errors are on the field `file`. The caller bounds the size.
 pub fn decode(bytes: &[u8]) -> Result<(String, TextEncoding), FieldError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(FieldError::new("file", "is UTF-16 (Unicode text); save it as CSV UTF-8 or CSV"));
+        return Err(FieldError::new("file", Reason::CsvUtf16));
     }
     if bytes.contains(&0) {
-        return Err(FieldError::new("file", "is not a text file; save it as CSV UTF-8 or CSV"));
+        return Err(FieldError::new("file", Reason::CsvBinary));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return match std::str::from_utf8(rest) {
             Ok(s) => Ok((s.to_string(), TextEncoding::Utf8Bom)),
-            Err(e) => Err(FieldError::new(
-                "file",
-                format!(
-                    "is marked as UTF-8 but byte {} is not valid UTF-8; save it again as CSV UTF-8",
-                    e.valid_up_to() + 3
-                ),
-            )),
+            Err(e) => Err(FieldError::new("file", Reason::CsvBadUtf8 { byte: count(e.valid_up_to() + 3) })),
         };
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
@@ -59,7 +54,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, TextEncoding), FieldError> {
     }
     match encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(s) => Ok((s.into_owned(), TextEncoding::Gbk)),
-        None => Err(FieldError::new("file", "is neither UTF-8 nor GBK text; save it as CSV UTF-8")),
+        None => Err(FieldError::new("file", Reason::CsvUnknownEncoding)),
     }
 }
 
@@ -240,25 +235,26 @@ pub struct RowError {
     /// The column's English key. For an unknown header it is the header as written; for a problem with the
     /// whole row or file it is empty.
     pub column: String,
-    pub message: String,
+    pub reason: Reason,
 }
 
 impl RowError {
-    fn new(row: usize, column: impl Into<String>, message: impl Into<String>) -> Self {
-        RowError { row, column: column.into(), message: message.into() }
+    pub fn new(row: usize, column: impl Into<String>, reason: Reason) -> Self {
+        RowError { row, column: column.into(), reason }
     }
 
     fn from_field(row: usize, e: FieldError) -> Self {
-        RowError { row, column: e.field, message: e.message }
+        RowError { row, column: e.field, reason: e.reason }
     }
 }
 
+/// Written for logs: the row, the column and the code.
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.column.is_empty() {
-            write!(f, "row {}: {}", self.row, self.message)
+            write!(f, "row {}: {}", self.row, self.reason.code())
         } else {
-            write!(f, "row {}, {}: {}", self.row, self.column, self.message)
+            write!(f, "row {}, {}: {}", self.row, self.column, self.reason.code())
         }
     }
 }
@@ -267,7 +263,7 @@ impl fmt::Display for RowError {
 
 fn required(col: usize, s: &str) -> Result<&str, FieldError> {
     if s.is_empty() {
-        Err(FieldError::new(key(col), "is required"))
+        Err(FieldError::new(key(col), Reason::Required))
     } else {
         Ok(s)
     }
@@ -283,10 +279,10 @@ fn optional_text(col: usize, s: &str, max: usize) -> Result<String, FieldError> 
 
 fn description(col: usize, s: &str) -> Result<String, FieldError> {
     if s.chars().count() > DESCRIPTION_MAX {
-        return Err(FieldError::new(key(col), format!("must be at most {DESCRIPTION_MAX} characters")));
+        return Err(FieldError::new(key(col), Reason::TooLong { max: count(DESCRIPTION_MAX) }));
     }
     if s.chars().any(|ch| ch.is_control() && !matches!(ch, '\n' | '\r' | '\t')) {
-        return Err(FieldError::new(key(col), "must not contain control characters"));
+        return Err(FieldError::new(key(col), Reason::ControlChars));
     }
     Ok(s.to_string())
 }
@@ -297,19 +293,22 @@ fn category(col: usize, s: &str) -> Result<Vec<String>, FieldError> {
     if levels.len() > CATEGORY_DEPTH_MAX {
         return Err(FieldError::new(
             key(col),
-            format!("has {} levels; at most {CATEGORY_DEPTH_MAX}, such as 食品/水果/橙子", levels.len()),
+            Reason::CsvCategoryLevels { levels: count(levels.len()), max: count(CATEGORY_DEPTH_MAX) },
         ));
     }
     let mut out = Vec::with_capacity(levels.len());
     for l in levels {
         if l.is_empty() {
-            return Err(FieldError::new(key(col), "has an empty level; write levels such as 食品/水果/橙子"));
+            return Err(FieldError::new(key(col), Reason::CsvCategoryEmptyLevel));
         }
         if l.chars().count() > CATEGORY_NAME_MAX {
-            return Err(FieldError::new(key(col), format!("'{l}' is longer than {CATEGORY_NAME_MAX} characters")));
+            return Err(FieldError::new(
+                key(col),
+                Reason::CsvCategoryNameTooLong { name: l.to_string(), max: count(CATEGORY_NAME_MAX) },
+            ));
         }
         if l.chars().any(char::is_control) {
-            return Err(FieldError::new(key(col), "must not contain control characters"));
+            return Err(FieldError::new(key(col), Reason::ControlChars));
         }
         out.push(l.to_string());
     }
@@ -325,10 +324,10 @@ fn tags(col: usize, s: &str) -> Result<Vec<String>, FieldError> {
     let mut out: Vec<String> = Vec::new();
     for t in split_list(s) {
         if t.chars().count() > TAG_MAX {
-            return Err(FieldError::new(key(col), format!("tag '{t}' is longer than {TAG_MAX} characters")));
+            return Err(FieldError::new(key(col), Reason::CsvTagTooLong { tag: t.to_string(), max: count(TAG_MAX) }));
         }
         if t.chars().any(char::is_control) {
-            return Err(FieldError::new(key(col), "must not contain control characters"));
+            return Err(FieldError::new(key(col), Reason::ControlChars));
         }
         // A repeated tag is dropped, as the console does.
         if !out.iter().any(|o| o == t) {
@@ -336,7 +335,10 @@ fn tags(col: usize, s: &str) -> Result<Vec<String>, FieldError> {
         }
     }
     if out.len() > TAGS_MAX {
-        return Err(FieldError::new(key(col), format!("has {} tags; at most {TAGS_MAX}", out.len())));
+        return Err(FieldError::new(
+            key(col),
+            Reason::CsvTagsTooMany { count: count(out.len()), max: count(TAGS_MAX) },
+        ));
     }
     Ok(out)
 }
@@ -344,12 +346,19 @@ fn tags(col: usize, s: &str) -> Result<Vec<String>, FieldError> {
 fn images(col: usize, s: &str, cdn_hosts: &[String]) -> Result<Vec<String>, FieldError> {
     let mut out = Vec::new();
     for (i, u) in split_list(s).enumerate() {
-        let u = parse_image_ref(key(col), u, cdn_hosts)
-            .map_err(|e| FieldError::new(e.field, format!("image {} '{u}' {}", i + 1, e.message)))?;
+        let u = parse_image_ref(key(col), u, cdn_hosts).map_err(|e| {
+            FieldError::new(
+                e.field,
+                Reason::CsvImage { index: count(i + 1), url: u.to_string(), reason: Box::new(e.reason) },
+            )
+        })?;
         out.push(u);
     }
     if out.len() > IMAGES_MAX {
-        return Err(FieldError::new(key(col), format!("has {} images; at most {IMAGES_MAX}", out.len())));
+        return Err(FieldError::new(
+            key(col),
+            Reason::CsvImagesTooMany { count: count(out.len()), max: count(IMAGES_MAX) },
+        ));
     }
     Ok(out)
 }
@@ -365,16 +374,16 @@ fn boolean(col: usize, s: &str, default: bool) -> Result<bool, FieldError> {
     } else if FALSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) {
         Ok(false)
     } else {
-        Err(FieldError::new(key(col), format!("'{s}' is not 是 or 否 (1/0, true/false, 上架/下架 also work)")))
+        Err(FieldError::new(key(col), Reason::NotYesNo { value: s.to_string() }))
     }
 }
 
 /// A whole number in `0..=max`; `default` when empty, or required when there is none.
 fn int(col: usize, s: &str, max: i64, default: Option<i64>) -> Result<i64, FieldError> {
     if s.is_empty() {
-        return default.ok_or_else(|| FieldError::new(key(col), "is required"));
+        return default.ok_or_else(|| FieldError::new(key(col), Reason::Required));
     }
-    let bad = || FieldError::new(key(col), format!("'{s}' is not a whole number from 0 to {max}"));
+    let bad = || FieldError::new(key(col), Reason::NotWholeNumber { value: s.to_string(), max });
     if s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -387,7 +396,7 @@ fn int(col: usize, s: &str, max: i64, default: Option<i64>) -> Result<i64, Field
 
 fn money(col: usize, s: &str, default: Option<Money>) -> Result<Money, FieldError> {
     if s.is_empty() {
-        return default.ok_or_else(|| FieldError::new(key(col), "is required"));
+        return default.ok_or_else(|| FieldError::new(key(col), Reason::Required));
     }
     Money::parse_yuan(key(col), s)
 }
@@ -470,12 +479,12 @@ fn parse_row(
             errors.push(RowError::new(
                 row,
                 key(c::SALE_PRICE),
-                format!("sale_price above original_price ({} > {})", s.to_yuan_string(), o.to_yuan_string()),
+                Reason::CsvSaleAboveOriginal { sale_fen: s, original_fen: o },
             ));
         }
     }
     if cost_price.is_some_and(Money::is_negative) {
-        errors.push(RowError::new(row, key(c::COST_PRICE), "must not be negative"));
+        errors.push(RowError::new(row, key(c::COST_PRICE), Reason::Negative));
     }
     let code = sku_code.clone();
     if errors.len() != before {
@@ -549,7 +558,7 @@ fn spec_names(r: &ImportRow) -> impl Iterator<Item = &str> {
 
 fn names_text(r: &ImportRow) -> String {
     if r.spec.is_empty() {
-        "none".to_string()
+        "—".to_string()
     } else {
         spec_names(r).collect::<Vec<_>>().join(", ")
     }
@@ -563,10 +572,7 @@ fn check_against_product(p: &mut ProductSoFar, first: &ImportRow, r: &ImportRow,
         errors.push(RowError::new(
             r.row,
             key(col),
-            format!(
-                "differs from row {} of the same product {}; product fields must be the same on all its rows",
-                first.row, r.product_code
-            ),
+            Reason::CsvProductDiffers { row: count(first.row), product: r.product_code.clone() },
         ));
     }
     let values: Vec<String> = r.spec.iter().map(|(_, v)| v.clone()).collect();
@@ -574,28 +580,31 @@ fn check_against_product(p: &mut ProductSoFar, first: &ImportRow, r: &ImportRow,
         errors.push(RowError::new(
             r.row,
             key(c::SPEC),
-            format!(
-                "spec dimensions ({}) differ from row {} ({}); all SKUs of product {} use the same dimensions in the same order",
-                names_text(r),
-                first.row,
-                names_text(first),
-                r.product_code
-            ),
+            Reason::CsvSpecDimsDiffer {
+                dims: names_text(r),
+                row: count(first.row),
+                other_dims: names_text(first),
+                product: r.product_code.clone(),
+            },
         ));
     } else if let Some(&other) = p.combos.get(&values) {
-        let message = if values.is_empty() {
-            format!("product {} has no spec, so it has only one SKU (row {other})", r.product_code)
+        let reason = if values.is_empty() {
+            Reason::CsvNoSpecOneSku { product: r.product_code.clone(), row: count(other) }
         } else {
-            format!("same spec as row {other} of product {}", r.product_code)
+            Reason::CsvSameSpecAsRow { row: count(other), product: r.product_code.clone() }
         };
-        errors.push(RowError::new(r.row, key(c::SPEC), message));
+        errors.push(RowError::new(r.row, key(c::SPEC), reason));
     } else {
         for ((name, v), seen) in r.spec.iter().zip(&p.values) {
             if seen.len() >= spec::DIM_VALUES_MAX && !seen.contains(v) {
                 errors.push(RowError::new(
                     r.row,
                     key(c::SPEC),
-                    format!("{name} of product {} has more than {} values", r.product_code, spec::DIM_VALUES_MAX),
+                    Reason::CsvDimTooManyValues {
+                        dim: name.clone(),
+                        product: r.product_code.clone(),
+                        max: count(spec::DIM_VALUES_MAX),
+                    },
                 ));
             }
         }
@@ -604,7 +613,7 @@ fn check_against_product(p: &mut ProductSoFar, first: &ImportRow, r: &ImportRow,
         errors.push(RowError::new(
             r.row,
             key(c::SKU_CODE),
-            format!("product {} has more than {SKUS_MAX} SKUs", r.product_code),
+            Reason::CsvProductTooManySkus { product: r.product_code.clone(), max: count(SKUS_MAX) },
         ));
     }
     if errors.len() != before {
@@ -703,11 +712,11 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
                 }
             }
             Ok(false) => {
-                errors.push(RowError::new(1, "", "the file is empty; the first row must be the column headers"));
+                errors.push(RowError::new(1, "", Reason::CsvEmpty));
                 return (rows, errors);
             }
-            Err(e) => {
-                errors.push(RowError::new(1, "", format!("cannot be read as CSV: {e}")));
+            Err(_) => {
+                errors.push(RowError::new(1, "", Reason::CsvUnreadable));
                 return (rows, errors);
             }
         }
@@ -725,13 +734,16 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
             Some(col) if pos[col].is_some() => errors.push(RowError::new(
                 header_row,
                 key(col),
-                format!("column {} ({}) appears twice", COLUMNS[col].header_zh, COLUMNS[col].key),
+                Reason::CsvColumnTwice {
+                    header: COLUMNS[col].header_zh.to_string(),
+                    column: COLUMNS[col].key.to_string(),
+                },
             )),
             Some(col) => pos[col] = Some(i),
             None => errors.push(RowError::new(
                 header_row,
                 h,
-                format!("unknown column '{h}' (column {}); use the template's headers", column_letters(i)),
+                Reason::CsvUnknownColumn { header: h.to_string(), letter: column_letters(i) },
             )),
         }
     }
@@ -740,7 +752,7 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
             errors.push(RowError::new(
                 header_row,
                 c.key,
-                format!("required column {} ({}) is missing", c.header_zh, c.key),
+                Reason::CsvMissingColumn { header: c.header_zh.to_string(), column: c.key.to_string() },
             ));
         }
     }
@@ -757,7 +769,7 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
             Ok(false) => break,
             Err(e) => {
                 let row = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(RowError::new(row, "", format!("cannot be read as CSV: {e}")));
+                errors.push(RowError::new(row, "", Reason::CsvUnreadable));
                 break;
             }
         }
@@ -766,13 +778,13 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
             continue;
         }
         if rec.len() != width {
-            errors.push(RowError::new(row, "", format!("has {} cells but the header has {width}", rec.len())));
+            errors.push(RowError::new(row, "", Reason::CsvCellCount { cells: count(rec.len()), width: count(width) }));
             continue;
         }
         let before = errors.len();
         for &i in &unnamed {
             if !rec[i].trim().is_empty() {
-                errors.push(RowError::new(row, "", format!("column {} has a value but no header", column_letters(i))));
+                errors.push(RowError::new(row, "", Reason::CsvCellWithoutHeader { letter: column_letters(i) }));
             }
         }
         let (sku_code, parsed) = parse_row(row, &Cells { rec: &rec, pos: &pos }, cdn_hosts, &mut errors);
@@ -781,7 +793,7 @@ pub fn parse_products(text: &str, cdn_hosts: &[String]) -> (Vec<ImportRow>, Vec<
                 Entry::Occupied(e) => errors.push(RowError::new(
                     row,
                     key(c::SKU_CODE),
-                    format!("SKU code {} is already on row {}", e.key(), e.get()),
+                    Reason::CsvSkuCodeTaken { code: e.key().clone(), row: count(*e.get()) },
                 )),
                 Entry::Vacant(e) => {
                     e.insert(row);
@@ -1041,7 +1053,7 @@ mod tests {
             let e = decode(bad).unwrap_err();
             assert_eq!(e.field, "file", "{bad:?}");
         }
-        assert!(decode(&[0xFF, 0xFE, b'a', 0]).unwrap_err().message.contains("UTF-16"));
+        assert_eq!(decode(&[0xFF, 0xFE, b'a', 0]).unwrap_err().reason, Reason::CsvUtf16);
         assert_eq!(decode(b"").unwrap(), (String::new(), TextEncoding::Utf8));
     }
 
@@ -1100,9 +1112,9 @@ mod tests {
             got,
             [(1, "颜色"), (1, "product_code"), (1, "category"), (1, "stock"), (1, "original_price"), (1, "sale_price")]
         );
-        assert!(errors[0].message.contains("unknown column '颜色' (column C)"), "{}", errors[0].message);
-        assert!(errors[1].message.contains("twice"));
-        assert!(errors[2].message.contains("分类"));
+        assert_eq!(errors[0].reason, Reason::CsvUnknownColumn { header: "颜色".into(), letter: "C".into() });
+        assert!(matches!(errors[1].reason, Reason::CsvColumnTwice { .. }), "{:?}", errors[1]);
+        assert!(matches!(&errors[2].reason, Reason::CsvMissingColumn { header, .. } if header == "分类"));
     }
 
     #[test]
@@ -1123,7 +1135,7 @@ mod tests {
         let (rows, errors) = parse_products(&text);
         assert_eq!(row_numbers(&rows), [2]);
         assert_eq!(where_(&errors), [(3, "")]);
-        assert!(errors[0].message.contains("column K"), "{}", errors[0].message);
+        assert_eq!(errors[0].reason, Reason::CsvCellWithoutHeader { letter: "K".into() });
     }
 
     // ---- rows ----
@@ -1140,9 +1152,12 @@ mod tests {
         ]);
         let (rows, errors) = parse_products(&text);
         assert_eq!(where_(&errors), [(3, "barcode"), (5, "title"), (6, "sale_price")]);
-        assert_eq!(errors[0].message, "check digit should be 2, not 3");
-        assert_eq!(errors[1].message, "is required");
-        assert!(errors[2].message.starts_with("sale_price above original_price"), "{}", errors[2].message);
+        assert_eq!(errors[0].reason, Reason::BarcodeCheckDigit { expected: 2, found: 3 });
+        assert_eq!(errors[1].reason, Reason::Required);
+        assert_eq!(
+            errors[2].reason,
+            Reason::CsvSaleAboveOriginal { sale_fen: Money::from_fen(1201), original_fen: Money::from_fen(1200) }
+        );
         assert_eq!(row_numbers(&rows), [2, 4, 7]);
         assert!(rows.iter().all(|r| !["P2", "P4", "P5"].contains(&r.product_code.as_str())));
     }
@@ -1188,7 +1203,7 @@ mod tests {
     fn field_rules() {
         let one = |cells: &str| {
             let (rows, errors) = parse_products(&file(&[cells]));
-            (rows, errors.into_iter().map(|e| (e.column, e.message)).collect::<Vec<_>>())
+            (rows, errors.into_iter().map(|e| (e.column, e.reason)).collect::<Vec<_>>())
         };
         // codes
         assert_eq!(one("P 1,橙子,水果,S1,,,1,2,1").1[0].0, "product_code");
@@ -1196,12 +1211,12 @@ mod tests {
         // category levels
         assert_eq!(one("P1,橙子, 食品 / 水果 ,S1,,,1,2,1").0[0].category_path, ["食品", "水果"]);
         assert_eq!(one("P1,橙子,食品//橙子,S1,,,1,2,1").1[0].0, "category");
-        assert_eq!(one("P1,橙子,,S1,,,1,2,1").1[0], ("category".to_string(), "is required".to_string()));
+        assert_eq!(one("P1,橙子,,S1,,,1,2,1").1[0], ("category".to_string(), Reason::Required));
         // stock bounds
         assert_eq!(one("P1,橙子,水果,S1,,,100000000,2,1").0[0].stock, STOCK_MAX);
         assert_eq!(one("P1,橙子,水果,S1,,,100000001,2,1").1[0].0, "stock");
         assert_eq!(one("P1,橙子,水果,S1,,,1.0,2,1").1[0].0, "stock");
-        assert_eq!(one("P1,橙子,水果,S1,,,,2,1").1[0], ("stock".to_string(), "is required".to_string()));
+        assert_eq!(one("P1,橙子,水果,S1,,,,2,1").1[0], ("stock".to_string(), Reason::Required));
         // prices as operators type them
         let r = &one("P1,橙子,水果,S1,,,1,¥12.5,￥0.07").0[0];
         assert_eq!((r.original_price.fen(), r.sale_price.fen()), (1250, 7));
@@ -1245,7 +1260,7 @@ mod tests {
         assert_eq!(rows[0].tags, ["a", "b"]);
         assert_eq!(rows[0].images, ["/uploads/x.png", "https://img.example.com/y.jpg"]);
         assert_eq!(where_(&errors), [(3, "tags"), (4, "images"), (5, "images"), (6, "tags")]);
-        assert!(errors[1].message.contains("image 2"), "{}", errors[1].message);
+        assert!(matches!(errors[1].reason, Reason::CsvImage { index: 2, .. }), "{:?}", errors[1]);
     }
 
     #[test]
@@ -1274,7 +1289,7 @@ mod tests {
         let (rows, errors) =
             parse_products(&file(&["P1,t,c,S1,,,1,1", "P2,t,c,S2,,,1,1,1,extra", "P3,t,c,S3,,,1,1,1"]));
         assert_eq!(where_(&errors), [(2, ""), (3, "")]);
-        assert!(errors[0].message.contains("8 cells"), "{}", errors[0].message);
+        assert!(matches!(errors[0].reason, Reason::CsvCellCount { cells: 8, .. }), "{:?}", errors[0]);
         assert_eq!(row_numbers(&rows), [4]);
     }
 
@@ -1290,8 +1305,8 @@ mod tests {
             "P4,t,c,S3,,,1,1,1",
         ]));
         assert_eq!(where_(&errors), [(4, "sku_code"), (5, "stock"), (6, "sku_code")]);
-        assert!(errors[0].message.contains("already on row 2"), "{}", errors[0].message);
-        assert!(errors[2].message.contains("already on row 5"), "{}", errors[2].message);
+        assert!(matches!(errors[0].reason, Reason::CsvSkuCodeTaken { row: 2, .. }), "{:?}", errors[0]);
+        assert!(matches!(errors[2].reason, Reason::CsvSkuCodeTaken { row: 5, .. }), "{:?}", errors[2]);
         assert_eq!(row_numbers(&rows), [2, 3]);
     }
 
@@ -1306,7 +1321,7 @@ mod tests {
             P1,橙子,,水果,S5,重量:25斤,1,1,1,是,/uploads/a.png|/uploads/b.png\n";
         let (rows, errors) = parse_products(text);
         assert_eq!(where_(&errors), [(4, "on_shelf"), (5, "title"), (6, "images")]);
-        assert!(errors[0].message.contains("differs from row 2"), "{}", errors[0].message);
+        assert!(matches!(errors[0].reason, Reason::CsvProductDiffers { row: 2, .. }), "{:?}", errors[0]);
         assert_eq!(row_numbers(&rows), [2, 3]);
     }
 
@@ -1324,10 +1339,15 @@ mod tests {
             "P3,t,c,S9,,,1,1,1",
         ]));
         assert_eq!(where_(&errors), [(4, "spec"), (5, "spec"), (6, "spec"), (8, "spec"), (10, "spec")]);
-        assert!(errors[0].message.contains("(尺码, 颜色) differ from row 2 (颜色, 尺码)"), "{}", errors[0].message);
-        assert!(errors[2].message.contains("same spec as row 3"), "{}", errors[2].message);
-        assert!(errors[3].message.contains("only one SKU (row 7)"), "{}", errors[3].message);
-        assert!(errors[4].message.contains("(none)"), "{}", errors[4].message);
+        assert!(
+            matches!(&errors[0].reason, Reason::CsvSpecDimsDiffer { dims, row: 2, other_dims, .. }
+                if dims == "尺码, 颜色" && other_dims == "颜色, 尺码"),
+            "{:?}",
+            errors[0]
+        );
+        assert!(matches!(errors[2].reason, Reason::CsvSameSpecAsRow { row: 3, .. }), "{:?}", errors[2]);
+        assert!(matches!(errors[3].reason, Reason::CsvNoSpecOneSku { row: 7, .. }), "{:?}", errors[3]);
+        assert!(matches!(&errors[4].reason, Reason::CsvSpecDimsDiffer { dims, .. } if dims == "—"), "{:?}", errors[4]);
         assert_eq!(row_numbers(&rows), [2, 3, 7, 9]);
     }
 
@@ -1351,14 +1371,14 @@ mod tests {
         let (rows, errors) = parse_products(&file(&refs));
         assert_eq!(rows.len(), 200);
         assert_eq!(where_(&errors), [(202, "sku_code")]);
-        assert!(errors[0].message.contains("more than 200 SKUs"));
+        assert!(matches!(errors[0].reason, Reason::CsvProductTooManySkus { max: 200, .. }), "{:?}", errors[0]);
 
         let lines: Vec<String> = (0..31).map(|i| format!("P1,t,c,S{i},编号:{i},,1,1,1")).collect();
         let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
         let (rows, errors) = parse_products(&file(&refs));
         assert_eq!(rows.len(), 30);
         assert_eq!(where_(&errors), [(32, "spec")]);
-        assert!(errors[0].message.contains("more than 30 values"), "{}", errors[0].message);
+        assert!(matches!(errors[0].reason, Reason::CsvDimTooManyValues { max: 30, .. }), "{:?}", errors[0]);
     }
 
     // ---- export ----
@@ -1435,8 +1455,8 @@ mod tests {
 
     #[test]
     fn row_error_display() {
-        assert_eq!(RowError::new(3, "stock", "is required").to_string(), "row 3, stock: is required");
-        assert_eq!(RowError::new(1, "", "the file is empty").to_string(), "row 1: the file is empty");
+        assert_eq!(RowError::new(3, "stock", Reason::Required).to_string(), "row 3, stock: value.required");
+        assert_eq!(RowError::new(1, "", Reason::CsvEmpty).to_string(), "row 1: csv.empty");
     }
 
     /// `n` rows of two-SKU products with most columns filled.

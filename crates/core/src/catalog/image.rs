@@ -4,6 +4,7 @@
 //! (the pages' Content-Security-Policy would block it anyway).
 
 use super::IMAGE_URL_MAX;
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 /// The longest file name accepted under `/uploads/`.
@@ -47,12 +48,11 @@ fn traversal(seg: &str) -> bool {
 }
 
 fn refuse(field: &str, cdn_hosts: &[String]) -> FieldError {
-    let cdn = if cdn_hosts.is_empty() {
-        "an https URL on a CDN host the shop configures (cdn_hosts; none is configured)".to_string()
+    if cdn_hosts.is_empty() {
+        FieldError::new(field, Reason::ImageNotAllowedNoCdn)
     } else {
-        format!("an https URL on one of the shop's CDN hosts ({})", cdn_hosts.join(", "))
-    };
-    FieldError::new(field, format!("must be an uploaded image (/uploads/<file name>) or {cdn}"))
+        FieldError::new(field, Reason::ImageNotAllowed { hosts: cdn_hosts.join(", ") })
+    }
 }
 
 /// Check an image reference (see the module). `cdn_hosts` are lower-case hosts from [`parse_cdn_host`].
@@ -60,10 +60,10 @@ fn refuse(field: &str, cdn_hosts: &[String]) -> FieldError {
 pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<String, FieldError> {
     let t = s.trim();
     if t.len() > IMAGE_URL_MAX {
-        return Err(FieldError::new(field, format!("must be at most {IMAGE_URL_MAX} bytes")));
+        return Err(FieldError::new(field, Reason::TooLongBytes { max: count(IMAGE_URL_MAX) }));
     }
     if t.chars().any(|ch| ch.is_whitespace() || ch.is_control() || matches!(ch, '"' | '\'' | '<' | '>' | '\\' | '`')) {
-        return Err(FieldError::new(field, "must not contain spaces, quotes, backslashes or angle brackets"));
+        return Err(FieldError::new(field, Reason::ImageBadChars));
     }
     if let Some(name) = t.strip_prefix("/uploads/") {
         let ok = !name.is_empty()
@@ -72,10 +72,7 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
             && !name.contains("..")
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if !ok {
-            return Err(FieldError::new(
-                field,
-                "must name one uploaded file, /uploads/<name> (letters, digits, '.', '_', '-'; no '..', no '/', no '%')",
-            ));
+            return Err(FieldError::new(field, Reason::ImageUploadName));
         }
         return Ok(t.to_string());
     }
@@ -84,12 +81,12 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
             .strip_suffix(".svg")
             .is_some_and(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
-            return Err(FieldError::new(field, "must be a built-in picture /img/placeholder/<number>.svg"));
+            return Err(FieldError::new(field, Reason::ImagePlaceholder));
         }
         return Ok(t.to_string());
     }
     if t.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://")) {
-        return Err(FieldError::new(field, "must use https, not http"));
+        return Err(FieldError::new(field, Reason::ImageHttp));
     }
     let Some(rest) = t.get(..8).filter(|p| p.eq_ignore_ascii_case("https://")).map(|_| &t[8..]) else {
         return Err(refuse(field, cdn_hosts));
@@ -102,18 +99,18 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
         return Err(FieldError::new(
             field,
             if cdn_hosts.is_empty() {
-                format!("is on host '{shown}', but the shop has no CDN hosts configured (cdn_hosts); upload the image instead")
+                Reason::ImageHostNoCdn { host: shown }
             } else {
-                format!("is on host '{shown}', which is not one of the shop's CDN hosts ({})", cdn_hosts.join(", "))
+                Reason::ImageHostNotCdn { host: shown, hosts: cdn_hosts.join(", ") }
             },
         ));
     }
     if !path.starts_with('/') {
-        return Err(FieldError::new(field, "must have a path after the host, such as https://cdn.example.com/a.jpg"));
+        return Err(FieldError::new(field, Reason::ImageNoPath));
     }
     let path_only = path.split(['?', '#']).next().unwrap_or("");
     if path_only.split('/').any(traversal) {
-        return Err(FieldError::new(field, "must not contain '.' or '..' segments or encoded dots and slashes"));
+        return Err(FieldError::new(field, Reason::ImageTraversal));
     }
     Ok(t.to_string())
 }
@@ -191,7 +188,7 @@ mod tests {
             assert_eq!(e.field, "images[0]", "{bad}");
         }
         let e = parse_image_ref("images[0]", "https://cdn.example.com/a.jpg", &[]).unwrap_err();
-        assert!(e.message.contains("cdn_hosts"), "{}", e.message);
+        assert_eq!(e.reason, Reason::ImageHostNoCdn { host: "cdn.example.com".into() });
     }
 
     #[test]

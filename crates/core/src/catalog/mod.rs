@@ -7,6 +7,7 @@ pub mod image;
 pub mod spec;
 pub mod tree;
 
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 /// Product lifecycle stage.
@@ -42,9 +43,10 @@ impl Lifecycle {
     /// Accepts the English name or the Chinese label.
     pub fn parse(field: &str, s: &str) -> Result<Lifecycle, FieldError> {
         let t = s.trim();
-        Lifecycle::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(t) || l.label_zh() == t).ok_or_else(|| {
-            FieldError::new(field, "must be one of new, growing, mature, declining (新品, 成长, 成熟, 衰退)")
-        })
+        Lifecycle::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(t) || l.label_zh() == t)
+            .ok_or_else(|| FieldError::new(field, Reason::Lifecycle))
     }
 }
 
@@ -68,10 +70,10 @@ pub const PURCHASE_LIMIT_MAX: i64 = 10_000;
 pub fn parse_code(field: &str, s: &str) -> Result<String, FieldError> {
     let t = s.trim();
     if t.is_empty() || t.len() > CODE_MAX {
-        return Err(FieldError::new(field, format!("must be 1 to {CODE_MAX} characters")));
+        return Err(FieldError::new(field, Reason::Length { min: 1, max: count(CODE_MAX) }));
     }
     if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-        return Err(FieldError::new(field, "may contain only letters, digits, '-', '_' and '.'"));
+        return Err(FieldError::new(field, Reason::CodeChars));
     }
     Ok(t.to_string())
 }

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 use super::SKUS_MAX;
@@ -32,16 +33,16 @@ const SEPARATORS: [char; 4] = [':', ';', '：', '；'];
 fn check_text(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
     let n = s.chars().count();
     if n == 0 || n > max {
-        return Err(FieldError::new(field, format!("must be 1 to {max} characters")));
+        return Err(FieldError::new(field, Reason::Length { min: 1, max: count(max) }));
     }
     if s.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(field, Reason::ControlChars));
     }
     if s.contains(SEPARATORS) {
-        return Err(FieldError::new(field, "must not contain ':' or ';'"));
+        return Err(FieldError::new(field, Reason::SpecSeparators));
     }
     if s.trim() != s {
-        return Err(FieldError::new(field, "must not start or end with spaces"));
+        return Err(FieldError::new(field, Reason::EdgeSpaces));
     }
     Ok(())
 }
@@ -51,24 +52,27 @@ fn check_text(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
 /// Errors name the field as `specs`, `specs[1].name`, `specs[1].values` or `specs[1].values[2]` (0-based).
 pub fn validate_dims(dims: &[SpecDim]) -> Result<(), FieldError> {
     if dims.len() > DIMS_MAX {
-        return Err(FieldError::new("specs", format!("at most {DIMS_MAX} spec dimensions")));
+        return Err(FieldError::new("specs", Reason::SpecTooManyDims { max: count(DIMS_MAX) }));
     }
     for (i, d) in dims.iter().enumerate() {
         check_text(&format!("specs[{i}].name"), &d.name, DIM_NAME_MAX)?;
         if let Some(j) = dims[..i].iter().position(|o| o.name == d.name) {
-            return Err(FieldError::new(format!("specs[{i}].name"), format!("same name as specs[{j}]")));
+            return Err(FieldError::new(
+                format!("specs[{i}].name"),
+                Reason::SpecSameNameAs { other: format!("specs[{j}]") },
+            ));
         }
         if d.values.is_empty() || d.values.len() > DIM_VALUES_MAX {
             return Err(FieldError::new(
                 format!("specs[{i}].values"),
-                format!("must have 1 to {DIM_VALUES_MAX} values"),
+                Reason::SpecValuesCount { max: count(DIM_VALUES_MAX) },
             ));
         }
         for (k, v) in d.values.iter().enumerate() {
             let field = format!("specs[{i}].values[{k}]");
             check_text(&field, v, DIM_VALUE_MAX)?;
             if d.values[..k].contains(v) {
-                return Err(FieldError::new(field, format!("'{v}' appears twice in {}", d.name)));
+                return Err(FieldError::new(field, Reason::SpecValueTwice { value: v.clone(), dim: d.name.clone() }));
             }
         }
     }
@@ -81,17 +85,17 @@ pub fn validate_dims(dims: &[SpecDim]) -> Result<(), FieldError> {
 /// Errors name the field as `skus` or `skus[3].spec` (0-based).
 pub fn validate_sku_specs(dims: &[SpecDim], skus: &[Vec<String>]) -> Result<(), FieldError> {
     if skus.is_empty() {
-        return Err(FieldError::new("skus", "at least one SKU"));
+        return Err(FieldError::new("skus", Reason::SkuNone));
     }
     if skus.len() > SKUS_MAX {
-        return Err(FieldError::new("skus", format!("at most {SKUS_MAX} SKUs")));
+        return Err(FieldError::new("skus", Reason::SkuTooMany { max: count(SKUS_MAX) }));
     }
     if dims.is_empty() {
         if let Some(i) = skus.iter().position(|s| !s.is_empty()) {
-            return Err(FieldError::new(format!("skus[{i}].spec"), "the product has no spec dimensions"));
+            return Err(FieldError::new(format!("skus[{i}].spec"), Reason::SkuNoDims));
         }
         if skus.len() > 1 {
-            return Err(FieldError::new("skus[1].spec", "a product without spec dimensions has exactly one SKU"));
+            return Err(FieldError::new("skus[1].spec", Reason::SkuOneWithoutDims));
         }
         return Ok(());
     }
@@ -101,17 +105,17 @@ pub fn validate_sku_specs(dims: &[SpecDim], skus: &[Vec<String>]) -> Result<(), 
         if values.len() != dims.len() {
             return Err(FieldError::new(
                 field,
-                format!("must have one value for each of the {} spec dimensions ({})", dims.len(), dim_names(dims)),
+                Reason::SkuSpecCount { count: count(dims.len()), dims: dim_names(dims) },
             ));
         }
         for (d, v) in dims.iter().zip(values) {
             if !d.values.contains(v) {
-                return Err(FieldError::new(field, format!("'{v}' is not a value of {}", d.name)));
+                return Err(FieldError::new(field, Reason::SkuNotAValue { value: v.clone(), dim: d.name.clone() }));
             }
         }
         if !seen.insert(values.as_slice()) {
             let j = skus.iter().position(|o| o == values).unwrap_or(0);
-            return Err(FieldError::new(field, format!("same spec as skus[{j}]")));
+            return Err(FieldError::new(field, Reason::SkuSameSpecAs { other: format!("skus[{j}]") }));
         }
     }
     Ok(())
@@ -180,21 +184,23 @@ pub fn parse_spec(field: &str, s: &str) -> Result<Vec<(String, String)>, FieldEr
             continue;
         }
         let Some((name, value)) = part.split_once([':', '：']) else {
-            return Err(FieldError::new(field, format!("'{part}' is not name:value such as 颜色:红")));
+            return Err(FieldError::new(field, Reason::SpecNotPair { part: part.to_string() }));
         };
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() || value.is_empty() {
-            return Err(FieldError::new(field, format!("'{part}' is not name:value such as 颜色:红")));
+            return Err(FieldError::new(field, Reason::SpecNotPair { part: part.to_string() }));
         }
-        check_text(field, name, DIM_NAME_MAX)
-            .map_err(|e| FieldError::new(field, format!("spec name '{name}' {}", e.message)))?;
-        check_text(field, value, DIM_VALUE_MAX)
-            .map_err(|e| FieldError::new(field, format!("spec value '{value}' {}", e.message)))?;
+        check_text(field, name, DIM_NAME_MAX).map_err(|e| {
+            FieldError::new(field, Reason::SpecBadName { name: name.to_string(), reason: Box::new(e.reason) })
+        })?;
+        check_text(field, value, DIM_VALUE_MAX).map_err(|e| {
+            FieldError::new(field, Reason::SpecBadValue { value: value.to_string(), reason: Box::new(e.reason) })
+        })?;
         if out.iter().any(|(n, _)| n == name) {
-            return Err(FieldError::new(field, format!("spec name '{name}' appears twice")));
+            return Err(FieldError::new(field, Reason::SpecNameTwice { name: name.to_string() }));
         }
         if out.len() == DIMS_MAX {
-            return Err(FieldError::new(field, format!("at most {DIMS_MAX} spec dimensions")));
+            return Err(FieldError::new(field, Reason::SpecTooManyDims { max: count(DIMS_MAX) }));
         }
         out.push((name.to_string(), value.to_string()));
     }
@@ -246,7 +252,7 @@ mod tests {
         assert_eq!(err(&[dim("颜;色", &["红"])]), "specs[0].name");
         assert_eq!(err(&[dim("颜色", &["红\n"])]), "specs[0].values[0]");
         assert_eq!(err(&[dim(" 颜色", &["红"])]), "specs[0].name");
-        assert!(validate_dims(&[dim("颜色", &["a:b"])]).unwrap_err().message.contains("':'"));
+        assert_eq!(validate_dims(&[dim("颜色", &["a:b"])]).unwrap_err().reason, Reason::SpecSeparators);
     }
 
     #[test]
@@ -265,13 +271,15 @@ mod tests {
         assert_eq!(err(&[], &[]).field, "skus");
         let e = err(&dims, &[sv(&["红", "S"]), sv(&["红"])]);
         assert_eq!(e.field, "skus[1].spec");
-        assert!(e.message.contains("颜色, 尺码"), "{}", e.message);
+        assert_eq!(e.reason, Reason::SkuSpecCount { count: 2, dims: "颜色, 尺码".into() });
         // order matters
         assert_eq!(err(&dims, &[sv(&["S", "红"])]).field, "skus[0].spec");
         let e = err(&dims, &[sv(&["红", "S"]), sv(&["红", "M"]), sv(&["红", "XL"])]);
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("skus[2].spec", "'XL' is not a value of 尺码"));
+        assert_eq!(e.field, "skus[2].spec");
+        assert_eq!(e.reason, Reason::SkuNotAValue { value: "XL".into(), dim: "尺码".into() });
         let e = err(&dims, &[sv(&["红", "S"]), sv(&["蓝", "M"]), sv(&["红", "L"]), sv(&["蓝", "M"])]);
-        assert_eq!((e.field.as_str(), e.message.as_str()), ("skus[3].spec", "same spec as skus[1]"));
+        assert_eq!(e.field, "skus[3].spec");
+        assert_eq!(e.reason, Reason::SkuSameSpecAs { other: "skus[1]".into() });
         assert_eq!(err(&[], &[vec![], vec![]]).field, "skus[1].spec");
         assert_eq!(err(&[], &[sv(&["红"])]).field, "skus[0].spec");
         let many: Vec<Vec<String>> = (0..201).map(|i| vec![i.to_string()]).collect();
@@ -322,8 +330,15 @@ mod tests {
             let e = parse_spec("skus[0].spec", bad).unwrap_err();
             assert_eq!(e.field, "skus[0].spec", "{bad}");
         }
-        assert!(parse_spec("s", &format!("颜色:{}", "x".repeat(21))).unwrap_err().message.contains("1 to 20"));
-        assert!(parse_spec("s", "一二三四五六七八九十一:红").unwrap_err().message.contains("1 to 10"));
+        let length = |max| Box::new(Reason::Length { min: 1, max });
+        assert_eq!(
+            parse_spec("s", &format!("颜色:{}", "x".repeat(21))).unwrap_err().reason,
+            Reason::SpecBadValue { value: "x".repeat(21), reason: length(20) }
+        );
+        assert_eq!(
+            parse_spec("s", "一二三四五六七八九十一:红").unwrap_err().reason,
+            Reason::SpecBadName { name: "一二三四五六七八九十一".into(), reason: length(10) }
+        );
     }
 
     fn arb_dims() -> impl Strategy<Value = Vec<SpecDim>> {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::CATEGORY_DEPTH_MAX;
+use crate::error::{count, Reason};
 use crate::FieldError;
 
 /// One node as stored: id, parent, name.
@@ -95,25 +96,22 @@ impl<'a> Tree<'a> {
     pub fn check_placement(&self, id: Option<i64>, parent: Option<i64>, name: &str) -> Result<usize, FieldError> {
         if let Some(p) = parent {
             if !self.contains(p) {
-                return Err(FieldError::new("parent_id", "no such category"));
+                return Err(FieldError::new("parent_id", Reason::CategoryNoParent));
             }
             if let Some(me) = id {
                 if self.subtree(me).contains(&p) {
-                    return Err(FieldError::new("parent_id", "a category cannot move under itself or its descendants"));
+                    return Err(FieldError::new("parent_id", Reason::CategoryCycle));
                 }
             }
         }
         let depth = parent.map(|p| self.depth(p) + 1).unwrap_or(1);
         let height = id.map(|me| self.height(me)).unwrap_or(1);
         if depth + height - 1 > CATEGORY_DEPTH_MAX {
-            return Err(FieldError::new(
-                "parent_id",
-                format!("categories are at most {CATEGORY_DEPTH_MAX} levels deep"),
-            ));
+            return Err(FieldError::new("parent_id", Reason::CategoryTooDeep { max: count(CATEGORY_DEPTH_MAX) }));
         }
         if let Some(other) = self.child_named(parent, name) {
             if Some(other) != id {
-                return Err(FieldError::new("name", format!("a sibling category is already named '{name}'")));
+                return Err(FieldError::new("name", Reason::CategorySiblingName { name: name.to_string() }));
             }
         }
         Ok(depth)

@@ -4,6 +4,7 @@
 //! `⌊paid × k / n⌋`, and the last unit returns whatever is left, so the line pays back exactly `paid` in total
 //! whatever the split. Points spent on a line come back the same way.
 
+use crate::error::Reason;
 use crate::{FieldError, Money};
 
 /// The money of one order line as after-sales sees it.
@@ -57,25 +58,25 @@ fn cumulative_share(total: i64, k: i64, n: i64) -> i64 {
 /// inconsistent is refused on the offending field.
 pub fn refundable_amount(line: &LineMoney, units: i64) -> Result<Money, FieldError> {
     if line.quantity < 1 {
-        return Err(FieldError::new("quantity", "the line has no units"));
+        return Err(FieldError::new("quantity", Reason::RefundNoUnits));
     }
     let paid = line.paid_amount.fen();
     if paid < 0 {
-        return Err(FieldError::new("paid_amount", "must not be negative"));
+        return Err(FieldError::new("paid_amount", Reason::Negative));
     }
     if !(0..=line.quantity).contains(&line.refunded_units) {
-        return Err(FieldError::new("refunded_units", format!("must be between 0 and {}", line.quantity)));
+        return Err(FieldError::new("refunded_units", Reason::OutOfRange { min: 0, max: line.quantity }));
     }
     let refunded = line.refunded_amount.fen();
     if !(0..=paid).contains(&refunded) {
-        return Err(FieldError::new("refunded_amount", format!("must be between 0 and {paid} fen")));
+        return Err(FieldError::new("refunded_amount", Reason::MoneyRange { max_fen: Money::from_fen(paid) }));
     }
     let remaining = line.remaining_units();
     if remaining == 0 {
-        return Err(FieldError::new("quantity", "every unit of this line has already been refunded"));
+        return Err(FieldError::new("quantity", Reason::RefundAllRefunded));
     }
     if !(1..=remaining).contains(&units) {
-        return Err(FieldError::new("quantity", format!("must be between 1 and {remaining}")));
+        return Err(FieldError::new("quantity", Reason::OutOfRange { min: 1, max: remaining }));
     }
     let target = cumulative_share(paid, line.refunded_units + units, line.quantity);
     Ok(Money::from_fen((target - refunded).max(0)))
@@ -176,12 +177,12 @@ mod tests {
         for bad in [0, -1, 2, i64::MAX] {
             let err = refundable_amount(&l, bad).unwrap_err();
             assert_eq!(err.field, "quantity");
-            assert_eq!(err.message, "must be between 1 and 1");
+            assert_eq!(err.reason, Reason::OutOfRange { min: 1, max: 1 });
         }
         let done = LineMoney { refunded_units: 3, refunded_amount: Money::from_fen(1000), ..l };
         let err = refundable_amount(&done, 1).unwrap_err();
         assert_eq!(err.field, "quantity");
-        assert!(err.message.contains("already been refunded"));
+        assert_eq!(err.reason, Reason::RefundAllRefunded);
         assert_eq!(done.remaining_units(), 0);
     }
 

@@ -80,16 +80,32 @@ pub struct IllegalTransition {
     pub event: OrderEvent,
 }
 
+/// Written for logs.
 impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "an order that is {} ({}) cannot take '{}' ({})",
-            self.from.as_str(),
-            self.from.label_zh(),
-            self.event.as_str(),
-            self.event.label_zh()
-        )
+        write!(f, "an order that is {} cannot take '{}'", self.from.as_str(), self.event.as_str())
+    }
+}
+
+impl IllegalTransition {
+    /// The code and parameter kinds of [`IllegalTransition`], for the catalogue test.
+    pub const CODES: &'static [crate::error::CodeSpec] = &[(
+        "order.illegal_transition",
+        &[("from", crate::error::ParamKind::Label), ("event", crate::error::ParamKind::Label)],
+    )];
+}
+
+impl crate::error::Coded for IllegalTransition {
+    fn code(&self) -> &'static str {
+        "order.illegal_transition"
+    }
+
+    fn params(&self) -> Vec<(&'static str, crate::error::Param)> {
+        use crate::error::Param::Label;
+        vec![
+            ("from", Label { prefix: "order-status", key: self.from.as_str() }),
+            ("event", Label { prefix: "order-event", key: self.event.as_str() }),
+        ]
     }
 }
 
@@ -479,9 +495,18 @@ mod tests {
     }
 
     #[test]
-    fn illegal_transition_message() {
+    fn illegal_transition_is_a_code_with_the_status_and_event() {
+        use crate::error::{Coded, Param};
         let err = go(S::Shipped, E::CancelByBuyer, PLAIN).unwrap_err();
-        assert_eq!(err.to_string(), "an order that is shipped (已发货) cannot take 'cancel_by_buyer' (买家取消)");
+        assert_eq!(err.to_string(), "an order that is shipped cannot take 'cancel_by_buyer'");
+        assert_eq!(err.code(), "order.illegal_transition");
+        assert_eq!(
+            err.params(),
+            [
+                ("from", Param::Label { prefix: "order-status", key: "shipped" }),
+                ("event", Param::Label { prefix: "order-event", key: "cancel_by_buyer" })
+            ]
+        );
         let as_error: &dyn std::error::Error = &err;
         assert!(as_error.source().is_none());
     }

@@ -26,15 +26,14 @@ use std::collections::BTreeMap;
 
 use super::freight::{charge, delivers_to};
 use super::{
-    Activity, ActivityKind, Coupon, CouponKind, FreightMode, Line, PriceRule, PriceSource, Quote, QuoteInput,
-    QuoteLine, Reason, Rejected, RuleKind, Scope, SpecialKind, SpecialPrice, Stage, Step,
+    Activity, ActivityKind, Coupon, CouponKind, Detail, FreightMode, Line, PriceRule, PriceSource, Quote, QuoteInput,
+    QuoteLine, Reason, Rejected, RuleKind, RuleName, Scope, SpecialKind, SpecialPrice, Stage, Step, Terms,
 };
+use crate::error::count;
 use crate::money::apportion;
 use crate::Money;
 
 const DAY_MS: i64 = 86_400_000;
-const SALE_PRICE_LABEL: &str = "售价";
-const POINTS_LABEL: &str = "积分抵现";
 
 /// Quote a cart: the price of every line, every discount, points, shipping and what the buyer pays.
 pub fn quote(input: &QuoteInput) -> Quote {
@@ -95,7 +94,7 @@ struct LineState {
     units_at_price: i64,
     source: PriceSource,
     /// The rule that set the price, as shown in the derivation.
-    label: String,
+    label: RuleName,
     allow_coupons: bool,
     allow_points: bool,
     free_shipping: bool,
@@ -105,8 +104,8 @@ struct LineState {
     coupon_discount: i64,
     points_discount: i64,
     /// The first applied order-level activity on this line that forbids coupons / points.
-    coupon_block: Option<String>,
-    points_block: Option<String>,
+    coupon_block: Option<RuleName>,
+    points_block: Option<RuleName>,
 }
 
 impl LineState {
@@ -131,23 +130,23 @@ struct State {
     blocking: Vec<Rejected>,
     applied_coupons: Vec<i64>,
     /// The applied free-shipping coupon: (rule label, coupon id).
-    free_shipping_coupon: Option<(String, i64)>,
+    free_shipping_coupon: Option<(RuleName, i64)>,
     points_used: i64,
     shipping: i64,
 }
 
 impl State {
     /// Record a rejection once: the same rule rejected for the same reason on several lines reads as one.
-    fn reject(&mut self, kind: RuleKind, rule: impl Into<String>, rule_id: Option<i64>, reason: Reason) {
-        let r = Rejected { kind, rule: rule.into(), rule_id, reason };
+    fn reject(&mut self, kind: RuleKind, rule: RuleName, rule_id: Option<i64>, reason: Reason) {
+        let r = Rejected { kind, rule, rule_id, reason };
         if !self.rejected.contains(&r) {
             self.rejected.push(r);
         }
     }
 
     /// Record a refusal that also blocks ordering.
-    fn block(&mut self, kind: RuleKind, rule: impl Into<String>, rule_id: Option<i64>, reason: Reason) {
-        let r = Rejected { kind, rule: rule.into(), rule_id, reason };
+    fn block(&mut self, kind: RuleKind, rule: RuleName, rule_id: Option<i64>, reason: Reason) {
+        let r = Rejected { kind, rule, rule_id, reason };
         if !self.blocking.contains(&r) {
             self.blocking.push(r.clone());
         }
@@ -160,12 +159,12 @@ impl State {
         &mut self,
         stage: Stage,
         kind: RuleKind,
-        rule: impl Into<String>,
+        rule: RuleName,
         rule_id: Option<i64>,
         amount: i64,
-        detail: String,
+        detail: Detail,
     ) {
-        self.steps.push(Step { stage, kind, rule: rule.into(), rule_id, amount, detail });
+        self.steps.push(Step { stage, kind, rule, rule_id, amount, detail });
     }
 }
 
@@ -335,12 +334,12 @@ fn price_line(
     }
     cands.sort_by_key(|c| (c.price, c.rank, c.id));
 
-    let label_of = |s: Source| -> String {
+    let label_of = |s: Source| -> RuleName {
         match s {
             Source::Special(sp) => special_label(sp),
             Source::Activity(k) => activity_label(active[k]),
             Source::Member(_) => member_label(input),
-            Source::Sale => SALE_PRICE_LABEL.to_string(),
+            Source::Sale => RuleName::SalePrice,
         }
     };
 
@@ -403,10 +402,12 @@ fn price_line(
     let list = sale.saturating_mul(qty);
     let goods = unit_price.saturating_mul(units).saturating_add(sale.saturating_mul(qty - units));
     if goods < list {
-        let mut detail = format!("{} {} → {} ×{}", line.title, yuan(sale), yuan(unit_price), units);
-        if units < qty {
-            detail.push_str(&format!("，超出限购的 {} 件按售价", qty - units));
-        }
+        let (title, sale_fen, unit_fen) = (line.title.clone(), Money::from_fen(sale), Money::from_fen(unit_price));
+        let detail = if units < qty {
+            Detail::ProductPriceOverLimit { title, sale_fen, unit_fen, units, over: qty - units }
+        } else {
+            Detail::ProductPrice { title, sale_fen, unit_fen, units }
+        };
         st.step(Stage::ProductPrice, kind_of(win), label.clone(), rule_id_of(win), goods - list, detail);
     }
     LineState {
@@ -476,11 +477,11 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
     for a in acts {
         let label = activity_label(a);
         if let Err(reason) = window(a.starts_at_ms, a.ends_at_ms, input.now_ms) {
-            st.reject(RuleKind::Activity, label, Some(a.id), reason);
+            st.reject(RuleKind::Activity, label.clone(), Some(a.id), reason);
             continue;
         }
         let mut eligible = Vec::new();
-        let mut flash: Option<String> = None;
+        let mut flash: Option<RuleName> = None;
         for (i, line) in input.lines.iter().enumerate() {
             if !in_scope(&a.scope, line) {
                 continue;
@@ -503,7 +504,8 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
         let (discount, desc) = match tier_discount(&a.kind, amount) {
             Ok(d) => d,
             Err(Some(needed)) => {
-                let reason = Reason::BelowThreshold { needed: Money::from_fen(needed), have: Money::from_fen(amount) };
+                let reason =
+                    Reason::BelowThreshold { needed_fen: Money::from_fen(needed), has_fen: Money::from_fen(amount) };
                 st.reject(RuleKind::Activity, label, Some(a.id), reason);
                 continue;
             }
@@ -526,14 +528,14 @@ fn order_reductions(input: &QuoteInput, st: &mut State) {
             }
             ls.free_shipping |= a.free_shipping;
         }
-        let detail = format!("{desc}，参与金额 {}，{} 个商品分摊", yuan(amount), eligible.len());
+        let detail = Detail::Shared { terms: desc, amount_fen: Money::from_fen(amount), lines: count(eligible.len()) };
         st.step(Stage::OrderReduction, RuleKind::Activity, label, Some(a.id), -discount, detail);
     }
 }
 
 /// The discount of a 满减/满折 activity on `amount` with its description, or `Err(lowest threshold)` when no
 /// tier is reached (`Err(None)` without tiers).
-fn tier_discount(kind: &ActivityKind, amount: i64) -> Result<(i64, String), Option<i64>> {
+fn tier_discount(kind: &ActivityKind, amount: i64) -> Result<(i64, Terms), Option<i64>> {
     match kind {
         ActivityKind::FullReduction { tiers, repeat } => {
             let tiers: Vec<(i64, i64)> = tiers.iter().map(|(t, off)| (t.fen().max(0), off.fen().max(0))).collect();
@@ -543,9 +545,11 @@ fn tier_discount(kind: &ActivityKind, amount: i64) -> Result<(i64, String), Opti
             if *repeat && threshold > 0 {
                 let times = amount / threshold;
                 let d = off.saturating_mul(times).min(amount);
-                Ok((d, format!("每满{}减{}，满 {times} 次", yuan(threshold), yuan(off))))
+                let (threshold_fen, off_fen) = (Money::from_fen(threshold), Money::from_fen(off));
+                Ok((d, Terms::EveryReduction { threshold_fen, off_fen, times }))
             } else {
-                Ok((off.min(amount), format!("满{}减{}", yuan(threshold), yuan(off))))
+                let (threshold_fen, off_fen) = (Money::from_fen(threshold), Money::from_fen(off));
+                Ok((off.min(amount), Terms::Reduction { threshold_fen, off_fen }))
             }
         }
         ActivityKind::FullDiscount { tiers } => {
@@ -559,7 +563,7 @@ fn tier_discount(kind: &ActivityKind, amount: i64) -> Result<(i64, String), Opti
                 return Err(tiers.iter().map(|(t, _)| *t).min());
             };
             let d = amount - percent_of(amount, pct);
-            Ok((d, format!("满{}付 {pct}%", yuan(threshold))))
+            Ok((d, Terms::PayPercent { threshold_fen: Money::from_fen(threshold), percent: i64::from(pct) }))
         }
         ActivityKind::LimitedDiscount(_) | ActivityKind::FirstOrder(_) | ActivityKind::Newcomer { .. } => Err(None),
     }
@@ -592,7 +596,8 @@ fn apply_coupons(input: &QuoteInput, st: &mut State, coupons: &[&Coupon]) {
                     let ls = &mut st.lines[i];
                     ls.coupon_discount = ls.coupon_discount.saturating_add(part.fen());
                 }
-                let detail = format!("{desc}，参与金额 {}，{} 个商品分摊", yuan(amount), eligible.len());
+                let amount_fen = Money::from_fen(amount);
+                let detail = Detail::Shared { terms: desc, amount_fen, lines: count(eligible.len()) };
                 st.step(Stage::Coupon, RuleKind::Coupon, label, Some(c.id), -discount, detail);
                 st.applied_coupons.push(c.id);
                 discount_done = true;
@@ -609,9 +614,9 @@ fn coupon_discount(
     input: &QuoteInput,
     st: &mut State,
     c: &Coupon,
-    label: &str,
+    label: &RuleName,
     done: bool,
-) -> Result<Option<(Vec<usize>, i64, i64, String)>, Reason> {
+) -> Result<Option<(Vec<usize>, i64, i64, Terms)>, Reason> {
     if done {
         return Err(Reason::OneCouponOfAKind);
     }
@@ -638,7 +643,7 @@ fn coupon_discount(
         match excluded {
             Some(reason) => {
                 // Said once per line and reason, even when the coupon applies to the other lines.
-                st.reject(RuleKind::Coupon, label, Some(c.id), reason.clone());
+                st.reject(RuleKind::Coupon, label.clone(), Some(c.id), reason.clone());
                 first_exclusion.get_or_insert(reason);
             }
             None => eligible.push(i),
@@ -658,37 +663,43 @@ fn coupon_discount(
         | CouponKind::FreeShipping { threshold } => threshold.fen().max(0),
     };
     if amount < threshold {
-        return Err(Reason::BelowThreshold { needed: Money::from_fen(threshold), have: Money::from_fen(amount) });
+        return Err(Reason::BelowThreshold {
+            needed_fen: Money::from_fen(threshold),
+            has_fen: Money::from_fen(amount),
+        });
     }
     let (discount, desc) = match &c.kind {
         CouponKind::FreeShipping { .. } => return Ok(None),
         CouponKind::AmountOff { off, .. } => {
             let off = off.fen().max(0);
-            (off.min(amount), format!("{}减{}", threshold_text(threshold), yuan(off)))
+            let off_fen = Money::from_fen(off);
+            let terms = if threshold > 0 {
+                Terms::Reduction { threshold_fen: Money::from_fen(threshold), off_fen }
+            } else {
+                Terms::ReductionAny { off_fen }
+            };
+            (off.min(amount), terms)
         }
         CouponKind::PercentOff { percent, cap, .. } => {
             let pct = (*percent).min(100);
             let mut d = amount - percent_of(amount, pct);
-            let mut desc = format!("{}付 {pct}%", threshold_text(threshold));
+            let (threshold_fen, percent) = (Money::from_fen(threshold), i64::from(pct));
+            let terms = match (threshold > 0, cap.fen() > 0) {
+                (true, true) => Terms::PayPercentCapped { threshold_fen, percent, cap_fen: *cap },
+                (true, false) => Terms::PayPercent { threshold_fen, percent },
+                (false, true) => Terms::PayPercentAnyCapped { percent, cap_fen: *cap },
+                (false, false) => Terms::PayPercentAny { percent },
+            };
             if cap.fen() > 0 {
                 d = d.min(cap.fen());
-                desc.push_str(&format!("，最多减{}", yuan(cap.fen())));
             }
-            (d, desc)
+            (d, terms)
         }
     };
     if discount <= 0 {
         return Err(Reason::NoDiscount);
     }
     Ok(Some((eligible, amount, discount, desc)))
-}
-
-fn threshold_text(threshold: i64) -> String {
-    if threshold > 0 {
-        format!("满{}", yuan(threshold))
-    } else {
-        "无门槛".to_string()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -700,14 +711,14 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
         return;
     }
     let Some(rule) = input.points_rule.filter(|r| r.points_per_yuan > 0) else {
-        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NoPointsRule);
+        st.reject(RuleKind::Points, RuleName::Points, None, Reason::NoPointsRule);
         return;
     };
     let balance = input.buyer.points_balance.max(0);
     // More than the balance: the balance is offered instead, and the derivation says so.
     let wanted = asked.min(balance);
     if wanted < asked {
-        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NotEnoughPoints { have: balance });
+        st.reject(RuleKind::Points, RuleName::Points, None, Reason::NotEnoughPoints { have: balance });
         if wanted == 0 {
             return;
         }
@@ -718,7 +729,7 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
         let blocked = if !ls.allow_points { Some(ls.label.clone()) } else { ls.points_block.clone() };
         match blocked {
             Some(activity) => {
-                st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::ActivityForbidsPoints { activity })
+                st.reject(RuleKind::Points, RuleName::Points, None, Reason::ActivityForbidsPoints { activity })
             }
             None => eligible.push(i),
         }
@@ -742,11 +753,11 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
     let used = i64::try_from(used).unwrap_or(0);
     let discount = i64::try_from(discount).unwrap_or(0);
     if capped {
-        st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::PointsCapped { max: used });
+        st.reject(RuleKind::Points, RuleName::Points, None, Reason::PointsCapped { max: used });
     }
     if used == 0 {
         if !capped && !eligible.is_empty() {
-            st.reject(RuleKind::Points, POINTS_LABEL, None, Reason::NoDiscount);
+            st.reject(RuleKind::Points, RuleName::Points, None, Reason::NoDiscount);
         }
         return;
     }
@@ -756,20 +767,18 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
         ls.points_discount = ls.points_discount.saturating_add(part.fen());
     }
     st.points_used = used;
-    let mut detail = format!(
-        "{used} 积分抵 {}（{} 积分 = ¥1，最多抵应付 {}% 即 {}）",
-        yuan(discount),
-        rule.points_per_yuan,
-        share,
-        yuan(i64::try_from(cap).unwrap_or(i64::MAX))
-    );
-    if wanted < asked {
-        detail.push_str(&format!("，积分余额 {balance} 少于所填 {asked}，按余额抵扣"));
-    }
-    if used < wanted && !capped {
-        detail.push_str(&format!("，所填 {asked} 积分中只扣抵扣所需的 {used}"));
-    }
-    st.step(Stage::Points, RuleKind::Points, POINTS_LABEL, None, -discount, detail);
+    let detail = Detail::Points {
+        used,
+        discount_fen: Money::from_fen(discount),
+        per_yuan: rule.points_per_yuan,
+        max_pct: i64::try_from(share).unwrap_or(100),
+        max_fen: Money::from_fen(i64::try_from(cap).unwrap_or(i64::MAX)),
+        balance,
+        asked,
+        short_of_balance: i64::from(wanted < asked),
+        only_needed: i64::from(used < wanted && !capped),
+    };
+    st.step(Stage::Points, RuleKind::Points, RuleName::Points, None, -discount, detail);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -786,7 +795,7 @@ fn apply_shipping(input: &QuoteInput, st: &mut State) {
                 label,
                 Some(id),
                 -total,
-                format!("包邮券免运费 {}", yuan(total)),
+                Detail::FreeShippingCoupon { fee_fen: Money::from_fen(total) },
             );
             st.applied_coupons.push(id);
             st.shipping = 0;
@@ -820,7 +829,7 @@ fn shipping_fees(input: &QuoteInput, st: &mut State) -> i64 {
     let mut total: i64 = 0;
     for (id, members) in &groups {
         let Some(t) = template(*id) else { continue };
-        let rule = format!("运费模板 {}", t.name);
+        let rule = RuleName::FreightTemplate { name: t.name.clone() };
         if !delivers_to(t, province) {
             st.block(RuleKind::FreightTemplate, rule, Some(t.id), Reason::NoDelivery { province: province.clone() });
             continue;
@@ -832,29 +841,21 @@ fn shipping_fees(input: &QuoteInput, st: &mut State) -> i64 {
         let lines: Vec<&Line> = charged.iter().map(|&i| &input.lines[i]).collect();
         let Some(c) = charge(t, province, &lines) else { continue };
         let fee = c.fee.fen();
-        let unit = match t.mode {
-            FreightMode::ByPiece => "件",
-            FreightMode::ByWeight => "克",
+        let detail = Detail::Freight {
+            province: province.clone(),
+            units: c.units,
+            by_weight: i64::from(t.mode == FreightMode::ByWeight),
+            has_region: i64::from(c.region.is_some()),
+            region: c.region.map(|r| r.to_string()).unwrap_or_default(),
         };
-        let applied = match c.region {
-            Some(r) => format!("地区规则 {r}"),
-            None => "默认规则".to_string(),
-        };
-        st.step(
-            Stage::Shipping,
-            RuleKind::FreightTemplate,
-            rule,
-            Some(t.id),
-            fee,
-            format!("{province}，{} {unit}，{applied}", c.units),
-        );
+        st.step(Stage::Shipping, RuleKind::FreightTemplate, rule, Some(t.id), fee, detail);
         total = total.saturating_add(fee);
         if let Some(free_over) = t.free_over {
             // Measured before coupons, so that adding a coupon can never bring the fee back.
             let goods = sum(charged.iter().map(|&i| st.lines[i].after_order()));
             if fee > 0 && goods >= free_over.fen() {
-                let detail = format!("本模板商品 {} ≥ {}", yuan(goods), yuan(free_over.fen()));
-                let rule = format!("包邮 满{}", yuan(free_over.fen()));
+                let detail = Detail::FreeOver { goods_fen: Money::from_fen(goods), over_fen: free_over };
+                let rule = RuleName::FreeShippingOver { over_fen: free_over };
                 st.step(Stage::Shipping, RuleKind::FreightTemplate, rule, Some(t.id), -fee, detail);
                 total -= fee;
             }
@@ -895,42 +896,49 @@ fn sum(amounts: impl Iterator<Item = i64>) -> i64 {
     amounts.fold(0, i64::saturating_add)
 }
 
-fn yuan(fen: i64) -> String {
-    Money::from_fen(fen).to_string()
-}
-
+/// The wire name of an activity's kind.
 fn kind_label(kind: &ActivityKind) -> &'static str {
     match kind {
-        ActivityKind::LimitedDiscount(_) => "限时折扣",
-        ActivityKind::FirstOrder(_) => "首单特价",
-        ActivityKind::Newcomer { .. } => "新人专享",
-        ActivityKind::FullReduction { .. } => "满减",
-        ActivityKind::FullDiscount { .. } => "满折",
+        ActivityKind::LimitedDiscount(_) => "limited_discount",
+        ActivityKind::FirstOrder(_) => "first_order",
+        ActivityKind::Newcomer { .. } => "newcomer",
+        ActivityKind::FullReduction { .. } => "full_reduction",
+        ActivityKind::FullDiscount { .. } => "full_discount",
     }
 }
 
-fn activity_label(a: &Activity) -> String {
-    format!("{} {}", kind_label(&a.kind), a.name)
+fn activity_label(a: &Activity) -> RuleName {
+    let name = a.name.clone();
+    match a.kind {
+        ActivityKind::LimitedDiscount(_) => RuleName::LimitedDiscount { name },
+        ActivityKind::FirstOrder(_) => RuleName::FirstOrder { name },
+        ActivityKind::Newcomer { .. } => RuleName::Newcomer { name },
+        ActivityKind::FullReduction { .. } => RuleName::FullReduction { name },
+        ActivityKind::FullDiscount { .. } => RuleName::FullDiscount { name },
+    }
 }
 
-fn special_label(sp: &SpecialPrice) -> String {
-    let kind = match sp.kind {
-        SpecialKind::Flash => "秒杀",
-        SpecialKind::Group => "拼团",
-    };
-    format!("{kind} {}", sp.name)
+fn special_label(sp: &SpecialPrice) -> RuleName {
+    let name = sp.name.clone();
+    match sp.kind {
+        SpecialKind::Flash => RuleName::Flash { name },
+        SpecialKind::Group => RuleName::Group { name },
+    }
 }
 
-fn member_label(input: &QuoteInput) -> String {
-    format!("会员价 {}", input.buyer.member_level_name.as_deref().unwrap_or("会员"))
+fn member_label(input: &QuoteInput) -> RuleName {
+    match &input.buyer.member_level_name {
+        Some(level) => RuleName::MemberPrice { level: level.clone() },
+        None => RuleName::Member,
+    }
 }
 
-fn coupon_label(c: &Coupon) -> String {
-    let kind = match c.kind {
-        CouponKind::FreeShipping { .. } => "包邮券",
-        CouponKind::AmountOff { .. } | CouponKind::PercentOff { .. } => "优惠券",
-    };
-    format!("{kind} {}", c.name)
+fn coupon_label(c: &Coupon) -> RuleName {
+    let name = c.name.clone();
+    match c.kind {
+        CouponKind::FreeShipping { .. } => RuleName::FreeShippingCoupon { name },
+        CouponKind::AmountOff { .. } | CouponKind::PercentOff { .. } => RuleName::Coupon { name },
+    }
 }
 
 #[cfg(test)]
@@ -1077,6 +1085,41 @@ mod tests {
         Rejected { kind: kind_of_label(rule), rule: rule.into(), rule_id, reason }
     }
 
+    /// A rule named as the shop's pages show it in Chinese ("满减 店庆"), for writing expectations briefly.
+    impl From<&str> for RuleName {
+        fn from(s: &str) -> Self {
+            let (kind, name) = s.split_once(' ').unwrap_or((s, ""));
+            let name = name.to_string();
+            match kind {
+                "售价" => RuleName::SalePrice,
+                "限时折扣" => RuleName::LimitedDiscount { name },
+                "首单特价" => RuleName::FirstOrder { name },
+                "新人专享" => RuleName::Newcomer { name },
+                "满减" => RuleName::FullReduction { name },
+                "满折" => RuleName::FullDiscount { name },
+                "秒杀" => RuleName::Flash { name },
+                "拼团" => RuleName::Group { name },
+                "会员价" if name == "会员" => RuleName::Member,
+                "会员价" => RuleName::MemberPrice { level: name },
+                "优惠券" => RuleName::Coupon { name },
+                "包邮券" => RuleName::FreeShippingCoupon { name },
+                "积分抵现" => RuleName::Points,
+                "运费模板" => RuleName::FreightTemplate { name },
+                "包邮" => RuleName::FreeShippingOver {
+                    over_fen: Money::parse_yuan("rule", name.trim_start_matches('满')).expect("an amount"),
+                },
+                other => panic!("no rule is called {other}"),
+            }
+        }
+    }
+
+    impl PartialEq<&str> for RuleName {
+        #[allow(clippy::cmp_owned)]
+        fn eq(&self, other: &&str) -> bool {
+            *self == RuleName::from(*other)
+        }
+    }
+
     /// Quote and check the invariants every quote keeps.
     fn quoted(input: &QuoteInput) -> Quote {
         let q = quote(input);
@@ -1210,7 +1253,7 @@ mod tests {
         assert!(q.applied_coupons.is_empty());
         assert_eq!(
             q.rejected,
-            [rejected("优惠券 满200减20", Some(7), Reason::BelowThreshold { needed: m(33000), have: m(32000) })]
+            [rejected("优惠券 满200减20", Some(7), Reason::BelowThreshold { needed_fen: m(33000), has_fen: m(32000) })]
         );
 
         // Below the activity threshold.
@@ -1218,7 +1261,7 @@ mod tests {
         let q = quoted(&input);
         assert_eq!(
             q.rejected[0],
-            rejected("满减 店庆", Some(1), Reason::BelowThreshold { needed: m(30000), have: m(15000) })
+            rejected("满减 店庆", Some(1), Reason::BelowThreshold { needed_fen: m(30000), has_fen: m(15000) })
         );
         assert_eq!(q.order_discount, Money::ZERO);
     }
@@ -1259,7 +1302,7 @@ mod tests {
         assert_eq!(fen(&q.lines, |l| l.paid_amount), [10000, 8200]);
         assert_eq!(q.payable, m(18200));
         assert_eq!(q.applied_coupons, [9]);
-        let flash_rule = "秒杀 整点秒杀".to_string();
+        let flash_rule = RuleName::from("秒杀 整点秒杀");
         assert!(q.rejected.contains(&rejected(
             "优惠券 无门槛5元",
             Some(9),
@@ -1278,7 +1321,9 @@ mod tests {
                 rule: "秒杀 整点秒杀".into(),
                 rule_id: Some(50),
                 amount: -6000,
-                detail: "商品1 ¥80.00 → ¥50.00 ×2".into(),
+                detail: Detail::ProductPrice {
+                    title: "商品1".into(), sale_fen: m(8000), unit_fen: m(5000), units: 2
+                },
             }
         );
     }
@@ -1318,7 +1363,10 @@ mod tests {
         input.buyer.has_paid_order = false;
         let q = quoted(&input);
         assert_eq!(q.lines[0].unit_price, m(4950));
-        assert_eq!(q.lines[0].price_source, PriceSource::Activity { id: 3, name: "新客首单".into(), kind: "首单特价" });
+        assert_eq!(
+            q.lines[0].price_source,
+            PriceSource::Activity { id: 3, name: "新客首单".into(), kind: "first_order" }
+        );
         assert_eq!(q.payable, m(4950));
         assert!(q.rejected.is_empty());
 
@@ -1401,7 +1449,10 @@ mod tests {
 
         input.lines[0].special_price = None;
         let q = quoted(&input);
-        assert_eq!(q.lines[0].price_source, PriceSource::Activity { id: 3, name: "甲".into(), kind: "限时折扣" });
+        assert_eq!(
+            q.lines[0].price_source,
+            PriceSource::Activity { id: 3, name: "甲".into(), kind: "limited_discount" }
+        );
         // a price equal to the sale price takes nothing off: the sale price stays, and the activity says why
         input.activities = vec![activity(1, "原价", ActivityKind::LimitedDiscount(PriceRule::Percent(100)), all())];
         input.buyer.member_discount_pct = None;
@@ -1452,7 +1503,16 @@ mod tests {
         let l = &q.lines[0];
         assert_eq!((l.unit_price, l.units_at_price, l.goods_amount), (m(8000), 1, m(28000)));
         assert_eq!(q.steps[0].amount, -2000);
-        assert_eq!(q.steps[0].detail, "商品1 ¥100.00 → ¥80.00 ×1，超出限购的 2 件按售价");
+        assert_eq!(
+            q.steps[0].detail,
+            Detail::ProductPriceOverLimit {
+                title: "商品1".into(),
+                sale_fen: m(10000),
+                unit_fen: m(8000),
+                units: 1,
+                over: 2
+            }
+        );
 
         // limit used up: the next candidate (member price) prices the whole line
         input.buyer.bought_under = vec![(4, 2)];
@@ -1506,7 +1566,14 @@ mod tests {
         input.coupons.push(coupon(1, "8折券", percent_off(0, 80, 1500), all()));
         let q = quoted(&input);
         assert_eq!(q.coupon_discount, m(1500));
-        assert_eq!(q.steps[0].detail, "无门槛付 80%，最多减¥15.00，参与金额 ¥100.00，1 个商品分摊");
+        assert_eq!(
+            q.steps[0].detail,
+            Detail::Shared {
+                terms: Terms::PayPercentAnyCapped { percent: 80, cap_fen: m(1500) },
+                amount_fen: m(10000),
+                lines: 1
+            }
+        );
         input.coupons[0].kind = percent_off(0, 80, 0);
         assert_eq!(quoted(&input).coupon_discount, m(2000));
         // 80 % of 123.45 is 98.76: ¥24.69 off
@@ -1515,7 +1582,7 @@ mod tests {
         input.coupons[0].kind = percent_off(20000, 80, 0);
         let q = quoted(&input);
         assert_eq!(q.coupon_discount, Money::ZERO);
-        assert_eq!(q.rejected[0].reason, Reason::BelowThreshold { needed: m(20000), have: m(12345) });
+        assert_eq!(q.rejected[0].reason, Reason::BelowThreshold { needed_fen: m(20000), has_fen: m(12345) });
     }
 
     #[test]
@@ -1582,14 +1649,14 @@ mod tests {
                 (Some(1), Reason::CouponNotUsable),
                 (Some(2), Reason::Ended),
                 (Some(3), Reason::NotStarted),
-                (Some(4), Reason::BelowThreshold { needed: m(20000), have: m(10000) }),
+                (Some(4), Reason::BelowThreshold { needed_fen: m(20000), has_fen: m(10000) }),
                 (Some(6), Reason::OneCouponOfAKind),
                 (Some(8), Reason::OneCouponOfAKind),
             ]
         );
-        let shipping: Vec<(&str, i64)> =
-            q.steps.iter().filter(|s| s.stage == Stage::Shipping).map(|s| (s.rule.as_str(), s.amount)).collect();
-        assert_eq!(shipping, [("运费模板 模板1", 1000), ("包邮券 包邮", -1000)]);
+        let shipping: Vec<(RuleName, i64)> =
+            q.steps.iter().filter(|s| s.stage == Stage::Shipping).map(|s| (s.rule.clone(), s.amount)).collect();
+        assert_eq!(shipping, [("运费模板 模板1".into(), 1000), ("包邮券 包邮".into(), -1000)]);
         assert_eq!(q.payable, m(9000));
     }
 
@@ -1600,8 +1667,8 @@ mod tests {
         input.freight_templates.push(template(1, Some(9900)));
         input.default_freight_template_id = Some(1);
         let q = quoted(&input);
-        let shipping: Vec<(&str, i64)> = q.steps.iter().map(|s| (s.rule.as_str(), s.amount)).collect();
-        assert_eq!(shipping, [("运费模板 模板1", 1000), ("包邮 满¥99.00", -1000)]);
+        let shipping: Vec<(RuleName, i64)> = q.steps.iter().map(|s| (s.rule.clone(), s.amount)).collect();
+        assert_eq!(shipping, [("运费模板 模板1".into(), 1000), ("包邮 满99.00".into(), -1000)]);
         assert_eq!((q.shipping, q.payable), (Money::ZERO, m(10000)));
 
         // The free-shipping amount is measured before coupons: a coupon keeps shipping free.
@@ -1616,7 +1683,12 @@ mod tests {
         input.lines = vec![free, line(3, 10, 1, 3000)];
         let q = quoted(&input);
         assert_eq!(q.shipping, m(1000));
-        assert_eq!(q.steps[0].detail, "浙江省，1 件，默认规则");
+        assert_eq!(
+            q.steps[0].detail,
+            Detail::Freight {
+                province: "浙江省".into(), units: 1, by_weight: 0, has_region: 0, region: String::new()
+            }
+        );
 
         // Activity flag: a 满减 with free shipping covers the lines it applies to.
         let mut act = activity(7, "满59包邮减1", full_reduction(5900, 100), all());
@@ -1639,7 +1711,16 @@ mod tests {
         let q = quoted(&input);
         assert_eq!(q.shipping, m(2000 + 2 * 1500));
         assert_eq!(q.steps[0].rule, "运费模板 模板2");
-        assert_eq!(q.steps[0].detail, "新疆维吾尔自治区，3 件，地区规则 新疆");
+        assert_eq!(
+            q.steps[0].detail,
+            Detail::Freight {
+                province: "新疆维吾尔自治区".into(),
+                units: 3,
+                by_weight: 0,
+                has_region: 1,
+                region: "新疆".into()
+            }
+        );
         assert_eq!(q.payable, m(3000 + 5000));
         input.province = Some("广东省".into());
         assert_eq!(quoted(&input).shipping, m(1000 + 2 * 500));
@@ -1711,7 +1792,11 @@ mod tests {
         let q = quoted(&input);
         assert_eq!((q.points_used, q.points_discount), (2000, m(2000)));
         assert_eq!(q.rejected, [rejected("积分抵现", None, Reason::NotEnoughPoints { have: 2000 })]);
-        assert!(q.steps[0].detail.contains("积分余额 2000 少于所填 30000"), "{}", q.steps[0].detail);
+        assert!(
+            matches!(q.steps[0].detail, Detail::Points { balance: 2000, asked: 30000, short_of_balance: 1, .. }),
+            "{:?}",
+            q.steps[0].detail
+        );
         input.buyer.points_balance = 0;
         let q = quoted(&input);
         assert_eq!(q.points_used, 0);
@@ -1730,7 +1815,11 @@ mod tests {
         input.points_to_use = 1001;
         let q = quoted(&input);
         assert_eq!((q.points_used, q.points_discount), (1000, m(400)));
-        assert!(q.steps[0].detail.starts_with("1000 积分抵 ¥4.00"), "{}", q.steps[0].detail);
+        assert!(
+            matches!(q.steps[0].detail, Detail::Points { used: 1000, discount_fen, .. } if discount_fen == m(400)),
+            "{:?}",
+            q.steps[0].detail
+        );
         input.points_to_use = 1002;
         assert_eq!(quoted(&input).points_used, 1000);
         input.points_to_use = 1003;

@@ -220,9 +220,21 @@ pub struct QuoteInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PriceSource {
     SalePrice,
-    Activity { id: i64, name: String, kind: &'static str },
-    MemberPrice { level: String, percent: u32 },
-    Special { kind: SpecialKind, id: i64, name: String },
+    /// `kind` is the activity kind's wire name (`limited_discount`, `first_order`, `newcomer`).
+    Activity {
+        id: i64,
+        name: String,
+        kind: &'static str,
+    },
+    MemberPrice {
+        level: String,
+        percent: u32,
+    },
+    Special {
+        kind: SpecialKind,
+        id: i64,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,17 +277,86 @@ pub enum RuleKind {
     FreightTemplate,
 }
 
+crate::coded_enum! {
+    /// The name of a rule as a quote shows it: what kind of rule (worded by the catalogue, e.g. 满减) and the
+    /// shop's own name for it.
+    pub enum RuleName {
+        SalePrice = "rule.sale_price",
+        LimitedDiscount { name: String } = "rule.limited_discount",
+        FirstOrder { name: String } = "rule.first_order",
+        Newcomer { name: String } = "rule.newcomer",
+        FullReduction { name: String } = "rule.full_reduction",
+        FullDiscount { name: String } = "rule.full_discount",
+        Flash { name: String } = "rule.flash",
+        Group { name: String } = "rule.group",
+        /// A member level's price; `level` is the level's name.
+        MemberPrice { level: String } = "rule.member_price",
+        /// The member price of a buyer whose level has no name.
+        Member = "rule.member",
+        Coupon { name: String } = "rule.coupon",
+        FreeShippingCoupon { name: String } = "rule.free_shipping_coupon",
+        Points = "rule.points",
+        FreightTemplate { name: String } = "rule.freight_template",
+        /// A freight template's own free shipping over an amount.
+        FreeShippingOver { over_fen: Money } = "rule.free_shipping_over",
+    }
+}
+
+crate::coded_enum! {
+    /// The terms of an order reduction or a coupon, as the derivation states them.
+    pub enum Terms {
+        EveryReduction { threshold_fen: Money, off_fen: Money, times: i64 } = "terms.every_reduction",
+        Reduction { threshold_fen: Money, off_fen: Money } = "terms.reduction",
+        ReductionAny { off_fen: Money } = "terms.reduction_any",
+        PayPercent { threshold_fen: Money, percent: i64 } = "terms.pay_percent",
+        PayPercentAny { percent: i64 } = "terms.pay_percent_any",
+        PayPercentCapped { threshold_fen: Money, percent: i64, cap_fen: Money } = "terms.pay_percent_capped",
+        PayPercentAnyCapped { percent: i64, cap_fen: Money } = "terms.pay_percent_any_capped",
+    }
+}
+
+crate::coded_enum! {
+    /// What a step of the derivation did, with its figures.
+    pub enum Detail {
+        /// A line's unit price from `sale_fen` to `unit_fen` for `units` units.
+        ProductPrice { title: String, sale_fen: Money, unit_fen: Money, units: i64 } = "quote.product_price",
+        /// As `ProductPrice`, and `over` units beyond the per-buyer limit pay the sale price.
+        ProductPriceOverLimit { title: String, sale_fen: Money, unit_fen: Money, units: i64, over: i64 } =
+            "quote.product_price_over_limit",
+        /// An order-level amount on `amount_fen` of eligible goods, shared by `lines` lines.
+        Shared { terms: Terms, amount_fen: Money, lines: i64 } = "quote.shared",
+        /// Points spent: `per_yuan` points are worth ¥1, at most `max_pct` % of the amount due (`max_fen`).
+        /// `short_of_balance` (1/0): the balance was below the `asked` points; `only_needed` (1/0): fewer than
+        /// asked were spent.
+        Points {
+            used: i64,
+            discount_fen: Money,
+            per_yuan: i64,
+            max_pct: i64,
+            max_fen: Money,
+            balance: i64,
+            asked: i64,
+            short_of_balance: i64,
+            only_needed: i64,
+        } = "quote.points",
+        FreeShippingCoupon { fee_fen: Money } = "quote.free_shipping_coupon",
+        /// A template's fee to `province` for `units` pieces or grams (`by_weight` 1/0), by the region rule
+        /// `region` (`has_region` 1) or the default rule.
+        Freight { province: String, units: i64, by_weight: i64, has_region: i64, region: String } = "quote.freight",
+        FreeOver { goods_fen: Money, over_fen: Money } = "quote.free_over",
+    }
+}
+
 /// One step of the derivation: a rule and the fen it changed (negative = discount, positive = charge).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub stage: Stage,
     pub kind: RuleKind,
-    /// The rule, e.g. "限时折扣 双11 8折" or "运费模板 默认".
-    pub rule: String,
+    pub rule: RuleName,
     /// Within `kind`.
     pub rule_id: Option<i64>,
     pub amount: i64,
-    pub detail: String,
+    pub detail: Detail,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,53 +368,45 @@ pub enum Stage {
     Shipping,
 }
 
-/// Why a rule did not apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    NotStarted,
-    Ended,
-    NotInScope,
-    BelowThreshold {
-        needed: Money,
-        have: Money,
-    },
-    DoesNotStackWith {
-        rule: String,
-    },
-    LostToLowerPrice {
-        winner: String,
-    },
-    PerBuyerLimitReached,
-    ProductForbidsCoupons,
-    ActivityForbidsCoupons {
-        activity: String,
-    },
-    ActivityForbidsPoints {
-        activity: String,
-    },
-    NotFirstOrder,
-    NotNewcomer,
-    CouponNotUsable,
-    OneCouponOfAKind,
-    NotEnoughPoints {
-        have: i64,
-    },
-    /// Points were offered but the shop has no 积分抵现 rule (or a rule without a valid points-per-yuan rate).
-    NoPointsRule,
-    PointsCapped {
-        max: i64,
-    },
-    /// The rule would take nothing off this cart (e.g. half of a 1-fen item rounds to 0), so it is not used.
-    NoDiscount,
-    NoDelivery {
-        province: String,
-    },
+crate::coded_enum! {
+    /// Why a rule did not apply. The code's last part (`below_threshold`) is the API's short reason.
+    pub enum Reason {
+        NotStarted = "pricing.not_started",
+        Ended = "pricing.ended",
+        NotInScope = "pricing.not_in_scope",
+        BelowThreshold { needed_fen: Money, has_fen: Money } = "pricing.below_threshold",
+        DoesNotStackWith { rule: RuleName } = "pricing.does_not_stack",
+        LostToLowerPrice { winner: RuleName } = "pricing.lost_to_lower_price",
+        PerBuyerLimitReached = "pricing.per_buyer_limit",
+        ProductForbidsCoupons = "pricing.product_forbids_coupons",
+        ActivityForbidsCoupons { activity: RuleName } = "pricing.activity_forbids_coupons",
+        ActivityForbidsPoints { activity: RuleName } = "pricing.activity_forbids_points",
+        NotFirstOrder = "pricing.not_first_order",
+        NotNewcomer = "pricing.not_newcomer",
+        CouponNotUsable = "pricing.coupon_not_usable",
+        OneCouponOfAKind = "pricing.one_coupon_of_a_kind",
+        NotEnoughPoints { have: i64 } = "pricing.not_enough_points",
+        /// Points were offered but the shop has no 积分抵现 rule (or a rule without a valid points-per-yuan rate).
+        NoPointsRule = "pricing.no_points_rule",
+        PointsCapped { max: i64 } = "pricing.points_capped",
+        /// The rule would take nothing off this cart (e.g. half of a 1-fen item rounds to 0), so it is not used.
+        NoDiscount = "pricing.no_discount",
+        NoDelivery { province: String } = "pricing.no_delivery",
+    }
+}
+
+impl Reason {
+    /// The short reason of the quote's wire form and of an order's refusal code (`below_threshold`).
+    pub fn short(&self) -> &'static str {
+        let code = crate::error::Coded::code(self);
+        code.strip_prefix("pricing.").unwrap_or(code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejected {
     pub kind: RuleKind,
-    pub rule: String,
+    pub rule: RuleName,
     /// Within `kind`.
     pub rule_id: Option<i64>,
     pub reason: Reason,

@@ -105,7 +105,7 @@ fn login_refusal(c: &Ctx, e: &ApiError) -> String {
     match e.status {
         StatusCode::TOO_MANY_REQUESTS => c.t("admin.too_many_logins").to_string(),
         StatusCode::UNAUTHORIZED => c.t("admin.wrong_login").to_string(),
-        _ => e.message.clone(),
+        _ => e.message(c.lang),
     }
 }
 

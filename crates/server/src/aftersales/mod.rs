@@ -164,7 +164,7 @@ pub async fn plan(
             refunded_amount: Money::from_fen(taken_amount.max(l.refunded_amount).min(l.paid_amount)),
         };
         let a = refundable_amount(&lm, r.quantity)
-            .map_err(|e| ApiError::invalid(format!("lines[{i}].quantity"), e.message))?
+            .map_err(|e| ApiError::from(e).with_field(format!("lines[{i}].quantity")))?
             .fen();
         let share = lines.iter().position(|x| x.id == l.id).map_or(0, |k| point_shares[k]);
         let line_points = refundable_points(share, l.quantity, l.refunded_qty, r.quantity);

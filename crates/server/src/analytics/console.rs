@@ -119,7 +119,7 @@ async fn page(
     };
     let (period, error) = match super::api::period(&query) {
         Ok(p) => (p, String::new()),
-        Err(e) => (super::api::period(&super::api::PeriodQuery { from: None, to: None })?, e.message),
+        Err(e) => (super::api::period(&super::api::PeriodQuery { from: None, to: None })?, e.message(c.lang)),
     };
     let money = MoneyView::of(&st, &a).await?;
     let d = super::dashboard::dashboard(&st, a.merchant_id, period.0, period.1, money).await?;

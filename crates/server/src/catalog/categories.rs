@@ -163,7 +163,7 @@ pub fn nodes(rows: &[CategoryRow]) -> Vec<Node> {
 fn category_name(s: &str) -> Result<String, FieldError> {
     let n = display_text("name", s, cat::CATEGORY_NAME_MAX)?;
     if n.contains('/') {
-        return Err(FieldError::new("name", "must not contain '/'"));
+        return Err(FieldError::new("name", minimall_core::error::Reason::NoSlash));
     }
     Ok(n)
 }

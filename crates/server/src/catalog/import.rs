@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use minimall_core::catalog::csvio::{self, ImportRow, RowError};
 use minimall_core::catalog::spec::{dims_from_skus, SpecDim};
 use minimall_core::catalog::tree::{Node, Tree};
+use minimall_core::error::{Coded, Reason};
 use minimall_core::Money;
 use minimall_store::catalog::{ProductFields, SkuFields};
 use minimall_store::imports::ImportCounts;
@@ -18,9 +19,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalog::{banned_check, sanitize_html, specs_json, visible_text, BannedHitDto};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiReason, Reasoned};
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
+use crate::web::i18n::Lang;
 
 /// Largest file accepted (about 300k rows).
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -30,12 +32,43 @@ pub const IMPORT_JOB: &str = "catalog.import";
 pub struct RowErrorDto {
     pub row: usize,
     pub column: String,
+    /// The stable code of the problem, e.g. `number.not_whole`.
+    pub reason: String,
+    /// The code's parameters by name (amounts in fen when the name ends in `_fen`).
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+    /// The problem in the request's language (Chinese for a queued import).
     pub message: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    parts: Option<Reasoned>,
+}
+
+impl RowErrorDto {
+    pub fn of(row: usize, column: &str, reason: &impl Coded) -> Self {
+        let parts = Reasoned::of(reason);
+        RowErrorDto {
+            row,
+            column: column.into(),
+            reason: parts.code.to_string(),
+            params: crate::error::params_json(&parts.params),
+            message: parts.message(Lang::Zh),
+            parts: Some(parts),
+        }
+    }
+
+    /// The same problem worded in `lang`.
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        if let Some(p) = &self.parts {
+            self.message = p.message(lang);
+        }
+        self
+    }
 }
 
 impl From<RowError> for RowErrorDto {
     fn from(e: RowError) -> Self {
-        RowErrorDto { row: e.row, column: e.column, message: e.message }
+        RowErrorDto::of(e.row, &e.column, &e.reason)
     }
 }
 
@@ -65,8 +98,8 @@ pub struct Outcome {
     pub warnings: Vec<(usize, BannedHitDto)>,
 }
 
-fn err(row: usize, column: &str, message: impl Into<String>) -> RowErrorDto {
-    RowErrorDto { row, column: column.into(), message: message.into() }
+fn err(row: usize, column: &str, reason: impl Coded) -> RowErrorDto {
+    RowErrorDto::of(row, column, &reason)
 }
 
 /// Apply parsed rows inside `tx`. Returns the counts and every error found; the caller commits only when
@@ -122,7 +155,7 @@ pub async fn apply(
             });
         }
         let Some(category_id) = parent else {
-            out.errors.push(err(first.row, "category", "is required"));
+            out.errors.push(err(first.row, "category", Reason::Required));
             continue;
         };
         let description = sanitize_html(&first.description);
@@ -139,7 +172,10 @@ pub async fn apply(
                     out.errors.push(err(
                         first.row,
                         &h.field,
-                        format!("banned word '{}' at position {}", h.word, h.position),
+                        ApiReason::ImportBannedWord {
+                            word: h.word.clone(),
+                            position: minimall_core::error::count(h.position),
+                        },
                     ));
                 }
                 continue;
@@ -156,7 +192,7 @@ pub async fn apply(
                     out.errors.push(err(
                         r.row,
                         "sku_code",
-                        format!("SKU code '{}' belongs to another product", r.sku_code),
+                        ApiReason::ImportSkuOfAnotherProduct { code: r.sku_code.clone() },
                     ));
                     bad = true;
                 }
@@ -178,7 +214,7 @@ pub async fn apply(
                         out.errors.push(err(
                             first.row,
                             "spec",
-                            format!("product '{code}' has SKU '{c}' with other specs; list it in the file too"),
+                            ApiReason::ImportSkuOtherSpecs { product: code.to_string(), sku: c.clone() },
                         ));
                         bad = true;
                     }
@@ -191,7 +227,7 @@ pub async fn apply(
         }
         let dims: Vec<SpecDim> = dims_from_skus(&names, &combos);
         if let Err(e) = minimall_core::catalog::spec::validate_dims(&dims) {
-            out.errors.push(err(first.row, "spec", e.message));
+            out.errors.push(err(first.row, "spec", e.reason));
             continue;
         }
         let fields = ProductFields {
@@ -263,7 +299,7 @@ pub async fn apply(
                 {
                     Ok(_) => {}
                     Err(StockError::Insufficient(_)) => {
-                        out.errors.push(err(r.row, "stock", "stock changed while importing; try again"))
+                        out.errors.push(err(r.row, "stock", ApiReason::ImportStockChanged))
                     }
                     Err(StockError::Store(e)) => return Err(e.into()),
                 }
@@ -343,10 +379,11 @@ pub async fn export_rows(st: &AppState, merchant_id: i64) -> Result<Vec<ImportRo
 pub fn parse(
     bytes: &[u8],
     cdn_hosts: &[String],
+    lang: Lang,
 ) -> Result<(Vec<ImportRow>, Vec<RowErrorDto>, csvio::TextEncoding, String), ApiError> {
     let (text, enc) = csvio::decode(bytes)?;
     let (rows, errors) = csvio::parse_products(&text, cdn_hosts);
-    Ok((rows, errors.into_iter().map(Into::into).collect(), enc, text))
+    Ok((rows, errors.into_iter().map(|e| RowErrorDto::from(e).in_lang(lang)).collect(), enc, text))
 }
 
 pub fn encoding_name(e: csvio::TextEncoding) -> &'static str {
@@ -380,7 +417,7 @@ pub async fn run_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<
             progress.set(id, n)
         })
         .await
-        .map_err(|e| e.message)?
+        .map_err(|e| e.to_string())?
     } else {
         Outcome {
             counts: ImportCounts::default(),
@@ -392,8 +429,8 @@ pub async fn run_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<
     let result = if outcome.errors.is_empty() {
         let errors = serde_json::to_string(&Vec::<RowErrorDto>::new()).unwrap_or_default();
         st.store.finish_import(&mut tx, id, "done", outcome.counts, &errors, total).await.map_err(|e| e.to_string())?;
-        let fx = Effects::new().catalog_write(&st.store, &mut tx, rec.merchant_id).await.map_err(|e| e.message)?;
-        usecase::commit(&st, tx, fx).await.map_err(|e| e.message)
+        let fx = Effects::new().catalog_write(&st.store, &mut tx, rec.merchant_id).await.map_err(|e| e.to_string())?;
+        usecase::commit(&st, tx, fx).await.map_err(|e| e.to_string())
     } else {
         drop(tx);
         let errors = serde_json::to_string(&outcome.errors).unwrap_or_default();

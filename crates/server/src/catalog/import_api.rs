@@ -83,11 +83,12 @@ pub async fn import_products(
     headers: HeaderMap,
     req: Request,
 ) -> ApiResult<Response> {
+    let lang = crate::error::request_lang(&headers);
     let bytes = crate::http::extract::read_body(req, MAX_IMPORT_BYTES).await?;
     if bytes.is_empty() {
         return Err(ApiError::invalid("file", "the file is empty"));
     }
-    let (rows, parse_errors, enc, text) = import::parse(&bytes, &st.cfg.cdn_hosts)?;
+    let (rows, parse_errors, enc, text) = import::parse(&bytes, &st.cfg.cdn_hosts, lang)?;
     let keep_cost = !import::has_cost_column(&text);
     if !keep_cost && !MoneyView::of(&st, &admin).await?.cost {
         return Err(
@@ -115,7 +116,7 @@ pub async fn import_products(
         };
         drop(tx); // roll back: a dry run writes nothing
         let (errors, warnings, counts) = match outcome {
-            Some(o) => (o.errors, o.warnings, o.counts),
+            Some(o) => (o.errors.into_iter().map(|e| e.in_lang(lang)).collect(), o.warnings, o.counts),
             None => (parse_errors, vec![], ImportCounts::default()),
         };
         let report = DryRunReport {

@@ -15,6 +15,7 @@ pub mod shop_pages;
 use minimall_core::catalog::banned::{BannedHit, BannedMode, BannedWords, DEFAULT_BANNED_WORDS};
 use minimall_core::catalog::spec::SpecDim;
 use minimall_core::catalog::{self as cat, Lifecycle};
+use minimall_core::error::{count, Reason};
 use minimall_core::validate::display_text;
 use minimall_core::{FieldError, Money};
 use minimall_store::catalog::{ProductFields, ProductRow, SkuFields, SkuRow};
@@ -124,11 +125,11 @@ pub fn validate_product(p: &ProductInput, cdn_hosts: &[String]) -> Result<Produc
     let title = display_text("title", &p.title, cat::TITLE_MAX)?;
     let subtitle = text_opt("subtitle", &p.subtitle, cat::SUBTITLE_MAX)?;
     if p.description.chars().count() > cat::DESCRIPTION_MAX {
-        return Err(FieldError::new("description", format!("must be at most {} characters", cat::DESCRIPTION_MAX)));
+        return Err(FieldError::new("description", Reason::TooLong { max: count(cat::DESCRIPTION_MAX) }));
     }
     let description = sanitize_html(&p.description);
     if p.images.len() > cat::IMAGES_MAX {
-        return Err(FieldError::new("images", format!("at most {} images", cat::IMAGES_MAX)));
+        return Err(FieldError::new("images", Reason::AtMost { max: count(cat::IMAGES_MAX) }));
     }
     let images = p
         .images
@@ -137,13 +138,13 @@ pub fn validate_product(p: &ProductInput, cdn_hosts: &[String]) -> Result<Produc
         .map(|(i, u)| cat::image::parse_image_ref(&format!("images[{i}]"), u, cdn_hosts))
         .collect::<Result<Vec<_>, _>>()?;
     if p.tags.len() > cat::TAGS_MAX {
-        return Err(FieldError::new("tags", format!("at most {} tags", cat::TAGS_MAX)));
+        return Err(FieldError::new("tags", Reason::AtMost { max: count(cat::TAGS_MAX) }));
     }
     let mut tags = Vec::new();
     for (i, t) in p.tags.iter().enumerate() {
         let t = display_text(&format!("tags[{i}]"), t, cat::TAG_MAX)?;
         if t.contains('|') {
-            return Err(FieldError::new(format!("tags[{i}]"), "must not contain '|'"));
+            return Err(FieldError::new(format!("tags[{i}]"), Reason::NoPipe));
         }
         if !tags.contains(&t) {
             tags.push(t);
@@ -151,13 +152,13 @@ pub fn validate_product(p: &ProductInput, cdn_hosts: &[String]) -> Result<Produc
     }
     let lifecycle = Lifecycle::parse("lifecycle", &p.lifecycle)?;
     if !(0..=cat::PURCHASE_LIMIT_MAX).contains(&p.purchase_limit) {
-        return Err(FieldError::new("purchase_limit", format!("must be between 0 and {}", cat::PURCHASE_LIMIT_MAX)));
+        return Err(FieldError::new("purchase_limit", Reason::OutOfRange { min: 0, max: cat::PURCHASE_LIMIT_MAX }));
     }
     if !(-1_000_000_000..=1_000_000_000).contains(&p.sort) {
-        return Err(FieldError::new("sort", "must be between -1000000000 and 1000000000"));
+        return Err(FieldError::new("sort", Reason::OutOfRange { min: -1_000_000_000, max: 1_000_000_000 }));
     }
     if p.category_id <= 0 {
-        return Err(FieldError::new("category_id", "must be a category id"));
+        return Err(FieldError::new("category_id", Reason::IdsPositive));
     }
     Ok(ProductFields {
         code,
@@ -206,22 +207,19 @@ pub fn validate_sku(i: usize, s: &SkuInput, new: bool) -> Result<(SkuFields, Opt
     let sale = Money::parse_fen(&f("sale_price"), s.sale_price)?;
     let cost = Money::parse_fen(&f("cost_price"), s.cost_price.unwrap_or(0))?;
     if sale > original && !s.price_above_original {
-        return Err(FieldError::new(
-            f("sale_price"),
-            "sale price is above the original price; set price_above_original to allow it",
-        ));
+        return Err(FieldError::new(f("sale_price"), Reason::SaleAboveOriginal));
     }
     if !(0..=cat::WEIGHT_MAX_G).contains(&s.weight_g) {
-        return Err(FieldError::new(f("weight_g"), format!("must be between 0 and {}", cat::WEIGHT_MAX_G)));
+        return Err(FieldError::new(f("weight_g"), Reason::OutOfRange { min: 0, max: cat::WEIGHT_MAX_G }));
     }
     if !(0..=cat::STOCK_MAX).contains(&s.safety_stock) {
-        return Err(FieldError::new(f("safety_stock"), format!("must be between 0 and {}", cat::STOCK_MAX)));
+        return Err(FieldError::new(f("safety_stock"), Reason::OutOfRange { min: 0, max: cat::STOCK_MAX }));
     }
     let stock = match s.stock {
         Some(n) if !(0..=cat::STOCK_MAX).contains(&n) => {
-            return Err(FieldError::new(f("stock"), format!("must be between 0 and {}", cat::STOCK_MAX)))
+            return Err(FieldError::new(f("stock"), Reason::OutOfRange { min: 0, max: cat::STOCK_MAX }))
         }
-        None if new => return Err(FieldError::new(f("stock"), "a new SKU needs its stock")),
+        None if new => return Err(FieldError::new(f("stock"), Reason::Required)),
         other => other,
     };
     let spec_values =
@@ -245,7 +243,7 @@ pub fn validate_sku(i: usize, s: &SkuInput, new: bool) -> Result<(SkuFields, Opt
 /// Validate a spec matrix and its SKUs together.
 pub fn validate_matrix(specs: &[SpecDimDto], skus: &[SkuInput]) -> Result<Vec<SpecDim>, FieldError> {
     if skus.len() > cat::SKUS_MAX {
-        return Err(FieldError::new("skus", format!("at most {} SKUs per product", cat::SKUS_MAX)));
+        return Err(FieldError::new("skus", Reason::SkuTooMany { max: count(cat::SKUS_MAX) }));
     }
     let dims = to_dims(specs);
     cat::spec::validate_dims(&dims).map_err(|e| if e.field.starts_with("specs") { e } else { e.within("specs") })?;
@@ -254,7 +252,7 @@ pub fn validate_matrix(specs: &[SpecDimDto], skus: &[SkuInput]) -> Result<Vec<Sp
     let mut seen = std::collections::HashSet::new();
     for (i, s) in skus.iter().enumerate() {
         if !seen.insert(s.code.trim().to_string()) {
-            return Err(FieldError::new(format!("skus[{i}].code"), "the same SKU code appears twice"));
+            return Err(FieldError::new(format!("skus[{i}].code"), Reason::Duplicate));
         }
     }
     Ok(dims)

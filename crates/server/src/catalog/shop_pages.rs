@@ -144,7 +144,7 @@ async fn product(
         crate::promotions::pricing::price_cart(&st, st.merchant_id, buyer_id, &items, &[], 0, None)
             .await
             .ok()
-            .map(|pr| crate::promotions::pricing::quote_dto(&pr, None))
+            .map(|pr| crate::promotions::pricing::quote_dto(&pr, None, c.lang))
     };
     let skus = p
         .skus

@@ -2,6 +2,7 @@
 //! created as (demo, sandbox or live), which decides what later starts may do to it.
 
 pub mod catalog;
+pub mod generate;
 pub mod orders;
 pub mod promotions;
 
@@ -129,7 +130,7 @@ pub async fn bootstrap_owner(st: &AppState) -> anyhow::Result<Option<String>> {
 }
 
 async fn create_user(st: &AppState, username: &str, display: &str, role: Role, password: &str) -> anyhow::Result<()> {
-    let hash = hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    let hash = hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let mut tx = st.store.begin().await?;
     st.store
         .insert_admin(
@@ -162,7 +163,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
     if st.store.count_admins().await? > 0 {
         let mut password = None;
         if let Some(p) = &st.cfg.admin_password {
-            let hash = hash_password(p.expose().to_string()).await.map_err(|e| anyhow::anyhow!(e.message))?;
+            let hash = hash_password(p.expose().to_string()).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
             for (u, _, _) in DEMO_USERS {
                 let _ = st.store.set_admin_password(st.merchant_id, u, &hash).await;
             }
@@ -254,7 +255,7 @@ async fn seed_flash_sale(st: &AppState) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("demo flash sale: {e:?}"))?;
     minimall_store::commit(tx).await?;
-    crate::flash::schedule_finish(st, st.merchant_id, id, ends).await.map_err(|e| anyhow::anyhow!(e.message))?;
+    crate::flash::schedule_finish(st, st.merchant_id, id, ends).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     Ok(())
 }
 

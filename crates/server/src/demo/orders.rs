@@ -99,7 +99,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         if rng.gen_bool(0.1) {
             ord::cancel_unpaid(st, id, OrderEvent::CancelUnpaidTimeout, "system")
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         } else {
             st.store.ensure_payment(m, id, crate::payments::sandbox::PROVIDER, &o.order_no, o.payable).await?;
             ord::on_paid(
@@ -111,7 +111,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 o.payable,
             )
             .await
-            .map_err(|e| anyhow::anyhow!(e.message))?;
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             let stage = rng.gen_range(0..10);
             let o = st.store.order(m, id).await?;
             let mut tx = st.store.begin().await?;
@@ -130,7 +130,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                     "demo",
                 )
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message))?;
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
                 let o2 = st.store.order_tx(&mut tx, id).await?;
                 if stage >= 6 {
                     ord::apply_event(
@@ -143,7 +143,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                         "demo",
                     )
                     .await
-                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
                     let o3 = st.store.order_tx(&mut tx, id).await?;
                     if stage >= 8 {
                         ord::apply_event(
@@ -156,7 +156,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                             "demo",
                         )
                         .await
-                        .map_err(|e| anyhow::anyhow!(e.message))?;
+                        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
                     }
                 }
             }

@@ -179,7 +179,7 @@ impl FlashEngine {
         if r.link().is_open() {
             return Some(Err("not answering (calls refused until it answers again)".into()));
         }
-        Some(r.link().ping().await.map_err(|e| e.message))
+        Some(r.link().ping().await.map_err(|e| e.to_string()))
     }
 
     /// Rebuild the in-memory gate of every sale that has not ended from the database (start-up).
@@ -260,7 +260,7 @@ impl FlashEngine {
             // Redis not answering: the sale is loaded there at its first purchase instead.
             Gate::Redis(r) => {
                 if let Err(e) = r.ensure_loaded(&self.store, &meta).await {
-                    tracing::warn!(error = %e.message, sale_id, "flash sale to be loaded into Redis at first use");
+                    tracing::warn!(error = %e, sale_id, "flash sale to be loaded into Redis at first use");
                 }
                 Ok(())
             }
@@ -321,7 +321,7 @@ impl FlashEngine {
             }
             Gate::Redis(r) => {
                 if let Err(e) = r.cancel_reservation(t).await {
-                    tracing::warn!(error = %e.message, "flash reservation left for reconciliation");
+                    tracing::warn!(error = %e, "flash reservation left for reconciliation");
                 }
             }
         }
@@ -334,7 +334,7 @@ impl FlashEngine {
             let (gate, t) = (r.clone(), t.clone());
             tokio::spawn(async move {
                 if let Err(e) = gate.confirm(&t).await {
-                    tracing::warn!(error = %e.message, "flash reservation left for reconciliation");
+                    tracing::warn!(error = %e, "flash reservation left for reconciliation");
                 }
             });
         }
@@ -354,7 +354,7 @@ impl FlashEngine {
             }
             Gate::Redis(gate) => {
                 if let Err(e) = gate.release_order(order_id, r).await {
-                    tracing::warn!(error = %e.message, order_id, "flash release left for reconciliation");
+                    tracing::warn!(error = %e, order_id, "flash release left for reconciliation");
                 }
             }
         }
@@ -595,7 +595,7 @@ fn reservation_id(now_ms: i64) -> String {
 }
 
 pub fn refused(r: Refusal) -> ApiError {
-    ApiError::new(axum::http::StatusCode::CONFLICT, r.code(), r.message())
+    ApiError::refused(axum::http::StatusCode::CONFLICT, r.api_code(), &r)
 }
 
 fn reused_key() -> ApiError {
@@ -693,9 +693,9 @@ pub async fn finish_job(st: crate::state::AppState, job: minimall_store::jobs::J
     let now = minimall_store::now_ms();
     if sale.ends_at > now {
         // The sale was extended: run again at its new end.
-        return schedule_finish(&st, sale.merchant_id, sale.id, sale.ends_at).await.map_err(|e| e.message);
+        return schedule_finish(&st, sale.merchant_id, sale.id, sale.ends_at).await.map_err(|e| e.to_string());
     }
-    end_sale(&st, sale.merchant_id, sale.id, "finished").await.map_err(|e| e.message)?;
+    end_sale(&st, sale.merchant_id, sale.id, "finished").await.map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -734,9 +734,9 @@ pub async fn reconcile_job(st: crate::state::AppState, job: minimall_store::jobs
             tracing::warn!(reclaimed = n, "flash reservations without orders given back");
             metrics::counter!("flash_reservations_reclaimed_total").increment(n as u64);
         }
-        Err(e) => tracing::warn!(error = %e.message, "flash reconciliation skipped this round"),
+        Err(e) => tracing::warn!(error = %e, "flash reconciliation skipped this round"),
     }
-    schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.message)
+    schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.to_string())
 }
 
 pub async fn schedule_reconcile(st: &crate::state::AppState, at: i64) -> ApiResult<()> {

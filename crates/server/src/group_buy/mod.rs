@@ -340,7 +340,7 @@ struct ExpirePayload {
 /// changes nothing.
 pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let p: ExpirePayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-    expire(&st, p.group_id).await.map_err(|e| e.message)
+    expire(&st, p.group_id).await.map_err(|e| e.to_string())
 }
 
 async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
@@ -537,7 +537,7 @@ pub async fn place(
     if let Some(refusal) = pricing::blocking_error(&priced) {
         return Err(refusal);
     }
-    let quote = pricing::quote_dto(&priced, None);
+    let quote = pricing::quote_dto(&priced, None, crate::web::i18n::Lang::Zh);
     let derivation = serde_json::json!({"steps": quote.steps, "rejected": quote.rejected}).to_string();
     let now = minimall_store::now_ms();
     let mut tx = st.store.begin().await?;

@@ -802,7 +802,7 @@ pub async fn expire_buyer(st: &AppState, rules: &Rules, merchant_id: i64, buyer_
 /// `members.daily`: expire points, recompute lifecycle stages, then schedule tomorrow's run.
 pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let merchant_id = job.merchant_id;
-    let rules = rules(&st, merchant_id).await.map_err(|e| e.message)?;
+    let rules = rules(&st, merchant_id).await.map_err(|e| e.to_string())?;
     let now = minimall_store::now_ms();
     loop {
         let buyers = st.store.buyers_with_expired_lots(merchant_id, now, 200).await.map_err(|e| e.to_string())?;
@@ -813,7 +813,7 @@ pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resul
         for b in buyers {
             match expire_buyer(&st, &rules, merchant_id, b, now).await {
                 Ok(n) => progressed |= n > 0,
-                Err(e) => tracing::warn!(buyer = b, error = %e.message, "points expiry failed; the next run retries"),
+                Err(e) => tracing::warn!(buyer = b, error = %e, "points expiry failed; the next run retries"),
             }
         }
         if !progressed {
@@ -831,7 +831,7 @@ pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resul
         after = last;
         tokio::task::yield_now().await;
     }
-    schedule_daily(&st, merchant_id, today + 1).await.map_err(|e| e.message)
+    schedule_daily(&st, merchant_id, today + 1).await.map_err(|e| e.to_string())
 }
 
 /// Make sure the daily members job of shop day `day` exists (02:00 Beijing time); safe from every instance.

@@ -288,7 +288,7 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
     if let Some(refusal) = pricing::blocking_error(&priced) {
         return Err(refusal);
     }
-    let quote = pricing::quote_dto(&priced, None);
+    let quote = pricing::quote_dto(&priced, None, call.lang);
     if req.expected_payable.is_some_and(|p| p != quote.payable) {
         let body = serde_json::json!({
             "error": {"code": "quote_changed", "message": format!("the payable is now {} fen", quote.payable), "field": "expected_payable"},

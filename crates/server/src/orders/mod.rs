@@ -498,7 +498,7 @@ pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
             cancel_unpaid(st, id, OrderEvent::CancelUnpaidTimeout, "system")
                 .await
                 .err()
-                .map(|e| format!("order {id}: {}", e.message))
+                .map(|e| format!("order {id}: {e}"))
         })
         .buffer_unordered(EXPIRE_CONCURRENCY)
         .filter_map(|failure| async move { failure })
@@ -529,16 +529,16 @@ pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -
         "system",
     )
     .await
-    .map_err(|e| e.message)?;
+    .map_err(|e| e.to_string())?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    enqueue_in(&st, &mut tx, o.merchant_id, COMPLETE_JOB, id, at).await.map_err(|e| e.message)?;
+    enqueue_in(&st, &mut tx, o.merchant_id, COMPLETE_JOB, id, at).await.map_err(|e| e.to_string())?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
 
 /// `order.complete`: the after-sales window closed.
 pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let id = order_id(&job)?;
-    let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.message)?;
+    let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
     if next_status(&o.status, OrderEvent::Complete).is_err() {
@@ -546,11 +546,11 @@ pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Re
     }
     apply_event(&st, &mut tx, &o, OrderEvent::Complete, Some("completed_at"), serde_json::json!({}), "system")
         .await
-        .map_err(|e| e.message)?;
+        .map_err(|e| e.to_string())?;
     crate::members::order_completed(&st, &mut tx, &members, o.merchant_id, o.buyer_id, o.id)
         .await
-        .map_err(|e| e.message)?;
-    crate::finance::order_completed(&st, &mut tx, &o).await.map_err(|e| e.message)?;
+        .map_err(|e| e.to_string())?;
+    crate::finance::order_completed(&st, &mut tx, &o).await.map_err(|e| e.to_string())?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
 
@@ -623,7 +623,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
     let Some(r) = st.store.refund_by_no(out_refund_no).await.map_err(|e| e.to_string())? else { return Ok(()) };
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
-        crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.message)?;
+        crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(
@@ -638,7 +638,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
             )
             .await
             .map_err(|e| e.to_string())?;
-        crate::analytics::record::order_refunded(st, &mut tx, &o, r.amount).await.map_err(|e| e.message)?;
+        crate::analytics::record::order_refunded(st, &mut tx, &o, r.amount).await.map_err(|e| e.to_string())?;
     }
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
@@ -662,7 +662,7 @@ pub async fn reconcile_job(st: AppState, job: minimall_store::jobs::JobRow) -> R
                 Ok(t) if t.trade_state == crate::payments::wechat::TradeState::Success => {
                     let txn = t.transaction_id.unwrap_or_default();
                     if let Err(e) = on_paid(&st, "wechat", None, &p.out_trade_no, &txn, t.amount.total).await {
-                        tracing::warn!(out_trade_no = p.out_trade_no, error = %e.message, "reconcile could not settle a payment");
+                        tracing::warn!(out_trade_no = p.out_trade_no, error = %e, "reconcile could not settle a payment");
                     } else {
                         metrics::counter!("payments_reconciled_total").increment(1);
                     }
@@ -672,7 +672,7 @@ pub async fn reconcile_job(st: AppState, job: minimall_store::jobs::JobRow) -> R
             }
         }
     }
-    schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.message)
+    schedule_reconcile(&st, job.run_at + RECONCILE_EVERY_MS).await.map_err(|e| e.to_string())
 }
 
 pub async fn schedule_reconcile(st: &AppState, at: i64) -> ApiResult<()> {

@@ -450,7 +450,7 @@ pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: 
     };
     let body = match crate::http::extract::read_body(req, 64 * 1024).await {
         Ok(b) => b,
-        Err(e) => return WechatPay::failure_ack(StatusCode::PAYLOAD_TOO_LARGE, &e.message).into_response(),
+        Err(e) => return WechatPay::failure_ack(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string()).into_response(),
     };
     let n = match wx.verify_notification_request(&headers, &body, minimall_store::now_ms() / 1000) {
         Ok(n) => n,
@@ -472,9 +472,9 @@ pub async fn wechat_notify(State(st): State<AppState>, headers: HeaderMap, req: 
             match outcome {
                 Ok(_) => WechatPay::success_ack().into_response(),
                 Err(e) if e.status.is_client_error() => {
-                    WechatPay::failure_ack(StatusCode::BAD_REQUEST, &e.message).into_response()
+                    WechatPay::failure_ack(StatusCode::BAD_REQUEST, &e.to_string()).into_response()
                 }
-                Err(e) => WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e.message).into_response(),
+                Err(e) => WechatPay::failure_ack(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()).into_response(),
             }
         }
         NotificationPayload::Refund(r) => {

@@ -105,6 +105,7 @@ async fn checkout(
             &st,
             &b,
             sp::QuoteRequest { items: items.clone(), coupon_ids, points, address_id },
+            c.lang,
         )
     };
     let mut quote = quote_with(q.coupon.filter(|c| *c > 0).into_iter().collect()).await?;

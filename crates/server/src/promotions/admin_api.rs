@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::catalog::tree::{Node, Tree};
+use minimall_core::error::{Label, Reason};
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::promotions::{ActivityFields, ActivityRow, FreightRow};
@@ -109,16 +110,16 @@ pub(crate) fn validate_activity(a: &ActivityInput) -> Result<(ActivityFields, bo
     let kind = pricing::activity_kind(&a.kind, &a.rule)?;
     a.scope.validate("scope")?;
     if a.starts_at <= 0 {
-        return Err(FieldError::new("starts_at", "must be an epoch-ms time"));
+        return Err(FieldError::new("starts_at", Reason::NotEpochMs));
     }
     if a.ends_at <= a.starts_at {
-        return Err(FieldError::new("ends_at", "must be after starts_at"));
+        return Err(FieldError::new("ends_at", Reason::NotAfter { other: Label::field("starts_at") }));
     }
     if a.ends_at - a.starts_at > MAX_WINDOW_MS {
-        return Err(FieldError::new("ends_at", "an activity runs at most 366 days"));
+        return Err(FieldError::new("ends_at", Reason::ActivityTooLong { days: 366 }));
     }
     if !(0..=10_000).contains(&a.per_buyer_limit) {
-        return Err(FieldError::new("per_buyer_limit", "must be between 0 and 10000"));
+        return Err(FieldError::new("per_buyer_limit", Reason::OutOfRange { min: 0, max: 10_000 }));
     }
     Ok((
         ActivityFields {

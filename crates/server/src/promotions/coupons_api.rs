@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use minimall_core::error::{Label, Reason};
 use minimall_core::validate::display_text;
 use minimall_core::FieldError;
 use minimall_store::promotions::CouponTemplateFields;
@@ -60,10 +61,10 @@ fn one() -> i64 {
 /// How many coupons in all (0 = unlimited) and per buyer, within bounds; at creation and on a change.
 pub(crate) fn check_coupon_counts(total_quantity: i64, per_buyer_limit: i64) -> Result<(), FieldError> {
     if !(0..=100_000_000).contains(&total_quantity) {
-        return Err(FieldError::new("total_quantity", "must be between 0 and 100000000"));
+        return Err(FieldError::new("total_quantity", Reason::OutOfRange { min: 0, max: 100_000_000 }));
     }
     if !(0..=1000).contains(&per_buyer_limit) {
-        return Err(FieldError::new("per_buyer_limit", "must be between 0 and 1000"));
+        return Err(FieldError::new("per_buyer_limit", Reason::OutOfRange { min: 0, max: 1000 }));
     }
     Ok(())
 }
@@ -75,16 +76,16 @@ pub(crate) fn validate_coupon(c: &CouponTemplateInput) -> Result<CouponTemplateF
     match (c.valid_days, c.valid_from, c.valid_until) {
         (Some(d), None, None) => {
             if !(1..=3650).contains(&d) {
-                return Err(FieldError::new("valid_days", "must be between 1 and 3650"));
+                return Err(FieldError::new("valid_days", Reason::OutOfRange { min: 1, max: 3650 }));
             }
         }
         (None, Some(f), Some(u)) => {
             if u <= f {
-                return Err(FieldError::new("valid_until", "must be after valid_from"));
+                return Err(FieldError::new("valid_until", Reason::NotAfter { other: Label::field("valid_from") }));
             }
         }
-        (None, _, _) => return Err(FieldError::new("valid_until", "give valid_from and valid_until, or valid_days")),
-        (Some(_), _, _) => return Err(FieldError::new("valid_days", "give either valid_days or a window, not both")),
+        (None, _, _) => return Err(FieldError::new("valid_until", Reason::ValidityMissing)),
+        (Some(_), _, _) => return Err(FieldError::new("valid_days", Reason::ValidityBoth)),
     }
     check_coupon_counts(c.total_quantity, c.per_buyer_limit)?;
     Ok(CouponTemplateFields {
@@ -227,7 +228,9 @@ pub async fn push_coupon(
                 usecase::commit(&st, tx, Effects::new().promotions_write()).await?;
                 issued += 1;
             }
-            Err(e) => skipped.push(PushSkip { buyer_id: *b, reason: claim_error(e).message }),
+            Err(e) => {
+                skipped.push(PushSkip { buyer_id: *b, reason: claim_error(e).message(crate::web::i18n::Lang::Zh) })
+            }
         }
     }
     let mut tx = st.store.begin().await?;

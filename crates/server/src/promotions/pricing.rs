@@ -1,10 +1,12 @@
 //! Promotions on the wire and into the engine: validation of activities, coupons and freight templates,
 //! and assembling a `core::pricing::QuoteInput` from storage for a buyer's cart.
 
+use minimall_core::error::{count, Coded, Reason};
 use minimall_core::pricing::{
     self as p, Activity, ActivityKind, BuyerContext, Coupon, CouponKind, FreightMode, FreightRule, FreightTemplate,
     Line, PointsRule, PriceRule, Quote, QuoteInput, Scope,
 };
+
 use minimall_core::{FieldError, Money};
 use minimall_store::promotions::{ActivityRow, BuyerCouponRow, CouponTemplateRow, FreightRow};
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::web::i18n::Lang;
 
 pub const MAX_SCOPE_IDS: usize = 1000;
 pub const MAX_TIERS: usize = 10;
@@ -38,14 +41,14 @@ impl ScopeDto {
     pub fn validate(&self, field: &str) -> Result<(), FieldError> {
         let n = self.products.len() + self.categories.len() + self.skus.len() + self.exclude_products.len();
         if n > MAX_SCOPE_IDS {
-            return Err(FieldError::new(field, format!("at most {MAX_SCOPE_IDS} ids")));
+            return Err(FieldError::new(field, Reason::AtMost { max: count(MAX_SCOPE_IDS) }));
         }
         if !self.all && self.products.is_empty() && self.categories.is_empty() && self.skus.is_empty() {
-            return Err(FieldError::new(field, "set all, or list products, categories or skus"));
+            return Err(FieldError::new(field, Reason::ScopeEmpty));
         }
         if self.products.iter().chain(&self.categories).chain(&self.skus).chain(&self.exclude_products).any(|i| *i <= 0)
         {
-            return Err(FieldError::new(field, "ids must be positive"));
+            return Err(FieldError::new(field, Reason::IdsPositive));
         }
         Ok(())
     }
@@ -101,13 +104,13 @@ fn price_rule(r: &RuleDto) -> Result<PriceRule, FieldError> {
     match (&r.percent, &r.prices) {
         (Some(pct), None) => {
             if *pct == 0 || *pct >= 100 {
-                return Err(FieldError::new("rule.percent", "must be between 1 and 99 (percent of the price paid)"));
+                return Err(FieldError::new("rule.percent", Reason::PercentPaid));
             }
             Ok(PriceRule::Percent(*pct))
         }
         (None, Some(prices)) => {
             if prices.is_empty() || prices.len() > MAX_SCOPE_IDS {
-                return Err(FieldError::new("rule.prices", format!("list 1 to {MAX_SCOPE_IDS} SKU prices")));
+                return Err(FieldError::new("rule.prices", Reason::ListCount { min: 1, max: count(MAX_SCOPE_IDS) }));
             }
             let mut out = Vec::new();
             for (i, sp) in prices.iter().enumerate() {
@@ -116,7 +119,7 @@ fn price_rule(r: &RuleDto) -> Result<PriceRule, FieldError> {
             }
             Ok(PriceRule::FixedPerSku(out))
         }
-        _ => Err(FieldError::new("rule", "give either percent or prices")),
+        _ => Err(FieldError::new("rule", Reason::PercentOrPrices)),
     }
 }
 
@@ -126,20 +129,19 @@ pub fn activity_kind(kind: &str, r: &RuleDto) -> Result<ActivityKind, FieldError
         "limited_discount" => Ok(ActivityKind::LimitedDiscount(price_rule(r)?)),
         "first_order" => Ok(ActivityKind::FirstOrder(price_rule(r)?)),
         "newcomer" => {
-            let days = r.days.ok_or_else(|| FieldError::new("rule.days", "newcomer activities need days"))?;
+            let days = r.days.ok_or_else(|| FieldError::new("rule.days", Reason::Required))?;
             if days == 0 || days > 365 {
-                return Err(FieldError::new("rule.days", "must be between 1 and 365"));
+                return Err(FieldError::new("rule.days", Reason::OutOfRange { min: 1, max: 365 }));
             }
             Ok(ActivityKind::Newcomer { days, rule: price_rule(r)? })
         }
         "full_reduction" | "full_discount" => {
-            let tiers = r
-                .tiers
-                .as_ref()
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| FieldError::new("rule.tiers", "list at least one tier"))?;
+            let tiers =
+                r.tiers.as_ref().filter(|t| !t.is_empty()).ok_or_else(|| {
+                    FieldError::new("rule.tiers", Reason::ListCount { min: 1, max: count(MAX_TIERS) })
+                })?;
             if tiers.len() > MAX_TIERS {
-                return Err(FieldError::new("rule.tiers", format!("at most {MAX_TIERS} tiers")));
+                return Err(FieldError::new("rule.tiers", Reason::ListCount { min: 1, max: count(MAX_TIERS) }));
             }
             let mut last = -1i64;
             if kind == "full_reduction" {
@@ -148,41 +150,33 @@ pub fn activity_kind(kind: &str, r: &RuleDto) -> Result<ActivityKind, FieldError
                     let th = Money::parse_fen(&format!("rule.tiers[{i}].threshold"), t.threshold)?;
                     let off = Money::parse_fen(
                         &format!("rule.tiers[{i}].off"),
-                        t.off.ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].off"), "is required"))?,
+                        t.off.ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].off"), Reason::Required))?,
                     )?;
                     if off.fen() == 0 || off > th {
-                        return Err(FieldError::new(
-                            format!("rule.tiers[{i}].off"),
-                            "must be above 0 and not above the threshold",
-                        ));
+                        return Err(FieldError::new(format!("rule.tiers[{i}].off"), Reason::OffWithinThreshold));
                     }
                     if th.fen() <= last {
-                        return Err(FieldError::new(
-                            format!("rule.tiers[{i}].threshold"),
-                            "tiers must be in increasing order",
-                        ));
+                        return Err(FieldError::new(format!("rule.tiers[{i}].threshold"), Reason::TiersIncreasing));
                     }
                     last = th.fen();
                     out.push((th, off));
                 }
                 if r.repeat && out.len() != 1 {
-                    return Err(FieldError::new("rule.repeat", "a repeating reduction has exactly one tier"));
+                    return Err(FieldError::new("rule.repeat", Reason::RepeatOneTier));
                 }
                 Ok(ActivityKind::FullReduction { tiers: out, repeat: r.repeat })
             } else {
                 let mut out = Vec::new();
                 for (i, t) in tiers.iter().enumerate() {
                     let th = Money::parse_fen(&format!("rule.tiers[{i}].threshold"), t.threshold)?;
-                    let pct =
-                        t.percent.ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].percent"), "is required"))?;
+                    let pct = t
+                        .percent
+                        .ok_or_else(|| FieldError::new(format!("rule.tiers[{i}].percent"), Reason::Required))?;
                     if pct == 0 || pct >= 100 {
-                        return Err(FieldError::new(format!("rule.tiers[{i}].percent"), "must be between 1 and 99"));
+                        return Err(FieldError::new(format!("rule.tiers[{i}].percent"), Reason::PercentPaid));
                     }
                     if th.fen() <= last {
-                        return Err(FieldError::new(
-                            format!("rule.tiers[{i}].threshold"),
-                            "tiers must be in increasing order",
-                        ));
+                        return Err(FieldError::new(format!("rule.tiers[{i}].threshold"), Reason::TiersIncreasing));
                     }
                     last = th.fen();
                     out.push((th, pct));
@@ -192,7 +186,7 @@ pub fn activity_kind(kind: &str, r: &RuleDto) -> Result<ActivityKind, FieldError
         }
         _ => Err(FieldError::new(
             "kind",
-            "must be one of limited_discount, first_order, newcomer, full_reduction, full_discount",
+            Reason::OneOf { allowed: "limited_discount, first_order, newcomer, full_reduction, full_discount".into() },
         )),
     }
 }
@@ -228,21 +222,21 @@ pub fn coupon_kind(
         "amount_off" => {
             let off = Money::parse_fen("amount_off", amount_off)?;
             if off.fen() == 0 {
-                return Err(FieldError::new("amount_off", "must be above 0"));
+                return Err(FieldError::new("amount_off", Reason::AtLeastOneFen));
             }
             if threshold.fen() > 0 && off > threshold {
-                return Err(FieldError::new("amount_off", "must not exceed the threshold"));
+                return Err(FieldError::new("amount_off", Reason::OffWithinThreshold));
             }
             Ok(CouponKind::AmountOff { threshold, off })
         }
         "percent_off" => {
             if percent <= 0 || percent >= 100 {
-                return Err(FieldError::new("percent", "must be between 1 and 99 (percent of the price paid)"));
+                return Err(FieldError::new("percent", Reason::PercentPaid));
             }
             Ok(CouponKind::PercentOff { threshold, percent: percent as u32, cap: Money::parse_fen("cap", cap)? })
         }
         "free_shipping" => Ok(CouponKind::FreeShipping { threshold }),
-        _ => Err(FieldError::new("kind", "must be one of amount_off, percent_off, free_shipping")),
+        _ => Err(FieldError::new("kind", Reason::OneOf { allowed: "amount_off, percent_off, free_shipping".into() })),
     }
 }
 
@@ -321,10 +315,13 @@ pub struct FreightRules {
 
 fn rule_core(field: &str, r: &FreightRuleDto) -> Result<FreightRule, FieldError> {
     if !(0..=1_000_000).contains(&r.first_units) {
-        return Err(FieldError::new(format!("{field}.first_units"), "must be between 0 and 1000000"));
+        return Err(FieldError::new(format!("{field}.first_units"), Reason::OutOfRange { min: 0, max: 1_000_000 }));
     }
     if !(1..=1_000_000).contains(&r.additional_units) {
-        return Err(FieldError::new(format!("{field}.additional_units"), "must be between 1 and 1000000"));
+        return Err(FieldError::new(
+            format!("{field}.additional_units"),
+            Reason::OutOfRange { min: 1, max: 1_000_000 },
+        ));
     }
     Ok(FreightRule {
         first_units: r.first_units,
@@ -345,10 +342,10 @@ pub fn freight_core(
     let mode = match mode {
         "piece" => FreightMode::ByPiece,
         "weight" => FreightMode::ByWeight,
-        _ => return Err(FieldError::new("mode", "must be piece or weight")),
+        _ => return Err(FieldError::new("mode", Reason::OneOf { allowed: "piece, weight".into() })),
     };
     if rules.regions.len() > 40 {
-        return Err(FieldError::new("rules.regions", "at most 40 region rules"));
+        return Err(FieldError::new("rules.regions", Reason::AtMost { max: 40 }));
     }
     let mut regions = Vec::new();
     for (i, r) in rules.regions.iter().enumerate() {
@@ -356,7 +353,10 @@ pub fn freight_core(
             || r.provinces.len() > 40
             || r.provinces.iter().any(|p| p.trim().is_empty() || p.chars().count() > 20)
         {
-            return Err(FieldError::new(format!("rules.regions[{i}].provinces"), "list 1 to 40 province names"));
+            return Err(FieldError::new(
+                format!("rules.regions[{i}].provinces"),
+                Reason::Provinces { max: 40, name_max: 20 },
+            ));
         }
         regions.push((
             r.provinces.iter().map(|p| p.trim().to_string()).collect(),
@@ -364,7 +364,7 @@ pub fn freight_core(
         ));
     }
     if no_delivery.len() > 40 {
-        return Err(FieldError::new("no_delivery", "at most 40 provinces"));
+        return Err(FieldError::new("no_delivery", Reason::AtMost { max: 40 }));
     }
     Ok(FreightTemplate {
         id,
@@ -402,18 +402,18 @@ pub struct Priced {
 /// Validate cart items: 1–100 lines, quantities 1–9999, no SKU twice.
 pub fn validate_items(items: &[CartItem]) -> Result<(), FieldError> {
     if items.is_empty() || items.len() > MAX_CART_LINES {
-        return Err(FieldError::new("items", format!("give 1 to {MAX_CART_LINES} items")));
+        return Err(FieldError::new("items", Reason::ListCount { min: 1, max: count(MAX_CART_LINES) }));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, it) in items.iter().enumerate() {
         if !(1..=MAX_QUANTITY).contains(&it.quantity) {
             return Err(FieldError::new(
                 format!("items[{i}].quantity"),
-                format!("must be between 1 and {MAX_QUANTITY}"),
+                Reason::OutOfRange { min: 1, max: MAX_QUANTITY },
             ));
         }
         if !seen.insert(it.sku_id) {
-            return Err(FieldError::new(format!("items[{i}].sku_id"), "the same SKU appears twice"));
+            return Err(FieldError::new(format!("items[{i}].sku_id"), Reason::Duplicate));
         }
     }
     Ok(())
@@ -604,8 +604,13 @@ pub struct RejectedDto {
     /// What `rule_id` is the id of: activity, flash, group, member_price, coupon, points, freight_template.
     pub rule_kind: String,
     pub rule_id: Option<i64>,
-    /// Machine-readable reason, e.g. below_threshold, no_discount.
+    /// Machine-readable reason, e.g. below_threshold, no_discount (the error reason `pricing.below_threshold`
+    /// without its prefix).
     pub reason: String,
+    /// The reason's parameters by name (amounts in fen when the name ends in `_fen`).
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+    /// The reason in the request's language.
     pub message: String,
     /// The request field an order with this quote is refused on (`coupon_ids[i]`, `address_id`); set on
     /// blocking refusals.
@@ -639,39 +644,6 @@ pub struct QuoteDto {
     pub points_balance: i64,
 }
 
-fn yuan(m: Money) -> String {
-    format!("¥{}", m.to_yuan_string())
-}
-
-pub fn reason_text(r: &p::Reason) -> (&'static str, String) {
-    use p::Reason::*;
-    match r {
-        NotStarted => ("not_started", "not started yet".into()),
-        Ended => ("ended", "has ended".into()),
-        NotInScope => ("not_in_scope", "no product in the cart is in its scope".into()),
-        BelowThreshold { needed, have } => {
-            ("below_threshold", format!("needs {} of eligible goods, the cart has {}", yuan(*needed), yuan(*have)))
-        }
-        DoesNotStackWith { rule } => ("does_not_stack", format!("does not stack with {rule}")),
-        LostToLowerPrice { winner } => ("lost_to_lower_price", format!("{winner} gives a lower price")),
-        PerBuyerLimitReached => ("per_buyer_limit", "per-buyer limit reached".into()),
-        ProductForbidsCoupons => ("product_forbids_coupons", "the product does not take coupons".into()),
-        ActivityForbidsCoupons { activity } => {
-            ("activity_forbids_coupons", format!("{activity} does not allow coupons"))
-        }
-        ActivityForbidsPoints { activity } => ("activity_forbids_points", format!("{activity} does not allow points")),
-        NotFirstOrder => ("not_first_order", "only for a first order".into()),
-        NotNewcomer => ("not_newcomer", "only for new buyers".into()),
-        CouponNotUsable => ("coupon_not_usable", "the coupon is used, locked or expired".into()),
-        OneCouponOfAKind => ("one_coupon_of_a_kind", "only one coupon of this kind per order".into()),
-        NotEnoughPoints { have } => ("not_enough_points", format!("only {have} points available")),
-        PointsCapped { max } => ("points_capped", format!("at most {max} points on this order")),
-        NoDelivery { province } => ("no_delivery", format!("no delivery to {province}")),
-        NoPointsRule => ("no_points_rule", "this shop does not take points".into()),
-        NoDiscount => ("no_discount", "takes nothing off this order".into()),
-    }
-}
-
 pub fn rule_kind(k: p::RuleKind) -> &'static str {
     match k {
         p::RuleKind::Activity => "activity",
@@ -699,11 +671,14 @@ fn refusal_field(priced: &Priced, r: &p::Rejected) -> String {
 /// The refusal of an order whose quote is blocked: 422 with the quote's reason as the code and its field.
 pub fn blocking_error(priced: &Priced) -> Option<ApiError> {
     let r = priced.quote.blocking.first()?;
-    let (code, message) = reason_text(&r.reason);
     Some(
-        ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        ApiError::refused(axum::http::StatusCode::UNPROCESSABLE_ENTITY, r.reason.short(), &r.reason)
             .with_field(refusal_field(priced, r))
-            .with_details(serde_json::json!({"rule": r.rule, "rule_kind": rule_kind(r.kind), "rule_id": r.rule_id})),
+            .with_details(serde_json::json!({
+                "rule": crate::messages::of(Lang::Zh, &r.rule),
+                "rule_kind": rule_kind(r.kind),
+                "rule_id": r.rule_id,
+            })),
     )
 }
 
@@ -717,7 +692,8 @@ fn stage(s: p::Stage) -> &'static str {
     }
 }
 
-pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
+/// The quote on the wire, its refusals worded in `lang`.
+pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>, lang: Lang) -> QuoteDto {
     let q = &priced.quote;
     let lines = q
         .lines
@@ -755,16 +731,14 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
             }
         })
         .collect();
-    let rej = |r: &p::Rejected, field: Option<String>| {
-        let (code, msg) = reason_text(&r.reason);
-        RejectedDto {
-            rule: r.rule.clone(),
-            rule_kind: rule_kind(r.kind).into(),
-            rule_id: r.rule_id,
-            reason: code.into(),
-            message: msg,
-            field,
-        }
+    let rej = |r: &p::Rejected, field: Option<String>| RejectedDto {
+        rule: crate::messages::of(lang, &r.rule),
+        rule_kind: rule_kind(r.kind).into(),
+        rule_id: r.rule_id,
+        reason: r.reason.short().into(),
+        params: crate::error::params_json(&r.reason.params()),
+        message: crate::messages::of(lang, &r.reason),
+        field,
     };
     QuoteDto {
         lines,
@@ -783,11 +757,11 @@ pub fn quote_dto(priced: &Priced, suggestion: Option<(i64, i64)>) -> QuoteDto {
             .iter()
             .map(|s| StepDto {
                 stage: stage(s.stage).into(),
-                rule: s.rule.clone(),
+                rule: crate::messages::of(lang, &s.rule),
                 rule_kind: rule_kind(s.kind).into(),
                 rule_id: s.rule_id,
                 amount: s.amount,
-                detail: s.detail.clone(),
+                detail: crate::messages::of(lang, &s.detail),
             })
             .collect(),
         rejected: q.rejected.iter().map(|r| rej(r, None)).collect(),

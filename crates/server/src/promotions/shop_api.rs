@@ -48,9 +48,10 @@ pub async fn province_of(st: &AppState, buyer: &Buyer, address_id: Option<i64>) 
 pub async fn quote(
     State(st): State<AppState>,
     buyer: Buyer,
+    crate::error::ReqLang(lang): crate::error::ReqLang,
     ApiJson(req): ApiJson<QuoteRequest>,
 ) -> ApiResult<Json<QuoteDto>> {
-    crate::promotions::wallet::quote(&st, &buyer, req).await.map(Json)
+    crate::promotions::wallet::quote(&st, &buyer, req, lang).await.map(Json)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -17,7 +17,12 @@ use super::shop_api::{
 
 /// Price a cart: every line's unit price and the rule that set it, order reductions, coupon, points,
 /// shipping, the payable, the derivation, the rules that did not apply and why, and the best coupon.
-pub async fn quote(st: &AppState, buyer: &Buyer, req: QuoteRequest) -> ApiResult<QuoteDto> {
+pub async fn quote(
+    st: &AppState,
+    buyer: &Buyer,
+    req: QuoteRequest,
+    lang: crate::web::i18n::Lang,
+) -> ApiResult<QuoteDto> {
     let province = province_of(st, buyer, req.address_id).await?;
     let priced =
         pricing::price_cart(st, buyer.merchant_id, buyer.id, &req.items, &req.coupon_ids, req.points, province).await?;
@@ -30,7 +35,7 @@ pub async fn quote(st: &AppState, buyer: &Buyer, req: QuoteRequest) -> ApiResult
         .filter_map(pricing::coupon_from_row)
         .collect();
     let suggestion = minimall_core::pricing::best_coupon(&priced.input, &wallet).map(|(id, q)| (id, q.payable.fen()));
-    Ok(pricing::quote_dto(&priced, suggestion))
+    Ok(pricing::quote_dto(&priced, suggestion, lang))
 }
 
 /// The buyer's coupons.

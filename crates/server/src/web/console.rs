@@ -14,6 +14,7 @@ use minimall_core::auth::{Permission, Role};
 use serde::Deserialize;
 
 use super::csrf::Fields;
+use super::i18n::Lang;
 use super::view::{self, urlencode, Cell, Field, Form, Pager};
 use super::{Ctx, RenderPage, WebError, WebResult};
 use crate::accounts::auth::{Admin, AdminUser, ManageCatalog, Perm, ReadCatalog};
@@ -86,7 +87,9 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Console<P> {
             Ok(a) => {
                 if a.role == Role::Owner && !parts.uri.path().starts_with("/admin/security") {
                     let me = atf::Enroller::from(a.user.clone());
-                    let status = atf::status_of(st, &me).await.map_err(|e| super::error_page(e.status, &e.message))?;
+                    let status = atf::status_of(st, &me)
+                        .await
+                        .map_err(|e| super::error_page(e.status, &e.message(super::page_lang(parts))))?;
                     if status.must_enrol {
                         return Err(Redirect::to("/admin/security").into_response());
                     }
@@ -101,7 +104,7 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Console<P> {
                 };
                 Err(Redirect::to(&format!("/admin/login?next={}", urlencode(&here))).into_response())
             }
-            Err(e) => Err(super::error_page(e.status, &e.message)),
+            Err(e) => Err(super::error_page(e.status, &e.message(super::page_lang(parts)))),
         }
     }
 }
@@ -344,9 +347,23 @@ pub(crate) fn catalog_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatal
         .ok_or_else(|| ApiError::forbidden("this page needs the catalog permission"))
 }
 
-/// An API refusal in the page's language; the API's own text for one without a message id.
+/// A message as a page shows it: in English, as a sentence with a capital.
+fn sentence(lang: Lang, m: String) -> String {
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(first) if lang == Lang::En => first.to_uppercase().chain(chars).collect(),
+        _ => m,
+    }
+}
+
+/// An API refusal in the page's language: its reason from the catalogue, or for one without a reason a
+/// message id of the page catalogue, else the API's own text.
 pub(crate) fn refusal_message(c: &Ctx, e: &ApiError) -> String {
-    let m = e.message.as_str();
+    if e.reason().is_some() {
+        return sentence(c.lang, e.message(c.lang));
+    }
+    let text = e.message(c.lang);
+    let m = text.as_str();
     let number = || m.split(|ch: char| !ch.is_ascii_digit()).rfind(|s| !s.is_empty()).unwrap_or("").to_string();
     let (id, n) = match m {
         _ if m.starts_with("only ") && m.ends_with("in stock to set aside") => {

@@ -48,7 +48,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     if !req.method().is_safe() {
         let (parts, body) = req.into_parts();
         if let Err(e) = crate::accounts::auth::check_same_origin(&parts) {
-            return refuse(&e.message);
+            return refuse(&e.message(super::page_lang(&parts)));
         }
         if fresh {
             return refuse("the form has expired: reload the page and try again");

@@ -164,7 +164,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
-            WebError::Api(e) => error_page(e.status, &e.message),
+            WebError::Api(e) => error_page(e.status, &e.message(Lang::Zh)),
         }
     }
 }
@@ -231,7 +231,7 @@ pub fn page_lang(parts: &Parts) -> Lang {
 /// A page's refusal of its own address: 400 as an error page in the page's language.
 fn bad_address(parts: &Parts, e: ApiError) -> Response {
     if e.status.is_server_error() {
-        return error_page(e.status, &e.message);
+        return error_page(e.status, &e.message(page_lang(parts)));
     }
     error_page_in(page_lang(parts), StatusCode::BAD_REQUEST, "err.bad_request", "err.bad_address")
 }

@@ -88,7 +88,7 @@ impl FromRequestParts<AppState> for ShopBuyer {
                 };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(&here))).into_response())
             }
-            Err(e) => Err(super::error_page(e.status, &e.message)),
+            Err(e) => Err(super::error_page(e.status, &e.message(super::page_lang(parts)))),
         }
     }
 }

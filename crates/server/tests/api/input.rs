@@ -176,3 +176,41 @@ suite!(concurrent_writes_never_see_a_locked_database, |b| async move {
     let (_, v) = body(app.get("/api/v1/admin/buyers?q=crowd", Some(&op)).await).await;
     assert_eq!(v["total"], 60);
 });
+
+suite!(refusals_are_worded_in_the_requests_language_with_the_same_code_reason_and_field, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let owner = app.admin_login("admin").await;
+    let bad = json!({"username": "abcd", "password": "12345678", "role": "operator"});
+    let send = |lang: Option<(&'static str, &'static str)>| {
+        let mut r = app.req(Method::POST, "/api/v1/admin/users", Some(&owner)).json(&bad);
+        if let Some((h, v)) = lang {
+            r = r.header(h, v);
+        }
+        async move { body(r.send().await.unwrap()).await }
+    };
+    let (s, zh) = send(None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{zh}");
+    assert_eq!(zh["error"]["message"], "不能全是数字", "{zh}");
+    for lang in [("accept-language", "en-US,en;q=0.9,zh;q=0.5"), ("cookie", "lang=en")] {
+        let (s, en) = send(Some(lang)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{en}");
+        assert_eq!(en["error"]["message"], "must not be only digits", "{lang:?}: {en}");
+        for k in ["code", "reason", "field", "params"] {
+            assert_eq!(en["error"][k], zh["error"][k], "{k}: {en} / {zh}");
+        }
+    }
+    assert_eq!(zh["error"]["code"], "validation_failed");
+    assert_eq!(zh["error"]["reason"], "password.only_digits");
+    assert_eq!(zh["error"]["field"], "password");
+    // A cookie choosing Chinese wins over the browser's English; parameters are typed values.
+    let (_, v) = send(Some(("cookie", "lang=zh"))).await;
+    assert_eq!(v["error"]["message"], "不能全是数字");
+    let long =
+        json!({"username": "abcd", "password": "pass-word-1", "role": "operator", "display_name": "x".repeat(200)});
+    let r = app.req(Method::POST, "/api/v1/admin/users", Some(&owner)).header("accept-language", "en").json(&long);
+    let (s, v) = body(r.send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!((&v["error"]["reason"], &v["error"]["field"]), (&json!("text.too_long"), &json!("display_name")), "{v}");
+    assert_eq!(v["error"]["params"], json!({"max": 32}));
+    assert_eq!(v["error"]["message"], "must be at most 32 characters");
+});

@@ -670,7 +670,7 @@ suite!(activity_edited_in_the_console, |b| async move {
     let r = send(op.clone(), form("双十一", start, start - day, "2", true)).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("id=\"err-ends_at\">结束时间须晚于开始时间<"), "{html}");
+    assert!(html.contains("id=\"err-ends_at\">须晚于开始时间<"), "{html}");
     assert!(html.contains("value=\"双十一\""), "the form keeps what was typed");
     let r = send(op.clone(), form("双十一", start, start + day, "20000", true)).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

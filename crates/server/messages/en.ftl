@@ -1,0 +1,246 @@
+# English messages of refusals. A message's name is the reason's code with dots as hyphens
+# (text.too_long → text-too_long); its variables are exactly the code's parameters (a test checks).
+# Money parameters (names ending in _fen) arrive formatted as ¥12.34.
+
+## Any value
+value-required = is required
+text-empty = must not be empty
+text-too_long = must be at most { $max } characters
+text-too_long_bytes = must be at most { $max } bytes
+text-length = must be { $min } to { $max } characters
+text-control_chars = must not contain control characters
+text-spec_separators = must not contain ':' or ';'
+text-edge_spaces = must not start or end with spaces
+text-code_chars = may contain only letters, digits, '-', '_' and '.'
+value-not_yes_no = '{ $value }' is not 是 or 否 (1/0, true/false, 上架/下架 also work)
+number-out_of_range = must be between { $min } and { $max }
+number-not_whole = '{ $value }' is not a whole number from 0 to { $max }
+list-count = must have { $min } to { $max } items
+time-not_epoch_ms = must be epoch milliseconds
+time-not_after = must be after { $other }
+list-at_most = at most { $max } items
+list-duplicate = appears twice
+value-one_of = must be one of { $allowed }
+value-ids_positive = ids must be positive
+text-no_pipe = must not contain '|'
+text-no_slash = must not contain '/'
+
+## Accounts
+username-chars = may contain only lower-case letters, digits, '_', '.' and '-'
+password-only_digits = must not be only digits
+phone-invalid = must be an 11-digit mobile number such as 13800138000
+sandbox-name_invalid = sandbox name must be 1 to 32 letters, digits, '_' or '-'
+
+## Money
+money-negative = must not be negative
+money-too_large = must be at most { $max_fen }
+money-range = must be between ¥0.00 and { $max_fen }
+money-not_yuan = '{ $value }' is not an amount in yuan such as 12.50
+money-at_least_one_fen = must be at least ¥0.01
+
+## Catalog
+lifecycle-invalid = must be one of new, growing, mature, declining (新品, 成长, 成熟, 衰退)
+image-not_allowed = must be an uploaded image (/uploads/<file name>) or an https URL on one of the shop's CDN hosts ({ $hosts })
+image-not_allowed_no_cdn = must be an uploaded image (/uploads/<file name>); the shop has no CDN hosts configured (cdn_hosts)
+image-bad_chars = must not contain spaces, quotes, backslashes or angle brackets
+image-upload_name = must name one uploaded file, /uploads/<name> (letters, digits, '.', '_', '-'; no '..', no '/', no '%')
+image-placeholder = must be a built-in picture /img/placeholder/<number>.svg
+image-http = must use https, not http
+image-host_not_cdn = is on host '{ $host }', which is not one of the shop's CDN hosts ({ $hosts })
+image-host_no_cdn = is on host '{ $host }', but the shop has no CDN hosts configured (cdn_hosts); upload the image instead
+image-no_path = must have a path after the host, such as https://cdn.example.com/a.jpg
+image-traversal = must not contain '.' or '..' segments or encoded dots and slashes
+barcode-digits = must contain only digits 0-9
+barcode-scientific = must contain only digits 0-9 (it looks like a number in scientific notation: format the barcode column as text)
+barcode-length = must be 8, 12, 13 or 14 digits (GTIN-8, UPC-A, EAN-13, GTIN-14), not { $len }
+barcode-check_digit = check digit should be { $expected }, not { $found }
+spec-too_many_dims = at most { $max } spec dimensions
+spec-same_name_as = same name as { $other }
+spec-values_count = must have 1 to { $max } values
+spec-value_twice = '{ $value }' appears twice in { $dim }
+spec-not_pair = '{ $part }' is not name:value such as 颜色:红
+spec-bad_name = spec name '{ $name }': { $reason }
+spec-bad_value = spec value '{ $value }': { $reason }
+spec-name_twice = spec name '{ $name }' appears twice
+sku-none = at least one SKU
+sku-too_many = at most { $max } SKUs
+sku-no_dims = the product has no spec dimensions
+sku-one_without_dims = a product without spec dimensions has exactly one SKU
+sku-spec_count = must have one value for each of the { $count } spec dimensions ({ $dims })
+sku-not_a_value = '{ $value }' is not a value of { $dim }
+sku-same_spec_as = same spec as { $other }
+category-no_parent = no such category
+category-cycle = a category cannot move under itself or its descendants
+category-too_deep = categories are at most { $max } levels deep
+category-sibling_name = a sibling category is already named '{ $name }'
+banned-word_too_long = word { $index } '{ $word }' is longer than { $max } characters
+banned-word_control = word { $index } contains a control character
+banned-too_many = at most { $max } words
+banned-found = contains banned words: { $words }
+
+## CSV files and cells
+csv-utf16 = is UTF-16 (Unicode text); save it as CSV UTF-8 or CSV
+csv-binary = is not a text file; save it as CSV UTF-8 or CSV
+csv-bad_utf8 = is marked as UTF-8 but byte { $byte } is not valid UTF-8; save it again as CSV UTF-8
+csv-unknown_encoding = is neither UTF-8 nor GBK text; save it as CSV UTF-8
+csv-empty = the file is empty; the first row must be the column headers
+csv-unreadable = cannot be read as CSV
+csv-column_twice = column { $header } ({ $column }) appears twice
+csv-unknown_column = unknown column '{ $header }' (column { $letter }); use the template's headers
+csv-missing_column = required column { $header } ({ $column }) is missing
+csv-cell_count = has { $cells } cells but the header has { $width }
+csv-cell_without_header = column { $letter } has a value but no header
+csv-sku_code_taken = SKU code { $code } is already on row { $row }
+csv-category_levels = has { $levels } levels; at most { $max }, such as 食品/水果/橙子
+csv-category_empty_level = has an empty level; write levels such as 食品/水果/橙子
+csv-category_name_too_long = '{ $name }' is longer than { $max } characters
+csv-tag_too_long = tag '{ $tag }' is longer than { $max } characters
+csv-tags_too_many = has { $count } tags; at most { $max }
+csv-image = image { $index } '{ $url }': { $reason }
+csv-images_too_many = has { $count } images; at most { $max }
+csv-sale_above_original = sale_price above original_price ({ $sale_fen } > { $original_fen })
+csv-product_differs = differs from row { $row } of the same product { $product }; product fields must be the same on all its rows
+csv-spec_dims_differ = spec dimensions ({ $dims }) differ from row { $row } ({ $other_dims }); all SKUs of product { $product } use the same dimensions in the same order
+csv-no_spec_one_sku = product { $product } has no spec, so it has only one SKU (row { $row })
+csv-same_spec_as_row = same spec as row { $row } of product { $product }
+csv-dim_too_many_values = { $dim } of product { $product } has more than { $max } values
+csv-product_too_many_skus = product { $product } has more than { $max } SKUs
+
+sku-sale_above_original = sale price is above the original price; set price_above_original to allow it
+
+## Promotions and freight
+promotion-scope_empty = set all, or list products, categories or skus
+promotion-percent_paid = must be between 1 and 99 (percent of the price paid)
+promotion-percent_or_prices = give either percent or prices
+promotion-off_within_threshold = must be above 0 and not above the threshold
+promotion-tiers_increasing = tiers must be in increasing order
+promotion-repeat_one_tier = a repeating reduction has exactly one tier
+promotion-too_long = an activity runs at most { $days } days
+coupon-validity_missing = give valid_from and valid_until, or valid_days
+coupon-validity_both = give either valid_days or a window, not both
+freight-provinces = list 1 to { $max } province names of at most { $name_max } characters
+
+## Refunds
+refund-no_units = the line has no units
+refund-all_refunded = every unit of this line has already been refunded
+
+## Flash sales
+flash-too_long = a flash sale lasts at most { $days } days
+flash-sku_twice = this SKU is listed twice
+flash-price_not_below_sale = must be below the SKU's sale price
+flash-not_enough_stock = not enough stock: at most { $stock } can be set aside
+flash-not_started = this flash sale has not started yet
+flash-ended = this flash sale has ended
+flash-sold_out = sold out
+flash-limit_reached = you have reached the purchase limit of this flash sale
+
+## Pricing
+pricing-not_started = not started yet
+pricing-ended = has ended
+pricing-not_in_scope = no product in the cart is in its scope
+pricing-below_threshold = needs { $needed_fen } of eligible goods, the cart has { $has_fen }
+pricing-does_not_stack = does not stack with { $rule }
+pricing-lost_to_lower_price = { $winner } gives a lower price
+pricing-per_buyer_limit = per-buyer limit reached
+pricing-product_forbids_coupons = the product does not take coupons
+pricing-activity_forbids_coupons = { $activity } does not allow coupons
+pricing-activity_forbids_points = { $activity } does not allow points
+pricing-not_first_order = only for a first order
+pricing-not_newcomer = only for new buyers
+pricing-coupon_not_usable = the coupon is used, locked or expired
+pricing-one_coupon_of_a_kind = only one coupon of this kind per order
+pricing-not_enough_points = only { $have } points available
+pricing-no_points_rule = this shop does not take points
+pricing-points_capped = at most { $max } points on this order
+pricing-no_discount = takes nothing off this order
+pricing-no_delivery = no delivery to { $province }
+
+## Orders
+order-illegal_transition = an order that is { $from } cannot be { $event }
+
+## Server
+server-internal = internal error; the request id identifies it in the logs
+server-database_unavailable = database unavailable, try again
+
+## Imports
+import-banned_word = banned word '{ $word }' at position { $position }
+import-sku_of_another_product = SKU code '{ $code }' belongs to another product
+import-sku_other_specs = product '{ $product }' has SKU '{ $sku }' with other specs; list it in the file too
+import-stock_changed = stock changed while importing; try again
+
+## Fields
+field-starts_at = the start
+field-valid_from = valid_from
+
+## Order statuses
+order-status-pending_payment = awaiting payment
+order-status-awaiting_group = awaiting its group
+order-status-to_ship = to ship
+order-status-partially_shipped = partially shipped
+order-status-shipped = shipped
+order-status-received = received
+order-status-completed = completed
+order-status-cancelled = cancelled
+order-status-closed = closed
+
+## Order events
+order-event-pay = paid
+order-event-group_formed = grouped
+order-event-group_failed = failed as a group
+order-event-ship_partial = shipped in part
+order-event-ship_all = shipped in full
+order-event-confirm_receipt = confirmed as received
+order-event-auto_receive = received automatically
+order-event-complete = completed
+order-event-cancel_by_buyer = cancelled by the buyer
+order-event-cancel_unpaid_timeout = cancelled for non-payment
+order-event-cancel_by_merchant = cancelled by the merchant
+order-event-refunded_in_full = refunded in full
+order-event-close = closed
+
+## Names of pricing rules
+rule-sale_price = sale price
+rule-limited_discount = limited-time discount { $name }
+rule-first_order = first-order price { $name }
+rule-newcomer = newcomer price { $name }
+rule-full_reduction = spend and save { $name }
+rule-full_discount = spend and pay less { $name }
+rule-flash = flash sale { $name }
+rule-group = group buy { $name }
+rule-member_price = member price { $level }
+rule-member = member price
+rule-coupon = coupon { $name }
+rule-free_shipping_coupon = free-shipping coupon { $name }
+rule-points = points
+rule-freight_template = freight template { $name }
+rule-free_shipping_over = free shipping over { $over_fen }
+
+## Terms of reductions and coupons
+terms-every_reduction = { $off_fen } off every { $threshold_fen }, { $times } times
+terms-reduction = { $off_fen } off from { $threshold_fen }
+terms-reduction_any = { $off_fen } off
+terms-pay_percent = pay { $percent }% from { $threshold_fen }
+terms-pay_percent_any = pay { $percent }%
+terms-pay_percent_capped = pay { $percent }% from { $threshold_fen }, at most { $cap_fen } off
+terms-pay_percent_any_capped = pay { $percent }%, at most { $cap_fen } off
+
+## Steps of a price
+quote-product_price = { $title } { $sale_fen } → { $unit_fen } ×{ $units }
+quote-product_price_over_limit = { $title } { $sale_fen } → { $unit_fen } ×{ $units }; { $over } beyond the per-buyer limit at the sale price
+quote-shared = { $terms } on { $amount_fen } of goods, shared by { $lines } items
+quote-points = { $used } points for { $discount_fen } ({ $per_yuan } points = ¥1, at most { $max_pct }% of the amount due, { $max_fen }){ $short_of_balance ->
+        [1] ; the balance of { $balance } is below the { $asked } asked, so the balance is used
+       *[0] {""}
+    }{ $only_needed ->
+        [1] ; of the { $asked } asked only the { $used } needed are spent
+       *[0] {""}
+    }
+quote-free_shipping_coupon = the free-shipping coupon takes off { $fee_fen }
+quote-freight = { $province }, { $units } { $by_weight ->
+        [1] g
+       *[0] pieces
+    }, { $has_region ->
+        [1] region rule { $region }
+       *[0] default rule
+    }
+quote-free_over = goods of this template { $goods_fen } ≥ { $over_fen }

@@ -1,0 +1,245 @@
+# 拒绝原因的中文消息。消息名是原因代码，点换成连字符（text.too_long → text-too_long）；
+# 参数与代码的参数一一对应（由测试核对）。金额参数（名以 _fen 结尾）已格式化为 ¥12.34。
+
+## 任何值
+value-required = 必填
+text-empty = 不能为空
+text-too_long = 最多 { $max } 个字符
+text-too_long_bytes = 最长 { $max } 字节
+text-length = 须为 { $min }–{ $max } 个字符
+text-control_chars = 不能包含控制字符
+text-spec_separators = 不能包含冒号或分号
+text-edge_spaces = 首尾不能有空格
+text-code_chars = 只能包含字母、数字、“-”、“_”和“.”
+value-not_yes_no = “{ $value }”不是“是”或“否”（也可写 1/0、true/false、上架/下架）
+number-out_of_range = 须在 { $min } 到 { $max } 之间
+number-not_whole = “{ $value }”不是 0 到 { $max } 之间的整数
+list-count = 须有 { $min } 到 { $max } 项
+time-not_epoch_ms = 须为毫秒时间戳
+time-not_after = 须晚于{ $other }
+list-at_most = 最多 { $max } 项
+list-duplicate = 重复了
+value-one_of = 须为以下之一：{ $allowed }
+value-ids_positive = 编号须为正数
+text-no_pipe = 不能包含“|”
+text-no_slash = 不能包含“/”
+
+## 账号
+username-chars = 只能包含小写字母、数字、“_”、“.”和“-”
+password-only_digits = 不能全是数字
+phone-invalid = 须为 11 位手机号，如 13800138000
+sandbox-name_invalid = 沙箱名须为 1–32 个字母、数字、“_”或“-”
+
+## 金额
+money-negative = 不能为负数
+money-too_large = 不能超过 { $max_fen }
+money-range = 须在 ¥0.00 到 { $max_fen } 之间
+money-not_yuan = “{ $value }”不是以元为单位的金额，如 12.50
+money-at_least_one_fen = 至少 ¥0.01
+
+## 商品
+lifecycle-invalid = 须为新品、成长、成熟或衰退之一
+image-not_allowed = 须为上传的图片（/uploads/文件名）或店铺 CDN 域名（{ $hosts }）上的 https 地址
+image-not_allowed_no_cdn = 须为上传的图片（/uploads/文件名）；店铺未配置 CDN 域名（cdn_hosts）
+image-bad_chars = 不能包含空格、引号、反斜杠或尖括号
+image-upload_name = 须指向一个已上传的文件 /uploads/文件名（字母、数字、“.”、“_”、“-”；不含“..”、“/”、“%”）
+image-placeholder = 须为内置图片 /img/placeholder/编号.svg
+image-http = 须使用 https，不能用 http
+image-host_not_cdn = 域名“{ $host }”不是店铺的 CDN 域名（{ $hosts }）
+image-host_no_cdn = 域名“{ $host }”不可用：店铺未配置 CDN 域名（cdn_hosts），请上传图片
+image-no_path = 域名后须有路径，如 https://cdn.example.com/a.jpg
+image-traversal = 不能包含“.”或“..”路径段，也不能包含编码的点或斜杠
+barcode-digits = 只能包含数字 0–9
+barcode-scientific = 只能包含数字 0–9（看起来是科学计数法：请把条码列设为文本格式）
+barcode-length = 须为 8、12、13 或 14 位数字（GTIN-8、UPC-A、EAN-13、GTIN-14），现为 { $len } 位
+barcode-check_digit = 校验位应为 { $expected }，不是 { $found }
+spec-too_many_dims = 最多 { $max } 个规格
+spec-same_name_as = 与 { $other } 同名
+spec-values_count = 须有 1 到 { $max } 个规格值
+spec-value_twice = “{ $value }”在{ $dim }中出现了两次
+spec-not_pair = “{ $part }”不是“规格名:规格值”，如 颜色:红
+spec-bad_name = 规格名“{ $name }”：{ $reason }
+spec-bad_value = 规格值“{ $value }”：{ $reason }
+spec-name_twice = 规格名“{ $name }”出现了两次
+sku-none = 至少要有一个 SKU
+sku-too_many = 最多 { $max } 个 SKU
+sku-no_dims = 该商品没有规格
+sku-one_without_dims = 没有规格的商品只能有一个 SKU
+sku-spec_count = 须为 { $count } 个规格（{ $dims }）各给一个值
+sku-not_a_value = “{ $value }”不是{ $dim }的规格值
+sku-same_spec_as = 与 { $other } 规格相同
+category-no_parent = 没有这个分类
+category-cycle = 分类不能移到自己或自己的子分类下
+category-too_deep = 分类最多 { $max } 级
+category-sibling_name = 同级已有名为“{ $name }”的分类
+banned-word_too_long = 第 { $index } 个词“{ $word }”超过 { $max } 个字符
+banned-word_control = 第 { $index } 个词包含控制字符
+banned-too_many = 最多 { $max } 个词
+banned-found = 包含违禁词：{ $words }
+
+## CSV 文件与单元格
+csv-utf16 = 是 UTF-16（Unicode 文本）；请另存为“CSV UTF-8”或“CSV”
+csv-binary = 不是文本文件；请另存为“CSV UTF-8”或“CSV”
+csv-bad_utf8 = 标记为 UTF-8，但第 { $byte } 字节不是有效的 UTF-8；请重新另存为“CSV UTF-8”
+csv-unknown_encoding = 既不是 UTF-8 也不是 GBK 文本；请另存为“CSV UTF-8”
+csv-empty = 文件是空的；第一行须为列标题
+csv-unreadable = 无法按 CSV 读取
+csv-column_twice = 列“{ $header }”（{ $column }）出现了两次
+csv-unknown_column = 未知的列“{ $header }”（第 { $letter } 列）；请使用模板的列标题
+csv-missing_column = 缺少必需的列“{ $header }”（{ $column }）
+csv-cell_count = 有 { $cells } 个单元格，但标题行有 { $width } 个
+csv-cell_without_header = 第 { $letter } 列有值但没有标题
+csv-sku_code_taken = SKU 编码 { $code } 已在第 { $row } 行
+csv-category_levels = 有 { $levels } 级；最多 { $max } 级，如 食品/水果/橙子
+csv-category_empty_level = 有空的一级；请写成 食品/水果/橙子 这样
+csv-category_name_too_long = “{ $name }”超过 { $max } 个字符
+csv-tag_too_long = 标签“{ $tag }”超过 { $max } 个字符
+csv-tags_too_many = 有 { $count } 个标签；最多 { $max } 个
+csv-image = 第 { $index } 张图片“{ $url }”：{ $reason }
+csv-images_too_many = 有 { $count } 张图片；最多 { $max } 张
+csv-sale_above_original = 售价高于划线价（{ $sale_fen } > { $original_fen }）
+csv-product_differs = 与同一商品 { $product } 的第 { $row } 行不同；商品字段在它的每一行须相同
+csv-spec_dims_differ = 规格（{ $dims }）与第 { $row } 行（{ $other_dims }）不同；商品 { $product } 的所有 SKU 须按相同顺序使用相同规格
+csv-no_spec_one_sku = 商品 { $product } 没有规格，只能有一个 SKU（第 { $row } 行）
+csv-same_spec_as_row = 与商品 { $product } 第 { $row } 行的规格相同
+csv-dim_too_many_values = 商品 { $product } 的{ $dim }超过 { $max } 个规格值
+csv-product_too_many_skus = 商品 { $product } 超过 { $max } 个 SKU
+
+sku-sale_above_original = 售价高于划线价；如确需如此，请勾选“允许售价高于划线价”
+
+## 促销与运费
+promotion-scope_empty = 请选择全部商品，或列出商品、分类或 SKU
+promotion-percent_paid = 须在 1 到 99 之间（实付价格的百分比）
+promotion-percent_or_prices = 请给出折扣百分比或 SKU 价格，二选一
+promotion-off_within_threshold = 须大于 0 且不超过门槛
+promotion-tiers_increasing = 各档门槛须递增
+promotion-repeat_one_tier = 每满减只能有一档
+promotion-too_long = 活动最长 { $days } 天
+coupon-validity_missing = 请给出有效期起止，或领取后有效天数
+coupon-validity_both = 有效天数与有效期起止只能二选一
+freight-provinces = 须列出 1 到 { $max } 个省份，每个不超过 { $name_max } 个字符
+
+## 退款
+refund-no_units = 该商品行没有件数
+refund-all_refunded = 该商品行已全部退款
+
+## 秒杀
+flash-too_long = 秒杀最长 { $days } 天
+flash-sku_twice = 同一规格填写了两次
+flash-price_not_below_sale = 秒杀价须低于该规格售价
+flash-not_enough_stock = 库存不足，最多可锁定 { $stock } 件
+flash-not_started = 秒杀尚未开始
+flash-ended = 秒杀已结束
+flash-sold_out = 已抢光
+flash-limit_reached = 已达到本场秒杀的限购数量
+
+## 计价
+pricing-not_started = 尚未开始
+pricing-ended = 已结束
+pricing-not_in_scope = 购物车中没有适用的商品
+pricing-below_threshold = 需满 { $needed_fen } 的适用商品，购物车有 { $has_fen }
+pricing-does_not_stack = 不能与{ $rule }同享
+pricing-lost_to_lower_price = { $winner }价格更低
+pricing-per_buyer_limit = 已达每人限购
+pricing-product_forbids_coupons = 该商品不可用券
+pricing-activity_forbids_coupons = { $activity }不可用券
+pricing-activity_forbids_points = { $activity }不可用积分
+pricing-not_first_order = 仅限首单
+pricing-not_newcomer = 仅限新人
+pricing-coupon_not_usable = 优惠券已使用、锁定或过期
+pricing-one_coupon_of_a_kind = 每单只能用一张同类优惠券
+pricing-not_enough_points = 只有 { $have } 积分可用
+pricing-no_points_rule = 本店不支持积分抵现
+pricing-points_capped = 本单最多使用 { $max } 积分
+pricing-no_discount = 对本单没有优惠
+pricing-no_delivery = 不配送到{ $province }
+
+## 订单
+order-illegal_transition = { $from }的订单不能{ $event }
+
+## 服务
+server-internal = 内部错误；请求编号可在日志中查到
+server-database_unavailable = 数据库暂不可用，请稍后再试
+
+## 导入
+import-banned_word = 第 { $position } 个字处有违禁词“{ $word }”
+import-sku_of_another_product = SKU 编码“{ $code }”属于另一个商品
+import-sku_other_specs = 商品“{ $product }”的 SKU“{ $sku }”规格不同；请把它也列入文件
+import-stock_changed = 导入期间库存有变动，请重试
+
+## 字段
+field-starts_at = 开始时间
+field-valid_from = 生效时间
+
+## 订单状态
+order-status-pending_payment = 待付款
+order-status-awaiting_group = 待成团
+order-status-to_ship = 待发货
+order-status-partially_shipped = 部分发货
+order-status-shipped = 已发货
+order-status-received = 已收货
+order-status-completed = 已完成
+order-status-cancelled = 已取消
+order-status-closed = 已关闭
+
+## 订单事件
+order-event-pay = 支付
+order-event-group_formed = 成团
+order-event-group_failed = 拼团失败
+order-event-ship_partial = 部分发货
+order-event-ship_all = 全部发货
+order-event-confirm_receipt = 确认收货
+order-event-auto_receive = 自动确认收货
+order-event-complete = 完成
+order-event-cancel_by_buyer = 由买家取消
+order-event-cancel_unpaid_timeout = 因超时未付款取消
+order-event-cancel_by_merchant = 由商家取消
+order-event-refunded_in_full = 全额退款
+order-event-close = 关闭
+
+## 计价规则的名称
+rule-sale_price = 售价
+rule-limited_discount = 限时折扣 { $name }
+rule-first_order = 首单特价 { $name }
+rule-newcomer = 新人专享 { $name }
+rule-full_reduction = 满减 { $name }
+rule-full_discount = 满折 { $name }
+rule-flash = 秒杀 { $name }
+rule-group = 拼团 { $name }
+rule-member_price = 会员价 { $level }
+rule-member = 会员价 会员
+rule-coupon = 优惠券 { $name }
+rule-free_shipping_coupon = 包邮券 { $name }
+rule-points = 积分抵现
+rule-freight_template = 运费模板 { $name }
+rule-free_shipping_over = 包邮 满{ $over_fen }
+
+## 优惠条件
+terms-every_reduction = 每满{ $threshold_fen }减{ $off_fen }，满 { $times } 次
+terms-reduction = 满{ $threshold_fen }减{ $off_fen }
+terms-reduction_any = 无门槛减{ $off_fen }
+terms-pay_percent = 满{ $threshold_fen }付 { $percent }%
+terms-pay_percent_any = 无门槛付 { $percent }%
+terms-pay_percent_capped = 满{ $threshold_fen }付 { $percent }%，最多减{ $cap_fen }
+terms-pay_percent_any_capped = 无门槛付 { $percent }%，最多减{ $cap_fen }
+
+## 价格明细
+quote-product_price = { $title } { $sale_fen } → { $unit_fen } ×{ $units }
+quote-product_price_over_limit = { $title } { $sale_fen } → { $unit_fen } ×{ $units }，超出限购的 { $over } 件按售价
+quote-shared = { $terms }，参与金额 { $amount_fen }，{ $lines } 个商品分摊
+quote-points = { $used } 积分抵 { $discount_fen }（{ $per_yuan } 积分 = ¥1，最多抵应付 { $max_pct }% 即 { $max_fen }）{ $short_of_balance ->
+        [1] ，积分余额 { $balance } 少于所填 { $asked }，按余额抵扣
+       *[0] {""}
+    }{ $only_needed ->
+        [1] ，所填 { $asked } 积分中只扣抵扣所需的 { $used }
+       *[0] {""}
+    }
+quote-free_shipping_coupon = 包邮券免运费 { $fee_fen }
+quote-freight = { $province }，{ $units } { $by_weight ->
+        [1] 克
+       *[0] 件
+    }，{ $has_region ->
+        [1] 地区规则 { $region }
+       *[0] 默认规则
+    }
+quote-free_over = 本模板商品 { $goods_fen } ≥ { $over_fen }
