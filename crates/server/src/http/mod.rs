@@ -224,4 +224,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::api::cohorts))
         .routes(routes!(analytics::api::rebuild))
         .routes(routes!(analytics::api::recount))
+        .routes(routes!(members::shop_api::put_profile))
+        .routes(routes!(members::shop_api::mall))
+        .routes(routes!(members::shop_api::exchange))
+        .routes(routes!(members::admin_api::list_mall, members::admin_api::create_mall_item))
+        .routes(routes!(members::admin_api::change_mall_item))
 }

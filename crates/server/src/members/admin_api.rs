@@ -265,3 +265,38 @@ pub async fn tag_buyers(
 ) -> ApiResult<Json<Tagged>> {
     Ok(Json(seg::tag_buyers(&st, &admin, &Call::from_headers(&headers), id, req).await?))
 }
+
+/// The points mall's items, on sale or not.
+#[utoipa::path(get, path = "/api/v1/admin/points-mall", tag = "admin-members", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<super::mall::MallItemDto>)))]
+pub async fn list_mall(
+    State(st): State<AppState>,
+    admin: Admin<ReadBuyers>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paginated<super::mall::MallItemDto>>> {
+    Ok(Json(super::mall::items(&st, admin.merchant_id, false, q.page()?).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/points-mall", tag = "admin-members", request_body = super::mall::NewMallItem, security(("bearer" = [])),
+    responses((status = 201, body = super::mall::MallItemDto), (status = 422, body = ErrorBody)))]
+pub async fn create_mall_item(
+    State(st): State<AppState>,
+    admin: Admin<ManageMembers>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<super::mall::NewMallItem>,
+) -> ApiResult<(axum::http::StatusCode, Json<super::mall::MallItemDto>)> {
+    let item = super::mall::create_item(&st, &admin, &Call::from_headers(&headers), req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(item)))
+}
+
+#[utoipa::path(put, path = "/api/v1/admin/points-mall/{id}", tag = "admin-members", request_body = super::mall::MallItemChange, params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = super::mall::MallItemDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_mall_item(
+    State(st): State<AppState>,
+    admin: Admin<ManageMembers>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<super::mall::MallItemChange>,
+) -> ApiResult<Json<super::mall::MallItemDto>> {
+    Ok(Json(super::mall::change_item(&st, &admin, &Call::from_headers(&headers), id, req).await?))
+}

@@ -19,6 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/segments/{id}/delete", post(delete_segment))
         .route("/admin/member-tags", get(tags).post(create_tag))
         .route("/admin/member-tags/{id}/delete", post(delete_tag))
+        .route("/admin/points-mall", get(mall).post(create_mall_item))
+        .route("/admin/points-mall/{id}/toggle", post(toggle_mall_item))
 }
 
 fn managing(a: &Admin<ReadBuyers>) -> Option<Admin<ManageMembers>> {
@@ -127,6 +129,7 @@ async fn members(
         ("/admin/members/levels".into(), p.c.t("mem.levels").into()),
         ("/admin/segments".into(), p.c.t("menu.segments").into()),
         ("/admin/member-tags".into(), p.c.t("mem.tags").into()),
+        ("/admin/points-mall".into(), p.c.t("mem.mall").into()),
     ];
     let mut tag_options = vec![(String::new(), p.c.t("common.all").to_string())];
     tag_options.extend(tags.iter().map(|t| (t.id.to_string(), t.name.clone())));
@@ -742,4 +745,105 @@ async fn delete_tag(
 ) -> WebResult {
     seg::delete_tag(&st, &a, &Call::from_headers(&headers), id).await?;
     back("/admin/member-tags")
+}
+
+// ---- points mall ----------------------------------------------------------------------------------
+
+async fn mall(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadBuyers>) -> WebResult {
+    mall_page(&st, c, &a, None).await
+}
+
+async fn mall_page(st: &AppState, c: Ctx, a: &Admin<ReadBuyers>, refused: Option<FormRefusal<'_>>) -> WebResult {
+    let list =
+        super::mall::items(st, a.merchant_id, false, minimall_core::page::Page::parse(Some(1), Some(100))?).await?;
+    let coupons = st.store.list_coupon_templates(a.merchant_id, false, 100, 0).await?.items;
+    let mut p = ListPage::new(c, a, "mem.mall").heads(&[
+        "common.id",
+        "mem.mall.title",
+        "mem.mall.coupon",
+        "mem.mall.price",
+        "mem.mall.stock",
+        "mem.mall.exchanged",
+        "mem.mall.on_sale",
+        "",
+    ]);
+    p.intro = p.c.t("mem.mall.admin_intro").into();
+    p.links.push(("/admin/members".into(), p.c.t("mem.back").into()));
+    let may_edit = managing(a).is_some();
+    for m in &list.items {
+        let coupon = coupons.iter().find(|t| t.id == m.coupon_template_id).map(|t| t.name.clone()).unwrap_or_default();
+        let toggle = if m.on_sale { "mem.mall.toggle_off" } else { "mem.mall.toggle_on" };
+        p.rows.push(vec![
+            Cell::num(m.id.to_string()),
+            Cell::text(&m.title),
+            Cell::text(coupon),
+            Cell::num(m.points_price.to_string()),
+            Cell::num(m.stock.to_string()),
+            Cell::num(m.exchanged.to_string()),
+            Cell::text(if m.on_sale { p.c.t("common.yes") } else { p.c.t("common.no") }),
+            if may_edit {
+                Cell::button(format!("/admin/points-mall/{}/toggle", m.id), p.c.t(toggle))
+            } else {
+                Cell::text("")
+            },
+        ]);
+    }
+    if may_edit {
+        let v = |name: &str, d: &str| FormRefusal::value(&refused, name, d.to_string());
+        let options =
+            coupons.iter().filter(|t| t.status == "active").map(|t| (t.id.to_string(), t.name.clone())).collect();
+        let fields = vec![
+            Field::text("title", p.c.t("mem.mall.title"), v("title", "")),
+            Field::select("coupon_template_id", p.c.t("mem.mall.coupon"), v("coupon_template_id", ""), options),
+            Field::kind("points_price", p.c.t("mem.mall.price"), "number", v("points_price", "")),
+            Field::kind("stock", p.c.t("mem.mall.stock"), "number", v("stock", "")),
+            Field::kind("per_buyer_limit", p.c.t("mem.mall.limit"), "number", v("per_buyer_limit", "1")),
+        ];
+        let status = refused.as_ref().map(|_| StatusCode::UNPROCESSABLE_ENTITY);
+        edit_form(&mut p, "new-mall-item", "mem.mall.new", "/admin/points-mall".into(), fields, refused);
+        if let Some(s) = status {
+            return refused_page(p, s);
+        }
+    }
+    ok(p)
+}
+
+async fn create_mall_item(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ManageMembers>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let result = async {
+        let item = super::mall::NewMallItem {
+            title: f.get("title").into(),
+            coupon_template_id: whole_number(&f, "coupon_template_id")?,
+            points_price: whole_number(&f, "points_price")?,
+            stock: whole_number(&f, "stock")?,
+            per_buyer_limit: whole_number(&f, "per_buyer_limit")?,
+        };
+        super::mall::create_item(&st, &a, &Call::from_headers(&headers), item).await
+    }
+    .await
+    .map(|_| ());
+    match refusal(result)? {
+        None => back("/admin/points-mall"),
+        Some(e) => {
+            let message = refusal_message(&c, &e);
+            mall_page(&st, c, &reader(&a)?, Some(FormRefusal { typed: &f, field: e.field.clone(), message })).await
+        }
+    }
+}
+
+async fn toggle_mall_item(
+    State(st): State<AppState>,
+    Console(a): Console<ManageMembers>,
+    WebPath(id): WebPath<i64>,
+    headers: HeaderMap,
+) -> WebResult {
+    let item = st.store.mall_item(a.merchant_id, id).await.map_err(|_| ApiError::not_found("points mall item"))?;
+    let change = super::mall::MallItemChange { stock_delta: 0, on_sale: item.on_sale == 0 };
+    super::mall::change_item(&st, &a, &Call::from_headers(&headers), id, change).await?;
+    back("/admin/points-mall")
 }

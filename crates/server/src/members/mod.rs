@@ -7,6 +7,7 @@
 
 pub mod admin_api;
 pub mod console;
+pub mod mall;
 pub mod segments;
 pub mod shop_api;
 pub mod shop_pages;
@@ -360,6 +361,39 @@ pub async fn sign_in(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResul
     evaluate_level(st, &mut tx, &rules, merchant_id, buyer_id, Occasion::Progress, now).await?;
     usecase::commit(st, tx, Effects::new()).await?;
     Ok(SignedIn { day: today, streak, points, balance })
+}
+
+/// What a buyer tells about themselves for their membership.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    /// `YYYY-MM-DD`; null to clear.
+    #[schema(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    pub birthday: Option<String>,
+    /// female, male, unknown.
+    #[schema(example = "female")]
+    pub gender: String,
+}
+
+pub async fn save_profile(st: &AppState, merchant_id: i64, buyer_id: i64, p: ProfileInput) -> ApiResult<()> {
+    let gender = minimall_core::members::segment::Gender::parse(&p.gender)
+        .ok_or_else(|| ApiError::invalid("gender", "must be female, male or unknown"))?;
+    let today = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or(0);
+    let birth_day = match p.birthday.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            let d = minimall_core::time::parse_day(s)
+                .ok_or_else(|| ApiError::invalid("birthday", "must be a date such as 1995-04-18"))?;
+            if d > today || d < today - 120 * 366 {
+                return Err(ApiError::invalid("birthday", "must be a date in the last 120 years"));
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    let mut tx = st.store.begin().await?;
+    st.store.set_member_details(&mut tx, merchant_id, buyer_id, birth_day, gender.as_str()).await?;
+    st.store.refresh_member_region(&mut tx, merchant_id, buyer_id).await?;
+    usecase::commit(st, tx, Effects::new()).await
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -821,6 +855,7 @@ pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resul
         }
     }
     let today = minimall_core::time::day_of(now).unwrap_or(0);
+    mall::birthday_benefits(&st, merchant_id, today).await.map_err(|e| e.message)?;
     let mut after = 0;
     while let (_, Some(last)) = st
         .store

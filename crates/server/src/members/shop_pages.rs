@@ -5,7 +5,10 @@ use crate::web::shop::prelude::*;
 use crate::web::{Ctx, RenderPage, WebResult};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/member", get(member)).route("/member/sign-in", post(sign_in))
+    Router::new()
+        .route("/member", get(member))
+        .route("/member/sign-in", post(sign_in))
+        .route("/member/mall/{id}", post(exchange))
 }
 
 #[derive(Template)]
@@ -20,12 +23,16 @@ struct MemberPage {
     days: Vec<(String, i64)>,
     just_signed: Option<i64>,
     already: bool,
+    mall: Vec<super::mall::MallItemDto>,
+    /// The outcome of an exchange: a message id.
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
 struct MemberQuery {
     signed: Option<i64>,
     already: Option<String>,
+    mall: Option<String>,
 }
 
 async fn member(
@@ -52,14 +59,48 @@ async fn member(
         .into_iter()
         .map(|d: SignInDay| (d.date.get(8..).unwrap_or("").trim_start_matches('0').to_string(), d.points))
         .collect();
-    Ok(MemberPage { c, card, progress_pct, month, days, just_signed: q.signed, already: q.already.is_some() }
-        .render_page())
+    let mall = super::mall::items(&st, b.merchant_id, true, Page::parse(Some(1), Some(20))?).await?.items;
+    let notice = match q.mall.as_deref() {
+        Some("ok") => Some("mem.mall.ok"),
+        Some("sold_out") => Some("mem.mall.sold_out"),
+        Some("points") => Some("mem.mall.points"),
+        Some(_) => Some("mem.mall.refused"),
+        None => None,
+    };
+    Ok(MemberPage {
+        c,
+        card,
+        progress_pct,
+        month,
+        days,
+        just_signed: q.signed,
+        already: q.already.is_some(),
+        mall,
+        notice,
+    }
+    .render_page())
 }
 
 async fn sign_in(State(st): State<AppState>, ShopBuyer(b): ShopBuyer) -> WebResult {
     match super::sign_in(&st, b.merchant_id, b.id).await {
         Ok(s) => redirect(&format!("/member?signed={}", s.points)),
         Err(e) if e.status == StatusCode::CONFLICT => redirect("/member?already=1"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn exchange(
+    State(st): State<AppState>,
+    ShopBuyer(b): ShopBuyer,
+    crate::web::WebPath(id): crate::web::WebPath<i64>,
+) -> WebResult {
+    match super::mall::exchange(&st, b.merchant_id, b.id, id).await {
+        Ok(_) => redirect("/member?mall=ok#mall"),
+        Err(e) if e.status == StatusCode::CONFLICT && e.field.as_deref() == Some("points") => {
+            redirect("/member?mall=points#mall")
+        }
+        Err(e) if e.status == StatusCode::CONFLICT && e.message == "sold out" => redirect("/member?mall=sold_out#mall"),
+        Err(e) if e.status.is_client_error() => redirect("/member?mall=refused#mall"),
         Err(e) => Err(e.into()),
     }
 }

@@ -380,3 +380,130 @@ suite!(segments_and_tags_count_what_sql_counts_and_roles_are_checked, |b| async 
     )
     .await;
 });
+
+suite!(the_last_ten_items_of_the_points_mall_go_to_ten_buyers, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let op = app.admin_login("operator").await;
+    let (st, tpl) = body(
+        app.post(
+            "/api/v1/admin/coupons",
+            Some(&op),
+            &json!({"name": "积分兑券", "kind": "amount_off", "amount_off": 500, "scope": {"all": true}, "valid_days": 30, "claimable": false}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{tpl}");
+    let (st, item) = body(
+        app.post(
+            "/api/v1/admin/points-mall",
+            Some(&op),
+            &json!({"title": "5元券", "coupon_template_id": tpl["id"], "points_price": 300, "stock": 10, "per_buyer_limit": 1}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{item}");
+    let item_id = item["id"].as_i64().unwrap();
+    assert_field_error(
+        app.post(
+            "/api/v1/admin/points-mall",
+            Some(&op),
+            &json!({"title": "x", "coupon_template_id": tpl["id"], "points_price": 0, "stock": 1}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "points_price",
+    )
+    .await;
+
+    // 100 buyers with enough points each
+    let mut buyers = Vec::new();
+    for i in 0..100 {
+        let t = app.buyer_login(&format!("mall-{i}")).await;
+        let (_, me) = body(app.get("/api/v1/shop/member", Some(&t)).await).await;
+        if me["points_balance"].as_i64().unwrap() < 300 {
+            let (_, who) = body(app.get("/api/v1/shop/me", Some(&t)).await).await;
+            let (st, v) = body(
+                app.post(
+                    &format!("/api/v1/admin/members/{}/points", who["id"]),
+                    Some(&op),
+                    &json!({"delta": 500, "reason": "活动"}),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+        }
+        buyers.push(t);
+    }
+    let mut before = Vec::new();
+    for t in &buyers {
+        let (_, me) = body(app.get("/api/v1/shop/member", Some(t)).await).await;
+        before.push(me["points_balance"].as_i64().unwrap());
+    }
+    let mut tasks = Vec::new();
+    for t in &buyers {
+        let req = app.req(Method::POST, &format!("/api/v1/shop/points-mall/{item_id}/exchange"), Some(t));
+        tasks.push(tokio::spawn(async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }));
+    }
+    let mut won = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            (StatusCode::OK, _) => won.push(i),
+            (StatusCode::CONFLICT, _) => {}
+            (other, text) => panic!("exchange answered {other}: {text}"),
+        }
+    }
+    assert_eq!(won.len(), 10, "exactly the ten units");
+    for (i, t) in buyers.iter().enumerate() {
+        let (_, me) = body(app.get("/api/v1/shop/member", Some(t)).await).await;
+        let spent = if won.contains(&i) { 300 } else { 0 };
+        assert_eq!(me["points_balance"].as_i64().unwrap(), before[i] - spent, "buyer {i}");
+    }
+    let (_, items) = body(app.get("/api/v1/admin/points-mall", Some(&op)).await).await;
+    assert_eq!((items["items"][0]["stock"].clone(), items["items"][0]["exchanged"].clone()), (json!(0), json!(10)));
+    let (_, wallet) = body(app.get("/api/v1/shop/coupons", Some(&buyers[won[0]])).await).await;
+    assert!(wallet.to_string().contains("积分兑券"), "{wallet}");
+    // the limit of one per buyer holds when stock comes back
+    let (st, _) = body(
+        app.put(
+            &format!("/api/v1/admin/points-mall/{item_id}"),
+            Some(&op),
+            &json!({"stock_delta": 5, "on_sale": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, v) = body(
+        app.post(&format!("/api/v1/shop/points-mall/{item_id}/exchange"), Some(&buyers[won[0]]), &json!({})).await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    // the profile takes a birthday and a gender, checked
+    assert_field_error(
+        app.put(
+            "/api/v1/shop/member/profile",
+            Some(&buyers[0]),
+            &json!({"birthday": "1990-02-30", "gender": "female"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "birthday",
+    )
+    .await;
+    assert_field_error(
+        app.put("/api/v1/shop/member/profile", Some(&buyers[0]), &json!({"birthday": null, "gender": "x"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "gender",
+    )
+    .await;
+    let r = app
+        .put("/api/v1/shop/member/profile", Some(&buyers[0]), &json!({"birthday": "1990-02-28", "gender": "female"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+});
