@@ -88,7 +88,9 @@ impl Application {
         };
         crate::ops::jobs::schedule_housekeeping(&state, minimall_store::now_ms()).await?;
         let today = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or(0);
-        crate::members::rules(&state, state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.message))?;
+        crate::members::rules(&state, state.merchant_id)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message(crate::web::i18n::Lang::En)))?;
         crate::members::schedule_daily(&state, state.merchant_id, today)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;

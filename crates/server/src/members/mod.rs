@@ -855,7 +855,7 @@ pub async fn daily_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resul
         }
     }
     let today = minimall_core::time::day_of(now).unwrap_or(0);
-    mall::birthday_benefits(&st, merchant_id, today).await.map_err(|e| e.message)?;
+    mall::birthday_benefits(&st, merchant_id, today).await.map_err(|e| e.message(crate::web::i18n::Lang::En))?;
     let mut after = 0;
     while let (_, Some(last)) = st
         .store

@@ -99,7 +99,9 @@ async fn exchange(
         Err(e) if e.status == StatusCode::CONFLICT && e.field.as_deref() == Some("points") => {
             redirect("/member?mall=points#mall")
         }
-        Err(e) if e.status == StatusCode::CONFLICT && e.message == "sold out" => redirect("/member?mall=sold_out#mall"),
+        Err(e) if e.status == StatusCode::CONFLICT && e.message(crate::web::i18n::Lang::En) == "sold out" => {
+            redirect("/member?mall=sold_out#mall")
+        }
         Err(e) if e.status.is_client_error() => redirect("/member?mall=refused#mall"),
         Err(e) => Err(e.into()),
     }
