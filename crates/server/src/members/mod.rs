@@ -596,9 +596,9 @@ pub struct MemberSettings {
     pub downgrade: Downgrade,
     #[schema(minimum = 0, maximum = 10000)]
     pub sign_in_base: i32,
-    /// `[[day of streak, extra points], …]`.
+    /// Extra points on given days of a streak.
     #[schema(max_items = 31)]
-    pub sign_in_bonuses: Vec<(u32, u32)>,
+    pub sign_in_bonuses: Vec<SignInBonus>,
     /// The streak starts again after this many days (0: never).
     #[schema(minimum = 0, maximum = 366)]
     pub sign_in_cycle: i32,
@@ -608,6 +608,17 @@ pub struct MemberSettings {
     pub silent_after: i32,
     #[schema(minimum = 2, maximum = 3650)]
     pub churned_after: i32,
+}
+
+/// Extra points on a day of a sign-in streak.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBonus {
+    /// Day of the streak, from 1.
+    #[schema(minimum = 1, maximum = 366)]
+    pub day: u32,
+    #[schema(minimum = 1, maximum = 10000)]
+    pub points: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
@@ -637,7 +648,11 @@ impl From<&MemberSettingsRow> for MemberSettings {
             expiry_value: s.expiry_value,
             downgrade: if s.downgrade == "follow" { Downgrade::Follow } else { Downgrade::Keep },
             sign_in_base: s.sign_in_base,
-            sign_in_bonuses: sign_in_rule(s).bonuses.iter().map(|b| (b.day, b.points)).collect(),
+            sign_in_bonuses: sign_in_rule(s)
+                .bonuses
+                .iter()
+                .map(|b| SignInBonus { day: b.day, points: b.points })
+                .collect(),
             sign_in_cycle: s.sign_in_cycle,
             new_days: s.new_days,
             silent_after: s.silent_after,
@@ -676,7 +691,10 @@ pub async fn save_settings(
             Downgrade::Follow => "follow".into(),
         },
         sign_in_base: s.sign_in_base,
-        sign_in_bonuses: serde_json::to_string(&s.sign_in_bonuses).unwrap_or_else(|_| "[]".into()),
+        sign_in_bonuses: serde_json::to_string(
+            &s.sign_in_bonuses.iter().map(|b| (b.day, b.points)).collect::<Vec<(u32, u32)>>(),
+        )
+        .unwrap_or_else(|_| "[]".into()),
         sign_in_cycle: s.sign_in_cycle,
         new_days: s.new_days,
         silent_after: s.silent_after,
