@@ -17,11 +17,7 @@ pub struct PointsEntry {
 
 impl Store {
     pub async fn points_balance(&self, buyer_id: i64) -> StoreResult<i64> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT balance FROM points_balances WHERE buyer_id = $1")
-            .bind(buyer_id)
-            .fetch_optional(self.reader())
-            .await?;
-        Ok(row.map(|r| r.0).unwrap_or(0))
+        crate::members::points_balance_in(self.reader(), buyer_id).await
     }
 
     /// Add (positive) or spend (negative) points. Spending more than the balance is refused with

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
+pub(crate) use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::{self, Call, Effects};
 
@@ -735,36 +736,6 @@ pub async fn save_settings(
     .await?;
     usecase::commit(st, tx, Effects::new()).await?;
     Ok(MemberSettings::from(&row))
-}
-
-/// Write an audit entry for a members action.
-#[allow(clippy::too_many_arguments)]
-async fn audit(
-    st: &AppState,
-    tx: &mut Tx,
-    who: &crate::accounts::auth::AdminUser,
-    call: &Call,
-    action: &str,
-    target: String,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> ApiResult<()> {
-    st.store
-        .audit(
-            tx,
-            &minimall_store::audit::AuditEntry {
-                merchant_id: who.merchant_id,
-                actor_id: who.id,
-                actor_name: &who.username,
-                action,
-                target: &target,
-                before: before.as_ref(),
-                after: after.as_ref(),
-                request_id: call.request_id.as_deref(),
-            },
-        )
-        .await?;
-    Ok(())
 }
 
 /// Adjust a buyer's points by hand, with a reason (audited): a grant is a lot like any other, a deduction
