@@ -244,3 +244,8 @@ quote-freight = { $province }, { $units } { $by_weight ->
        *[0] default rule
     }
 quote-free_over = goods of this template { $goods_fen } ≥ { $over_fen }
+
+## The buyer's orders
+orders-tab_and_status = Give a tab or a status, not both
+orders-nothing_to_buy_again = None of this order's products is on sale any more
+orders-cart_full = The cart holds at most 100 products: remove some first

@@ -118,6 +118,7 @@ mod tests {
             minimall_core::flash::Refusal::CODES,
             IllegalTransition::CODES,
             crate::error::ApiReason::CODES,
+            crate::orders::tabs::BuyerOrderReason::CODES,
         ]
         .concat()
     }

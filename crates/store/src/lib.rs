@@ -9,6 +9,7 @@ pub mod addresses;
 pub mod admins;
 pub mod aftersales;
 pub mod audit;
+pub mod buyer_orders;
 pub mod buyers;
 pub mod catalog;
 mod db;

@@ -165,7 +165,7 @@ pub struct OrderRow {
     pub picked_up_at: Option<i64>,
 }
 
-const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status, is_group, list_total, goods_total, order_discount, coupon_discount, points_used, points_discount, shipping, payable, refunded_amount, coupon_ids, address, remark, derivation, pay_deadline, paid_at, shipped_at, received_at, completed_at, cancelled_at, created_at, updated_at, delivery, store_id, pickup_code, picked_up_at";
+pub(crate) const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status, is_group, list_total, goods_total, order_discount, coupon_discount, points_used, points_discount, shipping, payable, refunded_amount, coupon_ids, address, remark, derivation, pay_deadline, paid_at, shipped_at, received_at, completed_at, cancelled_at, created_at, updated_at, delivery, store_id, pickup_code, picked_up_at";
 
 #[derive(Debug, Clone)]
 pub struct NewOrder {

@@ -68,18 +68,23 @@ struct MePage {
     points: i64,
     coupons: i64,
     share_url: String,
+    /// 待付款 / 待发货 / 待收货 / 待评价 / 售后: (address, label, count).
+    order_icons: Vec<crate::orders::shop_pages::TabLink>,
 }
 
 async fn me(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
     let row = st.store.buyer_by_id(b.merchant_id, b.id).await?;
     let coupons = st.store.buyer_coupons(b.merchant_id, b.id, "available", 1, 0).await?.total;
     let base = st.self_url.get().cloned().unwrap_or_default();
+    let counts = crate::orders::tabs::order_counts(&st, &b).await?;
+    let order_icons = crate::orders::shop_pages::order_tabs(&c, &counts, None, true).into_iter().skip(1).collect();
     Ok(MePage {
         c,
         nickname: row.nickname,
         points: st.store.points_balance(b.id).await?,
         coupons,
         share_url: format!("{base}/?ch=share&from={}", b.id),
+        order_icons,
     }
     .render_page())
 }

@@ -48,6 +48,7 @@ async fn aftersale(
 #[template(path = "shop/aftersales.html")]
 struct AftersalesPage {
     c: Ctx,
+    tabs: Vec<crate::orders::shop_pages::TabLink>,
     items: Vec<AftersaleDto>,
 }
 
@@ -58,7 +59,9 @@ async fn aftersales(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer)
         as_routes::AftersaleQuery { status: None, page: None, page_size: Some(50) },
     )
     .await?;
-    Ok(AftersalesPage { c, items: list.items }.render_page())
+    let counts = crate::orders::tabs::order_counts(&st, &b).await?;
+    let tabs = crate::orders::shop_pages::order_tabs(&c, &counts, None, false);
+    Ok(AftersalesPage { c, tabs, items: list.items }.render_page())
 }
 
 // ---- coupons and points ---------------------------------------------------------------------------

@@ -154,6 +154,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::shop_api::my_order))
         .routes(routes!(orders::shop_api::cancel))
         .routes(routes!(orders::shop_api::receive))
+        .routes(routes!(orders::shop_api::order_counts))
+        .routes(routes!(orders::shop_api::buy_again))
         .routes(routes!(orders::shop_api::pay))
         .routes(routes!(orders::shop_api::sandbox_complete))
         .routes(routes!(orders::shop_api::sandbox_notify))

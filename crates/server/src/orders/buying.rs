@@ -18,6 +18,7 @@ use crate::state::AppState;
 use super::shop_api::{
     CartAdd, CartChange, CartDto, CartLineDto, CreateOrder, MyOrdersQuery, OrderDto, PayRequest, PayStart,
 };
+use super::tabs::BuyerOrderReason::TabAndStatus;
 use crate::usecase::{self, Call, Effects, Stored};
 
 /// The buyer's cart. Unavailable lines are kept and marked, never dropped.
@@ -103,7 +104,14 @@ pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiRes
     let page = Page::parse(q.page, q.page_size)?;
     let status = q.status.unwrap_or_default();
     check_status_filter(&status)?;
-    let rows = st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?;
+    let rows = match q.tab {
+        Some(_) if !status.is_empty() => {
+            return Err(ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &TabAndStatus)
+                .with_field("tab"))
+        }
+        Some(tab) => st.store.buyer_orders_in(buyer.id, tab.statuses(), page.size(), page.offset()).await?,
+        None => st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?,
+    };
     let mut items = Vec::new();
     for o in rows.items {
         items.push(order_dto(st, o).await?);

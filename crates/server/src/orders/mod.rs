@@ -10,6 +10,7 @@ pub mod pickup;
 pub mod shop_api;
 pub mod shop_pages;
 pub mod stores;
+pub mod tabs;
 
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_store::jobs::NewJob;

@@ -298,6 +298,8 @@ pub(crate) fn order_dto_from(o: OrderRow) -> OrderDto {
 #[serde(deny_unknown_fields)]
 pub struct MyOrdersQuery {
     pub status: Option<String>,
+    /// A tab of 我的订单 instead of one status: to_pay, to_ship, to_receive, to_review.
+    pub tab: Option<super::tabs::OrderTab>,
     pub page: Option<i64>,
     pub page_size: Option<i64>,
 }
@@ -336,6 +338,24 @@ pub async fn my_order(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
     crate::orders::buying::cancel(&st, &buyer, id).await.map(Json)
+}
+
+/// How many of the buyer's orders each tab of 我的订单 holds, and the after-sales requests still open.
+#[utoipa::path(get, path = "/api/v1/shop/orders/counts", tag = "shop-orders", security(("bearer" = [])),
+    responses((status = 200, body = super::tabs::OrderCounts)))]
+pub async fn order_counts(State(st): State<AppState>, buyer: Buyer) -> ApiResult<Json<super::tabs::OrderCounts>> {
+    super::tabs::order_counts(&st, &buyer).await.map(Json)
+}
+
+/// Buy an order again: its products go back into the cart; those no longer on sale are left out.
+#[utoipa::path(post, path = "/api/v1/shop/orders/{id}/buy-again", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = super::tabs::BuyAgainDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn buy_again(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<super::tabs::BuyAgainDto>> {
+    super::tabs::buy_again(&st, &buyer, id).await.map(Json)
 }
 
 /// Confirm receipt of a shipped order.

@@ -1,5 +1,6 @@
 //! Storefront pages of orders: cart, checkout, the buyer's orders, sandbox payment, cancel, receipt.
 
+use crate::orders::tabs::{OrderCounts, OrderTab};
 use crate::web::shop::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -14,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/pay", get(pay_page).post(pay))
         .route("/orders/{id}/cancel", post(cancel))
         .route("/orders/{id}/receive", post(receive))
+        .route("/orders/{id}/buy-again", post(buy_again))
 }
 
 #[derive(Template)]
@@ -28,11 +30,20 @@ async fn cart(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> We
     Ok(CartPage { c, cart }.render_page())
 }
 
-async fn cart_add(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fields) -> WebResult {
+async fn cart_add(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, f: Fields) -> WebResult {
+    let Some(b) = b else {
+        // Logged out: log in, then the same product goes into the cart.
+        let keep: Vec<(&str, String)> =
+            ["sku_id", "quantity", "buy_now"].iter().map(|k| (*k, f.get(k).to_string())).collect();
+        return crate::web::shop::login_then("/cart/add", &keep);
+    };
     let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid("sku_id", "choose a specification"))?;
     let quantity = f.int("quantity").unwrap_or(1);
     let _ = crate::orders::buying::cart_add(&st, &b, so::CartAdd { sku_id, quantity }).await?;
-    redirect(if f.get("buy_now") == "1" { "/checkout" } else { "/cart" })
+    if f.get("buy_now") == "1" {
+        return redirect("/checkout");
+    }
+    redirect_toast("/cart", c.t("shop.added_to_cart"), false)
 }
 
 async fn cart_change(
@@ -179,15 +190,44 @@ async fn place_order(
 #[derive(Deserialize)]
 struct OrdersQuery {
     status: Option<String>,
+    tab: Option<String>,
     page: Option<i64>,
+}
+
+/// A tab of 我的订单: its address, label, count (none for 全部) and whether it is the one shown.
+pub(crate) struct TabLink {
+    pub href: String,
+    pub label: &'static str,
+    pub count: Option<i64>,
+    pub on: bool,
+}
+
+/// The tabs of 我的订单 with their counts; 售后 leads to the after-sales list.
+pub(crate) fn order_tabs(c: &Ctx, counts: &OrderCounts, current: Option<OrderTab>, on_list: bool) -> Vec<TabLink> {
+    let mut tabs =
+        vec![TabLink { href: "/orders".into(), label: c.t("shop.all"), count: None, on: on_list && current.is_none() }];
+    for tab in OrderTab::ALL {
+        tabs.push(TabLink {
+            href: format!("/orders?tab={}", tab.as_str()),
+            label: c.tp("shop.tab_", tab.as_str()),
+            count: Some(counts.of(tab)),
+            on: current == Some(tab),
+        });
+    }
+    tabs.push(TabLink {
+        href: "/aftersales".into(),
+        label: c.t("shop.tab_aftersale"),
+        count: Some(counts.aftersale),
+        on: !on_list,
+    });
+    tabs
 }
 
 #[derive(Template)]
 #[template(path = "shop/orders.html")]
 struct OrdersPage {
     c: Ctx,
-    status: String,
-    tabs: Vec<(&'static str, &'static str)>,
+    tabs: Vec<TabLink>,
     orders: Vec<OrderDto>,
     next: Option<String>,
 }
@@ -198,25 +238,31 @@ async fn orders(
     ShopBuyer(b): ShopBuyer,
     WebQuery(q): WebQuery<OrdersQuery>,
 ) -> WebResult {
-    let status = q.status.unwrap_or_default();
+    // The old links by status still work: 待付款 is a tab of its own.
+    let tab = q.tab.as_deref().and_then(OrderTab::parse).or(match q.status.as_deref() {
+        Some("pending_payment") => Some(OrderTab::ToPay),
+        _ => None,
+    });
+    let status = if tab.is_some() { String::new() } else { q.status.unwrap_or_default() };
     let page = q.page.unwrap_or(1);
     let list = crate::orders::buying::my_orders(
         &st,
         &b,
-        so::MyOrdersQuery { status: Some(status.clone()), page: Some(page), page_size: Some(20) },
+        so::MyOrdersQuery { status: Some(status.clone()), tab, page: Some(page), page_size: Some(20) },
     )
     .await?;
-    let tabs = vec![
-        ("", c.t("shop.all")),
-        ("pending_payment", c.t("status.pending_payment")),
-        ("to_ship", c.t("status.to_ship")),
-        ("shipped", c.t("status.shipped")),
-        ("completed", c.t("status.completed")),
-    ];
+    let counts = crate::orders::tabs::order_counts(&st, &b).await?;
+    let tabs = order_tabs(&c, &counts, tab, true);
     let next = (page * 20 < list.total).then(|| {
-        crate::web::view::with_query("/orders", &[("status", status.clone()), ("page", (page + 1).to_string())])
+        let mut q = vec![("page", (page + 1).to_string())];
+        if let Some(t) = tab {
+            q.push(("tab", t.as_str().to_string()));
+        } else if !status.is_empty() {
+            q.push(("status", status.clone()));
+        }
+        crate::web::view::with_query("/orders", &q)
     });
-    Ok(OrdersPage { c, status, tabs, orders: list.items, next }.render_page())
+    Ok(OrdersPage { c, tabs, orders: list.items, next }.render_page())
 }
 
 #[derive(Template)]
@@ -261,12 +307,23 @@ async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): W
     redirect(&format!("/orders/{id}"))
 }
 
-async fn cancel(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+async fn cancel(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = crate::orders::buying::cancel(&st, &b, id).await?;
-    redirect(&format!("/orders/{id}"))
+    redirect_toast(&format!("/orders/{id}"), c.t("shop.cancelled_ok"), false)
 }
 
-async fn receive(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+async fn receive(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = crate::orders::buying::receive(&st, &b, id).await?;
-    redirect(&format!("/orders/{id}"))
+    redirect_toast(&format!("/orders/{id}"), c.t("shop.received_ok"), false)
+}
+
+async fn buy_again(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
+    let done = crate::orders::tabs::buy_again(&st, &b, id).await?;
+    let text = if done.skipped > 0 { c.t("shop.bought_again_partly") } else { c.t("shop.bought_again") };
+    redirect_toast("/cart", text, false)
 }

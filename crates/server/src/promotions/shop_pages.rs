@@ -31,20 +31,54 @@ async fn add_address(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, f: Fie
 struct CouponsPage {
     c: Ctx,
     mine: Vec<CouponDto>,
-    claimable: Vec<CouponTemplateDto>,
+    /// Each template to claim, with whether the buyer holds one unused (已领取 / 去使用) or may claim no more.
+    claimable: Vec<(CouponTemplateDto, Held)>,
+}
+
+#[derive(PartialEq, Eq)]
+enum Held {
+    No,
+    Unused,
+    LimitReached,
+}
+
+impl Held {
+    fn unused(&self) -> bool {
+        *self == Held::Unused
+    }
+    fn maxed(&self) -> bool {
+        *self == Held::LimitReached
+    }
 }
 
 async fn coupons(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
-    let mine =
-        crate::promotions::wallet::wallet(&st, &b, sp::WalletQuery { view: None, page: None, page_size: Some(100) })
-            .await?;
+    let view = |v: &str| sp::WalletQuery { view: Some(v.into()), page: None, page_size: Some(100) };
+    let mine = crate::promotions::wallet::wallet(&st, &b, view("available")).await?.items;
+    let mut spent = crate::promotions::wallet::wallet(&st, &b, view("used")).await?.items;
+    spent.extend(crate::promotions::wallet::wallet(&st, &b, view("expired")).await?.items);
     let claimable = crate::promotions::wallet::claimable(&st, PageQuery { page: None, page_size: Some(100) }).await?;
-    Ok(CouponsPage { c, mine: mine.items, claimable: claimable.items }.render_page())
+    let claimable = claimable
+        .items
+        .into_iter()
+        .map(|t| {
+            let held = if mine.iter().any(|m| m.template_id == t.id) {
+                Held::Unused
+            } else if t.per_buyer_limit > 0
+                && spent.iter().filter(|m| m.template_id == t.id).count() as i64 >= t.per_buyer_limit
+            {
+                Held::LimitReached
+            } else {
+                Held::No
+            };
+            (t, held)
+        })
+        .collect();
+    Ok(CouponsPage { c, mine, claimable }.render_page())
 }
 
-async fn claim(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+async fn claim(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let _ = crate::promotions::wallet::claim(&st, &b, id).await?;
-    redirect("/coupons")
+    redirect_toast("/coupons", c.t("shop.claimed"), false)
 }
 
 #[derive(Template)]

@@ -28,7 +28,7 @@ pub fn has(key: &str) -> bool {
 
 fn catalog() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static C: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    C.get_or_init(|| MESSAGES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect())
+    C.get_or_init(|| MESSAGES.iter().chain(super::i18n_buyer::MESSAGES).map(|(k, zh, en)| (*k, (*zh, *en))).collect())
 }
 
 /// (id, 中文, English)
@@ -775,7 +775,7 @@ mod tests {
     #[test]
     fn ids_are_unique_and_translated() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in MESSAGES {
+        for (k, zh, en) in MESSAGES.iter().chain(crate::web::i18n_buyer::MESSAGES) {
             assert!(seen.insert(*k), "duplicate message id {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k} lacks a translation");
         }

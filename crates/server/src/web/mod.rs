@@ -8,6 +8,7 @@
 pub mod console;
 pub mod csrf;
 pub mod i18n;
+mod i18n_buyer;
 pub mod shop;
 pub mod view;
 
@@ -53,6 +54,8 @@ pub struct Ctx {
     pub csrf: String,
     /// Path and query of this request (for `next=` links).
     pub here: String,
+    /// What the last action answered, shown once at the top of this page (see [`shop::toast`]).
+    pub toast: Option<shop::Toast>,
 }
 
 impl Ctx {
@@ -131,7 +134,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let lang = page_lang(parts);
         let csrf = parts.extensions.get::<csrf::Token>().map(|t| t.0.clone()).unwrap_or_default();
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, csrf, here })
+        let toast = shop::Toast::from_parts(parts);
+        Ok(Ctx { lang, csrf, here, toast })
     }
 }
 
@@ -164,7 +168,12 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
-            WebError::Api(e) => error_page(e.status, &e.message(Lang::Zh)),
+            WebError::Api(e) => {
+                let mut resp = error_page(e.status, &e.message(Lang::Zh));
+                // The storefront answers a refused action in the page it came from (`shop::answer_in_page`).
+                resp.extensions_mut().insert(e);
+                resp
+            }
         }
     }
 }

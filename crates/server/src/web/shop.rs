@@ -24,7 +24,7 @@ pub(crate) mod prelude {
     pub(crate) use minimall_core::page::Page;
     pub(crate) use serde::Deserialize;
 
-    pub(crate) use super::{redirect, redirect_with_cookies, MaybeBuyer, ShopBuyer};
+    pub(crate) use super::{redirect, redirect_toast, redirect_with_cookies, MaybeBuyer, ShopBuyer};
 
     pub(crate) use crate::accounts::shop_api as shop_auth;
     pub(crate) use crate::aftersales::api::{self as as_routes, AftersaleDto, AftersaleRequest};
@@ -55,6 +55,122 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::flash::shop_pages::routes())
         .merge(crate::group_buy::shop_pages::routes())
         .merge(crate::members::shop_pages::routes())
+        .route("/resume", axum::routing::get(resume))
+        .layer(axum::middleware::from_fn(answer_in_page))
+}
+
+// ---- answers in the page ----------------------------------------------------------------------------
+
+/// The cookie that carries an action's answer to the page shown next, once (`shop.js` clears it).
+const TOAST_COOKIE: &str = "mm_toast";
+
+/// What an action answered, shown at the top of the next page: a refusal or a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub error: bool,
+    pub text: String,
+}
+
+impl Toast {
+    pub(crate) fn from_parts(parts: &Parts) -> Option<Toast> {
+        let raw = crate::accounts::auth::cookie(parts, TOAST_COOKIE)?;
+        let (kind, enc) = raw.split_once('|')?;
+        let text: String = form_urlencoded::parse(format!("t={enc}").as_bytes())
+            .find(|(k, _)| k == "t")
+            .map(|(_, v)| v.chars().take(200).collect())?;
+        (!text.trim().is_empty()).then_some(Toast { error: kind == "e", text })
+    }
+
+    fn cookie(&self) -> String {
+        let kind = if self.error { "e" } else { "s" };
+        format!("{TOAST_COOKIE}={kind}|{}; Path=/; Max-Age=60; SameSite=Lax", urlencode(&self.text))
+    }
+}
+
+/// A redirect to `to` that shows `text` there once.
+pub(crate) fn redirect_toast(to: &str, text: &str, error: bool) -> WebResult {
+    Ok(toast_response(to, &Toast { error, text: text.to_string() }))
+}
+
+fn toast_response(to: &str, t: &Toast) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&t.cookie()) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The local path of the page a form was sent from.
+fn referring_path(req: &axum::extract::Request) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let host = req.headers().get(header::HOST)?.to_str().ok()?;
+    let rest = referer.split_once("://")?.1;
+    let (ref_host, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+    (ref_host == host).then(|| super::safe_next(Some(path), "/"))
+}
+
+/// A storefront action that is refused (4xx) answers in the page it was sent from, with the refusal's
+/// message on top, instead of an error page of its own. Actions sent from nowhere keep the error page.
+async fn answer_in_page(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let back = (req.method() == axum::http::Method::POST).then(|| referring_path(&req)).flatten();
+    let en = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(';').any(|kv| kv.trim() == "lang=en"));
+    let lang = if en { super::Lang::En } else { super::Lang::Zh };
+    let resp = next.run(req).await;
+    let Some(back) = back else { return resp };
+    match resp.extensions().get::<crate::error::ApiError>() {
+        Some(e) if e.status.is_client_error() => toast_response(&back, &Toast { error: true, text: e.message(lang) }),
+        _ => resp,
+    }
+}
+
+// ---- an action resumed after logging in -------------------------------------------------------------
+
+/// Actions a logged-out buyer may start and finish after logging in.
+const RESUMABLE: &[&str] = &["/cart/add", "/coupons/", "/favourites/"];
+
+/// The login page, then back to `action` with `fields` resubmitted (see [`resume`]).
+pub(crate) fn login_then(action: &str, fields: &[(&str, String)]) -> WebResult {
+    let mut resume = format!("/resume?to={}", urlencode(action));
+    for (k, v) in fields {
+        resume.push_str(&format!("&{k}={}", urlencode(v)));
+    }
+    redirect(&format!("/login?next={}", urlencode(&resume)))
+}
+
+#[derive(askama::Template)]
+#[template(path = "shop/resume.html")]
+struct ResumePage {
+    c: super::Ctx,
+    to: String,
+    fields: Vec<(String, String)>,
+}
+
+/// After logging in: the action the buyer started, sent again as a form (`shop.js` sends it at once; without
+/// script, a button does). Only storefront actions are resumed, with at most 10 fields.
+async fn resume(
+    c: super::Ctx,
+    ShopBuyer(_): ShopBuyer,
+    super::WebQuery(q): super::WebQuery<Vec<(String, String)>>,
+) -> WebResult {
+    use super::RenderPage;
+    let to = q.iter().find(|(k, _)| k == "to").map(|(_, v)| v.clone()).unwrap_or_default();
+    let ok = RESUMABLE.iter().any(|p| to.starts_with(p))
+        && to.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'-' || b == b'_');
+    if !ok {
+        return redirect("/");
+    }
+    let fields: Vec<(String, String)> = q
+        .into_iter()
+        .filter(|(k, _)| k != "to" && k != "_csrf" && k.len() <= 32)
+        .take(10)
+        .map(|(k, v)| (k, v.chars().take(200).collect()))
+        .collect();
+    Ok(ResumePage { c, to, fields }.render_page())
 }
 
 // ---- who is shopping ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ mod helpers;
 mod aftersales;
 mod analytics;
 mod auth;
+mod buyer;
 mod buyer_login;
 mod catalog;
 mod faults;

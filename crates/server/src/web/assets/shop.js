@@ -13,6 +13,15 @@
       if (rule) rule.textContent = r.dataset.rule || '';
     });
   });
+  // An action's answer: shown once, then gone.
+  var toast = document.getElementById('toast');
+  if (toast) {
+    document.cookie = 'mm_toast=; Path=/; Max-Age=0; SameSite=Lax';
+    setTimeout(function () { toast.classList.add('gone'); }, 2200);
+  }
+  // After logging in, the action the buyer had started is sent again.
+  var resume = document.querySelector('form[data-autosubmit]');
+  if (resume) resume.submit();
   // Checkout: a changed address, coupon or points amount re-quotes.
   document.querySelectorAll('.autosubmit').forEach(function (el) {
     el.addEventListener('change', function () { el.form.submit(); });

@@ -1,0 +1,37 @@
+//! Page messages of the buyer's own pages (我的, orders, logistics, reviews, favourites, history, addresses),
+//! part of the one catalog of [`super::i18n`].
+
+/// (id, 中文, English)
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("shop.resuming", "正在继续刚才的操作…", "Carrying on where you left off…"),
+    ("shop.continue", "继续", "Continue"),
+    ("shop.added_to_cart", "已加入购物车", "Added to the cart"),
+    ("shop.claimed", "领取成功", "Claimed"),
+    ("shop.claimed_already", "已领取", "Claimed"),
+    ("shop.use_now", "去使用", "Use it"),
+    ("shop.received_ok", "已确认收货", "Receipt confirmed"),
+    ("shop.cancelled_ok", "订单已取消", "Order cancelled"),
+    ("shop.buy_again", "再次购买", "Buy again"),
+    ("shop.bought_again", "已将商品加入购物车", "The products are in your cart"),
+    (
+        "shop.bought_again_partly",
+        "部分商品已下架或售罄，其余已加入购物车",
+        "Some products are no longer on sale; the rest are in your cart",
+    ),
+    ("shop.tab_to_pay", "待付款", "To pay"),
+    ("shop.tab_to_ship", "待发货", "To ship"),
+    ("shop.tab_to_receive", "待收货", "To receive"),
+    ("shop.tab_to_review", "待评价", "To review"),
+    ("shop.tab_aftersale", "售后", "Returns"),
+    ("shop.all_orders", "全部订单", "All orders"),
+    ("shop.order_count", "共", "Total"),
+    ("shop.pieces", "件", "items"),
+    ("shop.view_order", "查看详情", "Details"),
+    ("shop.my_services", "我的服务", "My services"),
+    ("shop.member_no", "会员号", "Member no."),
+    ("shop.percent_unit", "折", "% of price"),
+    ("shop.usable", "可用", " or more"),
+    ("shop.no_threshold", "无门槛", "No minimum"),
+    ("shop.valid_days_after", "领取后有效", "Valid for"),
+    ("shop.days", "天", "days"),
+];
