@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalog;
 pub mod config;
 pub mod demo;
+pub mod distribution;
 pub mod error;
 pub mod finance;
 pub mod flash;

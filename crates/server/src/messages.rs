@@ -119,6 +119,7 @@ mod tests {
             IllegalTransition::CODES,
             crate::error::ApiReason::CODES,
             crate::orders::tabs::BuyerOrderReason::CODES,
+            crate::distribution::Reason::CODES,
         ]
         .concat()
     }

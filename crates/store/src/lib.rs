@@ -13,6 +13,7 @@ pub mod buyer_orders;
 pub mod buyers;
 pub mod catalog;
 mod db;
+pub mod distribution;
 mod error;
 pub mod event_stats;
 pub mod events;

@@ -18,7 +18,9 @@ use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::{accounts, aftersales, analytics, catalog, finance, flash, group_buy, members, ops, orders, promotions};
+use crate::{
+    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, promotions,
+};
 
 /// Every list answers in this envelope.
 #[derive(Serialize, ToSchema)]
@@ -231,4 +233,25 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(members::shop_api::exchange))
         .routes(routes!(members::admin_api::list_mall, members::admin_api::create_mall_item))
         .routes(routes!(members::admin_api::change_mall_item))
+        .routes(routes!(distribution::admin_api::list_promoters))
+        .routes(routes!(distribution::admin_api::get_promoter))
+        .routes(routes!(distribution::admin_api::promoter_commissions))
+        .routes(routes!(distribution::admin_api::approve_promoter))
+        .routes(routes!(distribution::admin_api::reject_promoter))
+        .routes(routes!(distribution::admin_api::suspend_promoter))
+        .routes(routes!(distribution::admin_api::reinstate_promoter))
+        .routes(routes!(
+            distribution::admin_api::get_distribution_settings,
+            distribution::admin_api::put_distribution_settings
+        ))
+        .routes(routes!(distribution::admin_api::list_withdrawals))
+        .routes(routes!(distribution::admin_api::approve_withdrawal))
+        .routes(routes!(distribution::admin_api::pay_withdrawal))
+        .routes(routes!(distribution::admin_api::reject_withdrawal))
+        .routes(routes!(distribution::shop_api::promoter_centre))
+        .routes(routes!(distribution::shop_api::apply_promoter))
+        .routes(routes!(distribution::shop_api::bind_promoter))
+        .routes(routes!(distribution::shop_api::promoter_team))
+        .routes(routes!(distribution::shop_api::promoter_commissions))
+        .routes(routes!(distribution::shop_api::promoter_withdrawals, distribution::shop_api::request_withdrawal))
 }

@@ -33,6 +33,7 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     m.insert(crate::orders::SANDBOX_NOTIFY_JOB, |st, job| Box::pin(crate::orders::sandbox_notify_job(st, job)));
     m.insert(crate::orders::REFUND_JOB, |st, job| Box::pin(crate::orders::refund_job(st, job)));
     m.insert(crate::orders::RECONCILE_JOB, |st, job| Box::pin(crate::orders::reconcile_job(st, job)));
+    m.insert(crate::distribution::SETTLE_JOB, |st, job| Box::pin(crate::distribution::settle_job(st, job)));
     m.insert(crate::group_buy::EXPIRE_JOB, |st, job| Box::pin(crate::group_buy::expire_job(st, job)));
     m.insert(crate::flash::FINISH_JOB, |st, job| Box::pin(crate::flash::finish_job(st, job)));
     m.insert(crate::members::DAILY_JOB, |st, job| Box::pin(crate::members::daily_job(st, job)));

@@ -143,6 +143,7 @@ pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDt
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
     ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    crate::distribution::order_received(st, &mut tx, &o).await?;
     minimall_store::commit(tx).await?;
     order_dto(st, own(st, buyer, id).await?).await
 }

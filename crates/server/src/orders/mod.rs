@@ -311,6 +311,7 @@ pub async fn on_paid(
         return crate::group_buy::on_paid(st, provider, notice, &p, &member, txn_id, amount, fee).await;
     }
     let next = next_status(&o.status, OrderEvent::Pay).ok();
+    let commission = crate::distribution::plan_for(st, &o).await?;
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();
     let paid = first.payment_succeeded(out_trade_no, txn_id, fee);
@@ -336,6 +337,7 @@ pub async fn on_paid(
     match next {
         Some((from, to)) if moved => {
             crate::finance::payment_succeeded(st, &mut tx, &o, &p, fee, false).await?;
+            crate::distribution::order_paid(st, &mut tx, &o, commission).await?;
             if has_coupons(&o) {
                 rest.settle_coupons(&o.order_no, true);
             }
@@ -533,6 +535,7 @@ pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -
     .map_err(|e| e.to_string())?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
     enqueue_in(&st, &mut tx, o.merchant_id, COMPLETE_JOB, id, at).await.map_err(|e| e.to_string())?;
+    crate::distribution::order_received(&st, &mut tx, &o).await.map_err(|e| e.to_string())?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
 
@@ -625,6 +628,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
         crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
+        crate::distribution::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(

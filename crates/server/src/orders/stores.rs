@@ -91,6 +91,7 @@ pub async fn verify(
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
     ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    crate::distribution::order_received(st, &mut tx, &o).await?;
     audit(
         st,
         &mut tx,
