@@ -249,6 +249,7 @@ quote-free_over = goods of this template { $goods_fen } ≥ { $over_fen }
 orders-tab_and_status = Give a tab or a status, not both
 orders-nothing_to_buy_again = None of this order's products is on sale any more
 orders-cart_full = The cart holds at most 100 products: remove some first
+
 ## Distribution
 distribution-not_promoter = you are not a promoter
 promoter-already = you are a promoter already

@@ -248,6 +248,7 @@ quote-free_over = 本模板商品 { $goods_fen } ≥ { $over_fen }
 orders-tab_and_status = 订单分类与订单状态只能二选一
 orders-nothing_to_buy_again = 该订单的商品都已下架或售罄，无法再次购买
 orders-cart_full = 购物车最多放 100 种商品，请先清理购物车
+
 ## 分销
 distribution-not_promoter = 你还不是推广员
 promoter-already = 你已经是推广员
