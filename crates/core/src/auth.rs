@@ -39,6 +39,8 @@ pub enum Permission {
     ManageOrders,
     /// The finance page: ledgers, fees, payouts.
     ReadFinance,
+    /// Finance writes: operating expenses, staff counts, statement imports.
+    ManageFinance,
     /// Revenue figures: GMV, average order value, an order's paid and refunded amounts, payments and refunds.
     ReadRevenue,
     /// Cost prices of SKUs.
@@ -101,7 +103,17 @@ impl Role {
                 ) || (p == ReadCost && shop.operator_reads_cost)
             }
             Role::Finance => {
-                matches!(p, Session | ReadFinance | ReadRevenue | ReadCost | ReadOrders | ReadCatalog | ReadAudit)
+                matches!(
+                    p,
+                    Session
+                        | ReadFinance
+                        | ManageFinance
+                        | ReadRevenue
+                        | ReadCost
+                        | ReadOrders
+                        | ReadCatalog
+                        | ReadAudit
+                )
             }
             Role::Service => matches!(p, Session | ReadBuyers | ReadMessages | ReadOrders | ManageOrders | ReadCatalog),
             Role::Clerk => matches!(p, Session | VerifyPickup),

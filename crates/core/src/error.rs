@@ -274,6 +274,10 @@ coded_enum! {
         FlashSkuTwice = "flash.sku_twice",
         FlashPriceNotBelowSale = "flash.price_not_below_sale",
         FlashNotEnoughStock { stock: i64 } = "flash.not_enough_stock",
+        // Finance
+        Month = "finance.month",
+        Date = "finance.date",
+        PeriodTooLong { max_days: i64 } = "finance.period_too_long",
     }
 }
 

@@ -134,6 +134,13 @@ flash-ended = this flash sale has ended
 flash-sold_out = sold out
 flash-limit_reached = you have reached the purchase limit of this flash sale
 
+## Finance
+finance-month = must be a month YYYY-MM (2000-01 to 2099-12)
+finance-date = must be a date YYYY-MM-DD between 1970 and 9999
+finance-period_too_long = must be on or after the first day, at most { $max_days } days later
+finance-expense_voided = this expense was voided already
+finance-sandbox_off = the sandbox provider is off: there is no sandbox bill to reconcile
+
 ## Pricing
 pricing-not_started = not started yet
 pricing-ended = has ended

@@ -133,6 +133,13 @@ flash-ended = 秒杀已结束
 flash-sold_out = 已抢光
 flash-limit_reached = 已达到本场秒杀的限购数量
 
+## 财务
+finance-month = 须为年月 YYYY-MM（2000-01 到 2099-12）
+finance-date = 须为日期 YYYY-MM-DD（1970 到 9999 年）
+finance-period_too_long = 结束日不能早于开始日，且最多 { $max_days } 天
+finance-expense_voided = 这笔费用已作废
+finance-sandbox_off = 沙箱支付未开启，没有沙箱账单可对
+
 ## 计价
 pricing-not_started = 尚未开始
 pricing-ended = 已结束

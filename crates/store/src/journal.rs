@@ -73,6 +73,10 @@ pub struct JournalFilter {
     /// `[from_ms, to_ms)` of the posting's time.
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only postings with an entry for this product (on `account`, when that is given too).
+    pub product_id: Option<i64>,
+    /// Only postings with an entry naming this promotion (`coupon:<id>`, `activity:<id>`).
+    pub promotion: Option<String>,
 }
 
 /// Per-account totals of a period, from the per-day totals.
@@ -369,6 +373,18 @@ impl Store {
         if filter.kind.is_some() {
             next(&mut cond, " AND p.kind = $?");
         }
+        if filter.product_id.is_some() {
+            next(
+                &mut cond,
+                " AND EXISTS (SELECT 1 FROM journal_entries e WHERE e.posting_id = p.id AND e.merchant_id = p.merchant_id AND e.product_id = $?)",
+            );
+        }
+        if filter.promotion.is_some() {
+            next(
+                &mut cond,
+                " AND EXISTS (SELECT 1 FROM journal_entries e WHERE e.posting_id = p.id AND e.merchant_id = p.merchant_id AND e.promotion = $?)",
+            );
+        }
         if filter.from_ms.is_some() {
             next(&mut cond, " AND p.at >= $?");
         }
@@ -390,6 +406,12 @@ impl Store {
                 }
                 if let Some(k) = filter.kind {
                     q = q.bind(k.as_str());
+                }
+                if let Some(p) = filter.product_id {
+                    q = q.bind(p);
+                }
+                if let Some(p) = &filter.promotion {
+                    q = q.bind(p.clone());
                 }
                 if let Some(f) = filter.from_ms {
                     q = q.bind(f);

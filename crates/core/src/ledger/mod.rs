@@ -15,6 +15,7 @@
 //! order's completion (cost of goods), a return, points granted.
 
 pub mod build;
+pub mod expense;
 pub mod report;
 pub mod statement;
 

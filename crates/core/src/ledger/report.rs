@@ -62,6 +62,57 @@ pub fn in_profit_and_loss(a: Account) -> bool {
     a.unit() == Unit::Fen && matches!(a.kind(), Kind::Revenue | Kind::ContraRevenue | Kind::Expense)
 }
 
+/// How a report groups its days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Granularity {
+    Day,
+    /// Weeks from Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl Granularity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Granularity> {
+        [Granularity::Day, Granularity::Week, Granularity::Month].into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// One period of a report: days `[from_day, to_day]` of the shop's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    pub from_day: i64,
+    pub to_day: i64,
+}
+
+/// The periods that cover `[from_day, to_day]`, cut at day, week (Monday) or month boundaries; the first and
+/// last are clipped to the range. Every day of the range is in exactly one bucket, in order.
+pub fn buckets(from_day: i64, to_day: i64, g: Granularity) -> Vec<Bucket> {
+    let mut out = Vec::new();
+    let mut d = from_day;
+    while d <= to_day {
+        let end = match g {
+            Granularity::Day => d,
+            // 1970-01-01 was a Thursday: day 4 is a Monday.
+            Granularity::Week => d + (6 - (d - 4).rem_euclid(7)),
+            Granularity::Month => super::expense::Month::of_day(d)
+                .map_or(d, |m| crate::time::month_days(m.year, m.month).map_or(d, |x| x.1)),
+        };
+        let end = end.min(to_day);
+        out.push(Bucket { from_day: d, to_day: end });
+        d = end + 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +120,40 @@ mod tests {
     use crate::Money;
     use proptest::prelude::*;
 
+    #[test]
+    fn buckets_cut_at_mondays_and_months() {
+        let day = |s: &str| crate::time::parse_day(s).unwrap();
+        let w = buckets(day("2026-12-02"), day("2026-12-20"), Granularity::Week);
+        // 2026-12-07 and 12-14 are Mondays.
+        assert_eq!(
+            w,
+            vec![
+                Bucket { from_day: day("2026-12-02"), to_day: day("2026-12-06") },
+                Bucket { from_day: day("2026-12-07"), to_day: day("2026-12-13") },
+                Bucket { from_day: day("2026-12-14"), to_day: day("2026-12-20") },
+            ]
+        );
+        let m = buckets(day("2026-01-15"), day("2026-03-01"), Granularity::Month);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[1], Bucket { from_day: day("2026-02-01"), to_day: day("2026-02-28") });
+    }
+
     proptest! {
+        /// Every day of a range is in exactly one bucket, in order, for every granularity.
+        #[test]
+        fn buckets_cover_each_day_once(from in 0i64..40_000, len in 0i64..800, g in 0usize..3) {
+            let g = [Granularity::Day, Granularity::Week, Granularity::Month][g];
+            let b = buckets(from, from + len, g);
+            prop_assert_eq!(b.first().map(|x| x.from_day), Some(from));
+            prop_assert_eq!(b.last().map(|x| x.to_day), Some(from + len));
+            for w in b.windows(2) {
+                prop_assert_eq!(w[0].to_day + 1, w[1].from_day);
+            }
+            for x in &b {
+                prop_assert!(x.from_day <= x.to_day);
+            }
+        }
+
         /// Net profit is the credits less the debits of every profit-and-loss account, whatever the flows.
         #[test]
         fn net_profit_is_the_sum_of_the_statement_accounts(

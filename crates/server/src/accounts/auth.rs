@@ -180,6 +180,7 @@ perms!(
     ReadOrders,
     ManageOrders,
     ReadFinance,
+    ManageFinance,
     ManageSettings,
     VerifyPickup,
     ManageMembers

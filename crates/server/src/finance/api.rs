@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use minimall_core::ledger::build::{FeeRate, RefundFee};
-use minimall_core::ledger::report::{profit_and_loss, AccountFlow};
+use minimall_core::ledger::report::{profit_and_loss, AccountFlow, Granularity};
 use minimall_core::ledger::{Account, PostingKind, Unit};
 use minimall_core::page::Page;
 use minimall_store::journal::{FeeSetting, JournalFilter};
@@ -71,6 +71,12 @@ pub struct JournalQuery {
     pub from: Option<String>,
     /// Last day (Beijing), `YYYY-MM-DD`, included.
     pub to: Option<String>,
+    /// Only postings with an entry for this product.
+    #[param(minimum = 1)]
+    pub product_id: Option<i64>,
+    /// Only postings with an entry naming this promotion (`coupon:<id>`, `activity:<id>`).
+    #[param(max_length = 100)]
+    pub promotion: Option<String>,
 }
 
 /// One line of a posting: debit positive, credit negative, in the account's unit.
@@ -136,7 +142,17 @@ pub async fn postings(
         kind,
         from_ms: from.map(view::day_start_ms),
         to_ms: to.map(|d| view::day_start_ms(d + 1)),
+        product_id: q.product_id,
+        promotion: q.promotion.clone(),
     };
+    if q.product_id.is_some_and(|p| p < 1) {
+        return Err(minimall_core::FieldError::new("product_id", minimall_core::error::Reason::IdsPositive).into());
+    }
+    if q.promotion.as_ref().is_some_and(|p| p.chars().count() > 100) {
+        return Err(
+            minimall_core::FieldError::new("promotion", minimall_core::error::Reason::TooLong { max: 100 }).into()
+        );
+    }
     let rows = st.store.journal_postings(admin.merchant_id, &filter, page.size(), page.offset()).await?;
     let items = rows
         .items
@@ -255,6 +271,10 @@ pub struct ProfitAndLossDto {
     pub operating_expenses: i64,
     /// Gross profit − fees − coupon, points, commission and operating costs.
     pub net_profit: i64,
+    /// Staff: the count of the period's month, or the average of its months' counts rounded half up.
+    pub staff: Option<i64>,
+    /// Net revenue over the average staff count of the period's months that have one, rounded down (人均产值).
+    pub revenue_per_staff: Option<i64>,
 }
 
 /// Profit and loss over the shop's days `[from, to]`, from the journal's per-day totals.
@@ -278,7 +298,13 @@ pub async fn profit_and_loss_report(
         })
         .collect();
     let p = profit_and_loss(&flows);
+    let total = crate::finance::reports::finance_report(&st, admin.merchant_id, from, to, Granularity::Month)
+        .await
+        .map(|r| r.total)
+        .ok();
     Ok(Json(ProfitAndLossDto {
+        staff: total.as_ref().and_then(|t| t.staff),
+        revenue_per_staff: total.as_ref().and_then(|t| t.revenue_per_staff),
         from: view::date_label(from),
         to: view::date_label(to),
         sales_revenue: p.sales_revenue,

@@ -5,6 +5,9 @@
 //! balance, profit and loss and the shop's fee terms to the console.
 
 pub mod api;
+pub mod books_api;
+pub mod expenses;
+pub mod reports;
 
 use minimall_core::ledger::build::{self, CostLine, FeeRate, RefundFee, RefundedLine, SoldLine};
 use minimall_core::ledger::{LedgerError, Posting};

@@ -10,6 +10,7 @@ mod buyer_login;
 mod catalog;
 mod distribution;
 mod faults;
+mod finance;
 mod flash;
 mod group_buy;
 mod hardening;
