@@ -410,7 +410,8 @@ pub async fn centre(st: &AppState, buyer: &Buyer) -> ApiResult<CentreDto> {
         }
         _ => None,
     };
-    let share_path = me.as_ref().filter(|p| p.status == "active").map(|p| format!("/?ch=promoter&pr={}", p.code));
+    let share_path =
+        me.as_ref().filter(|p| p.status == "active").map(|p| format!("/join/{0}?ch=promoter&pr={0}", p.code));
     Ok(CentreDto {
         promoter: me.as_ref().map(promoter_dto),
         bound_to,

@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())
         .merge(crate::group_buy::console::routes())
+        .merge(crate::distribution::console::routes())
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
@@ -128,6 +129,10 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/coupons", "menu.coupons", Permission::ReadCatalog),
     ("/admin/flash", "menu.flash", Permission::ReadCatalog),
     ("/admin/group-buys", "menu.group_buys", Permission::ReadCatalog),
+    ("/admin/promoters", "menu.promoters", Permission::ReadBuyers),
+    ("/admin/promoter-applications", "menu.promoter_applications", Permission::ReadBuyers),
+    ("/admin/distribution", "menu.distribution", Permission::ManageMembers),
+    ("/admin/promoter-withdrawals", "menu.promoter_withdrawals", Permission::ReadFinance),
     ("/admin/orders", "menu.orders", Permission::ReadOrders),
     ("/admin/aftersales", "menu.aftersales", Permission::ReadOrders),
     ("/admin/stores", "menu.stores", Permission::ReadOrders),

@@ -289,4 +289,27 @@ suite!(commission_is_frozen_settled_withdrawn_and_reversed_after_settlement_by_a
     assert_eq!(mine["items"][0]["net"], 1_000, "{mine}");
     let (_, w) = body(app.get("/api/v1/shop/promoter/withdrawals", Some(&leader)).await).await;
     assert_eq!(w["total"], 0, "a promoter sees only their own withdrawals: {w}");
+
+    // The pages: statuses and amounts in Chinese, figures as the API gives them.
+    let html = |path: &str, cookie: String| {
+        let app = &app;
+        let path = path.to_string();
+        async move {
+            let r = app.req(Method::GET, &path, None).header("cookie", cookie).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let console = html("/admin/promoters", format!("mm_admin={op}")).await;
+    assert!(console.contains(&promoter_code) && console.contains("推广中"), "{console}");
+    assert!(!console.contains(">active<"), "no raw status on the page");
+    let centre_page = html("/promoter", format!("mm_buyer={promoter}")).await;
+    assert!(
+        centre_page.contains("推广中心") && centre_page.contains("¥15.00") && centre_page.contains("龙井"),
+        "{centre_page}"
+    );
+    let w_page = html("/admin/promoter-withdrawals", format!("mm_admin={finance}")).await;
+    assert!(w_page.contains("已打款") && w_page.contains("线下转账"), "{w_page}");
+    let s_page = html("/admin/distribution", format!("mm_admin={owner}")).await;
+    assert!(s_page.contains("分销规则"), "{s_page}");
 });

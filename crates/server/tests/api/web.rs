@@ -131,6 +131,8 @@ suite!(every_page_for_every_role, |b| async move {
         "/aftersales".into(),
         "/coupons".into(),
         "/points".into(),
+        "/promoter".into(),
+        "/join/ABCD2345".into(),
     ];
     let owner_cookie = {
         let (_, v) = body(
