@@ -278,6 +278,8 @@ coded_enum! {
         Month = "finance.month",
         Date = "finance.date",
         PeriodTooLong { max_days: i64 } = "finance.period_too_long",
+        // Analytics
+        NoMarkdown = "markdown.none",
     }
 }
 

@@ -129,6 +129,7 @@ flash-too_long = a flash sale lasts at most { $days } days
 flash-sku_twice = this SKU is listed twice
 flash-price_not_below_sale = must be below the SKU's sale price
 flash-not_enough_stock = not enough stock: at most { $stock } can be set aside
+markdown-none = has no markdown suggested today (not a slow mover, no cost price, or nothing in stock)
 flash-not_started = this flash sale has not started yet
 flash-ended = this flash sale has ended
 flash-sold_out = sold out

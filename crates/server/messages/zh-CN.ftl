@@ -128,6 +128,7 @@ flash-too_long = 秒杀最长 { $days } 天
 flash-sku_twice = 同一规格填写了两次
 flash-price_not_below_sale = 秒杀价须低于该规格售价
 flash-not_enough_stock = 库存不足，最多可锁定 { $stock } 件
+markdown-none = 今日没有调价建议（未滞销、未设成本价或无库存）
 flash-not_started = 秒杀尚未开始
 flash-ended = 秒杀已结束
 flash-sold_out = 已抢光

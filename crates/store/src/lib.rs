@@ -32,6 +32,7 @@ pub mod orders;
 pub mod outbox;
 pub mod points;
 pub mod promotions;
+pub mod sales;
 pub mod schema;
 mod script;
 pub mod sessions;

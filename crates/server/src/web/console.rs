@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
         .merge(crate::analytics::console::routes())
+        .merge(crate::analytics::forecast_console::routes())
 }
 
 // ---- who is at the console ----------------------------------------------------------------------
@@ -121,6 +122,8 @@ pub struct Nav {
 pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin", "menu.dashboard", Permission::Session),
     ("/admin/analytics", "menu.analytics", Permission::ReadOrders),
+    ("/admin/forecast", "menu.forecast", Permission::ReadCatalog),
+    ("/admin/markdowns", "menu.markdowns", Permission::ManageCatalog),
     ("/admin/products", "menu.products", Permission::ReadCatalog),
     ("/admin/import", "menu.import", Permission::ManageCatalog),
     ("/admin/stock", "menu.stock", Permission::ReadCatalog),

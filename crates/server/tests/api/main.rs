@@ -12,6 +12,7 @@ mod distribution;
 mod faults;
 mod finance;
 mod flash;
+mod forecast;
 mod group_buy;
 mod hardening;
 mod idempotency;
