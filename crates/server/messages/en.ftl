@@ -280,3 +280,14 @@ withdrawal-above_maximum = a withdrawal is at most { $max_fen }
 withdrawal-insufficient = only { $available_fen } is available to withdraw
 withdrawal-not_pending = the withdrawal has been decided already
 withdrawal-inverted = the maximum is below the minimum
+
+## Logistics and reviews
+logistics-no_such_shipment = The order has no such parcel
+logistics-too_many_tracks = A parcel holds at most { $max } tracking entries
+logistics-time_out_of_range = The time must be after the parcel shipped and not in the future
+review-not_received = Confirm receipt before reviewing
+review-already_reviewed = This product has been reviewed already
+review-no_such_line = The order has no such line
+review-no_such_review = No such review
+review-too_many_images = At most { $max } images
+review-banned_word = The review contains the banned word "{ $word }"

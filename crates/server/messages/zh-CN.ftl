@@ -279,3 +279,14 @@ withdrawal-above_maximum = 单次提现不能超过 { $max_fen }
 withdrawal-insufficient = 可提现佣金只有 { $available_fen }
 withdrawal-not_pending = 该提现申请已处理
 withdrawal-inverted = 提现上限不能低于下限
+
+## Logistics and reviews
+logistics-no_such_shipment = 该订单没有这个包裹
+logistics-too_many_tracks = 每个包裹最多记录 { $max } 条物流信息
+logistics-time_out_of_range = 物流时间须在发货之后、不晚于现在
+review-not_received = 确认收货后才能评价
+review-already_reviewed = 这件商品已经评价过了
+review-no_such_line = 订单中没有这件商品
+review-no_such_review = 没有这条评价
+review-too_many_images = 最多上传 { $max } 张图片
+review-banned_word = 评价中含有违禁词“{ $word }”，请修改后再提交

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod orders;
 pub mod payments;
 pub mod promotions;
+pub mod reviews;
 pub mod state;
 pub mod usecase;
 pub mod web;

@@ -121,6 +121,8 @@ mod tests {
             crate::error::ApiReason::CODES,
             crate::orders::tabs::BuyerOrderReason::CODES,
             crate::distribution::Reason::CODES,
+            crate::orders::logistics::LogisticsReason::CODES,
+            crate::reviews::ReviewReason::CODES,
         ]
         .concat()
     }

@@ -125,6 +125,9 @@ struct ProductPage {
     group_buys: Vec<crate::group_buy::shop_api::ShopGroupBuyDto>,
     /// Idempotency key of this page's "open a group" form.
     idem: String,
+    /// The rating and the two latest visible reviews.
+    rating: crate::reviews::RatingDto,
+    reviews: Vec<crate::reviews::ReviewDto>,
 }
 
 async fn product(
@@ -163,6 +166,8 @@ async fn product(
         })
         .collect();
     let group_buys = crate::group_buy::shop_api::of_product(&st, st.merchant_id, id).await?;
+    let latest = crate::reviews::ProductReviewsQuery { tab: None, page: None, page_size: Some(2) };
+    let reviews = crate::reviews::of_product(&st, id, latest).await?;
     let base = st.self_url.get().cloned().unwrap_or_default();
     let mut resp = ProductPage {
         group_buys,
@@ -172,6 +177,8 @@ async fn product(
         p,
         skus,
         share_url: format!("{base}/p/{id}?ch=share"),
+        rating: reviews.rating,
+        reviews: reviews.reviews.items,
     }
     .render_page();
     // Remember the entrance a shared link brought the visitor through, for attribution at login.

@@ -19,7 +19,8 @@ use utoipa_axum::routes;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
-    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, promotions,
+    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders,
+    promotions, reviews,
 };
 
 /// Every list answers in this envelope.
@@ -158,6 +159,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::shop_api::receive))
         .routes(routes!(orders::shop_api::order_counts))
         .routes(routes!(orders::shop_api::buy_again))
+        .routes(routes!(orders::logistics::shop_logistics))
+        .routes(routes!(orders::logistics::admin_logistics))
+        .routes(routes!(orders::logistics::add_track_api))
+        .routes(routes!(reviews::api::create))
+        .routes(routes!(reviews::api::mine))
+        .routes(routes!(reviews::api::of_product))
+        .routes(routes!(reviews::api::list))
+        .routes(routes!(reviews::api::reply))
+        .routes(routes!(reviews::api::hide))
+        .routes(routes!(ops::uploads::shop_upload))
         .routes(routes!(orders::shop_api::pay))
         .routes(routes!(orders::shop_api::sandbox_complete))
         .routes(routes!(orders::shop_api::sandbox_notify))

@@ -51,6 +51,30 @@ pub async fn upload(
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> ApiResult<(StatusCode, Json<Uploaded>)> {
+    save_image(&st, admin.merchant_id, &headers, req).await.map(|u| (StatusCode::CREATED, Json(u)))
+}
+
+/// Upload an image for a review (PNG, JPEG, GIF or WebP, at most 5 MB), as the console does.
+#[utoipa::path(post, path = "/api/v1/shop/uploads", tag = "shop-reviews", security(("bearer" = [])),
+    request_body(description = "The image's bytes (PNG, JPEG, GIF or WebP).", content(
+        (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"))),
+    responses((status = 201, body = Uploaded), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn shop_upload(
+    State(st): State<AppState>,
+    buyer: crate::accounts::auth::Buyer,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult<(StatusCode, Json<Uploaded>)> {
+    save_image(&st, buyer.merchant_id, &headers, req).await.map(|u| (StatusCode::CREATED, Json(u)))
+}
+
+/// Keep an uploaded image under its content hash and record it for the merchant.
+async fn save_image(
+    st: &AppState,
+    merchant_id: i64,
+    headers: &HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult<Uploaded> {
     let body: Bytes = crate::http::extract::read_body(req, MAX_UPLOAD_BYTES).await?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "the image is empty"));
@@ -90,11 +114,8 @@ pub async fn upload(
         tokio::fs::write(&tmp, &body).await.map_err(ApiError::internal)?;
         tokio::fs::rename(&tmp, &path).await.map_err(ApiError::internal)?;
     }
-    st.store.record_upload(admin.merchant_id, &name, ct, body.len() as i64).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Uploaded { url: format!("/uploads/{name}"), content_type: ct.into(), size: body.len() }),
-    ))
+    st.store.record_upload(merchant_id, &name, ct, body.len() as i64).await?;
+    Ok(Uploaded { url: format!("/uploads/{name}"), content_type: ct.into(), size: body.len() })
 }
 
 /// Serve an uploaded file; names are content hashes, so they are cached forever.

@@ -109,6 +109,9 @@ pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiRes
             return Err(ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &TabAndStatus)
                 .with_field("tab"))
         }
+        Some(super::tabs::OrderTab::ToReview) => {
+            st.store.buyer_orders_to_review(buyer.id, page.size(), page.offset()).await?
+        }
         Some(tab) => st.store.buyer_orders_in(buyer.id, tab.statuses(), page.size(), page.offset()).await?,
         None => st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?,
     };

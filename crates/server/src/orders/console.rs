@@ -7,6 +7,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orders", get(orders))
         .route("/admin/orders/{id}", get(order))
         .route("/admin/orders/{id}/ship", post(ship))
+        .route("/admin/orders/{id}/shipments/{shipment_id}/tracks", post(add_track))
         .route("/admin/stores", get(stores).post(create_store))
         .route("/admin/pickup", get(pickup_page).post(verify_pickup))
 }
@@ -116,6 +117,10 @@ struct OrderPage {
     /// The role may see revenue: the order's amounts are shown.
     revenue: bool,
     can_ship: bool,
+    /// The role may add to a parcel's timeline.
+    can_track: bool,
+    logistics: crate::orders::logistics::LogisticsDto,
+    track_kinds: Vec<(&'static str, &'static str)>,
     /// The delivery address as one line.
     address: String,
 }
@@ -133,7 +138,36 @@ async fn order(
         && d.order.delivery != "pickup";
     let address = d.order.address.as_ref().map(view::address_line).unwrap_or_default();
     let nav = nav(&c, &a);
-    Ok(OrderPage { c, nav, d, revenue, can_ship, address }.render_page())
+    let can_track = may(&a, Permission::ManageOrders);
+    let logistics = crate::orders::logistics::of_order(&st, id).await?;
+    let track_kinds =
+        crate::orders::logistics::TrackKind::ALL.iter().map(|k| (k.as_str(), c.tp("track.", k.as_str()))).collect();
+    Ok(OrderPage { c, nav, d, revenue, can_ship, can_track, logistics, track_kinds, address }.render_page())
+}
+
+async fn add_track(
+    State(st): State<AppState>,
+    Console(a): Console<ManageOrders>,
+    WebPath((id, shipment_id)): WebPath<(i64, i64)>,
+    headers: HeaderMap,
+    f: Fields,
+) -> WebResult {
+    let kind = crate::orders::logistics::TrackKind::parse(f.get("kind"))
+        .ok_or_else(|| ApiError::invalid("kind", "choose what happened"))?;
+    let at = match f.opt("at") {
+        Some(t) => Some(view::parse_beijing_datetime(t).ok_or_else(|| {
+            ApiError::refused(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                &crate::orders::logistics::LogisticsReason::TimeOutOfRange,
+            )
+            .with_field("at")
+        })?),
+        None => None,
+    };
+    let input = crate::orders::logistics::TrackInput { kind, text: f.get("text").into(), at };
+    let _ = crate::orders::logistics::add_track(&st, &a, &Call::from_headers(&headers), id, shipment_id, input).await?;
+    back(&format!("/admin/orders/{id}#parcel-{shipment_id}"))
 }
 
 async fn ship(

@@ -6,6 +6,7 @@ pub mod admin_api;
 pub mod buying;
 pub mod console;
 pub mod fulfilment;
+pub mod logistics;
 pub mod pickup;
 pub mod shop_api;
 pub mod shop_pages;

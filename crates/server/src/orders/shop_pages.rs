@@ -273,6 +273,7 @@ struct OrderPage {
     paying: bool,
     can_aftersale: bool,
     address: String,
+    logistics: crate::orders::logistics::LogisticsDto,
 }
 
 async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
@@ -280,7 +281,8 @@ async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebP
     let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
     let address = o.address.as_ref().map(crate::web::view::address_line).unwrap_or_default();
-    Ok(OrderPage { c, o, paying, can_aftersale, address }.render_page())
+    let logistics = crate::orders::logistics::of_order(&st, o.id).await?;
+    Ok(OrderPage { c, o, paying, can_aftersale, address, logistics }.render_page())
 }
 
 #[derive(Template)]

@@ -29,7 +29,7 @@ pub enum OrderTab {
     ToShip,
     /// 待收货 (部分发货 and 已发货)
     ToReceive,
-    /// 待评价: received or completed
+    /// 待评价: received or completed, with a line not reviewed yet
     ToReview,
 }
 
@@ -55,7 +55,8 @@ impl OrderTab {
             OrderTab::ToPay => &["pending_payment"],
             OrderTab::ToShip => &["awaiting_group", "to_ship"],
             OrderTab::ToReceive => &["partially_shipped", "shipped"],
-            OrderTab::ToReview => &["received"],
+            // Received or completed with a line not reviewed yet: see `Store::buyer_orders_to_review`.
+            OrderTab::ToReview => &["received", "completed"],
         }
     }
 }
@@ -92,7 +93,7 @@ pub async fn order_counts(st: &AppState, buyer: &Buyer) -> ApiResult<OrderCounts
         to_pay: sum(OrderTab::ToPay),
         to_ship: sum(OrderTab::ToShip),
         to_receive: sum(OrderTab::ToReceive),
-        to_review: sum(OrderTab::ToReview),
+        to_review: st.store.buyer_orders_to_review(buyer.id, 1, 0).await?.total,
         aftersale: st.store.buyer_open_aftersales(buyer.id).await?,
     })
 }

@@ -75,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::members::console::routes())
         .merge(crate::analytics::console::routes())
         .merge(crate::analytics::forecast_console::routes())
+        .merge(crate::reviews::console::routes())
 }
 
 // ---- who is at the console ----------------------------------------------------------------------
@@ -138,6 +139,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/promoter-withdrawals", "menu.promoter_withdrawals", Permission::ReadFinance),
     ("/admin/orders", "menu.orders", Permission::ReadOrders),
     ("/admin/aftersales", "menu.aftersales", Permission::ReadOrders),
+    ("/admin/reviews", "menu.reviews", Permission::ReadOrders),
     ("/admin/stores", "menu.stores", Permission::ReadOrders),
     ("/admin/pickup", "menu.pickup", Permission::VerifyPickup),
     ("/admin/buyers", "menu.buyers", Permission::ReadBuyers),

@@ -91,7 +91,6 @@ pub async fn pay(app: &TestApp, buyer: &str, id: i64) {
 }
 
 /// A paid order, shipped whole and received: ready to review.
-#[allow(dead_code)]
 pub async fn received_order(s: &Shop, buyer: &str) -> i64 {
     let id = order(s, buyer, 1).await;
     pay(&s.app, buyer, id).await;
@@ -302,3 +301,225 @@ fn url_param(url: &str, name: &str) -> String {
     let q = url.split_once('?').map(|x| x.1).unwrap_or("");
     form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
+
+suite!(parcels_and_their_timelines_reach_the_buyer, |b| async move {
+    let s = shop(b).await;
+    let app = &s.app;
+    let amy = app.buyer_login("amy").await;
+    let id = order(&s, &amy, 3).await;
+    pay(app, &amy, id).await;
+    let (_, d) = body(app.get(&format!("/api/v1/admin/orders/{id}"), Some(&s.op)).await).await;
+    let line = d["order"]["lines"][0]["id"].as_i64().unwrap();
+    // Two of three units in a first parcel: a partial shipment.
+    let r = app
+        .post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(&s.op),
+            &json!({"carrier": "中通快递", "tracking_no": "ZT778899", "lines": [{"line_id": line, "quantity": 2}]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (st, l) = body(app.get(&format!("/api/v1/shop/orders/{id}/logistics"), Some(&amy)).await).await;
+    assert_eq!(st, StatusCode::OK, "{l}");
+    assert_eq!(l["parcels"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (l["parcels"][0]["carrier"].clone(), l["parcels"][0]["tracking_no"].clone()),
+        (json!("中通快递"), json!("ZT778899"))
+    );
+    assert_eq!(l["parcels"][0]["lines"][0]["quantity"], 2);
+    assert_eq!(l["to_ship"][0]["quantity"], 1);
+    let parcel = l["parcels"][0]["id"].as_i64().unwrap();
+    let track = |who: String, body_json: Value| async move {
+        body(app.post(&format!("/api/v1/admin/orders/{id}/shipments/{parcel}/tracks"), Some(&who), &body_json).await)
+            .await
+    };
+    let (st, v) = track(s.op.clone(), json!({"kind": "collected", "text": "【杭州】中通快递 已揽收"})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = track(s.op.clone(), json!({"kind": "in_transit", "text": "已到达【杭州转运中心】"})).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (_, l) = body(app.get(&format!("/api/v1/shop/orders/{id}/logistics"), Some(&amy)).await).await;
+    let kinds: Vec<&str> =
+        l["parcels"][0]["tracks"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["in_transit", "collected"], "newest first");
+    // The change is audited.
+    let (_, audit) =
+        body(app.get("/api/v1/admin/audit-log?action=shipment.track", Some(&app.admin_login("admin").await)).await)
+            .await;
+    assert_eq!(audit["total"], 2, "{audit}");
+    // Bad input names its field; nothing is written.
+    for (bad, field) in [
+        (json!({"kind": "teleported", "text": "x"}), "kind"),
+        (json!({"kind": "in_transit", "text": "  "}), "text"),
+        (json!({"kind": "in_transit", "text": "x".repeat(101)}), "text"),
+        (json!({"kind": "in_transit", "text": "x", "at": minimall_store::now_ms() + 86_400_000}), "at"),
+        (json!({"kind": "in_transit", "text": "x", "at": 1}), "at"),
+    ] {
+        let r = app.post(&format!("/api/v1/admin/orders/{id}/shipments/{parcel}/tracks"), Some(&s.op), &bad).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let (_, v) = body(r).await;
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Denials: a parcel of another order, a role that may not manage orders, a buyer on the console's route,
+    // another buyer's order.
+    let other = order(&s, &amy, 1).await;
+    let r = app
+        .post(
+            &format!("/api/v1/admin/orders/{other}/shipments/{parcel}/tracks"),
+            Some(&s.op),
+            &json!({"kind": "in_transit", "text": "x"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (st, _) = track(app.admin_login("finance").await, json!({"kind": "in_transit", "text": "x"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = track(amy.clone(), json!({"kind": "in_transit", "text": "x"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let bob = app.buyer_login("bob").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/shop/orders/{id}/logistics"), Some(&bob)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (_, l) = body(app.get(&format!("/api/v1/admin/orders/{id}/logistics"), Some(&s.op)).await).await;
+    assert_eq!(l["parcels"][0]["tracks"].as_array().unwrap().len(), 2);
+    // The buyer's order page shows the parcel, its timeline and what is still to ship, in Chinese.
+    let c = no_redirects();
+    let html = c
+        .get(format!("{}/orders/{id}", app.base))
+        .header(COOKIE, format!("mm_buyer={amy}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ZT778899")
+            && html.contains("已到达【杭州转运中心】")
+            && html.contains("运输中")
+            && html.contains("待发货"),
+        "{html}"
+    );
+});
+
+suite!(reviews_after_receipt_on_the_product_page_replied_and_hidden, |b| async move {
+    let s = shop(b).await;
+    let app = &s.app;
+    let amy = app.buyer_login("amy").await;
+    // Not before receipt.
+    let unpaid = order(&s, &amy, 1).await;
+    let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{unpaid}"), Some(&amy)).await).await;
+    let line = o["lines"][0]["id"].as_i64().unwrap();
+    let review = |who: String, id: i64, b: Value| async move {
+        body(app.post(&format!("/api/v1/shop/orders/{id}/reviews"), Some(&who), &b).await).await
+    };
+    let (st, v) = review(amy.clone(), unpaid, json!({"line_id": line, "rating": 5, "text": "好"})).await;
+    assert_eq!((st, v["error"]["reason"].clone()), (StatusCode::CONFLICT, json!("review.not_received")), "{v}");
+
+    let id = received_order(&s, &amy).await;
+    let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{id}"), Some(&amy)).await).await;
+    let line = o["lines"][0]["id"].as_i64().unwrap();
+    assert_eq!(counts(app, &amy).await["to_review"], 1);
+    // Bad input names its field; nothing is written.
+    let img = "/img/placeholder/1.svg";
+    for (bad, field) in [
+        (json!({"line_id": line, "rating": 6, "text": "好"}), "rating"),
+        (json!({"line_id": line, "rating": 0, "text": "好"}), "rating"),
+        (json!({"line_id": line, "rating": 5, "text": " "}), "text"),
+        (json!({"line_id": line, "rating": 5, "text": "好".repeat(501)}), "text"),
+        (json!({"line_id": line, "rating": 5, "text": "好", "images": vec![img; 10]}), "images"),
+        (json!({"line_id": line, "rating": 5, "text": "好", "images": ["javascript:alert(1)"]}), "images[0]"),
+        (json!({"line_id": line + 1000, "rating": 5, "text": "好"}), "line_id"),
+        (json!({"line_id": line, "rating": 5, "text": "全网最低价"}), "text"),
+    ] {
+        let (st, v) = review(amy.clone(), id, bad.clone()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad} {v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Another buyer cannot review this order.
+    let bob = app.buyer_login("bob").await;
+    let (st, _) = review(bob.clone(), id, json!({"line_id": line, "rating": 1, "text": "差"})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // The review, once.
+    let (st, r) = review(
+        amy.clone(),
+        id,
+        json!({"line_id": line, "rating": 4, "text": "很甜，水分足", "images": [img], "anonymous": true}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    assert_eq!((r["author"].clone(), r["images"].clone()), (json!("匿名用户"), json!([img])));
+    let (st, v) = review(amy.clone(), id, json!({"line_id": line, "rating": 5, "text": "再评"})).await;
+    assert_eq!((st, v["error"]["reason"].clone()), (StatusCode::CONFLICT, json!("review.already_reviewed")));
+    assert_eq!(counts(app, &amy).await["to_review"], 0);
+    // A second buyer, a bad review.
+    let cat = app.buyer_login("cat").await;
+    let id2 = received_order(&s, &cat).await;
+    let (_, o2) = body(app.get(&format!("/api/v1/shop/orders/{id2}"), Some(&cat)).await).await;
+    let (st, r2) =
+        review(cat.clone(), id2, json!({"line_id": o2["lines"][0]["id"], "rating": 1, "text": "垃圾 骗子"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{r2}");
+    let r2id = r2["id"].as_i64().unwrap();
+    // On the product: rating and counts equal a recount of the visible reviews.
+    let url = format!("/api/v1/shop/products/{}/reviews", s.product);
+    let (_, p) = body(app.get(&url, None).await).await;
+    assert_eq!(
+        p["rating"],
+        json!({"total": 2, "average_x10": 25, "good_percent": 50, "with_images": 1, "good": 1, "neutral": 0, "bad": 1})
+    );
+    let (_, bad) = body(app.get(&format!("{url}?tab=bad"), None).await).await;
+    assert_eq!(
+        (bad["reviews"]["total"].clone(), bad["reviews"]["items"][0]["author"].clone()),
+        (json!(1), json!("c**"))
+    );
+    assert_field_error(app.get(&format!("{url}?tab=best"), None).await, StatusCode::UNPROCESSABLE_ENTITY, "tab").await;
+    // Buyers see only their own.
+    let (_, mine) = body(app.get("/api/v1/shop/reviews", Some(&bob)).await).await;
+    assert_eq!(mine["total"], 0);
+    let (_, mine) = body(app.get("/api/v1/shop/reviews", Some(&amy)).await).await;
+    assert_eq!(mine["total"], 1);
+    // The merchant replies and hides the abusive one (audited); a role that may not manage orders cannot.
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/reviews/{r2id}/reply"),
+            Some(&s.op),
+            &json!({"reply": "很抱歉，已安排客服联系您"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((st, v["reply"].clone()), (StatusCode::OK, json!("很抱歉，已安排客服联系您")), "{v}");
+    assert_field_error(
+        app.post(&format!("/api/v1/admin/reviews/{r2id}/reply"), Some(&s.op), &json!({"reply": ""})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "reply",
+    )
+    .await;
+    let fin = app.admin_login("finance").await;
+    assert_eq!(
+        app.post(&format!("/api/v1/admin/reviews/{r2id}/hide"), Some(&fin), &json!({"hidden": true})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&format!("/api/v1/admin/reviews/{r2id}/hide"), Some(&amy), &json!({"hidden": true})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post("/api/v1/admin/reviews/999999/hide", Some(&s.op), &json!({"hidden": true})).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (st, v) =
+        body(app.post(&format!("/api/v1/admin/reviews/{r2id}/hide"), Some(&s.op), &json!({"hidden": true})).await)
+            .await;
+    assert_eq!((st, v["hidden"].clone()), (StatusCode::OK, json!(true)));
+    let (_, p) = body(app.get(&url, None).await).await;
+    assert_eq!((p["rating"]["total"].clone(), p["rating"]["bad"].clone()), (json!(1), json!(0)));
+    let (_, audit) =
+        body(app.get("/api/v1/admin/audit-log?action=review.hide", Some(&app.admin_login("admin").await)).await).await;
+    assert_eq!(audit["total"], 1);
+    let (_, unreplied) = body(app.get("/api/v1/admin/reviews?unreplied=true", Some(&s.op)).await).await;
+    assert_eq!(unreplied["total"], 1);
+    assert_eq!(app.get("/api/v1/admin/reviews", Some(&amy)).await.status(), StatusCode::FORBIDDEN);
+    // The product page shows the rating and the visible review, in Chinese.
+    let html = no_redirects().get(format!("{}/p/{}", app.base, s.product)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("很甜，水分足") && html.contains("好评率") && !html.contains("垃圾"), "{html}");
+});
