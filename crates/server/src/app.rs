@@ -94,6 +94,9 @@ impl Application {
         crate::members::schedule_daily(&state, state.merchant_id, today)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        crate::finance::reconcile::schedule_daily(&state, state.merchant_id, today - 1)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         crate::analytics::rollup::schedule_rollup(&state.store, state.merchant_id, minimall_store::now_ms()).await?;
         let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");

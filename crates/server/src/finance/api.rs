@@ -15,7 +15,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::Object;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accounts::auth::{Admin, ManageSettings, ReadFinance};
+use crate::accounts::auth::{Admin, ManageFinance, ManageSettings, ReadFinance};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::finance::{fee_terms, PROVIDERS};
 use crate::http::extract::ApiJson;
@@ -23,6 +23,7 @@ use crate::http::extract::ApiQuery;
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
+use crate::usecase::Call;
 use crate::web::view;
 
 /// The longest period profit and loss covers: ten years of days.
@@ -418,13 +419,6 @@ pub struct BillQuery {
     pub date: String,
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in the shop's zone, as a bill writes its times.
-fn bill_time(ms: i64) -> String {
-    minimall_core::time::rfc3339_seconds(ms)
-        .map(|s| s.chars().take(19).collect::<String>().replace('T', " "))
-        .unwrap_or_default()
-}
-
 /// The sandbox provider's trade bill of a day, in WeChat Pay's format (交易账单): its payments and refunds
 /// that succeeded that day, with their fees. Only while the sandbox provider is on.
 #[utoipa::path(get, path = "/api/v1/admin/ledger/statements/sandbox", tag = "admin-ledger", params(BillQuery), security(("bearer" = [])),
@@ -435,54 +429,8 @@ pub async fn sandbox_bill(
     ApiQuery(q): ApiQuery<BillQuery>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    use minimall_core::ledger::statement::{write_wechat_bill, BillTrade, StatementLine};
     let day = day_param("date", Some(&q.date))?.unwrap_or_default();
-    if !st.cfg.sandbox {
-        return Err(ApiError::conflict("the sandbox provider is off"));
-    }
-    let trades = st
-        .store
-        .provider_trades(admin.merchant_id, "sandbox", view::day_start_ms(day), view::day_start_ms(day + 1))
-        .await?;
-    let terms = fee_terms(&st, admin.merchant_id, "sandbox").await?;
-    let mut lines = Vec::with_capacity(trades.len());
-    for t in trades {
-        let m = minimall_core::Money::from_fen;
-        let line = if t.kind == "payment" {
-            StatementLine::Payment {
-                out_trade_no: t.out_trade_no,
-                transaction_id: t.transaction_id.unwrap_or_default(),
-                amount: m(t.amount),
-                fee: m(t.fee),
-            }
-        } else {
-            let posted = st
-                .store
-                .journal_posting_by_reference(
-                    admin.merchant_id,
-                    PostingKind::RefundSucceeded,
-                    &format!("refund:{}", t.refund_id),
-                )
-                .await?;
-            let fee_returned = posted
-                .map(|p| {
-                    -p.entries
-                        .iter()
-                        .filter(|e| e.account == Account::PaymentFees.code())
-                        .map(|e| e.amount)
-                        .sum::<i64>()
-                })
-                .unwrap_or(0);
-            StatementLine::Refund {
-                out_refund_no: t.reference,
-                out_trade_no: t.out_trade_no,
-                amount: m(t.amount),
-                fee_returned: m(fee_returned),
-            }
-        };
-        lines.push(BillTrade { time: bill_time(t.at), line });
-    }
-    let csv = write_wechat_bill(&format!("sandbox{}", admin.merchant_id), terms.rate.basis_points(), &lines);
+    let csv = super::reconcile::sandbox_bill_csv(&st, admin.merchant_id, day).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
 }
 
@@ -507,7 +455,7 @@ pub struct ReconcileRequest {
 }
 
 /// One difference between the bill and the shop's records.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct FindingDto {
     /// `missing`: the shop recorded it, the bill does not have it; `extra`: on the bill only (or twice);
     /// `amount_mismatch`: on both with another amount or fee.
@@ -545,66 +493,56 @@ pub struct ReconcileReport {
     responses((status = 200, body = ReconcileReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reconcile(
     State(st): State<AppState>,
-    admin: Admin<ReadFinance>,
+    admin: Admin<ManageFinance>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<ReconcileRequest>,
 ) -> ApiResult<Json<ReconcileReport>> {
-    use minimall_core::ledger::statement::{self, Finding, Recorded};
-    if !PROVIDERS.contains(&req.provider.as_str()) {
-        return Err(ApiError::invalid("provider", format!("must be one of {}", PROVIDERS.join(", "))));
-    }
     let day = day_param("date", Some(&req.date))?.unwrap_or_default();
-    let lines = statement::parse_wechat_bill(&req.bill).map_err(|e| ApiError::invalid("bill", e.to_string()))?;
-    let trades = st
-        .store
-        .provider_trades(admin.merchant_id, &req.provider, view::day_start_ms(day), view::day_start_ms(day + 1))
-        .await?;
-    let m = minimall_core::Money::from_fen;
-    let recorded: Vec<Recorded> = trades
-        .iter()
-        .map(|t| {
-            if t.kind == "payment" {
-                Recorded::Payment { out_trade_no: t.reference.clone(), amount: m(t.amount), fee: m(t.fee) }
-            } else {
-                Recorded::Refund { out_refund_no: t.reference.clone(), amount: m(t.amount) }
-            }
-        })
-        .collect();
-    let (matched, findings) = statement::reconcile(&lines, &recorded);
-    let findings = findings
-        .into_iter()
-        .map(|f| match f {
-            Finding::Missing { kind, reference, amount } => FindingDto {
-                finding: "missing".into(),
-                kind: kind.into(),
-                reference,
-                what: None,
-                recorded: Some(amount.fen()),
-                statement: None,
-            },
-            Finding::Extra { kind, reference, amount } => FindingDto {
-                finding: "extra".into(),
-                kind: kind.into(),
-                reference,
-                what: None,
-                recorded: None,
-                statement: Some(amount.fen()),
-            },
-            Finding::AmountMismatch { kind, reference, recorded, statement, what } => FindingDto {
-                finding: "amount_mismatch".into(),
-                kind: kind.into(),
-                reference,
-                what: Some(what.into()),
-                recorded: Some(recorded.fen()),
-                statement: Some(statement.fen()),
-            },
-        })
-        .collect();
-    Ok(Json(ReconcileReport {
-        provider: req.provider,
-        date: view::date_label(day),
-        statement_lines: lines.len() as i64,
-        recorded_lines: recorded.len() as i64,
-        matched: matched as i64,
-        findings,
-    }))
+    let (_, report) = super::reconcile::reconcile_bill(
+        &st,
+        admin.merchant_id,
+        Some((&admin, &Call::from_headers(&headers))),
+        &req.provider,
+        day,
+        &req.bill,
+    )
+    .await?;
+    Ok(Json(report))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReconciliationDto {
+    pub id: i64,
+    #[schema(schema_with = providers)]
+    pub provider: String,
+    /// The bill's day, `YYYY-MM-DD`.
+    pub date: String,
+    /// `import` (a person) or `job` (the daily reconciliation).
+    #[schema(schema_with = sources)]
+    pub source: String,
+    pub statement_lines: i64,
+    pub recorded_lines: i64,
+    pub matched: i64,
+    pub missing: i64,
+    pub extra: i64,
+    pub amount_mismatch: i64,
+    /// Epoch ms.
+    pub created_at: i64,
+    pub findings: Vec<FindingDto>,
+}
+
+fn sources() -> Object {
+    string_enum(vec!["import", "job"])
+}
+
+/// Reconciliations run, newest first: imported bills and the daily job's, with their findings.
+#[utoipa::path(get, path = "/api/v1/admin/ledger/reconciliations", tag = "admin-ledger", params(crate::http::PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<ReconciliationDto>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reconciliations(
+    State(st): State<AppState>,
+    admin: Admin<ReadFinance>,
+    ApiQuery(q): ApiQuery<crate::http::PageQuery>,
+) -> ApiResult<Json<Paginated<ReconciliationDto>>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    Ok(Json(super::reconcile::list(&st, admin.merchant_id, page).await?))
 }

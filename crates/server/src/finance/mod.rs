@@ -6,7 +6,9 @@
 
 pub mod api;
 pub mod books_api;
+pub mod console;
 pub mod expenses;
+pub mod reconcile;
 pub mod reports;
 
 use minimall_core::ledger::build::{self, CostLine, FeeRate, RefundFee, RefundedLine, SoldLine};

@@ -181,7 +181,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(finance::api::profit_and_loss_report))
         .routes(routes!(finance::api::get_fee_terms, finance::api::put_fee_terms))
         .routes(routes!(finance::api::sandbox_bill))
-        .routes(routes!(finance::api::reconcile))
+        .routes(routes!(finance::api::reconcile, finance::api::reconciliations))
         .routes(routes!(finance::books_api::list_expenses, finance::books_api::record_expense))
         .routes(routes!(finance::books_api::void_expense))
         .routes(routes!(finance::books_api::staff_list, finance::books_api::set_staff))

@@ -85,6 +85,7 @@ async fn finance(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadFin
         "dash.paid_orders",
     ]);
     p.intro = p.c.t("fin.intro").into();
+    p.links = crate::finance::console::section_links(&p.c);
     for d in &f.days {
         p.rows.push(vec![
             Cell::text(d.date.as_deref().unwrap_or("").get(5..).unwrap_or("").to_string()),

@@ -65,6 +65,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(crate::accounts::console::routes())
         .merge(crate::ops::console::routes())
+        .merge(crate::finance::console::routes())
         .merge(crate::catalog::console::routes())
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())

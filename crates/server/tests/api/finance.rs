@@ -648,3 +648,58 @@ suite!(a_generated_shop_of_10000_orders_reports_what_a_recount_finds, |b| async 
     let (_, tb) = body(app.get("/api/v1/admin/ledger/trial-balance", Some(&owner)).await).await;
     assert_eq!((tb["fen_difference"].as_i64(), tb["points_difference"].as_i64()), (Some(0), Some(0)));
 });
+
+// The daily job reconciles the sandbox's bill of the day before and records it; the finance pages show the
+// report, postings, trial balance, expenses and reconciliations to owner and finance, and to nobody else.
+suite!(the_daily_reconciliation_is_recorded_and_the_finance_pages_show_it, |b| async move {
+    let app = TestApp::spawn(b).await;
+    let owner = app.admin_login("admin").await;
+    let yesterday = minimall_core::time::date_of_day(beijing_day(minimall_store::now_ms()) - 1).unwrap().to_string();
+    let runs = eventually(20, || {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let (_, v) = body(app.get("/api/v1/admin/ledger/reconciliations", Some(&owner)).await).await;
+            (v["total"].as_i64() == Some(1)).then_some(v)
+        }
+    })
+    .await;
+    let r = &runs["items"][0];
+    assert_eq!((r["source"].as_str(), r["provider"].as_str()), (Some("job"), Some("sandbox")), "{r}");
+    assert_eq!(r["date"], yesterday);
+    assert_eq!(r["findings"], json!([]));
+    let (_, jobs) = body(app.get("/api/v1/admin/jobs?kind=finance.reconcile", Some(&owner)).await).await;
+    eprintln!("{jobs}");
+
+    let page = |path: String, token: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(format!("{}{}", app.base, path))
+                .header("cookie", format!("mm_admin={token}"))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    for (path, needle) in [
+        ("/admin/finance/report?g=week", "利润表"),
+        ("/admin/finance/report.csv", "净利润"),
+        ("/admin/finance/postings?account=operating_expenses", "记账凭证"),
+        ("/admin/finance/trial-balance", "试算平衡"),
+        ("/admin/finance/expenses", "录入费用"),
+        ("/admin/finance/reconciliations", "每日任务"),
+    ] {
+        let (s, html) = page(path.to_string(), owner.clone()).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(html.contains(needle), "{path} shows {needle}");
+        let op = app.admin_login("operator").await;
+        let (s, _) = page(path.to_string(), op).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "operator {path}");
+    }
+    let finance = app.admin_login("finance").await;
+    let (s, html) = page("/admin/finance/expenses".into(), finance).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("录入费用"), "finance enters expenses");
+});
