@@ -291,3 +291,195 @@ review-no_such_line = The order has no such line
 review-no_such_review = No such review
 review-too_many_images = At most { $max } images
 review-banned_word = The review contains the banned word "{ $word }"
+## Common
+record-not_found = { $what } not found
+record-no_such = no such { $what }
+route-none = no such route
+route-method_not_allowed = method not allowed on this route
+form-bad_key = bad form key
+idempotency-key_required = this request needs an Idempotency-Key header
+idempotency-key_reused = this Idempotency-Key was used with a different request
+idempotency-key_format = must be 1 to 128 visible ASCII characters
+text-visible_ascii = must be visible ASCII
+http-json_expected = expected Content-Type: application/json
+sku-no_such_code = no SKU with this code
+sku-not_of_product = not a SKU of this product
+product-choose = choose a product
+number-at_least_one = must be at least 1
+number-positive = must be positive
+number-whole = must be a whole number
+number-out_of_bounds = is out of range
+value-not_allowed = is not one of the allowed values
+time-datetime_required = give a date and time
+permission-page_needs_catalog = this page needs the catalog permission
+permission-page_needs_buyers = this page needs the buyers permission
+tracking_no-format = must be 1 to 40 letters, digits or '-'
+points-not_enough = not enough points
+stock-delta_range = must be non-zero and at most 10000000 in size
+
+## Things named in messages
+thing-address = address
+thing-aftersale = after-sales request
+thing-activity = activity
+thing-buyer = buyer
+thing-cart_line = cart line
+thing-category = category
+thing-coupon = coupon
+thing-file = file
+thing-flash_sale = flash sale
+thing-freight_template = freight template
+thing-group = group
+thing-group_buy = group buy
+thing-image = image
+thing-import = import
+thing-job = job
+thing-level = level
+thing-mall_item = points mall item
+thing-order = order
+thing-payment = payment
+thing-pickup_code = pick-up code
+thing-product = product
+thing-record = record
+thing-rfm_class = RFM class
+thing-segment = segment
+thing-sku = SKU
+thing-store = store
+thing-tag = tag
+thing-user = user
+
+## The catalog
+catalog-choose_products = choose at least one product
+catalog-cost_price_column_forbidden = this role may not set cost prices; leave out the 成本价 column
+catalog-cost_price_forbidden = this role may not set cost prices
+catalog-stock_change_units = give the change in units
+
+## Operations
+ops-image_empty = the image is empty
+ops-image_too_large = images are at most 5 MB
+ops-image_type = only PNG, JPEG, GIF and WebP images are accepted
+ops-settings_need_catalog = reading settings needs the catalog permission
+
+## Orders
+orders-already_picked_up = this order was already picked up
+orders-bad_ship_line = unknown line or quantity below 1
+orders-changed_meanwhile = the order changed meanwhile; reload it
+orders-choose_address = choose a delivery address
+orders-choose_spec = choose a specification
+orders-choose_store = choose a store for pick-up
+orders-coupon_gone = this coupon is no longer available
+orders-no_lines = list at least one line
+orders-not_a_status = is not an order status
+orders-not_on_shelf = no such product on the shelf
+orders-not_pickup = this order is delivered, not picked up
+orders-nothing_to_order = nothing to order: give items or select cart lines
+orders-nothing_to_ship = nothing left to ship
+orders-pay_expired = the time to pay this order has passed
+orders-payment_other_provider = payment belongs to another provider
+orders-pickup_code_format = must be the 12 digits of the pick-up code
+orders-sandbox_no_secret = notification refused: no sandbox secret
+orders-sandbox_pay_off = sandbox payment is disabled on this server
+orders-ship_too_many = more units than remain to ship
+orders-store_phone_hours = phone at most 20 and hours at most 40 characters
+orders-too_long = is too long
+orders-too_many_stores = at most 200 stores
+orders-unsupported_event = unsupported event
+orders-wechat_needs_openid = log in through the mini-program to pay with WeChat
+orders-wechat_pay_off = WeChat Pay is not configured on this server
+
+## After-sales
+aftersales-no_payment = the order has no payment to refund
+aftersales-no_such_line = no such line in this order
+aftersales-not_shipped = nothing has shipped yet: ask for a refund only
+aftersales-units_taken = these units are already under another request
+
+## Group buying
+group_buy-changed_meanwhile = the group changed meanwhile; try again
+group_buy-choose_sku = choose a SKU
+group_buy-stopped = the group buy is already stopped
+
+## Promotions
+promotions-activity_ended = an ended activity cannot change
+promotions-all_claimed = all of these coupons have been claimed
+promotions-coupon_changed = the coupon was stopped or claimed meanwhile; read it again
+promotions-coupon_expired = this coupon has expired
+promotions-coupon_stopped = a stopped coupon cannot change
+promotions-limit_reached = you already hold as many of these as allowed
+promotions-not_claimable = this coupon cannot be claimed
+promotions-not_in_wallet = no such coupon in your wallet
+promotions-off_shelf = this product is off the shelf
+promotions-too_many_templates = at most 100 freight templates
+
+## Members
+members-birthday_range = must be a date in the last 120 years
+members-coupon_limit = you hold as many of this coupon as one buyer may
+members-coupon_not_issued = this coupon is no longer issued
+members-date_format = must be a date such as 1995-04-18
+members-day_twice = day appears twice
+members-days_order = days out of range or out of order
+members-fewer_points = the buyer has fewer points
+members-ids_or_filter = give either buyer_ids or a filter
+members-month_format = must be a month such as 2026-12
+members-no_such_level = no such level in this shop
+members-no_such_month = no such month
+members-points_granted = these points were granted already
+members-segment_name_taken = a segment with this name exists
+members-signed_in_today = already signed in today
+members-sold_out = sold out
+members-stock_below_zero = stock would fall below zero
+members-tag_name_taken = a tag with this name exists
+members-whole_numbers = must list whole numbers
+
+## Accounts
+accounts-admin_token_on_shop = a console token cannot be used on the shop API
+accounts-buyer_token_on_admin = a buyer token cannot be used on the admin API
+accounts-choose_user = choose a user
+accounts-cross_site = cross-site request refused
+accounts-disabled = this account is disabled
+accounts-enrol_first = start enrolment first
+accounts-last_owner = the last active owner cannot be demoted or disabled
+accounts-login_first = log in first: send Authorization: Bearer <token>
+accounts-login_step_expired = this login step expired or was used; log in again
+accounts-login_throttled = too many failed logins from this address; wait before trying again
+accounts-origin_required = cookie-authenticated writes need an Origin header
+accounts-sandbox_login_off = sandbox login is disabled on this server
+accounts-sms_code_format = must be the 6 digits from the SMS
+accounts-sms_no_code = no valid code for this phone; request a new one
+accounts-sms_off = SMS login is disabled on this server
+accounts-sms_too_many_wrong = too many wrong codes; request a new one
+accounts-sms_too_soon = a code was sent moments ago; wait before asking again
+accounts-token_invalid = token is invalid, expired or revoked
+accounts-totp_wrong = the code is wrong; check the time on your phone and try the next one
+accounts-two_factor_already_on = two-factor login is already on
+accounts-two_factor_code_wrong = the code is wrong or was already used
+accounts-two_factor_off = two-factor login is not on
+accounts-two_factor_off_for_user = two-factor login is not on for this user
+accounts-two_factor_on_turn_off = two-factor login is already on; turn it off first
+accounts-two_factor_own_with_code = turn off your own two-factor login with a code
+accounts-two_factor_reset_owner = only the owner may reset another user's two-factor login
+accounts-two_factor_rule_owner = only the owner may change the two-factor rule
+accounts-two_factor_self_first = turn on two-factor login for yourself first
+accounts-wechat_code_invalid = the login code is invalid or expired; call wx.login() again
+accounts-wechat_login_off = WeChat login is not configured (wechat.appid, wechat.secret)
+accounts-wechat_unreachable = WeChat login service unreachable, try again
+accounts-wechat_unreadable = WeChat login service gave an unreadable answer
+accounts-wrong_code = wrong code
+accounts-wrong_password = wrong username or password
+
+## Flash sales
+flash-already_ended = this flash sale has already ended
+flash-choose_sku = this flash sale has several SKUs: choose one
+flash-ended = this flash sale has ended
+flash-first_failed = the first request with this key failed; retry
+flash-gate_unavailable = flash gate could not be loaded
+flash-in_future = must be in the future
+flash-need_sku = give the SKU code
+flash-not_sku_of_sale = not a SKU of this flash sale
+flash-shutting_down = the server is shutting down
+flash-writer_stopped = the order writer stopped; retry
+
+## Analytics
+analytics-content_type = expected Content-Type: application/json (or text/plain from a beacon)
+analytics-date_format = a date as YYYY-MM-DD
+analytics-from_and_to = give both from and to, or neither
+analytics-to_before_from = must not be before from
+analytics-too_many_events = too many events from this visitor: send them later

@@ -290,3 +290,195 @@ review-no_such_line = 订单中没有这件商品
 review-no_such_review = 没有这条评价
 review-too_many_images = 最多上传 { $max } 张图片
 review-banned_word = 评价中含有违禁词“{ $word }”，请修改后再提交
+## 通用
+record-not_found = 找不到{ $what }
+record-no_such = 没有这个{ $what }
+route-none = 没有这个地址
+route-method_not_allowed = 这个地址不支持该请求方法
+form-bad_key = 表单已失效，请刷新页面后重新提交
+idempotency-key_required = 这个请求须带 Idempotency-Key 头
+idempotency-key_reused = 这个 Idempotency-Key 已用于另一个请求
+idempotency-key_format = 须为 1–128 个可见 ASCII 字符
+text-visible_ascii = 只能包含可见 ASCII 字符
+http-json_expected = Content-Type 须为 application/json
+sku-no_such_code = 没有这个编码的 SKU
+sku-not_of_product = 不是这个商品的 SKU
+product-choose = 请选择商品
+number-at_least_one = 至少为 1
+number-positive = 须为正数
+number-whole = 须为整数
+number-out_of_bounds = 超出范围
+value-not_allowed = 不是允许的值
+time-datetime_required = 请填写日期和时间
+permission-page_needs_catalog = 这个页面需要商品权限
+permission-page_needs_buyers = 这个页面需要买家权限
+tracking_no-format = 须为 1–40 个字母、数字或“-”
+points-not_enough = 积分不足
+stock-delta_range = 不能为 0，绝对值最多 10000000
+
+## 提到的事物
+thing-address = 收货地址
+thing-aftersale = 售后申请
+thing-activity = 活动
+thing-buyer = 买家
+thing-cart_line = 购物车商品
+thing-category = 分类
+thing-coupon = 优惠券
+thing-file = 文件
+thing-flash_sale = 秒杀活动
+thing-freight_template = 运费模板
+thing-group = 拼团
+thing-group_buy = 拼团活动
+thing-image = 图片
+thing-import = 导入
+thing-job = 任务
+thing-level = 会员等级
+thing-mall_item = 积分商城商品
+thing-order = 订单
+thing-payment = 支付
+thing-pickup_code = 提货码
+thing-product = 商品
+thing-record = 记录
+thing-rfm_class = RFM 分类
+thing-segment = 人群
+thing-sku = SKU
+thing-store = 门店
+thing-tag = 标签
+thing-user = 用户
+
+## 商品
+catalog-choose_products = 请至少选择一个商品
+catalog-cost_price_column_forbidden = 你的角色不能设置成本价，请删去“成本价”列
+catalog-cost_price_forbidden = 你的角色不能设置成本价
+catalog-stock_change_units = 请填写变动的件数
+
+## 运营
+ops-image_empty = 图片是空的
+ops-image_too_large = 图片最大 5 MB
+ops-image_type = 只接受 PNG、JPEG、GIF 和 WebP 图片
+ops-settings_need_catalog = 查看设置需要商品权限
+
+## 订单
+orders-already_picked_up = 这笔订单已经提货
+orders-bad_ship_line = 没有这一行商品，或数量小于 1
+orders-changed_meanwhile = 订单刚刚有变化，请刷新后重试
+orders-choose_address = 请选择收货地址
+orders-choose_spec = 请选择规格
+orders-choose_store = 请选择自提门店
+orders-coupon_gone = 这张优惠券已不可用
+orders-no_lines = 请至少列出一行商品
+orders-not_a_status = 不是订单状态
+orders-not_on_shelf = 没有这个在售商品
+orders-not_pickup = 这笔订单是快递配送，不是自提
+orders-nothing_to_order = 没有要下单的商品：请选择商品或购物车中的商品
+orders-nothing_to_ship = 没有待发货的商品了
+orders-pay_expired = 这笔订单已超过付款时间
+orders-payment_other_provider = 这笔支付属于另一个支付渠道
+orders-pickup_code_format = 须为 12 位数字的提货码
+orders-sandbox_no_secret = 通知被拒绝：未配置沙箱密钥
+orders-sandbox_pay_off = 本服务器未开启沙箱支付
+orders-ship_too_many = 超过了待发货的件数
+orders-store_phone_hours = 电话最多 20 个字符，营业时间最多 40 个字符
+orders-too_long = 太长了
+orders-too_many_stores = 最多 200 个门店
+orders-unsupported_event = 不支持的事件
+orders-wechat_needs_openid = 请在小程序内登录后使用微信支付
+orders-wechat_pay_off = 本服务器未配置微信支付
+
+## 售后
+aftersales-no_payment = 这笔订单没有可退的付款
+aftersales-no_such_line = 订单里没有这一行商品
+aftersales-not_shipped = 还没有发货：请申请仅退款
+aftersales-units_taken = 这些件数已在另一个售后申请中
+
+## 拼团
+group_buy-changed_meanwhile = 拼团刚刚有变化，请重试
+group_buy-choose_sku = 请选择规格
+group_buy-stopped = 拼团活动已经停止
+
+## 营销
+promotions-activity_ended = 已结束的活动不能修改
+promotions-all_claimed = 这张优惠券已被领完
+promotions-coupon_changed = 优惠券刚刚被停发或领取，请刷新后重试
+promotions-coupon_expired = 这张优惠券已过期
+promotions-coupon_stopped = 已停发的优惠券不能修改
+promotions-limit_reached = 你已领到这张优惠券的上限
+promotions-not_claimable = 这张优惠券不能领取
+promotions-not_in_wallet = 你的券包里没有这张优惠券
+promotions-off_shelf = 这个商品已下架
+promotions-too_many_templates = 最多 100 个运费模板
+
+## 会员
+members-birthday_range = 须为最近 120 年内的日期
+members-coupon_limit = 你已领到这张优惠券的上限
+members-coupon_not_issued = 这张优惠券已停发
+members-date_format = 须为日期，如 1995-04-18
+members-day_twice = 这一天出现了两次
+members-days_order = 天数超出范围或没有按顺序排列
+members-fewer_points = 买家的积分不够
+members-ids_or_filter = 请给出 buyer_ids 或筛选条件之一
+members-month_format = 须为月份，如 2026-12
+members-no_such_level = 本店没有这个会员等级
+members-no_such_month = 没有这个月份
+members-points_granted = 这些积分已经发放过
+members-segment_name_taken = 已有同名的人群
+members-signed_in_today = 今天已经签到过了
+members-sold_out = 已兑完
+members-stock_below_zero = 库存不能变为负数
+members-tag_name_taken = 已有同名的标签
+members-whole_numbers = 须为整数列表
+
+## 账号
+accounts-admin_token_on_shop = 后台的登录凭证不能用于商城接口
+accounts-buyer_token_on_admin = 买家的登录凭证不能用于管理接口
+accounts-choose_user = 请选择用户
+accounts-cross_site = 跨站请求被拒绝
+accounts-disabled = 这个账号已停用
+accounts-enrol_first = 请先开始绑定
+accounts-last_owner = 最后一个在用的店主不能降级或停用
+accounts-login_first = 请先登录（发送 Authorization: Bearer <token>）
+accounts-login_step_expired = 这一步登录已过期或已使用，请重新登录
+accounts-login_throttled = 这个地址登录失败次数太多，请稍后再试
+accounts-origin_required = 用 Cookie 登录的写请求须带 Origin 头
+accounts-sandbox_login_off = 本服务器未开启沙箱登录
+accounts-sms_code_format = 须为短信中的 6 位数字
+accounts-sms_no_code = 这个手机号没有有效的验证码，请重新获取
+accounts-sms_off = 本服务器未开启短信登录
+accounts-sms_too_many_wrong = 错误次数太多，请重新获取验证码
+accounts-sms_too_soon = 验证码刚刚发出，请稍后再试
+accounts-token_invalid = 登录凭证无效、已过期或已撤销
+accounts-totp_wrong = 验证码错误：请检查手机时间后输入下一个验证码
+accounts-two_factor_already_on = 两步验证已开启
+accounts-two_factor_code_wrong = 验证码错误或已使用
+accounts-two_factor_off = 两步验证未开启
+accounts-two_factor_off_for_user = 这个用户没有开启两步验证
+accounts-two_factor_on_turn_off = 两步验证已开启，请先关闭
+accounts-two_factor_own_with_code = 关闭自己的两步验证须输入验证码
+accounts-two_factor_reset_owner = 只有店主可以重置他人的两步验证
+accounts-two_factor_rule_owner = 只有店主可以修改两步验证规则
+accounts-two_factor_self_first = 请先为自己开启两步验证
+accounts-wechat_code_invalid = 登录凭证无效或已过期，请重新调用 wx.login()
+accounts-wechat_login_off = 未配置微信登录（wechat.appid、wechat.secret）
+accounts-wechat_unreachable = 无法连接微信登录服务，请重试
+accounts-wechat_unreadable = 微信登录服务的回复无法读取
+accounts-wrong_code = 验证码错误
+accounts-wrong_password = 用户名或密码错误
+
+## 秒杀
+flash-already_ended = 这场秒杀已经结束
+flash-choose_sku = 这场秒杀有多个规格，请选择一个
+flash-ended = 这场秒杀已结束
+flash-first_failed = 使用这个幂等键的第一次请求失败了，请重试
+flash-gate_unavailable = 秒杀库存暂时无法读取
+flash-in_future = 须为将来的时间
+flash-need_sku = 请填写 SKU 编码
+flash-not_sku_of_sale = 不是这场秒杀的 SKU
+flash-shutting_down = 服务器正在关闭
+flash-writer_stopped = 下单服务已停止，请重试
+
+## 数据分析
+analytics-content_type = Content-Type 须为 application/json（信标可用 text/plain）
+analytics-date_format = 须为日期，格式 YYYY-MM-DD
+analytics-from_and_to = 请同时给出开始和结束日期，或都不给
+analytics-to_before_from = 不能早于开始日期
+analytics-too_many_events = 这位访客的事件太多，请稍后再发送

@@ -1,6 +1,7 @@
 //! Building and running one server: store, migrations, router, listener, job workers.
 //! Tests call [`Application::build`] exactly as `main` does, on port 0.
 
+use crate::error::ApiReason;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -231,9 +232,9 @@ pub fn router(state: AppState) -> Router {
     .route("/uploads/{name}", get(crate::ops::uploads::serve_upload))
     .route("/img/placeholder/{file}", get(crate::ops::uploads::placeholder))
     .merge(crate::web::router(&state.cfg.cdn_hosts))
-    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+    .fallback(|| async { ApiError::refused(StatusCode::NOT_FOUND, "not_found", &ApiReason::NoRoute) })
     .method_not_allowed_fallback(|| async {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+        ApiError::refused(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &ApiReason::MethodNotAllowed)
     })
     .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::secure_cookies))
     .layer(axum::middleware::from_fn(crate::http::extract::limit_query))

@@ -5,7 +5,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use minimall_core::error::{Coded, Param};
+use minimall_core::error::{Coded, Label, Param};
 use minimall_core::FieldError;
 use minimall_store::StoreError;
 use serde::Serialize;
@@ -170,8 +170,10 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    /// `what` (one of [`THINGS`]) does not exist, or not for this caller.
+    pub fn not_found(what: &'static str) -> Self {
+        debug_assert!(THINGS.contains(&what), "{what} is not in THINGS");
+        Self::refused(StatusCode::NOT_FOUND, "not_found", &ApiReason::NotFound { what: thing(what) })
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -186,6 +188,37 @@ impl ApiError {
 
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// Well-formed input whose value is not acceptable, and why.
+    pub fn invalid_because(field: impl Into<String>, reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", reason).with_field(field)
+    }
+
+    pub fn bad_request_because(reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::BAD_REQUEST, "bad_request", reason)
+    }
+
+    pub fn unauthorized_because(reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::UNAUTHORIZED, "unauthorized", reason)
+    }
+
+    pub fn forbidden_because(reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::FORBIDDEN, "forbidden", reason)
+    }
+
+    pub fn conflict_because(reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::CONFLICT, "conflict", reason)
+    }
+
+    pub fn too_many_because(reason: &impl Coded, retry_after_secs: u64) -> Self {
+        let mut e = Self::refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited", reason);
+        e.retry_after_secs = Some(retry_after_secs.max(1));
+        e
+    }
+
+    pub fn unavailable_because(reason: &impl Coded) -> Self {
+        Self::refused(StatusCode::SERVICE_UNAVAILABLE, "unavailable", reason)
     }
 
     /// An unexpected failure: logged in full here, answered with a fixed message.
@@ -218,7 +251,68 @@ minimall_core::coded_enum! {
         ImportSkuOfAnotherProduct { code: String } = "import.sku_of_another_product",
         ImportSkuOtherSpecs { product: String, sku: String } = "import.sku_other_specs",
         ImportStockChanged = "import.stock_changed",
+        NotFound { what: Label } = "record.not_found",
+        NoSuch { what: Label } = "record.no_such",
+        NoRoute = "route.none",
+        MethodNotAllowed = "route.method_not_allowed",
+        BadFormKey = "form.bad_key",
+        IdempotencyKeyRequired = "idempotency.key_required",
+        IdempotencyKeyReused = "idempotency.key_reused",
+        IdempotencyKeyFormat = "idempotency.key_format",
+        VisibleAscii = "text.visible_ascii",
+        JsonExpected = "http.json_expected",
+        NoSkuWithCode = "sku.no_such_code",
+        NotSkuOfProduct = "sku.not_of_product",
+        ChooseProduct = "product.choose",
+        AtLeastOne = "number.at_least_one",
+        Positive = "number.positive",
+        WholeNumber = "number.whole",
+        OutOfRange = "number.out_of_bounds",
+        NotAllowedValue = "value.not_allowed",
+        DateTime = "time.datetime_required",
+        PageNeedsCatalog = "permission.page_needs_catalog",
+        PageNeedsBuyers = "permission.page_needs_buyers",
+        TrackingNoFormat = "tracking_no.format",
+        NotEnoughPoints = "points.not_enough",
+        StockDeltaRange = "stock.delta_range",
     }
+}
+
+/// The things a refusal may name (`thing-<key>` in the catalogue): what was not found, what does not exist.
+pub const THINGS: &[&str] = &[
+    "address",
+    "aftersale",
+    "activity",
+    "buyer",
+    "cart_line",
+    "category",
+    "coupon",
+    "file",
+    "flash_sale",
+    "freight_template",
+    "group",
+    "group_buy",
+    "image",
+    "import",
+    "job",
+    "level",
+    "mall_item",
+    "order",
+    "payment",
+    "pickup_code",
+    "product",
+    "record",
+    "rfm_class",
+    "segment",
+    "sku",
+    "store",
+    "tag",
+    "user",
+];
+
+/// A thing named in a refusal; `key` is one of [`THINGS`].
+pub const fn thing(key: &'static str) -> Label {
+    Label { prefix: "thing", key }
 }
 
 /// Written for logs: the category, the reason's code and the message in English.

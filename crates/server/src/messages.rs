@@ -123,6 +123,16 @@ mod tests {
             crate::distribution::Reason::CODES,
             crate::orders::logistics::LogisticsReason::CODES,
             crate::reviews::ReviewReason::CODES,
+            crate::accounts::refusals::AccountRefusal::CODES,
+            crate::aftersales::refusals::AftersaleRefusal::CODES,
+            crate::analytics::refusals::AnalyticsRefusal::CODES,
+            crate::catalog::refusals::CatalogRefusal::CODES,
+            crate::flash::refusals::FlashRefusal::CODES,
+            crate::group_buy::refusals::GroupBuyRefusal::CODES,
+            crate::members::refusals::MemberRefusal::CODES,
+            crate::ops::refusals::OpsRefusal::CODES,
+            crate::orders::refusals::OrderRefusal::CODES,
+            crate::promotions::refusals::PromotionRefusal::CODES,
         ]
         .concat()
     }
@@ -181,6 +191,7 @@ mod tests {
             .map(|s| format!("order-status-{}", s.as_str()))
             .chain(OrderEvent::ALL.iter().map(|e| format!("order-event-{}", e.as_str())))
             .chain(minimall_core::error::FIELD_LABELS.iter().map(|f| format!("field-{f}")))
+            .chain(crate::error::THINGS.iter().map(|t| format!("thing-{t}")))
             .collect();
         for (lang, text) in [("zh-CN", ZH_CN), ("en", EN)] {
             let m = messages(text);

@@ -7,6 +7,7 @@
 //! context — as [`Effects`], and commits through [`commit`], the one place where they run. A transaction that
 //! fails to commit (or is dropped on an error) runs none of them.
 
+use crate::error::ApiReason;
 use axum::http::{HeaderMap, HeaderValue};
 use minimall_store::{Store, Tx};
 
@@ -37,7 +38,7 @@ impl Call {
 
     /// This call with the idempotency key a page rendered into its form (or into its button's URL).
     pub fn with_form_key(mut self, key: &str) -> Result<Call, ApiError> {
-        let v = HeaderValue::from_str(key).map_err(|_| ApiError::invalid("idem", "bad form key"))?;
+        let v = HeaderValue::from_str(key).map_err(|_| ApiError::invalid_because("idem", &ApiReason::BadFormKey))?;
         self.idempotency_key = Some(v);
         Ok(self)
     }
@@ -50,7 +51,7 @@ impl Call {
     /// The idempotency key of a request that must carry one (money or stock).
     pub fn required_idempotency_key(&self) -> Result<IdemKey, ApiError> {
         self.idempotency_key()?
-            .ok_or_else(|| ApiError::invalid("Idempotency-Key", "this request needs an Idempotency-Key header"))
+            .ok_or_else(|| ApiError::invalid_because("Idempotency-Key", &ApiReason::IdempotencyKeyRequired))
     }
 }
 

@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 
+use crate::accounts::refusals::AccountRefusal;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -96,11 +97,11 @@ pub async fn check_password(
         other => {
             let account = other.as_ref().map(|u| (u.id, u.username.as_str()));
             attempt.failed(st, account, request_id(headers).as_deref()).await?;
-            return Err(ApiError::unauthorized("wrong username or password"));
+            return Err(ApiError::unauthorized_because(&AccountRefusal::WrongPassword));
         }
     };
     if user.disabled != 0 {
-        return Err(ApiError::unauthorized("this account is disabled"));
+        return Err(ApiError::unauthorized_because(&AccountRefusal::Disabled));
     }
     Ok(user)
 }

@@ -4,6 +4,7 @@
 //! A handler's signature says who may call it: `Admin<ManageUsers>` admits a console user whose role grants
 //! `Permission::ManageUsers`; `Buyer` admits a logged-in buyer.
 
+use crate::accounts::refusals::AccountRefusal;
 use std::marker::PhantomData;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -102,20 +103,20 @@ impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (token, source) = bearer(parts, ADMIN_COOKIE)
-            .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+        let (token, source) =
+            bearer(parts, ADMIN_COOKIE).ok_or_else(|| ApiError::unauthorized_because(&AccountRefusal::LoginFirst))?;
         let hash = token_hash(&token);
         let session = state
             .store
             .live_session(&hash)
             .await?
-            .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+            .ok_or_else(|| ApiError::unauthorized_because(&AccountRefusal::TokenInvalid))?;
         if session.kind != "admin" {
-            return Err(ApiError::forbidden("a buyer token cannot be used on the admin API"));
+            return Err(ApiError::forbidden_because(&AccountRefusal::BuyerTokenOnAdmin));
         }
         let user = state.store.admin_by_id(session.merchant_id, session.subject_id).await?;
         if user.disabled != 0 {
-            return Err(ApiError::unauthorized("this account is disabled"));
+            return Err(ApiError::unauthorized_because(&AccountRefusal::Disabled));
         }
         let role: Role = user.role.parse().map_err(ApiError::internal)?;
         if source == TokenSource::Cookie && !parts.method.is_safe() {
@@ -144,10 +145,10 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), ApiError> {
             if !host.is_empty() && o_host == host {
                 Ok(())
             } else {
-                Err(ApiError::forbidden("cross-site request refused"))
+                Err(ApiError::forbidden_because(&AccountRefusal::CrossSite))
             }
         }
-        None => Err(ApiError::forbidden("cookie-authenticated writes need an Origin header")),
+        None => Err(ApiError::forbidden_because(&AccountRefusal::OriginRequired)),
     }
 }
 
@@ -303,8 +304,8 @@ impl FromRequestParts<AppState> for Buyer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (token, source) = bearer(parts, BUYER_COOKIE)
-            .ok_or_else(|| ApiError::unauthorized("log in first: send Authorization: Bearer <token>"))?;
+        let (token, source) =
+            bearer(parts, BUYER_COOKIE).ok_or_else(|| ApiError::unauthorized_because(&AccountRefusal::LoginFirst))?;
         let hash = token_hash(&token);
         let session = match state.sessions.get(&hash) {
             Some(s) => s,
@@ -313,13 +314,13 @@ impl FromRequestParts<AppState> for Buyer {
                     .store
                     .live_session(&hash)
                     .await?
-                    .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+                    .ok_or_else(|| ApiError::unauthorized_because(&AccountRefusal::TokenInvalid))?;
                 state.sessions.put(&hash, &s);
                 s
             }
         };
         if session.kind != "buyer" {
-            return Err(ApiError::forbidden("a console token cannot be used on the shop API"));
+            return Err(ApiError::forbidden_because(&AccountRefusal::AdminTokenOnShop));
         }
         if source == TokenSource::Cookie && !parts.method.is_safe() {
             check_same_origin(parts)?;

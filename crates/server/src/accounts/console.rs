@@ -1,6 +1,7 @@
 //! Console pages of accounts: login (password, second step, required enrolment), logout, users and roles,
 //! the user's own two-step verification.
 
+use crate::accounts::refusals::AccountRefusal;
 use crate::web::console::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -345,7 +346,7 @@ async fn change_role(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let id = f.int("id").ok_or_else(|| ApiError::invalid("id", "choose a user"))?;
+    let id = f.int("id").ok_or_else(|| ApiError::invalid_because("id", &AccountRefusal::ChooseUser))?;
     let req = au::UpdateUserRequest { role: f.opt("role").map(String::from), disabled: None };
     let _ = crate::accounts::users::update_user(&st, &a, &Call::from_headers(&headers), id, req).await?;
     back("/admin/users")

@@ -3,6 +3,7 @@
 //! never refused. Failures on any accounts from one address (made-up usernames) also slow that address,
 //! and only it. Every lock is recorded in the audit log with the account and the source.
 
+use crate::accounts::refusals::AccountRefusal;
 use minimall_store::audit::AuditEntry;
 use minimall_store::now_ms;
 
@@ -62,10 +63,7 @@ impl Attempt {
         let (pair, by_ip) = self.waits(st).await?;
         let wait = pair.max(by_ip);
         if wait > 0 {
-            return Err(ApiError::too_many(
-                "too many failed logins from this address; wait before trying again",
-                ((wait + 999) / 1000) as u64,
-            ));
+            return Err(ApiError::too_many_because(&AccountRefusal::LoginThrottled, ((wait + 999) / 1000) as u64));
         }
         Ok(())
     }

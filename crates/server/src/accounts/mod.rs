@@ -4,6 +4,7 @@ pub mod admin_api;
 pub mod auth;
 pub mod console;
 pub mod login_throttle;
+pub mod refusals;
 pub mod sessions;
 pub mod shop_api;
 pub mod shop_pages;

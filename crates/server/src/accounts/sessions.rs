@@ -1,5 +1,7 @@
 //! Sign-in use cases: console login and logout, buyers' WeChat login and logout. A session lives in a cookie (or a\n//! bearer token), so these answer with the session's HTTP answer, cookie included.
 
+use crate::accounts::refusals::AccountRefusal;
+use minimall_core::error::Reason;
 use std::net::SocketAddr;
 
 use axum::http::{header, HeaderMap, StatusCode};
@@ -29,10 +31,10 @@ use minimall_store::buyers::BuyerIdentity;
 /// enrol first (the shop requires it) gets 202 and a token that serves only the enrolment routes.
 pub async fn login(st: &AppState, peer: SocketAddr, headers: &HeaderMap, req: LoginRequest) -> ApiResult<Response> {
     if req.username.trim().is_empty() || req.username.len() > 64 {
-        return Err(ApiError::invalid("username", "must be 1 to 64 characters"));
+        return Err(ApiError::invalid_because("username", &Reason::Length { min: 1, max: 64 }));
     }
     if req.password.is_empty() || req.password.len() > 128 {
-        return Err(ApiError::invalid("password", "must be 1 to 128 characters"));
+        return Err(ApiError::invalid_because("password", &Reason::Length { min: 1, max: 128 }));
     }
     let username = req.username.trim().to_ascii_lowercase();
     let ip = client_addr::client_ip(peer, headers, &client_addr::trusted(&st.cfg.trusted_proxies)).to_string();
@@ -57,12 +59,12 @@ pub async fn logout(st: &AppState, admin: &Admin<Session>, headers: &HeaderMap) 
 /// Mini-program login.
 pub async fn wechat_login(st: &AppState, headers: &HeaderMap, req: WechatLoginRequest) -> ApiResult<Response> {
     if req.code.is_empty() || req.code.len() > 128 {
-        return Err(ApiError::invalid("code", "must be 1 to 128 characters"));
+        return Err(ApiError::invalid_because("code", &Reason::Length { min: 1, max: 128 }));
     }
     let channel = parse_channel(req.channel.as_deref())?;
     let (openid, nickname) = if let Some(name) = req.code.strip_prefix("sandbox:") {
         if !st.cfg.sandbox {
-            return Err(ApiError::forbidden("sandbox login is disabled on this server").with_field("code"));
+            return Err(ApiError::forbidden_because(&AccountRefusal::SandboxLoginOff).with_field("code"));
         }
         let name = sandbox_buyer_name("code", name)?;
         (format!("sandbox:{name}"), name)

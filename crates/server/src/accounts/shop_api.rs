@@ -1,6 +1,7 @@
 //! Buyer login: mini-program `code` → openid through code2session (or `sandbox:<name>` in sandbox mode),
 //! and phone + SMS code through the message outbox.
 
+use crate::accounts::refusals::AccountRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -87,7 +88,7 @@ pub async fn wechat_login(
 
 pub(crate) async fn code2session(st: &AppState, code: &str) -> ApiResult<String> {
     let (Some(appid), Some(secret)) = (&st.cfg.wechat.appid, &st.cfg.wechat.secret) else {
-        return Err(ApiError::unavailable("WeChat login is not configured (wechat.appid, wechat.secret)"));
+        return Err(ApiError::unavailable_because(&AccountRefusal::WechatLoginOff));
     };
     let resp = st
         .http
@@ -103,18 +104,17 @@ pub(crate) async fn code2session(st: &AppState, code: &str) -> ApiResult<String>
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "code2session unreachable");
-            ApiError::unavailable("WeChat login service unreachable, try again")
+            ApiError::unavailable_because(&AccountRefusal::WechatUnreachable)
         })?;
     let body: Code2Session = resp.json().await.map_err(|e| {
         tracing::warn!(error = %e, "code2session answered garbage");
-        ApiError::unavailable("WeChat login service gave an unreadable answer")
+        ApiError::unavailable_because(&AccountRefusal::WechatUnreadable)
     })?;
     match (body.errcode.unwrap_or(0), body.openid) {
         (0, Some(openid)) if !openid.is_empty() && openid.len() <= 128 => Ok(openid),
         (code, _) => {
             tracing::info!(errcode = code, errmsg = body.errmsg.as_deref().unwrap_or(""), "code2session refused");
-            Err(ApiError::unauthorized("the login code is invalid or expired; call wx.login() again")
-                .with_field("code"))
+            Err(ApiError::unauthorized_because(&AccountRefusal::WechatCodeInvalid).with_field("code"))
         }
     }
 }
@@ -177,16 +177,13 @@ pub async fn sms_code(
 ) -> ApiResult<(StatusCode, Json<SmsCodeResponse>)> {
     let phone = Phone::parse("phone", &req.phone)?;
     if st.cfg.sms.provider == "disabled" {
-        return Err(ApiError::unavailable("SMS login is disabled on this server"));
+        return Err(ApiError::unavailable_because(&AccountRefusal::SmsOff));
     }
     let interval_ms = st.cfg.sms.resend_interval_secs * 1000;
     if let Some(last) = st.store.last_sms_code_at(st.merchant_id, phone.as_str()).await? {
         let wait = last + interval_ms - now_ms();
         if wait > 0 {
-            return Err(ApiError::too_many(
-                "a code was sent moments ago; wait before asking again",
-                (wait as u64).div_ceil(1000),
-            ));
+            return Err(ApiError::too_many_because(&AccountRefusal::SmsTooSoon, (wait as u64).div_ceil(1000)));
         }
     }
     let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
@@ -224,21 +221,21 @@ pub async fn sms_login(
 ) -> ApiResult<Response> {
     let phone = Phone::parse("phone", &req.phone)?;
     if req.code.len() != 6 || !req.code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid("code", "must be the 6 digits from the SMS"));
+        return Err(ApiError::invalid_because("code", &AccountRefusal::SmsCodeFormat));
     }
     let channel = parse_channel(req.channel.as_deref())?;
     let mut tx = st.store.begin().await?;
     let Some(current) = st.store.current_sms_code(&mut tx, st.merchant_id, phone.as_str()).await? else {
-        return Err(ApiError::unauthorized("no valid code for this phone; request a new one").with_field("code"));
+        return Err(ApiError::unauthorized_because(&AccountRefusal::SmsNoCode).with_field("code"));
     };
     if current.attempts >= MAX_CODE_ATTEMPTS {
-        return Err(ApiError::too_many("too many wrong codes; request a new one", 1));
+        return Err(ApiError::too_many_because(&AccountRefusal::SmsTooManyWrong, 1));
     }
     let ok = current.code_hash == code_hash(phone.as_str(), &req.code);
     st.store.sms_code_attempt(&mut tx, current.id, ok).await?;
     if !ok {
         minimall_store::commit(tx).await?;
-        return Err(ApiError::unauthorized("wrong code").with_field("code"));
+        return Err(ApiError::unauthorized_because(&AccountRefusal::WrongCode).with_field("code"));
     }
     let nickname = format!("用户{}", &phone.as_str()[7..]);
     let (buyer, new_buyer) = st

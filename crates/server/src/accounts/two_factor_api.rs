@@ -2,6 +2,7 @@
 //! second step, turning it off, the owner's reset of another user, and the shop's rule that owners must
 //! use it.
 
+use crate::accounts::refusals::AccountRefusal;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -124,10 +125,10 @@ impl Enroller {
             .store
             .live_login_challenge(&hash, ChallengePurpose::Enrol)
             .await?
-            .ok_or_else(|| ApiError::unauthorized("token is invalid, expired or revoked"))?;
+            .ok_or_else(|| ApiError::unauthorized_because(&AccountRefusal::TokenInvalid))?;
         let u = st.store.admin_by_id(ch.merchant_id, ch.admin_id).await?;
         if u.disabled != 0 {
-            return Err(ApiError::unauthorized("this account is disabled"));
+            return Err(ApiError::unauthorized_because(&AccountRefusal::Disabled));
         }
         Ok(Enroller {
             id: u.id,
@@ -264,12 +265,15 @@ pub async fn confirm(
     headers: &HeaderMap,
     code: &str,
 ) -> ApiResult<(EnrolmentDone, Option<axum::http::HeaderValue>)> {
-    let row =
-        st.store.two_factor(me.merchant_id, me.id).await?.ok_or_else(|| ApiError::conflict("start enrolment first"))?;
+    let row = st
+        .store
+        .two_factor(me.merchant_id, me.id)
+        .await?
+        .ok_or_else(|| ApiError::conflict_because(&AccountRefusal::EnrolFirst))?;
     if row.enabled != 0 {
-        return Err(ApiError::conflict("two-factor login is already on"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorAlreadyOn));
     }
-    let wrong = || ApiError::invalid("code", "the code is wrong; check the time on your phone and try the next one");
+    let wrong = || ApiError::invalid_because("code", &AccountRefusal::TotpWrong);
     let Some(tf::SecondFactor::Totp(code)) = tf::parse_code(code) else {
         return Err(wrong());
     };
@@ -277,7 +281,7 @@ pub async fn confirm(
     let (codes, hashes) = two_factor::new_recovery_codes();
     let mut tx = st.store.begin().await?;
     if !st.store.enable_two_factor(&mut tx, me.merchant_id, me.id, step, &hashes).await? {
-        return Err(ApiError::conflict("two-factor login is already on"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorAlreadyOn));
     }
     audit(st, &mut tx, me, headers, "auth.two_factor.enable", me.id, None).await?;
     minimall_store::commit(tx).await?;

@@ -1,5 +1,7 @@
 //! Two-step verification use cases: enrolment, the second login step, turning it off, the owner's reset and rule.
 
+use crate::accounts::refusals::AccountRefusal;
+use minimall_core::error::Reason;
 use std::net::SocketAddr;
 
 use axum::http::HeaderMap;
@@ -24,7 +26,7 @@ use crate::usecase::Call;
 pub async fn start_enrolment(st: &AppState, me: &Enroller) -> ApiResult<EnrolmentStart> {
     let secret = two_factor::new_secret();
     if !st.store.start_two_factor(me.merchant_id, me.id, &secret).await? {
-        return Err(ApiError::conflict("two-factor login is already on; turn it off first"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorOnTurnOff));
     }
     let otpauth_uri = two_factor::otpauth_uri(&secret, ISSUER, &me.username)?;
     let qr_svg = two_factor::qr_svg(&otpauth_uri)?;
@@ -34,10 +36,10 @@ pub async fn start_enrolment(st: &AppState, me: &Enroller) -> ApiResult<Enrolmen
 /// The owner turns two-factor login off for another console user (a lost phone). Audited.
 pub async fn reset(st: &AppState, admin: &Admin<ManageUsers>, call: &Call, id: i64) -> ApiResult<()> {
     if admin.role != Role::Owner {
-        return Err(ApiError::forbidden("only the owner may reset another user's two-factor login"));
+        return Err(ApiError::forbidden_because(&AccountRefusal::TwoFactorResetOwner));
     }
     if id == admin.id {
-        return Err(ApiError::conflict("turn off your own two-factor login with a code").with_field("id"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorOwnWithCode).with_field("id"));
     }
     let target = st.store.admin_by_id(admin.merchant_id, id).await.map_err(|e| match e {
         minimall_store::StoreError::NotFound => ApiError::not_found("user"),
@@ -46,7 +48,7 @@ pub async fn reset(st: &AppState, admin: &Admin<ManageUsers>, call: &Call, id: i
     let me = Enroller::from(admin.user.clone());
     let mut tx = st.store.begin().await?;
     if !st.store.remove_two_factor(&mut tx, admin.merchant_id, target.id).await? {
-        return Err(ApiError::conflict("two-factor login is not on for this user"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorOffForUser));
     }
     audit(st, &mut tx, &me, call, "user.two_factor.reset", target.id, None).await?;
     minimall_store::commit(tx).await?;
@@ -62,11 +64,11 @@ pub async fn put_policy(
     req: TwoFactorPolicy,
 ) -> ApiResult<TwoFactorPolicy> {
     if admin.role != Role::Owner {
-        return Err(ApiError::forbidden("only the owner may change the two-factor rule"));
+        return Err(ApiError::forbidden_because(&AccountRefusal::TwoFactorRuleOwner));
     }
     let before = st.store.owner_two_factor_required(admin.merchant_id).await?;
     if req.owner_required && st.store.two_factor(admin.merchant_id, admin.id).await?.is_none_or(|r| r.enabled == 0) {
-        return Err(ApiError::conflict("turn on two-factor login for yourself first").with_field("owner_required"));
+        return Err(ApiError::conflict_because(&AccountRefusal::TwoFactorSelfFirst).with_field("owner_required"));
     }
     let me = Enroller::from(admin.user.clone());
     let mut tx = st.store.begin().await?;
@@ -95,12 +97,12 @@ pub async fn disable(
         .two_factor(me.merchant_id, me.id)
         .await?
         .filter(|r| r.enabled != 0)
-        .ok_or_else(|| ApiError::conflict("two-factor login is not on"))?;
+        .ok_or_else(|| ApiError::conflict_because(&AccountRefusal::TwoFactorOff))?;
     let attempt = Attempt::new(st, &me.username, &client_ip(st, peer, headers));
     attempt.check(st).await?;
     if !two_factor::verify_and_use(&st.store, &row, &req.code, now_ms()).await? {
         attempt.failed(st, Some((me.id, &me.username)), admin_auth::request_id(headers).as_deref()).await?;
-        return Err(ApiError::invalid("code", "the code is wrong or was already used"));
+        return Err(ApiError::invalid_because("code", &AccountRefusal::TwoFactorCodeWrong));
     }
     let mut tx = st.store.begin().await?;
     st.store.remove_two_factor(&mut tx, me.merchant_id, me.id).await?;
@@ -118,18 +120,17 @@ pub async fn login_code(
     req: LoginCodeRequest,
 ) -> ApiResult<Response> {
     if req.code.trim().is_empty() || req.code.len() > 32 {
-        return Err(ApiError::invalid("code", "must be 1 to 32 characters"));
+        return Err(ApiError::invalid_because("code", &Reason::Length { min: 1, max: 32 }));
     }
     let hash = auth::token_hash(req.challenge.trim());
-    let expired =
-        || ApiError::unauthorized("this login step expired or was used; log in again").with_field("challenge");
+    let expired = || ApiError::unauthorized_because(&AccountRefusal::LoginStepExpired).with_field("challenge");
     let ch = st.store.live_login_challenge(&hash, ChallengePurpose::Code).await?.ok_or_else(expired)?;
     let user = st.store.admin_by_id(ch.merchant_id, ch.admin_id).await?;
     let ip = client_ip(st, peer, headers);
     let attempt = Attempt::new(st, &user.username, &ip);
     attempt.check(st).await?;
     if user.disabled != 0 {
-        return Err(ApiError::unauthorized("this account is disabled"));
+        return Err(ApiError::unauthorized_because(&AccountRefusal::Disabled));
     }
     let row = st.store.two_factor(user.merchant_id, user.id).await?.filter(|r| r.enabled != 0).ok_or_else(expired)?;
     let method = match tf::parse_code(&req.code) {
@@ -138,7 +139,7 @@ pub async fn login_code(
     };
     if !two_factor::verify_and_use(&st.store, &row, &req.code, now_ms()).await? {
         attempt.failed(st, Some((user.id, &user.username)), admin_auth::request_id(headers).as_deref()).await?;
-        return Err(ApiError::unauthorized("the code is wrong or was already used").with_field("code"));
+        return Err(ApiError::unauthorized_because(&AccountRefusal::TwoFactorCodeWrong).with_field("code"));
     }
     if !st.store.end_login_challenge(&hash).await? {
         return Err(expired());

@@ -1,5 +1,6 @@
 //! Account use cases: console users, their roles and whether they may sign in.
 
+use crate::accounts::refusals::AccountRefusal;
 use axum::http::StatusCode;
 use minimall_core::auth::Role;
 use minimall_core::validate::{display_text, Password, Username};
@@ -127,7 +128,7 @@ pub async fn update_user(
         let owners = st.store.list_admins(admin.merchant_id, Some("owner"), 100, 0).await?;
         let active_other = owners.items.iter().filter(|o| o.id != id && o.disabled == 0).count();
         if active_other == 0 {
-            return Err(ApiError::conflict("the last active owner cannot be demoted or disabled"));
+            return Err(ApiError::conflict_because(&AccountRefusal::LastOwner));
         }
     }
     if before.role != after.role || before.disabled != after.disabled {

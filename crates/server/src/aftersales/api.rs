@@ -1,6 +1,7 @@
 //! After-sales on both sides: buyers request (refund only, return and refund, exchange) by line and
 //! quantity; the merchant approves, rejects, and receives returns; refunds go through the provider.
 
+use crate::error::ApiReason;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -107,7 +108,7 @@ pub async fn mine(
 async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<AftersaleRow> {
     match st.store.aftersale(id).await {
         Ok(a) if a.buyer_id == buyer.id => Ok(a),
-        _ => Err(ApiError::not_found("after-sales request")),
+        _ => Err(ApiError::not_found("aftersale")),
     }
 }
 
@@ -130,7 +131,7 @@ pub async fn send_back(
     let carrier = display_text("carrier", &req.carrier, 20)?;
     let tracking = req.tracking_no.trim();
     if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
+        return Err(ApiError::invalid_because("tracking_no", &ApiReason::TrackingNoFormat));
     }
     let a = own(&st, &buyer, id).await?;
     let mut tx = st.store.begin().await?;
@@ -180,7 +181,7 @@ pub async fn queue(
 pub(crate) async fn merchant_owned(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<AftersaleRow> {
     match st.store.aftersale(id).await {
         Ok(a) if a.merchant_id == merchant_id => Ok(a),
-        _ => Err(ApiError::not_found("after-sales request")),
+        _ => Err(ApiError::not_found("aftersale")),
     }
 }
 

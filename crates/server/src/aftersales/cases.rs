@@ -1,5 +1,7 @@
 //! After-sales use cases: a buyer's request and their list, the console's queue, approval, refusal, returns received.
 
+use crate::aftersales::refusals::AftersaleRefusal;
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
 use minimall_store::aftersales::NewAftersale;
@@ -18,11 +20,14 @@ use crate::usecase::{self, Call, Effects};
 /// Request after-sales on lines of a paid order.
 pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleRequest) -> ApiResult<AftersaleDto> {
     if !["refund_only", "return_refund", "exchange"].contains(&req.kind.as_str()) {
-        return Err(ApiError::invalid("kind", "must be refund_only, return_refund or exchange"));
+        return Err(ApiError::invalid_because(
+            "kind",
+            &Reason::OneOf { allowed: "refund_only, return_refund, exchange".into() },
+        ));
     }
     let reason = display_text("reason", &req.reason, 200)?;
     if req.images.len() > 9 {
-        return Err(ApiError::invalid("images", "at most 9 images"));
+        return Err(ApiError::invalid_because("images", &Reason::AtMost { max: 9 }));
     }
     for (i, img) in req.images.iter().enumerate() {
         minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
@@ -32,7 +37,7 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
         return Err(ApiError::conflict(format!("after-sales is not available for an order that is {}", o.status)));
     }
     if req.kind != "refund_only" && o.status == "to_ship" {
-        return Err(ApiError::invalid("kind", "nothing has shipped yet: ask for a refund only"));
+        return Err(ApiError::invalid_because("kind", &AftersaleRefusal::NotShipped));
     }
     let mut tx = st.store.begin().await?;
     let (lines, amount, points, shipping) = af::plan(st, &mut tx, o.id, &req.lines).await?;

@@ -5,8 +5,12 @@
 pub mod api;
 pub mod cases;
 pub mod console;
+pub mod refusals;
 pub mod shop_pages;
 
+use crate::aftersales::refusals::AftersaleRefusal;
+use crate::error::ApiReason;
+use minimall_core::error::Reason;
 use minimall_core::orders::{refund_shipping, refundable_amount, refundable_points, LineMoney, OrderEvent};
 use minimall_core::Money;
 use minimall_store::aftersales::AftersaleRow;
@@ -65,7 +69,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
             .store
             .payment_for_order(o.id)
             .await?
-            .ok_or_else(|| ApiError::conflict("the order has no payment to refund"))?;
+            .ok_or_else(|| ApiError::conflict_because(&AftersaleRefusal::NoPayment))?;
         let out_refund_no = format!("{}-A{}", o.order_no, a.id);
         st.store.insert_refund(tx, o.merchant_id, o.id, payment.id, &out_refund_no, total, &a.reason).await?;
         st.store
@@ -126,7 +130,7 @@ pub async fn plan(
     let o = st.store.order_tx(tx, order_id).await?;
     let lines = st.store.order_lines_tx(tx, order_id).await?;
     if req.is_empty() || req.len() > 100 {
-        return Err(ApiError::invalid("lines", "list 1 to 100 lines"));
+        return Err(ApiError::invalid_because("lines", &Reason::ListCount { min: 1, max: 100 }));
     }
     // Each line's share of the order's points, by its points discount; the shares add up to exactly the
     // points spent, so refunding everything gives every point back.
@@ -141,14 +145,14 @@ pub async fn plan(
     let mut seen = std::collections::HashSet::new();
     for (i, r) in req.iter().enumerate() {
         let Some(l) = lines.iter().find(|l| l.id == r.line_id) else {
-            return Err(ApiError::invalid(format!("lines[{i}].line_id"), "no such line in this order"));
+            return Err(ApiError::invalid_because(format!("lines[{i}].line_id"), &AftersaleRefusal::NoSuchLine));
         };
         if !seen.insert(r.line_id) {
-            return Err(ApiError::invalid(format!("lines[{i}].line_id"), "the same line appears twice"));
+            return Err(ApiError::invalid_because(format!("lines[{i}].line_id"), &Reason::Duplicate));
         }
         let available = l.quantity - l.refunded_qty - l.pending_refund_qty;
         if r.quantity < 1 {
-            return Err(ApiError::invalid(format!("lines[{i}].quantity"), "must be at least 1"));
+            return Err(ApiError::invalid_because(format!("lines[{i}].quantity"), &ApiReason::AtLeastOne));
         }
         if r.quantity > available {
             return Err(ApiError::conflict(format!("only {available} units of this line can still be refunded"))
@@ -169,8 +173,9 @@ pub async fn plan(
         let share = lines.iter().position(|x| x.id == l.id).map_or(0, |k| point_shares[k]);
         let line_points = refundable_points(share, l.quantity, l.refunded_qty, r.quantity);
         if !st.store.reserve_refund_units(tx, l.id, r.quantity).await? {
-            return Err(ApiError::conflict("these units are already under another request")
-                .with_field(format!("lines[{i}].quantity")));
+            return Err(
+                ApiError::conflict_because(&AftersaleRefusal::UnitsTaken).with_field(format!("lines[{i}].quantity"))
+            );
         }
         amount += a;
         points += line_points;

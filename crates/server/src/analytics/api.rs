@@ -1,6 +1,7 @@
 //! The analytics API: the storefront's event batches, and the console's dashboard, customer tables, rollup
 //! rebuilds and recounts.
 
+use crate::analytics::refusals::AnalyticsRefusal;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -98,10 +99,10 @@ pub async fn events(
     let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if ct != "application/json" && ct != "text/plain" {
-        return Err(ApiError::new(
+        return Err(ApiError::refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "expected Content-Type: application/json (or text/plain from a beacon)",
+            &AnalyticsRefusal::ContentType,
         ));
     }
     let address = crate::accounts::two_factor_api::client_ip(&st, peer, req.headers());
@@ -133,8 +134,8 @@ pub fn period(q: &PeriodQuery) -> ApiResult<(i64, i64)> {
             let today = view::beijing_day(minimall_store::now_ms());
             Ok((today - DEFAULT_DAYS + 1, today))
         }
-        (None, Some(_)) => Err(ApiError::invalid("from", "give both from and to, or neither")),
-        (Some(_), None) => Err(ApiError::invalid("to", "give both from and to, or neither")),
+        (None, Some(_)) => Err(ApiError::invalid_because("from", &AnalyticsRefusal::FromAndTo)),
+        (Some(_), None) => Err(ApiError::invalid_because("to", &AnalyticsRefusal::FromAndTo)),
     }
 }
 
@@ -203,7 +204,7 @@ pub async fn rfm_buyers(
     Path(class): Path<String>,
     ApiQuery(q): ApiQuery<ClassQuery>,
 ) -> ApiResult<Json<Paginated<RfmBuyer>>> {
-    let class = RfmClass::parse(&class).ok_or_else(|| ApiError::not_found("RFM class"))?;
+    let class = RfmClass::parse(&class).ok_or_else(|| ApiError::not_found("rfm_class"))?;
     let page = Page::parse(q.page, q.page_size)?;
     let revenue = MoneyView::of(&st, &admin).await?.revenue;
     let (items, total) = super::customers::class_buyers(&st, admin.merchant_id, class, page, revenue).await?;
@@ -267,6 +268,7 @@ pub async fn recount(
     admin: Admin<ManageJobs>,
     ApiQuery(q): ApiQuery<RecountQuery>,
 ) -> ApiResult<Json<Recount>> {
-    let day = view::parse_day(&q.date).ok_or_else(|| ApiError::invalid("date", "a date as YYYY-MM-DD"))?;
+    let day =
+        view::parse_day(&q.date).ok_or_else(|| ApiError::invalid_because("date", &AnalyticsRefusal::DateFormat))?;
     Ok(Json(super::rollup::recount(&st.store, admin.merchant_id, day, false).await?))
 }

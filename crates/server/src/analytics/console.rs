@@ -185,7 +185,7 @@ async fn class_page(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let Some(class) = RfmClass::parse(&class) else {
-        return Err(ApiError::not_found("RFM class").into());
+        return Err(ApiError::not_found("rfm_class").into());
     };
     let page = minimall_core::page::Page::parse(Some(q.page.unwrap_or(1).max(1)), Some(50))?;
     let revenue = MoneyView::of(&st, &a).await?.revenue;

@@ -1,6 +1,7 @@
 //! Storefront events: a batch validated by core, charged to its visitor (or logged-in buyer) and to its address
 //! by token buckets, and appended in one statement.
 
+use crate::analytics::refusals::AnalyticsRefusal;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -135,7 +136,7 @@ pub async fn ingest(st: &AppState, who: &Sender, batch: Vec<ClientEvent>) -> Api
     }
     if let Err(secs) = st.analytics.charge(&who.address, &costs) {
         metrics::counter!("events_limited_total").increment(events.len() as u64);
-        return Err(ApiError::too_many("too many events from this visitor: send them later", secs));
+        return Err(ApiError::too_many_because(&AnalyticsRefusal::TooManyEvents, secs));
     }
     let rows: Vec<NewEvent> = events
         .into_iter()

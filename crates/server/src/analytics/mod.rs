@@ -14,4 +14,5 @@ pub mod forecast_api;
 pub mod forecast_console;
 pub mod ingest;
 pub mod record;
+pub mod refusals;
 pub mod rollup;

@@ -2,6 +2,7 @@
 //! (yesterday and today), rebuilt for any range of days by a job an operator asks for, and recounted from the
 //! raw events on demand (the admin endpoint and `minimall analytics recount`).
 
+use crate::analytics::refusals::AnalyticsRefusal;
 use minimall_store::events::Difference;
 use minimall_store::jobs::{JobRow, NewJob};
 use minimall_store::{Store, StoreError};
@@ -71,11 +72,11 @@ pub async fn rebuild_job(st: AppState, job: JobRow) -> Result<(), String> {
 /// A range of days as typed (`YYYY-MM-DD`), checked: `from` not after `to`, at most `max_days` long.
 pub fn day_range(from: &str, to: &str, max_days: i64) -> ApiResult<(i64, i64)> {
     let parse = |field: &str, s: &str| {
-        crate::web::view::parse_day(s).ok_or_else(|| ApiError::invalid(field, "a date as YYYY-MM-DD"))
+        crate::web::view::parse_day(s).ok_or_else(|| ApiError::invalid_because(field, &AnalyticsRefusal::DateFormat))
     };
     let (f, t) = (parse("from", from)?, parse("to", to)?);
     if f > t {
-        return Err(ApiError::invalid("to", "must not be before from"));
+        return Err(ApiError::invalid_because("to", &AnalyticsRefusal::ToBeforeFrom));
     }
     if t - f + 1 > max_days {
         return Err(ApiError::invalid("to", format!("at most {max_days} days")));

@@ -1,5 +1,7 @@
 //! Console pages of the catalog: products and their SKUs, shelf, import, stock, categories.
 
+use crate::catalog::refusals::CatalogRefusal;
+use crate::error::ApiReason;
 use crate::web::console::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -139,7 +141,7 @@ async fn shelf(
 ) -> WebResult {
     let ids: Vec<i64> = f.all("ids").iter().filter_map(|s| s.parse().ok()).collect();
     if ids.is_empty() {
-        return Err(ApiError::invalid("ids", "choose at least one product").into());
+        return Err(ApiError::invalid_because("ids", &CatalogRefusal::ChooseProducts).into());
     }
     let back_to = referer_or(&headers, "/admin/products");
     let _ = crate::catalog::products::shelf(
@@ -184,8 +186,8 @@ async fn create_product(
     mut headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let key =
-        axum::http::HeaderValue::from_str(f.get("idem")).map_err(|_| ApiError::invalid("idem", "bad form key"))?;
+    let key = axum::http::HeaderValue::from_str(f.get("idem"))
+        .map_err(|_| ApiError::invalid_because("idem", &ApiReason::BadFormKey))?;
     headers.insert("idempotency-key", key);
     let code = f.get("code").trim().to_string();
     let sku_code = f.opt("sku_code").map(|s| s.trim().to_string()).unwrap_or_else(|| format!("{code}-1"));
@@ -456,7 +458,10 @@ async fn adjust_stock(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let delta = f.int("delta").or(q.delta).ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
+    let delta = f
+        .int("delta")
+        .or(q.delta)
+        .ok_or_else(|| ApiError::invalid_because("delta", &CatalogRefusal::StockChangeUnits))?;
     let back_to = referer_or(&headers, "/admin/stock");
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.opt("idem").or(q.idem.as_deref()).unwrap_or(""))?;
@@ -480,8 +485,8 @@ async fn adjust_stock_by_code(
 ) -> WebResult {
     let code = f.get("sku_code").trim();
     let sku = st.store.sku_by_code(a.merchant_id, code).await?;
-    let sku = sku.ok_or_else(|| ApiError::invalid("sku_code", "no SKU with this code"))?;
-    let delta = f.int("delta").ok_or_else(|| ApiError::invalid("delta", "give the change in units"))?;
+    let sku = sku.ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
+    let delta = f.int("delta").ok_or_else(|| ApiError::invalid_because("delta", &CatalogRefusal::StockChangeUnits))?;
     let note = f.get("note").to_string();
     let headers = with_idem(headers, f.get("idem"))?;
     let _ = crate::catalog::products::adjust_stock(

@@ -1,9 +1,11 @@
 //! CSV import (dry run, then a job with progress) and export of the product catalog.
 
+use crate::catalog::refusals::CatalogRefusal;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_core::error::Reason;
 use minimall_store::imports::ImportCounts;
 use minimall_store::jobs::NewJob;
 use serde::{Deserialize, Serialize};
@@ -86,14 +88,12 @@ pub async fn import_products(
     let lang = crate::error::request_lang(&headers);
     let bytes = crate::http::extract::read_body(req, MAX_IMPORT_BYTES).await?;
     if bytes.is_empty() {
-        return Err(ApiError::invalid("file", "the file is empty"));
+        return Err(ApiError::invalid_because("file", &Reason::CsvEmpty));
     }
     let (rows, parse_errors, enc, text) = import::parse(&bytes, &st.cfg.cdn_hosts, lang)?;
     let keep_cost = !import::has_cost_column(&text);
     if !keep_cost && !MoneyView::of(&st, &admin).await?.cost {
-        return Err(
-            ApiError::forbidden("this role may not set cost prices; leave out the 成本价 column").with_field("file")
-        );
+        return Err(ApiError::forbidden_because(&CatalogRefusal::CostPriceColumnForbidden).with_field("file"));
     }
     if q.dry_run {
         let mut tx = st.store.begin().await?;

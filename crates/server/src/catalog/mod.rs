@@ -9,6 +9,7 @@ pub mod console;
 pub mod import;
 pub mod import_api;
 pub mod products;
+pub mod refusals;
 pub mod shop_api;
 pub mod shop_pages;
 

@@ -1,9 +1,12 @@
 //! Catalog use cases: products and their SKUs, the shelf, stock adjustments and alerts, banned words.
 
+use crate::catalog::refusals::CatalogRefusal;
+use crate::error::ApiReason;
 use axum::http::StatusCode;
 use minimall_core::catalog::banned::{BannedMode, BannedWords, DEFAULT_BANNED_WORDS};
 use minimall_core::catalog::tree::Tree;
 use minimall_core::catalog::{self as cat, Lifecycle};
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_store::catalog::AdminProductFilter;
 use minimall_store::stock::{StockError, StockReason};
@@ -35,7 +38,7 @@ pub async fn list_products(
     let page = Page::parse(q.page, q.page_size)?;
     let needle = q.q.unwrap_or_default();
     if needle.chars().count() > 64 {
-        return Err(ApiError::invalid("q", "must be at most 64 characters"));
+        return Err(ApiError::invalid_because("q", &Reason::TooLong { max: 64 }));
     }
     let lifecycle = match q.lifecycle.as_deref() {
         Some(l) if !l.is_empty() => Some(Lifecycle::parse("lifecycle", l)?.as_str().to_string()),
@@ -47,7 +50,10 @@ pub async fn list_products(
             let ns = nodes(&rows);
             let t = Tree::new(&ns);
             if !t.contains(c) {
-                return Err(ApiError::invalid("category_id", "no such category"));
+                return Err(ApiError::invalid_because(
+                    "category_id",
+                    &ApiReason::NoSuch { what: crate::error::thing("category") },
+                ));
             }
             t.subtree(c)
         }
@@ -294,7 +300,7 @@ pub async fn shelf(
     req: ShelfRequest,
 ) -> ApiResult<ShelfResult> {
     if req.ids.is_empty() || req.ids.len() > 500 {
-        return Err(ApiError::invalid("ids", "give 1 to 500 product ids"));
+        return Err(ApiError::invalid_because("ids", &Reason::ListCount { min: 1, max: 500 }));
     }
     let mut tx = st.store.begin().await?;
     let changed = st.store.set_shelf(&mut tx, admin.merchant_id, &req.ids, req.on_shelf).await?;
@@ -331,10 +337,10 @@ pub async fn adjust_stock(
     let reason = match req.reason.as_str() {
         "manual" => StockReason::Manual,
         "return" => StockReason::Return,
-        _ => return Err(ApiError::invalid("reason", "must be manual or return")),
+        _ => return Err(ApiError::invalid_because("reason", &Reason::OneOf { allowed: "manual, return".into() })),
     };
     if req.note.chars().count() > 200 {
-        return Err(ApiError::invalid("note", "must be at most 200 characters"));
+        return Err(ApiError::invalid_because("note", &Reason::TooLong { max: 200 }));
     }
     let scope = format!("admin:{}:stock:{id}", admin.id);
     let fingerprint = idempotency::request_hash(
@@ -346,7 +352,7 @@ pub async fn adjust_stock(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let before = st.store.sku_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
+    let before = st.store.sku_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
     st.store
         .move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username)
         .await
@@ -382,7 +388,7 @@ pub async fn list_movements(
     q: crate::http::PageQuery,
 ) -> ApiResult<Paginated<MovementDto>> {
     let page = q.page()?;
-    st.store.sku(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("SKU"))?;
+    st.store.sku(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
     let rows = st.store.list_movements(admin.merchant_id, id, page.size(), page.offset()).await?;
     let items = rows
         .items
@@ -440,7 +446,8 @@ pub async fn put_banned_words(
     call: &Call,
     req: BannedWordSettings,
 ) -> ApiResult<BannedWordSettings> {
-    let mode = BannedMode::parse(&req.mode).ok_or_else(|| ApiError::invalid("mode", "must be block or warn"))?;
+    let mode = BannedMode::parse(&req.mode)
+        .ok_or_else(|| ApiError::invalid_because("mode", &Reason::OneOf { allowed: "block, warn".into() }))?;
     let words = BannedWords::new(req.words.clone()).map_err(ApiError::from)?;
     let list: Vec<String> = words.words().to_vec();
     let mut tx = st.store.begin().await?;
@@ -474,7 +481,10 @@ async fn category_path(st: &AppState, tx: &mut Tx, merchant_id: i64, category_id
     let ns = nodes(&rows);
     let t = Tree::new(&ns);
     if !t.contains(category_id) {
-        return Err(ApiError::invalid("category_id", "no such category"));
+        return Err(ApiError::invalid_because(
+            "category_id",
+            &ApiReason::NoSuch { what: crate::error::thing("category") },
+        ));
     }
     Ok(t.path(category_id))
 }
@@ -482,9 +492,8 @@ async fn category_path(st: &AppState, tx: &mut Tx, merchant_id: i64, category_id
 /// A role that may not see cost prices may not set them either.
 fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
     match skus.iter().position(|s| s.cost_price.is_some()) {
-        Some(i) if !money.cost => {
-            Err(ApiError::forbidden("this role may not set cost prices").with_field(format!("skus[{i}].cost_price")))
-        }
+        Some(i) if !money.cost => Err(ApiError::forbidden_because(&CatalogRefusal::CostPriceForbidden)
+            .with_field(format!("skus[{i}].cost_price"))),
         _ => Ok(()),
     }
 }
@@ -513,7 +522,7 @@ fn stock_err(e: StockError, field: &str) -> ApiError {
         StockError::Insufficient(have) => {
             ApiError::conflict(format!("not enough stock: {have} available")).with_field(field)
         }
-        StockError::Store(StoreError::NotFound) => ApiError::not_found("SKU"),
+        StockError::Store(StoreError::NotFound) => ApiError::not_found("sku"),
         StockError::Store(s) => s.into(),
     }
 }

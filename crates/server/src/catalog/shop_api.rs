@@ -1,11 +1,13 @@
 //! Buyer-facing catalog: categories, product search and lists, product detail. Served from the
 //! catalog cache; only on-shelf products are visible.
 
+use crate::error::ApiReason;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use minimall_core::catalog::tree::Tree;
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_store::catalog::ShopSort;
 use serde::Deserialize;
@@ -85,7 +87,7 @@ pub async fn products(State(st): State<AppState>, ApiQuery(q): ApiQuery<ShopProd
 
 fn check_needle(needle: &str) -> ApiResult<()> {
     if needle.chars().count() > 64 {
-        return Err(ApiError::invalid("q", "must be at most 64 characters"));
+        return Err(ApiError::invalid_because("q", &Reason::TooLong { max: 64 }));
     }
     Ok(())
 }
@@ -98,7 +100,12 @@ pub fn parse_sort(s: &str) -> ApiResult<ShopSort> {
         "sales" => ShopSort::Sales,
         "price_asc" => ShopSort::PriceAsc,
         "price_desc" => ShopSort::PriceDesc,
-        _ => return Err(ApiError::invalid("sort", "must be one of newest, sales, price_asc, price_desc")),
+        _ => {
+            return Err(ApiError::invalid_because(
+                "sort",
+                &Reason::OneOf { allowed: "newest, sales, price_asc, price_desc".into() },
+            ))
+        }
     })
 }
 
@@ -117,7 +124,10 @@ pub async fn search(
             let ns = nodes(&rows);
             let t = Tree::new(&ns);
             if !t.contains(c) {
-                return Err(ApiError::invalid("category_id", "no such category"));
+                return Err(ApiError::invalid_because(
+                    "category_id",
+                    &ApiReason::NoSuch { what: crate::error::thing("category") },
+                ));
             }
             t.subtree(c)
         }

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_core::error::Reason;
 use minimall_core::flash::validate_terms;
 use minimall_core::validate::display_text;
 use minimall_store::flash::{FlashItemRow, FlashSaleRow, NewFlashSale};
@@ -180,10 +181,13 @@ pub(crate) fn terms(
 ) -> ApiResult<NewFlashSale> {
     let title = display_text("title", title, 60)?;
     if !(0..=100_000).contains(&shipping) {
-        return Err(ApiError::invalid("shipping", "must be between 0 and 100000 fen"));
+        return Err(ApiError::invalid_because(
+            "shipping",
+            &Reason::MoneyRange { max_fen: minimall_core::Money::from_fen(100000) },
+        ));
     }
     if timeout.is_some_and(|t| !(60..=86_400).contains(&t)) {
-        return Err(ApiError::invalid("unpaid_timeout_secs", "must be between 60 and 86400"));
+        return Err(ApiError::invalid_because("unpaid_timeout_secs", &Reason::OutOfRange { min: 60, max: 86400 }));
     }
     let unpaid_timeout_secs = timeout.unwrap_or(st.cfg.flash.unpaid_timeout_secs);
     validate_terms(starts_at, ends_at, limit)?;

@@ -1,5 +1,7 @@
 //! Console pages of flash sales: the list with the new-sale form, a sale's page.
 
+use crate::error::ApiReason;
+use crate::flash::refusals::FlashRefusal;
 use crate::web::console::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -140,7 +142,8 @@ async fn flash_input(
     f: &Fields,
 ) -> Result<(crate::flash::api::FlashSaleInput, Vec<usize>), ApiError> {
     use crate::flash::api::{FlashItemInput, FlashSaleInput};
-    let product_id = f.int("product_id").ok_or_else(|| ApiError::invalid("product_id", "choose a product"))?;
+    let product_id =
+        f.int("product_id").ok_or_else(|| ApiError::invalid_because("product_id", &ApiReason::ChooseProduct))?;
     let mut items = Vec::new();
     let mut rows = Vec::new();
     for (i, (code, price, qty)) in FLASH_ROWS.iter().enumerate() {
@@ -153,17 +156,17 @@ async fn flash_input(
                 st.store
                     .sku_by_code(merchant_id, code.trim())
                     .await?
-                    .ok_or_else(|| ApiError::invalid(at("sku_id"), "no SKU with this code"))?
+                    .ok_or_else(|| ApiError::invalid_because(at("sku_id"), &ApiReason::NoSkuWithCode))?
                     .id
             }
             // A product of one SKU needs no code.
             None => match st.store.skus_of(&[product_id]).await?.as_slice() {
                 [only] if only.merchant_id == merchant_id => only.id,
-                _ => return Err(ApiError::invalid(at("sku_id"), "give the SKU code")),
+                _ => return Err(ApiError::invalid_because(at("sku_id"), &FlashRefusal::NeedSku)),
             },
         };
         let flash_price = view::parse_yuan(&at("flash_price"), f.get(price))?;
-        let quantity = f.int(qty).ok_or_else(|| ApiError::invalid(at("quantity"), "must be a whole number"))?;
+        let quantity = f.int(qty).ok_or_else(|| ApiError::invalid_because(at("quantity"), &ApiReason::WholeNumber))?;
         items.push(FlashItemInput { sku_id, flash_price, quantity });
         rows.push(i);
     }

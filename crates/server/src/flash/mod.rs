@@ -12,9 +12,12 @@
 pub mod api;
 pub mod console;
 pub mod redis;
+pub mod refusals;
 pub mod sales;
 pub mod shop_pages;
 
+use crate::error::ApiReason;
+use crate::flash::refusals::FlashRefusal;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -217,7 +220,7 @@ impl FlashEngine {
     async fn load_meta(&self, merchant_id: i64, sale_id: i64) -> ApiResult<Arc<SaleMeta>> {
         let sale = match self.store.flash_sale(merchant_id, sale_id).await {
             Ok(s) => s,
-            Err(StoreError::NotFound) => return Err(ApiError::not_found("flash sale")),
+            Err(StoreError::NotFound) => return Err(ApiError::not_found("flash_sale")),
             Err(e) => return Err(e.into()),
         };
         let items = self.store.flash_items(sale_id).await?;
@@ -479,7 +482,7 @@ impl FlashEngine {
             return match rx.await {
                 Ok(Answer::Created(body)) => Answer::Replay { status: 201, body },
                 Ok(a) => a,
-                Err(_) => Answer::Failed(ApiError::unavailable("the first request with this key failed; retry")),
+                Err(_) => Answer::Failed(ApiError::unavailable_because(&FlashRefusal::FirstFailed)),
             };
         }
         let answer = self.purchase_once(&p, &slot.1).await;
@@ -531,7 +534,7 @@ impl FlashEngine {
         let (tx, rx) = oneshot::channel();
         if self.writer.send(Pending { write, done: tx }).await.is_err() {
             self.give_back(&ticket).await;
-            return Answer::Failed(ApiError::unavailable("the server is shutting down"));
+            return Answer::Failed(ApiError::unavailable_because(&FlashRefusal::ShuttingDown));
         }
         match rx.await {
             Ok(Ok(FlashWriteOutcome::Created { body, .. })) => {
@@ -568,7 +571,7 @@ impl FlashEngine {
             }
             Err(_) => {
                 self.give_back(&ticket).await;
-                Answer::Failed(ApiError::unavailable("the order writer stopped; retry"))
+                Answer::Failed(ApiError::unavailable_because(&FlashRefusal::WriterStopped))
             }
         }
     }
@@ -599,10 +602,10 @@ pub fn refused(r: Refusal) -> ApiError {
 }
 
 fn reused_key() -> ApiError {
-    ApiError::new(
+    ApiError::refused(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         "idempotency_key_reused",
-        "this Idempotency-Key was used with a different request",
+        &ApiReason::IdempotencyKeyReused,
     )
     .with_field("Idempotency-Key")
 }

@@ -18,6 +18,7 @@
 //! PING at once, then one every `redis_cooldown_ms` — and closes the breaker when Redis answers, so the first
 //! call after recovery finds a live connection.
 
+use crate::flash::refusals::FlashRefusal;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -350,7 +351,7 @@ impl RedisGate {
                 _ => self.ensure_loaded(store, meta).await?,
             }
         }
-        Err(ApiError::unavailable("flash gate could not be loaded"))
+        Err(ApiError::unavailable_because(&FlashRefusal::GateUnavailable))
     }
 
     pub async fn confirm(&self, t: &Ticket) -> ApiResult<()> {

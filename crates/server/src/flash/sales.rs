@@ -1,5 +1,7 @@
 //! Flash-sale use cases: the console's sales (list, one, change, stop) and what buyers see of them.
 
+use crate::error::ApiReason;
+use crate::flash::refusals::FlashRefusal;
 use axum::http::StatusCode;
 use minimall_core::flash::{validate_setup, ItemSpec};
 use minimall_store::idempotency::Claim;
@@ -52,7 +54,7 @@ pub async fn update_flash_sale(
     let mut tx = st.store.begin().await?;
     let before = match st.store.flash_sale_tx(&mut tx, admin.merchant_id, id).await {
         Ok(s) => s,
-        Err(StoreError::NotFound) => return Err(ApiError::not_found("flash sale")),
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("flash_sale")),
         Err(e) => return Err(e.into()),
     };
     let skus: Vec<i64> = st.store.flash_items(id).await?.iter().map(|i| i.sku_id).collect();
@@ -67,7 +69,7 @@ pub async fn update_flash_sale(
         );
     }
     if !st.store.update_flash_sale(&mut tx, admin.merchant_id, id, &fields).await? {
-        return Err(ApiError::conflict("this flash sale has ended"));
+        return Err(ApiError::conflict_because(&FlashRefusal::Ended));
     }
     audit(
         st,
@@ -97,7 +99,7 @@ pub async fn stop_flash_sale(
 ) -> ApiResult<FlashSaleAdminDto> {
     st.flash.meta(admin.merchant_id, id, true).await?;
     if !crate::flash::end_sale(st, admin.merchant_id, id, "stopped").await? {
-        return Err(ApiError::conflict("this flash sale has already ended"));
+        return Err(ApiError::conflict_because(&FlashRefusal::AlreadyEnded));
     }
     let mut tx = st.store.begin().await?;
     audit(st, &mut tx, &admin, call, "flash_sale.stop", format!("flash_sale:{id}"), None, None).await?;
@@ -133,9 +135,9 @@ pub async fn buy(st: &AppState, buyer: &Buyer, call: &Call, id: i64, req: FlashP
     let meta = st.flash.meta(buyer.merchant_id, id, false).await?;
     let sku_id = match (req.sku_id, meta.items.as_slice()) {
         (Some(s), items) if items.iter().any(|i| i.sku_id == s) => s,
-        (Some(_), _) => return Err(ApiError::invalid("sku_id", "not a SKU of this flash sale")),
+        (Some(_), _) => return Err(ApiError::invalid_because("sku_id", &FlashRefusal::NotSkuOfSale)),
         (None, [only]) => only.sku_id,
-        (None, _) => return Err(ApiError::invalid("sku_id", "this flash sale has several SKUs: choose one")),
+        (None, _) => return Err(ApiError::invalid_because("sku_id", &FlashRefusal::ChooseSku)),
     };
     let quantity = req.quantity.unwrap_or(1);
     if quantity < 1 || quantity > meta.sale.per_buyer_limit {
@@ -146,9 +148,9 @@ pub async fn buy(st: &AppState, buyer: &Buyer, call: &Call, id: i64, req: FlashP
         return Err(crate::flash::refused(r));
     }
     let address = match req.address_id {
-        Some(aid) => Some(crate::orders::address_snapshot(
-            &st.store.address(buyer.id, aid).await.map_err(|_| ApiError::invalid("address_id", "no such address"))?,
-        )),
+        Some(aid) => Some(crate::orders::address_snapshot(&st.store.address(buyer.id, aid).await.map_err(|_| {
+            ApiError::invalid_because("address_id", &ApiReason::NoSuch { what: crate::error::thing("address") })
+        })?)),
         None => None,
     };
     let fingerprint = idempotency::request_hash(
@@ -208,23 +210,21 @@ pub async fn create_sale(
                 return Ok((id, true));
             }
             Claim::Mismatch => {
-                return Err(ApiError::new(
+                return Err(ApiError::refused(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "idempotency_key_reused",
-                    "this Idempotency-Key was used with a different request",
+                    &ApiReason::IdempotencyKeyReused,
                 )
                 .with_field("Idempotency-Key"))
             }
         }
     }
     if req.ends_at <= minimall_store::now_ms() {
-        return Err(ApiError::invalid("ends_at", "must be in the future"));
+        return Err(ApiError::invalid_because("ends_at", &FlashRefusal::InFuture));
     }
-    let product = st
-        .store
-        .product_tx(&mut tx, admin.merchant_id, req.product_id)
-        .await
-        .map_err(|_| ApiError::invalid("product_id", "no such product"))?;
+    let product = st.store.product_tx(&mut tx, admin.merchant_id, req.product_id).await.map_err(|_| {
+        ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
+    })?;
     fields.product_id = product.id;
     let skus = st.store.skus_of_tx(&mut tx, product.id).await?;
     let mut specs = Vec::with_capacity(req.items.len());
@@ -232,7 +232,7 @@ pub async fn create_sale(
         let sku = skus
             .iter()
             .find(|s| s.id == it.sku_id)
-            .ok_or_else(|| ApiError::invalid(format!("items[{i}].sku_id"), "not a SKU of this product"))?;
+            .ok_or_else(|| ApiError::invalid_because(format!("items[{i}].sku_id"), &ApiReason::NotSkuOfProduct))?;
         specs.push(ItemSpec {
             sku_id: sku.id,
             flash_price: it.flash_price,

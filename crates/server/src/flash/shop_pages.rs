@@ -1,5 +1,6 @@
 //! Storefront pages of flash sales: a sale and buying from it.
 
+use crate::error::ApiReason;
 use crate::web::shop::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -30,7 +31,7 @@ async fn flash_buy(
 ) -> WebResult {
     headers.insert(
         "idempotency-key",
-        HeaderValue::from_str(f.get("idem")).map_err(|_| ApiError::invalid("idem", "bad form key"))?,
+        HeaderValue::from_str(f.get("idem")).map_err(|_| ApiError::invalid_because("idem", &ApiReason::BadFormKey))?,
     );
     let addresses = st.store.addresses(b.id).await?;
     let address_id = addresses.iter().find(|a| a.is_default != 0).or(addresses.first()).map(|a| a.id);

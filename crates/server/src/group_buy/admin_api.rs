@@ -1,8 +1,11 @@
 //! The console's group buying: activities (create, list, read, stop) and their groups with members and orders.
 
+use crate::error::ApiReason;
+use crate::group_buy::refusals::GroupBuyRefusal;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use minimall_core::error::Reason;
 use minimall_core::social::group_buy::{GroupSku, Terms};
 use minimall_core::Money;
 use minimall_store::group_buy::{GroupActivityRow, GroupRow, NewGroupActivity};
@@ -108,7 +111,7 @@ pub async fn dto(st: &AppState, a: &GroupActivityRow) -> ApiResult<GroupBuyDto> 
 }
 
 fn fits_u32(field: &str, v: i64) -> ApiResult<u32> {
-    u32::try_from(v).map_err(|_| ApiError::invalid(field, "is out of range"))
+    u32::try_from(v).map_err(|_| ApiError::invalid_because(field, &ApiReason::OutOfRange))
 }
 
 /// Create a group buy (the API's and the console's path): the terms checked by `core`, the SKUs the product's.
@@ -120,12 +123,15 @@ pub async fn create(
 ) -> ApiResult<i64> {
     let prices = st.store.product_sku_prices(admin.merchant_id, req.product_id).await?;
     if prices.is_empty() {
-        return Err(ApiError::invalid("product_id", "no such product"));
+        return Err(ApiError::invalid_because(
+            "product_id",
+            &ApiReason::NoSuch { what: crate::error::thing("product") },
+        ));
     }
     let mut skus = Vec::with_capacity(req.skus.len());
     for (i, s) in req.skus.iter().enumerate() {
         let Some((_, sale)) = prices.iter().find(|(id, _)| *id == s.sku_id) else {
-            return Err(ApiError::invalid(format!("skus[{i}].sku_id"), "not a SKU of this product"));
+            return Err(ApiError::invalid_because(format!("skus[{i}].sku_id"), &ApiReason::NotSkuOfProduct));
         };
         skus.push(GroupSku {
             sku_id: s.sku_id,
@@ -148,7 +154,7 @@ pub async fn create(
     t.validate()
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).with_field(e.field()))?;
     if req.ends_at - req.starts_at > 366 * 86_400_000 {
-        return Err(ApiError::invalid("ends_at", "an activity lasts at most a year"));
+        return Err(ApiError::invalid_because("ends_at", &Reason::ActivityTooLong { days: 366 }));
     }
     let sku_rows: Vec<(i64, i64, i64)> =
         t.skus.iter().map(|s| (s.sku_id, s.list_price.fen(), s.group_price.fen())).collect();
@@ -188,7 +194,7 @@ pub async fn create_group_buy(
     ApiJson(req): ApiJson<GroupBuyInput>,
 ) -> ApiResult<(StatusCode, Json<GroupBuyDto>)> {
     let id = create(&st, &admin, &headers, &req).await?;
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
+    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok((StatusCode::CREATED, Json(dto(&st, &a).await?)))
 }
 
@@ -222,17 +228,17 @@ pub async fn get_group_buy(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GroupBuyDto>> {
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
+    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok(Json(dto(&st, &a).await?))
 }
 
 /// Stop a group buy: no new groups open and nobody joins; groups already open run to their deadline.
 pub async fn stop(st: &AppState, admin: &Admin<ManageCatalog>, headers: &HeaderMap, id: i64) -> ApiResult<()> {
     let before =
-        st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
+        st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
     let mut tx = st.store.begin().await?;
     if !st.store.stop_group_activity(&mut tx, admin.merchant_id, id).await? {
-        return Err(ApiError::conflict("the group buy is already stopped"));
+        return Err(ApiError::conflict_because(&GroupBuyRefusal::Stopped));
     }
     audit(
         st,
@@ -258,7 +264,7 @@ pub async fn stop_group_buy(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GroupBuyDto>> {
     stop(&st, &admin, &headers, id).await?;
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
+    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok(Json(dto(&st, &a).await?))
 }
 
@@ -350,11 +356,11 @@ pub async fn groups(st: &AppState, admin: &Admin<ReadOrders>, q: GroupsQuery) ->
     let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
     let status = q.status.unwrap_or_default();
     if !status.is_empty() && minimall_core::social::group_buy::GroupStatus::parse(&status).is_none() {
-        return Err(ApiError::invalid("status", "must be open, complete or expired"));
+        return Err(ApiError::invalid_because("status", &Reason::OneOf { allowed: "open, complete, expired".into() }));
     }
     let activity = q.activity_id.unwrap_or(0);
     if activity < 0 {
-        return Err(ApiError::invalid("activity_id", "must be positive"));
+        return Err(ApiError::invalid_because("activity_id", &ApiReason::Positive));
     }
     let rows = st.store.list_groups(admin.merchant_id, activity, &status, page.size(), page.offset()).await?;
     let mut items = Vec::with_capacity(rows.items.len());

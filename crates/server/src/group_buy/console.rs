@@ -1,6 +1,7 @@
 //! Console pages of group buying: the activity list with the new-activity form, stopping an activity, and the
 //! groups of an activity with their members.
 
+use crate::error::ApiReason;
 use crate::group_buy::admin_api::{self as gba, GroupBuyInput, GroupSkuInput, GroupsQuery};
 use crate::web::console::prelude::*;
 
@@ -154,7 +155,8 @@ async fn list_page(
 
 /// The form as the API's input: one SKU by its code, or every SKU of the product at the same group price.
 async fn input(st: &AppState, merchant_id: i64, f: &Fields) -> Result<GroupBuyInput, ApiError> {
-    let product_id = f.int("product_id").ok_or_else(|| ApiError::invalid("product_id", "choose a product"))?;
+    let product_id =
+        f.int("product_id").ok_or_else(|| ApiError::invalid_because("product_id", &ApiReason::ChooseProduct))?;
     let group_price = view::parse_yuan("group_price", f.get("group_price"))?;
     let skus = match f.opt("sku_code") {
         Some(code) => {
@@ -162,7 +164,7 @@ async fn input(st: &AppState, merchant_id: i64, f: &Fields) -> Result<GroupBuyIn
                 .store
                 .sku_by_code(merchant_id, code.trim())
                 .await?
-                .ok_or_else(|| ApiError::invalid("sku_code", "no SKU with this code"))?;
+                .ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
             vec![GroupSkuInput { sku_id: sku.id, group_price }]
         }
         None => st
@@ -244,7 +246,7 @@ async fn groups(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
-    let act = st.store.group_activity(a.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group buy"))?;
+    let act = st.store.group_activity(a.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
     let list = gba::groups(
         &st,
         &a,

@@ -11,9 +11,13 @@
 
 pub mod admin_api;
 pub mod console;
+pub mod refusals;
 pub mod shop_api;
 pub mod shop_pages;
 
+use crate::error::ApiReason;
+use crate::group_buy::refusals::GroupBuyRefusal;
+use minimall_core::error::Reason;
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_core::social::group_buy::{
     ExpiryDecision, Group, GroupSku, GroupStatus, Member, MemberState, PaymentDecision, RefundReason, Refusal, Terms,
@@ -108,7 +112,7 @@ async fn persist(st: &AppState, tx: &mut Tx, group_id: i64, before: &Group, afte
             let (from, _) = state_str(b.state);
             let (to, reason) = state_str(a.state);
             if !st.store.set_group_member_state(tx, a.order_id, from, to, reason).await? {
-                return Err(ApiError::conflict("the group changed meanwhile; try again"));
+                return Err(ApiError::conflict_because(&GroupBuyRefusal::ChangedMeanwhile));
             }
         }
     }
@@ -125,7 +129,7 @@ async fn persist(st: &AppState, tx: &mut Tx, group_id: i64, before: &Group, afte
         )
         .await?;
     if !ok {
-        return Err(ApiError::conflict("the group changed meanwhile; try again"));
+        return Err(ApiError::conflict_because(&GroupBuyRefusal::ChangedMeanwhile));
     }
     Ok(())
 }
@@ -478,7 +482,7 @@ pub async fn place(
     use crate::promotions::pricing::{self, CartItem, SpecialOffer};
     let key = call.required_idempotency_key()?;
     if input.remark.chars().count() > 200 {
-        return Err(ApiError::invalid("remark", "must be at most 200 characters"));
+        return Err(ApiError::invalid_because("remark", &Reason::TooLong { max: 200 }));
     }
     let scope = format!("buyer:{}:group_order", buyer.id);
     let fingerprint = idempotency::request_hash(
@@ -493,7 +497,7 @@ pub async fn place(
         .store
         .group_activity(buyer.merchant_id, activity_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("group buy"))?;
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     if a.status == "stopped" {
         return Err(refusal(Refusal::Ended));
     }
@@ -501,11 +505,9 @@ pub async fn place(
     let t = terms(&a, &skus);
     let leader = input.group_id.is_none();
     let unit_price = t.seat_price(input.sku_id, leader).map_err(refusal)?;
-    let addr = st
-        .store
-        .address(buyer.id, input.address_id)
-        .await
-        .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
+    let addr = st.store.address(buyer.id, input.address_id).await.map_err(|_| {
+        ApiError::invalid_because("address_id", &ApiReason::NoSuch { what: crate::error::thing("address") })
+    })?;
     let offer = SpecialOffer {
         sku_id: input.sku_id,
         price: minimall_core::pricing::SpecialPrice {
@@ -545,7 +547,7 @@ pub async fn place(
         minimall_store::idempotency::Claim::New => {}
         minimall_store::idempotency::Claim::Replay { body, .. } => return Ok((body, true)),
         minimall_store::idempotency::Claim::Mismatch => {
-            return Err(ApiError::invalid("Idempotency-Key", "this key was used with another request"))
+            return Err(ApiError::invalid_because("Idempotency-Key", &ApiReason::IdempotencyKeyReused))
         }
     }
     let seats = st.store.buyer_group_seats(&mut tx, buyer.id, a.id).await? as u32;
@@ -623,7 +625,7 @@ async fn replayed(
 ) -> ApiResult<Option<(u16, String)>> {
     match st.store.idempotency_record(scope, key.as_str()).await? {
         Some((h, _, _)) if h != fingerprint => {
-            Err(ApiError::invalid("Idempotency-Key", "this key was used with another request"))
+            Err(ApiError::invalid_because("Idempotency-Key", &ApiReason::IdempotencyKeyReused))
         }
         Some((_, status, body)) if status > 0 => Ok(Some((status, body))),
         _ => Ok(None),

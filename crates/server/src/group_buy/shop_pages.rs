@@ -1,6 +1,7 @@
 //! Storefront pages of group buying: a group's page (members' avatars, seats left, countdown, joining) and the
 //! forms that open or join a group, which place the order through the group-buying use case and go on to pay.
 
+use crate::group_buy::refusals::GroupBuyRefusal;
 use crate::group_buy::shop_api::{group_view, ShopGroupDto};
 use crate::group_buy::{self as gb, GroupOrderInput};
 use crate::usecase::Call;
@@ -66,7 +67,7 @@ async fn place_order(
     let Some(address_id) = addresses.iter().find(|a| a.is_default != 0).or(addresses.first()).map(|a| a.id) else {
         return redirect("/checkout");
     };
-    let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid("sku_id", "choose a SKU"))?;
+    let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid_because("sku_id", &GroupBuyRefusal::ChooseSku))?;
     let input = GroupOrderInput { group_id: group, sku_id, address_id, coupon_ids: Vec::new(), remark: String::new() };
     let (body, _) = gb::place(st, b, &call, activity, &input).await?;
     let v: serde_json::Value = serde_json::from_str(&body).map_err(ApiError::internal)?;

@@ -1,5 +1,6 @@
 //! Extractors whose rejections are [`ApiError`]s naming the field at fault.
 
+use crate::error::ApiReason;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -28,10 +29,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(ApiError::new(
+            return Err(ApiError::refused(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "expected Content-Type: application/json",
+                &ApiReason::JsonExpected,
             ));
         }
         let bytes = read_body(req, state.cfg.max_body_bytes).await?;

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` handling for POSTs that create something. The key is claimed inside the handler's
 //! write transaction (see `minimall_store::idempotency`); this module parses the header and hashes the request.
 
+use crate::error::ApiReason;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minimall_store::idempotency::Claim;
@@ -27,9 +28,9 @@ impl IdemKey {
     /// The key of a header value, if any. A malformed key is an error, not ignored.
     pub fn parse(v: Option<&axum::http::HeaderValue>) -> Result<Option<IdemKey>, ApiError> {
         let Some(v) = v else { return Ok(None) };
-        let s = v.to_str().map_err(|_| ApiError::invalid("Idempotency-Key", "must be visible ASCII"))?;
+        let s = v.to_str().map_err(|_| ApiError::invalid_because("Idempotency-Key", &ApiReason::VisibleAscii))?;
         if s.is_empty() || s.len() > MAX_KEY_LEN || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-            return Err(ApiError::invalid("Idempotency-Key", "must be 1 to 128 visible ASCII characters"));
+            return Err(ApiError::invalid_because("Idempotency-Key", &ApiReason::IdempotencyKeyFormat));
         }
         Ok(Some(IdemKey(s.to_string())))
     }
@@ -41,7 +42,7 @@ impl IdemKey {
     /// Keys that must be present (money or stock).
     pub fn required(h: &HeaderMap) -> Result<IdemKey, ApiError> {
         Self::from_headers(h)?
-            .ok_or_else(|| ApiError::invalid("Idempotency-Key", "this request needs an Idempotency-Key header"))
+            .ok_or_else(|| ApiError::invalid_because("Idempotency-Key", &ApiReason::IdempotencyKeyRequired))
     }
 }
 
@@ -101,12 +102,8 @@ fn replayed(status: u16, body: String) -> Response {
 }
 
 fn mismatch() -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-        "this Idempotency-Key was used with a different request",
-    )
-    .with_field("Idempotency-Key")
+    ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", &ApiReason::IdempotencyKeyReused)
+        .with_field("Idempotency-Key")
 }
 
 /// Store the response for the key in the same transaction as the work.

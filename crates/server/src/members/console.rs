@@ -4,6 +4,7 @@
 use super::segments::{self as seg, FilterDto, SegmentInput, TagInput};
 use super::{LevelDto, LevelInput, LevelsInput};
 use crate::accounts::auth::ManageMembers;
+use crate::error::ApiReason;
 use crate::usecase::Call;
 use crate::web::console::prelude::*;
 
@@ -29,7 +30,7 @@ fn managing(a: &Admin<ReadBuyers>) -> Option<Admin<ManageMembers>> {
 
 fn reader(a: &Admin<ManageMembers>) -> Result<Admin<ReadBuyers>, ApiError> {
     Admin::<ReadBuyers>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("this page needs the buyers permission"))
+        .ok_or_else(|| ApiError::forbidden_because(&ApiReason::PageNeedsBuyers))
 }
 
 fn stage_label(c: &Ctx, s: &str) -> String {
@@ -66,9 +67,9 @@ impl ListQuery {
     fn filter(&self) -> Result<FilterDto, ApiError> {
         let id = |field: &str, v: &Option<String>| -> Result<Vec<i64>, ApiError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(s) => {
-                    Ok(vec![s.parse().map_err(|_| ApiError::invalid(field.to_string(), "must be a whole number"))?])
-                }
+                Some(s) => Ok(vec![s
+                    .parse()
+                    .map_err(|_| ApiError::invalid_because(field.to_string(), &ApiReason::WholeNumber))?]),
                 None => Ok(vec![]),
             }
         };
@@ -77,7 +78,7 @@ impl ListQuery {
             None => None,
         };
         let idle_days = match self.idle_days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(s.parse().map_err(|_| ApiError::invalid("idle_days", "must be a whole number"))?),
+            Some(s) => Some(s.parse().map_err(|_| ApiError::invalid_because("idle_days", &ApiReason::WholeNumber))?),
             None => None,
         };
         Ok(FilterDto {
@@ -255,7 +256,8 @@ async fn adjust_points(
     headers: HeaderMap,
     f: Fields,
 ) -> WebResult {
-    let delta = f.get("delta").trim().parse::<i64>().map_err(|_| ApiError::invalid("delta", "must be a whole number"));
+    let delta =
+        f.get("delta").trim().parse::<i64>().map_err(|_| ApiError::invalid_because("delta", &ApiReason::WholeNumber));
     let result = match delta {
         Ok(d) => super::adjust_points(&st, &a, &Call::from_headers(&headers), id, d, f.get("reason")).await.map(|_| ()),
         Err(e) => Err(e),
@@ -310,7 +312,7 @@ fn level_from_form(f: &Fields, id: Option<i64>, badge: String, coupon: Option<i6
     let opt_int = |k: &str| -> Result<Option<i64>, ApiError> {
         match f.get(k).trim() {
             "" => Ok(None),
-            s => s.parse().map(Some).map_err(|_| ApiError::invalid(k.to_string(), "must be a whole number")),
+            s => s.parse().map(Some).map_err(|_| ApiError::invalid_because(k.to_string(), &ApiReason::WholeNumber)),
         }
     };
     let min_spend = match f.get("min_spend").trim() {
@@ -639,8 +641,11 @@ async fn create_segment(
         let mut filter = q.filter()?;
         let within = f.get("ordered_within_days").trim();
         if !within.is_empty() {
-            filter.ordered_within_days =
-                Some(within.parse().map_err(|_| ApiError::invalid("ordered_within_days", "must be a whole number"))?);
+            filter.ordered_within_days = Some(
+                within
+                    .parse()
+                    .map_err(|_| ApiError::invalid_because("ordered_within_days", &ApiReason::WholeNumber))?,
+            );
         }
         let region = f.get("region").trim();
         if !region.is_empty() {
@@ -842,7 +847,7 @@ async fn toggle_mall_item(
     WebPath(id): WebPath<i64>,
     headers: HeaderMap,
 ) -> WebResult {
-    let item = st.store.mall_item(a.merchant_id, id).await.map_err(|_| ApiError::not_found("points mall item"))?;
+    let item = st.store.mall_item(a.merchant_id, id).await.map_err(|_| ApiError::not_found("mall_item"))?;
     let change = super::mall::MallItemChange { stock_delta: 0, on_sale: item.on_sale == 0 };
     super::mall::change_item(&st, &a, &Call::from_headers(&headers), id, change).await?;
     back("/admin/points-mall")

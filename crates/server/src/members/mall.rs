@@ -1,6 +1,9 @@
 //! The points mall (积分商城): coupons taken for points, with stock and a per-buyer limit; and the birthday
 //! benefit, a coupon given once a year in the birthday month.
 
+use crate::error::ApiReason;
+use crate::members::refusals::MemberRefusal;
+use minimall_core::error::Reason;
 use minimall_core::ledger::build;
 use minimall_core::page::Page;
 use minimall_store::members::{ExchangeRefusal, MallItemRow};
@@ -78,21 +81,20 @@ pub async fn create_item(
 ) -> ApiResult<MallItemDto> {
     let title = n.title.trim();
     if title.is_empty() || title.chars().count() > 40 || title.chars().any(char::is_control) {
-        return Err(ApiError::invalid("title", "must be 1 to 40 characters"));
+        return Err(ApiError::invalid_because("title", &Reason::Length { min: 1, max: 40 }));
     }
     if !(1..=100_000_000).contains(&n.points_price) {
-        return Err(ApiError::invalid("points_price", "must be from 1 to 100000000"));
+        return Err(ApiError::invalid_because("points_price", &Reason::OutOfRange { min: 1, max: 100000000 }));
     }
     if !(0..=1_000_000).contains(&n.stock) {
-        return Err(ApiError::invalid("stock", "must be from 0 to 1000000"));
+        return Err(ApiError::invalid_because("stock", &Reason::OutOfRange { min: 0, max: 1000000 }));
     }
     if !(0..=100).contains(&n.per_buyer_limit) {
-        return Err(ApiError::invalid("per_buyer_limit", "must be from 0 to 100"));
+        return Err(ApiError::invalid_because("per_buyer_limit", &Reason::OutOfRange { min: 0, max: 100 }));
     }
-    st.store
-        .coupon_template(who.merchant_id, n.coupon_template_id)
-        .await
-        .map_err(|_| ApiError::invalid("coupon_template_id", "no such coupon"))?;
+    st.store.coupon_template(who.merchant_id, n.coupon_template_id).await.map_err(|_| {
+        ApiError::invalid_because("coupon_template_id", &ApiReason::NoSuch { what: crate::error::thing("coupon") })
+    })?;
     let mut tx = st.store.begin().await?;
     let id = st
         .store
@@ -139,12 +141,14 @@ pub async fn change_item(
     c: MallItemChange,
 ) -> ApiResult<MallItemDto> {
     if !(-1_000_000..=1_000_000).contains(&c.stock_delta) {
-        return Err(ApiError::invalid("stock_delta", "must be from -1000000 to 1000000"));
+        return Err(ApiError::invalid_because("stock_delta", &Reason::OutOfRange { min: -1000000, max: 1000000 }));
     }
-    st.store.mall_item(who.merchant_id, id).await.map_err(|_| ApiError::not_found("points mall item"))?;
+    st.store.mall_item(who.merchant_id, id).await.map_err(|_| ApiError::not_found("mall_item"))?;
     let mut tx = st.store.begin().await?;
     st.store.update_mall_item(&mut tx, who.merchant_id, id, c.stock_delta, c.on_sale).await.map_err(|e| match e {
-        StoreError::Constraint(_) => ApiError::conflict("stock would fall below zero").with_field("stock_delta"),
+        StoreError::Constraint(_) => {
+            ApiError::conflict_because(&MemberRefusal::StockBelowZero).with_field("stock_delta")
+        }
         o => o.into(),
     })?;
     audit(
@@ -175,16 +179,15 @@ pub struct Exchanged {
 /// wallet, in one transaction — or nothing.
 pub async fn exchange(st: &AppState, merchant_id: i64, buyer_id: i64, item_id: i64) -> ApiResult<Exchanged> {
     let template = {
-        let item =
-            st.store.mall_item(merchant_id, item_id).await.map_err(|_| ApiError::not_found("points mall item"))?;
+        let item = st.store.mall_item(merchant_id, item_id).await.map_err(|_| ApiError::not_found("mall_item"))?;
         st.store.coupon_template(merchant_id, item.coupon_template_id).await?
     };
     let now = minimall_store::now_ms();
     let mut tx = st.store.begin().await?;
     let item = match st.store.take_mall_item(&mut tx, merchant_id, item_id, buyer_id).await? {
         Ok(item) => item,
-        Err(ExchangeRefusal::NotFound) => return Err(ApiError::not_found("points mall item")),
-        Err(ExchangeRefusal::SoldOut) => return Err(ApiError::conflict("sold out")),
+        Err(ExchangeRefusal::NotFound) => return Err(ApiError::not_found("mall_item")),
+        Err(ExchangeRefusal::SoldOut) => return Err(ApiError::conflict_because(&MemberRefusal::SoldOut)),
         Err(ExchangeRefusal::LimitReached { limit }) => {
             return Err(ApiError::conflict(format!("at most {limit} per buyer")))
         }
@@ -194,20 +197,21 @@ pub async fn exchange(st: &AppState, merchant_id: i64, buyer_id: i64, item_id: i
         .move_points(&mut tx, merchant_id, buyer_id, -item.points_price, "points_mall", &format!("mall:{item_id}"))
         .await
         .map_err(|e| match e {
-            StoreError::Constraint(_) => ApiError::conflict("not enough points").with_field("points"),
+            StoreError::Constraint(_) => ApiError::conflict_because(&ApiReason::NotEnoughPoints).with_field("points"),
             o => o.into(),
         })?;
     let validity = crate::promotions::pricing::validity(&template, now);
-    let coupon_id = st
-        .store
-        .issue_coupon(&mut tx, merchant_id, template.id, buyer_id, "reward", validity, false)
-        .await
-        .map_err(|e| match e {
-            ClaimError::NotFound | ClaimError::NotClaimable => ApiError::conflict("this coupon is no longer issued"),
-            ClaimError::SoldOut => ApiError::conflict("sold out"),
-            ClaimError::LimitReached => ApiError::conflict("you hold as many of this coupon as one buyer may"),
-            ClaimError::Store(e) => e.into(),
-        })?;
+    let coupon_id =
+        st.store.issue_coupon(&mut tx, merchant_id, template.id, buyer_id, "reward", validity, false).await.map_err(
+            |e| match e {
+                ClaimError::NotFound | ClaimError::NotClaimable => {
+                    ApiError::conflict_because(&MemberRefusal::CouponNotIssued)
+                }
+                ClaimError::SoldOut => ApiError::conflict_because(&MemberRefusal::SoldOut),
+                ClaimError::LimitReached => ApiError::conflict_because(&MemberRefusal::CouponLimit),
+                ClaimError::Store(e) => e.into(),
+            },
+        )?;
     let exchange_id =
         st.store.record_exchange(&mut tx, merchant_id, item_id, buyer_id, item.points_price, coupon_id, now).await?;
     if let Some(p) = build::points_spent(&format!("mall:{exchange_id}"), now, item.points_price).map_err(ledger)? {

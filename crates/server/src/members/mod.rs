@@ -8,10 +8,14 @@
 pub mod admin_api;
 pub mod console;
 pub mod mall;
+pub mod refusals;
 pub mod segments;
 pub mod shop_api;
 pub mod shop_pages;
 
+use crate::error::ApiReason;
+use crate::members::refusals::MemberRefusal;
+use minimall_core::error::Reason;
 use minimall_core::ledger::{build, PostingKind};
 use minimall_core::members::levels::{self, DowngradePolicy, Occasion, Progress};
 use minimall_core::members::lifecycle::StageDays;
@@ -128,7 +132,7 @@ pub async fn grant_points(
     let value = Money::from_fen(points::value_fen(points, rules.points_per_yuan));
     if let Some(p) = build::points_granted(reference, now, points, value).map_err(ledger)? {
         st.store.post(tx, merchant_id, &p, None).await.map_err(|e| match e {
-            StoreError::Duplicate(_) => ApiError::conflict("these points were granted already"),
+            StoreError::Duplicate(_) => ApiError::conflict_because(&MemberRefusal::PointsGranted),
             o => o.into(),
         })?;
     }
@@ -328,7 +332,7 @@ pub async fn sign_in(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResul
     let rule = rules.sign_in();
     let now = minimall_store::now_ms();
     let today = minimall_core::time::day_of(now).ok_or_else(|| ApiError::internal("clock out of range"))?;
-    let already = || ApiError::conflict("already signed in today").with_field("day");
+    let already = || ApiError::conflict_because(&MemberRefusal::SignedInToday).with_field("day");
     // Most repeated taps stop here, without a write transaction.
     if st.store.last_sign_in(buyer_id).await?.is_some_and(|(d, _)| d == today) {
         return Err(already());
@@ -377,15 +381,16 @@ pub struct ProfileInput {
 }
 
 pub async fn save_profile(st: &AppState, merchant_id: i64, buyer_id: i64, p: ProfileInput) -> ApiResult<()> {
-    let gender = minimall_core::members::segment::Gender::parse(&p.gender)
-        .ok_or_else(|| ApiError::invalid("gender", "must be female, male or unknown"))?;
+    let gender = minimall_core::members::segment::Gender::parse(&p.gender).ok_or_else(|| {
+        ApiError::invalid_because("gender", &Reason::OneOf { allowed: "female, male, unknown".into() })
+    })?;
     let today = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or(0);
     let birth_day = match p.birthday.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
             let d = minimall_core::time::parse_day(s)
-                .ok_or_else(|| ApiError::invalid("birthday", "must be a date such as 1995-04-18"))?;
+                .ok_or_else(|| ApiError::invalid_because("birthday", &MemberRefusal::DateFormat))?;
             if d > today || d < today - 120 * 366 {
-                return Err(ApiError::invalid("birthday", "must be a date in the last 120 years"));
+                return Err(ApiError::invalid_because("birthday", &MemberRefusal::BirthdayRange));
             }
             Some(d)
         }
@@ -414,14 +419,14 @@ pub async fn sign_in_calendar(
     let now = minimall_store::now_ms();
     let today = minimall_core::time::day_of(now).unwrap_or(0);
     let (y, m) = match month {
-        Some(s) => parse_month(s).ok_or_else(|| ApiError::invalid("month", "must be a month such as 2026-12"))?,
+        Some(s) => parse_month(s).ok_or_else(|| ApiError::invalid_because("month", &MemberRefusal::MonthFormat))?,
         None => {
             let d = minimall_core::time::date_of_day(today).ok_or_else(|| ApiError::internal("clock"))?;
             (d.year(), d.month())
         }
     };
-    let (first, last) =
-        minimall_core::time::month_days(y, m).ok_or_else(|| ApiError::invalid("month", "no such month"))?;
+    let (first, last) = minimall_core::time::month_days(y, m)
+        .ok_or_else(|| ApiError::invalid_because("month", &MemberRefusal::NoSuchMonth))?;
     let rows = st.store.sign_ins(buyer_id, first, last).await?;
     let days = rows
         .into_iter()
@@ -494,7 +499,7 @@ pub async fn save_levels(
     let mut core = Vec::with_capacity(input.levels.len());
     for (i, l) in input.levels.iter().enumerate() {
         if l.id.is_some_and(|id| !before.levels.iter().any(|b| b.id == id)) {
-            return Err(ApiError::invalid(format!("levels[{i}].id"), "no such level in this shop"));
+            return Err(ApiError::invalid_because(format!("levels[{i}].id"), &MemberRefusal::NoSuchLevel));
         }
         let pct = |field: &str, v: i32, lo: i32, hi: i32| {
             if (lo..=hi).contains(&v) {
@@ -506,13 +511,15 @@ pub async fn save_levels(
         let discount = l.discount_pct.map(|p| pct("discount_pct", p, 1, 99)).transpose()?;
         pct("points_multiplier_pct", l.points_multiplier_pct, 100, 1_000)?;
         if l.badge.chars().count() > 200 {
-            return Err(ApiError::invalid(format!("levels[{i}].badge"), "must be at most 200 characters"));
+            return Err(ApiError::invalid_because(format!("levels[{i}].badge"), &Reason::TooLong { max: 200 }));
         }
         if let Some(c) = l.birthday_coupon_id {
-            st.store
-                .coupon_template(merchant_id, c)
-                .await
-                .map_err(|_| ApiError::invalid(format!("levels[{i}].birthday_coupon_id"), "no such coupon"))?;
+            st.store.coupon_template(merchant_id, c).await.map_err(|_| {
+                ApiError::invalid_because(
+                    format!("levels[{i}].birthday_coupon_id"),
+                    &ApiReason::NoSuch { what: crate::error::thing("coupon") },
+                )
+            })?;
         }
         core.push(Level {
             id: l.id.unwrap_or(-(i as i64) - 1),
@@ -673,7 +680,7 @@ pub async fn save_settings(
     s: MemberSettings,
 ) -> ApiResult<MemberSettings> {
     if !(0..=100).contains(&s.earn_per_yuan) {
-        return Err(ApiError::invalid("earn_per_yuan", "must be from 0 to 100"));
+        return Err(ApiError::invalid_because("earn_per_yuan", &Reason::OutOfRange { min: 0, max: 100 }));
     }
     let (expiry, lo, hi) = match s.expiry {
         ExpiryKind::Never => ("never", 0, 3_650),
@@ -705,13 +712,15 @@ pub async fn save_settings(
     let in_range = |v: i32, lo: i32, hi: i32| (lo..=hi).contains(&v);
     if !in_range(s.sign_in_base, 0, 10_000) || !in_range(s.sign_in_cycle, 0, 366) {
         let field = if in_range(s.sign_in_base, 0, 10_000) { "sign_in_cycle" } else { "sign_in_base" };
-        return Err(ApiError::invalid(field, "is out of range"));
+        return Err(ApiError::invalid_because(field, &ApiReason::OutOfRange));
     }
     rule.validate().map_err(|e| match e {
         SignInError::OutOfRange { field, min, max } => {
             ApiError::invalid(format!("sign_in_{field}"), format!("must be from {min} to {max}"))
         }
-        SignInError::DuplicateDay { field } => ApiError::invalid(format!("sign_in_{field}"), "day appears twice"),
+        SignInError::DuplicateDay { field } => {
+            ApiError::invalid_because(format!("sign_in_{field}"), &MemberRefusal::DayTwice)
+        }
         other => ApiError::internal(other),
     })?;
     let days = StageDays {
@@ -719,7 +728,7 @@ pub async fn save_settings(
         silent_after: s.silent_after.max(0) as u32,
         churned_after: s.churned_after.max(0) as u32,
     };
-    days.validate().map_err(|field| ApiError::invalid(field, "days out of range or out of order"))?;
+    days.validate().map_err(|field| ApiError::invalid_because(field, &MemberRefusal::DaysOrder))?;
     let before = st.store.member_settings(who.merchant_id).await?;
     let mut tx = st.store.begin().await?;
     st.store.set_member_settings(&mut tx, who.merchant_id, &row).await?;
@@ -749,11 +758,11 @@ pub async fn adjust_points(
     reason: &str,
 ) -> ApiResult<i64> {
     if delta == 0 || !(-10_000_000..=10_000_000).contains(&delta) {
-        return Err(ApiError::invalid("delta", "must be non-zero and at most 10000000 in size"));
+        return Err(ApiError::invalid_because("delta", &ApiReason::StockDeltaRange));
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 100 || reason.chars().any(char::is_control) {
-        return Err(ApiError::invalid("reason", "must be 1 to 100 characters"));
+        return Err(ApiError::invalid_because("reason", &Reason::Length { min: 1, max: 100 }));
     }
     let merchant_id = who.merchant_id;
     st.store.buyer_by_id(merchant_id, buyer_id).await.map_err(|_| ApiError::not_found("buyer"))?;
@@ -767,7 +776,9 @@ pub async fn adjust_points(
         let value = Money::from_fen(points::value_fen(-delta, rules.points_per_yuan));
         let balance = st.store.move_points(&mut tx, merchant_id, buyer_id, delta, "adjust", reason).await.map_err(
             |e| match e {
-                StoreError::Constraint(_) => ApiError::conflict("the buyer has fewer points").with_field("delta"),
+                StoreError::Constraint(_) => {
+                    ApiError::conflict_because(&MemberRefusal::FewerPoints).with_field("delta")
+                }
                 o => o.into(),
             },
         )?;

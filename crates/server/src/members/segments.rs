@@ -1,5 +1,8 @@
 //! Buyer lists by filter, saved segments (人群), tags — the use cases the member API and pages share.
 
+use crate::error::ApiReason;
+use crate::members::refusals::MemberRefusal;
+use minimall_core::error::Reason;
 use minimall_core::members::lifecycle::{AgeBand, Stage};
 use minimall_core::members::segment::{Filter, Gender};
 use minimall_core::page::Page;
@@ -64,7 +67,7 @@ impl FilterDto {
                 .enumerate()
                 .map(|(i, s)| {
                     parse(s)
-                        .ok_or_else(|| ApiError::invalid(format!("{field}[{i}]"), "is not one of the allowed values"))
+                        .ok_or_else(|| ApiError::invalid_because(format!("{field}[{i}]"), &ApiReason::NotAllowedValue))
                 })
                 .collect()
         }
@@ -127,7 +130,10 @@ impl MemberQuery {
         fn ids(field: &str, v: &Option<String>) -> ApiResult<Vec<i64>> {
             list(v)
                 .iter()
-                .map(|s| s.parse::<i64>().map_err(|_| ApiError::invalid(field.to_string(), "must list whole numbers")))
+                .map(|s| {
+                    s.parse::<i64>()
+                        .map_err(|_| ApiError::invalid_because(field.to_string(), &MemberRefusal::WholeNumbers))
+                })
                 .collect()
         }
         Ok(FilterDto {
@@ -281,7 +287,7 @@ pub struct SegmentInput {
 fn segment_name(name: &str) -> ApiResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 30 || n.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "must be 1 to 30 characters"));
+        return Err(ApiError::invalid_because("name", &Reason::Length { min: 1, max: 30 }));
     }
     Ok(n.to_string())
 }
@@ -308,7 +314,7 @@ pub async fn segment(st: &AppState, who: &Admin<ReadBuyers>, id: i64) -> ApiResu
 
 fn duplicate(e: StoreError) -> ApiError {
     match e {
-        StoreError::Duplicate(_) => ApiError::conflict("a segment with this name exists").with_field("name"),
+        StoreError::Duplicate(_) => ApiError::conflict_because(&MemberRefusal::SegmentNameTaken).with_field("name"),
         o => o.into(),
     }
 }
@@ -456,11 +462,11 @@ pub struct TagInput {
 pub async fn create_tag(st: &AppState, who: &Admin<ManageMembers>, call: &Call, input: TagInput) -> ApiResult<TagDto> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 20 || name.chars().any(char::is_control) {
-        return Err(ApiError::invalid("name", "must be 1 to 20 characters"));
+        return Err(ApiError::invalid_because("name", &Reason::Length { min: 1, max: 20 }));
     }
     let mut tx = st.store.begin().await?;
     let id = st.store.create_member_tag(&mut tx, who.merchant_id, name, None).await.map_err(|e| match e {
-        StoreError::Duplicate(_) => ApiError::conflict("a tag with this name exists").with_field("name"),
+        StoreError::Duplicate(_) => ApiError::conflict_because(&MemberRefusal::TagNameTaken).with_field("name"),
         o => o.into(),
     })?;
     audit(st, &mut tx, who, call, "tag.create", format!("tag:{id}"), None, Some(serde_json::json!({"name": name})))
@@ -503,10 +509,10 @@ pub async fn tag_buyers(
     input: TagBuyers,
 ) -> ApiResult<Tagged> {
     if input.buyer_ids.len() > 1_000 {
-        return Err(ApiError::invalid("buyer_ids", "at most 1000 buyers at once"));
+        return Err(ApiError::invalid_because("buyer_ids", &Reason::AtMost { max: 1000 }));
     }
     if input.buyer_ids.is_empty() == input.filter.is_none() {
-        return Err(ApiError::invalid("buyer_ids", "give either buyer_ids or a filter"));
+        return Err(ApiError::invalid_because("buyer_ids", &MemberRefusal::IdsOrFilter));
     }
     let filter = input.filter.as_ref().map(FilterDto::to_filter).transpose()?;
     let exists = st.store.member_tags(who.merchant_id, 10_000, 0).await?.items.iter().any(|t| t.id == tag_id);

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -123,7 +124,10 @@ pub async fn list_messages(
     let page = Page::parse(q.page, q.page_size)?;
     if let Some(s) = &q.status {
         if !["pending", "sent", "failed"].contains(&s.as_str()) {
-            return Err(ApiError::invalid("status", "must be one of pending, sent, failed"));
+            return Err(ApiError::invalid_because(
+                "status",
+                &Reason::OneOf { allowed: "pending, sent, failed".into() },
+            ));
         }
     }
     let rows = st
@@ -186,7 +190,7 @@ pub async fn list_jobs(
     let page = Page::parse(q.page, q.page_size)?;
     if let Some(s) = &q.status {
         if !["pending", "done", "dead"].contains(&s.as_str()) {
-            return Err(ApiError::invalid("status", "must be one of pending, done, dead"));
+            return Err(ApiError::invalid_because("status", &Reason::OneOf { allowed: "pending, done, dead".into() }));
         }
     }
     let rows = st

@@ -1,5 +1,6 @@
 //! Console pages of operations: dashboard, finance, buyers, settings, audit log.
 
+use crate::ops::refusals::OpsRefusal;
 use crate::web::console::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -167,7 +168,7 @@ struct SettingsPage {
 
 async fn settings(State(st): State<AppState>, c: Ctx, Console(a): Console<ManageSettings>) -> WebResult {
     let ra = Admin::<ReadCatalog>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("reading settings needs the catalog permission"))?;
+        .ok_or_else(|| ApiError::forbidden_because(&OpsRefusal::SettingsNeedCatalog))?;
     let fr = crate::promotions::freight::list_freight(&st, &ra).await?;
     let bw = crate::catalog::products::get_banned_words(&st, &ra).await?;
     let nav = nav(&c, &a);

@@ -6,6 +6,7 @@ pub mod console;
 pub mod health;
 pub mod jobs;
 pub mod people;
+pub mod refusals;
 pub mod stats;
 pub mod stats_api;
 pub mod uploads;

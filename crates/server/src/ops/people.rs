@@ -1,5 +1,6 @@
 //! Operations use cases: the audit log and the buyers as the console sees them.
 
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 
 use super::api::parse_json_opt;
@@ -38,7 +39,7 @@ pub async fn list_buyers(st: &AppState, admin: &Admin<ReadBuyers>, q: BuyerQuery
     let page = Page::parse(q.page, q.page_size)?;
     let needle = q.q.unwrap_or_default();
     if needle.chars().count() > 64 {
-        return Err(ApiError::invalid("q", "must be at most 64 characters"));
+        return Err(ApiError::invalid_because("q", &Reason::TooLong { max: 64 }));
     }
     let rows = st.store.list_buyers(admin.merchant_id, needle.trim(), page.size(), page.offset()).await?;
     let items = rows

@@ -1,6 +1,7 @@
 //! Image uploads (stored on disk under `uploads_dir`, named by content hash) and their serving with
 //! long-lived caching headers; generated placeholder images for demo products.
 
+use crate::ops::refusals::OpsRefusal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -77,10 +78,10 @@ async fn save_image(
 ) -> ApiResult<Uploaded> {
     let body: Bytes = crate::http::extract::read_body(req, MAX_UPLOAD_BYTES).await?;
     if body.is_empty() {
-        return Err(ApiError::invalid("body", "the image is empty"));
+        return Err(ApiError::invalid_because("body", &OpsRefusal::ImageEmpty));
     }
     if body.len() > MAX_UPLOAD_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "images are at most 5 MB"));
+        return Err(ApiError::refused(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", &OpsRefusal::ImageTooLarge));
     }
     let declared = headers
         .get(header::CONTENT_TYPE)
@@ -92,10 +93,10 @@ async fn save_image(
         .trim()
         .to_ascii_lowercase();
     let Some((ct, ext)) = sniff(&body) else {
-        return Err(ApiError::new(
+        return Err(ApiError::refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "only PNG, JPEG, GIF and WebP images are accepted",
+            &OpsRefusal::ImageType,
         ));
     };
     if declared != ct {

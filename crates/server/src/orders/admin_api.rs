@@ -1,5 +1,6 @@
 //! Console orders: filtered list, detail with its timeline, shipping, CSV export.
 
+use crate::orders::refusals::OrderRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +39,7 @@ fn filter(q: &OrderQuery) -> ApiResult<OrderFilter> {
     let status = q.status.clone().unwrap_or_default();
     check_status_filter(&status)?;
     if q.order_no.as_ref().is_some_and(|n| n.len() > 40) {
-        return Err(ApiError::invalid("order_no", "is too long"));
+        return Err(ApiError::invalid_because("order_no", &OrderRefusal::TooLong));
     }
     Ok(OrderFilter {
         status,

@@ -1,6 +1,9 @@
 //! The buyer's order use cases: cart, their orders, payment start, sandbox completion, cancellation, receipt.
 
+use crate::error::ApiReason;
+use crate::orders::refusals::OrderRefusal;
 use axum::http::StatusCode;
+use minimall_core::error::Reason;
 use minimall_core::orders::OrderEvent;
 use minimall_core::page::Page;
 
@@ -64,11 +67,11 @@ pub async fn cart_add(st: &AppState, buyer: &Buyer, req: CartAdd) -> ApiResult<C
     }
     let sku = st.store.skus_for_quote(buyer.merchant_id, &[req.sku_id]).await?;
     if sku.first().is_none_or(|s| s.on_shelf == 0) {
-        return Err(ApiError::invalid("sku_id", "no such product on the shelf"));
+        return Err(ApiError::invalid_because("sku_id", &OrderRefusal::NotOnShelf));
     }
     let mut tx = st.store.begin().await?;
     if !st.store.cart_add(&mut tx, buyer.merchant_id, buyer.id, req.sku_id, req.quantity, MAX_QUANTITY).await? {
-        return Err(ApiError::conflict("the cart holds at most 100 products"));
+        return Err(ApiError::refused(StatusCode::CONFLICT, "conflict", &crate::orders::tabs::BuyerOrderReason::CartFull));
     }
     minimall_store::commit(tx).await?;
     cart(st, buyer).await
@@ -83,7 +86,7 @@ pub async fn cart_change(st: &AppState, buyer: &Buyer, id: i64, req: CartChange)
     }
     let mut tx = st.store.begin().await?;
     if !st.store.cart_update(&mut tx, buyer.id, id, req.quantity, req.selected).await? {
-        return Err(ApiError::not_found("cart line"));
+        return Err(ApiError::not_found("cart_line"));
     }
     minimall_store::commit(tx).await?;
     cart(st, buyer).await
@@ -93,7 +96,7 @@ pub async fn cart_change(st: &AppState, buyer: &Buyer, id: i64, req: CartChange)
 pub async fn cart_remove(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<CartDto> {
     let mut tx = st.store.begin().await?;
     if !st.store.cart_remove(&mut tx, buyer.id, id).await? {
-        return Err(ApiError::not_found("cart line"));
+        return Err(ApiError::not_found("cart_line"));
     }
     minimall_store::commit(tx).await?;
     cart(st, buyer).await
@@ -158,12 +161,12 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
         return Err(ApiError::conflict(format!("the order is {} and cannot be paid", o.status)));
     }
     if o.pay_deadline <= minimall_store::now_ms() {
-        return Err(ApiError::conflict("the time to pay this order has passed"));
+        return Err(ApiError::conflict_because(&OrderRefusal::PayExpired));
     }
     match req.provider.as_str() {
         sandbox::PROVIDER => {
             if !st.cfg.sandbox {
-                return Err(ApiError::forbidden("sandbox payment is disabled on this server").with_field("provider"));
+                return Err(ApiError::forbidden_because(&OrderRefusal::SandboxPayOff).with_field("provider"));
             }
             let p = st.store.ensure_payment(o.merchant_id, o.id, sandbox::PROVIDER, &o.order_no, o.payable).await?;
             Ok(PayStart {
@@ -176,11 +179,11 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
         }
         "wechat" => {
             let Some(wx) = &st.wechat_pay else {
-                return Err(ApiError::unavailable("WeChat Pay is not configured on this server").with_field("provider"));
+                return Err(ApiError::unavailable_because(&OrderRefusal::WechatPayOff).with_field("provider"));
             };
             let b = st.store.buyer_by_id(buyer.merchant_id, buyer.id).await?;
             let Some(openid) = b.openid else {
-                return Err(ApiError::invalid("provider", "log in through the mini-program to pay with WeChat"));
+                return Err(ApiError::invalid_because("provider", &OrderRefusal::WechatNeedsOpenid));
             };
             let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
             let lines = st.store.order_lines(o.id).await?;
@@ -202,7 +205,7 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
                 wx_request_payment: Some(params),
             })
         }
-        _ => Err(ApiError::invalid("provider", "must be sandbox or wechat")),
+        _ => Err(ApiError::invalid_because("provider", &Reason::OneOf { allowed: "sandbox, wechat".into() })),
     }
 }
 
@@ -210,7 +213,7 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
 /// signed notifications that arrive asynchronously (possibly several times, out of order).
 pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiResult<()> {
     if !st.cfg.sandbox {
-        return Err(ApiError::forbidden("sandbox payment is disabled on this server"));
+        return Err(ApiError::forbidden_because(&OrderRefusal::SandboxPayOff));
     }
     let p = st.store.payment_by_trade_no(&no).await?.ok_or_else(|| ApiError::not_found("payment"))?;
     own(st, buyer, p.order_id).await?;
@@ -241,7 +244,7 @@ pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiRe
 pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: CreateOrder) -> ApiResult<Stored> {
     let key = call.required_idempotency_key()?;
     if req.remark.chars().count() > 200 {
-        return Err(ApiError::invalid("remark", "must be at most 200 characters"));
+        return Err(ApiError::invalid_because("remark", &Reason::TooLong { max: 200 }));
     }
     let scope = format!("buyer:{}:create_order", buyer.id);
     let fingerprint = idempotency::request_hash(
@@ -266,32 +269,33 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
             .collect(),
     };
     if items.is_empty() {
-        return Err(ApiError::invalid("items", "nothing to order: give items or select cart lines"));
+        return Err(ApiError::invalid_because("items", &OrderRefusal::NothingToOrder));
     }
     let pickup = match req.delivery.as_deref().unwrap_or("express") {
         "express" => None,
         "pickup" => {
-            let sid = req.store_id.ok_or_else(|| ApiError::invalid("store_id", "choose a store for pick-up"))?;
+            let sid = req.store_id.ok_or_else(|| ApiError::invalid_because("store_id", &OrderRefusal::ChooseStore))?;
             let stores = st.store.stores(buyer.merchant_id).await?;
             if !stores.iter().any(|s| s.id == sid && s.active != 0) {
-                return Err(ApiError::invalid("store_id", "no such store"));
+                return Err(ApiError::invalid_because(
+                    "store_id",
+                    &ApiReason::NoSuch { what: crate::error::thing("store") },
+                ));
             }
             Some(sid)
         }
-        _ => return Err(ApiError::invalid("delivery", "must be express or pickup")),
+        _ => return Err(ApiError::invalid_because("delivery", &Reason::OneOf { allowed: "express, pickup".into() })),
     };
     let (address, province) = match (pickup, req.address_id) {
         (Some(_), _) => (None, None),
         (None, Some(aid)) => {
-            let a = st
-                .store
-                .address(buyer.id, aid)
-                .await
-                .map_err(|_| ApiError::invalid("address_id", "no such address"))?;
+            let a = st.store.address(buyer.id, aid).await.map_err(|_| {
+                ApiError::invalid_because("address_id", &ApiReason::NoSuch { what: crate::error::thing("address") })
+            })?;
             let p = Some(a.province.clone());
             (Some(a), p)
         }
-        (None, None) => return Err(ApiError::invalid("address_id", "choose a delivery address")),
+        (None, None) => return Err(ApiError::invalid_because("address_id", &OrderRefusal::ChooseAddress)),
     };
     let priced =
         pricing::price_cart(st, buyer.merchant_id, buyer.id, &items, &req.coupon_ids, req.points, province).await?;

@@ -1,5 +1,7 @@
 //! Fulfilment use cases: shipping an order.
 
+use crate::error::ApiReason;
+use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::OrderEvent;
 
 use super::admin_api::{ShipLine, ShipRequest};
@@ -22,7 +24,7 @@ pub async fn ship(
     let carrier = minimall_core::validate::display_text("carrier", &req.carrier, 20)?;
     let tracking = req.tracking_no.trim();
     if tracking.is_empty() || tracking.len() > 40 || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(ApiError::invalid("tracking_no", "must be 1 to 40 letters, digits or '-'"));
+        return Err(ApiError::invalid_because("tracking_no", &ApiReason::TrackingNoFormat));
     }
     let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
     let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
@@ -30,7 +32,7 @@ pub async fn ship(
     let lines = st.store.order_lines_tx(&mut tx, id).await?;
     let parcel: Vec<ShipLine> = match req.lines {
         Some(l) if !l.is_empty() => l,
-        Some(_) => return Err(ApiError::invalid("lines", "list at least one line")),
+        Some(_) => return Err(ApiError::invalid_because("lines", &OrderRefusal::NoLines)),
         None => lines
             .iter()
             .filter(|l| l.quantity - l.refunded_qty - l.shipped_qty > 0)
@@ -38,14 +40,16 @@ pub async fn ship(
             .collect(),
     };
     if parcel.is_empty() {
-        return Err(ApiError::conflict("nothing left to ship"));
+        return Err(ApiError::conflict_because(&OrderRefusal::NothingToShip));
     }
     for (i, p) in parcel.iter().enumerate() {
         if p.quantity <= 0 || !lines.iter().any(|l| l.id == p.line_id) {
-            return Err(ApiError::invalid(format!("lines[{i}]"), "unknown line or quantity below 1"));
+            return Err(ApiError::invalid_because(format!("lines[{i}]"), &OrderRefusal::BadShipLine));
         }
         if !st.store.ship_line(&mut tx, id, p.line_id, p.quantity).await? {
-            return Err(ApiError::conflict("more units than remain to ship").with_field(format!("lines[{i}].quantity")));
+            return Err(
+                ApiError::conflict_because(&OrderRefusal::ShipTooMany).with_field(format!("lines[{i}].quantity"))
+            );
         }
     }
     let after = st.store.order_lines_tx(&mut tx, id).await?;

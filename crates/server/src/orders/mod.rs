@@ -8,11 +8,14 @@ pub mod console;
 pub mod fulfilment;
 pub mod logistics;
 pub mod pickup;
+pub mod refusals;
 pub mod shop_api;
 pub mod shop_pages;
 pub mod stores;
 pub mod tabs;
 
+use crate::error::ApiReason;
+use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_store::jobs::NewJob;
 use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
@@ -197,19 +200,20 @@ pub async fn create(
         return Err(match st.store.sku_stock_tx(tx, c.merchant_id, q.lines[i].sku_id).await? {
             Some(have) => ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
                 .with_field(format!("items[{i}].quantity")),
-            None => ApiError::invalid(format!("items[{i}].sku_id"), "no such product"),
+            None => ApiError::invalid_because(
+                format!("items[{i}].sku_id"),
+                &ApiReason::NoSuch { what: crate::error::thing("product") },
+            ),
         });
     }
     for (i, (cid, locked)) in q.applied_coupons.iter().zip(&coupons).enumerate() {
         if !locked.took(&counts) {
             let pos = c.coupon_ids.iter().position(|x| x == cid).unwrap_or(i);
-            return Err(
-                ApiError::conflict("this coupon is no longer available").with_field(format!("coupon_ids[{pos}]"))
-            );
+            return Err(ApiError::conflict_because(&OrderRefusal::CouponGone).with_field(format!("coupon_ids[{pos}]")));
         }
     }
     if points.is_some_and(|p| !p.took(&counts)) {
-        return Err(ApiError::conflict("not enough points").with_field("points"));
+        return Err(ApiError::conflict_because(&ApiReason::NotEnoughPoints).with_field("points"));
     }
     Ok((order, lines))
 }
@@ -301,7 +305,7 @@ pub async fn on_paid(
         ));
     }
     if p.provider != provider {
-        return Err(ApiError::invalid("provider", "payment belongs to another provider"));
+        return Err(ApiError::invalid_because("provider", &OrderRefusal::PaymentOtherProvider));
     }
     let fee = crate::finance::payment_fee(st, p.merchant_id, provider, amount).await?;
     // The order as last committed: the move to paid below is conditional on the status read here, so an
@@ -429,7 +433,7 @@ pub async fn apply_event(
 ) -> ApiResult<OrderStatus> {
     let (from, to) = next_status(&o.status, event)?;
     if !st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), stamp).await? {
-        return Err(ApiError::conflict("the order changed meanwhile; reload it"));
+        return Err(ApiError::conflict_because(&OrderRefusal::ChangedMeanwhile));
     }
     st.store
         .order_event(

@@ -1,6 +1,7 @@
 //! O2O pick-up (到店自提): stores, the buyer's pick-up code and its QR image, and verification (核销) by
 //! store staff of the same merchant.
 
+use crate::orders::refusals::OrderRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -91,7 +92,7 @@ pub fn new_code() -> String {
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn pickup_qr(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Response> {
     let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
-    let code = o.pickup_code.ok_or_else(|| ApiError::conflict("this order is delivered, not picked up"))?;
+    let code = o.pickup_code.ok_or_else(|| ApiError::conflict_because(&OrderRefusal::NotPickup))?;
     if o.status != "to_ship" {
         return Err(ApiError::conflict(format!(
             "the code is usable only for a paid order waiting for pick-up (the order is {})",

@@ -1,6 +1,8 @@
 //! Buyer orders: cart, idempotent checkout, paying, cancelling, receiving; the sandbox payment flow and
 //! the payment notification callback.
 
+use crate::error::ApiReason;
+use crate::orders::refusals::OrderRefusal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -306,7 +308,7 @@ pub struct MyOrdersQuery {
 
 pub fn check_status_filter(s: &str) -> ApiResult<()> {
     if !s.is_empty() && minimall_core::orders::OrderStatus::parse(s).is_none() {
-        return Err(ApiError::invalid("status", "is not an order status"));
+        return Err(ApiError::invalid_because("status", &OrderRefusal::NotAStatus));
     }
     Ok(())
 }
@@ -421,12 +423,12 @@ pub async fn sandbox_notify(
     req: axum::extract::Request,
 ) -> ApiResult<StatusCode> {
     if !st.cfg.sandbox {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route"));
+        return Err(ApiError::refused(StatusCode::NOT_FOUND, "not_found", &ApiReason::NoRoute));
     }
     let body: Bytes = crate::http::extract::read_body(req, 64 * 1024).await?;
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let Some(secret) = st.cfg.orders.sandbox_secret() else {
-        return Err(ApiError::unauthorized("notification refused: no sandbox secret"));
+        return Err(ApiError::unauthorized_because(&OrderRefusal::SandboxNoSecret));
     };
     let notice = sandbox::verify(
         secret,
@@ -441,7 +443,7 @@ pub async fn sandbox_notify(
         ApiError::unauthorized(format!("notification refused: {e:?}"))
     })?;
     if notice.event_type != "TRANSACTION.SUCCESS" {
-        return Err(ApiError::invalid("event_type", "unsupported event"));
+        return Err(ApiError::invalid_because("event_type", &OrderRefusal::UnsupportedEvent));
     }
     let outcome = ord::on_paid(
         &st,

@@ -1,5 +1,7 @@
 //! Storefront pages of orders: cart, checkout, the buyer's orders, sandbox payment, cancel, receipt.
 
+use crate::error::ApiReason;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::tabs::{OrderCounts, OrderTab};
 use crate::web::shop::prelude::*;
 
@@ -37,7 +39,7 @@ async fn cart_add(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer,
             ["sku_id", "quantity", "buy_now"].iter().map(|k| (*k, f.get(k).to_string())).collect();
         return crate::web::shop::login_then("/cart/add", &keep);
     };
-    let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid("sku_id", "choose a specification"))?;
+    let sku_id = f.int("sku_id").ok_or_else(|| ApiError::invalid_because("sku_id", &OrderRefusal::ChooseSpec))?;
     let quantity = f.int("quantity").unwrap_or(1);
     let _ = crate::orders::buying::cart_add(&st, &b, so::CartAdd { sku_id, quantity }).await?;
     if f.get("buy_now") == "1" {
@@ -160,8 +162,10 @@ async fn place_order(
     f: Fields,
 ) -> WebResult {
     let key = f.get("idem");
-    headers
-        .insert("idempotency-key", HeaderValue::from_str(key).map_err(|_| ApiError::invalid("idem", "bad form key"))?);
+    headers.insert(
+        "idempotency-key",
+        HeaderValue::from_str(key).map_err(|_| ApiError::invalid_because("idem", &ApiReason::BadFormKey))?,
+    );
     let req = so::CreateOrder {
         items: None,
         coupon_ids: f.int("coupon").filter(|c| *c > 0).into_iter().collect(),

@@ -1,5 +1,6 @@
 //! Pick-up use cases: the shop's stores and verifying a pick-up code.
 
+use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::OrderEvent;
 use minimall_core::validate::display_text;
 
@@ -28,10 +29,10 @@ pub async fn create_store(
     let name = display_text("name", &req.name, 40)?;
     let address = display_text("address", &req.address, 120)?;
     if req.phone.chars().count() > 20 || req.hours.chars().count() > 40 {
-        return Err(ApiError::invalid("phone", "phone at most 20 and hours at most 40 characters"));
+        return Err(ApiError::invalid_because("phone", &OrderRefusal::StorePhoneHours));
     }
     if st.store.stores(admin.merchant_id).await?.len() >= 200 {
-        return Err(ApiError::conflict("at most 200 stores"));
+        return Err(ApiError::conflict_because(&OrderRefusal::TooManyStores));
     }
     let mut tx = st.store.begin().await?;
     let row =
@@ -60,22 +61,22 @@ pub async fn verify(
 ) -> ApiResult<OrderDto> {
     let code = req.code.trim();
     if code.len() != 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid("code", "must be the 12 digits of the pick-up code"));
+        return Err(ApiError::invalid_because("code", &OrderRefusal::PickupCodeFormat));
     }
     let mut tx = st.store.begin().await?;
     let o = st
         .store
         .order_by_pickup_code(&mut tx, admin.merchant_id, code)
         .await?
-        .ok_or_else(|| ApiError::not_found("pick-up code"))?;
+        .ok_or_else(|| ApiError::not_found("pickup_code"))?;
     if o.picked_up_at.is_some() {
-        return Err(ApiError::conflict("this order was already picked up"));
+        return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
     if o.status != "to_ship" {
         return Err(ApiError::conflict(format!("the order is {} and cannot be handed over", o.status)));
     }
     if !st.store.mark_picked_up(&mut tx, o.id).await? {
-        return Err(ApiError::conflict("this order was already picked up"));
+        return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
     let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
     for l in &lines {

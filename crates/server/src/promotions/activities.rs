@@ -1,5 +1,7 @@
 //! Promotion use cases: activities (limited-time discounts, full reductions) and their windows.
 
+use crate::promotions::refusals::PromotionRefusal;
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 
 use super::admin_api::{check_overlap, validate_activity};
@@ -21,7 +23,7 @@ pub async fn list_activities(
     let page = Page::parse(q.page, q.page_size)?;
     let state = q.state.unwrap_or_default();
     if !["", "running", "upcoming", "ended"].contains(&state.as_str()) {
-        return Err(ApiError::invalid("state", "must be running, upcoming or ended"));
+        return Err(ApiError::invalid_because("state", &Reason::OneOf { allowed: "running, upcoming, ended".into() }));
     }
     let rows = st
         .store
@@ -66,7 +68,7 @@ pub async fn update_activity(
     let (fields, product_level) = validate_activity(&req)?;
     let before = st.store.activity(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("activity"))?;
     if before.status == "ended" {
-        return Err(ApiError::conflict("an ended activity cannot change"));
+        return Err(ApiError::conflict_because(&PromotionRefusal::ActivityEnded));
     }
     let mut tx = st.store.begin().await?;
     if product_level {

@@ -1,5 +1,7 @@
 //! Console promotions: activities, coupons (templates, push), freight templates, pricing settings, points.
 
+use crate::error::ApiReason;
+use crate::promotions::refusals::PromotionRefusal;
 use std::collections::HashSet;
 
 use axum::extract::State;
@@ -350,7 +352,7 @@ pub async fn create_freight(
     let mut tx = st.store.begin().await?;
     let n = st.store.freight_templates(admin.merchant_id).await?.len();
     if n >= 100 {
-        return Err(ApiError::conflict("at most 100 freight templates"));
+        return Err(ApiError::conflict_because(&PromotionRefusal::TooManyTemplates));
     }
     let row = st
         .store
@@ -405,7 +407,7 @@ pub async fn update_freight(
             &serde_json::to_string(&req.no_delivery).unwrap_or_default(),
         )
         .await
-        .map_err(|_| ApiError::not_found("freight template"))?;
+        .map_err(|_| ApiError::not_found("freight_template"))?;
     let dto = FreightDto::from(&row);
     audit(&st, &mut tx, &admin, &headers, "freight.update", format!("freight_template:{id}"), None, to_json(&dto))
         .await?;
@@ -442,14 +444,17 @@ pub async fn put_pricing(
 ) -> ApiResult<Json<PricingSettings>> {
     // At least 100 points per yuan: a point is never worth more than a fen, so amounts stay exact.
     if !(100..=100_000).contains(&req.points_per_yuan) {
-        return Err(ApiError::invalid("points_per_yuan", "must be between 100 and 100000"));
+        return Err(ApiError::invalid_because("points_per_yuan", &Reason::OutOfRange { min: 100, max: 100000 }));
     }
     if !(0..=100).contains(&req.points_max_share_pct) {
-        return Err(ApiError::invalid("points_max_share_pct", "must be between 0 and 100"));
+        return Err(ApiError::invalid_because("points_max_share_pct", &Reason::OutOfRange { min: 0, max: 100 }));
     }
     if let Some(t) = req.default_freight_template_id {
         if !st.store.freight_templates(admin.merchant_id).await?.iter().any(|f| f.id == t) {
-            return Err(ApiError::invalid("default_freight_template_id", "no such freight template"));
+            return Err(ApiError::invalid_because(
+                "default_freight_template_id",
+                &ApiReason::NoSuch { what: crate::error::thing("freight_template") },
+            ));
         }
     }
     let mut tx = st.store.begin().await?;
@@ -487,7 +492,10 @@ pub async fn set_product_freight(
     st.store.product(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     if let Some(t) = req.freight_template_id {
         if !st.store.freight_templates(admin.merchant_id).await?.iter().any(|f| f.id == t) {
-            return Err(ApiError::invalid("freight_template_id", "no such freight template"));
+            return Err(ApiError::invalid_because(
+                "freight_template_id",
+                &ApiReason::NoSuch { what: crate::error::thing("freight_template") },
+            ));
         }
     }
     let mut tx = st.store.begin().await?;
@@ -533,7 +541,7 @@ pub async fn grant_points(
     ApiJson(req): ApiJson<PointsGrant>,
 ) -> ApiResult<Json<PointsBalance>> {
     if req.delta == 0 || !(-10_000_000..=10_000_000).contains(&req.delta) {
-        return Err(ApiError::invalid("delta", "must be non-zero and at most 10000000 in size"));
+        return Err(ApiError::invalid_because("delta", &ApiReason::StockDeltaRange));
     }
     let note = display_text("note", &req.note, 100)?;
     st.store.buyer_by_id(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("buyer"))?;

@@ -1,5 +1,6 @@
 //! Promotion use cases: coupon templates, their changes that never hurt holders, stopping.
 
+use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::validate::display_text;
 use minimall_store::promotions::CouponTemplateTerms;
 
@@ -60,7 +61,7 @@ pub async fn update_coupon(
     check_coupon_counts(req.total_quantity, req.per_buyer_limit)?;
     let before = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
     if before.status != "active" {
-        return Err(ApiError::conflict("a stopped coupon cannot change"));
+        return Err(ApiError::conflict_because(&PromotionRefusal::CouponStopped));
     }
     if req.total_quantity != 0 && req.total_quantity < before.issued {
         return Err(ApiError::invalid(
@@ -76,7 +77,7 @@ pub async fn update_coupon(
         claimable: req.claimable,
     };
     let Some(row) = st.store.update_coupon_template(&mut tx, admin.merchant_id, id, &terms).await? else {
-        return Err(ApiError::conflict("the coupon was stopped or claimed meanwhile; read it again"));
+        return Err(ApiError::conflict_because(&PromotionRefusal::CouponChanged));
     };
     let dto = CouponTemplateDto::from(&row);
     audit(

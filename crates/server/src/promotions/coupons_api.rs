@@ -210,7 +210,7 @@ pub async fn push_coupon(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> ApiResult<Json<PushResult>> {
     if req.buyer_ids.is_empty() || req.buyer_ids.len() > 1000 {
-        return Err(ApiError::invalid("buyer_ids", "give 1 to 1000 buyers"));
+        return Err(ApiError::invalid_because("buyer_ids", &Reason::ListCount { min: 1, max: 1000 }));
     }
     let t = st.store.coupon_template(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
     let now = minimall_store::now_ms();

@@ -9,6 +9,7 @@ pub mod coupons;
 pub mod coupons_api;
 pub mod freight;
 pub mod pricing;
+pub mod refusals;
 pub mod shop_api;
 pub mod shop_pages;
 pub mod wallet;

@@ -1,6 +1,8 @@
 //! Promotions on the wire and into the engine: validation of activities, coupons and freight templates,
 //! and assembling a `core::pricing::QuoteInput` from storage for a buyer's cart.
 
+use crate::error::ApiReason;
+use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::error::{count, Coded, Reason};
 use minimall_core::pricing::{
     self as p, Activity, ActivityKind, BuyerContext, Coupon, CouponKind, FreightMode, FreightRule, FreightTemplate,
@@ -454,15 +456,15 @@ pub async fn price_cart_at(
 ) -> ApiResult<Priced> {
     validate_items(items)?;
     if coupon_ids.len() > 5 {
-        return Err(ApiError::invalid("coupon_ids", "at most 5 coupons"));
+        return Err(ApiError::invalid_because("coupon_ids", &Reason::AtMost { max: 5 }));
     }
     for (i, id) in coupon_ids.iter().enumerate() {
         if coupon_ids[..i].contains(id) {
-            return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "the same coupon appears twice"));
+            return Err(ApiError::invalid_because(format!("coupon_ids[{i}]"), &Reason::Duplicate));
         }
     }
     if !(0..=100_000_000).contains(&points) {
-        return Err(ApiError::invalid("points", "must be between 0 and 100000000"));
+        return Err(ApiError::invalid_because("points", &Reason::OutOfRange { min: 0, max: 100000000 }));
     }
     let ids: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
     let rows = st.store.skus_for_quote(merchant_id, &ids).await?;
@@ -471,10 +473,13 @@ pub async fn price_cart_at(
     let mut titles = Vec::new();
     for (i, it) in items.iter().enumerate() {
         let Some(r) = rows.iter().find(|r| r.sku_id == it.sku_id) else {
-            return Err(ApiError::invalid(format!("items[{i}].sku_id"), "no such product"));
+            return Err(ApiError::invalid_because(
+                format!("items[{i}].sku_id"),
+                &ApiReason::NoSuch { what: crate::error::thing("product") },
+            ));
         };
         if r.on_shelf == 0 {
-            return Err(ApiError::invalid(format!("items[{i}].sku_id"), "this product is off the shelf"));
+            return Err(ApiError::invalid_because(format!("items[{i}].sku_id"), &PromotionRefusal::OffShelf));
         }
         let path = ctx.paths.get(&r.category_id).cloned().unwrap_or_else(|| vec![r.category_id]);
         lines.push(Line {
@@ -524,7 +529,9 @@ pub async fn price_cart_at(
             match rows.iter().find(|r| r.id == *id).map(coupon_from_row) {
                 Some(Some(c)) => coupons.push(c),
                 Some(None) => return Err(ApiError::internal(format!("coupon {id} cannot be read"))),
-                None => return Err(ApiError::invalid(format!("coupon_ids[{i}]"), "no such coupon in your wallet")),
+                None => {
+                    return Err(ApiError::invalid_because(format!("coupon_ids[{i}]"), &PromotionRefusal::NotInWallet))
+                }
             }
         }
         coupons

@@ -1,5 +1,7 @@
 //! Buyer side of promotions: quotes with their derivation, the coupon wallet and claiming, addresses, points.
 
+use crate::error::ApiReason;
+use crate::promotions::refusals::PromotionRefusal;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -34,8 +36,9 @@ pub async fn province_of(st: &AppState, buyer: &Buyer, address_id: Option<i64>) 
     match address_id {
         None => Ok(None),
         Some(id) => {
-            let a =
-                st.store.address(buyer.id, id).await.map_err(|_| ApiError::invalid("address_id", "no such address"))?;
+            let a = st.store.address(buyer.id, id).await.map_err(|_| {
+                ApiError::invalid_because("address_id", &ApiReason::NoSuch { what: crate::error::thing("address") })
+            })?;
             Ok(Some(a.province))
         }
     }
@@ -171,12 +174,10 @@ pub async fn claimable(
 pub fn claim_error(e: ClaimError) -> ApiError {
     match e {
         ClaimError::NotFound => ApiError::not_found("coupon"),
-        ClaimError::NotClaimable => ApiError::conflict("this coupon cannot be claimed"),
-        ClaimError::SoldOut => {
-            ApiError::new(StatusCode::CONFLICT, "sold_out", "all of these coupons have been claimed")
-        }
+        ClaimError::NotClaimable => ApiError::conflict_because(&PromotionRefusal::NotClaimable),
+        ClaimError::SoldOut => ApiError::refused(StatusCode::CONFLICT, "sold_out", &PromotionRefusal::AllClaimed),
         ClaimError::LimitReached => {
-            ApiError::new(StatusCode::CONFLICT, "limit_reached", "you already hold as many of these as allowed")
+            ApiError::refused(StatusCode::CONFLICT, "limit_reached", &PromotionRefusal::LimitReached)
         }
         ClaimError::Store(s) => s.into(),
     }

@@ -1,5 +1,7 @@
 //! The buyer's side of promotions: quotes, coupons held and to claim, points, delivery addresses.
 
+use crate::promotions::refusals::PromotionRefusal;
+use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_store::StoreError;
 
@@ -43,7 +45,7 @@ pub async fn wallet(st: &AppState, buyer: &Buyer, q: WalletQuery) -> ApiResult<P
     let page = Page::parse(q.page, q.page_size)?;
     let view = q.view.unwrap_or_else(|| "available".into());
     if !["available", "used", "expired"].contains(&view.as_str()) {
-        return Err(ApiError::invalid("view", "must be available, used or expired"));
+        return Err(ApiError::invalid_because("view", &Reason::OneOf { allowed: "available, used, expired".into() }));
     }
     let rows = st.store.buyer_coupons(buyer.merchant_id, buyer.id, &view, page.size(), page.offset()).await?;
     Ok(Paginated::new(rows.items.iter().map(CouponDto::from).collect(), rows.total, page))
@@ -61,7 +63,7 @@ pub async fn claim(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<CouponDto
     let t = st.store.coupon_template(buyer.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
     let now = minimall_store::now_ms();
     if t.valid_until.is_some_and(|u| u <= now) {
-        return Err(ApiError::conflict("this coupon has expired"));
+        return Err(ApiError::conflict_because(&PromotionRefusal::CouponExpired));
     }
     let mut tx = st.store.begin().await?;
     let cid = st

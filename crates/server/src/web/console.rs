@@ -4,6 +4,7 @@
 //! rules, validation and audit entries are the API's. This module holds what they share: the extractor, the
 //! menu, the generic list page, form refusals.
 
+use crate::error::ApiReason;
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -251,7 +252,8 @@ pub(crate) fn category_options(c: &Ctx, rows: &[minimall_store::catalog::Categor
 
 /// The idempotency key a page rendered into its form (or its button's URL), as the API wants it.
 pub(crate) fn with_idem(mut headers: HeaderMap, key: &str) -> Result<HeaderMap, ApiError> {
-    let v = axum::http::HeaderValue::from_str(key).map_err(|_| ApiError::invalid("idem", "bad form key"))?;
+    let v = axum::http::HeaderValue::from_str(key)
+        .map_err(|_| ApiError::invalid_because("idem", &ApiReason::BadFormKey))?;
     headers.insert("idempotency-key", v);
     Ok(headers)
 }
@@ -344,18 +346,18 @@ pub(crate) fn edit_form(
 
 /// A whole number typed in form field `k`.
 pub(crate) fn whole_number(f: &Fields, k: &str) -> Result<i64, ApiError> {
-    f.int(k).ok_or_else(|| ApiError::invalid(k.to_string(), "must be a whole number"))
+    f.int(k).ok_or_else(|| ApiError::invalid_because(k.to_string(), &ApiReason::WholeNumber))
 }
 
 /// A Beijing date and time typed in form field `k`, as epoch ms.
 pub(crate) fn beijing_datetime(f: &Fields, k: &str) -> Result<i64, ApiError> {
-    view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid(k.to_string(), "give a date and time"))
+    view::parse_beijing_datetime(f.get(k)).ok_or_else(|| ApiError::invalid_because(k.to_string(), &ApiReason::DateTime))
 }
 
 /// The catalog reader's view of a catalog manager, to show a page again with a refusal.
 pub(crate) fn catalog_reader(a: &Admin<ManageCatalog>) -> Result<Admin<ReadCatalog>, ApiError> {
     Admin::<ReadCatalog>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("this page needs the catalog permission"))
+        .ok_or_else(|| ApiError::forbidden_because(&ApiReason::PageNeedsCatalog))
 }
 
 /// A message as a page shows it: in English, as a sentence with a capital.

@@ -1,0 +1,41 @@
+//! Refusals of accounts: stable codes, worded by the message catalogues (`messages/*.ftl`).
+
+minimall_core::coded_enum! {
+    /// Why accounts refused a request.
+    pub enum AccountRefusal {
+        AdminTokenOnShop = "accounts.admin_token_on_shop",
+        BuyerTokenOnAdmin = "accounts.buyer_token_on_admin",
+        ChooseUser = "accounts.choose_user",
+        CrossSite = "accounts.cross_site",
+        Disabled = "accounts.disabled",
+        EnrolFirst = "accounts.enrol_first",
+        LastOwner = "accounts.last_owner",
+        LoginFirst = "accounts.login_first",
+        LoginStepExpired = "accounts.login_step_expired",
+        LoginThrottled = "accounts.login_throttled",
+        OriginRequired = "accounts.origin_required",
+        SandboxLoginOff = "accounts.sandbox_login_off",
+        SmsCodeFormat = "accounts.sms_code_format",
+        SmsNoCode = "accounts.sms_no_code",
+        SmsOff = "accounts.sms_off",
+        SmsTooManyWrong = "accounts.sms_too_many_wrong",
+        SmsTooSoon = "accounts.sms_too_soon",
+        TokenInvalid = "accounts.token_invalid",
+        TotpWrong = "accounts.totp_wrong",
+        TwoFactorAlreadyOn = "accounts.two_factor_already_on",
+        TwoFactorCodeWrong = "accounts.two_factor_code_wrong",
+        TwoFactorOff = "accounts.two_factor_off",
+        TwoFactorOffForUser = "accounts.two_factor_off_for_user",
+        TwoFactorOnTurnOff = "accounts.two_factor_on_turn_off",
+        TwoFactorOwnWithCode = "accounts.two_factor_own_with_code",
+        TwoFactorResetOwner = "accounts.two_factor_reset_owner",
+        TwoFactorRuleOwner = "accounts.two_factor_rule_owner",
+        TwoFactorSelfFirst = "accounts.two_factor_self_first",
+        WechatCodeInvalid = "accounts.wechat_code_invalid",
+        WechatLoginOff = "accounts.wechat_login_off",
+        WechatUnreachable = "accounts.wechat_unreachable",
+        WechatUnreadable = "accounts.wechat_unreadable",
+        WrongCode = "accounts.wrong_code",
+        WrongPassword = "accounts.wrong_password",
+    }
+}

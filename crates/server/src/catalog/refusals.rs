@@ -1,0 +1,11 @@
+//! Refusals of the catalog: stable codes, worded by the message catalogues (`messages/*.ftl`).
+
+minimall_core::coded_enum! {
+    /// Why the catalog refused a request.
+    pub enum CatalogRefusal {
+        ChooseProducts = "catalog.choose_products",
+        CostPriceColumnForbidden = "catalog.cost_price_column_forbidden",
+        CostPriceForbidden = "catalog.cost_price_forbidden",
+        StockChangeUnits = "catalog.stock_change_units",
+    }
+}
