@@ -1,7 +1,6 @@
 //! Building and running one server: store, migrations, router, listener, job workers.
 //! Tests call [`Application::build`] exactly as `main` does, on port 0.
 
-use crate::error::ApiReason;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::error::ApiReason;
 use crate::state::AppState;
 
 pub struct Application {

@@ -275,12 +275,17 @@ minimall_core::coded_enum! {
         TrackingNoFormat = "tracking_no.format",
         NotEnoughPoints = "points.not_enough",
         StockDeltaRange = "stock.delta_range",
+        Duplicate { what: String } = "record.duplicate",
+        Constraint = "record.constraint",
+        RoleMayNot { role: Label } = "permission.role_may_not",
     }
 }
 
 /// The things a refusal may name (`thing-<key>` in the catalogue): what was not found, what does not exist.
 pub const THINGS: &[&str] = &[
     "address",
+    "admin_user",
+    "merchant",
     "aftersale",
     "activity",
     "buyer",
@@ -310,6 +315,33 @@ pub const THINGS: &[&str] = &[
     "user",
 ];
 
+/// A 409 for a change the store refused to keep its data consistent; the store's words go into `details`.
+pub fn conflict_with_data(detail: String) -> ApiError {
+    ApiError::conflict_because(&ApiReason::Constraint).with_details(serde_json::json!({ "detail": detail }))
+}
+
+/// The order status `s` as a label the catalogue words (`order-status-…`).
+pub fn order_status(s: &str) -> Label {
+    let key = minimall_core::orders::OrderStatus::parse(s).map_or("unknown", |s| s.as_str());
+    Label { prefix: "order-status", key }
+}
+
+/// The after-sales status `s` as a label the catalogue words (`aftersale-status-…`).
+pub fn aftersale_status(s: &str) -> Label {
+    let key = AFTERSALE_STATUSES.iter().copied().find(|k| *k == s).unwrap_or("unknown");
+    Label { prefix: "aftersale-status", key }
+}
+
+/// Every status of an after-sales request.
+pub const AFTERSALE_STATUSES: &[&str] =
+    &["pending", "approved", "returning", "refunded", "exchanged", "rejected", "cancelled"];
+
+/// A 403 for a role without the permission an action needs; the permission is named in `details.required`.
+pub fn role_may_not(role: minimall_core::auth::Role, permission: &str) -> ApiError {
+    ApiError::forbidden_because(&ApiReason::RoleMayNot { role: Label { prefix: "role", key: role.as_str() } })
+        .with_details(serde_json::json!({ "required": permission }))
+}
+
 /// A thing named in a refusal; `key` is one of [`THINGS`].
 pub const fn thing(key: &'static str) -> Label {
     Label { prefix: "thing", key }
@@ -335,8 +367,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found("record"),
-            StoreError::Duplicate(what) => ApiError::conflict(format!("{what} already exists")),
-            StoreError::Constraint(msg) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "constraint", msg),
+            StoreError::Duplicate(what) => ApiError::conflict_because(&ApiReason::Duplicate { what: what.to_string() }),
+            StoreError::Constraint(msg) => {
+                ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "constraint", &ApiReason::Constraint)
+                    .with_details(serde_json::json!({ "detail": msg }))
+            }
             StoreError::Unavailable(msg) => {
                 tracing::warn!(error = %msg, "database unavailable");
                 ApiError::refused(StatusCode::SERVICE_UNAVAILABLE, "unavailable", &ApiReason::DatabaseUnavailable)

@@ -18,6 +18,7 @@ pub mod finance;
 pub mod flash;
 pub mod group_buy;
 pub mod http;
+pub mod labels;
 pub mod members;
 pub mod messages;
 pub mod ops;

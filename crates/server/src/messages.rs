@@ -192,6 +192,12 @@ mod tests {
             .chain(OrderEvent::ALL.iter().map(|e| format!("order-event-{}", e.as_str())))
             .chain(minimall_core::error::FIELD_LABELS.iter().map(|f| format!("field-{f}")))
             .chain(crate::error::THINGS.iter().map(|t| format!("thing-{t}")))
+            .chain(crate::error::AFTERSALE_STATUSES.iter().map(|s| format!("aftersale-status-{s}")))
+            .chain(minimall_core::auth::Role::ALL.iter().map(|r| format!("role-{}", r.as_str())))
+            .chain(["order-status-unknown".to_string(), "aftersale-status-unknown".to_string()])
+            .chain(crate::labels::FAMILIES.iter().flat_map(|(f, keys)| keys.iter().map(|k| crate::labels::id(f, k))))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
         for (lang, text) in [("zh-CN", ZH_CN), ("en", EN)] {
             let m = messages(text);

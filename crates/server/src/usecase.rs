@@ -7,10 +7,10 @@
 //! context — as [`Effects`], and commits through [`commit`], the one place where they run. A transaction that
 //! fails to commit (or is dropped on an error) runs none of them.
 
-use crate::error::ApiReason;
 use axum::http::{HeaderMap, HeaderValue};
 use minimall_store::{Store, Tx};
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::IdemKey;
 use crate::state::AppState;

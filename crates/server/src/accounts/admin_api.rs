@@ -1,6 +1,5 @@
 use std::net::SocketAddr;
 
-use crate::accounts::refusals::AccountRefusal;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::auth::{self, Admin, Session, ADMIN_COOKIE};
 use crate::accounts::login_throttle::Attempt;
+use crate::accounts::refusals::AccountRefusal;
 use crate::accounts::two_factor_api::LoginStep;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::ApiJson;

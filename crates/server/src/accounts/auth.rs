@@ -4,7 +4,6 @@
 //! A handler's signature says who may call it: `Admin<ManageUsers>` admits a console user whose role grants
 //! `Permission::ManageUsers`; `Buyer` admits a logged-in buyer.
 
-use crate::accounts::refusals::AccountRefusal;
 use std::marker::PhantomData;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -16,6 +15,7 @@ use minimall_core::auth::{Permission, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::refusals::AccountRefusal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -220,11 +220,7 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Admin<P> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let user = AdminUser::from_request_parts(parts, state).await?;
         if !user.role.allows(P::PERMISSION) {
-            return Err(ApiError::forbidden(format!(
-                "role '{}' may not do this ({:?} required)",
-                user.role,
-                P::PERMISSION
-            )));
+            return Err(crate::error::role_may_not(user.role, &format!("{:?}", P::PERMISSION)));
         }
         Ok(Admin { user, _p: PhantomData })
     }

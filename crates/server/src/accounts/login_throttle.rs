@@ -3,10 +3,10 @@
 //! never refused. Failures on any accounts from one address (made-up usernames) also slow that address,
 //! and only it. Every lock is recorded in the audit log with the account and the source.
 
-use crate::accounts::refusals::AccountRefusal;
 use minimall_store::audit::AuditEntry;
 use minimall_store::now_ms;
 
+use crate::accounts::refusals::AccountRefusal;
 use crate::config::LoginConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

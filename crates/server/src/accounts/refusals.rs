@@ -37,5 +37,6 @@ minimall_core::coded_enum! {
         WechatUnreadable = "accounts.wechat_unreadable",
         WrongCode = "accounts.wrong_code",
         WrongPassword = "accounts.wrong_password",
+        UsernameTaken { username: String } = "accounts.username_taken",
     }
 }

@@ -1,7 +1,5 @@
 //! Sign-in use cases: console login and logout, buyers' WeChat login and logout. A session lives in a cookie (or a\n//! bearer token), so these answer with the session's HTTP answer, cookie included.
 
-use crate::accounts::refusals::AccountRefusal;
-use minimall_core::error::Reason;
 use std::net::SocketAddr;
 
 use axum::http::{header, HeaderMap, StatusCode};
@@ -15,10 +13,12 @@ use super::shop_api::{code2session, issue_buyer_token, parse_channel};
 use crate::accounts::auth::{Admin, Session, ADMIN_COOKIE};
 use crate::accounts::auth::{Buyer, BUYER_COOKIE};
 use crate::accounts::login_throttle::Attempt;
+use crate::accounts::refusals::AccountRefusal;
 use crate::accounts::two_factor_api::{self as admin_two_factor};
 use crate::error::{ApiError, ApiResult};
 use crate::http::client_addr;
 use crate::state::AppState;
+use minimall_core::error::Reason;
 use minimall_core::validate::sandbox_buyer_name;
 use minimall_store::buyers::BuyerIdentity;
 

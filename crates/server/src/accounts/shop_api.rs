@@ -1,7 +1,6 @@
 //! Buyer login: mini-program `code` → openid through code2session (or `sandbox:<name>` in sandbox mode),
 //! and phone + SMS code through the message outbox.
 
-use crate::accounts::refusals::AccountRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::admin_api::session_cookie;
 use crate::accounts::auth::{self, Buyer, BUYER_COOKIE};
+use crate::accounts::refusals::AccountRefusal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
@@ -71,7 +71,10 @@ pub(crate) fn parse_channel(c: Option<&str>) -> ApiResult<String> {
     match c {
         None | Some("") => Ok("direct".into()),
         Some(c) if CHANNELS.contains(&c) => Ok(c.into()),
-        Some(_) => Err(ApiError::invalid("channel", format!("must be one of {}", CHANNELS.join(", ")))),
+        Some(_) => Err(ApiError::invalid_because(
+            "channel",
+            &minimall_core::error::Reason::OneOf { allowed: CHANNELS.join(", ") },
+        )),
     }
 }
 

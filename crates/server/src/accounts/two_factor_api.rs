@@ -2,7 +2,6 @@
 //! second step, turning it off, the owner's reset of another user, and the shop's rule that owners must
 //! use it.
 
-use crate::accounts::refusals::AccountRefusal;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -21,6 +20,7 @@ use utoipa::ToSchema;
 use crate::accounts::admin_api::{self as admin_auth, LoginResponse};
 use crate::accounts::auth::{self, Admin, AdminUser, ManageUsers, Session};
 use crate::accounts::login_throttle::Attempt;
+use crate::accounts::refusals::AccountRefusal;
 use crate::accounts::two_factor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Path};

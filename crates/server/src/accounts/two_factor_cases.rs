@@ -1,12 +1,11 @@
 //! Two-step verification use cases: enrolment, the second login step, turning it off, the owner's reset and rule.
 
-use crate::accounts::refusals::AccountRefusal;
-use minimall_core::error::Reason;
 use std::net::SocketAddr;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
 use minimall_core::auth::Role;
+use minimall_core::error::Reason;
 use minimall_core::two_factor as tf;
 use minimall_store::now_ms;
 use minimall_store::two_factor::ChallengePurpose;
@@ -16,6 +15,7 @@ use super::two_factor_api::{CodeRequest, Enroller, EnrolmentStart, LoginCodeRequ
 use crate::accounts::admin_api::{self as admin_auth};
 use crate::accounts::auth::{self, Admin, ManageUsers, Session};
 use crate::accounts::login_throttle::Attempt;
+use crate::accounts::refusals::AccountRefusal;
 use crate::accounts::two_factor;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

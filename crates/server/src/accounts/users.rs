@@ -1,6 +1,5 @@
 //! Account use cases: console users, their roles and whether they may sign in.
 
-use crate::accounts::refusals::AccountRefusal;
 use axum::http::StatusCode;
 use minimall_core::auth::Role;
 use minimall_core::validate::{display_text, Password, Username};
@@ -9,6 +8,7 @@ use minimall_store::audit::AuditEntry;
 
 use crate::accounts::admin_api::AdminUserDto;
 use crate::accounts::auth::{hash_password, Admin, ManageUsers};
+use crate::accounts::refusals::AccountRefusal;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self};
 use crate::http::Paginated;
@@ -74,7 +74,8 @@ pub async fn create_user(
         .await
         .map_err(|e| match e {
             minimall_store::StoreError::Duplicate(_) => {
-                ApiError::conflict(format!("username '{username}' is taken")).with_field("username")
+                ApiError::conflict_because(&AccountRefusal::UsernameTaken { username: username.to_string() })
+                    .with_field("username")
             }
             other => other.into(),
         })?;

@@ -1,7 +1,6 @@
 //! After-sales on both sides: buyers request (refund only, return and refund, exchange) by line and
 //! quantity; the merchant approves, rejects, and receives returns; refunds go through the provider.
 
-use crate::error::ApiReason;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -11,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
+use crate::aftersales::refusals::AftersaleRefusal;
 use crate::aftersales::AftersaleLine;
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
@@ -136,7 +137,9 @@ pub async fn send_back(
     let a = own(&st, &buyer, id).await?;
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "approved", "returning").await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::RequestIs {
+            status: crate::error::aftersale_status(&a.status),
+        }));
     }
     st.store.aftersale_set_return(&mut tx, a.id, &carrier, tracking).await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;
@@ -151,7 +154,9 @@ pub async fn withdraw(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i
     let a = own(&st, &buyer, id).await?;
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "pending", "cancelled").await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::RequestIs {
+            status: crate::error::aftersale_status(&a.status),
+        }));
     }
     release(&st, &mut tx, &a).await?;
     let a = st.store.aftersale_tx(&mut tx, id).await?;

@@ -1,6 +1,5 @@
 //! After-sales use cases: a buyer's request and their list, the console's queue, approval, refusal, returns received.
 
-use crate::aftersales::refusals::AftersaleRefusal;
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
@@ -8,6 +7,7 @@ use minimall_store::aftersales::NewAftersale;
 
 use super::api::{merchant_owned, release};
 use crate::accounts::auth::{Admin, Buyer, ManageOrders, ReadOrders};
+use crate::aftersales::refusals::AftersaleRefusal;
 use crate::aftersales::{self as af};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
@@ -34,7 +34,9 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
     }
     let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
     if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {
-        return Err(ApiError::conflict(format!("after-sales is not available for an order that is {}", o.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::OrderNotEligible {
+            status: crate::error::order_status(&o.status),
+        }));
     }
     if req.kind != "refund_only" && o.status == "to_ship" {
         return Err(ApiError::invalid_because("kind", &AftersaleRefusal::NotShipped));
@@ -103,7 +105,9 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     let mut tx = st.store.begin().await?;
     let to = if a.kind == "refund_only" { "refunded" } else { "approved" };
     if !st.store.aftersale_transition(&mut tx, a.id, "pending", to).await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::RequestIs {
+            status: crate::error::aftersale_status(&a.status),
+        }));
     }
     if a.kind == "refund_only" {
         // Units not yet shipped go back to stock; shipped ones the buyer keeps.
@@ -141,7 +145,9 @@ pub async fn reject(
     let a = merchant_owned(st, admin.merchant_id, id).await?;
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "pending", "rejected").await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::RequestIs {
+            status: crate::error::aftersale_status(&a.status),
+        }));
     }
     st.store.aftersale_set_reject(&mut tx, a.id, &reason).await?;
     release(st, &mut tx, &a).await?;
@@ -172,7 +178,9 @@ pub async fn receive_return(
     let to = if a.kind == "exchange" { "exchanged" } else { "refunded" };
     let mut tx = st.store.begin().await?;
     if !st.store.aftersale_transition(&mut tx, a.id, "returning", to).await? {
-        return Err(ApiError::conflict(format!("the request is {}", a.status)));
+        return Err(ApiError::conflict_because(&AftersaleRefusal::RequestIs {
+            status: crate::error::aftersale_status(&a.status),
+        }));
     }
     if a.kind == "exchange" {
         release(st, &mut tx, &a).await?;

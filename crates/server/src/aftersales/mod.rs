@@ -8,8 +8,6 @@ pub mod console;
 pub mod refusals;
 pub mod shop_pages;
 
-use crate::aftersales::refusals::AftersaleRefusal;
-use crate::error::ApiReason;
 use minimall_core::error::Reason;
 use minimall_core::orders::{refund_shipping, refundable_amount, refundable_points, LineMoney, OrderEvent};
 use minimall_core::Money;
@@ -19,6 +17,8 @@ use minimall_store::Tx;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::aftersales::refusals::AftersaleRefusal;
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::orders as ord;
 use crate::state::AppState;
@@ -155,7 +155,7 @@ pub async fn plan(
             return Err(ApiError::invalid_because(format!("lines[{i}].quantity"), &ApiReason::AtLeastOne));
         }
         if r.quantity > available {
-            return Err(ApiError::conflict(format!("only {available} units of this line can still be refunded"))
+            return Err(ApiError::conflict_because(&AftersaleRefusal::UnitsLeft { available })
                 .with_field(format!("lines[{i}].quantity")));
         }
         // Units under other open requests count as refunded at their running share.

@@ -1,7 +1,6 @@
 //! The analytics API: the storefront's event batches, and the console's dashboard, customer tables, rollup
 //! rebuilds and recounts.
 
-use crate::analytics::refusals::AnalyticsRefusal;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -18,6 +17,7 @@ use super::customers::{CohortRow, RfmBuyer, RfmClassCount};
 use super::dashboard::{Dashboard, DEFAULT_DAYS, MAX_DAYS};
 use super::rollup::{Recount, MAX_REBUILD_DAYS};
 use crate::accounts::auth::{Admin, Buyer, ManageJobs, MoneyView, ReadBuyers, ReadOrders};
+use crate::analytics::refusals::AnalyticsRefusal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{parse_json, read_body, ApiJson, ApiQuery, Path};
 use crate::http::Paginated;

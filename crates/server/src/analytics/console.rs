@@ -139,7 +139,7 @@ async fn page(
         })
         .collect();
     let days = d.days.iter().map(|x| row(x.date.clone(), &x.figures, money.revenue)).collect();
-    let channels = d.channels.iter().map(|x| row(x.channel.clone(), &x.figures, money.revenue)).collect();
+    let channels = d.channels.iter().map(|x| row(c.label("channel", &x.channel), &x.figures, money.revenue)).collect();
     let customers = may(&a, Permission::ReadBuyers);
     let (mut rfm, mut cohorts, mut cohort_width) = (Vec::new(), Vec::new(), 0);
     if customers {

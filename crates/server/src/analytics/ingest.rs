@@ -1,7 +1,6 @@
 //! Storefront events: a batch validated by core, charged to its visitor (or logged-in buyer) and to its address
 //! by token buckets, and appended in one statement.
 
-use crate::analytics::refusals::AnalyticsRefusal;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -9,6 +8,7 @@ use std::time::Instant;
 use minimall_core::analytics::events::{self as rules, ClientEvent};
 use minimall_store::events::NewEvent;
 
+use crate::analytics::refusals::AnalyticsRefusal;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

@@ -8,5 +8,6 @@ minimall_core::coded_enum! {
         FromAndTo = "analytics.from_and_to",
         ToBeforeFrom = "analytics.to_before_from",
         TooManyEvents = "analytics.too_many_events",
+        RangeTooLong { max_days: i64 } = "analytics.range_too_long",
     }
 }

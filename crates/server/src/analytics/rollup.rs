@@ -2,12 +2,12 @@
 //! (yesterday and today), rebuilt for any range of days by a job an operator asks for, and recounted from the
 //! raw events on demand (the admin endpoint and `minimall analytics recount`).
 
-use crate::analytics::refusals::AnalyticsRefusal;
 use minimall_store::events::Difference;
 use minimall_store::jobs::{JobRow, NewJob};
 use minimall_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::refusals::AnalyticsRefusal;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
@@ -79,7 +79,7 @@ pub fn day_range(from: &str, to: &str, max_days: i64) -> ApiResult<(i64, i64)> {
         return Err(ApiError::invalid_because("to", &AnalyticsRefusal::ToBeforeFrom));
     }
     if t - f + 1 > max_days {
-        return Err(ApiError::invalid("to", format!("at most {max_days} days")));
+        return Err(ApiError::invalid_because("to", &AnalyticsRefusal::RangeTooLong { max_days }));
     }
     Ok((f, t))
 }

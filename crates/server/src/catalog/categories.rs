@@ -9,6 +9,7 @@ use minimall_store::StoreError;
 
 use super::categories_api::{CategoryNode, CategoryTree, CreateCategory, UpdateCategory};
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
+use crate::catalog::refusals::CatalogRefusal;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
@@ -31,7 +32,7 @@ pub async fn create_category(
     let mut tx = st.store.begin().await?;
     let rows = st.store.categories_tx(&mut tx, admin.merchant_id).await?;
     if rows.len() >= MAX_CATEGORIES {
-        return Err(ApiError::conflict(format!("at most {MAX_CATEGORIES} categories")));
+        return Err(ApiError::conflict_because(&CatalogRefusal::TooManyCategories { max: MAX_CATEGORIES as i64 }));
     }
     let ns = nodes(&rows);
     let depth = Tree::new(&ns).check_placement(None, req.parent_id, &name)?;
@@ -117,7 +118,7 @@ pub async fn delete_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         )));
     }
     st.store.delete_category(&mut tx, admin.merchant_id, id).await.map_err(|e| match e {
-        StoreError::Constraint(m) => ApiError::conflict(m),
+        StoreError::Constraint(m) => crate::error::conflict_with_data(m),
         other => other.into(),
     })?;
     audit(

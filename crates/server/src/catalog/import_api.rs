@@ -1,6 +1,5 @@
 //! CSV import (dry run, then a job with progress) and export of the product catalog.
 
-use crate::catalog::refusals::CatalogRefusal;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, ManageCatalog, MoneyView, ReadCatalog};
 use crate::catalog::import::{self, RowErrorDto, IMPORT_JOB, MAX_IMPORT_BYTES};
+use crate::catalog::refusals::CatalogRefusal;
 use crate::catalog::BannedHitDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};
@@ -133,7 +133,7 @@ pub async fn import_products(
     }
     if !parse_errors.is_empty() {
         let n = parse_errors.len();
-        return Err(ApiError::invalid("file", format!("{n} problems in the file; nothing was imported"))
+        return Err(ApiError::invalid_because("file", &CatalogRefusal::ImportProblems { n: n as i64 })
             .with_details(serde_json::json!({ "errors": parse_errors })));
     }
     let mut tx = st.store.begin().await?;

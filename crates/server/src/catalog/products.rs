@@ -1,7 +1,5 @@
 //! Catalog use cases: products and their SKUs, the shelf, stock adjustments and alerts, banned words.
 
-use crate::catalog::refusals::CatalogRefusal;
-use crate::error::ApiReason;
 use axum::http::StatusCode;
 use minimall_core::catalog::banned::{BannedMode, BannedWords, DEFAULT_BANNED_WORDS};
 use minimall_core::catalog::tree::Tree;
@@ -18,10 +16,12 @@ use super::admin_api::{
 };
 use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, MoneyView, ReadCatalog};
 use crate::catalog::categories::nodes;
+use crate::catalog::refusals::CatalogRefusal;
 use crate::catalog::{
     banned_check, validate_matrix, validate_product, validate_sku, visible_text, BannedCheck, BannedHitDto,
     ProductCard, ProductDto, ProductInput, SkuDto, SkuInput,
 };
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self};
 use crate::http::Paginated;
@@ -332,7 +332,7 @@ pub async fn adjust_stock(
     let key = call.required_idempotency_key()?;
     let money = MoneyView::of(st, admin).await?;
     if req.delta == 0 || !(-cat::STOCK_MAX..=cat::STOCK_MAX).contains(&req.delta) {
-        return Err(ApiError::invalid("delta", format!("must be non-zero and at most {} in size", cat::STOCK_MAX)));
+        return Err(ApiError::invalid_because("delta", &ApiReason::StockDeltaRange));
     }
     let reason = match req.reason.as_str() {
         "manual" => StockReason::Manual,
@@ -512,7 +512,7 @@ fn banned_fields(check: &BannedCheck, fields: &minimall_store::catalog::ProductF
 
 fn map_dup(e: StoreError, field: &str) -> ApiError {
     match e {
-        StoreError::Duplicate(what) => ApiError::conflict(format!("{what} already exists")).with_field(field),
+        StoreError::Duplicate(what) => ApiError::conflict_because(&ApiReason::Duplicate { what }).with_field(field),
         other => other.into(),
     }
 }
@@ -520,7 +520,7 @@ fn map_dup(e: StoreError, field: &str) -> ApiError {
 fn stock_err(e: StockError, field: &str) -> ApiError {
     match e {
         StockError::Insufficient(have) => {
-            ApiError::conflict(format!("not enough stock: {have} available")).with_field(field)
+            ApiError::conflict_because(&CatalogRefusal::NotEnoughStock { have }).with_field(field)
         }
         StockError::Store(StoreError::NotFound) => ApiError::not_found("sku"),
         StockError::Store(s) => s.into(),

@@ -7,5 +7,8 @@ minimall_core::coded_enum! {
         CostPriceColumnForbidden = "catalog.cost_price_column_forbidden",
         CostPriceForbidden = "catalog.cost_price_forbidden",
         StockChangeUnits = "catalog.stock_change_units",
+        ImportProblems { n: i64 } = "catalog.import_problems",
+        NotEnoughStock { have: i64 } = "catalog.not_enough_stock",
+        TooManyCategories { max: i64 } = "catalog.too_many_categories",
     }
 }

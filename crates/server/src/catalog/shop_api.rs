@@ -1,7 +1,6 @@
 //! Buyer-facing catalog: categories, product search and lists, product detail. Served from the
 //! catalog cache; only on-shelf products are visible.
 
-use crate::error::ApiReason;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -16,6 +15,7 @@ use utoipa::IntoParams;
 use crate::catalog::categories::{build_tree, nodes};
 use crate::catalog::categories_api::CategoryTree;
 use crate::catalog::{ProductCard, ProductDto};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};
 use crate::http::Paginated;

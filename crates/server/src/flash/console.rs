@@ -239,7 +239,7 @@ async fn create_flash(
         Err(e) => return Err(e.into()),
     };
     let reader = catalog_reader(&a)?;
-    let refused = FormRefusal { typed: &f, field: flash_form_field(&e, &rows), message: refusal_message(&c, &e) };
+    let refused = FormRefusal { typed: &f, field: flash_form_field(&e, &rows), message: flash_refusal_message(&c, &e) };
     refused_page(flash_page(&st, c, &reader, 1, Some(refused)).await?, e.status)
 }
 
@@ -363,8 +363,18 @@ async fn save_flash(
     let Some(e) = refusal(result)? else { return back(&format!("/admin/flash/{id}?saved=1")) };
     let reader = catalog_reader(&a)?;
     let field = e.field.as_deref().map(|f| if f == "unpaid_timeout_secs" { "unpaid_minutes" } else { f }.to_string());
-    let refused = FormRefusal { typed: &f, field, message: refusal_message(&c, &e) };
+    let refused = FormRefusal { typed: &f, field, message: flash_refusal_message(&c, &e) };
     refused_page(flash_sale_page(&st, c, &reader, id, false, Some(refused)).await?, e.status)
+}
+
+/// A refusal as the flash-sale form words it: the payment time in minutes, as the form asks for it.
+fn flash_refusal_message(c: &Ctx, e: &ApiError) -> String {
+    let seconds_out_of_range =
+        e.field.as_deref() == Some("unpaid_timeout_secs") && e.reason_code() == Some("number.out_of_range");
+    if seconds_out_of_range {
+        return crate::messages::of(c.lang, &FlashRefusal::UnpaidMinutes { min: 1, max: 1440 });
+    }
+    refusal_message(c, e)
 }
 
 async fn stop_flash(

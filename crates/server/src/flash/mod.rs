@@ -16,8 +16,6 @@ pub mod refusals;
 pub mod sales;
 pub mod shop_pages;
 
-use crate::error::ApiReason;
-use crate::flash::refusals::FlashRefusal;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -29,8 +27,10 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::flash::redis::RedisGate;
+use crate::flash::refusals::FlashRefusal;
 use crate::usecase::Effects;
 
 pub const FINISH_JOB: &str = "flash.finish";

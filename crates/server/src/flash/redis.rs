@@ -18,7 +18,6 @@
 //! PING at once, then one every `redis_cooldown_ms` — and closes the breaker when Redis answers, so the first
 //! call after recovery finds a live connection.
 
-use crate::flash::refusals::FlashRefusal;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -31,6 +30,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
 
 use crate::error::{ApiError, ApiResult};
+use crate::flash::refusals::FlashRefusal;
 use crate::flash::{SaleMeta, Ticket};
 
 const ADMIT: &str = r"

@@ -5,7 +5,7 @@ minimall_core::coded_enum! {
     pub enum FlashRefusal {
         AlreadyEnded = "flash.already_ended",
         ChooseSku = "flash.choose_sku",
-        Ended = "flash.ended",
+        SaleEnded = "flash.sale_ended",
         FirstFailed = "flash.first_failed",
         GateUnavailable = "flash.gate_unavailable",
         InFuture = "flash.in_future",
@@ -13,5 +13,8 @@ minimall_core::coded_enum! {
         NotSkuOfSale = "flash.not_sku_of_sale",
         ShuttingDown = "flash.shutting_down",
         WriterStopped = "flash.writer_stopped",
+        SkuInOtherSale { other: i64 } = "flash.sku_in_other_sale",
+        SkuAlreadyInSale { sku: i64, other: i64 } = "flash.sku_already_in_sale",
+        UnpaidMinutes { min: i64, max: i64 } = "flash.unpaid_minutes",
     }
 }

@@ -1,7 +1,5 @@
 //! Flash-sale use cases: the console's sales (list, one, change, stop) and what buyers see of them.
 
-use crate::error::ApiReason;
-use crate::flash::refusals::FlashRefusal;
 use axum::http::StatusCode;
 use minimall_core::flash::{validate_setup, ItemSpec};
 use minimall_store::idempotency::Claim;
@@ -10,7 +8,9 @@ use minimall_store::StoreError;
 
 use super::api::{admin_dto, dto, terms};
 use crate::accounts::auth::{Admin, Buyer, ManageCatalog, ReadCatalog};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
+use crate::flash::refusals::FlashRefusal;
 use crate::flash::{Answer, Purchase};
 use crate::http::idempotency::{self};
 use crate::http::{PageQuery, Paginated};
@@ -64,12 +64,10 @@ pub async fn update_flash_sale(
         .await?
         .first()
     {
-        return Err(
-            ApiError::conflict(format!("flash sale {other} sells the same SKU at that time")).with_field("starts_at")
-        );
+        return Err(ApiError::conflict_because(&FlashRefusal::SkuInOtherSale { other: *other }).with_field("starts_at"));
     }
     if !st.store.update_flash_sale(&mut tx, admin.merchant_id, id, &fields).await? {
-        return Err(ApiError::conflict_because(&FlashRefusal::Ended));
+        return Err(ApiError::conflict_because(&FlashRefusal::SaleEnded));
     }
     audit(
         st,
@@ -141,7 +139,10 @@ pub async fn buy(st: &AppState, buyer: &Buyer, call: &Call, id: i64, req: FlashP
     };
     let quantity = req.quantity.unwrap_or(1);
     if quantity < 1 || quantity > meta.sale.per_buyer_limit {
-        return Err(ApiError::invalid("quantity", format!("must be between 1 and {}", meta.sale.per_buyer_limit)));
+        return Err(ApiError::invalid_because(
+            "quantity",
+            &minimall_core::error::Reason::OutOfRange { min: 1, max: meta.sale.per_buyer_limit },
+        ));
     }
     if let Some(r) = st.flash.quick_refusal(&meta, buyer.id, sku_id, quantity) {
         metrics::counter!("flash_refusals_total", "reason" => r.label()).increment(1);
@@ -250,13 +251,14 @@ pub async fn create_sale(
         .first()
     {
         let i = sku_ids.iter().position(|s| s == sku).unwrap_or(0);
-        return Err(ApiError::conflict(format!("SKU {sku} is already in flash sale {other} at that time"))
+        return Err(ApiError::conflict_because(&FlashRefusal::SkuAlreadyInSale { sku: *sku, other: *other })
             .with_field(format!("items[{i}].sku_id")));
     }
     let items: Vec<(i64, i64, i64)> = specs.iter().map(|s| (s.sku_id, s.flash_price, s.quantity)).collect();
     let id = st.store.insert_flash_sale(&mut tx, admin.merchant_id, &fields, &items).await.map_err(|e| match e {
         StockError::Insufficient(n) => {
-            ApiError::conflict(format!("only {n} in stock to set aside")).with_field("items")
+            ApiError::conflict_because(&minimall_core::error::Reason::FlashNotEnoughStock { stock: n })
+                .with_field("items")
         }
         StockError::Store(s) => s.into(),
     })?;

@@ -1,7 +1,5 @@
 //! The console's group buying: activities (create, list, read, stop) and their groups with members and orders.
 
-use crate::error::ApiReason;
-use crate::group_buy::refusals::GroupBuyRefusal;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -13,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog, ReadOrders};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::group_buy::refusals::GroupBuyRefusal;
 use crate::group_buy::shop_api::{sku_dtos, GroupSkuDto};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::{PageQuery, Paginated};

@@ -15,8 +15,6 @@ pub mod refusals;
 pub mod shop_api;
 pub mod shop_pages;
 
-use crate::error::ApiReason;
-use crate::group_buy::refusals::GroupBuyRefusal;
 use minimall_core::error::Reason;
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_core::social::group_buy::{
@@ -28,7 +26,9 @@ use minimall_store::orders::{OrderRow, PaymentRow};
 use minimall_store::stock::StockReason;
 use minimall_store::Tx;
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
+use crate::group_buy::refusals::GroupBuyRefusal;
 use crate::orders as ord;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};

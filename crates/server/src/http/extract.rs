@@ -1,6 +1,5 @@
 //! Extractors whose rejections are [`ApiError`]s naming the field at fault.
 
-use crate::error::ApiReason;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -9,6 +8,7 @@ use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::error::ApiReason;
 use crate::state::AppState;
 
 /// JSON body. Malformed JSON → 400; a wrong type, an unknown or missing field, a number out of range → 422

@@ -1,7 +1,6 @@
 //! `Idempotency-Key` handling for POSTs that create something. The key is claimed inside the handler's
 //! write transaction (see `minimall_store::idempotency`); this module parses the header and hashes the request.
 
-use crate::error::ApiReason;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minimall_store::idempotency::Claim;
@@ -9,6 +8,7 @@ use minimall_store::{Store, Tx, Writes};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::error::ApiReason;
 use crate::usecase::Stored;
 
 pub const HEADER: &str = "idempotency-key";

@@ -38,7 +38,7 @@ fn stage_label(c: &Ctx, s: &str) -> String {
 }
 
 fn channel_label(c: &Ctx, s: &str) -> String {
-    c.tp_or("channel.", s, s)
+    c.label("channel", s)
 }
 
 fn level_options(c: &Ctx, levels: &[minimall_store::members::LevelRow]) -> Vec<(String, String)> {

@@ -1,8 +1,6 @@
 //! The points mall (积分商城): coupons taken for points, with stock and a per-buyer limit; and the birthday
 //! benefit, a coupon given once a year in the birthday month.
 
-use crate::error::ApiReason;
-use crate::members::refusals::MemberRefusal;
 use minimall_core::error::Reason;
 use minimall_core::ledger::build;
 use minimall_core::page::Page;
@@ -14,8 +12,10 @@ use utoipa::ToSchema;
 
 use super::{audit, ledger};
 use crate::accounts::auth::{Admin, ManageMembers};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
+use crate::members::refusals::MemberRefusal;
 use crate::state::AppState;
 use crate::usecase::{self, Call, Effects};
 
@@ -189,7 +189,7 @@ pub async fn exchange(st: &AppState, merchant_id: i64, buyer_id: i64, item_id: i
         Err(ExchangeRefusal::NotFound) => return Err(ApiError::not_found("mall_item")),
         Err(ExchangeRefusal::SoldOut) => return Err(ApiError::conflict_because(&MemberRefusal::SoldOut)),
         Err(ExchangeRefusal::LimitReached { limit }) => {
-            return Err(ApiError::conflict(format!("at most {limit} per buyer")))
+            return Err(ApiError::conflict_because(&MemberRefusal::PerBuyerLimit { limit }))
         }
     };
     let balance = st

@@ -13,8 +13,6 @@ pub mod segments;
 pub mod shop_api;
 pub mod shop_pages;
 
-use crate::error::ApiReason;
-use crate::members::refusals::MemberRefusal;
 use minimall_core::error::Reason;
 use minimall_core::ledger::{build, PostingKind};
 use minimall_core::members::levels::{self, DowngradePolicy, Occasion, Progress};
@@ -28,7 +26,9 @@ use minimall_store::{StoreError, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
+use crate::members::refusals::MemberRefusal;
 pub(crate) use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::{self, Call, Effects};
@@ -505,7 +505,10 @@ pub async fn save_levels(
             if (lo..=hi).contains(&v) {
                 Ok(v)
             } else {
-                Err(ApiError::invalid(format!("levels[{i}].{field}"), format!("must be from {lo} to {hi}")))
+                Err(ApiError::invalid_because(
+                    format!("levels[{i}].{field}"),
+                    &minimall_core::error::Reason::OutOfRange { min: lo.into(), max: hi.into() },
+                ))
             }
         };
         let discount = l.discount_pct.map(|p| pct("discount_pct", p, 1, 99)).transpose()?;
@@ -556,7 +559,7 @@ pub async fn save_levels(
     for b in &before.levels {
         if !input.levels.iter().any(|l| l.id == Some(b.id)) {
             st.store.delete_member_level(&mut tx, merchant_id, b.id).await.map_err(|e| match e {
-                StoreError::Constraint(m) => ApiError::conflict(m).with_field("levels"),
+                StoreError::Constraint(m) => crate::error::conflict_with_data(m).with_field("levels"),
                 o => o.into(),
             })?;
         }
@@ -688,7 +691,10 @@ pub async fn save_settings(
         ExpiryKind::YearEnd => ("year_end", 0, points::YEAR_END_MAX as i32),
     };
     if !(lo..=hi).contains(&s.expiry_value) {
-        return Err(ApiError::invalid("expiry_value", format!("must be from {lo} to {hi}")));
+        return Err(ApiError::invalid_because(
+            "expiry_value",
+            &minimall_core::error::Reason::OutOfRange { min: lo.into(), max: hi.into() },
+        ));
     }
     let row = MemberSettingsRow {
         earn_per_yuan: s.earn_per_yuan,
@@ -715,9 +721,10 @@ pub async fn save_settings(
         return Err(ApiError::invalid_because(field, &ApiReason::OutOfRange));
     }
     rule.validate().map_err(|e| match e {
-        SignInError::OutOfRange { field, min, max } => {
-            ApiError::invalid(format!("sign_in_{field}"), format!("must be from {min} to {max}"))
-        }
+        SignInError::OutOfRange { field, min, max } => ApiError::invalid_because(
+            format!("sign_in_{field}"),
+            &minimall_core::error::Reason::OutOfRange { min, max },
+        ),
         SignInError::DuplicateDay { field } => {
             ApiError::invalid_because(format!("sign_in_{field}"), &MemberRefusal::DayTwice)
         }

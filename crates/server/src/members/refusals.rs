@@ -21,5 +21,7 @@ minimall_core::coded_enum! {
         StockBelowZero = "members.stock_below_zero",
         TagNameTaken = "members.tag_name_taken",
         WholeNumbers = "members.whole_numbers",
+        PerBuyerLimit { limit: i64 } = "members.per_buyer_limit",
+        NoSuchBuyer { id: i64 } = "members.no_such_buyer",
     }
 }

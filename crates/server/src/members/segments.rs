@@ -1,7 +1,5 @@
 //! Buyer lists by filter, saved segments (人群), tags — the use cases the member API and pages share.
 
-use crate::error::ApiReason;
-use crate::members::refusals::MemberRefusal;
 use minimall_core::error::Reason;
 use minimall_core::members::lifecycle::{AgeBand, Stage};
 use minimall_core::members::segment::{Filter, Gender};
@@ -13,8 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::audit;
 use crate::accounts::auth::{Admin, ManageMembers, ReadBuyers};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
+use crate::members::refusals::MemberRefusal;
 use crate::state::AppState;
 use crate::usecase::{self, Call, Effects};
 
@@ -524,7 +524,7 @@ pub async fn tag_buyers(
         st.store
             .ensure_member_profile(&mut tx, who.merchant_id, b)
             .await
-            .map_err(|_| ApiError::invalid("buyer_ids", format!("no buyer {b} in this shop")))?;
+            .map_err(|_| ApiError::invalid_because("buyer_ids", &MemberRefusal::NoSuchBuyer { id: b }))?;
     }
     let tagged = match &filter {
         Some(f) => st.store.tag_segment(&mut tx, who.merchant_id, tag_id, f, today()).await?,

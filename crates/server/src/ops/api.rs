@@ -12,6 +12,7 @@ use crate::accounts::auth::{Admin, ManageJobs, ReadAudit, ReadBuyers, ReadMessag
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiQuery, Path};
 use crate::http::Paginated;
+use crate::ops::refusals::OpsRefusal;
 use crate::state::AppState;
 use crate::usecase::Effects;
 
@@ -230,7 +231,7 @@ pub async fn retry_job(
         return Err(ApiError::not_found("job"));
     }
     if !st.store.retry_job(admin.merchant_id, id).await? {
-        return Err(ApiError::conflict(format!("job {id} is {}, only dead jobs can be retried", job.status)));
+        return Err(ApiError::conflict_because(&OpsRefusal::JobNotDead { id, status: job.status.clone() }));
     }
     Effects::new().wake_jobs().committed(&st);
     Ok(StatusCode::ACCEPTED)

@@ -146,12 +146,63 @@ async fn buyers(
             Cell::num(b.id.to_string()),
             Cell::text(&b.nickname),
             Cell::text(b.phone.clone().unwrap_or_default()),
-            Cell::text(&b.channel),
+            Cell::text(p.c.label("channel", &b.channel)),
             Cell::text(view::beijing_time(b.created_at)),
         ]);
     }
     p.pager = Some(Pager::new(&view::with_query("/admin/buyers", &[("q", needle)]), page, 50, list.total));
     ok(p)
+}
+
+/// An audit entry's target (`product:12`) as the page words it: `商品 #12`.
+fn target_label(c: &Ctx, target: &str) -> String {
+    match target.split_once(':') {
+        Some((kind, id)) => format!("{} #{id}", c.label("thing", kind)),
+        None => c.label("thing", target),
+    }
+}
+
+/// An audit entry's change as rows of (field, before, after): the top-level fields whose values differ.
+fn change_rows(
+    c: &Ctx,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Vec<(String, String, String)> {
+    use serde_json::{Map, Value};
+    let fields = |v: Option<&Value>| match v {
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => Map::from_iter([("value".to_string(), other.clone())]),
+        None => Map::new(),
+    };
+    let (b, a) = (fields(before), fields(after));
+    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    let show = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => "—".to_string(),
+        Some(Value::String(s)) => s.chars().take(80).collect(),
+        Some(Value::Bool(true)) => c.t("common.yes").to_string(),
+        Some(Value::Bool(false)) => c.t("common.no").to_string(),
+        Some(Value::Array(items)) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                format!("{}：{}", c.label("audit-field", k), v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            })
+            .collect::<Vec<_>>()
+            .join("；")
+            .chars()
+            .take(120)
+            .collect(),
+        Some(other) => other.to_string().chars().take(80).collect(),
+    };
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .take(30)
+        .map(|k| (c.label("audit-field", k), show(b.get(k)), show(a.get(k))))
+        .collect()
 }
 
 #[derive(Template)]
@@ -241,18 +292,13 @@ async fn audit(
         submit: p.c.t("common.filter").into(),
     });
     for e in &list.items {
-        let change = match (&e.before, &e.after) {
-            (Some(b), Some(a)) => format!("{b} → {a}"),
-            (None, Some(a)) => a.to_string(),
-            (Some(b), None) => format!("{b} → ∅"),
-            _ => String::new(),
-        };
+        let changes = change_rows(&p.c, e.before.as_ref(), e.after.as_ref());
         p.rows.push(vec![
             Cell::text(view::beijing_time(e.at)),
             Cell::text(&e.actor_name),
-            Cell::text(&e.action),
-            Cell::text(&e.target),
-            Cell::tag(change.chars().take(200).collect::<String>(), "small"),
+            Cell::text(p.c.label("audit-action", &e.action)),
+            Cell::text(target_label(&p.c, &e.target)),
+            Cell::changes(changes),
         ]);
     }
     p.pager = Some(Pager::new(&view::with_query("/admin/audit", &[("action", action)]), page, 50, list.total));

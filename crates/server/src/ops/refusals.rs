@@ -7,5 +7,7 @@ minimall_core::coded_enum! {
         ImageTooLarge = "ops.image_too_large",
         ImageType = "ops.image_type",
         SettingsNeedCatalog = "ops.settings_need_catalog",
+        JobNotDead { id: i64, status: String } = "ops.job_not_dead",
+        TypeMismatch { found: String, declared: String } = "ops.type_mismatch",
     }
 }

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::stats::{dashboard_figures, finance_figures, DashboardFigures, FinanceFigures};
 use crate::accounts::auth::{Admin, ManageSettings, MoneyView, ReadFinance, Session};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::ApiJson;
 use crate::ops::audit::{audit, to_json};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ use crate::state::AppState;
     responses((status = 200, body = DashboardFigures), (status = 403, body = ErrorBody)))]
 pub async fn dashboard(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<Json<DashboardFigures>> {
     if !admin.role.allows(minimall_core::auth::Permission::ReadOrders) {
-        return Err(ApiError::forbidden(format!("role '{}' may not do this (ReadOrders required)", admin.role)));
+        return Err(crate::error::role_may_not(admin.role, "ReadOrders"));
     }
     let money = MoneyView::of(&st, &admin).await?;
     Ok(Json(dashboard_figures(&st, admin.merchant_id, money).await?))

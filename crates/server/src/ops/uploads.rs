@@ -1,7 +1,6 @@
 //! Image uploads (stored on disk under `uploads_dir`, named by content hash) and their serving with
 //! long-lived caching headers; generated placeholder images for demo products.
 
-use crate::ops::refusals::OpsRefusal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -14,6 +13,7 @@ use utoipa::ToSchema;
 use crate::accounts::auth::{Admin, ManageCatalog};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::Path;
+use crate::ops::refusals::OpsRefusal;
 use crate::state::AppState;
 
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
@@ -100,10 +100,10 @@ async fn save_image(
         ));
     };
     if declared != ct {
-        return Err(ApiError::new(
+        return Err(ApiError::refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            format!("the file is {ct} but Content-Type says '{declared}'"),
+            &OpsRefusal::TypeMismatch { found: ct.to_string(), declared: declared.to_string() },
         ));
     }
     let name = format!("{}.{ext}", &hex::encode(Sha256::digest(&body))[..32]);

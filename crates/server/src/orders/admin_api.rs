@@ -1,6 +1,5 @@
 //! Console orders: filtered list, detail with its timeline, shipping, CSV export.
 
-use crate::orders::refusals::OrderRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use crate::accounts::auth::{Admin, ManageOrders, MoneyView, ReadOrders};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{check_status_filter, order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;

@@ -1,7 +1,5 @@
 //! The buyer's order use cases: cart, their orders, payment start, sandbox completion, cancellation, receipt.
 
-use crate::error::ApiReason;
-use crate::orders::refusals::OrderRefusal;
 use axum::http::StatusCode;
 use minimall_core::error::Reason;
 use minimall_core::orders::OrderEvent;
@@ -10,9 +8,11 @@ use minimall_core::page::Page;
 use super::shop_api::order_dto_from;
 use super::shop_api::{check_status_filter, order_dto, own};
 use crate::accounts::auth::Buyer;
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::http::idempotency::{self};
 use crate::http::Paginated;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{self, CartItem, MAX_QUANTITY};
@@ -63,7 +63,7 @@ pub async fn cart(st: &AppState, buyer: &Buyer) -> ApiResult<CartDto> {
 /// Add to the cart (merging with the same SKU).
 pub async fn cart_add(st: &AppState, buyer: &Buyer, req: CartAdd) -> ApiResult<CartDto> {
     if !(1..=MAX_QUANTITY).contains(&req.quantity) {
-        return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+        return Err(ApiError::invalid_because("quantity", &Reason::OutOfRange { min: 1, max: MAX_QUANTITY }));
     }
     let sku = st.store.skus_for_quote(buyer.merchant_id, &[req.sku_id]).await?;
     if sku.first().is_none_or(|s| s.on_shelf == 0) {
@@ -71,7 +71,11 @@ pub async fn cart_add(st: &AppState, buyer: &Buyer, req: CartAdd) -> ApiResult<C
     }
     let mut tx = st.store.begin().await?;
     if !st.store.cart_add(&mut tx, buyer.merchant_id, buyer.id, req.sku_id, req.quantity, MAX_QUANTITY).await? {
-        return Err(ApiError::refused(StatusCode::CONFLICT, "conflict", &crate::orders::tabs::BuyerOrderReason::CartFull));
+        return Err(ApiError::refused(
+            StatusCode::CONFLICT,
+            "conflict",
+            &crate::orders::tabs::BuyerOrderReason::CartFull,
+        ));
     }
     minimall_store::commit(tx).await?;
     cart(st, buyer).await
@@ -81,7 +85,7 @@ pub async fn cart_add(st: &AppState, buyer: &Buyer, req: CartAdd) -> ApiResult<C
 pub async fn cart_change(st: &AppState, buyer: &Buyer, id: i64, req: CartChange) -> ApiResult<CartDto> {
     if let Some(q) = req.quantity {
         if !(1..=MAX_QUANTITY).contains(&q) {
-            return Err(ApiError::invalid("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
+            return Err(ApiError::invalid_because("quantity", &Reason::OutOfRange { min: 1, max: MAX_QUANTITY }));
         }
     }
     let mut tx = st.store.begin().await?;
@@ -136,7 +140,9 @@ pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto
     let o = own(st, buyer, id).await?;
     if !ord::cancel_unpaid(st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
         let o = own(st, buyer, id).await?;
-        return Err(ApiError::conflict(format!("the order is {} and cannot be cancelled", o.status)));
+        return Err(ApiError::conflict_because(&OrderRefusal::CannotCancel {
+            status: crate::error::order_status(&o.status),
+        }));
     }
     order_dto(st, own(st, buyer, id).await?).await
 }
@@ -158,7 +164,9 @@ pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDt
 pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiResult<PayStart> {
     let o = own(st, buyer, id).await?;
     if o.status != "pending_payment" {
-        return Err(ApiError::conflict(format!("the order is {} and cannot be paid", o.status)));
+        return Err(ApiError::conflict_because(&OrderRefusal::CannotPay {
+            status: crate::error::order_status(&o.status),
+        }));
     }
     if o.pay_deadline <= minimall_store::now_ms() {
         return Err(ApiError::conflict_because(&OrderRefusal::PayExpired));
@@ -194,7 +202,10 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
                 .await
                 .map_err(|e| {
                     tracing::warn!(error = %e, "wechat prepay failed");
-                    ApiError::unavailable(format!("WeChat Pay refused or is unreachable: {e}"))
+                    {
+                        tracing::warn!(error = %e, "WeChat Pay refused or is unreachable");
+                        ApiError::unavailable_because(&OrderRefusal::WechatPayFailed)
+                    }
                 })?;
             let params = serde_json::to_value(wx.request_payment_params(&prepay)).map_err(ApiError::internal)?;
             Ok(PayStart {

@@ -1,14 +1,14 @@
 //! Fulfilment use cases: shipping an order.
 
-use crate::error::ApiReason;
-use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::OrderEvent;
 
 use super::admin_api::{ShipLine, ShipRequest};
 use crate::accounts::auth::{Admin, ManageOrders};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::audit;
 use crate::orders as ord;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;

@@ -14,15 +14,15 @@ pub mod shop_pages;
 pub mod stores;
 pub mod tabs;
 
-use crate::error::ApiReason;
-use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
 use minimall_store::jobs::NewJob;
 use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
 use minimall_store::stock::StockReason;
 use minimall_store::{Counted, Tx, Writes};
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
+use crate::orders::refusals::OrderRefusal;
 use crate::promotions::pricing::Priced;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
@@ -198,8 +198,10 @@ pub async fn create(
     let counts = w.run(tx).await?;
     if let Some(i) = stock.iter().filter(|(_, taken)| !taken.took(&counts)).map(|(i, _)| *i).min() {
         return Err(match st.store.sku_stock_tx(tx, c.merchant_id, q.lines[i].sku_id).await? {
-            Some(have) => ApiError::new(axum::http::StatusCode::CONFLICT, "out_of_stock", format!("only {have} left"))
-                .with_field(format!("items[{i}].quantity")),
+            Some(have) => {
+                ApiError::refused(axum::http::StatusCode::CONFLICT, "out_of_stock", &OrderRefusal::OnlyLeft { have })
+                    .with_field(format!("items[{i}].quantity"))
+            }
             None => ApiError::invalid_because(
                 format!("items[{i}].sku_id"),
                 &ApiReason::NoSuch { what: crate::error::thing("product") },

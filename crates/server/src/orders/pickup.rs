@@ -1,7 +1,6 @@
 //! O2O pick-up (到店自提): stores, the buyer's pick-up code and its QR image, and verification (核销) by
 //! store staff of the same merchant.
 
-use crate::orders::refusals::OrderRefusal;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use utoipa::ToSchema;
 use crate::accounts::auth::{Admin, Buyer, ManageSettings, ReadOrders, VerifyPickup};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, Path};
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::OrderDto;
 use crate::state::AppState;
 use crate::usecase::Call;
@@ -94,10 +94,9 @@ pub async fn pickup_qr(State(st): State<AppState>, buyer: Buyer, Path(id): Path<
     let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
     let code = o.pickup_code.ok_or_else(|| ApiError::conflict_because(&OrderRefusal::NotPickup))?;
     if o.status != "to_ship" {
-        return Err(ApiError::conflict(format!(
-            "the code is usable only for a paid order waiting for pick-up (the order is {})",
-            o.status
-        )));
+        return Err(ApiError::conflict_because(&OrderRefusal::PickupNotReady {
+            status: crate::error::order_status(&o.status),
+        }));
     }
     let qr = qrcode::QrCode::new(code.as_bytes()).map_err(ApiError::internal)?;
     let svg = qr.render::<qrcode::render::svg::Color<'_>>().min_dimensions(240, 240).build();

@@ -1,5 +1,7 @@
 //! Refusals of orders: stable codes, worded by the message catalogues (`messages/*.ftl`).
 
+use minimall_core::error::Label;
+
 minimall_core::coded_enum! {
     /// Why orders refused a request.
     pub enum OrderRefusal {
@@ -28,5 +30,11 @@ minimall_core::coded_enum! {
         UnsupportedEvent = "orders.unsupported_event",
         WechatNeedsOpenid = "orders.wechat_needs_openid",
         WechatPayOff = "orders.wechat_pay_off",
+        CannotHandOver { status: Label } = "orders.cannot_hand_over",
+        CannotCancel { status: Label } = "orders.cannot_cancel",
+        CannotPay { status: Label } = "orders.cannot_pay",
+        WechatPayFailed = "orders.wechat_pay_failed",
+        OnlyLeft { have: i64 } = "orders.only_left",
+        PickupNotReady { status: Label } = "orders.pickup_not_ready",
     }
 }

@@ -1,8 +1,6 @@
 //! Buyer orders: cart, idempotent checkout, paying, cancelling, receiving; the sandbox payment flow and
 //! the payment notification callback.
 
-use crate::error::ApiReason;
-use crate::orders::refusals::OrderRefusal;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -13,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::Buyer;
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::{self as ord};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{CartItem, QuoteDto};

@@ -1,6 +1,5 @@
 //! Pick-up use cases: the shop's stores and verifying a pick-up code.
 
-use crate::orders::refusals::OrderRefusal;
 use minimall_core::orders::OrderEvent;
 use minimall_core::validate::display_text;
 
@@ -9,6 +8,7 @@ use crate::accounts::auth::{Admin, ManageSettings, ReadOrders, VerifyPickup};
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::audit;
 use crate::orders as ord;
+use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
@@ -73,7 +73,9 @@ pub async fn verify(
         return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
     if o.status != "to_ship" {
-        return Err(ApiError::conflict(format!("the order is {} and cannot be handed over", o.status)));
+        return Err(ApiError::conflict_because(&OrderRefusal::CannotHandOver {
+            status: crate::error::order_status(&o.status),
+        }));
     }
     if !st.store.mark_picked_up(&mut tx, o.id).await? {
         return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));

@@ -1,6 +1,5 @@
 //! Promotion use cases: activities (limited-time discounts, full reductions) and their windows.
 
-use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
 
@@ -9,6 +8,7 @@ use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::state::AppState;
 
 use super::admin_api::{ActivityDto, ActivityInput, ActivityQuery};

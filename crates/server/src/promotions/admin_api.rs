@@ -1,7 +1,5 @@
 //! Console promotions: activities, coupons (templates, push), freight templates, pricing settings, points.
 
-use crate::error::ApiReason;
-use crate::promotions::refusals::PromotionRefusal;
 use std::collections::HashSet;
 
 use axum::extract::State;
@@ -17,11 +15,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, ManageCatalog, ManageSettings, ReadCatalog};
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
 use crate::promotions::pricing::{self, FreightRules, RuleDto, ScopeDto};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::state::AppState;
 use crate::usecase::Call;
 use crate::usecase::{self, Effects};
@@ -548,7 +548,7 @@ pub async fn grant_points(
     let mut tx = st.store.begin().await?;
     let balance = st.store.move_points(&mut tx, admin.merchant_id, id, req.delta, "manual", &note).await.map_err(
         |e| match e {
-            StoreError::Constraint(m) => ApiError::conflict(m).with_field("delta"),
+            StoreError::Constraint(m) => crate::error::conflict_with_data(m).with_field("delta"),
             o => o.into(),
         },
     )?;

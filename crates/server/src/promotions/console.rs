@@ -298,7 +298,7 @@ async fn coupons(
             Cell::text(coupon_rule(x)),
             Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
             Cell::num(x.per_buyer_limit.to_string()),
-            Cell::text(&x.status),
+            Cell::text(p.c.label("coupon-status", &x.status)),
             if edit && x.status == "active" {
                 Cell::button(format!("/admin/coupons/{}/stop", x.id), p.c.t("cp.stop"))
             } else {
@@ -388,7 +388,7 @@ async fn coupon_page(
         Cell::text(coupon_rule(&x)),
         Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
         Cell::num(x.per_buyer_limit.to_string()),
-        Cell::text(&x.status),
+        Cell::text(p.c.label("coupon-status", &x.status)),
     ]);
     if may(a, Permission::ManageCatalog) && x.status == "active" {
         let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);

@@ -1,6 +1,5 @@
 //! Promotion use cases: coupon templates, their changes that never hurt holders, stopping.
 
-use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::validate::display_text;
 use minimall_store::promotions::CouponTemplateTerms;
 
@@ -9,6 +8,7 @@ use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::ops::audit::{audit, to_json};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::promotions::shop_api::CouponTemplateDto;
 use crate::state::AppState;
 
@@ -64,9 +64,9 @@ pub async fn update_coupon(
         return Err(ApiError::conflict_because(&PromotionRefusal::CouponStopped));
     }
     if req.total_quantity != 0 && req.total_quantity < before.issued {
-        return Err(ApiError::invalid(
+        return Err(ApiError::invalid_because(
             "total_quantity",
-            format!("{} already issued: give at least that many, or 0 for no limit", before.issued),
+            &PromotionRefusal::BelowIssued { issued: before.issued },
         ));
     }
     let mut tx = st.store.begin().await?;

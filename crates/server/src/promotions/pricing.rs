@@ -1,8 +1,6 @@
 //! Promotions on the wire and into the engine: validation of activities, coupons and freight templates,
 //! and assembling a `core::pricing::QuoteInput` from storage for a buyer's cart.
 
-use crate::error::ApiReason;
-use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::error::{count, Coded, Reason};
 use minimall_core::pricing::{
     self as p, Activity, ActivityKind, BuyerContext, Coupon, CouponKind, FreightMode, FreightRule, FreightTemplate,
@@ -14,7 +12,9 @@ use minimall_store::promotions::{ActivityRow, BuyerCouponRow, CouponTemplateRow,
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::state::AppState;
 use crate::web::i18n::Lang;
 

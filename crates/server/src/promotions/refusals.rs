@@ -13,5 +13,6 @@ minimall_core::coded_enum! {
         NotInWallet = "promotions.not_in_wallet",
         OffShelf = "promotions.off_shelf",
         TooManyTemplates = "promotions.too_many_templates",
+        BelowIssued { issued: i64 } = "promotions.below_issued",
     }
 }

@@ -1,7 +1,5 @@
 //! Buyer side of promotions: quotes with their derivation, the coupon wallet and claiming, addresses, points.
 
-use crate::error::ApiReason;
-use crate::promotions::refusals::PromotionRefusal;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -12,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::Buyer;
+use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::promotions::pricing::{CartItem, QuoteDto};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]

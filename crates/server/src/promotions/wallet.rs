@@ -1,6 +1,5 @@
 //! The buyer's side of promotions: quotes, coupons held and to claim, points, delivery addresses.
 
-use crate::promotions::refusals::PromotionRefusal;
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
 use minimall_store::StoreError;
@@ -10,6 +9,7 @@ use crate::accounts::auth::Buyer;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Paginated;
 use crate::promotions::pricing::{self, QuoteDto};
+use crate::promotions::refusals::PromotionRefusal;
 use crate::state::AppState;
 
 use super::shop_api::{
@@ -89,7 +89,7 @@ pub async fn create_address(st: &AppState, buyer: &Buyer, req: AddressInput) -> 
     let f = address_fields(&req)?;
     let mut tx = st.store.begin().await?;
     let row = st.store.insert_address(&mut tx, buyer.merchant_id, buyer.id, &f).await.map_err(|e| match e {
-        StoreError::Constraint(m) => ApiError::conflict(m),
+        StoreError::Constraint(m) => crate::error::conflict_with_data(m),
         o => o.into(),
     })?;
     minimall_store::commit(tx).await?;

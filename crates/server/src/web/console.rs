@@ -4,7 +4,6 @@
 //! rules, validation and audit entries are the API's. This module holds what they share: the extractor, the
 //! menu, the generic list page, form refusals.
 
-use crate::error::ApiReason;
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -21,6 +20,7 @@ use super::{Ctx, RenderPage, WebError, WebResult};
 use crate::accounts::auth::{Admin, AdminUser, ManageCatalog, Perm, ReadCatalog};
 use crate::accounts::two_factor_api as atf;
 use crate::error::ApiError;
+use crate::error::ApiReason;
 use crate::state::AppState;
 
 /// What the console pages of every domain use.
@@ -92,9 +92,9 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Console<P> {
             Ok(a) => {
                 if a.role == Role::Owner && !parts.uri.path().starts_with("/admin/security") {
                     let me = atf::Enroller::from(a.user.clone());
-                    let status = atf::status_of(st, &me)
-                        .await
-                        .map_err(|e| super::error_page(e.status, &e.message(super::page_lang(parts))))?;
+                    let status = atf::status_of(st, &me).await.map_err(|e| {
+                        super::error_page(super::page_lang(parts), e.status, &e.message(super::page_lang(parts)))
+                    })?;
                     if status.must_enrol {
                         return Err(Redirect::to("/admin/security").into_response());
                     }
@@ -109,7 +109,7 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Console<P> {
                 };
                 Err(Redirect::to(&format!("/admin/login?next={}", urlencode(&here))).into_response())
             }
-            Err(e) => Err(super::error_page(e.status, &e.message(super::page_lang(parts)))),
+            Err(e) => Err(super::error_page(super::page_lang(parts), e.status, &e.message(super::page_lang(parts)))),
         }
     }
 }
@@ -369,43 +369,7 @@ fn sentence(lang: Lang, m: String) -> String {
     }
 }
 
-/// An API refusal in the page's language: its reason from the catalogue, or for one without a reason a
-/// message id of the page catalogue, else the API's own text.
+/// An API refusal in the page's language: its reason from the catalogue (the text of one without a reason).
 pub(crate) fn refusal_message(c: &Ctx, e: &ApiError) -> String {
-    if e.reason().is_some() {
-        return sentence(c.lang, e.message(c.lang));
-    }
-    let text = e.message(c.lang);
-    let m = text.as_str();
-    let number = || m.split(|ch: char| !ch.is_ascii_digit()).rfind(|s| !s.is_empty()).unwrap_or("").to_string();
-    let (id, n) = match m {
-        _ if m.starts_with("only ") && m.ends_with("in stock to set aside") => {
-            ("flash.err.stock", m.split(' ').nth(1).unwrap_or("").to_string())
-        }
-        _ if m.starts_with("must be between 1 and ") => ("flash.err.range", number()),
-        "must be below the SKU's sale price" => ("flash.err.below_price", String::new()),
-        "must be at least 1 fen" => ("flash.err.min_price", String::new()),
-        "must be after starts_at" => ("flash.err.after_start", String::new()),
-        "a flash sale lasts at most 31 days" => ("flash.err.too_long", String::new()),
-        "must be in the future" => ("flash.err.future", String::new()),
-        "not a SKU of this product" => ("flash.err.not_sku", String::new()),
-        "this SKU is listed twice" => ("flash.err.twice", String::new()),
-        "no such product" | "choose a product" => ("flash.err.product", String::new()),
-        "no SKU with this code" => ("flash.err.sku_code", String::new()),
-        "give the SKU code" => ("flash.err.need_sku", String::new()),
-        "give a date and time" => ("flash.err.datetime", String::new()),
-        "must be a whole number" => ("flash.err.whole", String::new()),
-        "must be between 60 and 86400" => ("flash.err.unpaid", String::new()),
-        _ if m.starts_with("must be between 0 and ") => ("form.err.range0", number()),
-        _ if m.ends_with("already issued: give at least that many, or 0 for no limit") => {
-            ("cp.err.below_issued", m.split(' ').next().unwrap_or("").to_string())
-        }
-        "an activity runs at most 366 days" => ("act.err.too_long", String::new()),
-        "must not be empty" => ("act.err.empty", String::new()),
-        "must be between 0 and 100000 fen" => ("flash.err.shipping", String::new()),
-        _ if m.contains("is already in flash sale") => ("flash.err.overlap", String::new()),
-        _ if m.starts_with("give 1 to ") => ("flash.err.need_sku", String::new()),
-        _ => return m.to_string(),
-    };
-    c.t(id).replace("{n}", &n)
+    sentence(c.lang, e.message(c.lang))
 }

@@ -9,6 +9,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::i18n::{self, Lang};
+
 pub const COOKIE: &str = "mm_csrf";
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";
@@ -36,8 +38,8 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn refuse(message: &str) -> Response {
-    super::error_page(StatusCode::FORBIDDEN, message)
+fn refuse(lang: Lang, message: &str) -> Response {
+    super::error_page(lang, StatusCode::FORBIDDEN, message)
 }
 
 pub async fn layer(req: Request, next: Next) -> Response {
@@ -47,15 +49,18 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let mut req = req;
     if !req.method().is_safe() {
         let (parts, body) = req.into_parts();
+        let lang = super::page_lang(&parts);
         if let Err(e) = crate::accounts::auth::check_same_origin(&parts) {
-            return refuse(&e.message(super::page_lang(&parts)));
+            return refuse(lang, &e.message(lang));
         }
         if fresh {
-            return refuse("the form has expired: reload the page and try again");
+            return refuse(lang, i18n::t(lang, "err.form_expired"));
         }
         let bytes = match axum::body::to_bytes(body, MAX_FORM).await {
             Ok(b) => b,
-            Err(_) => return super::error_page(StatusCode::PAYLOAD_TOO_LARGE, "form too large"),
+            Err(_) => {
+                return super::error_page(lang, StatusCode::PAYLOAD_TOO_LARGE, i18n::t(lang, "err.form_too_large"))
+            }
         };
         let sent = parts
             .headers
@@ -65,7 +70,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
             .or_else(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned()));
         match sent {
             Some(s) if same(&s, &token) => {}
-            _ => return refuse("the form's security token is missing or wrong: reload the page and try again"),
+            _ => return refuse(lang, i18n::t(lang, "err.form_token")),
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
@@ -112,9 +117,9 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
     type Rejection = Response;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM)
-            .await
-            .map_err(|_| super::error_page(StatusCode::PAYLOAD_TOO_LARGE, "form too large"))?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM).await.map_err(|_| {
+            super::error_page(Lang::Zh, StatusCode::PAYLOAD_TOO_LARGE, i18n::t(Lang::Zh, "err.form_too_large"))
+        })?;
         Ok(Fields::parse(&bytes))
     }
 }

@@ -95,8 +95,14 @@ impl Ctx {
     }
 
     /// Label of an order status.
-    pub fn status(&self, s: &str) -> &'static str {
-        i18n::t(self.lang, &format!("status.{s}"))
+    /// An order status as the catalogue words it.
+    pub fn status(&self, s: &str) -> String {
+        crate::labels::label(self.lang, "order-status", s)
+    }
+
+    /// A value of a labelled family (`channel`, `payment-status`, …) as the catalogue words it.
+    pub fn label(&self, family: &str, key: &str) -> String {
+        crate::labels::label(self.lang, family, key)
     }
 
     pub fn is_en(&self) -> bool {
@@ -169,7 +175,7 @@ impl IntoResponse for WebError {
         match self {
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
             WebError::Api(e) => {
-                let mut resp = error_page(e.status, &e.message(Lang::Zh));
+                let mut resp = error_page(Lang::Zh, e.status, &e.message(Lang::Zh));
                 // The storefront answers a refused action in the page it came from (`shop::answer_in_page`).
                 resp.extensions_mut().insert(e);
                 resp
@@ -191,25 +197,25 @@ struct ErrorPage<'a> {
     console: &'static str,
 }
 
-/// A bare error page (no session needed): 403, 404, 5xx.
-pub fn error_page(status: StatusCode, message: &str) -> Response {
+/// A bare error page (no session needed) in `lang`: 403, 404, 5xx, a refused request.
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let title = match status.as_u16() {
-        403 => "无权访问 Forbidden",
-        404 => "页面不存在 Not found",
-        401 => "请先登录 Please log in",
-        s if s >= 500 => "服务器错误 Server error",
-        _ => "请求有误 Request refused",
+        403 => "err.forbidden",
+        404 => "err.not_found",
+        401 => "err.login",
+        s if s >= 500 => "err.server",
+        _ => "err.refused",
     };
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), message, "page failed");
     }
     let body = ErrorPage {
-        html_lang: "zh-CN",
+        html_lang: if lang == Lang::En { "en" } else { "zh-CN" },
         status: status.as_u16(),
-        title,
+        title: i18n::t(lang, title),
         message,
-        home: "首页 Home",
-        console: "管理后台 Console",
+        home: i18n::t(lang, "err.home"),
+        console: i18n::t(lang, "err.console"),
     }
     .render_page();
     (status, body).into_response()
@@ -240,7 +246,7 @@ pub fn page_lang(parts: &Parts) -> Lang {
 /// A page's refusal of its own address: 400 as an error page in the page's language.
 fn bad_address(parts: &Parts, e: ApiError) -> Response {
     if e.status.is_server_error() {
-        return error_page(e.status, &e.message(page_lang(parts)));
+        return error_page(page_lang(parts), e.status, &e.message(page_lang(parts)));
     }
     error_page_in(page_lang(parts), StatusCode::BAD_REQUEST, "err.bad_request", "err.bad_address")
 }
@@ -343,7 +349,7 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
             *body,
         )
             .into_response(),
-        None => error_page(StatusCode::NOT_FOUND, "no such asset"),
+        None => error_page(Lang::Zh, StatusCode::NOT_FOUND, i18n::t(Lang::Zh, "err.no_asset")),
     }
 }
 

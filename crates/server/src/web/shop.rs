@@ -206,7 +206,7 @@ impl FromRequestParts<AppState> for ShopBuyer {
                 };
                 Err(Redirect::to(&format!("/login?next={}", urlencode(&here))).into_response())
             }
-            Err(e) => Err(super::error_page(e.status, &e.message(super::page_lang(parts)))),
+            Err(e) => Err(super::error_page(super::page_lang(parts), e.status, &e.message(super::page_lang(parts)))),
         }
     }
 }

@@ -76,6 +76,8 @@ pub struct Cell {
     /// A checkbox `ids` with this value, belonging to the form `bulk`.
     pub check: Option<i64>,
     pub class: &'static str,
+    /// A change as a small table of (field, before, after).
+    pub changes: Vec<(String, String, String)>,
 }
 
 impl Cell {
@@ -93,6 +95,9 @@ impl Cell {
     }
     pub fn check(id: i64) -> Cell {
         Cell { check: Some(id), ..Cell::default() }
+    }
+    pub fn changes(rows: Vec<(String, String, String)>) -> Cell {
+        Cell { changes: rows, ..Cell::default() }
     }
     pub fn tag(s: impl Into<String>, class: &'static str) -> Cell {
         Cell { text: s.into(), class, ..Cell::default() }

@@ -8,6 +8,7 @@ mod auth;
 mod buyer;
 mod buyer_login;
 mod catalog;
+mod crawl;
 mod distribution;
 mod faults;
 mod finance;

@@ -507,7 +507,11 @@ suite!(checkout_takes_stock_with_movements_and_alerts, |b| async move {
         (StatusCode::CONFLICT, json!("out_of_stock"), json!("items[1].quantity")),
         "{e}"
     );
-    assert_eq!(e["error"]["message"], "only 0 left");
+    assert_eq!(
+        (&e["error"]["reason"], &e["error"]["params"]),
+        (&json!("orders.only_left"), &json!({"have": 0})),
+        "{e}"
+    );
     assert_eq!(stock(app, &s.op, s.product).await, before, "the first line's stock was given back with the refusal");
     let (_, mv) = body(app.get(&format!("/api/v1/admin/skus/{sku}/movements?page_size=100"), Some(&s.op)).await).await;
     let rows: Vec<(i64, i64, String, String)> = mv["items"]

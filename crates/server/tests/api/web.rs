@@ -528,7 +528,7 @@ suite!(flash_sale_made_in_the_console, |b| async move {
     let r = send(op.clone(), sale("f4", "5")).await.unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let html = r.text().await.unwrap();
-    assert!(html.contains("id=\"err-sku_code_0\">该规格在同一时段已有其他秒杀<"), "{html}");
+    assert!(html.contains("id=\"err-sku_code_0\">该规格在同一时段已有其他秒杀（秒杀 #"), "{html}");
 });
 
 suite!(flash_sale_edited_in_the_console, |b| async move {
