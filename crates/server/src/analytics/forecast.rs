@@ -441,14 +441,21 @@ fn markdown_row(s: &SkuStock, a: &md::Assessment, received_day: i64, cost: bool)
     }
 }
 
-/// The slow movers: longest run below target first.
-pub async fn markdowns(st: &AppState, admin: &Admin<ManageCatalog>, page: Page) -> ApiResult<Paginated<MarkdownDto>> {
+/// The slow movers with a step suggested today (and, with `watching`, those below target but not yet at a
+/// step): longest run below target first.
+pub async fn markdowns(
+    st: &AppState,
+    admin: &Admin<ManageCatalog>,
+    watching: bool,
+    page: Page,
+) -> ApiResult<Paginated<MarkdownDto>> {
     let ladder = markdown_settings(st, admin.merchant_id).await?.ladder();
     let cost = MoneyView::of(st, admin).await?.cost;
     let lots = lots(st, admin.merchant_id, None).await?;
     let by_sku: HashMap<i64, (&SkuStock, i64)> = lots.iter().map(|(s, _, d)| (s.sku_id, (s, *d))).collect();
     let plain: Vec<Lot> = lots.iter().map(|(_, l, _)| l.clone()).collect();
-    let slow = md::slow_movers(&ladder, &plain);
+    let slow: Vec<md::Assessment> =
+        md::slow_movers(&ladder, &plain).into_iter().filter(|a| watching || a.suggestion.is_some()).collect();
     let total = slow.len() as i64;
     let items = slow
         .iter()

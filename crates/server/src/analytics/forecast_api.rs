@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use minimall_core::page::Page;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::forecast::{
     self as uc, ApplyMarkdowns, ForecastQuery, MarkdownDto, MarkdownSettingsDto, SkuForecast, SkuForecastDetail,
@@ -12,7 +14,7 @@ use super::forecast::{
 use crate::accounts::auth::{Admin, ManageCatalog, ReadCatalog};
 use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
-use crate::http::{PageQuery, Paginated};
+use crate::http::Paginated;
 use crate::promotions::admin_api::ActivityDto;
 use crate::state::AppState;
 use crate::usecase::Call;
@@ -69,17 +71,28 @@ pub async fn put_markdown_settings(
     Ok(Json(uc::set_markdown_settings(&st, &admin, &Call::from_headers(&headers), req).await?))
 }
 
-/// Slow movers below the ladder's target sell-through, longest run first, with the suggested step and price.
-#[utoipa::path(get, path = "/api/v1/admin/analytics/markdowns", tag = "admin-analytics", params(PageQuery),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownQuery {
+    /// Also SKUs below target that have not reached the ladder's first step yet.
+    pub watching: Option<bool>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+/// Slow movers with a step suggested today (with `watching`, also those below target but not yet at a step),
+/// longest run below the ladder's target first, with the suggested step and price.
+#[utoipa::path(get, path = "/api/v1/admin/analytics/markdowns", tag = "admin-analytics", params(MarkdownQuery),
     security(("bearer" = [])),
     responses((status = 200, body = Paginated<MarkdownDto>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn markdowns(
     State(st): State<AppState>,
     admin: Admin<ManageCatalog>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<MarkdownQuery>,
 ) -> ApiResult<Json<Paginated<MarkdownDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
-    Ok(Json(uc::markdowns(&st, &admin, page).await?))
+    Ok(Json(uc::markdowns(&st, &admin, q.watching.unwrap_or(false), page).await?))
 }
 
 /// Turn today's suggestions for the SKUs into one limited-time discount (限时折扣) at the suggested prices.

@@ -168,7 +168,8 @@ async fn sku_page(
     let h = f.query().horizon().or_else(|_| ForecastQuery::default().horizon())?;
     let d = uc::sku_forecast(&st, a.merchant_id, sku_id, h).await?;
     let all: Vec<f64> = d.history.iter().chain(&d.days).map(|p| p.units).collect();
-    let max = all.iter().copied().fold(1.0f64, f64::max).ceil();
+    // A top that four ticks divide into whole units.
+    let max = (all.iter().copied().fold(1.0f64, f64::max) / 4.0).ceil() * 4.0;
     let n = all.len().max(2) as i64;
     let x = |i: usize| LEFT + i as i64 * (CHART_W - LEFT - 10) / (n - 1);
     let y = |v: f64| TOP + CHART_H - (v / max * CHART_H as f64).round() as i64;
@@ -221,10 +222,17 @@ async fn sku_page(
 
 // ---- markdowns ------------------------------------------------------------------------------------
 
-async fn markdowns_list(st: &AppState, c: Ctx, a: &Admin<ManageCatalog>, page: i64, error: String) -> WebResult {
+async fn markdowns_list(
+    st: &AppState,
+    c: Ctx,
+    a: &Admin<ManageCatalog>,
+    page: i64,
+    watching: bool,
+    error: String,
+) -> WebResult {
     let page = minimall_core::page::Page::parse(Some(page.max(1)), Some(50))?;
     let ladder = uc::markdown_settings(st, a.merchant_id).await?;
-    let list = uc::markdowns(st, a, page).await?;
+    let list = uc::markdowns(st, a, watching, page).await?;
     let mut p = ListPage::new(c, a, "menu.markdowns");
     p.error = error;
     p.intro = p.c.t("md.intro").into();
@@ -282,19 +290,31 @@ async fn markdowns_list(st: &AppState, c: Ctx, a: &Admin<ManageCatalog>, page: i
             },
         ]);
     }
+    if watching {
+        p.links.push(("/admin/markdowns".into(), p.c.t("md.only_suggested").into()));
+    } else {
+        p.links.push(("/admin/markdowns?watching=1".into(), p.c.t("md.show_watching").into()));
+    }
     p.links.push(("/admin/forecast".into(), p.c.t("menu.forecast").into()));
     p.links.push(("/admin/activities".into(), p.c.t("menu.activities").into()));
-    p.pager = Some(Pager::new("/admin/markdowns", page.page(), page.size(), list.total));
+    let base = if watching { "/admin/markdowns?watching=1" } else { "/admin/markdowns" };
+    p.pager = Some(Pager::new(base, page.page(), page.size(), list.total));
     ok(p)
+}
+
+#[derive(Deserialize)]
+struct MarkdownForm {
+    watching: Option<String>,
+    page: Option<i64>,
 }
 
 async fn markdowns_page(
     State(st): State<AppState>,
     c: Ctx,
     Console(a): Console<ManageCatalog>,
-    WebQuery(q): WebQuery<PageQuery>,
+    WebQuery(q): WebQuery<MarkdownForm>,
 ) -> WebResult {
-    markdowns_list(&st, c, &a, q.page.unwrap_or(1), String::new()).await
+    markdowns_list(&st, c, &a, q.page.unwrap_or(1), q.watching.as_deref() == Some("1"), String::new()).await
 }
 
 async fn save_ladder(
@@ -315,7 +335,7 @@ async fn save_ladder(
         Ok(_) => back("/admin/markdowns"),
         Err(e) => {
             let msg = e.message(c.lang);
-            markdowns_list(&st, c, &a, 1, msg).await
+            markdowns_list(&st, c, &a, 1, false, msg).await
         }
     }
 }
@@ -332,7 +352,7 @@ async fn apply(
         Ok(act) => back(&format!("/admin/activities/{}", act.id)),
         Err(e) => {
             let msg = e.message(c.lang);
-            markdowns_list(&st, c, &a, 1, msg).await
+            markdowns_list(&st, c, &a, 1, false, msg).await
         }
     }
 }

@@ -257,6 +257,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("md.step.twenty_off", "（降 20%）", "(−20 %)"),
     ("md.at_floor", "已到最低毛利价", "at the margin floor"),
     ("md.watch", "观察中", "Watching"),
+    ("md.show_watching", "显示观察中的 SKU", "Show SKUs being watched"),
+    ("md.only_suggested", "只看建议调价", "Suggestions only"),
     ("md.apply", "生成限时折扣", "Create a discount"),
     ("ana.from", "开始日期", "From"),
     ("ana.to", "结束日期", "To"),

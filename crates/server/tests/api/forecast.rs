@@ -200,6 +200,12 @@ suite!(forecasts_show_the_error_they_computed_and_markdowns_become_discounts, |b
     assert_eq!(item["sold_units"], 5);
     assert_eq!(item["on_hand"], 95, "units on hand after the receipt, less what sold: {item}");
     assert_eq!(item["days_below"], 41);
+    // Only suggestions by default; with `watching`, also SKUs below target not yet at a step (the seasonal SKU,
+    // received today and not sold today).
+    assert!(m["items"].as_array().unwrap().iter().all(|r| r["step"].is_string()), "{m}");
+    let (_, w) = body(app.get("/api/v1/admin/analytics/markdowns?watching=true", Some(&op)).await).await;
+    let watched = w["items"].as_array().unwrap().iter().find(|r| r["sku_id"] == season).unwrap();
+    assert!(watched["step"].is_null() && watched["suggested_price"].is_null(), "{watched}");
     // An operator does not read cost, so the floor (cost × 1.1) is not shown; the owner sees it.
     assert!(item.get("floor_price").is_none(), "{item}");
     let (_, m) = body(app.get("/api/v1/admin/analytics/markdowns", Some(&owner)).await).await;
