@@ -135,8 +135,8 @@ flash-sold_out = 已抢光
 flash-limit_reached = 已达到本场秒杀的限购数量
 
 ## 财务
-finance-month = 须为年月 YYYY-MM（2000-01 到 2099-12）
-finance-date = 须为日期 YYYY-MM-DD（1970 到 9999 年）
+finance-month = 须为年月，如 2026-12（2000-01 到 2099-12）
+finance-date = 须为日期，如 2026-12-06（1970 到 9999 年）
 finance-period_too_long = 结束日不能早于开始日，且最多 { $max_days } 天
 finance-expense_voided = 这笔费用已作废
 finance-sandbox_off = 沙箱支付未开启，没有沙箱账单可对
@@ -478,7 +478,7 @@ flash-writer_stopped = 下单服务已停止，请重试
 
 ## 数据分析
 analytics-content_type = Content-Type 须为 application/json（信标可用 text/plain）
-analytics-date_format = 须为日期，格式 YYYY-MM-DD
+analytics-date_format = 须为日期，如 2026-12-06
 analytics-from_and_to = 请同时给出开始和结束日期，或都不给
 analytics-to_before_from = 不能早于开始日期
 analytics-too_many_events = 这位访客的事件太多，请稍后再发送
