@@ -134,7 +134,10 @@ pub fn path_error(e: PathRejection, params: Option<&axum::extract::RawPathParams
             (key, format!("'{}' is not {}", shown(value), what(expected_type)))
         }
         ErrorKind::ParseErrorAtIndex { index, value, expected_type } => {
-            (format!("path[{index}]"), format!("'{}' is not {}", shown(value), what(expected_type)))
+            let key = params
+                .and_then(|ps| ps.iter().nth(*index).map(|(k, _)| k.to_string()))
+                .unwrap_or_else(|| format!("path[{index}]"));
+            (key, format!("'{}' is not {}", shown(value), what(expected_type)))
         }
         ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "is not valid UTF-8".to_string()),
         _ => ("path".to_string(), e.body_text()),
