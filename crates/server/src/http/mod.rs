@@ -63,7 +63,7 @@ impl PageQuery {
         license(name = "Apache-2.0")
     ),
     modifiers(&SecurityAddon),
-    components(schemas(crate::error::ErrorBody, crate::orders::tabs::OrderTab))
+    components(schemas(crate::error::ErrorBody, crate::orders::tabs::OrderTab, crate::reviews::ReviewTab))
 )]
 struct ApiDoc;
 
