@@ -105,11 +105,6 @@ fn figures(a: Option<&StepActors>, paid_orders: i64, gmv: i64, money: MoneyView)
     }
 }
 
-/// The zone's offset on `day`, as `store::stats` groups by day.
-fn zone_offset_ms(day: i64) -> i64 {
-    day * 86_400_000 - view::day_start_ms(day)
-}
-
 async fn period_total(
     st: &AppState,
     merchant_id: i64,
@@ -142,7 +137,7 @@ pub async fn dashboard(st: &AppState, merchant_id: i64, from: i64, to: i64, mone
     let by_day = st.store.step_actors(merchant_id, from, to, ReachBy::Day).await?;
     let sales = st
         .store
-        .sales_by_day(merchant_id, view::day_start_ms(from), view::day_start_ms(to + 1), zone_offset_ms(from))
+        .sales_by_day(merchant_id, view::day_start_ms(from), view::day_start_ms(to + 1), view::zone_offset_ms(from))
         .await?;
     let days = (from..=to)
         .map(|d| {

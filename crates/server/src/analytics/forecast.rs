@@ -170,17 +170,12 @@ pub fn spec_text(spec_values: &str) -> String {
     serde_json::from_str::<Vec<String>>(spec_values).map(|v| v.join(" / ")).unwrap_or_default()
 }
 
-/// The zone's offset on `day`, as the store groups by day.
-fn zone_offset_ms(day: i64) -> i64 {
-    day * DAY_MS - view::day_start_ms(day)
-}
-
 /// Units per SKU over `days` whole days ending yesterday, one entry per day (0 without a sale).
 async fn daily_units(st: &AppState, merchant_id: i64, today: i64, days: i64) -> ApiResult<HashMap<i64, Vec<f64>>> {
     let first = today - days;
     let rows = st
         .store
-        .sku_daily_units(merchant_id, view::day_start_ms(first), view::day_start_ms(today), zone_offset_ms(first))
+        .sku_daily_units(merchant_id, view::day_start_ms(first), view::day_start_ms(today), view::zone_offset_ms(first))
         .await?;
     let mut out: HashMap<i64, Vec<f64>> = HashMap::new();
     for r in rows {
@@ -393,8 +388,10 @@ async fn lots(st: &AppState, merchant_id: i64, sku_ids: Option<&[i64]>) -> ApiRe
     let first = today - MAX_LOT_DAYS + 1;
     let earliest = skus.iter().filter_map(|s| s.received_at).min().unwrap_or(now).max(view::day_start_ms(first));
     let from_day = view::beijing_day(earliest);
-    let rows =
-        st.store.sku_daily_units(merchant_id, view::day_start_ms(from_day), now + 1, zone_offset_ms(from_day)).await?;
+    let rows = st
+        .store
+        .sku_daily_units(merchant_id, view::day_start_ms(from_day), now + 1, view::zone_offset_ms(from_day))
+        .await?;
     let mut sold: HashMap<i64, HashMap<i64, i64>> = HashMap::new();
     for r in rows {
         *sold.entry(r.sku_id).or_default().entry(r.day).or_default() += r.units;

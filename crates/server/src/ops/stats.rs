@@ -37,11 +37,6 @@ pub struct DashboardFigures {
     pub days: Vec<SalesFigures>,
 }
 
-/// The shop zone's UTC offset on `day`, which the store's grouping by day uses.
-fn zone_offset_ms(day: i64) -> i64 {
-    day * 86_400_000 - view::day_start_ms(day)
-}
-
 fn aov(gmv: i64, n: i64) -> i64 {
     if n == 0 {
         0
@@ -65,7 +60,7 @@ pub async fn dashboard_figures(st: &AppState, merchant_id: i64, money: MoneyView
     let today = view::beijing_day(minimall_store::now_ms());
     let first = today - DASHBOARD_DAYS + 1;
     let (from, to) = (view::day_start_ms(first), view::day_start_ms(today + 1));
-    let rows = st.store.sales_by_day(merchant_id, from, to, zone_offset_ms(first)).await?;
+    let rows = st.store.sales_by_day(merchant_id, from, to, view::zone_offset_ms(first)).await?;
     let total = st.store.sales_total(merchant_id, from, to).await?;
     let days: Vec<SalesFigures> = (first..=today)
         .map(|d| {
@@ -109,7 +104,7 @@ pub async fn finance_figures(st: &AppState, merchant_id: i64) -> ApiResult<Finan
     let today = view::beijing_day(minimall_store::now_ms());
     let first = today - FINANCE_DAYS + 1;
     let (from, to) = (view::day_start_ms(first), view::day_start_ms(today + 1));
-    let rows = st.store.finance_by_day(merchant_id, from, to, zone_offset_ms(first)).await?;
+    let rows = st.store.finance_by_day(merchant_id, from, to, view::zone_offset_ms(first)).await?;
     let day = |date: Option<String>, received: i64, fee: i64, refunded: i64, paid_orders: i64| FinanceDay {
         date,
         received,

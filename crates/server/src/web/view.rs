@@ -36,6 +36,12 @@ pub fn day_start_ms(day: i64) -> i64 {
     time::day_start_ms(day).unwrap_or(0)
 }
 
+/// The shop zone's UTC offset on `day` in ms, as the store's grouping by day (`(ms + offset) / 86,400,000`)
+/// takes it.
+pub fn zone_offset_ms(day: i64) -> i64 {
+    day * 86_400_000 - day_start_ms(day)
+}
+
 /// A `YYYY-MM-DD` date typed in a filter as a day number (Beijing calendar).
 pub fn parse_day(s: &str) -> Option<i64> {
     time::parse_day(s)

@@ -21,14 +21,6 @@ type GeneratedEvent = (i64, i64, String, Option<i64>, Option<String>, Option<i64
 /// day, channel, campaign, product, kind, events, actors, amount
 type RollupCell = (i64, String, String, i64, i64, i64, i64, i64);
 
-fn beijing_day(ms: i64) -> i64 {
-    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
-}
-
-fn date(day: i64) -> String {
-    minimall_core::time::date_of_day(day).unwrap().to_string()
-}
-
 fn now() -> i64 {
     minimall_store::now_ms()
 }

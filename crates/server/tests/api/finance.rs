@@ -12,14 +12,6 @@ use crate::suite;
 
 const DAY_MS: i64 = 86_400_000;
 
-fn beijing_day(ms: i64) -> i64 {
-    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
-}
-
-fn day_start(day: i64) -> i64 {
-    (day * 86_400 - 8 * 3600) * 1000
-}
-
 fn month_of(ms: i64) -> String {
     minimall_core::time::rfc3339_seconds(ms).unwrap()[..7].to_string()
 }

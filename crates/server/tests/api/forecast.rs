@@ -14,18 +14,6 @@ const DAY_MS: i64 = 86_400_000;
 /// Quiet early in the week, busy at the weekend.
 const WEEK: [i64; 7] = [6, 7, 8, 9, 12, 16, 12];
 
-fn beijing_day(ms: i64) -> i64 {
-    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
-}
-
-fn day_start(day: i64) -> i64 {
-    (day * 86_400 - 8 * 3600) * 1000
-}
-
-fn date(day: i64) -> String {
-    minimall_core::time::date_of_day(day).unwrap().to_string()
-}
-
 /// A console page as `user` sees it (Chinese, the default).
 async fn page_as(app: &TestApp, user: &str, path: &str) -> (StatusCode, String) {
     let cookie = format!("mm_admin={}", app.admin_login(user).await);

@@ -231,3 +231,18 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The Beijing day (days since 1970-01-01) of epoch ms, as the shop counts days.
+pub fn beijing_day(ms: i64) -> i64 {
+    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
+}
+
+/// The first ms of a Beijing day.
+pub fn day_start(day: i64) -> i64 {
+    (day * 86_400 - 8 * 3600) * 1000
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn date(day: i64) -> String {
+    minimall_core::time::date_of_day(day).unwrap().to_string()
+}

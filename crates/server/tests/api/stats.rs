@@ -8,14 +8,6 @@ use crate::suite;
 
 const DAY_MS: i64 = 86_400_000;
 
-fn beijing_day(ms: i64) -> i64 {
-    (ms.div_euclid(1000) + 8 * 3600).div_euclid(86_400)
-}
-
-fn day_start(day: i64) -> i64 {
-    (day * 86_400 - 8 * 3600) * 1000
-}
-
 /// A small deterministic generator.
 struct Lcg(u64);
 
