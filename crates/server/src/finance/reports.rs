@@ -46,7 +46,7 @@ pub fn period(from: &str, to: &str) -> ApiResult<(i64, i64)> {
 
 /// The figures of one period, fen. Each is an account's movement on its normal side, or a sum of them.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct Figures {
+pub struct ProfitFigures {
     /// Goods sold after order-level reductions, before coupons and points (`sales_revenue`).
     pub revenue: i64,
     /// Money given back for goods (`sales_refunds`).
@@ -77,9 +77,9 @@ pub struct Figures {
     pub net_profit: i64,
 }
 
-impl From<ProfitAndLoss> for Figures {
+impl From<ProfitAndLoss> for ProfitFigures {
     fn from(p: ProfitAndLoss) -> Self {
-        Figures {
+        ProfitFigures {
             revenue: p.sales_revenue,
             refunds: p.sales_refunds,
             shipping_income: p.shipping_income,
@@ -123,7 +123,7 @@ pub struct PeriodFigures {
     /// `2026-12-07` for a day, `2026-12-07~12-13` for a week, `2026-12` for a month.
     pub label: String,
     #[serde(flatten)]
-    pub figures: Figures,
+    pub figures: ProfitFigures,
     /// Staff that period: the count of its month, or the average of its months' counts rounded half up.
     pub staff: Option<i64>,
     /// Net revenue over the average staff count of the period's months that have a count, rounded down (人均产值).
@@ -171,7 +171,7 @@ fn bucket_label(b: Bucket, g: Granularity) -> String {
 }
 
 fn period_figures(b: Bucket, label: String, flows: &[AccountFlow], staff: &BTreeMap<i64, i64>) -> PeriodFigures {
-    let figures = Figures::from(report::profit_and_loss(flows));
+    let figures = ProfitFigures::from(report::profit_and_loss(flows));
     let mut months = Vec::new();
     let mut m = Month::of_day(b.from_day);
     while let Some(x) = m {
