@@ -141,6 +141,11 @@ finance-date = must be a date YYYY-MM-DD between 1970 and 9999
 finance-period_too_long = must be on or after the first day, at most { $max_days } days later
 finance-expense_voided = this expense was voided already
 finance-sandbox_off = the sandbox provider is off: there is no sandbox bill to reconcile
+ledger-unbalanced = the { $unit } entries sum to { $sum }, not zero
+ledger-unknown_account = { $account } is not an account of the chart
+ledger-zero_amount = an entry needs an amount other than zero
+ledger-sub_ledger_control = { $account } is the control account of a sub-ledger: only its own records move it
+ledger-would_go_negative = the posting would take { $account } below zero
 
 ## Pricing
 pricing-not_started = not started yet
@@ -342,6 +347,7 @@ thing-mall_item = points mall item
 thing-order = order
 thing-payment = payment
 thing-pickup_code = pick-up code
+thing-posting = posting
 thing-product = product
 thing-record = record
 thing-rfm_class = RFM class

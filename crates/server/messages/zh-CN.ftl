@@ -140,6 +140,11 @@ finance-date = 须为日期，如 2026-12-06（1970 到 9999 年）
 finance-period_too_long = 结束日不能早于开始日，且最多 { $max_days } 天
 finance-expense_voided = 这笔费用已作废
 finance-sandbox_off = 沙箱支付未开启，没有沙箱账单可对
+ledger-unbalanced = 分录不平：{ $unit } 合计为 { $sum }，应为零
+ledger-unknown_account = { $account } 不是科目表中的科目
+ledger-zero_amount = 分录金额不能为零
+ledger-sub_ledger_control = { $account } 是明细账的总账科目，只能由对应业务变动
+ledger-would_go_negative = 这笔凭证会使 { $account } 余额小于零
 
 ## 计价
 pricing-not_started = 尚未开始
@@ -341,6 +346,7 @@ thing-mall_item = 积分商城商品
 thing-order = 订单
 thing-payment = 支付
 thing-pickup_code = 提货码
+thing-posting = 记账凭证
 thing-product = 商品
 thing-record = 记录
 thing-rfm_class = RFM 分类

@@ -309,6 +309,7 @@ pub const THINGS: &[&str] = &[
     "order",
     "payment",
     "pickup_code",
+    "posting",
     "product",
     "record",
     "rfm_class",

@@ -117,6 +117,7 @@ mod tests {
             minimall_core::pricing::Detail::CODES,
             minimall_core::flash::Refusal::CODES,
             minimall_core::ledger::expense::Refusal::CODES,
+            minimall_core::ledger::adjust::AdjustRefusal::CODES,
             IllegalTransition::CODES,
             crate::error::ApiReason::CODES,
             crate::orders::tabs::BuyerOrderReason::CODES,

@@ -336,3 +336,26 @@ impl Store {
         .await?)
     }
 }
+
+/// The sub-ledgers kept outside the journal.
+impl Store {
+    /// A sub-ledger's total and how many holders have a balance other than zero.
+    pub async fn sub_ledger_total(
+        &self,
+        merchant_id: i64,
+        which: minimall_core::ledger::subledger::SubLedger,
+    ) -> StoreResult<(i64, i64)> {
+        use minimall_core::ledger::subledger::SubLedger;
+        let (table, amount) = match which {
+            SubLedger::BuyerPoints => ("points_balances", "balance"),
+            SubLedger::PromoterFrozen => ("promoters", "frozen"),
+            SubLedger::PromoterPayable => ("promoters", "available + withdrawing"),
+            SubLedger::PromoterOwed => ("promoters", "owed"),
+        };
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM({amount}), 0) AS BIGINT), COUNT(*) FROM {table}
+             WHERE merchant_id = $1 AND {amount} <> 0"
+        );
+        Ok(sqlx::query_as(&sql).bind(merchant_id).fetch_one(self.reader()).await?)
+    }
+}

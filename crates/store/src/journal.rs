@@ -77,6 +77,8 @@ pub struct JournalFilter {
     pub product_id: Option<i64>,
     /// Only postings with an entry naming this promotion (`coupon:<id>`, `activity:<id>`).
     pub promotion: Option<String>,
+    /// Only postings a person made (manual adjustments, corrections, expenses).
+    pub by_person: bool,
 }
 
 /// Per-account totals of a period, from the per-day totals.
@@ -384,6 +386,9 @@ impl Store {
                 &mut cond,
                 " AND EXISTS (SELECT 1 FROM journal_entries e WHERE e.posting_id = p.id AND e.merchant_id = p.merchant_id AND e.promotion = $?)",
             );
+        }
+        if filter.by_person {
+            cond.push_str(" AND p.actor_id IS NOT NULL");
         }
         if filter.from_ms.is_some() {
             next(&mut cond, " AND p.at >= $?");

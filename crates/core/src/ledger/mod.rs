@@ -14,10 +14,12 @@
 //! [`build`] has the postings of what happens in a shop: a payment, a refund, a shipment's cost, an
 //! order's completion (cost of goods), a return, points granted.
 
+pub mod adjust;
 pub mod build;
 pub mod expense;
 pub mod report;
 pub mod statement;
+pub mod subledger;
 
 use std::fmt;
 
@@ -211,6 +213,19 @@ chart! {
 impl Account {
     pub const fn normal_side(self) -> Side {
         self.kind().normal_side()
+    }
+
+    /// Whether the account is the control account of a sub-ledger: the sum of balances its holders keep
+    /// elsewhere (points per buyer, commission per promoter, stored value per buyer), which it must equal.
+    pub const fn has_sub_ledger(self) -> bool {
+        matches!(
+            self,
+            Account::PointsLiability
+                | Account::CommissionFrozen
+                | Account::CommissionPayable
+                | Account::PromoterReceivable
+                | Account::BuyerStoredValue
+        )
     }
 }
 
@@ -447,6 +462,34 @@ impl Posting {
         Ok(Posting {
             kind: PostingKind::Correction,
             reference: format!("correction:{original_id}"),
+            memo: reason.to_string(),
+            at_ms,
+            corrects: Some(original_id),
+            entries,
+        })
+    }
+
+    /// A correction of posting `original_id` with entries of its own (a partial or different correction
+    /// rather than the whole reversal), under `reference`; `reason` is kept as the memo.
+    pub fn correction(
+        original_id: i64,
+        reference: &str,
+        at_ms: i64,
+        entries: Vec<Entry>,
+        reason: &str,
+    ) -> Result<Posting, LedgerError> {
+        if reference.is_empty() || reference.chars().count() > MAX_REFERENCE {
+            return Err(LedgerError::invalid("reference", format!("must be 1–{MAX_REFERENCE} characters")));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_MEMO {
+            return Err(LedgerError::invalid("reason", format!("must be 1–{MAX_MEMO} characters")));
+        }
+        let entries: Vec<Entry> = entries.into_iter().filter(|e| e.amount.value() != 0).collect();
+        check(&entries)?;
+        Ok(Posting {
+            kind: PostingKind::Correction,
+            reference: reference.to_string(),
             memo: reason.to_string(),
             at_ms,
             corrects: Some(original_id),

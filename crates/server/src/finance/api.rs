@@ -145,6 +145,7 @@ pub async fn postings(
         to_ms: to.map(|d| view::day_start_ms(d + 1)),
         product_id: q.product_id,
         promotion: q.promotion.clone(),
+        by_person: false,
     };
     if q.product_id.is_some_and(|p| p < 1) {
         return Err(minimall_core::FieldError::new("product_id", minimall_core::error::Reason::IdsPositive).into());

@@ -31,6 +31,7 @@ pub(crate) fn section_links(c: &Ctx) -> Vec<(String, String)> {
         ("/admin/finance/postings", "fin.postings"),
         ("/admin/finance/trial-balance", "fin.trial"),
         ("/admin/finance/expenses", "fin.expenses"),
+        ("/admin/finance/adjustments", "fin.adjustments"),
         ("/admin/finance/reconciliations", "fin.recon"),
     ]
     .iter()
@@ -254,6 +255,7 @@ async fn postings(
         to_ms: day(&q.to).map(|d| view::day_start_ms(d + 1)),
         product_id: q.product_id,
         promotion: q.promotion.clone().filter(|s| !s.is_empty()),
+        by_person: false,
     };
     let rows = st.store.journal_postings(a.merchant_id, &filter, page.size(), page.offset()).await?;
     let mut p = ListPage::new(c, &a, "fin.postings").heads(&[
@@ -316,6 +318,7 @@ async fn postings(
 async fn trial_balance(State(st): State<AppState>, c: Ctx, Console(a): Console<ReadFinance>) -> WebResult {
     let running = st.store.journal_balances(a.merchant_id).await?;
     let recount = st.store.journal_recount(a.merchant_id).await?;
+    let subs = super::adjust::sub_ledger_checks(&st, a.merchant_id).await?;
     let mut p = ListPage::new(c, &a, "fin.trial").heads(&[
         "fin.account",
         "fin.debits",
@@ -323,14 +326,34 @@ async fn trial_balance(State(st): State<AppState>, c: Ctx, Console(a): Console<R
         "fin.balance",
         "fin.entry_count",
         "fin.recount",
+        "fin.sub_ledger",
     ]);
     p.links = section_links(&p.c);
     let fen = minimall_store::journal::trial_sum(&running, minimall_core::ledger::Unit::Fen);
     let points = minimall_store::journal::trial_sum(&running, minimall_core::ledger::Unit::Points);
-    p.intro = format!("{} {} · {} {}", p.c.t("fin.diff_fen"), view::yuan(fen), p.c.t("fin.diff_points"), points);
+    let subs_agree = if subs.iter().all(|s| s.agrees()) { "fin.sub_ledgers_agree" } else { "fin.sub_ledgers_differ" };
+    p.intro = format!(
+        "{} {} · {} {} · {}",
+        p.c.t("fin.diff_fen"),
+        view::yuan(fen),
+        p.c.t("fin.diff_points"),
+        points,
+        p.c.t(subs_agree)
+    );
     for (r, x) in running.iter().zip(&recount) {
         let money = |v: i64| if r.unit == "points" { v.to_string() } else { view::yuan(v) };
         let same = r.debits == x.debits && r.credits == x.credits;
+        let sub = subs.iter().find(|s| s.sub_ledger.control().code() == r.account);
+        let sub_cell = match sub {
+            None => Cell::text(""),
+            Some(s) if s.agrees() => {
+                Cell::tag(format!("{} · {} {}", p.c.t("fin.agrees"), s.holders, p.c.t("fin.holders")), "ok")
+            }
+            Some(s) => Cell::tag(
+                format!("{} {} · {}", p.c.t("fin.sub_ledger_differs"), money(s.sub_ledger_total), p.c.t("fin.differs")),
+                "warn",
+            ),
+        };
         p.rows.push(vec![
             Cell::link(account_label(&p.c, &r.account), format!("/admin/finance/postings?account={}", r.account)),
             Cell::num(money(r.debits)),
@@ -338,6 +361,7 @@ async fn trial_balance(State(st): State<AppState>, c: Ctx, Console(a): Console<R
             Cell::num(money(r.balance)),
             Cell::num(r.entry_count.to_string()),
             if same { Cell::tag(p.c.t("fin.agrees"), "ok") } else { Cell::tag(p.c.t("fin.differs"), "warn") },
+            sub_cell,
         ]);
     }
     ok(p)

@@ -4,8 +4,10 @@
 //! may not go negative below zero, fails the business write with it. `api` serves the journal, the trial
 //! balance, profit and loss and the shop's fee terms to the console.
 
+pub mod adjust;
 pub mod api;
 pub mod books_api;
+pub mod books_console;
 pub mod console;
 pub mod expenses;
 pub mod reconcile;

@@ -178,6 +178,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::stats_api::finance))
         .routes(routes!(finance::api::postings))
         .routes(routes!(finance::api::trial_balance))
+        .routes(routes!(finance::adjust::adjustment))
+        .routes(routes!(finance::adjust::sub_ledgers_check))
         .routes(routes!(finance::api::profit_and_loss_report))
         .routes(routes!(finance::api::get_fee_terms, finance::api::put_fee_terms))
         .routes(routes!(finance::api::sandbox_bill))

@@ -67,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::accounts::console::routes())
         .merge(crate::ops::console::routes())
         .merge(crate::finance::console::routes())
+        .merge(crate::finance::books_console::routes())
         .merge(crate::catalog::console::routes())
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())

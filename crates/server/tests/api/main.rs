@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod adjustments;
 mod aftersales;
 mod analytics;
 mod auth;
