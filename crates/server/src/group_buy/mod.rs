@@ -180,6 +180,8 @@ pub async fn on_paid(
     amount: i64,
     fee: i64,
 ) -> ApiResult<&'static str> {
+    // Who earns commission on the order is decided by the buyer's binding when the order was placed.
+    let commission = crate::distribution::plan_for(st, &st.store.order(p.merchant_id, p.order_id).await?).await?;
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();
     let paid = first.payment_succeeded(&p.out_trade_no, txn_id, fee);
@@ -220,6 +222,8 @@ pub async fn on_paid(
                 return Err(ApiError::internal(format!("group order {} was {} with its seat held", o.id, o.status)));
             }
             st.store.settle_coupons(&mut tx, &o.order_no, true).await?;
+            // Frozen like any order's; a group that fails refunds the payment, which reverses it.
+            crate::distribution::order_paid(st, &mut tx, &o, commission).await?;
             st.store
                 .order_event(
                     &mut tx,

@@ -46,20 +46,20 @@ async fn journal_sum(app: &TestApp, token: &str, account: &str) -> i64 {
     sum
 }
 
-async fn centre(app: &TestApp, buyer: &str) -> Value {
+pub(crate) async fn centre(app: &TestApp, buyer: &str) -> Value {
     let (st, v) = body(app.get("/api/v1/shop/promoter", Some(buyer)).await).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     v
 }
 
-fn earnings(c: &Value) -> (i64, i64, i64, i64, i64) {
+pub(crate) fn earnings(c: &Value) -> (i64, i64, i64, i64, i64) {
     let e = &c["promoter"]["earnings"];
     let f = |k: &str| e[k].as_i64().unwrap();
     (f("frozen"), f("available"), f("withdrawing"), f("owed"), f("paid_out"))
 }
 
 /// Apply, approved by the operator; answers the promoter's code.
-async fn become_promoter(app: &TestApp, buyer: &str, op: &str) -> (i64, String) {
+pub(crate) async fn become_promoter(app: &TestApp, buyer: &str, op: &str) -> (i64, String) {
     let (st, p) = body(app.post("/api/v1/shop/promoter/apply", Some(buyer), &json!({"real_name": "张三"})).await).await;
     assert_eq!(st, StatusCode::CREATED, "{p}");
     assert_eq!(p["status"], "pending", "{p}");
@@ -73,7 +73,7 @@ async fn become_promoter(app: &TestApp, buyer: &str, op: &str) -> (i64, String) 
     (p["id"].as_i64().unwrap(), p["code"].as_str().unwrap().to_string())
 }
 
-async fn bind(app: &TestApp, buyer: &str, code: &str) -> (StatusCode, Value) {
+pub(crate) async fn bind(app: &TestApp, buyer: &str, code: &str) -> (StatusCode, Value) {
     body(app.post("/api/v1/shop/promoter/bind", Some(buyer), &json!({"code": code, "source": "link"})).await).await
 }
 

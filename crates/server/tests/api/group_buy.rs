@@ -561,3 +561,53 @@ suite!(group_buying_on_the_pages_in_chinese, |b| async move {
         get("/admin/group-buys".into(), format!("{csrf}; mm_admin={}", app.admin_login("clerk").await)).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 });
+
+suite!(group_orders_earn_commission_frozen_at_payment_and_a_failed_group_reverses_it, |b| async move {
+    use crate::distribution::{become_promoter, bind, centre, earnings};
+    let s = setup(b, 2, |_| {}).await;
+    let app = &s.app;
+    let owner = app.admin_login("admin").await;
+    let settings = json!({
+        "approval": "manual", "touch": "first", "settle_days": 0,
+        "rates": {"direct": {"mode": "percent", "value": 1000}, "leader": {"mode": "percent", "value": 500}},
+        "withdrawal_min": 100, "withdrawal_max": 100000
+    });
+    let (st, v) = body(app.put("/api/v1/admin/distribution/settings", Some(&owner), &settings).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let pam = buyer(app, "pam").await;
+    let (_, code) = become_promoter(app, &pam.0, &s.op).await;
+    let (amy, ben, cat) = (buyer(app, "amy").await, buyer(app, "ben").await, buyer(app, "cat").await);
+    for who in [&amy, &cat] {
+        let (st, v) = bind(app, &who.0, &code).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    // amy (pam's) opens and pays: 10 % of the 3,400 paid is frozen for pam; ben (nobody's) completes it.
+    let (_, lead) = place(&s, &amy, None, json!({})).await;
+    let gid = lead["group_id"].as_i64().unwrap();
+    pay(app, &amy.0, order_id(&lead)).await;
+    until_status(app, &amy.0, order_id(&lead), "awaiting_group").await;
+    assert_eq!(earnings(&centre(app, &pam.0).await).0, 340);
+    let (_, jb) = place(&s, &ben, Some(gid), json!({})).await;
+    pay(app, &ben.0, order_id(&jb)).await;
+    until_status(app, &amy.0, order_id(&lead), "to_ship").await;
+    assert_eq!(earnings(&centre(app, &pam.0).await).0, 340, "ben's order earns nobody anything");
+    // cat (pam's) opens another group, pays, and nobody joins: the refund reverses the commission.
+    let (_, lone) = place(&s, &cat, None, json!({})).await;
+    let lone_gid = lone["group_id"].as_i64().unwrap();
+    pay(app, &cat.0, order_id(&lone)).await;
+    until_status(app, &cat.0, order_id(&lone), "awaiting_group").await;
+    assert_eq!(earnings(&centre(app, &pam.0).await).0, 680);
+    app.store()
+        .move_group_deadline(lone_gid, minimall_store::now_ms(), &minimall_server::group_buy::expire_key(lone_gid))
+        .await
+        .unwrap();
+    until_status(app, &cat.0, order_id(&lone), "closed").await;
+    eventually(20, || async { (earnings(&centre(app, &pam.0).await).0 == 340).then_some(()) }).await;
+    let (_, list) = body(app.get("/api/v1/shop/promoter/commissions?page_size=100", Some(&pam.0)).await).await;
+    let reversed: Vec<&Value> = list["items"].as_array().unwrap().iter().filter(|c| c["reversed"] != 0).collect();
+    assert_eq!(reversed.len(), 1, "{list}");
+    assert_eq!(
+        (reversed[0]["order_id"].as_i64(), reversed[0]["reversed"].as_i64()),
+        (Some(order_id(&lone)), Some(340))
+    );
+});
