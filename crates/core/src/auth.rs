@@ -135,7 +135,7 @@ impl fmt::Display for Role {
 }
 
 impl FromStr for Role {
-    type Err = String;
+    type Err = crate::error::Reason;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "owner" => Ok(Role::Owner),
@@ -143,7 +143,7 @@ impl FromStr for Role {
             "finance" => Ok(Role::Finance),
             "service" => Ok(Role::Service),
             "clerk" => Ok(Role::Clerk),
-            other => Err(format!("unknown role '{other}' (owner, operator, finance, service, clerk)")),
+            _ => Err(crate::error::Reason::OneOf { allowed: "owner, operator, finance, service, clerk".into() }),
         }
     }
 }

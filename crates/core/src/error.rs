@@ -266,6 +266,8 @@ coded_enum! {
         ValidityMissing = "coupon.validity_missing",
         ValidityBoth = "coupon.validity_both",
         Provinces { max: i64, name_max: i64 } = "freight.provinces",
+        GroupPrice = "group_buy.group_price",
+        LeaderDiscount = "group_buy.leader_discount",
         // Refunds
         RefundNoUnits = "refund.no_units",
         RefundAllRefunded = "refund.all_refunded",
@@ -278,6 +280,18 @@ coded_enum! {
         Month = "finance.month",
         Date = "finance.date",
         PeriodTooLong { max_days: i64 } = "finance.period_too_long",
+        StatementRow { row: i64, reason: Box<Reason> } = "statement.row",
+        StatementAmount { column: String, value: String } = "statement.amount",
+        StatementTooManyRows { max: i64 } = "statement.too_many_rows",
+        StatementNoColumn { column: String } = "statement.no_column",
+        StatementFewCells = "statement.few_cells",
+        // Analytics events
+        EventKindUnknown = "event.kind_unknown",
+        EventServerOnly = "event.kind_server_only",
+        EventFieldNotAllowed = "event.field_not_allowed",
+        EventText { min: i64, max: i64, chars: Label } = "event.text",
+        EventInFuture { max_secs: i64 } = "event.in_future",
+        EventTooOld { max_days: i64 } = "event.too_old",
         // Analytics
         NoMarkdown = "markdown.none",
     }

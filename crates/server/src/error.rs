@@ -272,12 +272,27 @@ minimall_core::coded_enum! {
         DateTime = "time.datetime_required",
         PageNeedsCatalog = "permission.page_needs_catalog",
         PageNeedsBuyers = "permission.page_needs_buyers",
+        PageNeedsMembers = "permission.page_needs_members",
         TrackingNoFormat = "tracking_no.format",
         NotEnoughPoints = "points.not_enough",
         StockDeltaRange = "stock.delta_range",
         Duplicate { what: String } = "record.duplicate",
         Constraint = "record.constraint",
         RoleMayNot { role: Label } = "permission.role_may_not",
+        BodyUnreadable = "http.body_unreadable",
+        BodyTooLarge { max_bytes: i64 } = "http.body_too_large",
+        QueryTooLong { max_bytes: i64 } = "http.query_too_long",
+        MalformedJson { line: i64, column: i64 } = "json.malformed",
+        UnknownField = "input.unknown_field",
+        MissingField = "input.missing_field",
+        DuplicateField = "input.duplicate_field",
+        UnknownVariant { allowed: String } = "input.unknown_variant",
+        WrongType { expected: Label } = "input.wrong_type",
+        BadLength = "input.bad_length",
+        Malformed = "input.malformed",
+        PathNotWhole { value: String } = "path.not_whole",
+        PathInvalid { value: String } = "path.invalid",
+        PathNotUtf8 = "path.not_utf8",
     }
 }
 
@@ -323,6 +338,15 @@ pub const THINGS: &[&str] = &[
 /// A 409 for a change the store refused to keep its data consistent; the store's words go into `details`.
 pub fn conflict_with_data(detail: String) -> ApiError {
     ApiError::conflict_because(&ApiReason::Constraint).with_details(serde_json::json!({ "detail": detail }))
+}
+
+/// A refusal kept as the body it was answered with (an idempotent request's answer, replayed): its message as
+/// the catalogue worded it then.
+pub fn kept_refusal(status: StatusCode, body: &serde_json::Value) -> ApiError {
+    match body["error"]["message"].as_str() {
+        Some(m) => ApiError::new(status, "refused", m),
+        _ => ApiError::internal(format!("an answer {status} without a refusal: {body}")),
+    }
 }
 
 /// The order status `s` as a label the catalogue words (`order-status-…`).

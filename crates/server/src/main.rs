@@ -203,7 +203,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Admin { command: AdminCommand::CreateUser { username, role, password, display_name, common } } => {
             let cfg = load(&common, None, None)?;
             let username = Username::parse("--username", &username).map_err(|e| e.to_string())?;
-            let role: Role = role.parse().map_err(|e: String| format!("--role: {e}"))?;
+            let role: Role =
+                role.parse().map_err(|_| "--role: one of owner, operator, finance, service, clerk".to_string())?;
             let display = display_text("--display-name", display_name.as_deref().unwrap_or(username.as_str()), 32)
                 .map_err(|e| e.to_string())?;
             let (password, generated) = match password {

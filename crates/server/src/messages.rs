@@ -116,6 +116,7 @@ mod tests {
             minimall_core::pricing::Terms::CODES,
             minimall_core::pricing::Detail::CODES,
             minimall_core::flash::Refusal::CODES,
+            minimall_core::social::group_buy::Refusal::CODES,
             minimall_core::ledger::expense::Refusal::CODES,
             minimall_core::ledger::adjust::AdjustRefusal::CODES,
             IllegalTransition::CODES,

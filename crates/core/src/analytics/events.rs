@@ -5,6 +5,8 @@
 //! positive; texts are bounded and free of control characters. A refusal names the event and its field, as
 //! `events[3].product_id`.
 
+use crate::error::{count, Label, Reason};
+
 /// The most events in one batch.
 pub const BATCH_MAX: usize = 100;
 /// The most bytes of text (ids, session, channel, campaign, query, page) in one batch.
@@ -148,35 +150,79 @@ pub struct Event {
     pub page: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an event or a batch was refused; [`EventError::field`] names the input at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventError {
-    #[error("events: a batch holds 1 to {max} events")]
-    Count { max: usize },
-    #[error("events: a batch's texts may hold at most {max} bytes")]
-    TooLarge { max: usize },
-    #[error("{}: not an event kind", path(*index, "kind"))]
-    UnknownKind { index: usize },
-    #[error("{}: recorded by the server only", path(*index, "kind"))]
-    ServerOnly { index: usize },
-    #[error("{}: required for this kind of event", path(*index, field))]
-    Missing { index: usize, field: &'static str },
-    #[error("{}: not taken by this kind of event", path(*index, field))]
-    NotAllowed { index: usize, field: &'static str },
-    #[error("{}: {min} to {max} characters ({allowed})", path(*index, field))]
-    Text { index: usize, field: &'static str, min: usize, max: usize, allowed: &'static str },
-    #[error("{}: must be a positive id", path(*index, field))]
-    NotPositive { index: usize, field: &'static str },
-    #[error("{}: more than {} seconds ahead of the server's clock", path(*index, "client_at"), max_ahead_ms / 1000)]
-    InFuture { index: usize, max_ahead_ms: i64 },
-    #[error("{}: older than {} days", path(*index, "client_at"), max_age_ms / 86_400_000)]
-    TooOld { index: usize, max_age_ms: i64 },
+    Count {
+        max: usize,
+    },
+    TooLarge {
+        max: usize,
+    },
+    UnknownKind {
+        index: usize,
+    },
+    ServerOnly {
+        index: usize,
+    },
+    Missing {
+        index: usize,
+        field: &'static str,
+    },
+    NotAllowed {
+        index: usize,
+        field: &'static str,
+    },
+    /// `allowed` names the characters allowed: `event-chars-<allowed>` in the catalogue.
+    Text {
+        index: usize,
+        field: &'static str,
+        min: usize,
+        max: usize,
+        allowed: &'static str,
+    },
+    NotPositive {
+        index: usize,
+        field: &'static str,
+    },
+    InFuture {
+        index: usize,
+        max_ahead_ms: i64,
+    },
+    TooOld {
+        index: usize,
+        max_age_ms: i64,
+    },
 }
+
+/// The sets of characters a text of an event may hold (`event-chars-<key>` in the catalogue).
+pub const EVENT_CHARS: &[&str] = &["id", "code", "printable"];
 
 fn path(index: usize, field: &str) -> String {
     format!("events[{index}].{field}")
 }
 
 impl EventError {
+    /// Why, as a coded reason with its values.
+    pub fn reason(&self) -> Reason {
+        match self {
+            EventError::Count { max } => Reason::ListCount { min: 1, max: count(*max) },
+            EventError::TooLarge { max } => Reason::TooLongBytes { max: count(*max) },
+            EventError::UnknownKind { .. } => Reason::EventKindUnknown,
+            EventError::ServerOnly { .. } => Reason::EventServerOnly,
+            EventError::Missing { .. } => Reason::Required,
+            EventError::NotAllowed { .. } => Reason::EventFieldNotAllowed,
+            EventError::Text { min, max, allowed, .. } => Reason::EventText {
+                min: count(*min),
+                max: count(*max),
+                chars: Label { prefix: "event-chars", key: allowed },
+            },
+            EventError::NotPositive { .. } => Reason::IdsPositive,
+            EventError::InFuture { max_ahead_ms, .. } => Reason::EventInFuture { max_secs: max_ahead_ms / 1000 },
+            EventError::TooOld { max_age_ms, .. } => Reason::EventTooOld { max_days: max_age_ms / 86_400_000 },
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             EventError::Count { .. } => "events.count",
@@ -226,16 +272,12 @@ struct Rule {
     ok: fn(char) -> bool,
 }
 
-const VISITOR: Rule =
-    Rule { field: "visitor", min: ID_MIN_CHARS, max: ID_MAX_CHARS, allowed: "A-Z a-z 0-9 _ -", ok: id_char };
-const SESSION: Rule =
-    Rule { field: "session", min: ID_MIN_CHARS, max: ID_MAX_CHARS, allowed: "A-Z a-z 0-9 _ -", ok: id_char };
-const CHANNEL: Rule = Rule { field: "channel", min: 1, max: CHANNEL_MAX_CHARS, allowed: "a-z 0-9 _", ok: code_char };
-const CAMPAIGN: Rule =
-    Rule { field: "campaign", min: 1, max: CAMPAIGN_MAX_CHARS, allowed: "no control characters", ok: printable };
-const QUERY: Rule =
-    Rule { field: "query", min: 1, max: QUERY_MAX_CHARS, allowed: "no control characters", ok: printable };
-const PAGE: Rule = Rule { field: "page", min: 1, max: PAGE_MAX_CHARS, allowed: "no control characters", ok: printable };
+const VISITOR: Rule = Rule { field: "visitor", min: ID_MIN_CHARS, max: ID_MAX_CHARS, allowed: "id", ok: id_char };
+const SESSION: Rule = Rule { field: "session", min: ID_MIN_CHARS, max: ID_MAX_CHARS, allowed: "id", ok: id_char };
+const CHANNEL: Rule = Rule { field: "channel", min: 1, max: CHANNEL_MAX_CHARS, allowed: "code", ok: code_char };
+const CAMPAIGN: Rule = Rule { field: "campaign", min: 1, max: CAMPAIGN_MAX_CHARS, allowed: "printable", ok: printable };
+const QUERY: Rule = Rule { field: "query", min: 1, max: QUERY_MAX_CHARS, allowed: "printable", ok: printable };
+const PAGE: Rule = Rule { field: "page", min: 1, max: PAGE_MAX_CHARS, allowed: "printable", ok: printable };
 
 fn text(index: usize, rule: &Rule, value: &str) -> Result<(), EventError> {
     let n = value.chars().count();

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::{count, Reason};
 use crate::Money;
 
 /// One line of a statement.
@@ -21,11 +22,17 @@ pub enum StatementLine {
 }
 
 /// Why a statement could not be read: the row (1-based, as a spreadsheet numbers it) and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("row {row}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementError {
     pub row: usize,
-    pub message: String,
+    pub reason: Reason,
+}
+
+impl StatementError {
+    /// The refusal with its row, as one coded reason.
+    pub fn reason(&self) -> Reason {
+        Reason::StatementRow { row: count(self.row), reason: Box::new(self.reason.clone()) }
+    }
 }
 
 /// The most rows a statement may have.
@@ -47,8 +54,10 @@ fn yuan(row: usize, column: &str, s: &str) -> Result<Money, StatementError> {
     if digits.is_empty() {
         return Ok(Money::ZERO);
     }
-    let m = Money::parse_yuan(column, digits)
-        .map_err(|_| StatementError { row, message: format!("{column} '{s}' is not an amount in yuan") })?;
+    let m = Money::parse_yuan(column, digits).map_err(|_| StatementError {
+        row,
+        reason: Reason::StatementAmount { column: column.to_string(), value: s.to_string() },
+    })?;
     Ok(if neg { Money::from_fen(-m.fen()) } else { m })
 }
 
@@ -62,9 +71,9 @@ pub fn parse_wechat_bill(text: &str) -> Result<Vec<StatementLine>, StatementErro
     for (i, rec) in reader.records().enumerate() {
         let row = i + 1;
         if row > MAX_ROWS {
-            return Err(StatementError { row, message: format!("a statement has at most {MAX_ROWS} rows") });
+            return Err(StatementError { row, reason: Reason::StatementTooManyRows { max: count(MAX_ROWS) } });
         }
-        let rec = rec.map_err(|e| StatementError { row, message: format!("not CSV: {e}") })?;
+        let rec = rec.map_err(|_| StatementError { row, reason: Reason::CsvUnreadable })?;
         let Some(cols) = &index else {
             let names: Vec<&str> = rec.iter().map(cell).collect();
             let mut found = BTreeMap::new();
@@ -74,7 +83,10 @@ pub fn parse_wechat_bill(text: &str) -> Result<Vec<StatementLine>, StatementErro
                         found.insert(c, p);
                     }
                     None => {
-                        return Err(StatementError { row, message: format!("the header has no column {c}") });
+                        return Err(StatementError {
+                            row,
+                            reason: Reason::StatementNoColumn { column: c.to_string() },
+                        });
                     }
                 }
             }
@@ -87,7 +99,7 @@ pub fn parse_wechat_bill(text: &str) -> Result<Vec<StatementLine>, StatementErro
             if rec.get(0).map(cell).is_some_and(|c| c.starts_with('总') || c.parse::<f64>().is_ok()) {
                 continue;
             }
-            return Err(StatementError { row, message: "fewer cells than the header".into() });
+            return Err(StatementError { row, reason: Reason::StatementFewCells });
         }
         match get("交易状态") {
             "SUCCESS" => out.push(StatementLine::Payment {
@@ -106,7 +118,7 @@ pub fn parse_wechat_bill(text: &str) -> Result<Vec<StatementLine>, StatementErro
         }
     }
     if index.is_none() {
-        return Err(StatementError { row: 1, message: "the statement is empty".into() });
+        return Err(StatementError { row: 1, reason: Reason::CsvEmpty });
     }
     Ok(out)
 }
@@ -382,11 +394,14 @@ mod tests {
     #[test]
     fn a_bill_without_its_columns_or_with_bad_amounts_is_refused_by_row() {
         assert_eq!(parse_wechat_bill("").unwrap_err().row, 1);
-        assert!(parse_wechat_bill("a,b,c\r\n").unwrap_err().message.contains("交易状态"));
+        assert!(
+            parse_wechat_bill("a,b,c\r\n").unwrap_err().reason
+                == Reason::StatementNoColumn { column: "交易状态".into() }
+        );
         let text = write_wechat_bill("1", 60, &[BillTrade { time: "t".into(), line: pay("T1", 100, 1) }]);
         let bad = text.replace("`1.00", "`1.0x");
         let e = parse_wechat_bill(&bad).unwrap_err();
-        assert_eq!(e.row, 2, "{e}");
+        assert_eq!(e.row, 2, "{e:?}");
         let short = format!("{WECHAT_BILL_HEADER}\r\n`a,`b\r\n");
         assert_eq!(parse_wechat_bill(&short).unwrap_err().row, 2);
         let revoked = text.replace("`SUCCESS", "`REVOKED");

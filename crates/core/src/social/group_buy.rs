@@ -14,6 +14,7 @@
 //! duplicated or late notification, the expiry job run again after a restart) answers that nothing more is
 //! to be done. The store keeps the group and runs each decision under the group's row lock.
 
+use crate::error::{count, Label, Reason};
 use crate::Money;
 
 pub const GROUP_SIZE_MIN: u32 = 2;
@@ -56,27 +57,33 @@ pub struct Terms {
 }
 
 /// Why terms were refused; `field` names the input at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TermsError {
-    #[error("{field}: must be 1 to {max} characters")]
     Name { field: String, max: usize },
-    #[error("{field}: must be after the start")]
     Inverted { field: String },
-    #[error("{field}: the activity needs at least one SKU")]
     NoSkus { field: String },
-    #[error("{field}: at most {max}")]
     TooMany { field: String, max: usize },
-    #[error("{field}: the SKU appears twice")]
     DuplicateSku { field: String },
-    #[error("{field}: must be from {min} to {max}")]
     OutOfRange { field: String, min: i64, max: i64 },
-    #[error("{field}: the group price must be from 1 fen to the list price")]
     GroupPrice { field: String },
-    #[error("{field}: the leader must still pay at least 1 fen for every SKU")]
     LeaderDiscount { field: String },
 }
 
 impl TermsError {
+    /// Why, as a coded reason with its values.
+    pub fn reason(&self) -> Reason {
+        match self {
+            TermsError::Name { max, .. } => Reason::Length { min: 1, max: count(*max) },
+            TermsError::Inverted { .. } => Reason::NotAfter { other: Label::field("starts_at") },
+            TermsError::NoSkus { .. } => Reason::SkuNone,
+            TermsError::TooMany { max, .. } => Reason::AtMost { max: count(*max) },
+            TermsError::DuplicateSku { .. } => Reason::Duplicate,
+            TermsError::OutOfRange { min, max, .. } => Reason::OutOfRange { min: *min, max: *max },
+            TermsError::GroupPrice { .. } => Reason::GroupPrice,
+            TermsError::LeaderDiscount { .. } => Reason::LeaderDiscount,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             TermsError::Name { .. } => "group_buy.name",
@@ -174,37 +181,30 @@ impl Terms {
     }
 }
 
-/// Why a buyer may not open or join a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    NotStarted,
-    Ended,
-    SkuNotInActivity,
-    /// The group is complete or expired.
-    GroupClosed,
-    /// The group's time ran out (its expiry has not been recorded yet).
-    DeadlinePassed,
-    /// Others join once the leader has paid.
-    LeaderUnpaid,
-    /// Every seat is taken (paid or held by an order awaiting payment).
-    Full,
-    AlreadyMember,
-    LimitReached,
+crate::coded_enum! {
+    /// Why a buyer may not open or join a group.
+    #[derive(Copy)]
+    pub enum Refusal {
+        NotStarted = "group_buy.not_started",
+        Ended = "group_buy.ended",
+        SkuNotInActivity = "group_buy.sku_not_in_activity",
+        /// The group is complete or expired.
+        GroupClosed = "group_buy.group_closed",
+        /// The group's time ran out (its expiry has not been recorded yet).
+        DeadlinePassed = "group_buy.deadline_passed",
+        /// Others join once the leader has paid.
+        LeaderUnpaid = "group_buy.leader_unpaid",
+        /// Every seat is taken (paid or held by an order awaiting payment).
+        Full = "group_buy.full",
+        AlreadyMember = "group_buy.already_member",
+        LimitReached = "group_buy.limit_reached",
+    }
 }
 
 impl Refusal {
+    /// The stable code.
     pub fn code(self) -> &'static str {
-        match self {
-            Refusal::NotStarted => "group_buy.not_started",
-            Refusal::Ended => "group_buy.ended",
-            Refusal::SkuNotInActivity => "group_buy.sku_not_in_activity",
-            Refusal::GroupClosed => "group_buy.group_closed",
-            Refusal::DeadlinePassed => "group_buy.deadline_passed",
-            Refusal::LeaderUnpaid => "group_buy.leader_unpaid",
-            Refusal::Full => "group_buy.full",
-            Refusal::AlreadyMember => "group_buy.already_member",
-            Refusal::LimitReached => "group_buy.limit_reached",
-        }
+        crate::error::Coded::code(&self)
     }
 
     /// The request field the refusal is about.

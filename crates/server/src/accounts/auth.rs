@@ -118,7 +118,7 @@ impl FromRequestParts<AppState> for AdminUser {
         if user.disabled != 0 {
             return Err(ApiError::unauthorized_because(&AccountRefusal::Disabled));
         }
-        let role: Role = user.role.parse().map_err(ApiError::internal)?;
+        let role: Role = user.role.parse().map_err(|_| ApiError::internal(format!("unknown role {}", user.role)))?;
         if source == TokenSource::Cookie && !parts.method.is_safe() {
             check_same_origin(parts)?;
         }

@@ -53,7 +53,7 @@ pub async fn second_step(st: &AppState, user: &AdminRow) -> ApiResult<Option<Log
     let (purpose, ttl, code, message) = if enrolled {
         (ChallengePurpose::Code, CHALLENGE_TTL_MS, "two_factor_required", "send a code from your authenticator app")
     } else {
-        let role: Role = user.role.parse().map_err(ApiError::internal)?;
+        let role: Role = user.role.parse().map_err(|_| ApiError::internal(format!("unknown role {}", user.role)))?;
         let required = st.store.owner_two_factor_required(user.merchant_id).await?;
         if !tf::must_enrol(role, required, false) {
             return Ok(None);
@@ -134,7 +134,7 @@ impl Enroller {
             id: u.id,
             merchant_id: u.merchant_id,
             username: u.username,
-            role: u.role.parse().map_err(ApiError::internal)?,
+            role: u.role.parse().map_err(|_| ApiError::internal(format!("unknown role {}", u.role)))?,
             enrol_token: Some(hash),
         })
     }

@@ -25,7 +25,7 @@ pub async fn list_users(
 ) -> ApiResult<Paginated<AdminUserDto>> {
     let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
     let role = match q.role.as_deref() {
-        Some(r) if !r.is_empty() => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
+        Some(r) if !r.is_empty() => Some(r.parse::<Role>().map_err(|r| ApiError::invalid_because("role", &r))?),
         _ => None,
     };
     let rows = st.store.list_admins(admin.merchant_id, role.map(Role::as_str), page.size(), page.offset()).await?;
@@ -43,7 +43,7 @@ pub async fn create_user(
     let username = Username::parse("username", &req.username)?;
     let display_name = display_text("display_name", req.display_name.as_deref().unwrap_or(username.as_str()), 32)?;
     let password = Password::parse("password", &req.password)?;
-    let role: Role = req.role.parse().map_err(|m| ApiError::invalid("role", m))?;
+    let role: Role = req.role.parse().map_err(|r| ApiError::invalid_because("role", &r))?;
     let hash = hash_password(password.expose().to_string()).await?;
 
     let scope = format!("admin:{}:create_user", admin.id);
@@ -114,7 +114,7 @@ pub async fn update_user(
     req: UpdateUserRequest,
 ) -> ApiResult<AdminUserDto> {
     let role = match &req.role {
-        Some(r) => Some(r.parse::<Role>().map_err(|m| ApiError::invalid("role", m))?),
+        Some(r) => Some(r.parse::<Role>().map_err(|r| ApiError::invalid_because("role", &r))?),
         None => None,
     };
     let mut tx = st.store.begin().await?;

@@ -120,7 +120,7 @@ pub struct Sender {
 /// Validate a batch, charge it to its senders and append it. Returns the number of events stored.
 pub async fn ingest(st: &AppState, who: &Sender, batch: Vec<ClientEvent>) -> ApiResult<u64> {
     let now = minimall_store::now_ms();
-    let events = rules::validate_batch(&batch, now).map_err(|e| ApiError::invalid(e.field(), e.to_string()))?;
+    let events = rules::validate_batch(&batch, now).map_err(|e| ApiError::invalid_because(e.field(), &e.reason()))?;
     let mut costs: Vec<(String, usize)> = Vec::new();
     match who.buyer_id {
         Some(b) => costs.push((format!("b{b}"), events.len())),

@@ -112,10 +112,11 @@ pub async fn delete_category(st: &AppState, admin: &Admin<ManageCatalog>, call: 
         st.store.category_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("category"))?;
     let (children, products) = st.store.category_usage(&mut tx, admin.merchant_id, id).await?;
     if children > 0 || products > 0 {
-        return Err(ApiError::conflict(format!(
-            "category '{}' is not empty ({children} subcategories, {products} products)",
-            before.name
-        )));
+        return Err(ApiError::conflict_because(&CatalogRefusal::CategoryNotEmpty {
+            name: before.name.clone(),
+            children,
+            products,
+        }));
     }
     st.store.delete_category(&mut tx, admin.merchant_id, id).await.map_err(|e| match e {
         StoreError::Constraint(m) => crate::error::conflict_with_data(m),

@@ -314,11 +314,16 @@ impl BannedCheck {
         if hits.is_empty() || self.mode == BannedMode::Warn {
             return Ok(hits);
         }
-        let list = hits.iter().map(|h| format!("'{}' in {}", h.word, h.field)).collect::<Vec<_>>().join(", ");
-        Err(ApiError::new(
+        let mut words: Vec<&str> = Vec::new();
+        for h in &hits {
+            if !words.contains(&h.word.as_str()) {
+                words.push(&h.word);
+            }
+        }
+        Err(ApiError::refused(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "banned_words",
-            format!("banned words found: {list}"),
+            &Reason::BannedFound { words: words.join(", ") },
         )
         .with_field(hits[0].field.clone())
         .with_details(serde_json::json!({ "hits": hits })))

@@ -10,5 +10,6 @@ minimall_core::coded_enum! {
         ImportProblems { n: i64 } = "catalog.import_problems",
         NotEnoughStock { have: i64 } = "catalog.not_enough_stock",
         TooManyCategories { max: i64 } = "catalog.too_many_categories",
+        CategoryNotEmpty { name: String, children: i64, products: i64 } = "catalog.category_not_empty",
     }
 }

@@ -365,7 +365,7 @@ async fn save(
 
 fn settings_reader(a: &Admin<ManageSettings>) -> Result<Admin<ManageMembers>, ApiError> {
     Admin::<ManageMembers>::for_user(a.user.clone())
-        .ok_or_else(|| ApiError::forbidden("this page needs the members permission"))
+        .ok_or_else(|| ApiError::forbidden_because(&crate::error::ApiReason::PageNeedsMembers))
 }
 
 async fn save_settings(

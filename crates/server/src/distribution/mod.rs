@@ -65,6 +65,7 @@ minimall_core::coded_enum! {
         Insufficient { available_fen: Money } = "withdrawal.insufficient",
         WithdrawalNotPending = "withdrawal.not_pending",
         WithdrawalInverted = "withdrawal.inverted",
+        CommissionChanged = "commission.changed_meanwhile",
     }
 }
 
@@ -256,7 +257,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
             post(st, tx, o.merchant_id, p).await?;
             if !st.store.update_commission(tx, c.id, &c.status, cc.refunded.fen(), cc.reversed.fen(), &c.status).await?
             {
-                return Err(ApiError::conflict("the commission changed meanwhile; try again"));
+                return Err(ApiError::conflict_because(&Reason::CommissionChanged));
             }
         }
         st.store.save_promoter_balance(tx, pid, cols(&bal)).await?;
@@ -311,7 +312,7 @@ pub async fn settle_order(st: &AppState, order_id: i64) -> ApiResult<()> {
             let p = cl::settle(&mut cc, &mut bal, now).map_err(ledger)?;
             post(st, &mut tx, row.merchant_id, p).await?;
             if !st.store.update_commission(&mut tx, c.id, "frozen", c.refunded, c.reversed, "settled").await? {
-                return Err(ApiError::conflict("the commission changed meanwhile; try again"));
+                return Err(ApiError::conflict_because(&Reason::CommissionChanged));
             }
         }
         st.store.save_promoter_balance(&mut tx, pid, cols(&bal)).await?;

@@ -5,10 +5,12 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
+use minimall_core::error::Reason;
 use minimall_core::ledger::build::{FeeRate, RefundFee};
 use minimall_core::ledger::report::{profit_and_loss, AccountFlow, Granularity};
 use minimall_core::ledger::{Account, PostingKind, Unit};
 use minimall_core::page::Page;
+use minimall_core::FieldError;
 use minimall_store::journal::{FeeSetting, JournalFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -110,12 +112,17 @@ pub struct PostingDto {
     pub entries: Vec<EntryDto>,
 }
 
+/// A value that is not one of the listed ones (an account code, a kind of posting).
+fn not_allowed(field: &str) -> ApiError {
+    ApiError::invalid_because(field, &crate::error::ApiReason::NotAllowedValue)
+}
+
 fn day_param(field: &str, s: Option<&str>) -> ApiResult<Option<i64>> {
     match s {
         None => Ok(None),
         Some(s) => minimall_core::time::parse_day(s)
             .map(Some)
-            .ok_or_else(|| ApiError::invalid(field, "must be a date YYYY-MM-DD between 1970 and 9999")),
+            .ok_or_else(|| ApiError::from(FieldError::new(field, Reason::Date))),
     }
 }
 
@@ -130,11 +137,11 @@ pub async fn postings(
     let page = Page::parse(q.page, q.page_size)?;
     let account = match q.account.as_deref() {
         None => None,
-        Some(c) => Some(Account::from_code(c).ok_or_else(|| ApiError::invalid("account", "no such account"))?),
+        Some(c) => Some(Account::from_code(c).ok_or_else(|| not_allowed("account"))?),
     };
     let kind = match q.kind.as_deref() {
         None => None,
-        Some(k) => Some(PostingKind::parse(k).ok_or_else(|| ApiError::invalid("kind", "no such kind of posting"))?),
+        Some(k) => Some(PostingKind::parse(k).ok_or_else(|| not_allowed("kind"))?),
     };
     let from = day_param("from", q.from.as_deref())?;
     let to = day_param("to", q.to.as_deref())?;
@@ -290,7 +297,7 @@ pub async fn profit_and_loss_report(
     let from = day_param("from", Some(&q.from))?.unwrap_or_default();
     let to = day_param("to", Some(&q.to))?.unwrap_or_default();
     if to < from || to - from >= MAX_PERIOD_DAYS {
-        return Err(ApiError::invalid("to", format!("must be on or after from, at most {MAX_PERIOD_DAYS} days later")));
+        return Err(FieldError::new("to", Reason::PeriodTooLong { max_days: MAX_PERIOD_DAYS }).into());
     }
     let totals = st.store.journal_period_totals(admin.merchant_id, from, to).await?;
     let flows: Vec<AccountFlow> = totals
@@ -376,14 +383,16 @@ pub async fn put_fee_terms(
     ApiJson(req): ApiJson<FeeTermsDto>,
 ) -> ApiResult<Json<FeeTermsList>> {
     if !PROVIDERS.contains(&req.provider.as_str()) {
-        return Err(ApiError::invalid("provider", format!("must be one of {}", PROVIDERS.join(", "))));
+        return Err(FieldError::new("provider", Reason::OneOf { allowed: PROVIDERS.join(", ") }).into());
     }
     let bp = u32::try_from(req.fee_basis_points)
         .ok()
         .and_then(|bp| FeeRate::from_basis_points(bp).ok())
-        .ok_or_else(|| ApiError::invalid("fee_basis_points", "must be 0–1000 (10 %)"))?;
-    let refund_fee =
-        RefundFee::parse(&req.refund_fee).ok_or_else(|| ApiError::invalid("refund_fee", "must be returned or kept"))?;
+        .ok_or_else(|| FieldError::new("fee_basis_points", Reason::OutOfRange { min: 0, max: 1000 }))?;
+    let refund_fee = RefundFee::parse(&req.refund_fee).ok_or_else(|| {
+        let allowed = [RefundFee::Returned.as_str(), RefundFee::Kept.as_str()].join(", ");
+        FieldError::new("refund_fee", Reason::OneOf { allowed })
+    })?;
     let before = st.store.payment_fee_setting(admin.merchant_id, &req.provider).await?;
     let setting = FeeSetting {
         provider: req.provider.clone(),

@@ -125,7 +125,7 @@ pub async fn reconcile_bill(
         )
         .into());
     }
-    let lines = statement::parse_wechat_bill(bill).map_err(|e| ApiError::invalid("bill", e.to_string()))?;
+    let lines = statement::parse_wechat_bill(bill).map_err(|e| ApiError::invalid_because("bill", &e.reason()))?;
     let trades =
         st.store.provider_trades(merchant_id, provider, view::day_start_ms(day), view::day_start_ms(day + 1)).await?;
     let m = Money::from_fen;

@@ -137,7 +137,9 @@ impl Link {
     }
 
     fn refusal(&self, why: impl std::fmt::Display) -> ApiError {
-        let mut e = ApiError::unavailable(format!("flash-sale gate (Redis) unavailable: {why}; retry shortly"));
+        tracing::debug!(%why, "flash-sale gate refused a call");
+        let retry_after_secs = i64::try_from(self.retry_after_secs()).unwrap_or(i64::MAX);
+        let mut e = ApiError::unavailable_because(&FlashRefusal::RedisUnavailable { retry_after_secs });
         e.retry_after_secs = Some(self.retry_after_secs());
         e
     }

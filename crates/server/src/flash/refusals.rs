@@ -16,5 +16,6 @@ minimall_core::coded_enum! {
         SkuInOtherSale { other: i64 } = "flash.sku_in_other_sale",
         SkuAlreadyInSale { sku: i64, other: i64 } = "flash.sku_already_in_sale",
         UnpaidMinutes { min: i64, max: i64 } = "flash.unpaid_minutes",
+        RedisUnavailable { retry_after_secs: i64 } = "flash.redis_unavailable",
     }
 }

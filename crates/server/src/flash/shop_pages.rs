@@ -40,8 +40,7 @@ async fn flash_buy(
     let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&resp.body).unwrap_or_default();
     if !status.is_success() {
-        let msg = v["error"]["message"].as_str().unwrap_or("refused").to_string();
-        return Err(ApiError::new(status, "refused", msg).into());
+        return Err(crate::error::kept_refusal(status, &v).into());
     }
     let order_id = v["order_id"].as_i64().ok_or_else(|| ApiError::internal("flash order without id"))?;
     redirect(&format!("/orders/{order_id}/pay"))

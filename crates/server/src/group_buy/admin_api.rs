@@ -151,8 +151,9 @@ pub async fn create(
         per_buyer_limit: fits_u32("per_buyer_limit", req.per_buyer_limit)?,
         mock_fill: req.mock_fill,
     };
-    t.validate()
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).with_field(e.field()))?;
+    t.validate().map_err(|e| {
+        ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, e.code(), &e.reason()).with_field(e.field())
+    })?;
     if req.ends_at - req.starts_at > 366 * 86_400_000 {
         return Err(ApiError::invalid_because("ends_at", &Reason::ActivityTooLong { days: 366 }));
     }

@@ -136,19 +136,11 @@ async fn persist(st: &AppState, tx: &mut Tx, group_id: i64, before: &Group, afte
 
 /// A refusal to open or join, as the API answers it: 422 for a SKU not in the activity, 409 otherwise.
 pub fn refusal(r: Refusal) -> ApiError {
-    let (status, message) = match r {
-        Refusal::NotStarted => (409, "the group buy has not started"),
-        Refusal::Ended => (409, "the group buy is over"),
-        Refusal::SkuNotInActivity => (422, "this SKU is not in the group buy"),
-        Refusal::GroupClosed => (409, "this group is closed"),
-        Refusal::DeadlinePassed => (409, "this group's time ran out"),
-        Refusal::LeaderUnpaid => (409, "others may join once the leader has paid"),
-        Refusal::Full => (409, "every seat of this group is taken"),
-        Refusal::AlreadyMember => (409, "you are already in this group"),
-        Refusal::LimitReached => (409, "you hold as many seats of this group buy as allowed"),
+    let status = match r {
+        Refusal::SkuNotInActivity => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        _ => axum::http::StatusCode::CONFLICT,
     };
-    let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::CONFLICT);
-    ApiError::new(status, r.code(), message).with_field(r.field())
+    ApiError::refused(status, r.code(), &r).with_field(r.field())
 }
 
 /// Lock the group of a group order inside `tx` before its status changes, and record that its seat is

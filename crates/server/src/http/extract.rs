@@ -7,6 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use serde::de::DeserializeOwned;
 
+use minimall_core::error::Label;
+
 use crate::error::ApiError;
 use crate::error::ApiReason;
 use crate::state::AppState;
@@ -49,7 +51,10 @@ pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
     let mut buf: Vec<u8> = Vec::new();
     let mut total = 0usize;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            tracing::debug!(error = %e, "request body unreadable");
+            ApiError::bad_request_because(&ApiReason::BodyUnreadable)
+        })?;
         total += chunk.len();
         if total > limit {
             if total > limit + DRAIN_MAX {
@@ -66,10 +71,10 @@ pub async fn read_body(req: Request, limit: usize) -> Result<Bytes, ApiError> {
 }
 
 fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
+    ApiError::refused(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        format!("request body is larger than {limit} bytes"),
+        &ApiReason::BodyTooLarge { max_bytes: i64::try_from(limit).unwrap_or(i64::MAX) },
     )
 }
 
@@ -81,10 +86,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let msg = inner.to_string();
-                let field = field_from(&path, &msg);
-                ApiError::invalid(field, strip_position(&msg))
+                ApiError::invalid_because(field_from(&path, &msg), &data_reason(&msg))
             }
-            _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_json", format!("malformed JSON: {inner}")),
+            _ => {
+                let at = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+                ApiError::refused(
+                    StatusCode::BAD_REQUEST,
+                    "bad_json",
+                    &ApiReason::MalformedJson { line: at(inner.line()), column: at(inner.column()) },
+                )
+            }
         }
     })
 }
@@ -115,44 +126,42 @@ pub fn path_error(e: PathRejection, params: Option<&axum::extract::RawPathParams
         // A handler asking for a parameter its route does not have: a fault of the code, not of the request.
         return ApiError::internal(e.body_text());
     };
-    let what = |expected: &str| {
+    let why = |value: &str, expected: &str| {
+        let value = value.chars().take(40).collect::<String>();
         if ["i64", "i32", "u64", "u32", "usize", "isize", "i16", "u16", "i8", "u8"].contains(&expected) {
-            "a whole number (an id)".to_string()
+            ApiReason::PathNotWhole { value }
         } else {
-            format!("a valid {expected}")
+            ApiReason::PathInvalid { value }
         }
     };
-    let shown = |v: &str| v.chars().take(40).collect::<String>();
-    let (field, message) = match e.kind() {
-        ErrorKind::ParseErrorAtKey { key, value, expected_type } => {
-            (key.clone(), format!("'{}' is not {}", shown(value), what(expected_type)))
-        }
+    let (field, reason) = match e.kind() {
+        ErrorKind::ParseErrorAtKey { key, value, expected_type } => (key.clone(), why(value, expected_type)),
         ErrorKind::ParseError { value, expected_type } => {
             let key = params
                 .and_then(|ps| ps.iter().find(|(_, v)| *v == value.as_str()).map(|(k, _)| k.to_string()))
                 .unwrap_or_else(|| "path".to_string());
-            (key, format!("'{}' is not {}", shown(value), what(expected_type)))
+            (key, why(value, expected_type))
         }
         ErrorKind::ParseErrorAtIndex { index, value, expected_type } => {
             let key = params
                 .and_then(|ps| ps.iter().nth(*index).map(|(k, _)| k.to_string()))
                 .unwrap_or_else(|| format!("path[{index}]"));
-            (key, format!("'{}' is not {}", shown(value), what(expected_type)))
+            (key, why(value, expected_type))
         }
-        ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), "is not valid UTF-8".to_string()),
-        _ => ("path".to_string(), e.body_text()),
+        ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), ApiReason::PathNotUtf8),
+        _ => ("path".to_string(), ApiReason::PathInvalid { value: String::new() }),
     };
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_path", message).with_field(field)
+    ApiError::refused(StatusCode::BAD_REQUEST, "bad_path", &reason).with_field(field)
 }
 
 /// The longest query string any route accepts.
 pub const MAX_QUERY_BYTES: usize = 4096;
 
 pub fn query_too_long() -> ApiError {
-    ApiError::new(
+    ApiError::refused(
         StatusCode::URI_TOO_LONG,
         "uri_too_long",
-        format!("the query string is longer than {MAX_QUERY_BYTES} bytes"),
+        &ApiReason::QueryTooLong { max_bytes: i64::try_from(MAX_QUERY_BYTES).unwrap_or(i64::MAX) },
     )
     .with_field("query")
 }
@@ -194,7 +203,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
             let path = e.path().to_string();
             let msg = e.into_inner().to_string();
-            ApiError::invalid(field_from(&path, &msg), msg)
+            ApiError::invalid_because(field_from(&path, &msg), &data_reason(&msg))
         })
     }
 }
@@ -215,12 +224,64 @@ fn field_from(path: &str, msg: &str) -> String {
     }
 }
 
-fn strip_position(msg: &str) -> String {
-    match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+/// The refusal a deserializer's error stands for. serde words its errors in English; only their kind and
+/// the names they quote are kept.
+pub fn data_reason(msg: &str) -> ApiReason {
+    let after = |p: &str| msg.find(p).map(|i| &msg[i + p.len()..]);
+    if msg.contains("unknown field `") {
+        return ApiReason::UnknownField;
     }
+    if msg.contains("missing field `") {
+        return ApiReason::MissingField;
+    }
+    if msg.contains("duplicate field `") {
+        return ApiReason::DuplicateField;
+    }
+    if msg.contains("unknown variant `") {
+        let allowed = after("expected one of ").or_else(|| after(", expected ")).unwrap_or("");
+        let allowed = allowed.split(" at line ").next().unwrap_or("").replace('`', "");
+        return ApiReason::UnknownVariant { allowed };
+    }
+    if let Some(expected) =
+        after(", expected ").filter(|_| msg.contains("invalid type: ") || msg.contains("invalid value: "))
+    {
+        return ApiReason::WrongType { expected: kind(expected.split(" at line ").next().unwrap_or("")) };
+    }
+    if msg.contains("invalid length ") {
+        return ApiReason::BadLength;
+    }
+    if ["number out of range", "number too large", "number too small"].iter().any(|p| msg.contains(p)) {
+        return ApiReason::OutOfRange;
+    }
+    let expected = if msg.contains("invalid digit") || msg.contains("cannot parse integer") {
+        "whole_number"
+    } else if msg.contains("invalid float literal") {
+        "number"
+    } else if msg.contains("`true` or `false`") {
+        "yes_no"
+    } else {
+        return ApiReason::Malformed;
+    };
+    ApiReason::WrongType { expected: Label { prefix: "input-kind", key: expected } }
 }
+
+/// What a deserializer expected (`i64`, `a string`, `struct Item`), as a label the catalogue words.
+fn kind(expected: &str) -> Label {
+    let key = match expected.trim() {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "whole_number",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "count",
+        "f32" | "f64" => "number",
+        "a string" | "a borrowed string" | "a character" | "char" => "text",
+        "a boolean" => "yes_no",
+        e if e.starts_with("a sequence") || e.starts_with("an array") || e.starts_with("a tuple") => "list",
+        e if e.starts_with("struct ") || e.starts_with("a map") => "object",
+        _ => "value",
+    };
+    Label { prefix: "input-kind", key }
+}
+
+/// Every kind of value a deserializer's refusal may name.
+pub const INPUT_KINDS: &[&str] = &["whole_number", "count", "number", "text", "yes_no", "list", "object", "value"];
 
 #[cfg(test)]
 mod tests {
@@ -253,5 +314,41 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("items[0].sku_id"));
         let e = parse_json::<Body>(b"{\"items\":").unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(e.reason_code(), Some("json.malformed"));
+    }
+
+    #[test]
+    fn deserializer_errors_become_codes() {
+        let code = |body: &[u8]| parse_json::<Body>(body).unwrap_err().reason().cloned().unwrap();
+        let r = code(br#"{"items":[{"sku_id":"abc","quantity":1}]}"#);
+        assert_eq!(r.code, "input.wrong_type");
+        assert_eq!(
+            r.params,
+            vec![("expected", minimall_core::error::Param::Label { prefix: "input-kind", key: "whole_number" })]
+        );
+        let r = code(br#"{"items":[{"sku_id":1,"quantity":-1}]}"#);
+        assert_eq!(
+            r.params,
+            vec![("expected", minimall_core::error::Param::Label { prefix: "input-kind", key: "count" })]
+        );
+        assert_eq!(
+            code(br#"{"items":{}}"#).params[0].1,
+            minimall_core::error::Param::Label { prefix: "input-kind", key: "list" }
+        );
+        assert_eq!(code(br#"{"items":[],"x":1}"#).code, "input.unknown_field");
+        assert_eq!(code(br#"{"items":[{"sku_id":1}]}"#).code, "input.missing_field");
+        assert_eq!(code(br#"{"items":[{"sku_id":99999999999999999999,"quantity":1}]}"#).code, "input.wrong_type");
+        for (msg, code) in [
+            ("invalid digit found in string", "input.wrong_type"),
+            ("number too large to fit in target type", "number.out_of_bounds"),
+            ("unknown variant `x`, expected one of `a`, `b`", "input.unknown_variant"),
+            ("something else entirely", "input.malformed"),
+        ] {
+            assert_eq!(minimall_core::error::Coded::code(&data_reason(msg)), code, "{msg}");
+        }
+        assert_eq!(
+            data_reason("unknown variant `x`, expected one of `a`, `b`"),
+            ApiReason::UnknownVariant { allowed: "a, b".into() }
+        );
     }
 }

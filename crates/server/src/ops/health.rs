@@ -76,7 +76,7 @@ pub async fn readyz(State(st): State<AppState>) -> ApiResult<Json<Readiness>> {
     if failing.is_empty() {
         return Ok(Json(Readiness { status: "ok".into(), checks }));
     }
-    let message = format!("not ready: {}", failing.join(", "));
-    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", message)
+    let reason = crate::ops::refusals::OpsRefusal::NotReady { failing: failing.join(", ") };
+    Err(ApiError::refused(StatusCode::SERVICE_UNAVAILABLE, "not_ready", &reason)
         .with_details(serde_json::json!({ "checks": checks })))
 }

@@ -9,5 +9,6 @@ minimall_core::coded_enum! {
         SettingsNeedCatalog = "ops.settings_need_catalog",
         JobNotDead { id: i64, status: String } = "ops.job_not_dead",
         TypeMismatch { found: String, declared: String } = "ops.type_mismatch",
+        NotReady { failing: String } = "ops.not_ready",
     }
 }

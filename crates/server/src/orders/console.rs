@@ -153,7 +153,7 @@ async fn add_track(
     f: Fields,
 ) -> WebResult {
     let kind = crate::orders::logistics::TrackKind::parse(f.get("kind"))
-        .ok_or_else(|| ApiError::invalid("kind", "choose what happened"))?;
+        .ok_or_else(|| ApiError::invalid_because("kind", &crate::orders::refusals::OrderRefusal::ChooseTrackKind))?;
     let at = match f.opt("at") {
         Some(t) => Some(view::parse_beijing_datetime(t).ok_or_else(|| {
             ApiError::refused(

@@ -38,7 +38,7 @@ pub fn next_status(current: &str, event: OrderEvent) -> ApiResult<(OrderStatus, 
     let from =
         OrderStatus::parse(current).ok_or_else(|| ApiError::internal(format!("unknown order status {current}")))?;
     let to = transition(from, event, &TransitionCtx { is_group_order: false })
-        .map_err(|e| ApiError::conflict(e.to_string()))?;
+        .map_err(|e| ApiError::conflict_because(&e))?;
     Ok((from, to))
 }
 
@@ -301,9 +301,12 @@ pub async fn on_paid(
         return Err(ApiError::not_found("payment"));
     };
     if p.amount != amount {
-        return Err(ApiError::invalid(
+        return Err(ApiError::invalid_because(
             "amount",
-            format!("notification amount {amount} does not match the payment ({})", p.amount),
+            &OrderRefusal::AmountMismatch {
+                notified_fen: minimall_core::Money::from_fen(amount),
+                payment_fen: minimall_core::Money::from_fen(p.amount),
+            },
         ));
     }
     if p.provider != provider {

@@ -1,6 +1,7 @@
 //! Refusals of orders: stable codes, worded by the message catalogues (`messages/*.ftl`).
 
 use minimall_core::error::Label;
+use minimall_core::Money;
 
 minimall_core::coded_enum! {
     /// Why orders refused a request.
@@ -36,5 +37,8 @@ minimall_core::coded_enum! {
         WechatPayFailed = "orders.wechat_pay_failed",
         OnlyLeft { have: i64 } = "orders.only_left",
         PickupNotReady { status: Label } = "orders.pickup_not_ready",
+        AmountMismatch { notified_fen: Money, payment_fen: Money } = "orders.amount_mismatch",
+        NotificationRefused = "orders.notification_refused",
+        ChooseTrackKind = "orders.choose_track_kind",
     }
 }

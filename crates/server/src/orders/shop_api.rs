@@ -440,7 +440,8 @@ pub async fn sandbox_notify(
     )
     .map_err(|e| {
         metrics::counter!("payment_notifications_refused_total", "provider" => "sandbox").increment(1);
-        ApiError::unauthorized(format!("notification refused: {e:?}"))
+        tracing::warn!(error = ?e, "sandbox notification refused");
+        ApiError::unauthorized_because(&OrderRefusal::NotificationRefused)
     })?;
     if notice.event_type != "TRANSACTION.SUCCESS" {
         return Err(ApiError::invalid_because("event_type", &OrderRefusal::UnsupportedEvent));

@@ -184,8 +184,7 @@ async fn place_order(
         return Err(WebError::Redirect("/checkout?changed=1".into()));
     }
     if !status.is_success() {
-        let msg = v["error"]["message"].as_str().unwrap_or("order refused").to_string();
-        return Err(ApiError::new(status, "refused", msg).into());
+        return Err(crate::error::kept_refusal(status, &v).into());
     }
     let id = v["id"].as_i64().ok_or_else(|| ApiError::internal("order without id"))?;
     redirect(&format!("/orders/{id}/pay"))

@@ -192,10 +192,11 @@ pub(crate) async fn check_overlap(
         let theirs = covered(&os, &skus, &tree);
         let shared = mine.intersection(&theirs).count();
         if shared > 0 || (scope.all && os.all) {
-            return Err(ApiError::conflict(format!(
-                "overlaps activity #{} '{}' on {shared} SKUs in the same window; set allow_overlap to run both",
-                o.id, o.name
-            ))
+            return Err(ApiError::conflict_because(&PromotionRefusal::Overlaps {
+                id: o.id,
+                name: o.name.clone(),
+                skus: minimall_core::error::count(shared),
+            })
             .with_field("scope"));
         }
     }

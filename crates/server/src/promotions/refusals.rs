@@ -14,5 +14,6 @@ minimall_core::coded_enum! {
         OffShelf = "promotions.off_shelf",
         TooManyTemplates = "promotions.too_many_templates",
         BelowIssued { issued: i64 } = "promotions.below_issued",
+        Overlaps { id: i64, name: String, skus: i64 } = "promotions.overlaps",
     }
 }

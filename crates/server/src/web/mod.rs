@@ -279,7 +279,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Web
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(WebQuery(v)),
-            Err(e) => Err(bad_address(parts, ApiError::bad_request(e.body_text()))),
+            Err(e) => Err(bad_address(
+                parts,
+                ApiError::bad_request_because(&crate::http::extract::data_reason(&e.body_text())),
+            )),
         }
     }
 }

@@ -267,7 +267,8 @@ suite!(readiness_names_redis_while_it_is_down, |b| async move {
         let (s, ready) = body(app.get("/readyz", None).await).await;
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
-        assert_eq!(ready["error"]["message"], "not ready: redis", "{ready}");
+        assert_eq!(ready["error"]["reason"], "ops.not_ready", "{ready}");
+        assert_eq!(ready["error"]["params"]["failing"], "redis", "{ready}");
         assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
     }
 
@@ -319,7 +320,7 @@ suite!(readiness_names_a_database_that_takes_no_writes, |b| async move {
     }
     let ready = eventually(10, || async {
         let (s, v) = body(app.get("/readyz", None).await).await;
-        (s == StatusCode::SERVICE_UNAVAILABLE && v["error"]["message"] == "not ready: database").then_some(v)
+        (s == StatusCode::SERVICE_UNAVAILABLE && v["error"]["params"]["failing"] == "database").then_some(v)
     })
     .await;
     let check = &ready["error"]["details"]["checks"][0];
