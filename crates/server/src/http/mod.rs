@@ -8,6 +8,8 @@ pub mod contract;
 pub mod extract;
 pub mod idempotency;
 pub mod metrics;
+#[cfg(test)]
+mod schema_names;
 
 use minimall_core::page::Page;
 use serde::{Deserialize, Serialize};

@@ -55,7 +55,9 @@ pub async fn list_audit(
     crate::ops::people::list_audit(&st, &admin, q).await.map(Json)
 }
 
+/// A buyer as the console lists them (the storefront's own `BuyerDto` is the buyer's view of themself).
 #[derive(Serialize, ToSchema)]
+#[schema(as = AdminBuyerDto)]
 pub struct BuyerDto {
     pub id: i64,
     pub nickname: String,
