@@ -62,6 +62,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
     }
     if a.points > 0 {
         st.store.move_points(tx, o.merchant_id, o.buyer_id, a.points, "refund", &o.order_no).await?;
+        crate::finance::points_restored(st, tx, o.merchant_id, &format!("aftersale:{}", a.id), a.points).await?;
     }
     let total = a.amount + a.shipping_refund;
     if total > 0 {

@@ -145,9 +145,14 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
 
     // Points for the first demo buyers.
     let buyers = st.store.list_buyers(m, "", 50, 0).await?;
+    let rules = crate::members::rules(st, m).await.map_err(|e| anyhow::anyhow!("demo points: {e:?}"))?;
+    let now = minimall_store::now_ms();
     let mut tx = st.store.begin().await?;
     for b in buyers.items {
-        st.store.move_points(&mut tx, m, b.id, 2000, "welcome", "demo").await?;
+        let lot = minimall_store::members::LotSource::Adjust;
+        crate::members::grant_points(st, &mut tx, &rules, m, b.id, 2000, lot, &format!("welcome:{}", b.id), now)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo points: {e:?}"))?;
     }
     minimall_store::commit(tx).await?;
     Ok(())

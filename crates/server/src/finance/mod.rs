@@ -209,3 +209,20 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiRes
         .map_err(refused)?;
     post(st, tx, o.merchant_id, build::order_completed(o.id, minimall_store::now_ms(), &lines)).await
 }
+
+/// A buyer spent points (at checkout): the points liability moves with the buyer's balance, in the same
+/// transaction. `reference` names the cause once, e.g. `order:<order_no>`.
+pub async fn points_spent(st: &AppState, tx: &mut Tx, merchant_id: i64, reference: &str, points: i64) -> ApiResult<()> {
+    post(st, tx, merchant_id, build::points_spent(reference, minimall_store::now_ms(), points)).await
+}
+
+/// Spent points came back to a buyer (a cancelled order, a refund), in the transaction that gives them back.
+pub async fn points_restored(
+    st: &AppState,
+    tx: &mut Tx,
+    merchant_id: i64,
+    reference: &str,
+    points: i64,
+) -> ApiResult<()> {
+    post(st, tx, merchant_id, build::points_restored(reference, minimall_store::now_ms(), points)).await
+}

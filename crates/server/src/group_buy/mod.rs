@@ -274,6 +274,7 @@ async fn cancel_in(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> Ap
     st.store.settle_coupons(tx, &o.order_no, false).await?;
     if o.points_used > 0 {
         st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
+        crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     st.store
         .order_event(
@@ -429,6 +430,7 @@ async fn fail_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Vec<i6
     st.store.return_used_coupons(tx, &o.order_no).await?;
     if o.points_used > 0 {
         st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_refund", &o.order_no).await?;
+        crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     let p = st
         .store

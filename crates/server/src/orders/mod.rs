@@ -217,6 +217,9 @@ pub async fn create(
     if points.is_some_and(|p| !p.took(&counts)) {
         return Err(ApiError::conflict_because(&ApiReason::NotEnoughPoints).with_field("points"));
     }
+    if q.points_used > 0 {
+        crate::finance::points_spent(st, tx, c.merchant_id, &format!("order:{order_no}"), q.points_used).await?;
+    }
     Ok((order, lines))
 }
 
@@ -281,6 +284,7 @@ async fn release(
     st.store.settle_coupons(tx, &o.order_no, false).await?;
     if o.points_used > 0 {
         st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
+        crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     Ok(flash)
 }

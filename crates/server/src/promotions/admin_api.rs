@@ -546,13 +546,34 @@ pub async fn grant_points(
     }
     let note = display_text("note", &req.note, 100)?;
     st.store.buyer_by_id(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("buyer"))?;
+    let rules = crate::members::rules(&st, admin.merchant_id).await?;
+    let now = minimall_store::now_ms();
+    let reference = format!("manual:{id}:{}", crate::accounts::auth::new_token("").get(..16).unwrap_or_default());
     let mut tx = st.store.begin().await?;
-    let balance = st.store.move_points(&mut tx, admin.merchant_id, id, req.delta, "manual", &note).await.map_err(
-        |e| match e {
-            StoreError::Constraint(m) => crate::error::conflict_with_data(m).with_field("delta"),
-            o => o.into(),
-        },
-    )?;
+    // Given: a lot, the balance and the journal's points granted; taken: the balance and the grant reversed.
+    let balance = if req.delta > 0 {
+        let lot = minimall_store::members::LotSource::Adjust;
+        crate::members::grant_points(&st, &mut tx, &rules, admin.merchant_id, id, req.delta, lot, &reference, now)
+            .await?
+    } else {
+        let balance = st.store.move_points(&mut tx, admin.merchant_id, id, req.delta, "manual", &note).await.map_err(
+            |e| match e {
+                StoreError::Constraint(m) => crate::error::conflict_with_data(m).with_field("delta"),
+                o => o.into(),
+            },
+        )?;
+        let value = minimall_core::Money::from_fen(minimall_core::members::points::value_fen(
+            -req.delta,
+            rules.points_per_yuan,
+        ));
+        let kind = minimall_core::ledger::PostingKind::PointsReversed;
+        let posting = minimall_core::ledger::build::points_withdrawn(kind, &reference, now, -req.delta, value)
+            .map_err(|e| ApiError::internal(format!("journal posting refused: {e}")))?;
+        if let Some(p) = posting {
+            st.store.post(&mut tx, admin.merchant_id, &p, Some(admin.id)).await?;
+        }
+        balance
+    };
     audit(
         &st,
         &mut tx,

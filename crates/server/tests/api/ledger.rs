@@ -142,6 +142,22 @@ suite!(an_order_posts_payment_refund_shipment_and_cost_of_goods_to_the_fen, |b| 
         .unwrap()
         .iter()
         .any(|e| e["account"] == "sales_revenue" && e["product_id"] == product));
+    // The finance pages show it: the payment of ¥902.20 posted with its fee of ¥5.41.
+    let r = app
+        .client
+        .get(format!("{}/admin/finance/postings?kind=payment_succeeded", app.base))
+        .header("cookie", format!("mm_admin={finance}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let at = html.find("5.41").unwrap_or(0).saturating_sub(200);
+    let near: String = html.get(at..).unwrap_or("").chars().take(400).collect();
+    assert!(
+        html.contains("支付渠道待清算 ¥902.20") && html.contains("支付手续费 ¥5.41"),
+        "the postings page shows the fee: {near}"
+    );
 
     // Partial refund of one unit: the fee comes back in proportion, half up.
     let line = order["lines"][0]["id"].as_i64().unwrap();

@@ -22,6 +22,7 @@ mod import;
 mod input;
 mod installation;
 mod jobs;
+mod journal_props;
 mod ledger;
 mod members;
 mod ops;
