@@ -6,19 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use minimall_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::ApiError;
@@ -64,7 +58,7 @@ impl Application {
             )),
             None => None,
         };
-        let state = AppState {
+        let state = AppState::new(crate::state::Shared {
             store: store.clone(),
             cfg: Arc::new(cfg.clone()),
             merchant_id: merchant.id,
@@ -80,7 +74,7 @@ impl Application {
                 .context("redis_url: cannot reach the flash-sale gate")?,
             sessions: Arc::default(),
             analytics: Arc::default(),
-        };
+        });
         let report = if demo {
             let r = crate::demo::seed(&state).await?;
             StartReport { bootstrap_password: None, demo: Some(r) }
@@ -121,11 +115,14 @@ impl Application {
         let router = router(state.clone());
         let mut srv_rx = rx.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = srv_rx.wait_for(|v| *v).await;
-                })
-                .await
+            axum::serve(
+                listener,
+                axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(router),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = srv_rx.wait_for(|v| *v).await;
+            })
+            .await
         });
         let mut workers = if cfg.jobs.enabled {
             crate::ops::jobs::spawn_workers(state.clone(), cfg.jobs.workers, rx.clone())
@@ -216,39 +213,29 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface: the routes, and around them what every request passes ([`crate::http::edge`]).
+pub fn router(state: AppState) -> crate::http::edge::Edge<Router> {
     let (api, doc) = crate::http::api().split_for_parts();
     let doc = crate::http::contract::finish(serde_json::to_value(doc).expect("the OpenAPI document serializes"));
     let doc = axum::body::Bytes::from(serde_json::to_vec(&doc).expect("the OpenAPI document serializes"));
-    api.route(
-        "/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc) }
-        }),
-    )
-    .route("/metrics", get(crate::http::metrics::render))
-    .route("/uploads/{name}", get(crate::ops::uploads::serve_upload))
-    .route("/img/placeholder/{file}", get(crate::ops::uploads::placeholder))
-    .merge(crate::web::router(&state.cfg.cdn_hosts))
-    .fallback(|| async { ApiError::refused(StatusCode::NOT_FOUND, "not_found", &ApiReason::NoRoute) })
-    .method_not_allowed_fallback(|| async {
-        ApiError::refused(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &ApiReason::MethodNotAllowed)
-    })
-    .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::secure_cookies))
-    .layer(axum::middleware::from_fn(crate::http::extract::limit_query))
-    .with_state(state)
-    // Every body extractor enforces its own limit (JSON: max_body_bytes; uploads and imports: larger).
-    .layer(DefaultBodyLimit::disable())
-    .layer(axum::middleware::from_fn(crate::http::metrics::track))
-    .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
-    .layer(axum::middleware::from_fn(crate::error::localize))
-    .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-        let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-        tracing::info_span!("http", method = %req.method(), uri = %req.uri().path(), request_id = %rid)
-    }))
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    let router = api
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], doc) }
+            }),
+        )
+        .route("/metrics", get(crate::http::metrics::render))
+        .route("/uploads/{name}", get(crate::ops::uploads::serve_upload))
+        .route("/img/placeholder/{file}", get(crate::ops::uploads::placeholder))
+        .merge(crate::web::router(&state.cfg.cdn_hosts))
+        .fallback(|| async { ApiError::refused(StatusCode::NOT_FOUND, "not_found", &ApiReason::NoRoute) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::refused(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", &ApiReason::MethodNotAllowed)
+        })
+        // Per route, where the matched route is known: metrics and the query-length limit.
+        .layer(crate::http::metrics::TrackLayer)
+        .with_state(state.clone());
+    crate::http::edge::Edge::new(router, state.cfg.secure_cookies)
 }

@@ -1,9 +1,7 @@
 //! The one error type of the HTTP layer. Every failure leaves as
 //! `{"error":{"code":"…","message":"…","field":"…"}}` with a 4xx, or a 5xx whose body says nothing internal.
 
-use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minimall_core::error::{Coded, Label, Param};
 use minimall_core::FieldError;
@@ -411,7 +409,7 @@ impl From<StoreError> for ApiError {
 }
 
 impl IntoResponse for ApiError {
-    /// Written in the default language; [`localize`] words it again in the request's language. The error rides
+    /// Written in the default language; [`crate::http::edge::Edge`] words it again in the request's language. The error rides
     /// along as an extension so that it can.
     fn into_response(self) -> Response {
         let mut resp = (self.status, axum::Json(self.body(Lang::Zh))).into_response();
@@ -476,21 +474,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ReqLang {
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ReqLang(request_lang(&parts.headers)))
     }
-}
-
-/// Words every error response in the request's language (see [`request_lang`]).
-pub async fn localize(req: Request, next: Next) -> Response {
-    let lang = request_lang(req.headers());
-    let mut resp = next.run(req).await;
-    if lang != Lang::Zh {
-        if let Some(e) = resp.extensions_mut().remove::<ApiError>() {
-            let (mut parts, _) = resp.into_parts();
-            parts.headers.remove(header::CONTENT_LENGTH);
-            let body = serde_json::to_vec(&e.body(lang)).unwrap_or_default();
-            return Response::from_parts(parts, axum::body::Body::from(body));
-        }
-    }
-    resp
 }
 
 #[cfg(test)]

@@ -7,8 +7,27 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 
+/// Cloned for every request (handlers take it by value): one shared pointer, so a clone is one reference
+/// count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub store: Store,
     pub cfg: Arc<Config>,
     /// The merchant of self-operated mode; shop requests belong to it.

@@ -166,28 +166,6 @@ pub fn query_too_long() -> ApiError {
     .with_field("query")
 }
 
-/// Refuse a query string longer than [`MAX_QUERY_BYTES`] before routing, on every route: 414 with the
-/// error envelope (an error page in the page's language for a browser asking for a page). Hyper itself answers an
-/// address longer than 64 KiB with a bare 414 before any of this runs.
-pub async fn limit_query(req: Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if req.uri().query().is_none_or(|q| q.len() <= MAX_QUERY_BYTES) {
-        return next.run(req).await;
-    }
-    let wants_page = !req.uri().path().starts_with("/api/")
-        && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if !wants_page {
-        return query_too_long().into_response();
-    }
-    let (parts, _) = req.into_parts();
-    crate::web::error_page_in(
-        crate::web::page_lang(&parts),
-        StatusCode::URI_TOO_LONG,
-        "err.bad_request",
-        "err.uri_too_long",
-    )
-}
-
 /// Query string. A value of the wrong type or out of range → 422 naming the parameter.
 pub struct ApiQuery<T>(pub T);
 

@@ -5,6 +5,7 @@
 
 pub mod client_addr;
 pub mod contract;
+pub mod edge;
 pub mod extract;
 pub mod idempotency;
 pub mod metrics;

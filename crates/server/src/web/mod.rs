@@ -356,31 +356,6 @@ async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Respon
     }
 }
 
-/// Add `Secure` to every cookie this server sets when it is configured as reached over HTTPS.
-pub async fn secure_cookies(
-    axum::extract::State(st): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut resp = next.run(req).await;
-    if st.cfg.secure_cookies {
-        let cookies: Vec<HeaderValue> = resp.headers().get_all(header::SET_COOKIE).iter().cloned().collect();
-        if !cookies.is_empty() {
-            resp.headers_mut().remove(header::SET_COOKIE);
-            for c in cookies {
-                let s = c.to_str().unwrap_or("");
-                let v = if s.contains("; Secure") {
-                    c.clone()
-                } else {
-                    HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or(c.clone())
-                };
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-        }
-    }
-    resp
-}
-
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -18,6 +18,62 @@ suite!(health_and_readiness, |b| async move {
     assert_eq!(v["error"]["code"], "not_found");
 });
 
+suite!(request_ids_headers_and_route_metrics, |b| async move {
+    let app = TestApp::spawn(b).await;
+    // The ids the server makes are unique and written as a UUID's groups; a client's own id comes back as sent.
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let r = app.get("/healthz", None).await;
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_eq!(id.split('-').map(str::len).collect::<Vec<_>>(), [8, 4, 4, 4, 12], "{id}");
+        assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()), "{id}");
+        assert!(ids.insert(id), "request ids repeat");
+    }
+    let r =
+        app.req(reqwest::Method::GET, "/healthz", None).header("x-request-id", "client-chosen-7").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "client-chosen-7");
+    let r = app.get("/api/v1/shop/products/999999999", None).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.headers().get("x-request-id").is_some() && r.headers().get("x-content-type-options").is_some());
+    // Counted per method, route (as declared, not the path asked for) and status, with its latency.
+    let counter = r#"http_requests_total{method="GET",route="/api/v1/shop/products/{id}",status="404"}"#;
+    let latency = r#"http_request_duration_seconds_count{method="GET",route="/api/v1/shop/products/{id}"}"#;
+    let (c0, l0) = (metric(&app, counter).await, metric(&app, latency).await);
+    for _ in 0..3 {
+        app.get("/api/v1/shop/products/999999998", None).await;
+    }
+    // Other tests of this process may count on the same route meanwhile, never fewer.
+    assert!(metric(&app, counter).await >= c0 + 3.0);
+    assert!(metric(&app, latency).await >= l0 + 3.0);
+    let m = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(m.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#), "{m}");
+    assert_eq!(app.get("/no/such/route", None).await.status(), StatusCode::NOT_FOUND);
+    let m = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(m.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#), "{m}");
+});
+
+suite!(cookies_are_marked_secure_only_when_configured, |b| async move {
+    let no_redirects =
+        reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for secure in [true, false] {
+        let db = TestDb::new(b).await;
+        let mut cfg = test_config(&db.url);
+        cfg.secure_cookies = secure;
+        let app = TestApp::spawn_with(db, cfg, false).await;
+        let r = no_redirects.get(format!("{}/lang?to=en", app.base)).send().await.unwrap();
+        let c = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(c.starts_with("lang=en;"), "{c}");
+        assert_eq!(c.ends_with("; Secure"), secure, "{c}");
+    }
+});
+
+/// A metric's value in `GET /metrics` (0 while it has none).
+async fn metric(app: &TestApp, series: &str) -> f64 {
+    let m = app.get("/metrics", None).await.text().await.unwrap();
+    m.lines().find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok())).unwrap_or(0.0)
+}
+
 suite!(audit_log_records_before_and_after, |b| async move {
     let app = TestApp::spawn(b).await;
     let owner = app.admin_login("admin").await;
