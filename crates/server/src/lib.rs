@@ -24,6 +24,7 @@ pub mod messages;
 pub mod ops;
 pub mod orders;
 pub mod payments;
+pub mod personal;
 pub mod promotions;
 pub mod reviews;
 pub mod state;

@@ -17,6 +17,7 @@ pub mod distribution;
 mod error;
 pub mod event_stats;
 pub mod events;
+pub mod favourites;
 pub mod finance;
 pub mod flash;
 pub mod generate;

@@ -67,6 +67,9 @@ struct MePage {
     nickname: String,
     points: i64,
     coupons: i64,
+    /// Products saved (收藏) and viewed (足迹).
+    saved: i64,
+    viewed: i64,
     share_url: String,
     /// 待付款 / 待发货 / 待收货 / 待评价 / 售后: (address, label, count).
     order_icons: Vec<crate::orders::shop_pages::TabLink>,
@@ -78,7 +81,10 @@ async fn me(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebR
     let base = st.self_url.get().cloned().unwrap_or_default();
     let counts = crate::orders::tabs::order_counts(&st, &b).await?;
     let order_icons = crate::orders::shop_pages::order_tabs(&c, &counts, None, true).into_iter().skip(1).collect();
+    let (saved, viewed) = crate::personal::counts(&st, &b).await?;
     Ok(MePage {
+        saved,
+        viewed,
         c,
         nickname: row.nickname,
         points: st.store.points_balance(b.id).await?,

@@ -128,6 +128,8 @@ struct ProductPage {
     /// The rating and the two latest visible reviews.
     rating: crate::reviews::RatingDto,
     reviews: Vec<crate::reviews::ReviewDto>,
+    /// Whether the buyer saved the product (`None` when logged out).
+    saved: Option<bool>,
 }
 
 async fn product(
@@ -169,7 +171,18 @@ async fn product(
     let latest = crate::reviews::ProductReviewsQuery { tab: None, page: None, page_size: Some(2) };
     let reviews = crate::reviews::of_product(&st, id, latest).await?;
     let base = st.self_url.get().cloned().unwrap_or_default();
+    let saved = match &b {
+        Some(b) => {
+            // A page view is in the buyer's 足迹; failing to note it does not fail the page.
+            if let Err(e) = crate::personal::viewed(&st, b, id).await {
+                tracing::warn!(product_id = id, error = %e.code, "browsing history not recorded");
+            }
+            Some(crate::personal::favourite_state(&st, b, id).await?.saved)
+        }
+        None => None,
+    };
     let mut resp = ProductPage {
+        saved,
         group_buys,
         idem: crate::accounts::auth::new_token("web_"),
         c,

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
-    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders,
+    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
     promotions, reviews,
 };
 
@@ -171,6 +171,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(reviews::api::list))
         .routes(routes!(reviews::api::reply))
         .routes(routes!(reviews::api::hide))
+        .routes(routes!(personal::shop_api::favourites))
+        .routes(routes!(personal::shop_api::favourite, personal::shop_api::save, personal::shop_api::unsave))
+        .routes(routes!(personal::shop_api::history, personal::shop_api::viewed, personal::shop_api::clear))
+        .routes(routes!(personal::shop_api::forget))
         .routes(routes!(ops::uploads::shop_upload))
         .routes(routes!(orders::shop_api::pay))
         .routes(routes!(orders::shop_api::sandbox_complete))

@@ -281,21 +281,14 @@ pub async fn update_address(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<AddressInput>,
 ) -> ApiResult<Json<AddressDto>> {
-    let f = address_fields(&req)?;
-    let mut tx = st.store.begin().await?;
-    let row = st.store.update_address(&mut tx, buyer.id, id, &f).await.map_err(|_| ApiError::not_found("address"))?;
-    minimall_store::commit(tx).await?;
-    Ok(Json(row.into()))
+    crate::personal::update_address(&st, &buyer, id, req).await.map(Json)
 }
 
 /// Remove an address.
 #[utoipa::path(delete, path = "/api/v1/shop/addresses/{id}", tag = "shop-pricing", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_address(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let mut tx = st.store.begin().await?;
-    st.store.delete_address(&mut tx, buyer.id, id).await.map_err(|_| ApiError::not_found("address"))?;
-    minimall_store::commit(tx).await?;
-    Ok(StatusCode::NO_CONTENT)
+    crate::personal::delete_address(&st, &buyer, id).await.map(|()| StatusCode::NO_CONTENT)
 }
 
 // ---- points -------------------------------------------------------------------------------------

@@ -188,7 +188,7 @@ suite!(order_tabs_count_what_they_list_and_an_order_can_be_bought_again, |b| asy
     assert_eq!((st, v["error"]["reason"].clone()), (StatusCode::CONFLICT, json!("orders.nothing_to_buy_again")), "{v}");
 });
 
-fn no_redirects() -> Client {
+pub(crate) fn no_redirects() -> Client {
     Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
@@ -219,7 +219,7 @@ pub async fn form(c: &Client, app: &TestApp, cookie: &str, from: &str, to: &str,
         .unwrap()
 }
 
-fn toast(r: &reqwest::Response) -> Option<String> {
+pub(crate) fn toast(r: &reqwest::Response) -> Option<String> {
     r.headers()
         .get_all(SET_COOKIE)
         .iter()

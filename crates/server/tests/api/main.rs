@@ -27,6 +27,7 @@ mod ledger;
 mod members;
 mod ops;
 mod orders;
+mod personal;
 mod pickup;
 mod pricing;
 mod stats;
