@@ -131,6 +131,41 @@ test('an operator finds the order, ships it, and the buyer sees it shipped', asy
   await shot(buyer, '12-buyer-sees-shipped');
 });
 
+test('a buyer saves a product, finds it in 我的收藏 and 我的足迹, and keeps an address book', async () => {
+  const base = server.url;
+  await buyer.goto(`${base}/products`);
+  const href = await buyer.locator('a.card').first().getAttribute('href');
+  await buyer.goto(base + href);
+  const title = await buyer.locator('#product-title').innerText();
+  await Promise.all([buyer.waitForNavigation(), buyer.click('#favourite')]);
+  assert.match(await buyer.locator('#favourite').innerText(), /已收藏/);
+  await shot(buyer, '12b-product-saved');
+  await buyer.goto(`${base}/me`);
+  assert.notEqual(await buyer.locator('#my-favourites b').innerText(), '0');
+  await assertFitsPhone(buyer, assert);
+  await shot(buyer, '12c-me');
+  await Promise.all([buyer.waitForNavigation(), buyer.click('#my-favourites')]);
+  assert.match(await buyer.locator('#saved').innerText(), new RegExp(title.slice(0, 6)));
+  await assertFitsPhone(buyer, assert);
+  await shot(buyer, '12d-favourites');
+  await buyer.goto(`${base}/me/history`);
+  assert.match(await buyer.locator('#saved').innerText(), new RegExp(title.slice(0, 6)));
+  await buyer.goto(`${base}/me/addresses/new`);
+  await buyer.fill('input[name=name]', '赵六');
+  await buyer.fill('input[name=phone]', '13700002222');
+  await buyer.fill('input[name=province]', '江苏省');
+  await buyer.fill('input[name=city]', '南京市');
+  await buyer.fill('input[name=district]', '玄武区');
+  await buyer.fill('input[name=detail]', '中山路 18 号');
+  await buyer.check('input[name=is_default]');
+  await Promise.all([buyer.waitForNavigation(), buyer.click('#address-form button')]);
+  const book = await buyer.locator('#addresses').innerText();
+  assert.match(book, /赵六/);
+  assert.match(book, /默认/);
+  await assertFitsPhone(buyer, assert);
+  await shot(buyer, '12e-addresses');
+});
+
 test('an operator imports a CSV: the bad row is reported, the fixed file imports', async () => {
   const base = server.url;
   const op = await laptop(browser);

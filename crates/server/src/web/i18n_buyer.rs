@@ -25,6 +25,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("saved.saved_at", "收藏于", "Saved"),
     ("saved.viewed_at", "浏览于", "Viewed"),
     ("addr.book", "地址管理", "Addresses"),
+    ("addr.fill", "请填写", "Enter: "),
     ("addr.none", "还没有收货地址", "No delivery address yet"),
     ("addr.default", "默认", "Default"),
     ("addr.make_default", "设为默认", "Make default"),
