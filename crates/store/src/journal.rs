@@ -668,6 +668,14 @@ impl Store {
         .await?)
     }
 
+    /// Per line of an order, in line order: the line's id and the activity that priced it, if one did.
+    pub async fn order_line_activities_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<(i64, Option<i64>)>> {
+        Ok(sqlx::query_as("SELECT id, price_activity_id FROM order_lines WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?)
+    }
+
     /// Money of a payment refunded by its succeeded refunds other than `except_refund_no`.
     pub async fn payment_refunded_except_tx(
         &self,

@@ -100,6 +100,9 @@ pub struct SoldLine {
     pub revenue: Money,
     pub coupon: Money,
     pub points: Money,
+    /// The activity that priced the line (a discount or flash price), named on its revenue entry as
+    /// `activity:<id>` so that reports per promotion read what it sold from the journal.
+    pub activity: Option<i64>,
 }
 
 impl SoldLine {
@@ -132,6 +135,7 @@ pub fn apportion_lines(lines: &[(i64, Money)], coupon: Money, points: Money) -> 
         .zip(coupons)
         .zip(points)
         .map(|(((product_id, revenue), coupon), points)| SoldLine {
+            activity: None,
             product_id: *product_id,
             revenue: *revenue,
             coupon,
@@ -204,7 +208,11 @@ pub fn payment_succeeded(p: &PaymentFacts<'_>) -> Result<Option<Posting>, Ledger
     }
     let mut e = vec![Entry::debit(Account::ProviderClearing, p.paid.fen())];
     for l in p.lines {
-        e.push(Entry::credit(Account::SalesRevenue, l.revenue.fen()).for_product(l.product_id));
+        let mut r = Entry::credit(Account::SalesRevenue, l.revenue.fen()).for_product(l.product_id);
+        if let Some(a) = l.activity {
+            r = r.for_promotion(format!("activity:{a}"));
+        }
+        e.push(r);
         if l.coupon.fen() != 0 {
             let mut c = Entry::debit(Account::CouponCost, l.coupon.fen()).for_product(l.product_id);
             if let Some(tag) = p.coupon {
@@ -477,7 +485,7 @@ mod tests {
 
     #[test]
     fn a_free_order_posts_nothing() {
-        let lines = [SoldLine { product_id: 1, revenue: m(0), coupon: m(0), points: m(0) }];
+        let lines = [SoldLine { product_id: 1, revenue: m(0), coupon: m(0), points: m(0), activity: None }];
         let f = PaymentFacts {
             payment_id: 1,
             at_ms: 0,

@@ -90,6 +90,8 @@ pub async fn payment_succeeded(
     late: bool,
 ) -> ApiResult<()> {
     let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let activities = st.store.order_line_activities_tx(tx, o.id).await?;
+    let activity = |line: i64| activities.iter().find(|(id, _)| *id == line).and_then(|(_, a)| *a);
     let sold: Vec<SoldLine> = lines
         .iter()
         .map(|l| {
@@ -99,6 +101,7 @@ pub async fn payment_succeeded(
                     revenue: m(l.paid_amount),
                     coupon: Money::ZERO,
                     points: Money::ZERO,
+                    activity: activity(l.id),
                 }
             } else {
                 SoldLine {
@@ -106,6 +109,7 @@ pub async fn payment_succeeded(
                     revenue: m(l.goods_amount - l.order_discount),
                     coupon: m(l.coupon_discount),
                     points: m(l.points_discount),
+                    activity: activity(l.id),
                 }
             }
         })

@@ -512,3 +512,97 @@ suite!(reconciliation_finds_a_planted_missing_refund_extra_payment_and_amount_mi
         .await;
     }
 });
+
+// A line priced by an activity names it on its revenue entry, so the report per promotion reads what the
+// activity sold from the journal.
+suite!(an_activity_priced_line_is_tagged_in_the_journal_and_reported_per_promotion, |b| async move {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.orders.sandbox_notify_delay_ms = 10;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let owner = app.admin_login("admin").await;
+    let op = app.admin_login("operator").await;
+    let finance = app.admin_login("finance").await;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": "茶叶"})).await).await;
+    let (st, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&owner),
+            &json!({
+                "product": {"code": "ACT", "category_id": c["id"], "title": "白茶", "on_shelf": true},
+                "skus": [{"code": "ACT-1", "stock": 20, "original_price": 10000, "sale_price": 10000, "cost_price": 4000}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let sku = p["product"]["skus"][0]["id"].as_i64().unwrap();
+    let now = minimall_store::now_ms();
+    let (st, act) = body(
+        app.post(
+            "/api/v1/admin/activities",
+            Some(&op),
+            &json!({"name": "白茶8折", "kind": "limited_discount", "rule": {"percent": 80},
+                "scope": {"products": [p["product"]["id"]]}, "starts_at": now - 1_000, "ends_at": now + 86_400_000}),
+        )
+        .await,
+    )
+    .await;
+    assert!(st.is_success(), "{act}");
+    let activity = act["id"].as_i64().unwrap();
+    let buyer = app.buyer_login("activity-buyer").await;
+    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(&buyer), &json!({"name": "王五", "phone": "13700001111", "province": "浙江", "city": "杭州", "district": "西湖", "detail": "1号"})).await).await;
+    let (st, o) = body(
+        app.req(Method::POST, "/api/v1/shop/orders", Some(&buyer))
+            .header("Idempotency-Key", "activity-1")
+            .json(&json!({"items": [{"sku_id": sku, "quantity": 2}], "address_id": a["id"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    let id = o["id"].as_i64().unwrap();
+    let (_, pay) =
+        body(app.post(&format!("/api/v1/shop/orders/{id}/pay"), Some(&buyer), &json!({"provider": "sandbox"})).await)
+            .await;
+    app.post(pay["sandbox_complete_url"].as_str().unwrap(), Some(&buyer), &json!({})).await;
+    let payment = eventually(15, || async {
+        app.store().payment_for_order(id).await.unwrap().filter(|p| p.status == "succeeded")
+    })
+    .await;
+    let paid = eventually(15, || async {
+        posting(&app, &finance, "payment_succeeded", &format!("payment:{}", payment.id)).await
+    })
+    .await;
+    let tag = format!("activity:{activity}");
+    let revenue: Vec<&Value> =
+        paid["entries"].as_array().unwrap().iter().filter(|e| e["account"] == "sales_revenue").collect();
+    assert_eq!(revenue.len(), 1, "{paid}");
+    assert_eq!(
+        (revenue[0]["promotion"].as_str(), revenue[0]["amount"].as_i64()),
+        (Some(tag.as_str()), Some(-16_000)),
+        "{paid}"
+    );
+
+    let today = minimall_core::time::date_of_day(minimall_core::time::day_of(minimall_store::now_ms()).unwrap())
+        .unwrap()
+        .to_string();
+    let (st, r) = body(
+        app.get(&format!("/api/v1/admin/finance/report/promotions?from={today}&to={today}"), Some(&finance)).await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let row = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["promotion"] == tag.as_str())
+        .cloned()
+        .expect("the activity's row");
+    assert_eq!(row["sold"], 16_000, "{r}");
+    let (_, drill) =
+        body(app.get(&format!("/api/v1/admin/ledger/postings?promotion={tag}"), Some(&finance)).await).await;
+    assert_eq!(drill["total"], 1, "{drill}");
+});
