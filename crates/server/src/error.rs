@@ -304,6 +304,7 @@ pub const THINGS: &[&str] = &[
     "action",
     "expense",
     "promoter",
+    "referral",
     "withdrawal",
     "buyer",
     "cart_line",

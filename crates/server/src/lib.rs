@@ -26,6 +26,7 @@ pub mod orders;
 pub mod payments;
 pub mod personal;
 pub mod promotions;
+pub mod referral;
 pub mod reviews;
 pub mod state;
 pub mod usecase;

@@ -8,6 +8,7 @@
 pub mod addresses;
 pub mod admins;
 pub mod aftersales;
+pub mod attribution;
 pub mod audit;
 pub mod buyer_orders;
 pub mod buyers;
@@ -34,6 +35,7 @@ pub mod orders;
 pub mod outbox;
 pub mod points;
 pub mod promotions;
+pub mod referral;
 pub mod reviews;
 pub mod sales;
 pub mod schema;

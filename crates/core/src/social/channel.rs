@@ -339,6 +339,28 @@ impl Attribution {
     }
 }
 
+/// The touches an order placed at `now_ms` keeps, chosen from three visits of the buyer that a store can find by
+/// index: the `earliest` visit, the `latest_other` visit through a channel other than direct, and the `latest`
+/// visit of any channel, each with its time. The first touch is the earliest visit; the last touch is the latest
+/// visit through another channel, or the latest direct visit when there is none, and only while it is within the
+/// window (else none: the order's last touch is direct). This is [`Attribution::record`] over every visit
+/// followed by [`Attribution::for_order`], for any touch type (the event store keeps free-form channel codes and
+/// promoter ids), given visits no later than `now_ms`.
+pub fn order_touches<T>(
+    earliest: Option<(T, i64)>,
+    latest_other: Option<(T, i64)>,
+    latest: Option<(T, i64)>,
+    now_ms: i64,
+    window: AttributionWindow,
+) -> (Option<T>, Option<T>) {
+    let first = earliest.filter(|(_, at)| *at <= now_ms).map(|(t, _)| t);
+    let last = latest_other
+        .or(latest)
+        .filter(|(_, at)| *at <= now_ms && now_ms.saturating_sub(*at) <= window.ms())
+        .map(|(t, _)| t);
+    (first, last)
+}
+
 /// What an order records of where it came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderAttribution {
@@ -477,6 +499,32 @@ mod tests {
             let q = l.to_query();
             let back: Vec<(&str, &str)> = q.split('&').map(|kv| kv.split_once('=').unwrap()).collect();
             prop_assert_eq!(ShareParams::parse(back.iter().copied()).unwrap(), l);
+        }
+
+        /// What the store finds by index (earliest visit, latest visit through another channel, latest visit)
+        /// gives the same first and last touch as the rule over every visit.
+        #[test]
+        fn three_indexed_visits_give_the_touches_of_the_full_rule(
+            visits in prop::collection::vec((any_params(), 0i64..40), 0..12),
+            now in 0i64..60,
+            days in 1u32..3,
+        ) {
+            // Distinct times, as the store's ids are: the order of recording is the order of time.
+            let touches: Vec<Touch> = visits.into_iter().enumerate()
+                .map(|(i, (p, at))| Touch::new(p, at * (DAY_MS / 4) + i as i64)).collect();
+            let window = AttributionWindow::days(days).unwrap();
+            let now_ms = now * (DAY_MS / 4) + 20;
+            let seen: Vec<&Touch> = touches.iter().filter(|t| t.at_ms <= now_ms).collect();
+            let mut a = Attribution::default();
+            for t in &seen { a.record((*t).clone()); }
+            let full = a.for_order(now_ms, window);
+            let pick = |t: Option<&&Touch>| t.map(|t| ((*t).clone(), t.at_ms));
+            let earliest = pick(seen.iter().min_by_key(|t| t.at_ms));
+            let latest_other = pick(seen.iter().filter(|t| t.params.channel != Channel::Direct).max_by_key(|t| t.at_ms));
+            let latest = pick(seen.iter().max_by_key(|t| t.at_ms));
+            let (first, last) = order_touches(earliest, latest_other, latest, now_ms, window);
+            prop_assert_eq!(first, full.first);
+            prop_assert_eq!(last, full.last);
         }
 
         /// First and last touch depend only on the set of visits, not on the order they are recorded in;

@@ -139,7 +139,15 @@ async fn page(
         })
         .collect();
     let days = d.days.iter().map(|x| row(x.date.clone(), &x.figures, money.revenue)).collect();
-    let channels = d.channels.iter().map(|x| row(c.label("channel", &x.channel), &x.figures, money.revenue)).collect();
+    let channels = d
+        .channels
+        .iter()
+        .map(|x| {
+            let mut r = row(c.label("channel", &x.channel), &x.figures, money.revenue);
+            r.push(x.first_touch_paid_orders.to_string());
+            r
+        })
+        .collect();
     let customers = may(&a, Permission::ReadBuyers);
     let (mut rfm, mut cohorts, mut cohort_width) = (Vec::new(), Vec::new(), 0);
     if customers {

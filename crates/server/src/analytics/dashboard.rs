@@ -1,8 +1,9 @@
 //! The analytics dashboard: visitors, product viewers, buyers and conversion (distinct actors over the period,
 //! counted from the events), the funnel view → cart → checkout → paid, GMV, paid orders and 客单价 (from the orders
-//! paid), by day and by channel (sales by channel from the payment events' rollup), against the previous period of
-//! the same length.
+//! paid), by day and by channel (sales by channel from the payment events' rollup, that is by the orders' last
+//! touch; and by their first touch), against the previous period of the same length.
 
+use minimall_store::attribution::TouchKind;
 use minimall_store::event_stats::{ReachBy, StepActors};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -52,6 +53,12 @@ pub struct ChannelFigures {
     pub channel: String,
     #[serde(flatten)]
     pub figures: Figures,
+    /// Orders paid in the period whose buyer first came through this channel (the order's first touch, kept
+    /// when it was placed); `paid_orders` counts them by their last touch.
+    pub first_touch_paid_orders: i64,
+    /// Their amount, fen (roles that may see revenue only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_touch_gmv: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -156,8 +163,16 @@ pub async fn dashboard(st: &AppState, merchant_id: i64, from: i64, to: i64, mone
         .collect();
     let by_channel = st.store.step_actors(merchant_id, from, to, ReachBy::Channel).await?;
     let channel_sales = st.store.channel_sales(merchant_id, from, to).await?;
-    let mut names: Vec<String> =
-        by_channel.iter().map(|r| r.key.clone()).chain(channel_sales.iter().map(|c| c.channel.clone())).collect();
+    let first_touch = st
+        .store
+        .touch_sales(merchant_id, view::day_start_ms(from), view::day_start_ms(to + 1), TouchKind::First)
+        .await?;
+    let mut names: Vec<String> = by_channel
+        .iter()
+        .map(|r| r.key.clone())
+        .chain(channel_sales.iter().map(|c| c.channel.clone()))
+        .chain(first_touch.iter().map(|c| c.channel.clone()))
+        .collect();
     names.sort();
     names.dedup();
     let channels = names
@@ -170,7 +185,13 @@ pub async fn dashboard(st: &AppState, merchant_id: i64, from: i64, to: i64, mone
                 s.map_or(0, |s| s.gmv),
                 money,
             );
-            ChannelFigures { channel: ch, figures }
+            let f = first_touch.iter().find(|c| c.channel == ch);
+            ChannelFigures {
+                first_touch_paid_orders: f.map_or(0, |f| f.paid_orders),
+                first_touch_gmv: money.revenue.then(|| f.map_or(0, |f| f.gmv)),
+                channel: ch,
+                figures,
+            }
         })
         .collect();
     Ok(Dashboard {

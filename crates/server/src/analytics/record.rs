@@ -2,10 +2,13 @@
 //! (so they are there exactly when the change is): an order placed, paid or refunded, a seat taken in a group, a
 //! coupon claimed.
 //!
-//! An order is attributed to the buyer's latest storefront event when it is placed (channel, campaign,
-//! promoter); its payment and refunds carry the same touch, so sales by channel add up.
+//! An order keeps its first and last touch when it is placed (`order_touches`): the buyer's earliest storefront
+//! visit, and the latest visit through a channel other than direct (else the latest direct one) within the
+//! attribution window; its payment and refunds carry the last touch, so sales by channel add up.
 
 use minimall_core::analytics::events::{EventKind, DIRECT};
+use minimall_core::social::channel::{self, AttributionWindow};
+use minimall_store::attribution::{OrderTouches, Visit};
 use minimall_store::event_stats::Touch;
 use minimall_store::events::NewEvent;
 use minimall_store::orders::OrderRow;
@@ -45,10 +48,37 @@ async fn touch_of(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Touch> 
     })
 }
 
-/// An order was placed (amount: its payable).
+/// The touches an order placed now keeps (`core::social::channel::order_touches` over the buyer's visits).
+async fn attribute(st: &AppState, tx: &mut Tx, o: &OrderRow, now: i64) -> ApiResult<OrderTouches> {
+    let v = st.store.buyer_visits(tx, o.merchant_id, o.buyer_id).await?;
+    let at = |x: Option<Visit>| x.map(|v| (v.clone(), v.at));
+    let (first, last) =
+        channel::order_touches(at(v.earliest), at(v.latest_other), at(v.latest), now, AttributionWindow::DEFAULT);
+    let (first_at, last_at) = (first.as_ref().map(|v| v.at), last.as_ref().map(|v| v.at));
+    let touch = |x: Option<Visit>| x.map_or_else(direct, |v| v.touch());
+    let (first, last) = (touch(first), touch(last));
+    Ok(OrderTouches {
+        order_id: o.id,
+        first_channel: first.channel,
+        first_campaign: first.campaign,
+        first_promoter_id: first.promoter_id,
+        first_at,
+        last_channel: last.channel,
+        last_campaign: last.campaign,
+        last_promoter_id: last.promoter_id,
+        last_at,
+    })
+}
+
+/// An order was placed (amount: its payable). Its first and last touch are kept with it, and its event carries
+/// the last touch, as its payment and refunds will.
 pub async fn order_placed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
-    let touch = st.store.last_touch(tx, o.merchant_id, o.buyer_id).await?.unwrap_or_else(direct);
-    let mut e = event(EventKind::OrderPlaced, o.buyer_id, touch, minimall_store::now_ms());
+    let now = minimall_store::now_ms();
+    let touches = attribute(st, tx, o, now).await?;
+    st.store.insert_order_touches(tx, o.merchant_id, &touches).await?;
+    let touch =
+        Touch { channel: touches.last_channel, campaign: touches.last_campaign, promoter_id: touches.last_promoter_id };
+    let mut e = event(EventKind::OrderPlaced, o.buyer_id, touch, now);
     e.order_id = Some(o.id);
     e.amount_fen = Some(o.payable);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;

@@ -120,6 +120,9 @@ async fn withdraw(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, f
 struct JoinPage {
     c: Ctx,
     code: String,
+    /// The promoter's id, which the storefront's events carry as `promoter_id` for the visit (the link's `pr`
+    /// is the public code).
+    promoter_id: Option<i64>,
 }
 
 fn clean_code(code: &str) -> String {
@@ -129,11 +132,20 @@ fn clean_code(code: &str) -> String {
 /// A promoter's share link: the visitor accepts the invitation (a POST, so that no link binds anybody
 /// unasked).
 async fn join_page(
+    State(st): State<AppState>,
     c: Ctx,
-    ShopBuyer(_b): ShopBuyer,
+    ShopBuyer(b): ShopBuyer,
     crate::web::WebPath(code): crate::web::WebPath<String>,
 ) -> WebResult {
-    Ok(JoinPage { c, code: clean_code(&code) }.render_page())
+    let code = clean_code(&code);
+    let promoter_id = st
+        .store
+        .promoter_by_code(b.merchant_id, &code)
+        .await
+        .map_err(ApiError::from)?
+        .filter(|p| p.status == "active")
+        .map(|p| p.id);
+    Ok(JoinPage { c, code, promoter_id }.render_page())
 }
 
 async fn join(

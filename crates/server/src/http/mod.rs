@@ -23,7 +23,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
     accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
-    promotions, reviews,
+    promotions, referral, reviews,
 };
 
 /// Every list answers in this envelope.
@@ -279,6 +279,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(distribution::admin_api::approve_withdrawal))
         .routes(routes!(distribution::admin_api::pay_withdrawal))
         .routes(routes!(distribution::admin_api::reject_withdrawal))
+        .routes(routes!(referral::api::my_referral))
+        .routes(routes!(referral::api::accept_referral))
+        .routes(routes!(referral::api::get_referral_settings, referral::api::put_referral_settings))
+        .routes(routes!(referral::api::list_referrals))
+        .routes(routes!(referral::api::release_referral))
+        .routes(routes!(referral::api::reject_referral))
         .routes(routes!(distribution::shop_api::promoter_centre))
         .routes(routes!(distribution::shop_api::apply_promoter))
         .routes(routes!(distribution::shop_api::bind_promoter))

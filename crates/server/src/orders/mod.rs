@@ -557,6 +557,7 @@ pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -
 pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let id = order_id(&job)?;
     let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
+    let referral = crate::referral::prepare(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
     if next_status(&o.status, OrderEvent::Complete).is_err() {
@@ -569,6 +570,7 @@ pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Re
         .await
         .map_err(|e| e.to_string())?;
     crate::finance::order_completed(&st, &mut tx, &o).await.map_err(|e| e.to_string())?;
+    crate::referral::order_completed(&st, &mut tx, &referral, &o).await.map_err(|e| e.to_string())?;
     minimall_store::commit(tx).await.map_err(|e| e.to_string())
 }
 
@@ -643,6 +645,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
     if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
         crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::distribution::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
+        crate::referral::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(

@@ -73,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::flash::console::routes())
         .merge(crate::group_buy::console::routes())
         .merge(crate::distribution::console::routes())
+        .merge(crate::referral::pages::routes())
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
@@ -140,6 +141,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/promoter-applications", "menu.promoter_applications", Permission::ReadBuyers),
     ("/admin/distribution", "menu.distribution", Permission::ManageMembers),
     ("/admin/promoter-withdrawals", "menu.promoter_withdrawals", Permission::ReadFinance),
+    ("/admin/referrals", "menu.referrals", Permission::ReadBuyers),
     ("/admin/orders", "menu.orders", Permission::ReadOrders),
     ("/admin/aftersales", "menu.aftersales", Permission::ReadOrders),
     ("/admin/reviews", "menu.reviews", Permission::ReadOrders),

@@ -25,7 +25,7 @@ fn now() -> i64 {
     minimall_store::now_ms()
 }
 
-fn ev(kind: &str, visitor: &str, extra: Value) -> Value {
+pub(crate) fn ev(kind: &str, visitor: &str, extra: Value) -> Value {
     let mut e = json!({"kind": kind, "client_at": now() - 1000, "visitor": visitor, "session": format!("s-{visitor}")});
     for (k, v) in extra.as_object().unwrap() {
         e[k] = v.clone();
@@ -33,7 +33,7 @@ fn ev(kind: &str, visitor: &str, extra: Value) -> Value {
     e
 }
 
-async fn send(app: &TestApp, token: Option<&str>, events: Vec<Value>) -> reqwest::Response {
+pub(crate) async fn send(app: &TestApp, token: Option<&str>, events: Vec<Value>) -> reqwest::Response {
     app.post("/api/v1/shop/events", token, &json!({ "events": events })).await
 }
 
@@ -143,7 +143,7 @@ suite!(events_are_validated_limited_and_stored, |b| async move {
     assert_eq!(flood, 300);
 });
 
-async fn product(app: &TestApp, op: &str) -> (i64, i64) {
+pub(crate) async fn product(app: &TestApp, op: &str) -> (i64, i64) {
     let (_, c) = body(app.post("/api/v1/admin/categories", Some(op), &json!({"name": "水果"})).await).await;
     let (s, p) = body(
         app.post_idem(

@@ -78,7 +78,7 @@ pub(crate) async fn bind(app: &TestApp, buyer: &str, code: &str) -> (StatusCode,
 }
 
 /// An order of `qty` units of `sku`, paid through the sandbox; answers the order once it is to ship.
-async fn paid_order(app: &TestApp, buyer: &str, sku: i64, qty: i64, key: &str) -> Value {
+pub(crate) async fn paid_order(app: &TestApp, buyer: &str, sku: i64, qty: i64, key: &str) -> Value {
     let (_, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({"name": "王五", "phone": "13700001111", "province": "浙江", "city": "杭州", "district": "西湖", "detail": "1号"})).await).await;
     let (st, o) = body(
         app.req(Method::POST, "/api/v1/shop/orders", Some(buyer))

@@ -74,6 +74,9 @@
     if (qs.get('ch') && /^[a-z0-9_]{1,32}$/.test(qs.get('ch'))) ss.setItem('mm_ch', qs.get('ch'));
     if (qs.get('cp')) ss.setItem('mm_cp', qs.get('cp').slice(0, 64));
     if (qs.get('pr') && /^[1-9][0-9]{0,15}$/.test(qs.get('pr'))) ss.setItem('mm_pr', qs.get('pr'));
+    // A promoter's link carries the public code; the page it opens names the promoter's id.
+    var pe = document.getElementById('mm-pr');
+    if (pe && /^[1-9][0-9]{0,15}$/.test(pe.getAttribute('data-id'))) ss.setItem('mm_pr', pe.getAttribute('data-id'));
     function queue() { try { return JSON.parse(ss.getItem('mm_events') || '[]'); } catch (e) { return []; } }
     function flush() {
       var q = queue();
