@@ -222,6 +222,7 @@ rule-flash = flash sale { $name }
 rule-group = group buy { $name }
 rule-member_price = member price { $level }
 rule-member = member price
+rule-member_free_shipping = member free shipping { $level }
 rule-coupon = coupon { $name }
 rule-free_shipping_coupon = free-shipping coupon { $name }
 rule-points = points
@@ -249,6 +250,7 @@ quote-points = { $used } points for { $discount_fen } ({ $per_yuan } points = ¥
        *[0] {""}
     }
 quote-free_shipping_coupon = the free-shipping coupon takes off { $fee_fen }
+quote-member_free_shipping = the level ships free, taking off { $fee_fen }
 quote-freight = { $province }, { $units } { $by_weight ->
         [1] g
        *[0] pieces
@@ -611,6 +613,7 @@ audit-action-freight-create = create freight template
 audit-action-freight-update = update freight template
 audit-action-group_buy-create = create group buy
 audit-action-group_buy-stop = stop group buy
+audit-action-member_card-create = create paid membership card
 audit-action-members-levels = update member levels
 audit-action-members-settings = update member settings
 audit-action-order-ship = ship order

@@ -221,6 +221,7 @@ rule-flash = 秒杀 { $name }
 rule-group = 拼团 { $name }
 rule-member_price = 会员价 { $level }
 rule-member = 会员价 会员
+rule-member_free_shipping = 会员包邮 { $level }
 rule-coupon = 优惠券 { $name }
 rule-free_shipping_coupon = 包邮券 { $name }
 rule-points = 积分抵现
@@ -248,6 +249,7 @@ quote-points = { $used } 积分抵 { $discount_fen }（{ $per_yuan } 积分 = ¥
        *[0] {""}
     }
 quote-free_shipping_coupon = 包邮券免运费 { $fee_fen }
+quote-member_free_shipping = 会员包邮免运费 { $fee_fen }
 quote-freight = { $province }，{ $units } { $by_weight ->
         [1] 克
        *[0] 件
@@ -610,6 +612,7 @@ audit-action-freight-create = 新建运费模板
 audit-action-freight-update = 修改运费模板
 audit-action-group_buy-create = 创建拼团活动
 audit-action-group_buy-stop = 停止拼团活动
+audit-action-member_card-create = 新建付费会员卡
 audit-action-members-levels = 修改会员等级
 audit-action-members-settings = 修改会员设置
 audit-action-order-ship = 订单发货

@@ -107,6 +107,7 @@ pub const FAMILIES: &[(&str, &[&str])] = &[
             "freight.update",
             "group_buy.create",
             "group_buy.stop",
+            "member_card.create",
             "members.levels",
             "members.settings",
             "order.ship",

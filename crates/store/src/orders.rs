@@ -37,6 +37,8 @@ pub struct BuyerPricingFacts {
     /// The member level's price as a percent of the sale price, when the level has one.
     pub member_discount_pct: Option<i32>,
     pub member_level_name: Option<String>,
+    /// 1 when the member level ships free.
+    pub member_free_shipping: i64,
 }
 
 impl Store {
@@ -489,7 +491,8 @@ impl Store {
             "SELECT b.created_at AS registered_at,
                     CAST(COALESCE((SELECT 1 FROM orders o WHERE o.buyer_id = b.id AND o.paid_at IS NOT NULL LIMIT 1), 0) AS BIGINT) AS has_paid_order,
                     CAST(COALESCE((SELECT p.balance FROM points_balances p WHERE p.buyer_id = b.id), 0) AS BIGINT) AS points_balance,
-                    l.discount_pct AS member_discount_pct, l.name AS member_level_name
+                    l.discount_pct AS member_discount_pct, l.name AS member_level_name,
+                    CAST(COALESCE(l.free_shipping, 0) AS BIGINT) AS member_free_shipping
              FROM buyers b LEFT JOIN member_profiles m ON m.buyer_id = b.id LEFT JOIN member_levels l ON l.id = m.level_id
              WHERE b.merchant_id = $1 AND b.id = $2",
         )

@@ -258,6 +258,62 @@ pub fn evaluate(
     Some(LevelChange { from: current, to: target, up })
 }
 
+/// Of two levels, the one that ranks higher (a level no longer in the table counts as none).
+pub fn higher(levels: &[Level], a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    let rank_of = |id: Option<i64>| id.and_then(|id| levels.iter().find(|l| l.id == id)).map(|l| l.rank);
+    match (rank_of(a), rank_of(b)) {
+        (Some(x), Some(y)) => {
+            if y > x {
+                b
+            } else {
+                a
+            }
+        }
+        (Some(_), None) => a,
+        (None, Some(_)) => b,
+        (None, None) => None,
+    }
+}
+
+fn change_to(levels: &[Level], current: Option<i64>, target: Option<i64>) -> Option<LevelChange> {
+    let rank_of = |id: Option<i64>| id.and_then(|id| levels.iter().find(|l| l.id == id)).map(|l| l.rank);
+    (target != current).then(|| LevelChange { from: current, to: target, up: rank_of(target) > rank_of(current) })
+}
+
+/// [`evaluate`] for a buyer whose active paid cards grant `card` (the highest of their levels): progress
+/// never takes them below it, and a card above what progress reaches is the level held.
+pub fn evaluate_with_card(
+    levels: &[Level],
+    current: Option<i64>,
+    p: &Progress,
+    policy: DowngradePolicy,
+    occasion: Occasion,
+    card: Option<i64>,
+) -> Option<LevelChange> {
+    let earned = evaluate(levels, current, p, policy, occasion).map_or(current, |c| c.to);
+    let target = if card.is_some() { higher(levels, earned, card) } else { earned };
+    change_to(levels, current, target)
+}
+
+/// The level once a paid card's term ends or the card is refunded: what progress reaches; under
+/// [`DowngradePolicy::Keep`] the level held before the card when that ranks higher; and the level of another
+/// card still active (`other_card`) when that ranks higher still.
+pub fn after_card(
+    levels: &[Level],
+    current: Option<i64>,
+    before_card: Option<i64>,
+    p: &Progress,
+    policy: DowngradePolicy,
+    other_card: Option<i64>,
+) -> Option<LevelChange> {
+    let reached = reached(levels, p).map(|l| l.id);
+    let base = match policy {
+        DowngradePolicy::Keep => higher(levels, reached, before_card),
+        DowngradePolicy::Follow => reached,
+    };
+    change_to(levels, current, higher(levels, base, other_card))
+}
+
 /// What is missing to the next level above `current`, for the buyer's level card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextLevel<'a> {
@@ -348,6 +404,51 @@ mod tests {
             evaluate(&levels, None, &progress(30_000, 0), DowngradePolicy::Keep, Occasion::Progress),
             Some(LevelChange { from: None, to: Some(1), up: true })
         );
+    }
+
+    #[test]
+    fn a_paid_card_holds_its_level_and_its_end_goes_back_to_what_was_earned() {
+        let levels = default_levels();
+        // 黄金会员 (4) by card over 普通会员 (1) earned by spend
+        let p = progress(30_000, 0);
+        assert_eq!(
+            evaluate_with_card(&levels, Some(1), &p, DowngradePolicy::Keep, Occasion::Progress, Some(4)),
+            Some(LevelChange { from: Some(1), to: Some(4), up: true })
+        );
+        // while the card lasts, progress (up to 白银, rank 3) does not lower the card's level, under either policy
+        let more = progress(250_000, 0);
+        for policy in [DowngradePolicy::Keep, DowngradePolicy::Follow] {
+            assert_eq!(evaluate_with_card(&levels, Some(4), &more, policy, Occasion::Progress, Some(4)), None);
+            assert_eq!(evaluate_with_card(&levels, Some(4), &p, policy, Occasion::Yearly, Some(4)), None);
+        }
+        // progress above the card wins
+        assert_eq!(
+            evaluate_with_card(
+                &levels,
+                Some(4),
+                &progress(2_000_000, 0),
+                DowngradePolicy::Keep,
+                Occasion::Progress,
+                Some(4)
+            ),
+            Some(LevelChange { from: Some(4), to: Some(5), up: true })
+        );
+        // the card ends: back to what progress reaches, or under keep the level held before the card
+        assert_eq!(
+            after_card(&levels, Some(4), Some(3), &p, DowngradePolicy::Keep, None),
+            Some(LevelChange { from: Some(4), to: Some(3), up: false })
+        );
+        assert_eq!(
+            after_card(&levels, Some(4), Some(3), &p, DowngradePolicy::Follow, None),
+            Some(LevelChange { from: Some(4), to: Some(1), up: false })
+        );
+        assert_eq!(after_card(&levels, Some(4), None, &p, DowngradePolicy::Follow, Some(4)), None);
+        assert_eq!(
+            after_card(&levels, Some(4), None, &progress(0, 0), DowngradePolicy::Keep, None),
+            Some(LevelChange { from: Some(4), to: None, up: false })
+        );
+        assert_eq!(higher(&levels, Some(2), Some(99)), Some(2));
+        assert_eq!(higher(&levels, None, Some(1)), Some(1));
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //!   fits the cap gives the discount, and only the fewest points worth that discount are spent.
 //! - Shipping: a template's no-delivery list blocks the order even for lines that would ship free. `free_over`
 //!   compares the charged lines of the template after order-level reductions, before coupons and points, so a
-//!   coupon never brings a shipping fee back.
+//!   coupon never brings a shipping fee back. A level with free shipping then takes off what fee is left, before
+//!   any free-shipping coupon (which then has nothing to take off: [`Reason::NoDiscount`]).
 
 use std::collections::BTreeMap;
 
@@ -785,7 +786,19 @@ fn apply_points(input: &QuoteInput, st: &mut State) {
 // Stage 5: shipping.
 
 fn apply_shipping(input: &QuoteInput, st: &mut State) {
-    let total = shipping_fees(input, st);
+    let mut total = shipping_fees(input, st);
+    if input.buyer.member_free_shipping && total > 0 {
+        let level = input.buyer.member_level_name.clone().unwrap_or_default();
+        st.step(
+            Stage::Shipping,
+            RuleKind::MemberPrice,
+            RuleName::MemberFreeShipping { level },
+            None,
+            -total,
+            Detail::MemberFreeShipping { fee_fen: Money::from_fen(total) },
+        );
+        total = 0;
+    }
     st.shipping = total;
     if let Some((label, id)) = st.free_shipping_coupon.take() {
         if total > 0 {
@@ -1703,6 +1716,49 @@ mod tests {
     }
 
     #[test]
+    fn a_level_with_free_shipping_takes_off_the_fee_left_and_a_free_shipping_coupon_has_nothing_to_take() {
+        let mut input = cart(vec![line(1, 10, 1, 5000)]);
+        input.province = Some("浙江省".into());
+        input.freight_templates.push(template(1, Some(9900)));
+        input.default_freight_template_id = Some(1);
+        input.buyer.member_discount_pct = Some(95);
+        input.buyer.member_level_name = Some("黄金会员".into());
+        input.buyer.member_free_shipping = true;
+        let q = quoted(&input);
+        let shipping: Vec<(RuleKind, RuleName, i64)> =
+            q.steps.iter().filter(|s| s.stage == Stage::Shipping).map(|s| (s.kind, s.rule.clone(), s.amount)).collect();
+        assert_eq!(
+            shipping,
+            [
+                (RuleKind::FreightTemplate, RuleName::FreightTemplate { name: "模板1".into() }, 1000),
+                (RuleKind::MemberPrice, RuleName::MemberFreeShipping { level: "黄金会员".into() }, -1000),
+            ]
+        );
+        assert_eq!((q.shipping, q.payable), (Money::ZERO, m(4750)));
+
+        // the template's own free shipping comes first: nothing is left for the level
+        input.lines = vec![line(1, 10, 1, 20000)];
+        let q = quoted(&input);
+        assert!(q.steps.iter().all(|s| !matches!(s.rule, RuleName::MemberFreeShipping { .. })));
+        assert_eq!(q.shipping, Money::ZERO);
+
+        // a free-shipping coupon finds no fee left
+        input.lines = vec![line(1, 10, 1, 5000)];
+        input.coupons.push(coupon(7, "包邮", CouponKind::FreeShipping { threshold: Money::ZERO }, all()));
+        let q = quoted(&input);
+        assert!(q.applied_coupons.is_empty());
+        assert_eq!(
+            q.blocking.iter().map(|r| (r.rule_id, r.reason.clone())).collect::<Vec<_>>(),
+            [(Some(7), Reason::NoDiscount)]
+        );
+
+        // without the level's free shipping the fee stays
+        input.coupons.clear();
+        input.buyer.member_free_shipping = false;
+        assert_eq!(quoted(&input).shipping, m(1000));
+    }
+
+    #[test]
     fn xinjiang_region_rule_and_no_delivery() {
         let mut input = cart(vec![line(1, 10, 3, 1000)]);
         input.freight_templates = vec![template(1, Some(100)), template(2, None)];
@@ -2193,6 +2249,7 @@ mod tests {
                 registered_at_ms: NOW - days * DAY_MS,
                 member_discount_pct: member,
                 member_level_name: member.map(|_| "会员".to_string()),
+                member_free_shipping: member.is_some_and(|p| p % 2 == 0),
                 bought_under,
                 points_balance,
             },

@@ -81,6 +81,8 @@ pub struct BuyerContext {
     /// Member level discount as a percentage of the sale price (95 = 95 %, i.e. 5 % off); `None` without a level.
     pub member_discount_pct: Option<u32>,
     pub member_level_name: Option<String>,
+    /// The buyer's level ships free (named by `member_level_name`).
+    pub member_free_shipping: bool,
     /// Units already bought under each activity (for per-buyer limits): (activity id, units).
     pub bought_under: Vec<(i64, i64)>,
     pub points_balance: i64,
@@ -293,6 +295,8 @@ crate::coded_enum! {
         MemberPrice { level: String } = "rule.member_price",
         /// The member price of a buyer whose level has no name.
         Member = "rule.member",
+        /// A member level's free shipping; `level` is the level's name.
+        MemberFreeShipping { level: String } = "rule.member_free_shipping",
         Coupon { name: String } = "rule.coupon",
         FreeShippingCoupon { name: String } = "rule.free_shipping_coupon",
         Points = "rule.points",
@@ -340,6 +344,8 @@ crate::coded_enum! {
             only_needed: i64,
         } = "quote.points",
         FreeShippingCoupon { fee_fen: Money } = "quote.free_shipping_coupon",
+        /// The level's free shipping takes off the fee left after the templates' own rules.
+        MemberFreeShipping { fee_fen: Money } = "quote.member_free_shipping",
         /// A template's fee to `province` for `units` pieces or grams (`by_weight` 1/0), by the region rule
         /// `region` (`has_region` 1) or the default rule.
         Freight { province: String, units: i64, by_weight: i64, has_region: i64, region: String } = "quote.freight",

@@ -64,6 +64,11 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
         st.store.move_points(tx, o.merchant_id, o.buyer_id, a.points, "refund", &o.order_no).await?;
         crate::finance::points_restored(st, tx, o.merchant_id, &format!("aftersale:{}", a.id), a.points).await?;
     }
+    for l in &lines {
+        crate::members::cards::line_refunded(st, tx, o.merchant_id, o.id, l.line_id).await?;
+    }
+    let goods: i64 = lines.iter().map(|l| l.amount).sum();
+    crate::members::order_refunded(st, tx, o.merchant_id, o.id, goods, &format!("order:{}:A{}", o.id, a.id)).await?;
     let total = a.amount + a.shipping_refund;
     if total > 0 {
         let payment = st

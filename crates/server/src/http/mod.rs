@@ -264,6 +264,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(members::shop_api::exchange))
         .routes(routes!(members::admin_api::list_mall, members::admin_api::create_mall_item))
         .routes(routes!(members::admin_api::change_mall_item))
+        .routes(routes!(members::admin_api::list_cards, members::admin_api::create_card))
         .routes(routes!(distribution::admin_api::list_promoters))
         .routes(routes!(distribution::admin_api::get_promoter))
         .routes(routes!(distribution::admin_api::promoter_commissions))

@@ -300,3 +300,27 @@ pub async fn change_mall_item(
 ) -> ApiResult<Json<super::mall::MallItemDto>> {
     Ok(Json(super::mall::change_item(&st, &admin, &Call::from_headers(&headers), id, req).await?))
 }
+
+/// Paid membership cards (付费会员/年卡): products sold as a level for a term.
+#[utoipa::path(get, path = "/api/v1/admin/member-cards", tag = "admin-members", params(PageQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<super::cards::PaidCardDto>), (status = 422, body = ErrorBody)))]
+pub async fn list_cards(
+    State(st): State<AppState>,
+    admin: Admin<ReadBuyers>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paginated<super::cards::PaidCardDto>>> {
+    Ok(Json(super::cards::cards(&st, admin.merchant_id, q.page()?).await?))
+}
+
+/// Sell a product as a paid membership card: buying it grants the level for the term (renewals extend it).
+#[utoipa::path(post, path = "/api/v1/admin/member-cards", tag = "admin-members", request_body = super::cards::NewPaidCard, security(("bearer" = [])),
+    responses((status = 201, body = super::cards::PaidCardDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_card(
+    State(st): State<AppState>,
+    admin: Admin<ManageMembers>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<super::cards::NewPaidCard>,
+) -> ApiResult<(axum::http::StatusCode, Json<super::cards::PaidCardDto>)> {
+    let card = super::cards::create_card(&st, &admin, &Call::from_headers(&headers), req).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(card)))
+}

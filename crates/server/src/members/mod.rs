@@ -6,6 +6,7 @@
 //! `shop_pages.rs`). The order flow calls [`order_completed`] inside the transaction that completes an order.
 
 pub mod admin_api;
+pub mod cards;
 pub mod console;
 mod daily;
 pub mod mall;
@@ -17,7 +18,7 @@ pub mod shop_api;
 pub mod shop_pages;
 
 pub use daily::{daily_job, schedule_daily};
-pub use points_flow::{adjust_points, expire_buyer};
+pub use points_flow::{adjust_points, expire_buyer, order_refunded};
 pub use settings::{
     save_levels, save_settings, settings, Downgrade, ExpiryKind, LevelInput, LevelsInput, MemberSettings, SignInBonus,
 };
@@ -112,6 +113,14 @@ pub async fn rules(st: &AppState, merchant_id: i64) -> ApiResult<Rules> {
     Ok(Rules { levels, settings: st.store.member_settings(merchant_id).await?, points_per_yuan })
 }
 
+/// [`rules`] read inside a write transaction (nothing through the read pool; a shop without levels keeps none).
+pub async fn rules_in(tx: &mut Tx, merchant_id: i64) -> ApiResult<Rules> {
+    let levels = minimall_store::members::levels(&mut **tx, merchant_id).await?;
+    let settings = minimall_store::members::settings_in(&mut **tx, merchant_id).await?;
+    let points_per_yuan = minimall_store::members::points_per_yuan_in(&mut **tx, merchant_id).await?.max(1);
+    Ok(Rules { levels, settings, points_per_yuan })
+}
+
 fn ledger(e: minimall_core::ledger::LedgerError) -> ApiError {
     ApiError::internal(format!("journal posting refused: {e}"))
 }
@@ -164,7 +173,9 @@ pub async fn evaluate_level(
 ) -> ApiResult<Option<levels::LevelChange>> {
     let Some(p) = minimall_store::members::profile(&mut **tx, merchant_id, buyer_id).await? else { return Ok(None) };
     let progress = Progress { completed_spend_fen: p.completed_spend_fen, points_earned: p.points_earned };
-    let change = levels::evaluate(&rules.core_levels(), p.level_id, &progress, rules.downgrade(), occasion);
+    let card = minimall_store::members::cards::active_card_level(&mut **tx, buyer_id, now).await?;
+    let change =
+        levels::evaluate_with_card(&rules.core_levels(), p.level_id, &progress, rules.downgrade(), occasion, card);
     if let Some(ch) = change {
         let reason = if occasion == Occasion::Yearly { LevelReason::Yearly } else { LevelReason::Progress };
         st.store.change_member_level(tx, merchant_id, buyer_id, ch.from, ch.to, reason, now).await?;
@@ -196,6 +207,7 @@ pub async fn order_completed(
         grant_points(st, tx, rules, merchant_id, buyer_id, earned, LotSource::Order, &format!("order:{order_id}"), now)
             .await?;
     }
+    st.store.record_order_credit(tx, merchant_id, buyer_id, order_id, spend, earned, now).await?;
     evaluate_level(st, tx, rules, merchant_id, buyer_id, Occasion::Progress, now).await?;
     Ok(())
 }
@@ -212,6 +224,8 @@ pub struct MemberCard {
     /// Points that expire within 30 days.
     pub points_expiring_soon: i64,
     pub signed_in_today: bool,
+    /// The paid membership card held now.
+    pub paid_card: Option<cards::HeldPaidCard>,
     /// Days in a row, counting today when signed in.
     pub streak: i32,
     /// Points the next sign-in gives.
@@ -309,6 +323,7 @@ pub async fn card(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResult<M
         points_balance: balance,
         points_expiring_soon: points::expiring_within(&settled, now, EXPIRY_NOTICE_MS),
         signed_in_today,
+        paid_card: cards::held(st, buyer_id).await?,
         streak,
         next_sign_in_points,
     })

@@ -7,7 +7,10 @@ use minimall_core::Money;
 use minimall_store::members::LotSource;
 use minimall_store::StoreError;
 
-use super::{audit, grant_points, ledger, rules, settled_lots, Rules};
+use minimall_core::members::levels::Occasion;
+use minimall_store::Tx;
+
+use super::{audit, evaluate_level, grant_points, ledger, rules, rules_in, settled_lots, Rules};
 use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::members::refusals::MemberRefusal;
@@ -98,4 +101,49 @@ pub async fn expire_buyer(st: &AppState, rules: &Rules, merchant_id: i64, buyer_
     }
     usecase::commit(st, tx, Effects::new()).await?;
     Ok(total)
+}
+
+/// A refund of `refunded_fen` of goods on an order that had already counted towards its buyer's membership
+/// (it completed while a return was on its way): the spend comes off, the points the order earned are
+/// reversed in proportion to what is refunded so far (never more than it earned; the balance gives what it
+/// still holds and never goes negative), with their journal posting, and the level follows the shop's
+/// downgrade policy. Runs in the refund's transaction; an order not counted yet changes nothing (it counts
+/// what is left when it completes). `reference` names the refund once.
+pub async fn order_refunded(
+    st: &AppState,
+    tx: &mut Tx,
+    merchant_id: i64,
+    order_id: i64,
+    refunded_fen: i64,
+    reference: &str,
+) -> ApiResult<()> {
+    if refunded_fen <= 0 {
+        return Ok(());
+    }
+    let Some(c) = st.store.order_credit(tx, merchant_id, order_id).await? else { return Ok(()) };
+    let rules = rules_in(tx, merchant_id).await?;
+    let now = minimall_store::now_ms();
+    let due = points::reversal_due(c.points, c.reversed_points, c.spend_fen, c.refunded_fen + refunded_fen);
+    let spend_back = refunded_fen.min(c.spend_fen - c.reversed_spend_fen).max(0);
+    st.store.add_credit_reversal(tx, order_id, refunded_fen, spend_back, due).await?;
+    if due > 0 {
+        let balance = minimall_store::members::points_balance_in(&mut **tx, c.buyer_id).await?;
+        let take = due.min(balance);
+        if take > 0 {
+            st.store.move_points(tx, merchant_id, c.buyer_id, -take, "reverse", reference).await?;
+            let value = Money::from_fen(points::value_fen(take, rules.points_per_yuan));
+            if let Some(p) =
+                build::points_withdrawn(PostingKind::PointsReversed, &format!("reverse:{reference}"), now, take, value)
+                    .map_err(ledger)?
+            {
+                st.store.post(tx, merchant_id, &p, None).await?;
+            }
+        }
+        st.store.add_points_earned(tx, merchant_id, c.buyer_id, -due).await?;
+    }
+    if spend_back > 0 {
+        st.store.add_member_spend(tx, merchant_id, c.buyer_id, -spend_back, None).await?;
+    }
+    evaluate_level(st, tx, &rules, merchant_id, c.buyer_id, Occasion::Progress, now).await?;
+    Ok(())
 }

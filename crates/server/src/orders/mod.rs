@@ -352,6 +352,7 @@ pub async fn on_paid(
         Some((from, to)) if moved => {
             crate::finance::payment_succeeded(st, &mut tx, &o, &p, fee, false).await?;
             crate::distribution::order_paid(st, &mut tx, &o, commission).await?;
+            crate::members::cards::order_paid(st, &mut tx, &o).await?;
             if has_coupons(&o) {
                 rest.settle_coupons(&o.order_no, true);
             }

@@ -547,7 +547,10 @@ pub async fn price_cart_at(
             has_paid_order: facts.has_paid_order > 0,
             registered_at_ms: facts.registered_at,
             member_discount_pct,
-            member_level_name: facts.member_level_name.filter(|_| member_discount_pct.is_some()),
+            member_free_shipping: facts.member_free_shipping != 0 && facts.member_level_name.is_some(),
+            member_level_name: facts
+                .member_level_name
+                .filter(|_| member_discount_pct.is_some() || facts.member_free_shipping != 0),
             bought_under,
             points_balance: facts.points_balance,
         },

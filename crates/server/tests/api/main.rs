@@ -26,6 +26,7 @@ mod jobs;
 mod journal_props;
 mod ledger;
 mod members;
+mod members_benefits;
 mod ops;
 mod orders;
 mod personal;

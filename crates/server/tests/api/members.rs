@@ -4,14 +4,14 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 use crate::suite;
 
-struct Shop {
-    app: TestApp,
-    op: String,
-    sku: i64,
+pub(crate) struct Shop {
+    pub app: TestApp,
+    pub op: String,
+    pub sku: i64,
 }
 
 /// A shop whose orders complete as soon as they are received, selling one SKU at ¥350.
-async fn shop(b: Backend) -> Shop {
+pub(crate) async fn shop(b: Backend) -> Shop {
     let db = TestDb::new(b).await;
     let mut cfg = test_config(&db.url);
     cfg.orders.sandbox_notify_delay_ms = 10;
@@ -36,7 +36,7 @@ async fn shop(b: Backend) -> Shop {
 }
 
 /// Place, pay, ship and receive an order of `qty` units; returns the order as the buyer sees it at the end.
-async fn complete_order(s: &Shop, buyer: &str, qty: i64) -> Value {
+pub(crate) async fn complete_order(s: &Shop, buyer: &str, qty: i64) -> Value {
     let app = &s.app;
     let (_, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({"name": "李四", "phone": "13800001111", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "1号"})).await).await;
     let (st, o) = body(

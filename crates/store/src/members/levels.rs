@@ -360,14 +360,7 @@ impl Default for MemberSettingsRow {
 
 impl Store {
     pub async fn member_settings(&self, merchant_id: i64) -> StoreResult<MemberSettingsRow> {
-        let row = sqlx::query_as(
-            "SELECT earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after
-             FROM member_settings WHERE merchant_id = $1",
-        )
-        .bind(merchant_id)
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(row.unwrap_or_default())
+        super::settings_in(self.reader(), merchant_id).await
     }
 
     pub async fn set_member_settings(&self, tx: &mut Tx, merchant_id: i64, s: &MemberSettingsRow) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 //! Reads take any executor (the read pool, or a write transaction as `&mut **tx`), so one function serves
 //! both; writes take the transaction of the business change that causes them.
 
+pub mod cards;
 mod levels;
 mod mall;
 mod points;
@@ -13,6 +14,7 @@ use sqlx::{Any, Executor, FromRow};
 
 pub use levels::MemberSettingsRow;
 pub use mall::{ExchangeRefusal, MallItemRow};
+pub use points::OrderCreditRow;
 
 use crate::StoreResult;
 
@@ -206,4 +208,26 @@ pub async fn points_balance_in<'e>(ex: impl Executor<'e, Database = Any>, buyer_
         .fetch_optional(ex)
         .await?;
     Ok(row.map(|r| r.0).unwrap_or(0))
+}
+
+/// The shop's member rules read with any executor (the defaults until the shop saves its own).
+pub async fn settings_in<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    merchant_id: i64,
+) -> StoreResult<MemberSettingsRow> {
+    let row = sqlx::query_as(
+        "SELECT earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after
+         FROM member_settings WHERE merchant_id = $1",
+    )
+    .bind(merchant_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// The shop's deduction rate (points worth ¥1), read with any executor.
+pub async fn points_per_yuan_in<'e>(ex: impl Executor<'e, Database = Any>, merchant_id: i64) -> StoreResult<i64> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT points_per_yuan FROM merchants WHERE id = $1").bind(merchant_id).fetch_one(ex).await?;
+    Ok(n)
 }

@@ -114,3 +114,87 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }
+
+/// What a completed order counted towards its buyer's membership, and what refunds took back since.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderCreditRow {
+    pub order_id: i64,
+    pub buyer_id: i64,
+    pub spend_fen: i64,
+    pub points: i64,
+    pub refunded_fen: i64,
+    pub reversed_spend_fen: i64,
+    pub reversed_points: i64,
+}
+
+impl Store {
+    /// Record what a completed order counted (once per order: a second completion is refused by the key).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_order_credit(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        buyer_id: i64,
+        order_id: i64,
+        spend_fen: i64,
+        points: i64,
+        at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO member_order_credits (order_id, merchant_id, buyer_id, spend_fen, points, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(order_id)
+        .bind(merchant_id)
+        .bind(buyer_id)
+        .bind(spend_fen.max(0))
+        .bind(points.max(0))
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The credit of an order, read in the transaction that refunds it (`None`: the order was not counted).
+    pub async fn order_credit(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        order_id: i64,
+    ) -> StoreResult<Option<OrderCreditRow>> {
+        Ok(sqlx::query_as(
+            "SELECT order_id, buyer_id, spend_fen, points, refunded_fen, reversed_spend_fen, reversed_points
+             FROM member_order_credits WHERE merchant_id = $1 AND order_id = $2",
+        )
+        .bind(merchant_id)
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
+    /// Add a refund to an order's credit: the refunded amount, and the spend and points it took back. Guarded
+    /// so that what is taken back never exceeds what was counted (refused with `Constraint`).
+    pub async fn add_credit_reversal(
+        &self,
+        tx: &mut Tx,
+        order_id: i64,
+        refunded_fen: i64,
+        spend_fen: i64,
+        points: i64,
+    ) -> StoreResult<()> {
+        let r = sqlx::query(
+            "UPDATE member_order_credits SET refunded_fen = refunded_fen + $2, reversed_spend_fen = reversed_spend_fen + $3,
+                    reversed_points = reversed_points + $4
+             WHERE order_id = $1 AND reversed_spend_fen + $3 <= spend_fen AND reversed_points + $4 <= points",
+        )
+        .bind(order_id)
+        .bind(refunded_fen)
+        .bind(spend_fen)
+        .bind(points)
+        .execute(&mut **tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Constraint("the order's credit changed meanwhile".into()));
+        }
+        Ok(())
+    }
+}

@@ -1,9 +1,11 @@
 //! Console pages of members: the member list by filter, a member's page (points adjustment), levels,
 //! segments (人群) and tags.
 
+mod cards;
 mod levels;
 mod segments;
 
+use self::cards::{cards_list, create_card};
 use self::levels::{add_level, delete_level, level, levels, save_level};
 use self::segments::{create_segment, create_tag, delete_segment, delete_tag, segments, tags};
 use super::segments::{self as seg, FilterDto};
@@ -26,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/member-tags/{id}/delete", post(delete_tag))
         .route("/admin/points-mall", get(mall).post(create_mall_item))
         .route("/admin/points-mall/{id}/toggle", post(toggle_mall_item))
+        .route("/admin/member-cards", get(cards_list).post(create_card))
 }
 
 fn managing(a: &Admin<ReadBuyers>) -> Option<Admin<ManageMembers>> {
@@ -135,6 +138,7 @@ async fn members(
         ("/admin/segments".into(), p.c.t("menu.segments").into()),
         ("/admin/member-tags".into(), p.c.t("mem.tags").into()),
         ("/admin/points-mall".into(), p.c.t("mem.mall").into()),
+        ("/admin/member-cards".into(), p.c.t("mem.card").into()),
     ];
     let mut tag_options = vec![(String::new(), p.c.t("common.all").to_string())];
     tag_options.extend(tags.iter().map(|t| (t.id.to_string(), t.name.clone())));
