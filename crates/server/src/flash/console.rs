@@ -123,7 +123,7 @@ async fn flash_page(
             Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
             Cell::text(items.join("；")),
             Cell::num(x.per_buyer_limit.to_string()),
-            Cell::tag(p.c.tp("flash.state.", &x.state), if x.state == "running" { "ok" } else { "" }),
+            Cell::tag(p.c.label("flash-state", &x.state), if x.state == "running" { "ok" } else { "" }),
             if edit && matches!(x.state.as_str(), "upcoming" | "running") {
                 Cell::button(format!("/admin/flash/{}/stop", x.id), p.c.t("flash.stop"))
             } else {
@@ -275,7 +275,7 @@ async fn flash_sale_page(
     item_head(&mut p, &x.sale.title, "/admin/flash", "flash.back");
     p.intro = format!(
         "{} · {} – {} · {} {} · {} {}",
-        p.c.tp("flash.state.", &x.sale.state),
+        p.c.label("flash-state", &x.sale.state),
         view::beijing_time(x.sale.starts_at),
         view::beijing_time(x.sale.ends_at),
         p.c.t("flash.live_orders"),

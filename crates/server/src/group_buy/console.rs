@@ -141,7 +141,7 @@ async fn list_page(
             Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
             Cell::num(x.group_size.to_string()),
             Cell::text(prices.join("；")),
-            Cell::tag(p.c.tp("gb.state.", &x.state), if x.state == "running" { "ok" } else { "" }),
+            Cell::tag(p.c.label("group-buy-state", &x.state), if x.state == "running" { "ok" } else { "" }),
             if edit && matches!(x.state.as_str(), "upcoming" | "running") {
                 Cell::button(format!("/admin/group-buys/{}/stop", x.id), p.c.t("gb.stop"))
             } else {

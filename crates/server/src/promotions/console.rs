@@ -71,7 +71,7 @@ async fn activities(
             Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
             Cell::text(yes_no(x.allow_coupons)),
             Cell::num(if x.per_buyer_limit > 0 { x.per_buyer_limit.to_string() } else { "-".into() }),
-            Cell::tag(p.c.tp("act.state.", &x.state), if x.state == "running" { "ok" } else { "muted" }),
+            Cell::tag(p.c.label("activity-state", &x.state), if x.state == "running" { "ok" } else { "muted" }),
             if edit && x.state != "ended" {
                 Cell::button(format!("/admin/activities/{}/end", x.id), p.c.t("act.end"))
             } else {
@@ -173,7 +173,7 @@ async fn activity_page(
         Cell::text(format!("{} – {}", view::beijing_time(x.starts_at), view::beijing_time(x.ends_at))),
         Cell::text(yes_no(x.allow_coupons)),
         Cell::num(if x.per_buyer_limit > 0 { x.per_buyer_limit.to_string() } else { "-".into() }),
-        Cell::tag(p.c.tp("act.state.", &x.state), if x.state == "running" { "ok" } else { "muted" }),
+        Cell::tag(p.c.label("activity-state", &x.state), if x.state == "running" { "ok" } else { "muted" }),
     ]);
     if may(a, Permission::ManageCatalog) && x.state != "ended" {
         let typed = |name: &str, current: String| FormRefusal::value(&refused, name, current);
