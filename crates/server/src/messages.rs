@@ -135,6 +135,7 @@ mod tests {
             crate::ops::refusals::OpsRefusal::CODES,
             crate::orders::refusals::OrderRefusal::CODES,
             crate::promotions::refusals::PromotionRefusal::CODES,
+            crate::referral::Refusal::CODES,
         ]
         .concat()
     }
