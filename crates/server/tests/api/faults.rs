@@ -297,12 +297,16 @@ suite!(readiness_names_a_database_that_takes_no_writes, |b| async move {
             let setting =
                 if on { "SET default_transaction_read_only = on" } else { "RESET default_transaction_read_only" };
             sqlx::query(&format!("ALTER DATABASE {name} {setting}")).execute(&mut c).await.unwrap();
-            // Sessions already open keep their settings: end them, the pool opens new ones.
-            sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-                .bind(&name)
-                .execute(&mut c)
-                .await
-                .unwrap();
+            // Sessions already open keep their settings: end them, the pool opens new ones. A session the pool
+            // was opening while the setting changed may have started before it: end those too, a moment later.
+            for _ in 0..3 {
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+                    .bind(&name)
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
         }
     };
     match b {
