@@ -6,7 +6,9 @@
 use axum::http::StatusCode;
 use minimall_core::social::commission::{ProductOverride, Rate, Rules, RulesError, TierRates, BASIS_POINTS_MAX};
 use minimall_core::social::commission_ledger::WithdrawalRules;
-use minimall_core::social::promoter::{ApprovalRule, BindingRules, RuleError, TouchRule, BINDING_DAYS_MAX};
+use minimall_core::social::promoter::{
+    ApprovalRule, BindingRules, RuleError, TouchRule, BINDING_DAYS_MAX, LEVEL_RANK_MAX,
+};
 use minimall_core::Money;
 use minimall_store::distribution::DistributionSettingsRow;
 use serde::{Deserialize, Serialize};
@@ -152,6 +154,14 @@ fn from_row(r: &DistributionSettingsRow) -> DistributionSettings {
 
 impl DistributionSettings {
     pub fn approval_rule(&self) -> ApiResult<ApprovalRule> {
+        // Kept with manual approval too (for when the shop turns automatic approval on): bounded either way.
+        let rank_max = i64::from(LEVEL_RANK_MAX);
+        if self.min_level_rank.is_some_and(|r| !(0..=rank_max).contains(&r)) {
+            return Err(out_of_range("min_level_rank", 0, rank_max));
+        }
+        if self.min_spend.is_some_and(|m| !(0..=minimall_core::money::MAX_INPUT_FEN).contains(&m)) {
+            return Err(out_of_range("min_spend", 0, minimall_core::money::MAX_INPUT_FEN));
+        }
         let rule = match self.approval {
             Approval::Manual => ApprovalRule::Manual,
             Approval::Automatic => ApprovalRule::Automatic {

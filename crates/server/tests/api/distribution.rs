@@ -130,6 +130,15 @@ suite!(commission_is_frozen_settled_withdrawn_and_reversed_after_settlement_by_a
         "rates.leader",
     )
     .await;
+    // The automatic-approval thresholds are bounded with manual approval too.
+    let mut bad = settings.clone();
+    bad["min_level_rank"] = json!(101);
+    assert_field_error(
+        app.put("/api/v1/admin/distribution/settings", Some(&owner), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "min_level_rank",
+    )
+    .await;
 
     let (_, c) = body(app.post("/api/v1/admin/categories", Some(&op), &json!({"name": "茶叶"})).await).await;
     let (st, p) = body(
