@@ -174,7 +174,7 @@ async fn product(
     let saved = match &b {
         Some(b) => {
             // A page view is in the buyer's 足迹; failing to note it does not fail the page.
-            if let Err(e) = crate::personal::viewed(&st, b, id).await {
+            if let Err(e) = crate::personal::record_view(&st, b, id).await {
                 tracing::warn!(product_id = id, error = %e.code, "browsing history not recorded");
             }
             Some(crate::personal::favourite_state(&st, b, id).await?.saved)

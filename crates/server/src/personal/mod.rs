@@ -112,6 +112,11 @@ pub async fn history(st: &AppState, buyer: &Buyer, q: PageQuery) -> ApiResult<Pa
 /// Remember that the buyer viewed a product on sale.
 pub async fn viewed(st: &AppState, buyer: &Buyer, product_id: i64) -> ApiResult<()> {
     on_sale(st, buyer, product_id).await?;
+    record_view(st, buyer, product_id).await
+}
+
+/// Note a view of a product the caller has already found on sale (the storefront's product page).
+pub async fn record_view(st: &AppState, buyer: &Buyer, product_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
     st.store.record_view(&mut tx, buyer.merchant_id, buyer.id, product_id, minimall_store::now_ms()).await?;
     minimall_store::commit(tx).await?;
