@@ -89,6 +89,10 @@ impl Application {
         crate::members::schedule_daily(&state, state.merchant_id, today)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        let next_year = minimall_core::time::year_of(minimall_store::now_ms()).map_or(2000, i32::from) + 1;
+        crate::members::schedule_yearly(&state, state.merchant_id, next_year)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         crate::finance::reconcile::schedule_daily(&state, state.merchant_id, today - 1)
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;

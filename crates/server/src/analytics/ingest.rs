@@ -138,6 +138,7 @@ pub async fn ingest(st: &AppState, who: &Sender, batch: Vec<ClientEvent>) -> Api
         metrics::counter!("events_limited_total").increment(events.len() as u64);
         return Err(ApiError::too_many_because(&AnalyticsRefusal::TooManyEvents, secs));
     }
+    let shared = events.iter().any(|e| e.kind == minimall_core::analytics::events::EventKind::Share);
     let rows: Vec<NewEvent> = events
         .into_iter()
         .map(|e| NewEvent {
@@ -159,6 +160,9 @@ pub async fn ingest(st: &AppState, who: &Sender, batch: Vec<ClientEvent>) -> Api
         .collect();
     let n = st.store.record_events(st.merchant_id, &rows).await?;
     metrics::counter!("events_accepted_total").increment(n);
+    if let (true, Some(buyer_id)) = (shared, who.buyer_id) {
+        crate::members::tasks::shared(st, st.merchant_id, buyer_id).await?;
+    }
     Ok(n)
 }
 

@@ -150,6 +150,10 @@ pub struct HeldPaidCard {
     pub level_id: i64,
     /// When the last renewal ends (ms since the epoch).
     pub ends_at: i64,
+    /// The product sold as the card: buying it again renews (the new term starts at `ends_at`).
+    pub product_id: i64,
+    /// Days of one unit's term.
+    pub term_days: i32,
 }
 
 /// An order was paid (inside the payment's transaction): its card lines become grants.
@@ -233,7 +237,8 @@ async fn follow_card_end(
 ) -> ApiResult<()> {
     let Some(p) = minimall_store::members::profile(&mut **tx, merchant_id, g.buyer_id).await? else { return Ok(()) };
     let other = minimall_store::members::cards::active_card_level(&mut **tx, g.buyer_id, now).await?;
-    let progress = Progress { completed_spend_fen: p.completed_spend_fen, points_earned: p.points_earned };
+    let (completed_spend_fen, points_earned) = p.level_progress();
+    let progress = Progress { completed_spend_fen, points_earned };
     if let Some(ch) =
         levels::after_card(&rules.core_levels(), p.level_id, g.before_level_id, &progress, rules.downgrade(), other)
     {
@@ -315,5 +320,7 @@ pub async fn held(st: &AppState, buyer_id: i64) -> ApiResult<Option<HeldPaidCard
         name: h.name,
         level_id: h.level_id,
         ends_at: h.ends_at,
+        product_id: h.product_id,
+        term_days: h.term_days,
     }))
 }

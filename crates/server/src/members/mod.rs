@@ -16,12 +16,15 @@ pub mod segments;
 mod settings;
 pub mod shop_api;
 pub mod shop_pages;
+pub mod tasks;
+mod yearly;
 
 pub use daily::{daily_job, schedule_daily};
 pub use points_flow::{adjust_points, expire_buyer, order_refunded};
 pub use settings::{
     save_levels, save_settings, settings, Downgrade, ExpiryKind, LevelInput, LevelsInput, MemberSettings, SignInBonus,
 };
+pub use yearly::{schedule_yearly, yearly_job, YEARLY_JOB};
 
 use minimall_core::error::Reason;
 use minimall_core::ledger::build;
@@ -172,7 +175,8 @@ pub async fn evaluate_level(
     now: i64,
 ) -> ApiResult<Option<levels::LevelChange>> {
     let Some(p) = minimall_store::members::profile(&mut **tx, merchant_id, buyer_id).await? else { return Ok(None) };
-    let progress = Progress { completed_spend_fen: p.completed_spend_fen, points_earned: p.points_earned };
+    let (completed_spend_fen, points_earned) = p.level_progress();
+    let progress = Progress { completed_spend_fen, points_earned };
     let card = minimall_store::members::cards::active_card_level(&mut **tx, buyer_id, now).await?;
     let change =
         levels::evaluate_with_card(&rules.core_levels(), p.level_id, &progress, rules.downgrade(), occasion, card);
@@ -230,6 +234,8 @@ pub struct MemberCard {
     pub streak: i32,
     /// Points the next sign-in gives.
     pub next_sign_in_points: i64,
+    /// The member tasks: points once each.
+    pub tasks: Vec<tasks::MemberTaskDto>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -289,7 +295,8 @@ pub async fn card(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResult<M
     let profile = st.store.member_profile(merchant_id, buyer_id).await?;
     let (level_id, spend, earned) =
         profile.as_ref().map(|p| (p.level_id, p.completed_spend_fen, p.points_earned)).unwrap_or((None, 0, 0));
-    let progress = Progress { completed_spend_fen: spend, points_earned: earned };
+    let (level_spend, level_points) = profile.as_ref().map(|p| p.level_progress()).unwrap_or((0, 0));
+    let progress = Progress { completed_spend_fen: level_spend, points_earned: level_points };
     let core_levels = rules.core_levels();
     let next = levels::next_level(&core_levels, level_id, &progress).map(|n| NextLevelDto {
         id: n.level.id,
@@ -326,6 +333,7 @@ pub async fn card(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResult<M
         paid_card: cards::held(st, buyer_id).await?,
         streak,
         next_sign_in_points,
+        tasks: tasks::tasks(st, buyer_id, &rules.settings).await?,
     })
 }
 
@@ -422,6 +430,7 @@ pub async fn save_profile(st: &AppState, merchant_id: i64, buyer_id: i64, p: Pro
     let mut tx = st.store.begin().await?;
     st.store.set_member_details(&mut tx, merchant_id, buyer_id, birth_day, gender.as_str()).await?;
     st.store.refresh_member_region(&mut tx, merchant_id, buyer_id).await?;
+    tasks::profile_changed(st, &mut tx, merchant_id, buyer_id).await?;
     usecase::commit(st, tx, Effects::new()).await
 }
 

@@ -189,6 +189,34 @@ pub struct MemberSettings {
     pub silent_after: i32,
     #[schema(minimum = 2, maximum = 3650)]
     pub churned_after: i32,
+    /// Points of the task 首次评价 (once per buyer).
+    #[serde(default = "default_review_points")]
+    #[schema(minimum = 0, maximum = 10000, default = 20)]
+    pub task_review_points: i32,
+    /// Points of the task 完善资料: a birthday, a gender and an address (once per buyer).
+    #[serde(default = "default_profile_points")]
+    #[schema(minimum = 0, maximum = 10000, default = 50)]
+    pub task_profile_points: i32,
+    /// Points of the task 首次分享 (once per buyer).
+    #[serde(default = "default_share_points")]
+    #[schema(minimum = 0, maximum = 10000, default = 10)]
+    pub task_share_points: i32,
+    /// Once a year (1 January, shop time) evaluate every level again on the last 12 months' completed spend
+    /// and points; a level no longer reached goes down, with a notice to the buyer. Off by default.
+    #[serde(default)]
+    pub yearly_review: bool,
+}
+
+fn default_review_points() -> i32 {
+    MemberSettingsRow::default().task_review_points
+}
+
+fn default_profile_points() -> i32 {
+    MemberSettingsRow::default().task_profile_points
+}
+
+fn default_share_points() -> i32 {
+    MemberSettingsRow::default().task_share_points
 }
 
 /// Extra points on a day of a sign-in streak.
@@ -238,6 +266,10 @@ impl From<&MemberSettingsRow> for MemberSettings {
             new_days: s.new_days,
             silent_after: s.silent_after,
             churned_after: s.churned_after,
+            task_review_points: s.task_review_points,
+            task_profile_points: s.task_profile_points,
+            task_share_points: s.task_share_points,
+            yearly_review: s.yearly_review != 0,
         }
     }
 }
@@ -283,7 +315,20 @@ pub async fn save_settings(
         new_days: s.new_days,
         silent_after: s.silent_after,
         churned_after: s.churned_after,
+        task_review_points: s.task_review_points,
+        task_profile_points: s.task_profile_points,
+        task_share_points: s.task_share_points,
+        yearly_review: i32::from(s.yearly_review),
     };
+    for (field, v) in [
+        ("task_review_points", s.task_review_points),
+        ("task_profile_points", s.task_profile_points),
+        ("task_share_points", s.task_share_points),
+    ] {
+        if !(0..=10_000).contains(&v) {
+            return Err(ApiError::invalid_because(field, &Reason::OutOfRange { min: 0, max: 10_000 }));
+        }
+    }
     let rule = sign_in_rule(&row);
     let in_range = |v: i32, lo: i32, hi: i32| (lo..=hi).contains(&v);
     if !in_range(s.sign_in_base, 0, 10_000) || !in_range(s.sign_in_cycle, 0, 366) {

@@ -26,6 +26,10 @@ struct MemberPage {
     mall: Vec<super::mall::MallItemDto>,
     /// The outcome of an exchange: a message id.
     notice: Option<&'static str>,
+    /// The shop's paid cards, offered when the buyer holds none.
+    cards_on_sale: Vec<super::cards::PaidCardDto>,
+    /// The end of the paid card held, as a date.
+    card_ends: String,
 }
 
 #[derive(Deserialize)]
@@ -67,7 +71,21 @@ async fn member(
         Some(_) => Some("mem.mall.refused"),
         None => None,
     };
+    let cards_on_sale = if card.paid_card.is_some() {
+        vec![]
+    } else {
+        super::cards::cards(&st, b.merchant_id, Page::parse(Some(1), Some(10))?).await?.items
+    };
+    let card_ends = card
+        .paid_card
+        .as_ref()
+        .and_then(|p| minimall_core::time::day_of(p.ends_at))
+        .and_then(minimall_core::time::date_of_day)
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     Ok(MemberPage {
+        cards_on_sale,
+        card_ends,
         c,
         card,
         progress_pct,

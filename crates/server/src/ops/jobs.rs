@@ -38,6 +38,7 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     m.insert(crate::flash::FINISH_JOB, |st, job| Box::pin(crate::flash::finish_job(st, job)));
     m.insert(crate::finance::reconcile::DAILY_JOB, |st, job| Box::pin(crate::finance::reconcile::daily_job(st, job)));
     m.insert(crate::members::DAILY_JOB, |st, job| Box::pin(crate::members::daily_job(st, job)));
+    m.insert(crate::members::YEARLY_JOB, |st, job| Box::pin(crate::members::yearly_job(st, job)));
     m.insert(crate::members::cards::CARD_END_JOB, |st, job| Box::pin(crate::members::cards::card_end_job(st, job)));
     m.insert(crate::flash::RECONCILE_JOB, |st, job| Box::pin(crate::flash::reconcile_job(st, job)));
     m.insert(crate::analytics::rollup::ROLLUP_JOB, |st, job| Box::pin(crate::analytics::rollup::rollup_job(st, job)));

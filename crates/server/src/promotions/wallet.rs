@@ -92,6 +92,7 @@ pub async fn create_address(st: &AppState, buyer: &Buyer, req: AddressInput) -> 
         StoreError::Constraint(m) => crate::error::conflict_with_data(m),
         o => o.into(),
     })?;
+    crate::members::tasks::profile_changed(st, &mut tx, buyer.merchant_id, buyer.id).await?;
     minimall_store::commit(tx).await?;
     Ok(row.into())
 }

@@ -268,6 +268,14 @@ pub async fn create(st: &AppState, buyer: &Buyer, order_id: i64, input: ReviewIn
     let Some(id) = st.store.insert_review(&mut tx, buyer.merchant_id, &new).await? else {
         return Err(ApiError::refused(StatusCode::CONFLICT, "conflict", &ReviewReason::AlreadyReviewed));
     };
+    crate::members::tasks::complete(
+        st,
+        &mut tx,
+        buyer.merchant_id,
+        buyer.id,
+        crate::members::tasks::MemberTask::FirstReview,
+    )
+    .await?;
     minimall_store::commit(tx).await?;
     Ok(st.store.review(buyer.merchant_id, id).await?.into())
 }

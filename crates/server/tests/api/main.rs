@@ -27,6 +27,7 @@ mod journal_props;
 mod ledger;
 mod members;
 mod members_benefits;
+mod members_tasks;
 mod ops;
 mod orders;
 mod personal;

@@ -415,3 +415,102 @@ suite!(a_paid_card_grants_its_level_for_its_term_renews_and_a_refund_takes_it_ba
             .unwrap();
     assert_eq!(reasons, 1, "the level went back when the card was revoked");
 });
+
+suite!(a_paid_cards_term_end_takes_its_level_and_benefits_back_and_the_member_page_offers_renewal, |b| async move {
+    let s = shop(b).await;
+    let app = &s.app;
+    let (_, c) = body(app.post("/api/v1/admin/categories", Some(&s.op), &json!({"name": "会员"})).await).await;
+    let (st, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(&s.op),
+            &json!({
+                "product": {"code": "SILVER-CARD", "category_id": c["id"], "title": "白银月卡", "on_shelf": true},
+                "skus": [{"code": "SILVER-CARD-1", "stock": 100, "original_price": 1900, "sale_price": 1900}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let (product, card_sku) = (p["product"]["id"].as_i64().unwrap(), p["product"]["skus"][0]["id"].as_i64().unwrap());
+    let owner = app.admin_login("admin").await;
+    let (_, levels) = body(app.get("/api/v1/admin/members/levels", Some(&owner)).await).await;
+    let gold = levels["items"].as_array().unwrap().iter().find(|l| l["name"] == "黄金会员").unwrap()["id"].clone();
+    let new_card = json!({"name": "黄金月卡", "product_id": product, "level_id": gold, "term_days": 30});
+    let (st, made) = body(app.post("/api/v1/admin/member-cards", Some(&s.op), &new_card).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{made}");
+
+    // Before buying: the member page offers the card.
+    let buyer = app.buyer_login("monthly").await;
+    let html = app.get("/member", Some(&buyer)).await.text().await.unwrap();
+    assert!(html.contains("黄金月卡") && html.contains(&format!("/p/{product}")), "{html}");
+
+    paid_order(app, &buyer, card_sku, "monthly-1").await;
+    let held = card(app, &buyer).await;
+    assert_eq!((held["level"]["name"].clone(), held["paid_card"]["term_days"].clone()), (json!("黄金会员"), json!(30)));
+    assert_eq!(held["paid_card"]["product_id"], product);
+    let html = app.get("/member", Some(&buyer)).await.text().await.unwrap();
+    assert!(html.contains("有效期至") && html.contains("立即续费") && html.contains("paid-card-renew"), "{html}");
+    let quote = |b: String| async move {
+        let (_, q) =
+            body(app.post("/api/v1/shop/quote", Some(&b), &json!({"items": [{"sku_id": s.sku, "quantity": 1}]})).await)
+                .await;
+        q["lines"][0]["unit_price"].as_i64().unwrap()
+    };
+    assert_eq!(quote(buyer.clone()).await, 32_200, "黄金会员 pays 92 %");
+
+    // The term is over: its job takes the level and its member price back, once.
+    let grant: (i64,) = sqlx::query_as("SELECT id FROM member_card_grants WHERE status = 'active' ORDER BY id DESC")
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+    let ended = now() - 1_000;
+    let mut tx = app.store().begin().await.unwrap();
+    sqlx::query("UPDATE member_card_grants SET starts_at = $2, ends_at = $3 WHERE id = $1")
+        .bind(grant.0)
+        .bind(ended - 30 * 86_400_000)
+        .bind(ended)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for key in ["card-end-1", "card-end-2"] {
+        app.store()
+            .enqueue_job(
+                &mut tx,
+                &minimall_store::jobs::NewJob {
+                    merchant_id: app.store().default_merchant().await.unwrap().id,
+                    kind: minimall_server::members::cards::CARD_END_JOB,
+                    payload: &json!({"grant_id": grant.0}).to_string(),
+                    run_at: now(),
+                    dedup_key: Some(key),
+                    max_attempts: 3,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    minimall_store::commit(tx).await.unwrap();
+    eventually(20, || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs WHERE dedup_key IN ('card-end-1', 'card-end-2') AND status = 'done'",
+        )
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+        (n == 2).then_some(())
+    })
+    .await;
+    let after = card(app, &buyer).await;
+    assert!(after["paid_card"].is_null() && after["level"].is_null(), "nothing earned: back to no level: {after}");
+    assert_eq!(quote(buyer.clone()).await, 35_000, "no member price after the term");
+    let (status, reasons): (String, i64) = sqlx::query_as(
+        "SELECT g.status, (SELECT COUNT(*) FROM member_level_history h WHERE h.buyer_id = g.buyer_id AND h.reason = 'card')
+         FROM member_card_grants g WHERE g.id = $1",
+    )
+    .bind(grant.0)
+    .fetch_one(app.store().reader())
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), reasons), ("ended", 1), "ended once");
+});

@@ -70,6 +70,8 @@ pub struct HeldCardRow {
     pub name: String,
     pub level_id: i64,
     pub ends_at: i64,
+    pub product_id: i64,
+    pub term_days: i32,
 }
 
 /// The highest-ranked level granted by an active card at `now` (the grant has started and not ended).
@@ -98,7 +100,8 @@ pub async fn held_card<'e>(
 ) -> StoreResult<Option<HeldCardRow>> {
     Ok(sqlx::query_as(
         "SELECT c.name, g.level_id, (SELECT MAX(g2.ends_at) FROM member_card_grants g2
-                 WHERE g2.buyer_id = g.buyer_id AND g2.card_id = g.card_id AND g2.status = 'active') AS ends_at
+                 WHERE g2.buyer_id = g.buyer_id AND g2.card_id = g.card_id AND g2.status = 'active') AS ends_at,
+                c.product_id, c.term_days
          FROM member_card_grants g JOIN member_cards c ON c.id = g.card_id JOIN member_levels l ON l.id = g.level_id
          WHERE g.buyer_id = $1 AND g.status = 'active' AND g.starts_at <= $2 AND g.ends_at > $2
          ORDER BY l.rank DESC, g.id LIMIT 1",

@@ -339,6 +339,12 @@ pub struct MemberSettingsRow {
     pub new_days: i32,
     pub silent_after: i32,
     pub churned_after: i32,
+    /// Points of the member tasks (once per buyer each).
+    pub task_review_points: i32,
+    pub task_profile_points: i32,
+    pub task_share_points: i32,
+    /// 1: levels are evaluated again once a year on the last 12 months (and may go down).
+    pub yearly_review: i32,
 }
 
 impl Default for MemberSettingsRow {
@@ -354,6 +360,10 @@ impl Default for MemberSettingsRow {
             new_days: 30,
             silent_after: 60,
             churned_after: 180,
+            task_review_points: 20,
+            task_profile_points: 50,
+            task_share_points: 10,
+            yearly_review: 0,
         }
     }
 }
@@ -365,12 +375,15 @@ impl Store {
 
     pub async fn set_member_settings(&self, tx: &mut Tx, merchant_id: i64, s: &MemberSettingsRow) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO member_settings (merchant_id, earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            "INSERT INTO member_settings (merchant_id, earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after, updated_at,
+                 task_review_points, task_profile_points, task_share_points, yearly_review)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              ON CONFLICT (merchant_id) DO UPDATE SET earn_per_yuan = excluded.earn_per_yuan, expiry = excluded.expiry,
                  expiry_value = excluded.expiry_value, downgrade = excluded.downgrade, sign_in_base = excluded.sign_in_base,
                  sign_in_bonuses = excluded.sign_in_bonuses, sign_in_cycle = excluded.sign_in_cycle, new_days = excluded.new_days,
-                 silent_after = excluded.silent_after, churned_after = excluded.churned_after, updated_at = excluded.updated_at",
+                 silent_after = excluded.silent_after, churned_after = excluded.churned_after, updated_at = excluded.updated_at,
+                 task_review_points = excluded.task_review_points, task_profile_points = excluded.task_profile_points,
+                 task_share_points = excluded.task_share_points, yearly_review = excluded.yearly_review",
         )
         .bind(merchant_id)
         .bind(s.earn_per_yuan)
@@ -384,6 +397,10 @@ impl Store {
         .bind(s.silent_after)
         .bind(s.churned_after)
         .bind(crate::now_ms())
+        .bind(s.task_review_points)
+        .bind(s.task_profile_points)
+        .bind(s.task_share_points)
+        .bind(s.yearly_review)
         .execute(&mut **tx)
         .await?;
         Ok(())

@@ -8,6 +8,7 @@ mod levels;
 mod mall;
 mod points;
 mod segments;
+pub mod tasks;
 
 use minimall_core::members::{Level, Lot, Threshold};
 use sqlx::{Any, Executor, FromRow};
@@ -81,9 +82,22 @@ pub struct ProfileRow {
     pub channel: String,
     pub stage: String,
     pub birthday_granted_year: Option<i32>,
+    /// Spend and points before the last yearly re-evaluation's 12 months: they no longer count towards the level.
+    pub level_base_spend_fen: i64,
+    pub level_base_points: i64,
 }
 
-const PROFILE_COLS: &str = "p.buyer_id, b.nickname, p.level_id, p.completed_spend_fen, p.points_earned, p.orders_count, p.registered_day, p.first_order_day, p.last_order_day, p.birth_day, p.gender, p.region, p.channel, p.stage, p.birthday_granted_year";
+impl ProfileRow {
+    /// What counts towards the level: the lifetime totals less what the last yearly re-evaluation left behind.
+    pub fn level_progress(&self) -> (i64, i64) {
+        (
+            (self.completed_spend_fen - self.level_base_spend_fen).max(0),
+            (self.points_earned - self.level_base_points).max(0),
+        )
+    }
+}
+
+const PROFILE_COLS: &str = "p.buyer_id, b.nickname, p.level_id, p.completed_spend_fen, p.points_earned, p.orders_count, p.registered_day, p.first_order_day, p.last_order_day, p.birth_day, p.gender, p.region, p.channel, p.stage, p.birthday_granted_year, p.level_base_spend_fen, p.level_base_points";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct LevelHistoryRow {
@@ -216,7 +230,8 @@ pub async fn settings_in<'e>(
     merchant_id: i64,
 ) -> StoreResult<MemberSettingsRow> {
     let row = sqlx::query_as(
-        "SELECT earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after
+        "SELECT earn_per_yuan, expiry, expiry_value, downgrade, sign_in_base, sign_in_bonuses, sign_in_cycle, new_days, silent_after, churned_after,
+                task_review_points, task_profile_points, task_share_points, yearly_review
          FROM member_settings WHERE merchant_id = $1",
     )
     .bind(merchant_id)

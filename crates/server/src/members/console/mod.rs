@@ -3,10 +3,12 @@
 
 mod cards;
 mod levels;
+mod rules;
 mod segments;
 
 use self::cards::{cards_list, create_card};
 use self::levels::{add_level, delete_level, level, levels, save_level};
+use self::rules::{rules, save_rules};
 use self::segments::{create_segment, create_tag, delete_segment, delete_tag, segments, tags};
 use super::segments::{self as seg, FilterDto};
 use crate::accounts::auth::ManageMembers;
@@ -20,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/members/levels", get(levels).post(add_level))
         .route("/admin/members/levels/{id}", get(level).post(save_level))
         .route("/admin/members/levels/{id}/delete", post(delete_level))
+        .route("/admin/members/rules", get(rules).post(save_rules))
         .route("/admin/members/{id}", get(member))
         .route("/admin/members/{id}/points", post(adjust_points))
         .route("/admin/segments", get(segments).post(create_segment))
@@ -135,6 +138,7 @@ async fn members(
         counts.iter().map(|(s, n)| format!("{} {n}", stage_label(&p.c, s.as_str()))).collect::<Vec<_>>().join(" · ");
     p.links = vec![
         ("/admin/members/levels".into(), p.c.t("mem.levels").into()),
+        ("/admin/members/rules".into(), p.c.t("mem.rules").into()),
         ("/admin/segments".into(), p.c.t("menu.segments").into()),
         ("/admin/member-tags".into(), p.c.t("mem.tags").into()),
         ("/admin/points-mall".into(), p.c.t("mem.mall").into()),
