@@ -160,8 +160,12 @@ pub async fn ingest(st: &AppState, who: &Sender, batch: Vec<ClientEvent>) -> Api
         .collect();
     let n = st.store.record_events(st.merchant_id, &rows).await?;
     metrics::counter!("events_accepted_total").increment(n);
+    // The events are stored whatever happens to the share task: answering an error would make the client
+    // send them again. The next share event tries the task again.
     if let (true, Some(buyer_id)) = (shared, who.buyer_id) {
-        crate::members::tasks::shared(st, st.merchant_id, buyer_id).await?;
+        if let Err(e) = crate::members::tasks::shared(st, st.merchant_id, buyer_id).await {
+            tracing::warn!(buyer = buyer_id, error = %e, "the share task was not recorded");
+        }
     }
     Ok(n)
 }
