@@ -289,9 +289,30 @@ impl Store {
         .await?)
     }
 
-    /// Debits and credits per product and account over days `[from_day, to_day]`, from the entries that name a
-    /// product.
+    /// Debits and credits per product and account over days `[from_day, to_day]`, from the per product totals
+    /// (`journal_rollup`).
     pub async fn journal_product_flows(
+        &self,
+        merchant_id: i64,
+        from_day: i64,
+        to_day: i64,
+    ) -> StoreResult<Vec<KeyFlow>> {
+        self.journal_key_flows(merchant_id, crate::journal_rollup::PRODUCT, from_day, to_day).await
+    }
+
+    /// Per promotion over days `[from_day, to_day]`, from the per promotion totals (`journal_rollup`): the
+    /// entries that name it (its cost), and the other entries of the postings that name it (what it sold).
+    pub async fn journal_promotion_flows(
+        &self,
+        merchant_id: i64,
+        from_day: i64,
+        to_day: i64,
+    ) -> StoreResult<Vec<KeyFlow>> {
+        self.journal_key_flows(merchant_id, crate::journal_rollup::PROMOTION, from_day, to_day).await
+    }
+
+    /// [`Store::journal_product_flows`] counted again from the entries that name a product.
+    pub async fn journal_product_recount(
         &self,
         merchant_id: i64,
         from_day: i64,
@@ -311,9 +332,8 @@ impl Store {
         .await?)
     }
 
-    /// Per promotion over days `[from_day, to_day]`: the entries that name it (its cost), and the other entries
-    /// of the postings that name it (what it sold), per account.
-    pub async fn journal_promotion_flows(
+    /// [`Store::journal_promotion_flows`] counted again from the entries.
+    pub async fn journal_promotion_recount(
         &self,
         merchant_id: i64,
         from_day: i64,

@@ -2,7 +2,8 @@
 //! balances kept in step.
 //!
 //! [`Store::post`] takes a [`Posting`] that the domain has checked (non-empty, balanced per unit) and writes
-//! it, its entries, each account's running balance and its per-day totals, in the caller's transaction.
+//! it, its entries, each account's running balance, its per-day totals and its per product and per promotion
+//! totals (`journal_rollup`), in the caller's transaction.
 //! The balance of an account is spread over [`SLOTS`] rows (the posting's id picks one) so that concurrent
 //! postings seldom wait on each other; an account that may not go negative keeps a single row, and its
 //! update is guarded (`… WHERE balance + Δ >= 0`), so a posting that would overdraw it is refused and the
@@ -90,10 +91,10 @@ pub struct PeriodTotals {
 }
 
 #[derive(Default)]
-struct Delta {
-    debits: i64,
-    credits: i64,
-    count: i64,
+pub(crate) struct Delta {
+    pub(crate) debits: i64,
+    pub(crate) credits: i64,
+    pub(crate) count: i64,
 }
 
 fn overflow() -> StoreError {
@@ -211,12 +212,18 @@ impl Store {
                 .bind(d.count);
         }
         q.execute(&mut **tx).await?;
+
+        let mut keys = BTreeMap::new();
+        crate::journal_rollup::add_key_deltas(posting, day, &mut keys);
+        if !keys.is_empty() {
+            self.bump_key_totals(tx, merchant_id, &keys).await?;
+        }
         Ok(id)
     }
 
     /// The guarded update of one balance row; false when the row is missing or the guard refused.
     #[allow(clippy::too_many_arguments)]
-    async fn bump_balance(
+    pub(crate) async fn bump_balance(
         &self,
         tx: &mut Tx,
         merchant_id: i64,
@@ -245,7 +252,7 @@ impl Store {
     }
 
     /// The account's row in the chart and its balance row `slot`, if missing.
-    async fn open_account(
+    pub(crate) async fn open_account(
         &self,
         tx: &mut Tx,
         merchant_id: i64,

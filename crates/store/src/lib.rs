@@ -28,6 +28,8 @@ pub mod imports;
 pub mod installation;
 pub mod jobs;
 pub mod journal;
+mod journal_bulk;
+pub mod journal_rollup;
 pub mod logistics;
 pub mod members;
 pub mod merchants;

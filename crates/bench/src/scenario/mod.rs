@@ -11,6 +11,7 @@ mod admin_me;
 mod catalog_list;
 mod ceiling;
 mod checkout;
+mod finance_report;
 mod flash;
 mod pool;
 mod product_detail;
@@ -31,6 +32,7 @@ pub use admin_me::AdminMe;
 pub use catalog_list::CatalogList;
 pub use ceiling::Ceiling;
 pub use checkout::Checkout;
+pub use finance_report::FinanceReport;
 pub use flash::{Flash, FlashOpts};
 pub use product_detail::ProductDetail;
 
@@ -55,6 +57,10 @@ pub enum ScenarioName {
     /// and keeps firing after sell-out. Reports orders/s while selling, sold-out refusals/s and `oversold`
     /// read back from the server (must be 0). Use --warmup 0.
     Flash,
+    /// The console's finance reports (by day, week and month, per product, per promotion) over the last 30
+    /// and 180 days, with a console token (logs in as --admin-user); afterwards each alone, five times, with
+    /// its answer times. For a shop generated with `minimall demo --orders N`.
+    FinanceReport,
 }
 
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
@@ -71,6 +77,8 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, flash: Fl
         ScenarioName::Checkout => runner::alone(Checkout::default(), env).await,
         ScenarioName::Flash if with_ceiling => runner::against_ceiling(Flash::new(flash), env).await,
         ScenarioName::Flash => runner::alone(Flash::new(flash), env).await,
+        ScenarioName::FinanceReport if with_ceiling => runner::against_ceiling(FinanceReport::default(), env).await,
+        ScenarioName::FinanceReport => runner::alone(FinanceReport::default(), env).await,
     }
 }
 
@@ -221,7 +229,10 @@ mod tests {
             .iter()
             .map(|v| v.to_possible_value().unwrap().get_name().to_string())
             .collect();
-        assert_eq!(names, ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash"]);
+        assert_eq!(
+            names,
+            ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash", "finance-report"]
+        );
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
         assert_eq!(CatalogList::default().name(), "catalog-list");

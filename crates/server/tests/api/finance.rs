@@ -358,30 +358,34 @@ async fn generate(store: &minimall_store::Store, products: &[(i64, i64, i64, i64
 }
 
 /// One figure recounted from the business rows over `[from, to)`.
-async fn one(store: &minimall_store::Store, sql: &str, from: i64, to: i64) -> i64 {
+pub(crate) async fn one(store: &minimall_store::Store, sql: &str, from: i64, to: i64) -> i64 {
     let (v,): (i64,) = sqlx::query_as(sql).bind(from).bind(to).fetch_one(store.reader()).await.unwrap();
     v
 }
 
-const REVENUE: &str = "SELECT CAST(COALESCE(SUM(l.goods_amount - l.order_discount), 0) AS BIGINT) FROM order_lines l \
+pub(crate) const REVENUE: &str =
+    "SELECT CAST(COALESCE(SUM(l.goods_amount - l.order_discount), 0) AS BIGINT) FROM order_lines l \
                        JOIN payments p ON p.order_id = l.order_id WHERE p.status = 'succeeded' \
                        AND p.succeeded_at >= $1 AND p.succeeded_at < $2";
-const REFUNDS: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE status = 'succeeded' \
+pub(crate) const REFUNDS: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE status = 'succeeded' \
                        AND succeeded_at >= $1 AND succeeded_at < $2";
-const SHIPPING: &str = "SELECT CAST(COALESCE(SUM(o.shipping), 0) AS BIGINT) FROM orders o JOIN payments p \
+pub(crate) const SHIPPING: &str = "SELECT CAST(COALESCE(SUM(o.shipping), 0) AS BIGINT) FROM orders o JOIN payments p \
                         ON p.order_id = o.id WHERE p.status = 'succeeded' AND p.succeeded_at >= $1 AND p.succeeded_at < $2";
-const FEES: &str = "SELECT CAST(COALESCE(SUM(fee), 0) AS BIGINT) FROM payments WHERE status = 'succeeded' \
+pub(crate) const FEES: &str = "SELECT CAST(COALESCE(SUM(fee), 0) AS BIGINT) FROM payments WHERE status = 'succeeded' \
                     AND succeeded_at >= $1 AND succeeded_at < $2";
-const COUPONS: &str = "SELECT CAST(COALESCE(SUM(o.coupon_discount), 0) AS BIGINT) FROM orders o JOIN payments p \
+pub(crate) const COUPONS: &str = "SELECT CAST(COALESCE(SUM(o.coupon_discount), 0) AS BIGINT) FROM orders o JOIN payments p \
                        ON p.order_id = o.id WHERE p.status = 'succeeded' AND p.succeeded_at >= $1 AND p.succeeded_at < $2";
-const COST_OF_GOODS: &str = "SELECT CAST(COALESCE(SUM((l.quantity - l.refunded_qty) * s.cost_price), 0) AS BIGINT) \
+pub(crate) const COST_OF_GOODS: &str =
+    "SELECT CAST(COALESCE(SUM((l.quantity - l.refunded_qty) * s.cost_price), 0) AS BIGINT) \
                              FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN skus s ON s.id = l.sku_id \
                              WHERE o.completed_at >= $1 AND o.completed_at < $2";
-const SHIPPING_COST: &str = "SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) FROM shipments WHERE cost IS NOT NULL \
+pub(crate) const SHIPPING_COST: &str =
+    "SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) FROM shipments WHERE cost IS NOT NULL \
                              AND created_at >= $1 AND created_at < $2";
 
 /// Every figure of a period recounted: (name, value).
-async fn recount(
+pub(crate) async fn recount(
     store: &minimall_store::Store,
     from_day: i64,
     to_day: i64,

@@ -14,6 +14,7 @@ mod crawl;
 mod distribution;
 mod faults;
 mod finance;
+mod finance_generated;
 mod flash;
 mod forecast;
 mod group_buy;
