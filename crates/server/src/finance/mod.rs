@@ -3,6 +3,9 @@
 //! postings come from `core::ledger::build`; a posting that core refuses, or that would take an account that
 //! may not go negative below zero, fails the business write with it. `api` serves the journal, the trial
 //! balance, profit and loss and the shop's fee terms to the console.
+//!
+//! Built with the cargo feature `bench-no-journal` (for measuring the journal's share of checkout only, never
+//! shipped), the postings of this module are not written and their facts not read.
 
 pub mod adjust;
 pub mod api;
@@ -63,7 +66,13 @@ fn refused(e: LedgerError) -> ApiError {
     ApiError::internal(format!("the journal refused a posting: {e}"))
 }
 
+/// Whether this build keeps no books (the feature `bench-no-journal`, for measuring only).
+const NO_JOURNAL: bool = cfg!(feature = "bench-no-journal");
+
 async fn post(st: &AppState, tx: &mut Tx, merchant_id: i64, p: Result<Option<Posting>, LedgerError>) -> ApiResult<()> {
+    if NO_JOURNAL {
+        return Ok(());
+    }
     if let Some(p) = p.map_err(refused)? {
         st.store.post(tx, merchant_id, &p, None).await?;
     }
@@ -89,6 +98,9 @@ pub async fn payment_succeeded(
     fee: i64,
     late: bool,
 ) -> ApiResult<()> {
+    if NO_JOURNAL {
+        return Ok(());
+    }
     let lines = st.store.order_lines_tx(tx, o.id).await?;
     let activities = st.store.order_line_activities_tx(tx, o.id).await?;
     let activity = |line: i64| activities.iter().find(|(id, _)| *id == line).and_then(|(_, a)| *a);
@@ -134,6 +146,9 @@ pub async fn payment_fee(st: &AppState, merchant_id: i64, provider: &str, amount
 
 /// A refund succeeded (called once, in the transaction that marked it so).
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiResult<()> {
+    if NO_JOURNAL {
+        return Ok(());
+    }
     let o = st.store.order_tx(tx, r.order_id).await?;
     let payment = st.store.payment_by_id(r.payment_id).await?;
     let lines = st.store.order_lines_tx(tx, o.id).await?;
@@ -205,6 +220,9 @@ pub async fn shipment_cost(st: &AppState, tx: &mut Tx, merchant_id: i64, shipmen
 
 /// The order completed: the goods the buyer kept leave inventory at their SKU's cost price.
 pub async fn order_completed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
+    if NO_JOURNAL {
+        return Ok(());
+    }
     let costs = st.store.order_line_costs_tx(tx, o.id).await?;
     let lines = costs
         .into_iter()
