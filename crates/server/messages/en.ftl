@@ -843,3 +843,12 @@ group-buy-state-upcoming = Upcoming
 group-buy-state-running = Running
 group-buy-state-ended = Ended
 group-buy-state-stopped = Stopped
+
+## Share links, QR codes and posters
+share-unknown_channel = no such channel
+share-campaign = a campaign is 1 to { $max } letters, digits, _ or -
+share-promoter_code = a promoter code is { $min } to { $max } letters or digits
+share-promoter_missing = a promoter's link needs the promoter's code
+share-id_not_taken = invitation and promoter links take no id
+share-not_your_code = you may only make links with your own promoter code
+share-not_promoter = only an active promoter has a promoter link

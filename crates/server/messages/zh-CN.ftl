@@ -842,3 +842,12 @@ group-buy-state-upcoming = 未开始
 group-buy-state-running = 进行中
 group-buy-state-ended = 已结束
 group-buy-state-stopped = 已停止
+
+## Share links, QR codes and posters
+share-unknown_channel = 没有这个渠道
+share-campaign = 活动代码须为 1–{ $max } 个字母、数字、_ 或 -
+share-promoter_code = 推广码须为 { $min }–{ $max } 个字母或数字
+share-promoter_missing = 推广员渠道的链接须带推广码
+share-id_not_taken = 邀请链接和推广链接不带编号
+share-not_your_code = 只能生成自己推广码的链接
+share-not_promoter = 成为推广员后才有推广链接

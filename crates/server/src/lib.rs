@@ -28,6 +28,7 @@ pub mod personal;
 pub mod promotions;
 pub mod referral;
 pub mod reviews;
+pub mod share;
 pub mod state;
 pub mod usecase;
 pub mod web;

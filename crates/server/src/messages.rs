@@ -136,6 +136,7 @@ mod tests {
             crate::orders::refusals::OrderRefusal::CODES,
             crate::promotions::refusals::PromotionRefusal::CODES,
             crate::referral::Refusal::CODES,
+            crate::share::ShareRefusal::CODES,
         ]
         .concat()
     }

@@ -120,7 +120,10 @@ struct ProductPage {
     /// The description, sanitised again at render time (it was sanitised when written).
     description_html: String,
     skus: Vec<SkuView>,
-    share_url: String,
+    /// The product's share link under 分享/海报 (with the buyer's promoter code when they are a promoter).
+    share: Option<crate::share::links::ShareLinkDto>,
+    /// The promoter whose link (`pr`) opened the page, for the visit's events.
+    landing_promoter: Option<i64>,
     /// The product's group buys (拼团) with their joinable groups.
     group_buys: Vec<crate::group_buy::shop_api::ShopGroupBuyDto>,
     /// Idempotency key of this page's "open a group" form.
@@ -170,7 +173,9 @@ async fn product(
     let group_buys = crate::group_buy::shop_api::of_product(&st, st.merchant_id, id).await?;
     let latest = crate::reviews::ProductReviewsQuery { tab: None, page: None, page_size: Some(2) };
     let reviews = crate::reviews::of_product(&st, id, latest).await?;
-    let base = st.self_url.get().cloned().unwrap_or_default();
+    let share =
+        crate::share::links::for_page(&st, b.as_ref(), crate::share::links::ShareTarget::Product, Some(id)).await;
+    let landing_promoter = crate::share::links::landing_promoter(&st, q.get("pr")).await;
     let saved = match &b {
         Some(b) => {
             // A page view is in the buyer's 足迹; failing to note it does not fail the page.
@@ -189,7 +194,8 @@ async fn product(
         description_html: crate::catalog::sanitize_html(&p.description),
         p,
         skus,
-        share_url: format!("{base}/p/{id}?ch=share"),
+        share,
+        landing_promoter,
         rating: reviews.rating,
         reviews: reviews.reviews.items,
     }

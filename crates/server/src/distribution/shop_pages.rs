@@ -29,6 +29,8 @@ struct CentrePage {
     withdrawals: Vec<WithdrawalDto>,
     notice: Option<String>,
     ok: bool,
+    /// The promoter's own link under 分享/海报.
+    share: Option<crate::share::links::ShareLinkDto>,
 }
 
 #[derive(Deserialize)]
@@ -49,14 +51,16 @@ async fn page(
     let active = me.promoter.as_ref().is_some_and(|p| p.status == "active");
     let first = StatusQuery { status: None, page: Some(1), page_size: Some(SHOWN) };
     let (mut team, mut team_total, mut commissions, mut withdrawals) = (Vec::new(), 0, Vec::new(), Vec::new());
+    let mut share = None;
     if active {
+        share = crate::share::links::for_page(st, Some(b), crate::share::links::ShareTarget::Promoter, None).await;
         let t = cases::my_team(st, b, &PageQuery { page: Some(1), page_size: Some(SHOWN) }).await?;
         team_total = t.total;
         team = t.items;
         commissions = cases::my_commissions(st, b, &first).await?.items;
         withdrawals = cases::my_withdrawals(st, b, &first).await?.items;
     }
-    Ok(CentrePage { c, me, team, team_total, commissions, withdrawals, notice, ok })
+    Ok(CentrePage { c, me, team, team_total, commissions, withdrawals, notice, ok, share })
 }
 
 async fn centre(

@@ -20,6 +20,10 @@ struct GroupPage {
     empty_seats: Vec<()>,
     /// Idempotency key of this page's join: a double submit joins once.
     idem: String,
+    /// The group's share link under 分享/海报.
+    share: Option<crate::share::links::ShareLinkDto>,
+    /// The promoter whose link (`pr`) opened the page, for the visit's events.
+    landing_promoter: Option<i64>,
 }
 
 async fn group_page(
@@ -27,10 +31,14 @@ async fn group_page(
     c: Ctx,
     ShopBuyer(b): ShopBuyer,
     WebPath(id): WebPath<i64>,
+    crate::web::WebQuery(q): crate::web::WebQuery<std::collections::HashMap<String, String>>,
 ) -> WebResult {
     let g = group_view(&st, &b, id).await?;
     let empty_seats = vec![(); g.seats_left.clamp(0, 100) as usize];
-    Ok(GroupPage { c, g, empty_seats, idem: crate::accounts::auth::new_token("web_") }.render_page())
+    let share = crate::share::links::for_page(&st, Some(&b), crate::share::links::ShareTarget::Group, Some(id)).await;
+    let landing_promoter = crate::share::links::landing_promoter(&st, q.get("pr")).await;
+    let idem = crate::accounts::auth::new_token("web_");
+    Ok(GroupPage { c, g, empty_seats, idem, share, landing_promoter }.render_page())
 }
 
 /// Place the group order with the buyer's default address, then pay. A refusal (the group full, closed, …)

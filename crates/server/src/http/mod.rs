@@ -23,7 +23,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
     accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
-    promotions, referral, reviews,
+    promotions, referral, reviews, share,
 };
 
 /// Every list answers in this envelope.
@@ -292,4 +292,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(distribution::shop_api::promoter_team))
         .routes(routes!(distribution::shop_api::promoter_commissions))
         .routes(routes!(distribution::shop_api::promoter_withdrawals, distribution::shop_api::request_withdrawal))
+        .routes(routes!(share::api::share_link))
+        .routes(routes!(share::api::qr_png))
+        .routes(routes!(share::api::qr_svg))
+        .routes(routes!(share::api::poster_png))
+        .routes(routes!(share::api::poster_svg))
 }

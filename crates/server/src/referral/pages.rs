@@ -6,6 +6,7 @@ use super::cases::{self, AcceptInput, MyReferralDto, ReferralQuery, ReferralSett
 use crate::accounts::auth::{ManageMembers, ManageSettings};
 use crate::web::console::prelude::*;
 use crate::web::shop::ShopBuyer;
+use minimall_core::social::channel::ShareParams;
 
 /// The storefront's pages.
 pub fn shop_routes() -> Router<AppState> {
@@ -34,6 +35,12 @@ struct InvitePage {
     ok: bool,
     /// A code from the link the buyer came through, to accept.
     code: String,
+    /// The buyer's invitation link under 分享/海报.
+    share: Option<crate::share::links::ShareLinkDto>,
+}
+
+async fn share_of(st: &AppState, b: &crate::accounts::auth::Buyer) -> Option<crate::share::links::ShareLinkDto> {
+    crate::share::links::for_page(st, Some(b), crate::share::links::ShareTarget::Invite, None).await
 }
 
 #[derive(Deserialize)]
@@ -55,13 +62,20 @@ async fn mine(
     let me = cases::mine(&st, &b, Page::parse(Some(1), Some(50))?).await?;
     let notice = q.done.is_some().then(|| c.t("ref.done.accept").to_string());
     let code = q.code.as_deref().map(clean_code).unwrap_or_default();
-    Ok(InvitePage { c, me, notice, ok: true, code }.render_page())
+    let share = share_of(&st, &b).await;
+    Ok(InvitePage { c, me, notice, ok: true, code, share }.render_page())
 }
 
 /// An invitation link: the buyer's page with the inviter's code ready to accept (a POST, so that no link binds
 /// anybody unasked).
-async fn landing(ShopBuyer(_b): ShopBuyer, WebPath(code): WebPath<String>) -> WebResult {
-    back(&format!("/invite?code={}", clean_code(&code)))
+/// The link's channel, campaign and promoter go along, for the visit's attribution.
+async fn landing(
+    ShopBuyer(_b): ShopBuyer,
+    WebPath(code): WebPath<String>,
+    WebQuery(q): WebQuery<Vec<(String, String)>>,
+) -> WebResult {
+    let params = ShareParams::from_landing(q.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    back(&format!("/invite?code={}&{}", clean_code(&code), params.to_query()))
 }
 
 async fn accept(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, f: Fields) -> WebResult {
@@ -72,7 +86,8 @@ async fn accept(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, f: 
             let status = e.status;
             let notice = Some(e.message(c.lang));
             let me = cases::mine(&st, &b, Page::parse(Some(1), Some(50))?).await?;
-            let mut resp = InvitePage { c, me, notice, ok: false, code }.render_page();
+            let share = share_of(&st, &b).await;
+            let mut resp = InvitePage { c, me, notice, ok: false, code, share }.render_page();
             *resp.status_mut() = status;
             Ok(resp)
         }

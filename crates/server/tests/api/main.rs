@@ -35,6 +35,7 @@ mod personal;
 mod pickup;
 mod pricing;
 mod referral;
+mod share;
 mod stats;
 mod two_factor;
 mod web;
