@@ -852,3 +852,7 @@ share-promoter_missing = a promoter's link needs the promoter's code
 share-id_not_taken = invitation and promoter links take no id
 share-not_your_code = you may only make links with your own promoter code
 share-not_promoter = only an active promoter has a promoter link
+analytics-experiment_not_draft = only a draft experiment can be started
+analytics-experiment_not_running = only a running experiment can be stopped
+analytics-placement_busy = another experiment is running on this placement: stop it first
+thing-experiment = experiment

@@ -851,3 +851,7 @@ share-promoter_missing = 推广员渠道的链接须带推广码
 share-id_not_taken = 邀请链接和推广链接不带编号
 share-not_your_code = 只能生成自己推广码的链接
 share-not_promoter = 成为推广员后才有推广链接
+analytics-experiment_not_draft = 只有草稿状态的实验可以开始
+analytics-experiment_not_running = 只有进行中的实验可以停止
+analytics-placement_busy = 该推荐位已有进行中的实验，请先停止它
+thing-experiment = 实验

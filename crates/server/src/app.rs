@@ -97,6 +97,8 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         crate::analytics::rollup::schedule_rollup(&state.store, state.merchant_id, minimall_store::now_ms()).await?;
+        crate::analytics::recommend::schedule_refresh(&state.store, state.merchant_id, minimall_store::now_ms())
+            .await?;
         let sales = state.flash.rebuild(state.merchant_id).await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
         tracing::info!(sales, redis = state.flash.uses_redis(), "flash-sale gate ready");
         if state.flash.uses_redis() {

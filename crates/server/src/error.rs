@@ -303,6 +303,7 @@ pub const THINGS: &[&str] = &[
     "activity",
     "action",
     "expense",
+    "experiment",
     "promoter",
     "referral",
     "withdrawal",

@@ -49,7 +49,7 @@ pub struct ProductRow {
     pub updated_at: i64,
 }
 
-const PRODUCT_COLS: &str = "id, merchant_id, code, category_id, title, subtitle, description, images, tags, specs, sort, on_shelf, lifecycle, free_shipping, earns_points, coupons_usable, purchase_limit, min_price, max_price, sales, freight_template_id, created_at, updated_at";
+pub(crate) const PRODUCT_COLS: &str = "id, merchant_id, code, category_id, title, subtitle, description, images, tags, specs, sort, on_shelf, lifecycle, free_shipping, earns_points, coupons_usable, purchase_limit, min_price, max_price, sales, freight_template_id, created_at, updated_at";
 
 /// Product fields written on create and update.
 #[derive(Debug, Clone)]

@@ -28,15 +28,36 @@ pub fn bucket(experiment: &str, buyer_id: i64) -> u64 {
     h.finish()
 }
 
+/// An anonymous visitor's position in an experiment (by the visitor's id), uniform over `u64`; its own domain, so
+/// it never equals a buyer's by construction of the input.
+pub fn visitor_bucket(experiment: &str, visitor: &str) -> u64 {
+    let mut h = SipHasher13::new_with_keys(ASSIGN_KEYS.0, ASSIGN_KEYS.1);
+    h.write(&(experiment.len() as u64).to_le_bytes());
+    h.write(experiment.as_bytes());
+    h.write(&(visitor.len() as u64).to_le_bytes());
+    h.write(visitor.as_bytes());
+    h.finish()
+}
+
 /// The index of the variant a buyer sees, given the variants' weights (positive, in order). `None` when there are
 /// no variants or the weights sum to zero.
 pub fn assign(experiment: &str, buyer_id: i64, weights: &[u32]) -> Option<usize> {
+    pick(bucket(experiment, buyer_id), weights)
+}
+
+/// The index of the variant an anonymous visitor sees, as [`assign`] for buyers.
+pub fn assign_visitor(experiment: &str, visitor: &str, weights: &[u32]) -> Option<usize> {
+    pick(visitor_bucket(experiment, visitor), weights)
+}
+
+/// The variant a bucket falls in, by the weights.
+fn pick(bucket: u64, weights: &[u32]) -> Option<usize> {
     let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
     if total == 0 {
         return None;
     }
     // The bucket scaled onto 0..total (multiply-high: no modulo bias worth the name).
-    let point = ((u128::from(bucket(experiment, buyer_id)) * u128::from(total)) >> 64) as u64;
+    let point = ((u128::from(bucket) * u128::from(total)) >> 64) as u64;
     let mut upto = 0u64;
     for (i, &w) in weights.iter().enumerate() {
         upto += u64::from(w);
@@ -276,6 +297,11 @@ mod tests {
         assert_eq!(assign("x", 1, &[]), None);
         assert_eq!(assign("x", 1, &[0, 0]), None);
         assert_eq!(assign("x", 1, &[0, 5]), Some(1), "a zero weight gets nobody");
+        let mut counts = [0u32; 2];
+        for v in 0..20_000 {
+            counts[assign_visitor("exp1", &format!("visitor-{v:06}"), &[1, 1]).unwrap()] += 1;
+        }
+        assert!(counts.iter().all(|&c| (9_700..=10_300).contains(&c)), "{counts:?}");
     }
 
     #[test]

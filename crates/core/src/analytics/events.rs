@@ -252,6 +252,11 @@ impl EventError {
     }
 }
 
+/// Whether a text is a well-formed visitor (or session) id: 8 to 64 of `[A-Za-z0-9_-]`.
+pub fn is_visitor_id(s: &str) -> bool {
+    (ID_MIN_CHARS..=ID_MAX_CHARS).contains(&s.chars().count()) && s.chars().all(id_char)
+}
+
 fn id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }

@@ -11,6 +11,65 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// Where recommendations are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// 看了又看 on the product page: neighbours from every action.
+    ProductViewed,
+    /// 买了又买 on the product page: neighbours from purchases.
+    ProductBought,
+    /// 为你推荐 on the home page: from the shopper's recent products.
+    HomeFeed,
+    /// Buyers also bought, in the cart: purchase neighbours of the cart's products.
+    CartBought,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 4] =
+        [Placement::ProductViewed, Placement::ProductBought, Placement::HomeFeed, Placement::CartBought];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::ProductViewed => "product_viewed",
+            Placement::ProductBought => "product_bought",
+            Placement::HomeFeed => "home_feed",
+            Placement::CartBought => "cart_bought",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Placement> {
+        Placement::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether the placement's neighbours come from purchases only.
+    pub fn purchases_only(self) -> bool {
+        matches!(self, Placement::ProductBought | Placement::CartBought)
+    }
+}
+
+/// How a list is chosen: from the neighbours (personal), or by popularity alone (the baseline an experiment
+/// measures the neighbours against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    Personal,
+    Popular,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 2] = [Strategy::Personal, Strategy::Popular];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Personal => "personal",
+            Strategy::Popular => "popular",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     View,
@@ -112,6 +171,54 @@ pub fn neighbours(interactions: &[Interaction], cfg: &Config) -> Neighbours {
         list.truncate(cfg.neighbours);
     }
     out
+}
+
+/// What a store can sum for one product without loading every interaction: for each other product, Σ wₐ·w_b over
+/// the actors who touched both and how many they are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoSum {
+    pub product_id: i64,
+    pub dot: f64,
+    pub support: u32,
+}
+
+/// One product's top neighbours from its co-occurrence sums and every product's Σ w² (`norm_sq`): the same list
+/// [`neighbours`] gives for it when each actor's products are within [`Config::max_items_per_actor`] (the store
+/// keeps only that many per actor). A product missing from `norm_sq` is skipped.
+pub fn rank(product_id: i64, co: &[CoSum], norm_sq: &HashMap<i64, f64>, cfg: &Config) -> Vec<Neighbour> {
+    let Some(&own) = norm_sq.get(&product_id) else {
+        return Vec::new();
+    };
+    let mut list: Vec<Neighbour> = co
+        .iter()
+        .filter(|c| c.product_id != product_id && c.support >= cfg.min_support)
+        .filter_map(|c| {
+            let other = *norm_sq.get(&c.product_id)?;
+            let denom = own.sqrt() * other.sqrt();
+            (denom > 0.0).then(|| Neighbour { product_id: c.product_id, score: c.dot / denom, support: c.support })
+        })
+        .collect();
+    list.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.product_id.cmp(&y.product_id)));
+    list.truncate(cfg.neighbours);
+    list
+}
+
+/// The weight of an action as a whole number (what a store keeps per actor and product): the default weights.
+pub fn weight_code(a: Action) -> i64 {
+    match a {
+        Action::View => 1,
+        Action::Cart => 3,
+        Action::Purchase => 5,
+    }
+}
+
+/// The action of a stored weight; unknown weights read as a view.
+pub fn action_of(weight: i64) -> Action {
+    match weight {
+        5 => Action::Purchase,
+        3 => Action::Cart,
+        _ => Action::View,
+    }
 }
 
 /// Products by popularity (e.g. paid units in the last 30 days), most popular first, with their category.
@@ -281,6 +388,47 @@ mod tests {
     }
 
     proptest! {
+        /// Ranking from the sums a store keeps gives the neighbours computed from the interactions themselves.
+        #[test]
+        fn ranking_from_sums_equals_the_neighbours(
+            rows in prop::collection::vec((0i64..20, 0i64..15, 0u8..3, 0i64..100), 0..300),
+        ) {
+            let act = |a: u8| [Action::View, Action::Cart, Action::Purchase][a as usize];
+            let rows: Vec<Interaction> = rows.iter().map(|&(actor, p, a, at)| Interaction { actor, product_id: p, action: act(a), at }).collect();
+            let cfg = Config::default();
+            let nb = neighbours(&rows, &cfg);
+            // What the store sums: each actor's strongest weight per product.
+            let mut prof: HashMap<(i64, i64), f64> = HashMap::new();
+            for i in &rows {
+                let w = prof.entry((i.actor, i.product_id)).or_default();
+                *w = w.max(cfg.weight(i.action));
+            }
+            let mut norm_sq: HashMap<i64, f64> = HashMap::new();
+            for (&(_, p), &w) in &prof {
+                *norm_sq.entry(p).or_default() += w * w;
+            }
+            for product in 0..15 {
+                let mut co: BTreeMap<i64, (f64, u32)> = BTreeMap::new();
+                for (&(actor, _), &w) in prof.iter().filter(|((_, p), _)| *p == product) {
+                    for (&(a2, q), &w2) in &prof {
+                        if a2 == actor && q != product {
+                            let e = co.entry(q).or_default();
+                            e.0 += w * w2;
+                            e.1 += 1;
+                        }
+                    }
+                }
+                let co: Vec<CoSum> = co.into_iter().map(|(q, (dot, support))| CoSum { product_id: q, dot, support }).collect();
+                let got = rank(product, &co, &norm_sq, &cfg);
+                let want = nb.get(&product).cloned().unwrap_or_default();
+                prop_assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    prop_assert_eq!((g.product_id, g.support), (w.product_id, w.support));
+                    prop_assert!((g.score - w.score).abs() < 1e-9);
+                }
+            }
+        }
+
         /// Nothing excluded, nothing recent, nothing twice and never more than asked, whatever the data.
         #[test]
         fn nothing_filtered_is_ever_returned(

@@ -179,6 +179,7 @@ perms!(
     ManageCatalog,
     ReadCatalog,
     ReadOrders,
+    ReadRevenue,
     ManageOrders,
     ReadFinance,
     ManageFinance,

@@ -92,7 +92,7 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, amount: i64) -
     e.order_id = Some(o.id);
     e.amount_fen = Some(amount);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
-    Ok(())
+    super::experiments::order_paid(st, tx, o.merchant_id, o.buyer_id, o.id, amount).await
 }
 
 /// A refund of an order succeeded (amount: the refund's).

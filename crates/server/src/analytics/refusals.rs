@@ -9,5 +9,8 @@ minimall_core::coded_enum! {
         ToBeforeFrom = "analytics.to_before_from",
         TooManyEvents = "analytics.too_many_events",
         RangeTooLong { max_days: i64 } = "analytics.range_too_long",
+        ExperimentNotDraft = "analytics.experiment_not_draft",
+        ExperimentNotRunning = "analytics.experiment_not_running",
+        PlacementBusy = "analytics.placement_busy",
     }
 }

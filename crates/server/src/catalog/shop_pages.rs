@@ -1,5 +1,6 @@
 //! Storefront pages of the catalog: home (with running flash sales), search and categories, a product.
 
+use crate::analytics::recommend_pages::{self as reco_pages, RecoBlock};
 use crate::web::shop::prelude::*;
 
 pub fn routes() -> Router<AppState> {
@@ -15,13 +16,15 @@ pub fn routes() -> Router<AppState> {
 struct HomePage {
     c: Ctx,
     logged_in: bool,
+    /// 为你推荐.
+    recos: Vec<RecoBlock>,
     banners: Vec<String>,
     categories: Vec<(i64, String)>,
     flash: Vec<FlashSaleDto>,
     products: Vec<ProductCard>,
 }
 
-async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer) -> WebResult {
+async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, headers: HeaderMap) -> WebResult {
     let cats = st.store.list_categories(st.merchant_id).await?;
     let categories = cats.iter().filter(|r| r.parent_id.is_none()).map(|r| (r.id, r.name.clone())).collect();
     // The activities as the pricing engine sees them (cached for a second, dropped on every promotion edit).
@@ -45,7 +48,14 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer) -> 
     .items;
     let flash = crate::flash::sales::shop_flash_sales(&st, PageQuery { page: Some(1), page_size: Some(6) }).await?;
     let flash = flash.items;
-    Ok(HomePage { c, logged_in: b.is_some(), banners, categories, flash, products }.render_page())
+    let (visitor, set_cookie) = reco_pages::visitor(&headers);
+    let who = reco_pages::shopper(b.as_ref().map(|b| b.id), &visitor);
+    let recos = vec![reco_pages::feed_block(&st, &who, c.t("reco.feed")).await];
+    let mut resp = HomePage { c, logged_in: b.is_some(), recos, banners, categories, flash, products }.render_page();
+    if let Some(v) = set_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
 }
 
 #[derive(Deserialize)]
@@ -133,6 +143,8 @@ struct ProductPage {
     reviews: Vec<crate::reviews::ReviewDto>,
     /// Whether the buyer saved the product (`None` when logged out).
     saved: Option<bool>,
+    /// 看了又看 and 买了又买.
+    recos: Vec<RecoBlock>,
 }
 
 async fn product(
@@ -141,8 +153,13 @@ async fn product(
     MaybeBuyer(b): MaybeBuyer,
     WebPath(id): WebPath<i64>,
     WebQuery(q): WebQuery<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
 ) -> WebResult {
     let p = shop_catalog::shop_product(&st, id).await?;
+    let (visitor, set_cookie) = reco_pages::visitor(&headers);
+    let who = reco_pages::shopper(b.as_ref().map(|b| b.id), &visitor);
+    reco_pages::opened_from(&st, &who, q.get("rec"), id).await;
+    let recos = reco_pages::product_blocks(&st, &who, id, [c.t("reco.viewed"), c.t("reco.bought")]).await;
     // Each SKU priced by the quote engine for this buyer (activities, member and first-order prices).
     let items: Vec<CartItem> = p.skus.iter().take(100).map(|s| CartItem { sku_id: s.id, quantity: 1 }).collect();
     let buyer_id = b.as_ref().map(|b| b.id).unwrap_or(0);
@@ -188,6 +205,7 @@ async fn product(
     };
     let mut resp = ProductPage {
         saved,
+        recos,
         group_buys,
         idem: crate::accounts::auth::new_token("web_"),
         c,
@@ -200,6 +218,9 @@ async fn product(
         reviews: reviews.reviews.items,
     }
     .render_page();
+    if let Some(v) = set_cookie {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
     // Remember the entrance a shared link brought the visitor through, for attribution at login.
     if let Some(ch) = q.get("ch").filter(|c| c.len() <= 20 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')) {
         if let Ok(v) = HeaderValue::from_str(&format!("mm_ch={ch}; Path=/; Max-Age=86400; SameSite=Lax; HttpOnly")) {

@@ -7,6 +7,7 @@
 //! answer carries `Retry-After`. Enumerations come from the domain's own lists (and the database's CHECK
 //! constraints where the domain has none yet), bounds from the validation that enforces them.
 
+use minimall_core::analytics::recommend::{Placement, Strategy};
 use minimall_core::auth::Role;
 use minimall_core::catalog::Lifecycle;
 use minimall_core::orders::OrderStatus;
@@ -250,7 +251,19 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<String>)> {
     let coupon_kinds = strs(&["amount_off", "percent_off", "free_shipping"]);
     let aftersale_kinds = strs(&["refund_only", "return_refund", "exchange"]);
     let freight_modes = strs(&["piece", "weight"]);
+    let placements: Vec<String> = Placement::ALL.iter().map(|p| p.as_str().to_string()).collect();
+    let strategies: Vec<String> = Strategy::ALL.iter().map(|s| s.as_str().to_string()).collect();
+    let metrics = strs(&["click", "purchase"]);
     vec![
+        ("Recommendations", "placement", placements.clone()),
+        ("Recommendations", "strategy", strategies.clone()),
+        ("RecoClick", "placement", placements.clone()),
+        ("NewExperimentRequest", "placement", placements.clone()),
+        ("ExperimentDto", "placement", placements),
+        ("NewExperimentRequest", "metric", metrics.clone()),
+        ("ExperimentDto", "metric", metrics),
+        ("ExperimentDto", "status", strs(&["draft", "running", "stopped"])),
+        ("VariantSpec", "strategy", strategies),
         ("OrderDto", "status", order_status.clone()),
         ("TimelineEntry", "from_status", order_status.clone()),
         ("TimelineEntry", "to_status", order_status),

@@ -42,6 +42,9 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     m.insert(crate::members::cards::CARD_END_JOB, |st, job| Box::pin(crate::members::cards::card_end_job(st, job)));
     m.insert(crate::flash::RECONCILE_JOB, |st, job| Box::pin(crate::flash::reconcile_job(st, job)));
     m.insert(crate::analytics::rollup::ROLLUP_JOB, |st, job| Box::pin(crate::analytics::rollup::rollup_job(st, job)));
+    m.insert(crate::analytics::recommend::REFRESH_JOB, |st, job| {
+        Box::pin(crate::analytics::recommend::refresh_job(st, job))
+    });
     m.insert(crate::analytics::rollup::REBUILD_JOB, |st, job| Box::pin(crate::analytics::rollup::rebuild_job(st, job)));
     m
 }

@@ -25,11 +25,14 @@ pub fn routes() -> Router<AppState> {
 struct CartPage {
     c: Ctx,
     cart: CartDto,
+    /// Buyers also bought.
+    recos: Vec<crate::analytics::recommend_pages::RecoBlock>,
 }
 
 async fn cart(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebResult {
     let cart = crate::orders::buying::cart(&st, &b).await?;
-    Ok(CartPage { c, cart }.render_page())
+    let recos = vec![crate::analytics::recommend_pages::cart_block(&st, b.id, c.t("reco.cart")).await];
+    Ok(CartPage { c, cart, recos }.render_page())
 }
 
 async fn cart_add(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, f: Fields) -> WebResult {

@@ -79,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::members::console::routes())
         .merge(crate::analytics::console::routes())
         .merge(crate::analytics::forecast_console::routes())
+        .merge(crate::analytics::experiments_console::routes())
         .merge(crate::reviews::console::routes())
 }
 
@@ -129,6 +130,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/analytics", "menu.analytics", Permission::ReadOrders),
     ("/admin/forecast", "menu.forecast", Permission::ReadCatalog),
     ("/admin/markdowns", "menu.markdowns", Permission::ManageCatalog),
+    ("/admin/experiments", "menu.experiments", Permission::ReadRevenue),
     ("/admin/products", "menu.products", Permission::ReadCatalog),
     ("/admin/import", "menu.import", Permission::ManageCatalog),
     ("/admin/stock", "menu.stock", Permission::ReadCatalog),

@@ -34,6 +34,7 @@ fn catalog() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
             .chain(super::i18n_shop::MESSAGES)
             .chain(super::i18n_social::MESSAGES)
             .chain(super::i18n_buyer::MESSAGES)
+            .chain(super::i18n_reco::MESSAGES)
             .map(|(k, zh, en)| (*k, (*zh, *en)))
             .collect()
     })

@@ -9,6 +9,7 @@ pub mod console;
 pub mod csrf;
 pub mod i18n;
 mod i18n_buyer;
+mod i18n_reco;
 mod i18n_shop;
 mod i18n_social;
 pub mod shop;

@@ -53,8 +53,8 @@
   var st = document.getElementById('order-status');
   if (st && st.dataset.poll) setTimeout(function () { location.reload(); }, 1000);
   // Events: page and product views, add to cart, checkout and search, queued for the visit and sent in
-  // batches by navigator.sendBeacon when the page is hidden or 20 are waiting. No cookie of our own: an
-  // anonymous visitor id in localStorage, a visit id in sessionStorage, the share link's channel (ch),
+  // batches by navigator.sendBeacon when the page is hidden or 20 are waiting. An anonymous visitor id in
+  // localStorage (the server's mm_vid cookie when there is one), a visit id in sessionStorage, the share link's channel (ch),
   // campaign (cp) and promoter (pr) kept for the visit.
   var track = (function () {
     if (!navigator.sendBeacon || !window.sessionStorage || !window.localStorage) return function () {};
@@ -69,7 +69,12 @@
       return v;
     }
     var ss = sessionStorage, vid, sid;
-    try { vid = id(localStorage, 'mm_vid'); sid = id(ss, 'mm_sid'); } catch (e) { return function () {}; }
+    // The server's visitor cookie, when it set one, is the visitor id (recommendations and experiments use it).
+    var ck = document.cookie.match(/(?:^|; )mm_vid=([A-Za-z0-9_-]{8,64})/);
+    try {
+      if (ck) localStorage.setItem('mm_vid', ck[1]);
+      vid = id(localStorage, 'mm_vid'); sid = id(ss, 'mm_sid');
+    } catch (e) { return function () {}; }
     var qs = new URLSearchParams(location.search);
     if (qs.get('ch') && /^[a-z0-9_]{1,32}$/.test(qs.get('ch'))) ss.setItem('mm_ch', qs.get('ch'));
     if (qs.get('cp')) ss.setItem('mm_cp', qs.get('cp').slice(0, 64));
