@@ -40,6 +40,9 @@ pub struct Signal {
     pub at: i64,
 }
 
+/// A product's neighbours to store, best first: (neighbour, score in millionths, support).
+pub type NeighbourList = Vec<(i64, i64, i64)>;
+
 /// A stored neighbour.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NeighbourRow {
@@ -242,7 +245,7 @@ impl Store {
         &self,
         merchant_id: i64,
         basis: Basis,
-        lists: &[(i64, Vec<(i64, i64, i64)>)],
+        lists: &[(i64, NeighbourList)],
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for (product_id, list) in lists {
