@@ -227,6 +227,7 @@ coded_enum! {
         BannedWordControl { index: i64 } = "banned.word_control",
         BannedTooMany { max: i64 } = "banned.too_many",
         BannedFound { words: String } = "banned.found",
+        LinkPage = "showcase.link_page",
         // CSV files and cells
         CsvUtf16 = "csv.utf16",
         CsvBinary = "csv.binary",

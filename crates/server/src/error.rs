@@ -329,6 +329,7 @@ pub const THINGS: &[&str] = &[
     "record",
     "rfm_class",
     "segment",
+    "showcase_item",
     "sku",
     "store",
     "tag",

@@ -29,6 +29,7 @@ pub mod promotions;
 pub mod referral;
 pub mod reviews;
 pub mod share;
+pub mod showcase;
 pub mod state;
 pub mod usecase;
 pub mod web;

@@ -46,6 +46,7 @@ pub mod schema;
 mod script;
 pub mod sessions;
 pub mod settings;
+pub mod showcase;
 pub mod stats;
 pub mod stock;
 pub mod two_factor;

@@ -1,6 +1,6 @@
 //! Image references a shop may store: its own uploads (`/uploads/<name>`), the built-in placeholder
-//! pictures (`/img/placeholder/<n>.svg`) and `https` URLs on the hosts the shop names as its CDN. Nothing
-//! else: no path that leaves the uploads directory (`..`, encoded or not), no plain `http`, no other host
+//! pictures (`/img/placeholder/<n>.svg`, wide banners `w<n>.svg`, round icons `i<n>.svg`) and `https` URLs
+//! on the hosts the shop names as its CDN. Nothing else: no path that leaves the uploads directory (`..`, encoded or not), no plain `http`, no other host
 //! (the pages' Content-Security-Policy would block it anyway).
 
 use super::IMAGE_URL_MAX;
@@ -79,6 +79,7 @@ pub fn parse_image_ref(field: &str, s: &str, cdn_hosts: &[String]) -> Result<Str
     if let Some(file) = t.strip_prefix("/img/placeholder/") {
         let ok = file
             .strip_suffix(".svg")
+            .map(|n| n.strip_prefix(['w', 'i']).unwrap_or(n))
             .is_some_and(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
             return Err(FieldError::new(field, Reason::ImagePlaceholder));
@@ -147,6 +148,8 @@ mod tests {
             "/uploads/b.jpg",
             " /uploads/a_b-c.webp ",
             "/img/placeholder/12.svg",
+            "/img/placeholder/w3.svg",
+            "/img/placeholder/i4.svg",
             "https://cdn.example.com/a/b.jpg",
             "HTTPS://CDN.example.com/a.jpg?x=1",
             "https://img.example.com:8443/%E6%A9%99.png",
@@ -167,6 +170,8 @@ mod tests {
             "/uploads/a.jpg?x",
             "/img/placeholder/../x.svg",
             "/img/placeholder/1.png",
+            "/img/placeholder/x1.svg",
+            "/img/placeholder/w.svg",
             "/img/other.svg",
             "/etc/passwd",
             "http://cdn.example.com/a.jpg",

@@ -4,6 +4,7 @@ pub mod banned;
 pub mod barcode;
 pub mod csvio;
 pub mod image;
+pub mod showcase;
 pub mod spec;
 pub mod tree;
 

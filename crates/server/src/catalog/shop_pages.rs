@@ -19,6 +19,7 @@ struct HomePage {
     /// 为你推荐.
     recos: Vec<RecoBlock>,
     banners: Vec<String>,
+    showcase: crate::showcase::ShopShowcase,
     categories: Vec<(i64, String)>,
     flash: Vec<FlashSaleDto>,
     products: Vec<ProductCard>,
@@ -27,7 +28,7 @@ struct HomePage {
 async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, headers: HeaderMap) -> WebResult {
     let cats = st.store.list_categories(st.merchant_id).await?;
     let categories = cats.iter().filter(|r| r.parent_id.is_none()).map(|r| (r.id, r.name.clone())).collect();
-    // The activities as the pricing engine sees them (cached for a second, dropped on every promotion edit).
+    // Without banners of its own, the shop's running activities by name, as the pricing engine sees them (cached for a second, dropped on every promotion edit).
     let banners = st
         .pricing
         .get(&st, st.merchant_id)
@@ -37,6 +38,7 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, hea
         .map(|a| a.name)
         .take(3)
         .collect();
+    let showcase = crate::showcase::live(&st, st.merchant_id).await?;
     let products = shop_catalog::search(
         &st,
         "",
@@ -51,7 +53,7 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, hea
     let (visitor, set_cookie) = reco_pages::visitor(&headers);
     let who = reco_pages::shopper(b.as_ref().map(|b| b.id), &visitor);
     let recos = vec![reco_pages::feed_block(&st, &who, c.t("reco.feed")).await];
-    let mut resp = HomePage { c, logged_in: b.is_some(), recos, banners, categories, flash, products }.render_page();
+    let mut resp = HomePage { c, logged_in: b.is_some(), recos, banners, showcase, categories, flash, products }.render_page();
     if let Some(v) = set_cookie {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod generate;
 pub mod orders;
 pub mod promotions;
+pub mod showcase;
 
 use minimall_core::auth::Role;
 use minimall_store::admins::NewAdmin;
@@ -188,6 +189,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
         crate::demo::promotions::seed(st).await?;
         crate::demo::orders::seed(st, 300).await?;
         seed_flash_sale(st).await?;
+        crate::demo::showcase::seed(st).await?;
     }
     Effects::new().promotions_write().committed(st);
     Ok(DemoReport {

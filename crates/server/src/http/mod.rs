@@ -23,7 +23,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
     accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
-    promotions, referral, reviews, share,
+    promotions, referral, reviews, share, showcase,
 };
 
 /// Every list answers in this envelope.
@@ -175,6 +175,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(personal::shop_api::favourite, personal::shop_api::save, personal::shop_api::unsave))
         .routes(routes!(personal::shop_api::history, personal::shop_api::viewed, personal::shop_api::clear))
         .routes(routes!(personal::shop_api::forget))
+        .routes(routes!(showcase::api::shop_showcase))
+        .routes(routes!(showcase::api::list_showcase, showcase::api::create_showcase_item))
+        .routes(routes!(showcase::api::update_showcase_item, showcase::api::delete_showcase_item))
+        .routes(routes!(showcase::api::move_showcase_item))
         .routes(routes!(ops::uploads::shop_upload))
         .routes(routes!(orders::shop_api::pay))
         .routes(routes!(orders::shop_api::sandbox_complete))

@@ -151,20 +151,43 @@ pub async fn serve_upload(State(st): State<AppState>, Path(name): Path<String>) 
     }
 }
 
-/// A generated placeholder picture for demo products: `/img/placeholder/{n}.svg`.
+/// A generated placeholder picture for demo data: `/img/placeholder/{n}.svg` (a product, square),
+/// `w{n}.svg` (a banner, 750 × 300) or `i{n}.svg` (an icon, round).
 pub async fn placeholder(Path(file): Path<String>) -> Response {
-    let Some(n) = file.strip_suffix(".svg").and_then(|s| s.parse::<u32>().ok()) else {
+    let Some(name) = file.strip_suffix(".svg") else {
+        return ApiError::not_found("image").into_response();
+    };
+    let (shape, digits) = match name.split_at_checked(1) {
+        Some(("w", d)) => ('w', d),
+        Some(("i", d)) => ('i', d),
+        _ => ('p', name),
+    };
+    let Ok(n) = digits.parse::<u32>() else {
         return ApiError::not_found("image").into_response();
     };
     let hue = (n * 47) % 360;
-    let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"400\" viewBox=\"0 0 400 400\">\
-<defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"1\"><stop offset=\"0\" stop-color=\"hsl({hue},70%,70%)\"/>\
-<stop offset=\"1\" stop-color=\"hsl({},70%,50%)\"/></linearGradient></defs>\
-<rect width=\"400\" height=\"400\" fill=\"url(#g)\"/><circle cx=\"200\" cy=\"170\" r=\"70\" fill=\"rgba(255,255,255,.35)\"/>\
-<text x=\"200\" y=\"320\" font-size=\"40\" text-anchor=\"middle\" fill=\"#fff\" font-family=\"sans-serif\">Minimall #{n}</text></svg>",
-        (hue + 40) % 360
+    let hue2 = (hue + 40) % 360;
+    let gradient = format!(
+        "<defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"1\"><stop offset=\"0\" stop-color=\"hsl({hue},70%,70%)\"/>\
+<stop offset=\"1\" stop-color=\"hsl({hue2},70%,50%)\"/></linearGradient></defs>"
     );
+    let svg = match shape {
+        'w' => format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"750\" height=\"300\" viewBox=\"0 0 750 300\">{gradient}\
+<rect width=\"750\" height=\"300\" fill=\"url(#g)\"/><circle cx=\"620\" cy=\"120\" r=\"110\" fill=\"rgba(255,255,255,.22)\"/>\
+<circle cx=\"540\" cy=\"250\" r=\"60\" fill=\"rgba(255,255,255,.15)\"/><rect x=\"40\" y=\"70\" width=\"260\" height=\"26\" rx=\"13\" fill=\"rgba(255,255,255,.5)\"/>\
+<rect x=\"40\" y=\"112\" width=\"180\" height=\"18\" rx=\"9\" fill=\"rgba(255,255,255,.35)\"/></svg>"
+        ),
+        'i' => format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"96\" height=\"96\" viewBox=\"0 0 96 96\">{gradient}\
+<circle cx=\"48\" cy=\"48\" r=\"48\" fill=\"url(#g)\"/><rect x=\"30\" y=\"30\" width=\"36\" height=\"36\" rx=\"9\" fill=\"rgba(255,255,255,.85)\"/></svg>"
+        ),
+        _ => format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"400\" viewBox=\"0 0 400 400\">{gradient}\
+<rect width=\"400\" height=\"400\" fill=\"url(#g)\"/><circle cx=\"200\" cy=\"170\" r=\"70\" fill=\"rgba(255,255,255,.35)\"/>\
+<text x=\"200\" y=\"320\" font-size=\"40\" text-anchor=\"middle\" fill=\"#fff\" font-family=\"sans-serif\">Minimall #{n}</text></svg>"
+        ),
+    };
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),

@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::finance::console::routes())
         .merge(crate::finance::books_console::routes())
         .merge(crate::catalog::console::routes())
+        .merge(crate::showcase::console::routes())
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())
         .merge(crate::group_buy::console::routes())
@@ -135,6 +136,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/import", "menu.import", Permission::ManageCatalog),
     ("/admin/stock", "menu.stock", Permission::ReadCatalog),
     ("/admin/categories", "menu.categories", Permission::ReadCatalog),
+    ("/admin/showcase", "menu.showcase", Permission::ReadCatalog),
     ("/admin/activities", "menu.activities", Permission::ReadCatalog),
     ("/admin/coupons", "menu.coupons", Permission::ReadCatalog),
     ("/admin/flash", "menu.flash", Permission::ReadCatalog),

@@ -38,6 +38,7 @@ mod pricing;
 mod recommend;
 mod referral;
 mod share;
+mod showcase;
 mod stats;
 mod two_factor;
 mod web;

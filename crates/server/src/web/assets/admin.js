@@ -118,3 +118,30 @@
     });
   });
 })();
+
+// An image field with an upload button: the uploaded image's address goes into the field.
+(function () {
+  'use strict';
+  document.querySelectorAll('input[type=file][data-upload-to]').forEach(function (input) {
+    var field = document.getElementById(input.dataset.uploadTo);
+    if (!field) return;
+    input.addEventListener('change', function () {
+      var f = input.files[0];
+      if (!f) return;
+      var token = input.form && input.form.querySelector('input[name=_csrf]');
+      fetch('/api/v1/admin/uploads', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': f.type || 'application/octet-stream', 'X-CSRF-Token': token ? token.value : '' },
+        body: f
+      }).then(function (r) { return r.json(); }).then(function (b) {
+        if (b.url) {
+          field.value = b.url;
+        } else if (b.error) {
+          alert(b.error.message);
+        }
+        input.value = '';
+      });
+    });
+  });
+})();

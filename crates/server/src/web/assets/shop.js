@@ -125,3 +125,26 @@
     i.addEventListener('focus', function () { i.select(); });
   });
 })();
+
+// Home: the banner carousel turns every four seconds (not while touched) and its dots follow the slide shown.
+(function () {
+  'use strict';
+  var box = document.getElementById('carousel');
+  if (!box) return;
+  var track = box.querySelector('.track');
+  var dots = box.querySelectorAll('.dots i');
+  var held = false;
+  function index() { return Math.round(track.scrollLeft / Math.max(track.clientWidth, 1)); }
+  track.addEventListener('scroll', function () {
+    var i = index();
+    dots.forEach(function (d, k) { d.classList.toggle('on', k === i); });
+  }, { passive: true });
+  track.addEventListener('touchstart', function () { held = true; }, { passive: true });
+  track.addEventListener('touchend', function () { held = false; }, { passive: true });
+  if (dots.length < 2) return;
+  setInterval(function () {
+    if (held || document.hidden) return;
+    var next = (index() + 1) % dots.length;
+    track.scrollTo({ left: next * track.clientWidth, behavior: 'smooth' });
+  }, 4000);
+})();
