@@ -53,7 +53,8 @@ async fn home(State(st): State<AppState>, c: Ctx, MaybeBuyer(b): MaybeBuyer, hea
     let (visitor, set_cookie) = reco_pages::visitor(&headers);
     let who = reco_pages::shopper(b.as_ref().map(|b| b.id), &visitor);
     let recos = vec![reco_pages::feed_block(&st, &who, c.t("reco.feed")).await];
-    let mut resp = HomePage { c, logged_in: b.is_some(), recos, banners, showcase, categories, flash, products }.render_page();
+    let mut resp =
+        HomePage { c, logged_in: b.is_some(), recos, banners, showcase, categories, flash, products }.render_page();
     if let Some(v) = set_cookie {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -55,7 +55,7 @@ pub struct Poster {
 }
 
 fn yuan(fen: i64) -> String {
-    format!("¥{}", crate::web::view::yuan(fen))
+    crate::web::view::yuan(fen)
 }
 
 /// Cut `text` into at most `lines` lines of at most `width` as `measure` counts, the last ending with … when
