@@ -122,6 +122,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("showcase.link_kind", "跳转到", "Opens"),
     ("showcase.link_target", "跳转目标（商品/分类/秒杀编号，或页面路径如 /member）", "Target (product, category or flash sale id, or a path such as /member)"),
     ("showcase.link", "跳转", "Opens"),
+    ("showcase.open", "在店铺中打开 ↗", "Open in the shop ↗"),
     ("showcase.window", "展示时间", "Shown"),
     ("showcase.always", "长期", "Always"),
     ("showcase.starts_at", "开始展示", "Show from"),
