@@ -62,7 +62,7 @@ fn form_fields(
 ) -> Vec<Field> {
     let v = |name: &str, d: String| FormRefusal::value(refused, name, d);
     let time = |t: Option<i64>| t.map(crate::web::view::beijing_datetime_value).unwrap_or_default();
-    let kind = item.map(|i| link_str(i.link_kind)).unwrap_or("product");
+    let kind = item.map(|i| i.link_kind.as_str()).unwrap_or("product");
     let mut fields = vec![
         Field::kind("slot", "", "hidden", slot.as_str()),
         Field::text("title", c.t("showcase.title"), v("title", item.map(|i| i.title.clone()).unwrap_or_default())),
@@ -98,23 +98,12 @@ fn form_fields(
 
 /// The stored kind of an entry's link, for its label.
 pub(crate) fn kind_key(i: &ShowcaseItemDto) -> &'static str {
-    link_str(i.link_kind)
+    i.link_kind.as_str()
 }
 
 /// An entry's slot as the page's address names it.
 pub(crate) fn slot_key(i: &ShowcaseItemDto) -> &'static str {
     i.slot.as_str()
-}
-
-fn link_str(k: LinkKind) -> &'static str {
-    match k {
-        LinkKind::None => "none",
-        LinkKind::Product => "product",
-        LinkKind::Category => "category",
-        LinkKind::FlashSale => "flash_sale",
-        LinkKind::Coupons => "coupons",
-        LinkKind::Page => "page",
-    }
 }
 
 async fn render(
@@ -182,9 +171,7 @@ fn optional_time(f: &Fields, k: &str) -> Result<Option<i64>, ApiError> {
 }
 
 fn typed_kind(f: &Fields) -> Result<LinkKind, ApiError> {
-    let k = f.get("link_kind");
-    let kind: Result<LinkKind, _> = serde_json::from_value(serde_json::Value::String(k.to_string()));
-    kind.map_err(|_| {
+    LinkKind::parse(f.get("link_kind")).ok_or_else(|| {
         ApiError::invalid_because("link_kind", &minimall_core::error::Reason::OneOf { allowed: LINK_KINDS.join(", ") })
     })
 }

@@ -52,6 +52,28 @@ pub enum LinkKind {
     Page,
 }
 
+impl LinkKind {
+    const ALL: [LinkKind; 6] =
+        [LinkKind::None, LinkKind::Product, LinkKind::Category, LinkKind::FlashSale, LinkKind::Coupons, LinkKind::Page];
+
+    /// The kind as stored and as core's `Link` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::None => "none",
+            LinkKind::Product => "product",
+            LinkKind::Category => "category",
+            LinkKind::FlashSale => "flash_sale",
+            LinkKind::Coupons => "coupons",
+            LinkKind::Page => "page",
+        }
+    }
+
+    /// A stored or typed kind; `None` for a name that is not one.
+    pub fn parse(s: &str) -> Option<LinkKind> {
+        LinkKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// An entry as the console and the admin API show it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShowcaseItemDto {
@@ -151,28 +173,6 @@ pub struct MoveInput {
     pub direction: MoveDirection,
 }
 
-fn link_kind(s: &str) -> LinkKind {
-    match s {
-        "product" => LinkKind::Product,
-        "category" => LinkKind::Category,
-        "flash_sale" => LinkKind::FlashSale,
-        "coupons" => LinkKind::Coupons,
-        "page" => LinkKind::Page,
-        _ => LinkKind::None,
-    }
-}
-
-fn kind_str(k: LinkKind) -> &'static str {
-    match k {
-        LinkKind::None => "none",
-        LinkKind::Product => "product",
-        LinkKind::Category => "category",
-        LinkKind::FlashSale => "flash_sale",
-        LinkKind::Coupons => "coupons",
-        LinkKind::Page => "page",
-    }
-}
-
 fn href(r: &ShowcaseRow) -> Option<String> {
     Link::parse(&r.link_kind, r.link_target.as_deref()).ok().and_then(|l| l.href())
 }
@@ -185,7 +185,7 @@ impl From<ShowcaseRow> for ShowcaseItemDto {
             slot: if r.slot == "icons" { ShowcaseSlot::Icons } else { ShowcaseSlot::Carousel },
             title: r.title,
             image: r.image,
-            link_kind: link_kind(&r.link_kind),
+            link_kind: LinkKind::parse(&r.link_kind).unwrap_or(LinkKind::None),
             link_target: r.link_target,
             position: r.position,
             enabled: r.enabled == 1,
@@ -202,7 +202,7 @@ impl From<ShowcaseRow> for ShopShowcaseEntry {
             href: href(&r),
             title: r.title,
             image: r.image,
-            link_kind: link_kind(&r.link_kind),
+            link_kind: LinkKind::parse(&r.link_kind).unwrap_or(LinkKind::None),
             link_target: r.link_target,
         }
     }
@@ -266,7 +266,7 @@ async fn check(
     let title = rules::title(title)?.to_string();
     let image = parse_image_ref("image", image, &st.cfg.cdn_hosts)?;
     rules::window(window.0, window.1)?;
-    let link = Link::parse(kind_str(kind), target)?;
+    let link = Link::parse(kind.as_str(), target)?;
     let missing =
         |what: &'static str| ApiError::invalid_because("link_target", &ApiReason::NoSuch { what: thing(what) });
     match link {
