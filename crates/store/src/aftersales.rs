@@ -2,7 +2,7 @@
 //! two requests can never claim the same units, and refunded units and amounts never exceed what was paid
 //! (CHECK constraints on the line).
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -133,17 +133,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn aftersale_tx(&self, tx: &mut Tx, id: i64) -> StoreResult<AftersaleRow> {
+    pub async fn aftersale<'e>(&self, ex: impl Executor<'e, Database = Any>, id: i64) -> StoreResult<AftersaleRow> {
         Ok(sqlx::query_as::<_, AftersaleRow>(&format!("SELECT {COLS} FROM aftersales WHERE id = $1"))
             .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
-    }
-
-    pub async fn aftersale(&self, id: i64) -> StoreResult<AftersaleRow> {
-        Ok(sqlx::query_as::<_, AftersaleRow>(&format!("SELECT {COLS} FROM aftersales WHERE id = $1"))
-            .bind(id)
-            .fetch_one(self.reader())
+            .fetch_one(ex)
             .await?)
     }
 

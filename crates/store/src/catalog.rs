@@ -1,6 +1,6 @@
 //! Catalog persistence: categories, products (SPU), SKUs and the catalog version that read caches follow.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::script::Script;
 use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
@@ -420,23 +420,18 @@ impl Store {
         Ok(q.execute(&mut **tx).await?.rows_affected())
     }
 
-    pub async fn product(&self, merchant_id: i64, id: i64) -> StoreResult<ProductRow> {
+    pub async fn product<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<ProductRow> {
         Ok(sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT {PRODUCT_COLS} FROM products WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
         ))
         .bind(merchant_id)
         .bind(id)
-        .fetch_one(self.reader())
-        .await?)
-    }
-
-    pub async fn product_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<ProductRow> {
-        Ok(sqlx::query_as::<_, ProductRow>(&format!(
-            "SELECT {PRODUCT_COLS} FROM products WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
-        ))
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_one(ex)
         .await?)
     }
 
@@ -564,44 +559,34 @@ impl Store {
         .await?)
     }
 
-    pub async fn sku(&self, merchant_id: i64, id: i64) -> StoreResult<SkuRow> {
+    pub async fn sku<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<SkuRow> {
         Ok(sqlx::query_as::<_, SkuRow>(&format!(
             "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
         ))
         .bind(merchant_id)
         .bind(id)
-        .fetch_one(self.reader())
+        .fetch_one(ex)
         .await?)
     }
 
-    pub async fn sku_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<SkuRow> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!(
-            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
-        ))
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?)
-    }
-
-    /// A live SKU by its code, outside any transaction.
-    pub async fn sku_by_code(&self, merchant_id: i64, code: &str) -> StoreResult<Option<SkuRow>> {
+    /// A live SKU by its code.
+    pub async fn sku_by_code<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        code: &str,
+    ) -> StoreResult<Option<SkuRow>> {
         Ok(sqlx::query_as::<_, SkuRow>(&format!(
             "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND code = $2 AND deleted = 0"
         ))
         .bind(merchant_id)
         .bind(code)
-        .fetch_optional(self.reader())
-        .await?)
-    }
-
-    pub async fn sku_by_code_tx(&self, tx: &mut Tx, merchant_id: i64, code: &str) -> StoreResult<Option<SkuRow>> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!(
-            "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND code = $2 AND deleted = 0"
-        ))
-        .bind(merchant_id)
-        .bind(code)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?)
     }
 

@@ -7,7 +7,7 @@
 //! anyway) and written back by [`Store::save_promoter_balance`] in the transaction of the posting that moves the
 //! same amounts in the journal. Rows of two promoters are always taken in id order.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -136,25 +136,16 @@ const WITHDRAWAL_FROM: &str =
     "promoter_withdrawals w JOIN promoters p ON p.id = w.promoter_id JOIN buyers b ON b.id = p.buyer_id";
 
 impl Store {
-    pub async fn distribution_settings(&self, merchant_id: i64) -> StoreResult<Option<DistributionSettingsRow>> {
-        Ok(sqlx::query_as::<_, DistributionSettingsRow>(&format!(
-            "SELECT {SETTINGS_COLS} FROM distribution_settings WHERE merchant_id = $1"
-        ))
-        .bind(merchant_id)
-        .fetch_optional(self.reader())
-        .await?)
-    }
-
-    pub async fn distribution_settings_tx(
+    pub async fn distribution_settings<'e>(
         &self,
-        tx: &mut Tx,
+        ex: impl Executor<'e, Database = Any>,
         merchant_id: i64,
     ) -> StoreResult<Option<DistributionSettingsRow>> {
         Ok(sqlx::query_as::<_, DistributionSettingsRow>(&format!(
             "SELECT {SETTINGS_COLS} FROM distribution_settings WHERE merchant_id = $1"
         ))
         .bind(merchant_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?)
     }
 

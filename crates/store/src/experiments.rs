@@ -1,7 +1,7 @@
 //! A/B experiments: their definition and state, the actors exposed to each (first exposure, with the variant),
 //! and their conversions (first after exposure, with the order's amount for a purchase).
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -69,23 +69,18 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn experiment(&self, merchant_id: i64, id: i64) -> StoreResult<Option<ExperimentRow>> {
+    pub async fn experiment<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ExperimentRow>> {
         Ok(sqlx::query_as::<_, ExperimentRow>(&format!(
             "SELECT {COLS} FROM experiments WHERE merchant_id = $1 AND id = $2"
         ))
         .bind(merchant_id)
         .bind(id)
-        .fetch_optional(self.reader())
-        .await?)
-    }
-
-    pub async fn experiment_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<Option<ExperimentRow>> {
-        Ok(sqlx::query_as::<_, ExperimentRow>(&format!(
-            "SELECT {COLS} FROM experiments WHERE merchant_id = $1 AND id = $2"
-        ))
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?)
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::script::{Rows, Script};
 use crate::stock::{StockError, StockReason};
@@ -270,23 +270,18 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn flash_sale(&self, merchant_id: i64, id: i64) -> StoreResult<FlashSaleRow> {
+    pub async fn flash_sale<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<FlashSaleRow> {
         Ok(sqlx::query_as::<_, FlashSaleRow>(&format!(
             "SELECT {SALE_COLS} FROM flash_sales WHERE merchant_id = $1 AND id = $2"
         ))
         .bind(merchant_id)
         .bind(id)
-        .fetch_one(self.reader())
-        .await?)
-    }
-
-    pub async fn flash_sale_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<FlashSaleRow> {
-        Ok(sqlx::query_as::<_, FlashSaleRow>(&format!(
-            "SELECT {SALE_COLS} FROM flash_sales WHERE merchant_id = $1 AND id = $2"
-        ))
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_one(ex)
         .await?)
     }
 

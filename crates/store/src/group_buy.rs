@@ -6,7 +6,7 @@
 //! the outcome back with guarded updates: a seat is taken only while `seats + mock_seats < size`, so
 //! however many joins race for the last seat, one wins.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -385,40 +385,30 @@ impl Store {
     }
 
     /// The group member an order is, if it is a group order.
-    pub async fn group_member_of_order(&self, order_id: i64) -> StoreResult<Option<GroupMemberRow>> {
+    pub async fn group_member_of_order<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        order_id: i64,
+    ) -> StoreResult<Option<GroupMemberRow>> {
         Ok(sqlx::query_as::<_, GroupMemberRow>(&format!(
             "SELECT {MEMBER_COLS} FROM group_buy_members m JOIN buyers b ON b.id = m.buyer_id WHERE m.order_id = $1"
         ))
         .bind(order_id)
-        .fetch_optional(self.reader())
-        .await?)
-    }
-
-    pub async fn group_member_of_order_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Option<GroupMemberRow>> {
-        Ok(sqlx::query_as::<_, GroupMemberRow>(&format!(
-            "SELECT {MEMBER_COLS} FROM group_buy_members m JOIN buyers b ON b.id = m.buyer_id WHERE m.order_id = $1"
-        ))
-        .bind(order_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?)
     }
 
     /// A group's members in order of joining.
-    pub async fn group_members(&self, group_id: i64) -> StoreResult<Vec<GroupMemberRow>> {
+    pub async fn group_members<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        group_id: i64,
+    ) -> StoreResult<Vec<GroupMemberRow>> {
         Ok(sqlx::query_as::<_, GroupMemberRow>(&format!(
             "SELECT {MEMBER_COLS} FROM group_buy_members m JOIN buyers b ON b.id = m.buyer_id WHERE m.group_id = $1 ORDER BY m.id"
         ))
         .bind(group_id)
-        .fetch_all(self.reader())
-        .await?)
-    }
-
-    pub async fn group_members_tx(&self, tx: &mut Tx, group_id: i64) -> StoreResult<Vec<GroupMemberRow>> {
-        Ok(sqlx::query_as::<_, GroupMemberRow>(&format!(
-            "SELECT {MEMBER_COLS} FROM group_buy_members m JOIN buyers b ON b.id = m.buyer_id WHERE m.group_id = $1 ORDER BY m.id"
-        ))
-        .bind(group_id)
-        .fetch_all(&mut **tx)
+        .fetch_all(ex)
         .await?)
     }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use minimall_core::ledger::{Account, Posting, PostingKind, Unit};
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::db::placeholders;
 use crate::{now_ms, Paged, Store, StoreError, StoreResult, Tx};
@@ -598,21 +598,9 @@ pub struct FeeSetting {
 
 impl Store {
     /// The shop's fee terms with `provider`, if it set them.
-    pub async fn payment_fee_setting(&self, merchant_id: i64, provider: &str) -> StoreResult<Option<FeeSetting>> {
-        let row: Option<(String, i64, String)> = sqlx::query_as(
-            "SELECT provider, CAST(fee_basis_points AS BIGINT), refund_fee FROM payment_fee_settings WHERE merchant_id = $1 AND provider = $2",
-        )
-        .bind(merchant_id)
-        .bind(provider)
-        .fetch_optional(self.reader())
-        .await?;
-        Ok(row.map(|(provider, fee_basis_points, refund_fee)| FeeSetting { provider, fee_basis_points, refund_fee }))
-    }
-
-    /// The same, read inside a write transaction.
-    pub async fn payment_fee_setting_in(
+    pub async fn payment_fee_setting<'e>(
         &self,
-        tx: &mut Tx,
+        ex: impl Executor<'e, Database = Any>,
         merchant_id: i64,
         provider: &str,
     ) -> StoreResult<Option<FeeSetting>> {
@@ -621,7 +609,7 @@ impl Store {
         )
         .bind(merchant_id)
         .bind(provider)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(ex)
         .await?;
         Ok(row.map(|(provider, fee_basis_points, refund_fee)| FeeSetting { provider, fee_basis_points, refund_fee }))
     }

@@ -3,6 +3,9 @@
 //! One code path for SQLite and PostgreSQL through sqlx's `Any` driver: `$n` placeholders, integer money
 //! (fen), integer epoch-ms times, flags as INTEGER 0/1, JSON as TEXT. The two migration folders differ only
 //! where DDL must (identity columns); `tests/schema.rs` keeps them in lockstep.
+//!
+//! A read that both pages and write transactions need takes its executor: `store.reader()` outside a
+//! transaction, `&mut *tx` inside one (where it sees the transaction's own writes).
 #![forbid(unsafe_code)]
 
 pub mod addresses;

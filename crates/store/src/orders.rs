@@ -2,7 +2,7 @@
 //! shipments. State changes are conditional updates (`WHERE status IN (…)`), so a change happens at most
 //! once however many requests, notifications or jobs race for it.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -394,21 +394,16 @@ impl Store {
             .await?)
     }
 
-    pub async fn order_lines(&self, order_id: i64) -> StoreResult<Vec<OrderLineRow>> {
+    pub async fn order_lines<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        order_id: i64,
+    ) -> StoreResult<Vec<OrderLineRow>> {
         Ok(sqlx::query_as::<_, OrderLineRow>(&format!(
             "SELECT {LINE_COLS} FROM order_lines WHERE order_id = $1 ORDER BY id"
         ))
         .bind(order_id)
-        .fetch_all(self.reader())
-        .await?)
-    }
-
-    pub async fn order_lines_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<OrderLineRow>> {
-        Ok(sqlx::query_as::<_, OrderLineRow>(&format!(
-            "SELECT {LINE_COLS} FROM order_lines WHERE order_id = $1 ORDER BY id"
-        ))
-        .bind(order_id)
-        .fetch_all(&mut **tx)
+        .fetch_all(ex)
         .await?)
     }
 

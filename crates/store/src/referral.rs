@@ -2,7 +2,7 @@
 //! invitations (`referrals`, one per invitee, decided once by a conditional update) and the fingerprints of
 //! decided invitees (`referral_marks`) that the risk check counts.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
 
@@ -200,19 +200,16 @@ impl Store {
         Ok(r.map(|r| r.0))
     }
 
-    pub async fn referral(&self, merchant_id: i64, id: i64) -> StoreResult<Option<ReferralRow>> {
+    pub async fn referral<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ReferralRow>> {
         Ok(sqlx::query_as(&format!("SELECT {COLS} {FROM} WHERE r.merchant_id = $1 AND r.id = $2"))
             .bind(merchant_id)
             .bind(id)
-            .fetch_optional(self.reader())
-            .await?)
-    }
-
-    pub async fn referral_tx(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<Option<ReferralRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLS} {FROM} WHERE r.merchant_id = $1 AND r.id = $2"))
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(ex)
             .await?)
     }
 

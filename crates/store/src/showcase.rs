@@ -1,6 +1,6 @@
 //! The storefront's showcase (店铺装修): image banners and the icon grid of the home page, in their order.
 
-use sqlx::FromRow;
+use sqlx::{Any, Executor, FromRow};
 
 use crate::{Paged, Store, StoreResult, Tx};
 
@@ -84,19 +84,16 @@ impl Store {
         .await?)
     }
 
-    pub async fn showcase_entry(&self, merchant_id: i64, id: i64) -> StoreResult<Option<ShowcaseRow>> {
+    pub async fn showcase_entry<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<ShowcaseRow>> {
         Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM showcase_items WHERE merchant_id = $1 AND id = $2"))
             .bind(merchant_id)
             .bind(id)
-            .fetch_optional(self.reader())
-            .await?)
-    }
-
-    pub async fn showcase_item(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<Option<ShowcaseRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM showcase_items WHERE merchant_id = $1 AND id = $2"))
-            .bind(merchant_id)
-            .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(ex)
             .await?)
     }
 

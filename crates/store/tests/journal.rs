@@ -263,13 +263,13 @@ async fn an_overdraft_rolls_back_the_business_write(db: &Db) {
 
     // Fee terms per provider: set, replaced, read back; a rate beyond 10 % is refused by the database.
     use minimall_store::journal::FeeSetting;
-    assert_eq!(s.payment_fee_setting(mid, "wechat").await.unwrap(), None);
+    assert_eq!(s.payment_fee_setting(s.reader(), mid, "wechat").await.unwrap(), None);
     for (bp, refund_fee) in [(60, "returned"), (38, "kept")] {
         let setting = FeeSetting { provider: "wechat".into(), fee_basis_points: bp, refund_fee: refund_fee.into() };
         let mut tx = s.begin().await.unwrap();
         s.set_payment_fee_setting(&mut tx, mid, &setting).await.unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(s.payment_fee_setting(mid, "wechat").await.unwrap(), Some(setting));
+        assert_eq!(s.payment_fee_setting(s.reader(), mid, "wechat").await.unwrap(), Some(setting));
     }
     assert_eq!(s.payment_fee_settings(mid).await.unwrap().len(), 1);
     let mut tx = s.begin().await.unwrap();

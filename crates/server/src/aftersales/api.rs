@@ -107,7 +107,7 @@ pub async fn mine(
 }
 
 async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<AftersaleRow> {
-    match st.store.aftersale(id).await {
+    match st.store.aftersale(st.store.reader(), id).await {
         Ok(a) if a.buyer_id == buyer.id => Ok(a),
         _ => Err(ApiError::not_found("aftersale")),
     }
@@ -142,7 +142,7 @@ pub async fn send_back(
         }));
     }
     st.store.aftersale_set_return(&mut tx, a.id, &carrier, tracking).await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let a = st.store.aftersale(&mut *tx, id).await?;
     minimall_store::commit(tx).await?;
     Ok(Json(a.into()))
 }
@@ -159,7 +159,7 @@ pub async fn withdraw(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i
         }));
     }
     release(&st, &mut tx, &a).await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let a = st.store.aftersale(&mut *tx, id).await?;
     minimall_store::commit(tx).await?;
     Ok(Json(a.into()))
 }
@@ -184,7 +184,7 @@ pub async fn queue(
 }
 
 pub(crate) async fn merchant_owned(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<AftersaleRow> {
-    match st.store.aftersale(id).await {
+    match st.store.aftersale(st.store.reader(), id).await {
         Ok(a) if a.merchant_id == merchant_id => Ok(a),
         _ => Err(ApiError::not_found("aftersale")),
     }

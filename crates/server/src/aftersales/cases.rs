@@ -74,7 +74,7 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
             "buyer",
         )
         .await?;
-    let a = st.store.aftersale_tx(&mut tx, aid).await?;
+    let a = st.store.aftersale(&mut *tx, aid).await?;
     minimall_store::commit(tx).await?;
     Ok(a.into())
 }
@@ -112,7 +112,7 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     if a.kind == "refund_only" {
         // Units not yet shipped go back to stock; shipped ones the buyer keeps.
         let o = st.store.order_tx(&mut tx, a.order_id).await?;
-        let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
+        let lines = st.store.order_lines(&mut *tx, o.id).await?;
         let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
         af::refund(st, &mut tx, &a, unshipped, &admin.username).await?;
     }
@@ -127,8 +127,8 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
         Some(serde_json::json!({"status": to})),
     )
     .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    let a = st.store.aftersale(&mut *tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines(&mut *tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }
@@ -162,7 +162,7 @@ pub async fn reject(
         Some(serde_json::json!({"reason": reason})),
     )
     .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
+    let a = st.store.aftersale(&mut *tx, id).await?;
     minimall_store::commit(tx).await?;
     Ok(a.into())
 }
@@ -198,8 +198,8 @@ pub async fn receive_return(
         Some(serde_json::json!({"status": to})),
     )
     .await?;
-    let a = st.store.aftersale_tx(&mut tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    let a = st.store.aftersale(&mut *tx, id).await?;
+    let products: Vec<i64> = st.store.order_lines(&mut *tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }

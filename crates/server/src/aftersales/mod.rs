@@ -40,7 +40,7 @@ pub struct AftersaleLine {
 pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: bool, actor: &str) -> ApiResult<()> {
     let o = st.store.order_tx(tx, a.order_id).await?;
     let lines: Vec<AftersaleLine> = serde_json::from_str(&a.lines).map_err(ApiError::internal)?;
-    let order_lines = st.store.order_lines_tx(tx, o.id).await?;
+    let order_lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
         st.store.commit_refund_units(tx, l.line_id, l.quantity, l.amount).await?;
         if return_stock {
@@ -105,7 +105,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
         )
         .await?;
     // Everything refunded: the order closes and its coupons come back.
-    let after = st.store.order_lines_tx(tx, o.id).await?;
+    let after = st.store.order_lines(&mut **tx, o.id).await?;
     if after.iter().all(|l| l.refunded_qty >= l.quantity) {
         if let Ok((from, to)) = ord::next_status(&o.status, OrderEvent::RefundedInFull) {
             if st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), None).await? {
@@ -134,7 +134,7 @@ pub async fn plan(
     req: &[AftersaleLine],
 ) -> ApiResult<(Vec<AftersaleLine>, i64, i64, i64)> {
     let o = st.store.order_tx(tx, order_id).await?;
-    let lines = st.store.order_lines_tx(tx, order_id).await?;
+    let lines = st.store.order_lines(&mut **tx, order_id).await?;
     if req.is_empty() || req.len() > 100 {
         return Err(ApiError::invalid_because("lines", &Reason::ListCount { min: 1, max: 100 }));
     }

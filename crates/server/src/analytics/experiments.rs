@@ -218,8 +218,7 @@ pub async fn create(
         created_by: admin.id,
     };
     let id = st.store.create_experiment(&mut tx, admin.merchant_id, &e).await?;
-    let row =
-        st.store.experiment_tx(&mut tx, admin.merchant_id, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = st.store.experiment(&mut *tx, admin.merchant_id, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
     let out = dto(&row);
     audit(st, &mut tx, admin, call, "experiment.create", format!("experiment:{id}"), None, to_json(&out)).await?;
     minimall_store::commit(tx).await?;
@@ -227,7 +226,11 @@ pub async fn create(
 }
 
 pub async fn get(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<ExperimentDto> {
-    let row = st.store.experiment(merchant_id, id).await?.ok_or_else(|| ApiError::not_found("experiment"))?;
+    let row = st
+        .store
+        .experiment(st.store.reader(), merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("experiment"))?;
     Ok(dto(&row))
 }
 
@@ -246,7 +249,7 @@ pub async fn transition(
 ) -> ApiResult<ExperimentDto> {
     let m = admin.merchant_id;
     let mut tx = st.store.begin().await?;
-    let row = st.store.experiment_tx(&mut tx, m, id).await?.ok_or_else(|| ApiError::not_found("experiment"))?;
+    let row = st.store.experiment(&mut *tx, m, id).await?.ok_or_else(|| ApiError::not_found("experiment"))?;
     let (from, to, action) =
         if start { ("draft", "running", "experiment.start") } else { ("running", "stopped", "experiment.stop") };
     if row.status != from {
@@ -260,7 +263,7 @@ pub async fn transition(
         return Err(ApiError::conflict_because(&AnalyticsRefusal::ExperimentNotDraft));
     }
     let before = dto(&row);
-    let row = st.store.experiment_tx(&mut tx, m, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = st.store.experiment(&mut *tx, m, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
     let out = dto(&row);
     audit(st, &mut tx, admin, call, action, format!("experiment:{id}"), to_json(&before.status), to_json(&out.status))
         .await?;

@@ -223,7 +223,11 @@ pub async fn for_product(
     placement: Placement,
     k: usize,
 ) -> ApiResult<Recommendations> {
-    let p = st.store.product(st.merchant_id, product_id).await.map_err(|_| ApiError::not_found("product"))?;
+    let p = st
+        .store
+        .product(st.store.reader(), st.merchant_id, product_id)
+        .await
+        .map_err(|_| ApiError::not_found("product"))?;
     if p.on_shelf == 0 {
         return Err(ApiError::not_found("product"));
     }

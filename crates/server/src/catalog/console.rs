@@ -484,7 +484,7 @@ async fn adjust_stock_by_code(
     f: Fields,
 ) -> WebResult {
     let code = f.get("sku_code").trim();
-    let sku = st.store.sku_by_code(a.merchant_id, code).await?;
+    let sku = st.store.sku_by_code(st.store.reader(), a.merchant_id, code).await?;
     let sku = sku.ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
     let delta = f.int("delta").ok_or_else(|| ApiError::invalid_because("delta", &CatalogRefusal::StockChangeUnits))?;
     let note = f.get("note").to_string();

@@ -249,7 +249,7 @@ pub async fn apply(
         };
         let pid = match existing_id {
             Some(pid) => {
-                let current = st.store.product_tx(tx, merchant_id, pid).await?;
+                let current = st.store.product(&mut **tx, merchant_id, pid).await?;
                 let fields = ProductFields { sort: current.sort, ..fields };
                 st.store.update_product(tx, merchant_id, pid, &fields).await?;
                 out.counts.updated_products += 1;
@@ -276,7 +276,7 @@ pub async fn apply(
             let (sku_id, old_stock) = match skus.get(&r.sku_code) {
                 Some((id, _, stock, _)) => {
                     let sku = if keep_cost {
-                        SkuFields { cost_price: st.store.sku_tx(tx, merchant_id, *id).await?.cost_price, ..sku }
+                        SkuFields { cost_price: st.store.sku(&mut **tx, merchant_id, *id).await?.cost_price, ..sku }
                     } else {
                         sku
                     };

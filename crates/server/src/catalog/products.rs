@@ -136,7 +136,8 @@ pub async fn create_product(
 
 /// One product with its SKUs (including safety stock, and cost for roles that may see cost prices).
 pub async fn get_product(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> ApiResult<ProductDto> {
-    let p = st.store.product(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    let p =
+        st.store.product(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     let skus = st.store.skus_of(&[id]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
     let ns = nodes(&rows);
@@ -352,12 +353,12 @@ pub async fn adjust_stock(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let before = st.store.sku_tx(&mut tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
+    let before = st.store.sku(&mut *tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
     st.store
         .move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username)
         .await
         .map_err(|e| stock_err(e, "delta"))?;
-    let after = st.store.sku_tx(&mut tx, admin.merchant_id, id).await?;
+    let after = st.store.sku(&mut *tx, admin.merchant_id, id).await?;
     audit(
         st,
         &mut tx,
@@ -388,7 +389,7 @@ pub async fn list_movements(
     q: crate::http::PageQuery,
 ) -> ApiResult<Paginated<MovementDto>> {
     let page = q.page()?;
-    st.store.sku(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
+    st.store.sku(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
     let rows = st.store.list_movements(admin.merchant_id, id, page.size(), page.offset()).await?;
     let items = rows
         .items
@@ -499,7 +500,7 @@ fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
 }
 
 async fn load_product_dto(st: &AppState, tx: &mut Tx, merchant_id: i64, id: i64) -> ApiResult<ProductDto> {
-    let p = st.store.product_tx(tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    let p = st.store.product(&mut **tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     let skus = st.store.skus_of_tx(tx, id).await?;
     let path = category_path(st, tx, merchant_id, p.category_id).await.unwrap_or_default();
     Ok(ProductDto::from_rows(&p, &skus, path, true))

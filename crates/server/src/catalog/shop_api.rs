@@ -140,7 +140,8 @@ pub async fn search(
 
 /// One on-shelf product as buyers see it (404 when off the shelf).
 pub async fn shop_product(st: &AppState, id: i64) -> ApiResult<ProductDto> {
-    let p = st.store.product(st.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    let p =
+        st.store.product(st.store.reader(), st.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
     if p.on_shelf == 0 {
         return Err(ApiError::not_found("product"));
     }

@@ -116,7 +116,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             let o = st.store.order(m, id).await?;
             let mut tx = st.store.begin().await?;
             if stage >= 3 {
-                for l in st.store.order_lines_tx(&mut tx, id).await? {
+                for l in st.store.order_lines(&mut *tx, id).await? {
                     st.store.ship_line(&mut tx, id, l.id, l.quantity).await?;
                 }
                 st.store.insert_shipment(&mut tx, m, id, "顺丰速运", &format!("SF{}", 1_000_000 + i), "[]").await?;

@@ -168,7 +168,7 @@ fn by_promoter<T>(items: impl IntoIterator<Item = (i64, T)>) -> BTreeMap<i64, Ve
 /// A payment of `o` succeeded and moved it to paid: record the commission its lines earn, frozen, and post it.
 pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<Plan>) -> ApiResult<()> {
     let Some(plan) = plan else { return Ok(()) };
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let paid: Vec<PaidLine> = lines
         .iter()
         .map(|l| PaidLine {
@@ -212,10 +212,10 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
 /// What refund `r` gave back of each line of its order: an after-sales refund its lines' amounts, a refund of
 /// the whole payment every line in full, any other amount spread over the lines by what was paid for them.
 async fn refunded_per_line(st: &AppState, tx: &mut Tx, o: &OrderRow, r: &RefundRow) -> ApiResult<HashMap<i64, i64>> {
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let aftersale = r.out_refund_no.strip_prefix(&format!("{}-A", o.order_no)).and_then(|id| id.parse::<i64>().ok());
     if let Some(id) = aftersale {
-        let a = st.store.aftersale_tx(tx, id).await?;
+        let a = st.store.aftersale(&mut **tx, id).await?;
         let asked: Vec<crate::aftersales::AftersaleLine> =
             serde_json::from_str(&a.lines).map_err(ApiError::internal)?;
         let mut m = HashMap::new();
@@ -270,7 +270,7 @@ pub async fn order_received(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResu
     if !st.store.order_has_commissions_tx(tx, o.id).await? {
         return Ok(());
     }
-    let days = match st.store.distribution_settings_tx(tx, o.merchant_id).await? {
+    let days = match st.store.distribution_settings(&mut **tx, o.merchant_id).await? {
         Some(s) => s.settle_days,
         None => settings::default_settle_days(st),
     };

@@ -314,7 +314,7 @@ fn tiers(prefix: &str, t: &TierRatesDto) -> ApiResult<TierRates> {
 
 /// The shop's settings, or the defaults.
 pub async fn load(st: &AppState, merchant_id: i64) -> ApiResult<DistributionSettings> {
-    Ok(match st.store.distribution_settings(merchant_id).await? {
+    Ok(match st.store.distribution_settings(st.store.reader(), merchant_id).await? {
         Some(r) => from_row(&r),
         None => defaults(st),
     })

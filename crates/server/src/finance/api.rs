@@ -393,7 +393,7 @@ pub async fn put_fee_terms(
         let allowed = [RefundFee::Returned.as_str(), RefundFee::Kept.as_str()].join(", ");
         FieldError::new("refund_fee", Reason::OneOf { allowed })
     })?;
-    let before = st.store.payment_fee_setting(admin.merchant_id, &req.provider).await?;
+    let before = st.store.payment_fee_setting(st.store.reader(), admin.merchant_id, &req.provider).await?;
     let setting = FeeSetting {
         provider: req.provider.clone(),
         fee_basis_points: i64::from(bp.basis_points()),

@@ -55,11 +55,11 @@ fn terms_of(st: &AppState, s: Option<minimall_store::journal::FeeSetting>) -> Fe
 }
 
 pub async fn fee_terms(st: &AppState, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
-    Ok(terms_of(st, st.store.payment_fee_setting(merchant_id, provider).await?))
+    Ok(terms_of(st, st.store.payment_fee_setting(st.store.reader(), merchant_id, provider).await?))
 }
 
 async fn fee_terms_tx(st: &AppState, tx: &mut Tx, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
-    Ok(terms_of(st, st.store.payment_fee_setting_in(tx, merchant_id, provider).await?))
+    Ok(terms_of(st, st.store.payment_fee_setting(&mut **tx, merchant_id, provider).await?))
 }
 
 fn refused(e: LedgerError) -> ApiError {
@@ -101,7 +101,7 @@ pub async fn payment_succeeded(
     if NO_JOURNAL {
         return Ok(());
     }
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let activities = st.store.order_line_activities_tx(tx, o.id).await?;
     let activity = |line: i64| activities.iter().find(|(id, _)| *id == line).and_then(|(_, a)| *a);
     let sold: Vec<SoldLine> = lines
@@ -151,7 +151,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
     }
     let o = st.store.order_tx(tx, r.order_id).await?;
     let payment = st.store.payment_by_id(r.payment_id).await?;
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let terms = fee_terms_tx(st, tx, o.merchant_id, &payment.provider).await?;
     let before = st.store.payment_refunded_except_tx(tx, payment.id, &r.out_refund_no).await?;
     let fee_returned = build::refund_fee(terms.refund_fee, m(payment.fee), m(payment.amount), m(before), m(r.amount));
@@ -183,7 +183,7 @@ async fn aftersale_parts(
     lines: &[OrderLineRow],
     id: i64,
 ) -> ApiResult<(Vec<RefundedLine>, i64, i64)> {
-    let a = st.store.aftersale_tx(tx, id).await?;
+    let a = st.store.aftersale(&mut **tx, id).await?;
     let asked: Vec<crate::aftersales::AftersaleLine> = serde_json::from_str(&a.lines).map_err(ApiError::internal)?;
     let refunded = asked
         .iter()

@@ -154,7 +154,7 @@ async fn flash_input(
         let sku_id = match f.opt(code) {
             Some(code) => {
                 st.store
-                    .sku_by_code(merchant_id, code.trim())
+                    .sku_by_code(st.store.reader(), merchant_id, code.trim())
                     .await?
                     .ok_or_else(|| ApiError::invalid_because(at("sku_id"), &ApiReason::NoSkuWithCode))?
                     .id

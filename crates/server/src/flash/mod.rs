@@ -218,7 +218,7 @@ impl FlashEngine {
     }
 
     async fn load_meta(&self, merchant_id: i64, sale_id: i64) -> ApiResult<Arc<SaleMeta>> {
-        let sale = match self.store.flash_sale(merchant_id, sale_id).await {
+        let sale = match self.store.flash_sale(self.store.reader(), merchant_id, sale_id).await {
             Ok(s) => s,
             Err(StoreError::NotFound) => return Err(ApiError::not_found("flash_sale")),
             Err(e) => return Err(e.into()),
@@ -688,7 +688,7 @@ struct SalePayload {
 /// End of a sale's window: unsold units go back to their SKUs, once.
 pub async fn finish_job(st: crate::state::AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let p: SalePayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-    let sale = match st.store.flash_sale(job.merchant_id, p.sale_id).await {
+    let sale = match st.store.flash_sale(st.store.reader(), job.merchant_id, p.sale_id).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(e.to_string()),
@@ -709,7 +709,7 @@ pub async fn end_sale(st: &crate::state::AppState, merchant_id: i64, sale_id: i6
     minimall_store::commit(tx).await?;
     st.flash.ended(sale_id);
     if done {
-        let meta = st.store.flash_sale(merchant_id, sale_id).await?;
+        let meta = st.store.flash_sale(st.store.reader(), merchant_id, sale_id).await?;
         Effects::new().stock_moved([meta.product_id]).committed(st);
     }
     Ok(done)

@@ -52,7 +52,7 @@ pub async fn update_flash_sale(
     let fields =
         terms(st, &req.title, req.starts_at, req.ends_at, req.per_buyer_limit, req.shipping, req.unpaid_timeout_secs)?;
     let mut tx = st.store.begin().await?;
-    let before = match st.store.flash_sale_tx(&mut tx, admin.merchant_id, id).await {
+    let before = match st.store.flash_sale(&mut *tx, admin.merchant_id, id).await {
         Ok(s) => s,
         Err(StoreError::NotFound) => return Err(ApiError::not_found("flash_sale")),
         Err(e) => return Err(e.into()),
@@ -223,7 +223,7 @@ pub async fn create_sale(
     if req.ends_at <= minimall_store::now_ms() {
         return Err(ApiError::invalid_because("ends_at", &FlashRefusal::InFuture));
     }
-    let product = st.store.product_tx(&mut tx, admin.merchant_id, req.product_id).await.map_err(|_| {
+    let product = st.store.product(&mut *tx, admin.merchant_id, req.product_id).await.map_err(|_| {
         ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
     })?;
     fields.product_id = product.id;

@@ -312,7 +312,7 @@ pub struct AdminGroupDto {
 pub async fn group_dto(st: &AppState, g: GroupRow) -> ApiResult<AdminGroupDto> {
     let members = st
         .store
-        .group_members(g.id)
+        .group_members(st.store.reader(), g.id)
         .await?
         .into_iter()
         .map(|m| AdminGroupMemberDto {

@@ -162,7 +162,7 @@ async fn input(st: &AppState, merchant_id: i64, f: &Fields) -> Result<GroupBuyIn
         Some(code) => {
             let sku = st
                 .store
-                .sku_by_code(merchant_id, code.trim())
+                .sku_by_code(st.store.reader(), merchant_id, code.trim())
                 .await?
                 .ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
             vec![GroupSkuInput { sku_id: sku.id, group_price }]

@@ -147,9 +147,9 @@ pub fn refusal(r: Refusal) -> ApiError {
 /// released (the order lapsed unpaid or was cancelled). Called by the order's cancellation before it moves
 /// the order, so the group's row is always taken before an order's; nothing for other orders.
 pub async fn order_lapsing(st: &AppState, tx: &mut Tx, order_id: i64) -> ApiResult<()> {
-    let Some(m) = st.store.group_member_of_order_tx(tx, order_id).await? else { return Ok(()) };
+    let Some(m) = st.store.group_member_of_order(&mut **tx, order_id).await? else { return Ok(()) };
     let Some(g) = st.store.lock_group(tx, m.group_id).await? else { return Ok(()) };
-    let members = st.store.group_members_tx(tx, g.id).await?;
+    let members = st.store.group_members(&mut **tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
     if after.lapse(order_id) {
@@ -193,7 +193,7 @@ pub async fn on_paid(
     rest.run(&mut tx).await?;
     let now = minimall_store::now_ms();
     let g = st.store.lock_group(&mut tx, member.group_id).await?.ok_or_else(|| ApiError::not_found("group"))?;
-    let members = st.store.group_members_tx(&mut tx, g.id).await?;
+    let members = st.store.group_members(&mut *tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
     let decision = after.on_payment(p.order_id, now);
@@ -264,7 +264,7 @@ async fn cancel_in(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> Ap
     if !st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
         return Ok(Vec::new());
     }
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
         st.store
             .move_stock(tx, o.merchant_id, l.sku_id, l.quantity, StockReason::Cancel, &o.order_no, reason)
@@ -348,7 +348,7 @@ async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
     let Some(g) = st.store.lock_group(&mut tx, group_id).await? else { return Ok(()) };
     let a = st.store.group_activity_tx(&mut tx, g.activity_id).await?;
-    let members = st.store.group_members_tx(&mut tx, g.id).await?;
+    let members = st.store.group_members(&mut *tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
     let now = minimall_store::now_ms();
@@ -420,7 +420,7 @@ async fn fail_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Vec<i6
         "system",
     )
     .await?;
-    let lines = st.store.order_lines_tx(tx, o.id).await?;
+    let lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
         st.store
             .move_stock(tx, o.merchant_id, l.sku_id, l.quantity, StockReason::Refund, &o.order_no, "group_expired")
@@ -557,7 +557,7 @@ pub async fn place(
                 .await?
                 .filter(|g| g.activity_id == a.id && g.merchant_id == buyer.merchant_id)
                 .ok_or_else(|| ApiError::not_found("group").with_field("group_id"))?;
-            let members = st.store.group_members_tx(&mut tx, g.id).await?;
+            let members = st.store.group_members(&mut *tx, g.id).await?;
             group_of(&g, &members).may_join(&t, input.sku_id, buyer.id, now, seats).map_err(refusal)?;
             (g, false)
         }

@@ -99,7 +99,7 @@ pub async fn of_product(st: &AppState, merchant_id: i64, product_id: i64) -> Api
             for g in st.store.joinable_groups(a.id, now, JOINABLE_SHOWN).await? {
                 let leader = st
                     .store
-                    .group_members(g.id)
+                    .group_members(st.store.reader(), g.id)
                     .await?
                     .into_iter()
                     .find(|m| m.leader != 0)
@@ -208,7 +208,7 @@ pub(crate) async fn group_view(st: &AppState, buyer: &Buyer, id: i64) -> ApiResu
     let a =
         st.store.group_activity(buyer.merchant_id, g.activity_id).await?.ok_or_else(|| ApiError::not_found("group"))?;
     let skus = st.store.group_activity_skus(a.id).await?;
-    let members: Vec<GroupMemberRow> = st.store.group_members(g.id).await?;
+    let members: Vec<GroupMemberRow> = st.store.group_members(st.store.reader(), g.id).await?;
     let now = minimall_store::now_ms();
     let mine =
         members.iter().find(|m| m.buyer_id == buyer.id && matches!(m.state.as_str(), "awaiting_payment" | "paid"));

@@ -104,7 +104,7 @@ pub async fn create_card(
     if rules.level(Some(n.level_id)).is_none() {
         return Err(ApiError::invalid_because("level_id", &ApiReason::NoSuch { what: crate::error::thing("level") }));
     }
-    st.store.product(who.merchant_id, n.product_id).await.map_err(|_| {
+    st.store.product(st.store.reader(), who.merchant_id, n.product_id).await.map_err(|_| {
         ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
     })?;
     let mut tx = st.store.begin().await?;
@@ -277,7 +277,7 @@ pub async fn line_refunded(st: &AppState, tx: &mut Tx, merchant_id: i64, order_i
     if g.status != "active" {
         return Ok(());
     }
-    let lines = st.store.order_lines_tx(tx, order_id).await?;
+    let lines = st.store.order_lines(&mut **tx, order_id).await?;
     let Some(line) = lines.iter().find(|l| l.id == line_id) else { return Ok(()) };
     let left = (line.quantity - line.refunded_qty).max(0);
     let units = line.quantity.max(1);

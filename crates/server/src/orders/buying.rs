@@ -194,7 +194,7 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
                 return Err(ApiError::invalid_because("provider", &OrderRefusal::WechatNeedsOpenid));
             };
             let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
-            let lines = st.store.order_lines(o.id).await?;
+            let lines = st.store.order_lines(st.store.reader(), o.id).await?;
             let title: String =
                 lines.first().map(|l| l.title.chars().take(100).collect()).unwrap_or_else(|| o.order_no.clone());
             let prepay = wx

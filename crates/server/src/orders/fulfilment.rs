@@ -29,7 +29,7 @@ pub async fn ship(
     let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
     let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
     let mut tx = st.store.begin().await?;
-    let lines = st.store.order_lines_tx(&mut tx, id).await?;
+    let lines = st.store.order_lines(&mut *tx, id).await?;
     let parcel: Vec<ShipLine> = match req.lines {
         Some(l) if !l.is_empty() => l,
         Some(_) => return Err(ApiError::invalid_because("lines", &OrderRefusal::NoLines)),
@@ -52,7 +52,7 @@ pub async fn ship(
             );
         }
     }
-    let after = st.store.order_lines_tx(&mut tx, id).await?;
+    let after = st.store.order_lines(&mut *tx, id).await?;
     let all = after.iter().all(|l| l.shipped_qty + l.refunded_qty >= l.quantity);
     let event = if all { OrderEvent::ShipAll } else { OrderEvent::ShipPartial };
     let shipment = st

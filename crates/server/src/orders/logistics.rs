@@ -109,7 +109,7 @@ pub struct LogisticsDto {
 
 /// The parcels of an order.
 pub async fn of_order(st: &AppState, order_id: i64) -> ApiResult<LogisticsDto> {
-    let lines = st.store.order_lines(order_id).await?;
+    let lines = st.store.order_lines(st.store.reader(), order_id).await?;
     let shipments = st.store.shipments_of(order_id).await?;
     let tracks = st.store.tracks_of_order(order_id).await?;
     let line = |id: i64, quantity: i64| {

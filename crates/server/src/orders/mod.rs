@@ -254,7 +254,7 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
             actor,
         )
         .await?;
-    let products: Vec<i64> = st.store.order_lines_tx(&mut tx, order_id).await?.iter().map(|l| l.product_id).collect();
+    let products: Vec<i64> = st.store.order_lines(&mut *tx, order_id).await?.iter().map(|l| l.product_id).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products)).await?;
     if let Some(units) = flash {
         st.flash.released(order_id, &units).await;
@@ -271,7 +271,7 @@ async fn release(
     reason: &str,
 ) -> ApiResult<Option<minimall_store::flash::ReleasedUnits>> {
     let flash = st.store.release_flash_order(tx, o.id).await?;
-    let lines = if flash.is_some() { Vec::new() } else { st.store.order_lines_tx(tx, o.id).await? };
+    let lines = if flash.is_some() { Vec::new() } else { st.store.order_lines(&mut **tx, o.id).await? };
     for l in lines {
         let back = l.quantity - l.shipped_qty;
         if back > 0 {
@@ -321,7 +321,7 @@ pub async fn on_paid(
     // order that changed since is not moved (and the payment is refunded as late).
     let o = st.store.order(p.merchant_id, p.order_id).await?;
     // A group order's payment is decided with its group.
-    if let Some(member) = st.store.group_member_of_order(o.id).await? {
+    if let Some(member) = st.store.group_member_of_order(st.store.reader(), o.id).await? {
         return crate::group_buy::on_paid(st, provider, notice, &p, &member, txn_id, amount, fee).await;
     }
     let next = next_status(&o.status, OrderEvent::Pay).ok();

@@ -233,7 +233,7 @@ pub struct OrderDto {
 }
 
 pub async fn order_dto(st: &AppState, o: OrderRow) -> ApiResult<OrderDto> {
-    let lines = st.store.order_lines(o.id).await?.into_iter().map(Into::into).collect();
+    let lines = st.store.order_lines(st.store.reader(), o.id).await?.into_iter().map(Into::into).collect();
     Ok(OrderDto { lines, ..order_dto_from(o) })
 }
 

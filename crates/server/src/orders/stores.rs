@@ -80,7 +80,7 @@ pub async fn verify(
     if !st.store.mark_picked_up(&mut tx, o.id).await? {
         return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
-    let lines = st.store.order_lines_tx(&mut tx, o.id).await?;
+    let lines = st.store.order_lines(&mut *tx, o.id).await?;
     for l in &lines {
         let left = l.quantity - l.refunded_qty - l.shipped_qty;
         if left > 0 {

@@ -112,7 +112,7 @@ pub struct BuyAgainDto {
 /// longer on sale are left out; when none is left, the refusal says so.
 pub async fn buy_again(st: &AppState, buyer: &Buyer, order_id: i64) -> ApiResult<BuyAgainDto> {
     let o = super::shop_api::own(st, buyer, order_id).await?;
-    let lines = st.store.order_lines(o.id).await?;
+    let lines = st.store.order_lines(st.store.reader(), o.id).await?;
     let sku_ids: Vec<i64> = lines.iter().map(|l| l.sku_id).collect();
     let skus = st.store.skus_for_quote(buyer.merchant_id, &sku_ids).await?;
     let on_sale = |id: i64| skus.iter().any(|s| s.sku_id == id && s.on_shelf != 0 && s.stock > 0);

@@ -62,7 +62,7 @@ pub struct ViewInput {
 
 /// The product, if it is this shop's and on sale.
 async fn on_sale(st: &AppState, buyer: &Buyer, product_id: i64) -> ApiResult<()> {
-    match st.store.product(buyer.merchant_id, product_id).await {
+    match st.store.product(st.store.reader(), buyer.merchant_id, product_id).await {
         Ok(p) if p.on_shelf == 1 => Ok(()),
         _ => Err(ApiError::not_found("product")),
     }

@@ -242,7 +242,7 @@ pub async fn accept(st: &AppState, buyer: &Buyer, input: &AcceptInput) -> ApiRes
     let Some(id) = st.store.insert_referral(&mut tx, buyer.merchant_id, inviter, buyer.id).await? else {
         return Err(refused(StatusCode::CONFLICT, Refusal::RepeatedInvitee, "code"));
     };
-    let row = st.store.referral_tx(&mut tx, buyer.merchant_id, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = st.store.referral(&mut *tx, buyer.merchant_id, id).await?.ok_or_else(|| ApiError::internal("lost"))?;
     minimall_store::commit(tx).await?;
     Ok(dto(row))
 }
@@ -329,7 +329,11 @@ pub async fn review(
     id: i64,
     what: Review,
 ) -> ApiResult<ReferralDto> {
-    let r = st.store.referral(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+    let r = st
+        .store
+        .referral(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("referral"))?;
     let p = prepare(st, admin.merchant_id).await?;
     let now = minimall_store::now_ms();
     let day = minimall_core::time::day_of(now).unwrap_or_default();
@@ -348,7 +352,7 @@ pub async fn review(
     let after = serde_json::json!({"status": to});
     audit(st, &mut tx, admin, call, action, format!("referral:{id}"), Some(before), Some(after)).await?;
     let row =
-        st.store.referral_tx(&mut tx, admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+        st.store.referral(&mut *tx, admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
     usecase::commit(st, tx, Effects::new()).await?;
     Ok(dto(row))
 }

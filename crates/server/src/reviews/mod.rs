@@ -248,7 +248,7 @@ pub async fn create(st: &AppState, buyer: &Buyer, order_id: i64, input: ReviewIn
     if !matches!(o.status.as_str(), "received" | "completed") {
         return Err(ApiError::refused(StatusCode::CONFLICT, "conflict", &ReviewReason::NotReceived));
     }
-    let lines = st.store.order_lines(o.id).await?;
+    let lines = st.store.order_lines(st.store.reader(), o.id).await?;
     let line = lines.iter().find(|l| l.id == input.line_id).ok_or_else(|| {
         ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &ReviewReason::NoSuchLine)
             .with_field("line_id")

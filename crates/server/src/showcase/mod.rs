@@ -233,7 +233,7 @@ pub async fn list(
 
 /// One entry, if the shop has it.
 pub async fn get(st: &AppState, merchant_id: i64, id: i64) -> ApiResult<Option<ShowcaseItemDto>> {
-    Ok(st.store.showcase_entry(merchant_id, id).await?.map(ShowcaseItemDto::from))
+    Ok(st.store.showcase_entry(st.store.reader(), merchant_id, id).await?.map(ShowcaseItemDto::from))
 }
 
 /// What the home page shows now.
@@ -271,7 +271,7 @@ async fn check(
         |what: &'static str| ApiError::invalid_because("link_target", &ApiReason::NoSuch { what: thing(what) });
     match link {
         Link::Product(id) => {
-            st.store.product(merchant_id, id).await.map_err(|_| missing("product"))?;
+            st.store.product(st.store.reader(), merchant_id, id).await.map_err(|_| missing("product"))?;
         }
         Link::Category(id) => {
             if !st.store.list_categories(merchant_id).await?.iter().any(|c| c.id == id) {
@@ -279,7 +279,7 @@ async fn check(
             }
         }
         Link::FlashSale(id) => {
-            st.store.flash_sale(merchant_id, id).await.map_err(|_| missing("flash_sale"))?;
+            st.store.flash_sale(st.store.reader(), merchant_id, id).await.map_err(|_| missing("flash_sale"))?;
         }
         Link::None | Link::Coupons | Link::Page(_) => {}
     }
@@ -387,7 +387,7 @@ pub async fn set_enabled(
 }
 
 async fn item(st: &AppState, tx: &mut minimall_store::Tx, merchant_id: i64, id: i64) -> ApiResult<ShowcaseRow> {
-    st.store.showcase_item(tx, merchant_id, id).await?.ok_or_else(|| ApiError::not_found("showcase_item"))
+    st.store.showcase_entry(&mut **tx, merchant_id, id).await?.ok_or_else(|| ApiError::not_found("showcase_item"))
 }
 
 /// Remove an entry.
