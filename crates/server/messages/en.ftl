@@ -536,8 +536,8 @@ aftersale-status-unknown = unknown
 role-owner = owner
 role-operator = operator
 role-finance = finance
-role-service = service
-role-clerk = clerk
+role-service = customer service
+role-clerk = store clerk
 
 ## Labels of values: statuses, channels, modes, audit actions
 aftersale-kind-refund_only = refund only

@@ -9,6 +9,7 @@ use crate::web::i18n::Lang;
 pub const FAMILIES: &[(&str, &[&str])] = &[
     ("aftersale-status", crate::error::AFTERSALE_STATUSES),
     ("aftersale-kind", &["refund_only", "return_refund", "exchange"]),
+    ("role", &["owner", "operator", "finance", "service", "clerk"]),
     ("payment-status", &["pending", "succeeded", "closed"]),
     ("refund-status", &["pending", "succeeded", "failed"]),
     ("coupon-status", &["active", "stopped"]),

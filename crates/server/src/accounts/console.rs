@@ -244,7 +244,7 @@ async fn users(
     let mut p =
         ListPage::new(c, &a, "menu.users").heads(&["user.username", "user.display", "user.role", "user.state", "", ""]);
     let roles: Vec<(String, String)> =
-        Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(&p.c, *r).to_string())).collect();
+        Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(&p.c, *r))).collect();
     p.intro = p.c.t("user.intro").into();
     p.forms.push(Form {
         id: "new-user",
@@ -282,7 +282,7 @@ async fn users(
         p.rows.push(vec![
             Cell::text(&u.username),
             Cell::text(&u.display_name),
-            Cell::text(u.role.parse::<Role>().map(|r| role_label(&p.c, r)).unwrap_or("")),
+            Cell::text(u.role.parse::<Role>().map(|r| role_label(&p.c, r)).unwrap_or_default()),
             if u.disabled {
                 Cell::tag(p.c.t("user.disabled"), "muted")
             } else {

@@ -47,11 +47,7 @@ async fn aftersales(
         "",
     ]);
     let mut opts = vec![(String::new(), p.c.t("common.all").to_string())];
-    opts.extend(
-        ["pending", "approved", "returning", "refunded", "exchanged", "rejected", "cancelled"]
-            .iter()
-            .map(|s| (s.to_string(), p.c.tp("aftersale.s.", s).to_string())),
-    );
+    opts.extend(crate::error::AFTERSALE_STATUSES.iter().map(|s| (s.to_string(), p.c.label("aftersale-status", s))));
     p.filters = Some(Form {
         id: "filters",
         title: String::new(),
@@ -78,10 +74,10 @@ async fn aftersales(
         p.rows.push(vec![
             Cell::num(x.id.to_string()),
             Cell::link(format!("#{}", x.order_id), format!("/admin/orders/{}", x.order_id)),
-            Cell::text(p.c.tp("aftersale.", &x.kind)),
+            Cell::text(p.c.label("aftersale-kind", &x.kind)),
             Cell::text(&x.reason),
             Cell::num(view::yuan(x.amount)),
-            Cell::tag(p.c.tp("aftersale.s.", &x.status), if x.status == "pending" { "warn" } else { "" }),
+            Cell::tag(p.c.label("aftersale-status", &x.status), if x.status == "pending" { "warn" } else { "" }),
             Cell::text(view::beijing_time(x.created_at)),
             b1,
             b2,

@@ -270,7 +270,7 @@ async fn coupons(
     if edit {
         let kinds = ["amount_off", "percent_off", "free_shipping"]
             .iter()
-            .map(|k| (k.to_string(), p.c.tp("cp.kind.", k).to_string()))
+            .map(|k| (k.to_string(), p.c.label("coupon-kind", k)))
             .collect();
         p.forms.push(Form {
             id: "new-coupon",
@@ -294,7 +294,7 @@ async fn coupons(
     for x in &list.items {
         p.rows.push(vec![
             Cell::link(&x.name, format!("/admin/coupons/{}", x.id)),
-            Cell::text(p.c.tp("cp.kind.", &x.kind)),
+            Cell::text(p.c.label("coupon-kind", &x.kind)),
             Cell::text(coupon_rule(x)),
             Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
             Cell::num(x.per_buyer_limit.to_string()),
@@ -384,7 +384,7 @@ async fn coupon_page(
     item_head(&mut p, &x.name, "/admin/coupons", "cp.back");
     mark_saved(&mut p, saved);
     p.rows.push(vec![
-        Cell::text(p.c.tp("cp.kind.", &x.kind)),
+        Cell::text(p.c.label("coupon-kind", &x.kind)),
         Cell::text(coupon_rule(&x)),
         Cell::num(format!("{}/{}", x.issued, x.total_quantity)),
         Cell::num(x.per_buyer_limit.to_string()),

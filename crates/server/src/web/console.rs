@@ -121,7 +121,7 @@ impl<P: Perm + Send + Sync> FromRequestParts<AppState> for Console<P> {
 /// The console frame: who is logged in and the menu their role may see.
 pub struct Nav {
     pub username: String,
-    pub role: &'static str,
+    pub role: String,
     pub menu: Vec<(&'static str, &'static str, bool)>,
 }
 
@@ -179,8 +179,8 @@ pub(crate) fn nav(c: &Ctx, u: &AdminUser) -> Nav {
     Nav { username: u.username.clone(), role: role_label(c, u.role), menu }
 }
 
-pub(crate) fn role_label(c: &Ctx, r: Role) -> &'static str {
-    c.tp("role.", r.as_str())
+pub(crate) fn role_label(c: &Ctx, r: Role) -> String {
+    c.label("role", r.as_str())
 }
 
 pub(crate) fn may(u: &AdminUser, p: Permission) -> bool {

@@ -82,7 +82,7 @@ impl Ctx {
         view::beijing_time(ms.int())
     }
 
-    /// A message whose id is a prefix and a value: `tp("status.", "paid")`.
+    /// A message whose id is a prefix and a value: `tp("lifecycle.", "new")`.
     pub fn tp(&self, prefix: &str, key: &str) -> &'static str {
         i18n::t(self.lang, &format!("{prefix}{key}"))
     }
