@@ -295,6 +295,13 @@ coded_enum! {
         EventTooOld { max_days: i64 } = "event.too_old",
         // Analytics
         NoMarkdown = "markdown.none",
+        // Members
+        LevelNameTwice = "member_level.duplicate_name",
+        LevelRankTwice = "member_level.duplicate_rank",
+        LevelNoThreshold = "member_level.no_threshold",
+        LevelNotAscending { lower_rank: i64 } = "member_level.not_ascending",
+        BoundsInverted = "range.inverted",
+        SignInDayTwice = "members.day_twice",
     }
 }
 

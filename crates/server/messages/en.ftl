@@ -442,6 +442,13 @@ members-sold_out = sold out
 members-stock_below_zero = stock would fall below zero
 members-tag_name_taken = a tag with this name exists
 members-whole_numbers = must list whole numbers
+member_level-duplicate_name = the name appears twice
+member_level-duplicate_rank = the rank appears twice
+member_level-no_threshold = a level needs a spend or a points threshold
+member_level-not_ascending = a higher level must ask at least as much as level { $lower_rank }
+range-inverted = the lower bound is above the upper
+points-insufficient = needs { $needed } points, has { $available }
+points-not_positive = the amount of points must be above 0
 
 ## Accounts
 accounts-admin_token_on_shop = a console token cannot be used on the shop API

@@ -441,6 +441,13 @@ members-sold_out = 已兑完
 members-stock_below_zero = 库存不能变为负数
 members-tag_name_taken = 已有同名的标签
 members-whole_numbers = 须为整数列表
+member_level-duplicate_name = 等级名称重复
+member_level-duplicate_rank = 等级序号重复
+member_level-no_threshold = 等级须设消费或积分门槛
+member_level-not_ascending = 更高的等级要求不能低于第 { $lower_rank } 级
+range-inverted = 下限不能高于上限
+points-insufficient = 需要 { $needed } 积分，可用 { $available } 积分
+points-not_positive = 积分数须大于 0
 
 ## 账号
 accounts-admin_token_on_shop = 后台的登录凭证不能用于商城接口

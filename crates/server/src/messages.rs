@@ -119,6 +119,7 @@ mod tests {
             minimall_core::social::group_buy::Refusal::CODES,
             minimall_core::ledger::expense::Refusal::CODES,
             minimall_core::ledger::adjust::AdjustRefusal::CODES,
+            minimall_core::members::PointsError::CODES,
             IllegalTransition::CODES,
             crate::error::ApiReason::CODES,
             crate::orders::tabs::BuyerOrderReason::CODES,

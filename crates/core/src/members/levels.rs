@@ -2,6 +2,8 @@
 //! both; a buyer holds the highest level whose threshold they meet. Whether a level can be lost when
 //! spend falls (a refund after the level was reached) is the shop's downgrade policy.
 
+use crate::error::{FieldError, Reason};
+
 /// What a buyer has done that levels are measured by.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -73,112 +75,61 @@ pub const NAME_MAX_CHARS: usize = 20;
 pub const LEVELS_MAX: usize = 20;
 pub const MULTIPLIER_MAX_PCT: u32 = 1_000;
 
-/// Why a level configuration is refused; `field` names the input at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LevelRuleError {
-    #[error("{field}: too many levels (at most {max})")]
-    TooMany { field: String, max: usize },
-    #[error("{field}: name must be 1 to {max} characters")]
-    Name { field: String, max: usize },
-    #[error("{field}: name appears twice")]
-    DuplicateName { field: String },
-    #[error("{field}: rank appears twice")]
-    DuplicateRank { field: String },
-    #[error("{field}: a level needs a spend or a points threshold")]
-    NoThreshold { field: String },
-    #[error("{field}: must be from 0 to {max}")]
-    OutOfRange { field: String, max: i64 },
-    #[error("{field}: must be from {min} to {max}")]
-    Percent { field: String, min: i64, max: i64 },
-    #[error("{field}: a higher level must ask at least as much as level {lower_rank}")]
-    NotAscending { field: String, lower_rank: i32 },
-}
-
-impl LevelRuleError {
-    /// The stable code of the refusal.
-    pub fn code(&self) -> &'static str {
-        match self {
-            LevelRuleError::TooMany { .. } => "member_level.too_many",
-            LevelRuleError::Name { .. } => "member_level.name",
-            LevelRuleError::DuplicateName { .. } => "member_level.duplicate_name",
-            LevelRuleError::DuplicateRank { .. } => "member_level.duplicate_rank",
-            LevelRuleError::NoThreshold { .. } => "member_level.no_threshold",
-            LevelRuleError::OutOfRange { .. } => "number.out_of_range",
-            LevelRuleError::Percent { .. } => "number.out_of_range",
-            LevelRuleError::NotAscending { .. } => "member_level.not_ascending",
-        }
-    }
-
-    pub fn field(&self) -> &str {
-        match self {
-            LevelRuleError::TooMany { field, .. }
-            | LevelRuleError::Name { field, .. }
-            | LevelRuleError::DuplicateName { field }
-            | LevelRuleError::DuplicateRank { field }
-            | LevelRuleError::NoThreshold { field }
-            | LevelRuleError::OutOfRange { field, .. }
-            | LevelRuleError::Percent { field, .. }
-            | LevelRuleError::NotAscending { field, .. } => field,
-        }
-    }
-}
-
 /// Largest spend or points threshold accepted.
 pub const THRESHOLD_MAX: i64 = 10_000_000_000;
 
 /// Check a shop's whole level table. A higher rank must ask at least as much of every measure it shares
 /// with a lower one, so that meeting a higher level's threshold never skips a lower one it implies.
-pub fn validate(levels: &[Level]) -> Result<(), LevelRuleError> {
+pub fn validate(levels: &[Level]) -> Result<(), FieldError> {
     if levels.len() > LEVELS_MAX {
-        return Err(LevelRuleError::TooMany { field: "levels".into(), max: LEVELS_MAX });
+        return Err(FieldError::new("levels", Reason::AtMost { max: LEVELS_MAX as i64 }));
     }
     for (i, l) in levels.iter().enumerate() {
         let f = |name: &str| format!("levels[{i}].{name}");
         let chars = l.name.trim().chars().count();
         if chars == 0 || chars > NAME_MAX_CHARS || l.name.chars().any(char::is_control) {
-            return Err(LevelRuleError::Name { field: f("name"), max: NAME_MAX_CHARS });
+            return Err(FieldError::new(f("name"), Reason::Length { min: 1, max: NAME_MAX_CHARS as i64 }));
         }
         if levels[..i].iter().any(|o| o.name.trim() == l.name.trim()) {
-            return Err(LevelRuleError::DuplicateName { field: f("name") });
+            return Err(FieldError::new(f("name"), Reason::LevelNameTwice));
         }
         if levels[..i].iter().any(|o| o.rank == l.rank) {
-            return Err(LevelRuleError::DuplicateRank { field: f("rank") });
+            return Err(FieldError::new(f("rank"), Reason::LevelRankTwice));
         }
         let t = &l.threshold;
         if t.min_spend_fen.is_none() && t.min_points.is_none() {
-            return Err(LevelRuleError::NoThreshold { field: f("threshold") });
+            return Err(FieldError::new(f("threshold"), Reason::LevelNoThreshold));
         }
         for (name, v) in [("min_spend_fen", t.min_spend_fen), ("min_points", t.min_points)] {
             if v.is_some_and(|v| !(0..=THRESHOLD_MAX).contains(&v)) {
-                return Err(LevelRuleError::OutOfRange { field: f(name), max: THRESHOLD_MAX });
+                return Err(FieldError::new(f(name), Reason::OutOfRange { min: 0, max: THRESHOLD_MAX }));
             }
         }
         let b = &l.benefits;
         if b.discount_pct.is_some_and(|p| !(1..=99).contains(&p)) {
-            return Err(LevelRuleError::Percent { field: f("discount_pct"), min: 1, max: 99 });
+            return Err(FieldError::new(f("discount_pct"), Reason::OutOfRange { min: 1, max: 99 }));
         }
         if !(100..=MULTIPLIER_MAX_PCT).contains(&b.points_multiplier_pct) {
-            return Err(LevelRuleError::Percent {
-                field: f("points_multiplier_pct"),
-                min: 100,
-                max: i64::from(MULTIPLIER_MAX_PCT),
-            });
+            return Err(FieldError::new(
+                f("points_multiplier_pct"),
+                Reason::OutOfRange { min: 100, max: i64::from(MULTIPLIER_MAX_PCT) },
+            ));
         }
     }
     for (i, hi) in levels.iter().enumerate() {
         for lo in levels.iter().filter(|lo| lo.rank < hi.rank) {
             let weaker = |a: Option<i64>, b: Option<i64>| matches!((a, b), (Some(a), Some(b)) if a < b);
             if weaker(hi.threshold.min_spend_fen, lo.threshold.min_spend_fen) {
-                return Err(LevelRuleError::NotAscending {
-                    field: format!("levels[{i}].min_spend_fen"),
-                    lower_rank: lo.rank,
-                });
+                return Err(FieldError::new(
+                    format!("levels[{i}].min_spend_fen"),
+                    Reason::LevelNotAscending { lower_rank: i64::from(lo.rank) },
+                ));
             }
             if weaker(hi.threshold.min_points, lo.threshold.min_points) {
-                return Err(LevelRuleError::NotAscending {
-                    field: format!("levels[{i}].min_points"),
-                    lower_rank: lo.rank,
-                });
+                return Err(FieldError::new(
+                    format!("levels[{i}].min_points"),
+                    Reason::LevelNotAscending { lower_rank: i64::from(lo.rank) },
+                ));
             }
         }
     }
@@ -360,6 +311,7 @@ pub fn default_levels() -> Vec<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Coded;
     use proptest::prelude::*;
 
     fn progress(spend: i64, points: i64) -> Progress {
@@ -465,17 +417,17 @@ mod tests {
     fn refusals_name_the_field() {
         let mut levels = default_levels();
         levels[1].rank = 1;
-        assert_eq!(validate(&levels).unwrap_err().field(), "levels[1].rank");
+        assert_eq!(validate(&levels).unwrap_err().field, "levels[1].rank");
         let mut levels = default_levels();
         levels[4].threshold = Threshold::spend(100);
         let e = validate(&levels).unwrap_err();
-        assert_eq!((e.field(), e.code()), ("levels[4].min_spend_fen", "member_level.not_ascending"));
+        assert_eq!((e.field.as_str(), e.reason.code()), ("levels[4].min_spend_fen", "member_level.not_ascending"));
         let mut levels = default_levels();
         levels[0].benefits.discount_pct = Some(100);
-        assert_eq!(validate(&levels).unwrap_err().field(), "levels[0].discount_pct");
+        assert_eq!(validate(&levels).unwrap_err().field, "levels[0].discount_pct");
         let mut levels = default_levels();
         levels[2].threshold = Threshold { min_spend_fen: None, min_points: None, both: false };
-        assert_eq!(validate(&levels).unwrap_err().code(), "member_level.no_threshold");
+        assert_eq!(validate(&levels).unwrap_err().reason, Reason::LevelNoThreshold);
     }
 
     proptest! {

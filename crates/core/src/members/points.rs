@@ -81,20 +81,11 @@ pub struct Take {
     pub points: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PointsError {
-    #[error("needs {needed} points, has {available}")]
-    Insufficient { needed: i64, available: i64 },
-    #[error("the amount of points must be above 0")]
-    NotPositive,
-}
-
-impl PointsError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            PointsError::Insufficient { .. } => "points.insufficient",
-            PointsError::NotPositive => "points.not_positive",
-        }
+crate::coded_enum! {
+    /// Why points cannot be spent.
+    pub enum PointsError {
+        Insufficient { needed: i64, available: i64 } = "points.insufficient",
+        NotPositive = "points.not_positive",
     }
 }
 
@@ -329,7 +320,7 @@ mod tests {
                             movements -= n;
                         }
                         Err(PointsError::Insufficient { available, .. }) => prop_assert_eq!(available, balance(&lots, now)),
-                        Err(e) => prop_assert!(false, "{e}"),
+                        Err(e) => prop_assert!(false, "{e:?}"),
                     },
                     Op::Wait(ms) => now += ms,
                     Op::Expire => {

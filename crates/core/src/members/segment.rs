@@ -2,6 +2,7 @@
 //! into one SQL condition over the profile rows, so a count and a page are one query each.
 
 use super::lifecycle::{AgeBand, Stage};
+use crate::error::{FieldError, Reason};
 use crate::time;
 
 /// Every condition is optional; set conditions all apply (AND), values within one list are alternatives (OR).
@@ -56,40 +57,8 @@ pub const TEXT_MAX_CHARS: usize = 32;
 pub const DAYS_MAX: i64 = 3_650;
 pub const AMOUNT_MAX: i64 = 10_000_000_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FilterError {
-    #[error("{field}: at most {max} values")]
-    TooMany { field: &'static str, max: usize },
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: &'static str, min: i64, max: i64 },
-    #[error("{field}: the lower bound is above the upper")]
-    Inverted { field: &'static str },
-    #[error("{field}: a value must be 1 to {max} characters")]
-    Text { field: &'static str, max: usize },
-}
-
-impl FilterError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            FilterError::TooMany { .. } => "list.too_many",
-            FilterError::OutOfRange { .. } => "number.out_of_range",
-            FilterError::Inverted { .. } => "range.inverted",
-            FilterError::Text { .. } => "text.length",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            FilterError::TooMany { field, .. }
-            | FilterError::OutOfRange { field, .. }
-            | FilterError::Inverted { field }
-            | FilterError::Text { field, .. } => field,
-        }
-    }
-}
-
 impl Filter {
-    pub fn validate(&self) -> Result<(), FilterError> {
+    pub fn validate(&self) -> Result<(), FieldError> {
         let lists: [(&'static str, usize); 7] = [
             ("level_ids", self.level_ids.len()),
             ("tag_ids", self.tag_ids.len()),
@@ -101,16 +70,16 @@ impl Filter {
         ];
         for (field, n) in lists {
             if n > LIST_MAX {
-                return Err(FilterError::TooMany { field, max: LIST_MAX });
+                return Err(FieldError::new(field, Reason::AtMost { max: LIST_MAX as i64 }));
             }
         }
         for (field, ids) in [("level_ids", &self.level_ids), ("tag_ids", &self.tag_ids)] {
             if ids.iter().any(|&id| id < 0) {
-                return Err(FilterError::OutOfRange { field, min: 0, max: i64::MAX });
+                return Err(FieldError::new(field, Reason::OutOfRange { min: 0, max: i64::MAX }));
             }
         }
         let bounded = |field: &'static str, v: Option<i64>, max: i64| match v {
-            Some(v) if !(0..=max).contains(&v) => Err(FilterError::OutOfRange { field, min: 0, max }),
+            Some(v) if !(0..=max).contains(&v) => Err(FieldError::new(field, Reason::OutOfRange { min: 0, max })),
             _ => Ok(()),
         };
         bounded("min_spend_fen", self.min_spend_fen, AMOUNT_MAX)?;
@@ -120,16 +89,16 @@ impl Filter {
         bounded("ordered_within_days", self.ordered_within_days, DAYS_MAX)?;
         bounded("idle_days", self.idle_days, DAYS_MAX)?;
         if matches!((self.min_spend_fen, self.max_spend_fen), (Some(a), Some(b)) if a > b) {
-            return Err(FilterError::Inverted { field: "max_spend_fen" });
+            return Err(FieldError::new("max_spend_fen", Reason::BoundsInverted));
         }
         if matches!((self.min_orders, self.max_orders), (Some(a), Some(b)) if a > b) {
-            return Err(FilterError::Inverted { field: "max_orders" });
+            return Err(FieldError::new("max_orders", Reason::BoundsInverted));
         }
         for (field, texts) in [("regions", &self.regions), ("channels", &self.channels)] {
             for t in texts {
                 let n = t.chars().count();
                 if n == 0 || n > TEXT_MAX_CHARS || t.chars().any(char::is_control) {
-                    return Err(FilterError::Text { field, max: TEXT_MAX_CHARS });
+                    return Err(FieldError::new(field, Reason::Length { min: 1, max: TEXT_MAX_CHARS as i64 }));
                 }
             }
         }
@@ -173,6 +142,7 @@ pub fn birth_days(band: AgeBand, today: i64) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Coded;
     use crate::members::lifecycle::age_on;
     use proptest::prelude::*;
 
@@ -180,13 +150,13 @@ mod tests {
     fn bounds_are_checked_and_named() {
         assert!(Filter::default().validate().is_ok());
         let f = Filter { min_spend_fen: Some(500), max_spend_fen: Some(100), ..Filter::default() };
-        assert_eq!(f.validate().unwrap_err().field(), "max_spend_fen");
+        assert_eq!(f.validate().unwrap_err().field, "max_spend_fen");
         let f = Filter { regions: vec![String::new()], ..Filter::default() };
-        assert_eq!(f.validate().unwrap_err().code(), "text.length");
+        assert_eq!(f.validate().unwrap_err().reason.code(), "text.length");
         let f = Filter { idle_days: Some(-1), ..Filter::default() };
-        assert_eq!(f.validate().unwrap_err().field(), "idle_days");
+        assert_eq!(f.validate().unwrap_err().field, "idle_days");
         let f = Filter { level_ids: vec![1; 51], ..Filter::default() };
-        assert_eq!(f.validate().unwrap_err().code(), "list.too_many");
+        assert_eq!(f.validate().unwrap_err().reason.code(), "list.at_most");
     }
 
     proptest! {

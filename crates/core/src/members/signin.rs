@@ -1,6 +1,8 @@
 //! Daily sign-in (签到): one per shop day, a streak that grows on consecutive days (and starts again
 //! after a cycle, if the shop sets one), base points plus the bonus of the streak's day.
 
+use crate::error::{FieldError, Reason};
+
 /// Extra points on a given day of a streak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreakBonus {
@@ -31,46 +33,32 @@ pub const POINTS_MAX: u32 = 10_000;
 pub const BONUSES_MAX: usize = 31;
 pub const CYCLE_MAX: u32 = 366;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignInError {
-    #[error("already signed in on day {day}")]
-    AlreadySignedIn { day: i64 },
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: String, min: i64, max: i64 },
-    #[error("{field}: day appears twice")]
-    DuplicateDay { field: String },
-}
-
-impl SignInError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            SignInError::AlreadySignedIn { .. } => "sign_in.already_today",
-            SignInError::OutOfRange { .. } => "number.out_of_range",
-            SignInError::DuplicateDay { .. } => "sign_in.duplicate_day",
-        }
-    }
+/// Signing in again on a day already signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadySignedIn {
+    pub day: i64,
 }
 
 impl SignInRule {
-    pub fn validate(&self) -> Result<(), SignInError> {
+    pub fn validate(&self) -> Result<(), FieldError> {
         let range = |field: String, v: u32, min: u32, max: u32| {
             if (min..=max).contains(&v) {
                 Ok(())
             } else {
-                Err(SignInError::OutOfRange { field, min: i64::from(min), max: i64::from(max) })
+                Err(FieldError::new(field, Reason::OutOfRange { min: i64::from(min), max: i64::from(max) }))
             }
         };
         range("base_points".into(), self.base_points, 0, POINTS_MAX)?;
         range("cycle_days".into(), self.cycle_days, 0, CYCLE_MAX)?;
         if self.bonuses.len() > BONUSES_MAX {
-            return Err(SignInError::OutOfRange { field: "bonuses".into(), min: 0, max: BONUSES_MAX as i64 });
+            return Err(FieldError::new("bonuses", Reason::OutOfRange { min: 0, max: BONUSES_MAX as i64 }));
         }
         let last_day = if self.cycle_days == 0 { CYCLE_MAX } else { self.cycle_days };
         for (i, b) in self.bonuses.iter().enumerate() {
             range(format!("bonuses[{i}].day"), b.day, 1, last_day)?;
             range(format!("bonuses[{i}].points"), b.points, 1, POINTS_MAX)?;
             if self.bonuses[..i].iter().any(|o| o.day == b.day) {
-                return Err(SignInError::DuplicateDay { field: format!("bonuses[{i}].day") });
+                return Err(FieldError::new(format!("bonuses[{i}].day"), Reason::SignInDayTwice));
             }
         }
         Ok(())
@@ -83,9 +71,9 @@ impl SignInRule {
     }
 
     /// The streak after signing in on `today` (shop days), given the last sign-in and its streak.
-    pub fn next_streak(&self, last: Option<(i64, u32)>, today: i64) -> Result<u32, SignInError> {
+    pub fn next_streak(&self, last: Option<(i64, u32)>, today: i64) -> Result<u32, AlreadySignedIn> {
         match last {
-            Some((day, _)) if day >= today => Err(SignInError::AlreadySignedIn { day: today }),
+            Some((day, _)) if day >= today => Err(AlreadySignedIn { day: today }),
             Some((day, streak)) if day == today - 1 => {
                 if self.cycle_days > 0 && streak >= self.cycle_days {
                     Ok(1)
@@ -114,7 +102,7 @@ mod tests {
             last = Some((day, s));
         }
         assert_eq!(got, vec![(1, 5), (2, 5), (3, 15), (4, 5), (5, 5), (6, 5), (7, 35), (1, 5), (2, 5)]);
-        assert_eq!(rule.next_streak(last, 108), Err(SignInError::AlreadySignedIn { day: 108 }));
+        assert_eq!(rule.next_streak(last, 108), Err(AlreadySignedIn { day: 108 }));
         // a missed day starts again
         assert_eq!(rule.next_streak(Some((108, 2)), 110), Ok(1));
     }
@@ -123,8 +111,8 @@ mod tests {
     fn rules_are_bounded() {
         let mut rule = SignInRule::default();
         rule.bonuses.push(StreakBonus { day: 3, points: 1 });
-        assert_eq!(rule.validate().unwrap_err().code(), "sign_in.duplicate_day");
+        assert_eq!(rule.validate().unwrap_err().reason, Reason::SignInDayTwice);
         let rule = SignInRule { bonuses: vec![StreakBonus { day: 8, points: 1 }], ..SignInRule::default() };
-        assert_eq!(rule.validate(), Err(SignInError::OutOfRange { field: "bonuses[0].day".into(), min: 1, max: 7 }));
+        assert_eq!(rule.validate(), Err(FieldError::new("bonuses[0].day", Reason::OutOfRange { min: 1, max: 7 })));
     }
 }

@@ -31,7 +31,7 @@ use minimall_core::ledger::build;
 use minimall_core::members::levels::{self, DowngradePolicy, Occasion, Progress};
 use minimall_core::members::lifecycle::StageDays;
 use minimall_core::members::points::{self, ExpiryPolicy};
-use minimall_core::members::signin::{SignInError, SignInRule, StreakBonus};
+use minimall_core::members::signin::{AlreadySignedIn, SignInRule, StreakBonus};
 use minimall_core::members::Level;
 use minimall_core::Money;
 use minimall_store::members::{LevelReason, LevelRow, LotSource, MemberSettingsRow};
@@ -371,11 +371,8 @@ pub async fn sign_in(st: &AppState, merchant_id: i64, buyer_id: i64) -> ApiResul
     let mut tx = st.store.begin().await?;
     st.store.ensure_member_profile(&mut tx, merchant_id, buyer_id).await?;
     let last = minimall_store::members::last_sign_in(&mut *tx, buyer_id).await?;
-    let streak = match rule.next_streak(last.map(|(d, s)| (d, s as u32)), today) {
-        Ok(s) => s,
-        Err(SignInError::AlreadySignedIn { .. }) => return Err(already()),
-        Err(e) => return Err(ApiError::internal(e)),
-    };
+    let streak =
+        rule.next_streak(last.map(|(d, s)| (d, s as u32)), today).map_err(|AlreadySignedIn { .. }| already())?;
     let points = rule.reward(streak);
     let streak = i32::try_from(streak).unwrap_or(i32::MAX);
     if !st.store.record_sign_in(&mut tx, merchant_id, buyer_id, today, streak, points, now).await? {

@@ -7,7 +7,6 @@ minimall_core::coded_enum! {
         CouponLimit = "members.coupon_limit",
         CouponNotIssued = "members.coupon_not_issued",
         DateFormat = "members.date_format",
-        DayTwice = "members.day_twice",
         DaysOrder = "members.days_order",
         FewerPoints = "members.fewer_points",
         IdsOrFilter = "members.ids_or_filter",

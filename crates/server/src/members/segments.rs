@@ -86,7 +86,7 @@ impl FilterDto {
             channels: self.channels.iter().map(|s| s.trim().to_string()).collect(),
             genders: words("genders", &self.genders, Gender::parse)?,
         };
-        f.validate().map_err(|e| ApiError::invalid(e.field(), e.to_string()))?;
+        f.validate()?;
         Ok(f)
     }
 }

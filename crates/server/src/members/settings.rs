@@ -1,10 +1,9 @@
 //! The shop's level table and its points and lifecycle rules, as the console and the admin API edit them.
 
-use minimall_core::error::Reason;
+use minimall_core::error::{FieldError, Reason};
 use minimall_core::members::levels;
 use minimall_core::members::lifecycle::StageDays;
 use minimall_core::members::points;
-use minimall_core::members::signin::SignInError;
 use minimall_core::members::Level;
 use minimall_store::members::MemberSettingsRow;
 use minimall_store::StoreError;
@@ -50,10 +49,6 @@ pub struct LevelInput {
     #[schema(minimum = 100, maximum = 1000)]
     pub points_multiplier_pct: i32,
     pub birthday_coupon_id: Option<i64>,
-}
-
-fn level_error(e: levels::LevelRuleError) -> ApiError {
-    ApiError::invalid(e.field().to_string(), e.to_string())
 }
 
 /// Replace the level table: levels named by id are updated, new ones created, missing ones deleted (refused
@@ -111,7 +106,7 @@ pub async fn save_levels(
             },
         });
     }
-    levels::validate(&core).map_err(level_error)?;
+    levels::validate(&core)?;
     let mut tx = st.store.begin().await?;
     // Ranks are unique: move the kept levels out of the way first, so that swapping two ranks works.
     for (i, b) in before.levels.iter().enumerate() {
@@ -335,16 +330,7 @@ pub async fn save_settings(
         let field = if in_range(s.sign_in_base, 0, 10_000) { "sign_in_cycle" } else { "sign_in_base" };
         return Err(ApiError::invalid_because(field, &ApiReason::OutOfRange));
     }
-    rule.validate().map_err(|e| match e {
-        SignInError::OutOfRange { field, min, max } => ApiError::invalid_because(
-            format!("sign_in_{field}"),
-            &minimall_core::error::Reason::OutOfRange { min, max },
-        ),
-        SignInError::DuplicateDay { field } => {
-            ApiError::invalid_because(format!("sign_in_{field}"), &MemberRefusal::DayTwice)
-        }
-        other => ApiError::internal(other),
-    })?;
+    rule.validate().map_err(|e| FieldError::new(format!("sign_in_{}", e.field), e.reason))?;
     let days = StageDays {
         new_days: s.new_days.max(0) as u32,
         silent_after: s.silent_after.max(0) as u32,

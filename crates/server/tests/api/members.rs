@@ -285,17 +285,22 @@ suite!(segments_and_tags_count_what_sql_counts_and_roles_are_checked, |b| async 
         "stages[0]",
     )
     .await;
-    assert_field_error(
+    let (st, e) = body(
         app.post(
             "/api/v1/admin/segments",
             Some(&op),
             &json!({"name": "x", "filter": {"min_spend_fen": 500, "max_spend_fen": 100}}),
         )
         .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "max_spend_fen",
     )
     .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        (&e["error"]["field"], &e["error"]["reason"]),
+        (&json!("max_spend_fen"), &json!("range.inverted")),
+        "{e}"
+    );
+    assert_eq!(e["error"]["message"], "下限不能高于上限", "{e}");
     assert_field_error(
         app.get("/api/v1/admin/members?level_ids=a", Some(&op)).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -373,12 +378,11 @@ suite!(segments_and_tags_count_what_sql_counts_and_roles_are_checked, |b| async 
     let (_, levels) = body(app.get("/api/v1/admin/members/levels", Some(&op)).await).await;
     let mut table: Vec<Value> = levels["items"].as_array().unwrap().clone();
     table[4]["min_spend_fen"] = json!(100);
-    assert_field_error(
-        app.put("/api/v1/admin/members/levels", Some(&op), &json!({"levels": table})).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "levels[4].min_spend_fen",
-    )
-    .await;
+    let (st, e) = body(app.put("/api/v1/admin/members/levels", Some(&op), &json!({"levels": table})).await).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["field"], "levels[4].min_spend_fen", "{e}");
+    assert_eq!(e["error"]["reason"], "member_level.not_ascending", "{e}");
+    assert!(e["error"]["params"]["lower_rank"].is_i64(), "{e}");
 });
 
 suite!(the_last_ten_items_of_the_points_mall_go_to_ten_buyers, |b| async move {
