@@ -55,10 +55,15 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Seed demo data (console users of every role, buyers) into an empty database and exit. With --orders or
-    /// --events, also generate a shop's history over the last 180 days (orders of the demo buyers and tracked
-    /// events), the same for the same seed on the same day, and rebuild its daily rollups.
+    /// Seed demo data (console users of every role, buyers) into an empty database and exit. With --buyers,
+    /// --orders or --events, also generate a crowd of buyers with member profiles, tags, levels and points, and
+    /// a shop's history over the last 180 days (orders of the crowd or of the demo buyers, and tracked events),
+    /// the same for the same seed on the same day, and rebuild its daily rollups.
     Demo {
+        /// Buyers to generate, registered over the last two years, with their member profiles; the orders go
+        /// to them.
+        #[arg(long, default_value_t = 0)]
+        buyers: u64,
         /// Orders to generate (85 % paid).
         #[arg(long, default_value_t = 0)]
         orders: u64,
@@ -177,7 +182,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("migrations applied to {}", minimall_store::redact(&cfg.database_url));
             Ok(())
         }
-        Command::Demo { orders, events, seed, common } => {
+        Command::Demo { buyers, orders, events, seed, common } => {
             let mut cfg = load(&common, None, Some(true))?;
             cfg.jobs.enabled = false;
             cfg.bind = "127.0.0.1:0".into();
@@ -185,13 +190,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(d) = &report.demo {
                 print_demo(d);
             }
-            if orders > 0 || events > 0 {
+            if buyers > 0 || orders > 0 || events > 0 {
                 let started = std::time::Instant::now();
-                let plan = minimall_server::demo::generate::Plan { orders, events, seed };
+                let plan = minimall_server::demo::generate::Plan { buyers, orders, events, seed };
                 let g =
                     minimall_server::demo::generate::generate(app.state(), plan).await.map_err(|e| format!("{e:#}"))?;
                 println!(
-                    "  Generated {} orders and {} events (seed {seed}), {} rollup rows, in {:.1?}",
+                    "  Generated {} buyers, {} orders and {} events (seed {seed}), {} rollup rows, in {:.1?}",
+                    g.buyers,
                     g.orders,
                     g.events,
                     g.rollup_rows,

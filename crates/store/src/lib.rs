@@ -26,6 +26,7 @@ pub mod favourites;
 pub mod finance;
 pub mod flash;
 pub mod generate;
+pub mod generate_crowd;
 pub mod group_buy;
 pub mod idempotency;
 pub mod imports;

@@ -15,6 +15,7 @@ mod finance_report;
 mod flash;
 mod pool;
 mod product_detail;
+mod segment;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -35,6 +36,7 @@ pub use checkout::Checkout;
 pub use finance_report::FinanceReport;
 pub use flash::{Flash, FlashOpts};
 pub use product_detail::ProductDetail;
+pub use segment::Segment;
 
 /// The scenarios, as named on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,6 +63,12 @@ pub enum ScenarioName {
     /// and 180 days, with a console token (logs in as --admin-user); afterwards each alone, five times, with
     /// its answer times. For a shop generated with `minimall demo --orders N`.
     FinanceReport,
+    /// Saved segments over a generated crowd: setup creates seven segments (level, tag, spend band, ordered
+    /// within 30 days, region, lifecycle stage, those four together; logs in as --admin-user), the load sends
+    /// each one's count and first page of members; afterwards each request from four connections at once, five
+    /// times, with its median and slowest answer against 100 ms; the segments are deleted at the end. For a
+    /// shop generated with `minimall demo --buyers N --orders M`.
+    Segment,
 }
 
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
@@ -79,6 +87,8 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, flash: Fl
         ScenarioName::Flash => runner::alone(Flash::new(flash), env).await,
         ScenarioName::FinanceReport if with_ceiling => runner::against_ceiling(FinanceReport::default(), env).await,
         ScenarioName::FinanceReport => runner::alone(FinanceReport::default(), env).await,
+        ScenarioName::Segment if with_ceiling => runner::against_ceiling(Segment::default(), env).await,
+        ScenarioName::Segment => runner::alone(Segment::default(), env).await,
     }
 }
 

@@ -1,9 +1,10 @@
-//! A generated shop for measuring and checking analytics and finance (`minimall demo --orders N --events M
-//! --seed S`): paid and cancelled orders of the demo buyers over the last 180 days, one after another, with
+//! A generated shop for measuring and checking analytics, finance and members (`minimall demo --buyers B
+//! --orders N --events M --seed S`): a crowd of buyers with their member profiles (see [`super::crowd`]), paid and cancelled orders of its buyers or the demo buyers over the last 180 days, one after another, with
 //! their lines, payments, refunds, shipments and completions and the journal's postings of each (written as
 //! payment, refund, shipment and completion post them, with the running totals and rollups the reports
 //! read), their placed and paid events, and storefront events of visitors and buyers on several channels,
-//! then the daily rollups of those days. Points moved by checkout are not generated: an order's points
+//! then the daily rollups of those days. With a crowd, the orders go to its buyers (to those registered by
+//! the order's time), and what the completed ones count towards membership is written with them. Points moved by checkout are not generated: an order's points
 //! deduction is posted against the points liability's value, but no buyer's points balance moves.
 //!
 //! The same seed on the same shop day gives the same rows: times are offsets from the start of the day the
@@ -28,6 +29,8 @@ const CHANNELS: [&str; 4] = ["direct", "wechat", "douyin", "xiaohongshu"];
 
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
+    /// Buyers of a generated crowd (0: the orders go to the shop's buyers).
+    pub buyers: u64,
     pub orders: u64,
     pub events: u64,
     pub seed: u64,
@@ -35,6 +38,7 @@ pub struct Plan {
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Generated {
+    pub buyers: u64,
     pub orders: u64,
     pub events: u64,
     pub rollup_rows: u64,
@@ -67,7 +71,11 @@ fn event(kind: EventKind, at: i64, channel: &str) -> NewEvent {
 pub async fn generate(st: &AppState, plan: Plan) -> anyhow::Result<Generated> {
     let merchant = st.merchant_id;
     let store = &st.store;
-    let buyers = store.buyer_ids(merchant, 100_000).await?;
+    let mut crowd = if plan.buyers > 0 { Some(super::crowd::create(st, plan.seed, plan.buyers).await?) } else { None };
+    let buyers = match &crowd {
+        Some(c) => c.ids.clone(),
+        None => store.buyer_ids(merchant, 100_000).await?,
+    };
     anyhow::ensure!(!buyers.is_empty(), "the shop has no buyers: generate on a demo database");
     let products = store.shelf_product_ids(merchant, 10_000).await?;
     let skus = store.generator_skus(merchant, 10_000).await?;
@@ -91,10 +99,13 @@ pub async fn generate(st: &AppState, plan: Plan) -> anyhow::Result<Generated> {
         let n = (plan.orders - done).min(BATCH as u64);
         let mut orders = Vec::with_capacity(n as usize);
         for i in done..done + n {
-            // Skewed towards the first buyers, so some buy often and most rarely.
-            let pick = (rng.gen::<f64>().powi(2) * buyers.len() as f64) as usize;
-            let buyer = buyers[pick.min(buyers.len() - 1)];
+            // Skewed towards the first buyers, so some buy often and most rarely; of a crowd, among the buyers
+            // registered by then.
+            let roll = rng.gen::<f64>().powi(2);
             let created = start + i as i64 * span / plan.orders as i64 + rng.gen_range(0..slice);
+            let among = crowd.as_ref().map_or(buyers.len(), |c| c.registered_by(created));
+            let pick = (roll * among as f64) as usize;
+            let buyer = buyers[pick.min(among - 1)];
             let paid = rng.gen_range(0..100) < 85;
             let order_no = format!("G{:06}{:010}", plan.seed % 1_000_000, i);
             let paid_at = paid.then(|| created + rng.gen_range(10_000..1_200_000));
@@ -126,6 +137,9 @@ pub async fn generate(st: &AppState, plan: Plan) -> anyhow::Result<Generated> {
         store.insert_generated_orders(merchant, &orders, fees).await?;
         let ids = store.order_ids_from(merchant, &orders[0].order_no, &orders[orders.len() - 1].order_no).await?;
         anyhow::ensure!(ids.len() == orders.len(), "orders of this seed exist already: use another --seed");
+        if let Some(c) = crowd.as_mut() {
+            c.count_orders(st, &orders, &ids).await?;
+        }
         let mut events = Vec::with_capacity(orders.len() * 2);
         for (o, (_, id)) in orders.iter().zip(&ids) {
             let mut placed = event(EventKind::OrderPlaced, o.created_at, channel_of(o.buyer_id));
@@ -191,6 +205,10 @@ pub async fn generate(st: &AppState, plan: Plan) -> anyhow::Result<Generated> {
         }
         out.events += store.record_events(merchant, &events).await?;
         done += n;
+    }
+    if let Some(c) = crowd {
+        out.buyers = c.ids.len() as u64;
+        c.finish(st).await?;
     }
     out.rollup_rows = crate::analytics::rollup::rebuild_days(store, merchant, first, today).await?;
     Ok(out)

@@ -2,6 +2,7 @@
 //! created as (demo, sandbox or live), which decides what later starts may do to it.
 
 pub mod catalog;
+pub mod crowd;
 pub mod generate;
 pub mod orders;
 pub mod promotions;

@@ -188,8 +188,8 @@ pub async fn segment_members(
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paginated<MemberDto>>> {
-    let s = seg::segment(&st, &admin, id).await?;
-    Ok(Json(seg::members(&st, &admin, &s.filter, q.page()?).await?))
+    let filter = seg::segment_filter(&st, &admin, id).await?;
+    Ok(Json(seg::members(&st, &admin, &filter, q.page()?).await?))
 }
 
 /// A segment's buyers as CSV (UTF-8 with BOM).

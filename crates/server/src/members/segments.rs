@@ -307,6 +307,12 @@ pub async fn segments(st: &AppState, who: &Admin<ReadBuyers>, page: Page) -> Api
     Ok(Paginated::new(items, rows.total, page))
 }
 
+/// A segment's saved filter, without counting its buyers.
+pub async fn segment_filter(st: &AppState, who: &Admin<ReadBuyers>, id: i64) -> ApiResult<FilterDto> {
+    let r = st.store.segment(who.merchant_id, id).await.map_err(|_| ApiError::not_found("segment"))?;
+    serde_json::from_str(&r.filter).map_err(ApiError::internal)
+}
+
 pub async fn segment(st: &AppState, who: &Admin<ReadBuyers>, id: i64) -> ApiResult<SegmentDto> {
     let r = st.store.segment(who.merchant_id, id).await.map_err(|_| ApiError::not_found("segment"))?;
     segment_dto(st, who.merchant_id, r).await
@@ -395,8 +401,7 @@ pub async fn delete_segment(st: &AppState, who: &Admin<ManageMembers>, call: &Ca
 
 /// A segment's buyers as CSV (UTF-8 with BOM, as spreadsheet programs in China open it).
 pub async fn export_segment(st: &AppState, who: &Admin<ReadBuyers>, id: i64) -> ApiResult<(String, Vec<u8>)> {
-    let seg = segment(st, who, id).await?;
-    let f = seg.filter.to_filter()?;
+    let f = segment_filter(st, who, id).await?.to_filter()?;
     let rules = super::rules(st, who.merchant_id).await?;
     use minimall_core::catalog::csvio::text_field;
     let mut out = String::from("\u{feff}买家ID,昵称,会员等级,累计消费(元),订单数,最近下单,生命周期,地区,来源渠道\r\n");

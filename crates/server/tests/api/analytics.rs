@@ -544,7 +544,7 @@ suite!(dashboard_rfm_and_cohorts_equal_a_recount_of_their_rows, |b| async move {
 
 suite!(a_generated_shop_is_the_same_for_the_same_seed_and_its_rollups_recount, |b| async move {
     use minimall_server::demo::generate::{generate, Plan, DAYS};
-    let plan = Plan { orders: 600, events: 4_000, seed: 42 };
+    let plan = Plan { buyers: 0, orders: 600, events: 4_000, seed: 42 };
     let mut shops = Vec::new();
     for _ in 0..2 {
         let app = TestApp::spawn(b).await;

@@ -59,7 +59,9 @@ suite!(a_generated_shop_posts_what_its_orders_record, |b| async move {
         recounts_before.insert(label.clone(), recount(store, *a, *z, &[]).await);
     }
     let started = std::time::Instant::now();
-    let g = generate(app.app.as_ref().unwrap().state(), Plan { orders: 3_000, events: 0, seed: 5 }).await.unwrap();
+    let g = generate(app.app.as_ref().unwrap().state(), Plan { buyers: 0, orders: 3_000, events: 0, seed: 5 })
+        .await
+        .unwrap();
     eprintln!("generated {} orders in {:?}", g.orders, started.elapsed());
     let merchant = store.default_merchant().await.unwrap().id;
 

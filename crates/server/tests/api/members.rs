@@ -511,3 +511,106 @@ suite!(the_last_ten_items_of_the_points_mall_go_to_ten_buyers, |b| async move {
         .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 });
+
+/// A count straight from the tables, for comparing with a segment's.
+async fn direct(app: &TestApp, sql: &str, m: i64, arg: i64) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql).bind(m).bind(arg).fetch_one(app.store().reader()).await.unwrap();
+    n
+}
+
+suite!(segment_counts_over_a_generated_crowd_equal_a_direct_count, |b| async move {
+    use minimall_server::demo::generate::{generate, Plan};
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.demo_products = 60;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let op = app.admin_login("operator").await;
+    let owner = app.admin_login("admin").await;
+    let m = app.store().default_merchant().await.unwrap().id;
+    let started = std::time::Instant::now();
+    let plan = Plan { buyers: 10_000, orders: 12_000, events: 0, seed: 7 };
+    let g = generate(app.app.as_ref().unwrap().state(), plan).await.unwrap();
+    eprintln!("generated {} buyers and {} orders in {:?}", g.buyers, g.orders, started.elapsed());
+    assert_eq!((g.buyers, g.orders), (10_000, 12_000));
+
+    // The crowd is whole: every buyer has a default address and a profile whose region is its province, and a
+    // profile's totals are what its orders' credits add up to.
+    let crowd = "SELECT COUNT(*) FROM buyers b WHERE b.merchant_id = $1 AND b.openid LIKE 'gen7:%' AND $2 = $2";
+    assert_eq!(direct(&app, crowd, m, 0).await, 10_000);
+    let unprofiled = "SELECT COUNT(*) FROM buyers b WHERE b.merchant_id = $1 AND $2 = $2
+        AND NOT EXISTS (SELECT 1 FROM member_profiles p WHERE p.buyer_id = b.id)";
+    assert_eq!(direct(&app, unprofiled, m, 0).await, 0);
+    let misplaced =
+        "SELECT COUNT(*) FROM member_profiles p JOIN buyers b ON b.id = p.buyer_id AND b.openid LIKE 'gen7:%'
+        LEFT JOIN addresses a ON a.buyer_id = p.buyer_id AND a.is_default = 1
+        WHERE p.merchant_id = $1 AND $2 = $2 AND (a.province IS NULL OR p.region <> a.province)";
+    assert_eq!(direct(&app, misplaced, m, 0).await, 0);
+    let miscounted = "SELECT COUNT(*) FROM member_profiles p JOIN buyers b ON b.id = p.buyer_id AND b.openid LIKE 'gen7:%'
+        WHERE p.merchant_id = $1 AND $2 = $2 AND (
+          p.completed_spend_fen <> (SELECT COALESCE(SUM(c.spend_fen), 0) FROM member_order_credits c WHERE c.buyer_id = p.buyer_id)
+       OR p.orders_count <> (SELECT COUNT(*) FROM member_order_credits c WHERE c.buyer_id = p.buyer_id)
+       OR p.points_earned <> (SELECT COALESCE(SUM(c.points), 0) FROM member_order_credits c WHERE c.buyer_id = p.buyer_id)
+       OR p.points_earned <> COALESCE((SELECT x.balance FROM points_balances x WHERE x.buyer_id = p.buyer_id), 0))";
+    assert_eq!(direct(&app, miscounted, m, 0).await, 0);
+    // Points balances are the journal's points liability; the books still balance.
+    let (_, tb) = body(app.get("/api/v1/admin/ledger/trial-balance", Some(&owner)).await).await;
+    assert_eq!((tb["fen_difference"].as_i64(), tb["points_difference"].as_i64()), (Some(0), Some(0)), "{tb}");
+    let (st, v) = body(app.get("/api/v1/admin/ledger/sub-ledgers", Some(&owner)).await).await;
+    assert_eq!((st, v["all_agree"].clone()), (StatusCode::OK, json!(true)), "{v}");
+    let points = v["items"].as_array().unwrap().iter().find(|i| i["sub_ledger"] == "buyer_points").unwrap().clone();
+    assert_eq!(points["control_balance"], points["sub_ledger_total"], "{v}");
+    assert!(points["holders"].as_i64().unwrap() > 1_000, "{v}");
+    // The lifecycle stages written are the daily job's: recomputing them changes none.
+    let rules = minimall_server::members::rules(app.app.as_ref().unwrap().state(), m).await.unwrap();
+    let today = beijing_day(minimall_store::now_ms());
+    let (changed, _) = app.store().recompute_stages(m, rules.stage_days(), today, 0, 1_000_000).await.unwrap();
+    assert_eq!(changed, 0);
+
+    let (_, levels) = body(app.get("/api/v1/admin/members/levels", Some(&op)).await).await;
+    let level = levels["items"][0]["id"].as_i64().unwrap();
+    let (_, tags) = body(app.get("/api/v1/admin/member-tags?page_size=100", Some(&op)).await).await;
+    let tag = tags["items"].as_array().unwrap().iter().find(|t| t["name"] == "宝妈").unwrap()["id"].as_i64().unwrap();
+    let profiles = "SELECT COUNT(*) FROM member_profiles p WHERE p.merchant_id = $1";
+    let shapes: Vec<(Value, String, i64)> = vec![
+        (json!({"level_ids": [level]}), format!("{profiles} AND p.level_id = $2"), level),
+        (json!({"level_ids": [0, level]}), format!("{profiles} AND (p.level_id IS NULL OR p.level_id = $2)"), level),
+        (json!({"tag_ids": [tag]}), "SELECT COUNT(*) FROM buyer_tags t WHERE t.merchant_id = $1 AND t.tag_id = $2".into(), tag),
+        (
+            json!({"min_spend_fen": 30_000, "max_spend_fen": 200_000}),
+            format!("{profiles} AND p.completed_spend_fen BETWEEN 30000 AND $2"),
+            200_000,
+        ),
+        (json!({"ordered_within_days": 30}), format!("{profiles} AND p.last_order_day >= $2"), today - 30),
+        (json!({"idle_days": 90}), format!("{profiles} AND (p.last_order_day IS NULL OR p.last_order_day <= $2)"), today - 90),
+        (
+            json!({"regions": ["广东省"]}),
+            format!("{profiles} AND p.region = '广东省' AND $2 = $2"),
+            0,
+        ),
+        (json!({"stages": ["silent"]}), format!("{profiles} AND p.stage = 'silent' AND $2 = $2"), 0),
+        (json!({"stages": ["churned", "active"]}), format!("{profiles} AND p.stage IN ('churned', 'active') AND $2 = $2"), 0),
+        (
+            json!({"regions": ["浙江省"], "stages": ["active"], "min_spend_fen": 10_000, "genders": ["female"]}),
+            format!(
+                "{profiles} AND p.region = '浙江省' AND p.stage = 'active' AND p.completed_spend_fen >= $2 AND p.gender = 'female'"
+            ),
+            10_000,
+        ),
+    ];
+    for (n, (filter, sql, arg)) in shapes.into_iter().enumerate() {
+        let (st, seg) = body(
+            app.post("/api/v1/admin/segments", Some(&op), &json!({"name": format!("人群{n}"), "filter": filter})).await,
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{seg}");
+        let expected = direct(&app, &sql, m, arg).await;
+        assert!(expected > 0 && expected < 10_000, "{filter}: {expected} of the crowd");
+        let (_, again) = body(app.get(&format!("/api/v1/admin/segments/{}", seg["id"]), Some(&op)).await).await;
+        assert_eq!((seg["count"].as_i64(), again["count"].as_i64()), (Some(expected), Some(expected)), "{filter}");
+        let (st, page) =
+            body(app.get(&format!("/api/v1/admin/segments/{}/members?page_size=20", seg["id"]), Some(&op)).await).await;
+        assert_eq!(st, StatusCode::OK, "{page}");
+        assert_eq!(page["total"].as_i64(), Some(expected), "{filter}");
+        assert_eq!(page["items"].as_array().unwrap().len() as i64, expected.min(20));
+    }
+});

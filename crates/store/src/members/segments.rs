@@ -58,7 +58,20 @@ impl Condition {
 /// The condition selecting a segment's buyers on shop day `today`.
 fn segment_condition(merchant_id: i64, f: &Filter, today: i64) -> Condition {
     let mut c = Condition::new(merchant_id);
-    c.list("COALESCE(p.level_id, 0)", f.level_ids.iter().map(|&v| Arg::Int(v)).collect());
+    if !f.level_ids.is_empty() {
+        // `level_id IN (…)` and `level_id IS NULL` rather than `COALESCE(level_id, 0) IN (…)`: the index on
+        // (merchant_id, level_id) serves both.
+        let ids: Vec<i64> = f.level_ids.iter().copied().filter(|&v| v != 0).collect();
+        let mut parts = Vec::new();
+        if !ids.is_empty() {
+            let marks: Vec<String> = ids.into_iter().map(|v| c.next(Arg::Int(v))).collect();
+            parts.push(format!("p.level_id IN ({})", marks.join(", ")));
+        }
+        if f.level_ids.contains(&0) {
+            parts.push("p.level_id IS NULL".to_string());
+        }
+        c.and(&format!("({})", parts.join(" OR ")));
+    }
     if !f.tag_ids.is_empty() {
         let marks: Vec<String> = f.tag_ids.iter().map(|&t| c.next(Arg::Int(t))).collect();
         c.and(&format!(
