@@ -31,6 +31,9 @@ pub struct CrowdBuyer {
     pub detail: String,
 }
 
+/// Points granted in one lot: (points, their value in fen, granted at, expires at).
+pub type CrowdPoints = (i64, i64, i64, Option<i64>);
+
 /// A generated member's totals as their completed orders and points leave them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrowdMember {
@@ -49,8 +52,8 @@ pub struct CrowdMember {
     pub channel: String,
     /// new, active, silent, churned.
     pub stage: &'static str,
-    /// Points granted in one lot: (points, their value in fen, granted at, expires at).
-    pub points: Option<(i64, i64, i64, Option<i64>)>,
+    /// Points granted in one lot.
+    pub points: Option<CrowdPoints>,
 }
 
 const BUYER_COLUMNS: &[(&str, crate::script::Kind)] = &[
@@ -307,7 +310,7 @@ impl Store {
                 }
                 script.insert(rows);
             }
-            let pointed: Vec<(&CrowdMember, (i64, i64, i64, Option<i64>))> =
+            let pointed: Vec<(&CrowdMember, CrowdPoints)> =
                 chunk.iter().filter_map(|m| m.points.filter(|p| p.0 > 0).map(|p| (m, p))).collect();
             if pointed.is_empty() {
                 continue;
