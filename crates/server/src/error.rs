@@ -271,6 +271,7 @@ minimall_core::coded_enum! {
         PageNeedsCatalog = "permission.page_needs_catalog",
         PageNeedsBuyers = "permission.page_needs_buyers",
         PageNeedsMembers = "permission.page_needs_members",
+        PageNeedsFinance = "permission.page_needs_finance",
         TrackingNoFormat = "tracking_no.format",
         NotEnoughPoints = "points.not_enough",
         StockDeltaRange = "stock.delta_range",

@@ -203,6 +203,7 @@ pub const FAMILIES: &[(&str, &[&str])] = &[
             "showcase.update",
             "stock.adjust",
             "store.create",
+            "stored_value.adjust",
             "tag.apply",
             "tag.create",
             "tag.delete",

@@ -31,6 +31,7 @@ pub mod reviews;
 pub mod share;
 pub mod showcase;
 pub mod state;
+pub mod stored_value;
 pub mod usecase;
 pub mod web;
 

@@ -138,6 +138,7 @@ mod tests {
             crate::promotions::refusals::PromotionRefusal::CODES,
             crate::referral::Refusal::CODES,
             crate::share::ShareRefusal::CODES,
+            crate::stored_value::StoredValueRefusal::CODES,
         ]
         .concat()
     }

@@ -371,6 +371,7 @@ impl Store {
             SubLedger::PromoterFrozen => ("promoters", "frozen"),
             SubLedger::PromoterPayable => ("promoters", "available + withdrawing"),
             SubLedger::PromoterOwed => ("promoters", "owed"),
+            SubLedger::BuyerStoredValue => ("stored_value_balances", "balance"),
         };
         let sql = format!(
             "SELECT CAST(COALESCE(SUM({amount}), 0) AS BIGINT), COUNT(*) FROM {table}

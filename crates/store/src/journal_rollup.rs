@@ -146,16 +146,23 @@ impl Store {
         if by_span.is_empty() {
             return Ok(Vec::new());
         }
-        // The days are integers computed here: written into the text, not bound.
-        let cond = by_span
+        // The days are integers computed here: written into the text, not bound. One branch per span, so that
+        // each reads its blocks through the primary key (merchant, dimension, span, start day); an OR of the
+        // spans would read every row of the dimension.
+        let parts = by_span
             .iter()
-            .map(|(span, starts)| format!("(span = {span} AND start_day IN ({}))", starts.join(",")))
+            .map(|(span, starts)| {
+                format!(
+                    "SELECT key, account, debits, credits FROM journal_key_totals
+                     WHERE merchant_id = $1 AND dimension = $2 AND span = {span} AND start_day IN ({})",
+                    starts.join(",")
+                )
+            })
             .collect::<Vec<_>>()
-            .join(" OR ");
+            .join(" UNION ALL ");
         let sql = format!(
             "SELECT key, account, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits
-             FROM journal_key_totals WHERE merchant_id = $1 AND dimension = $2 AND ({cond})
-             GROUP BY key, account ORDER BY key, account"
+             FROM ({parts}) t GROUP BY key, account ORDER BY key, account"
         );
         Ok(sqlx::query_as(&sql).bind(merchant_id).bind(dimension).fetch_all(self.reader()).await?)
     }

@@ -53,6 +53,7 @@ pub mod settings;
 pub mod showcase;
 pub mod stats;
 pub mod stock;
+pub mod stored_value;
 pub mod two_factor;
 pub mod uploads;
 pub mod writes;

@@ -30,6 +30,8 @@ pub struct FeeRate(u32);
 impl FeeRate {
     /// 0.6 % (千分之六).
     pub const DEFAULT: FeeRate = FeeRate(60);
+    /// No fee (payments from the buyer's stored value).
+    pub const ZERO: FeeRate = FeeRate(0);
     /// The highest rate accepted: 10 %.
     pub const MAX_BASIS_POINTS: u32 = 1000;
 

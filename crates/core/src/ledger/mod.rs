@@ -19,6 +19,7 @@ pub mod build;
 pub mod expense;
 pub mod report;
 pub mod statement;
+pub mod stored_value;
 pub mod subledger;
 
 use std::fmt;
@@ -332,6 +333,9 @@ pub enum PostingKind {
     CommissionSettled,
     CommissionWithdrawn,
     PromoterDebt,
+    StoredValuePaid,
+    StoredValueRefunded,
+    StoredValueAdjusted,
 }
 
 impl PostingKind {
@@ -355,6 +359,9 @@ impl PostingKind {
         PostingKind::CommissionSettled,
         PostingKind::CommissionWithdrawn,
         PostingKind::PromoterDebt,
+        PostingKind::StoredValuePaid,
+        PostingKind::StoredValueRefunded,
+        PostingKind::StoredValueAdjusted,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -378,6 +385,9 @@ impl PostingKind {
             PostingKind::CommissionSettled => "commission_settled",
             PostingKind::CommissionWithdrawn => "commission_withdrawn",
             PostingKind::PromoterDebt => "promoter_debt",
+            PostingKind::StoredValuePaid => "stored_value_paid",
+            PostingKind::StoredValueRefunded => "stored_value_refunded",
+            PostingKind::StoredValueAdjusted => "stored_value_adjusted",
         }
     }
 

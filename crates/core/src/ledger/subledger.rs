@@ -1,9 +1,7 @@
-//! Sub-ledgers: balances kept per holder outside the journal (points per buyer, commission per promoter),
-//! each of which must sum to the balance of its control account in the journal. [`SubLedgerCheck`] compares
-//! the two; a difference means a movement of value reached one side without the other.
-//!
-//! Buyers' stored value has a control account ([`Account::BuyerStoredValue`]) but no per-buyer balances yet:
-//! when they come, they join [`SubLedger::ALL`] and the check covers them.
+//! Sub-ledgers: balances kept per holder outside the journal (points and stored value per buyer, commission
+//! per promoter), each of which must sum to the balance of its control account in the journal.
+//! [`SubLedgerCheck`] compares the two; a difference means a movement of value reached one side without the
+//! other.
 
 use super::Account;
 
@@ -18,11 +16,18 @@ pub enum SubLedger {
     PromoterPayable,
     /// What each promoter owes the shop, against promoter receivable.
     PromoterOwed,
+    /// Money each buyer holds in the shop (储值), against buyer stored value.
+    BuyerStoredValue,
 }
 
 impl SubLedger {
-    pub const ALL: [SubLedger; 4] =
-        [SubLedger::BuyerPoints, SubLedger::PromoterFrozen, SubLedger::PromoterPayable, SubLedger::PromoterOwed];
+    pub const ALL: [SubLedger; 5] = [
+        SubLedger::BuyerPoints,
+        SubLedger::PromoterFrozen,
+        SubLedger::PromoterPayable,
+        SubLedger::PromoterOwed,
+        SubLedger::BuyerStoredValue,
+    ];
 
     pub const fn code(self) -> &'static str {
         match self {
@@ -30,6 +35,7 @@ impl SubLedger {
             SubLedger::PromoterFrozen => "promoter_frozen",
             SubLedger::PromoterPayable => "promoter_payable",
             SubLedger::PromoterOwed => "promoter_owed",
+            SubLedger::BuyerStoredValue => "buyer_stored_value",
         }
     }
 
@@ -39,6 +45,7 @@ impl SubLedger {
             SubLedger::PromoterFrozen => Account::CommissionFrozen,
             SubLedger::PromoterPayable => Account::CommissionPayable,
             SubLedger::PromoterOwed => Account::PromoterReceivable,
+            SubLedger::BuyerStoredValue => Account::BuyerStoredValue,
         }
     }
 

@@ -67,6 +67,8 @@ struct MePage {
     nickname: String,
     points: i64,
     coupons: i64,
+    /// Stored value (余额), fen.
+    balance: i64,
     /// Products saved (收藏) and viewed (足迹).
     saved: i64,
     viewed: i64,
@@ -88,6 +90,7 @@ async fn me(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer) -> WebR
         c,
         nickname: row.nickname,
         points: st.store.points_balance(b.id).await?,
+        balance: crate::stored_value::own_summary(&st, &b).await?.balance,
         coupons,
         share_url: format!("{base}/?ch=share&from={}", b.id),
         order_icons,

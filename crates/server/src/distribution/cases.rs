@@ -654,7 +654,12 @@ pub async fn decide_withdrawal(
         };
         if let Some(p) = posting {
             let p = p.map_err(|e| ApiError::internal(format!("withdrawal step refused: {e}")))?;
-            st.store.post(&mut tx, admin.merchant_id, &p, Some(admin.id)).await?;
+            if payout == Some(Payout::StoredValue) {
+                crate::stored_value::withdrawal_paid(st, &mut tx, admin.merchant_id, row.buyer_id, id, &p, admin.id)
+                    .await?;
+            } else {
+                st.store.post(&mut tx, admin.merchant_id, &p, Some(admin.id)).await?;
+            }
         }
         st.store.save_promoter_balance(&mut tx, w.promoter_id, cols(&bal)).await?;
     }

@@ -54,11 +54,20 @@ fn terms_of(st: &AppState, s: Option<minimall_store::journal::FeeSetting>) -> Fe
     }
 }
 
+/// Payments from the buyer's stored value cost no fee.
+const NO_FEE: FeeTerms = FeeTerms { rate: FeeRate::ZERO, refund_fee: RefundFee::Returned };
+
 pub async fn fee_terms(st: &AppState, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
+    if provider == crate::stored_value::PROVIDER {
+        return Ok(NO_FEE);
+    }
     Ok(terms_of(st, st.store.payment_fee_setting(st.store.reader(), merchant_id, provider).await?))
 }
 
 async fn fee_terms_tx(st: &AppState, tx: &mut Tx, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
+    if provider == crate::stored_value::PROVIDER {
+        return Ok(NO_FEE);
+    }
     Ok(terms_of(st, st.store.payment_fee_setting(&mut **tx, merchant_id, provider).await?))
 }
 

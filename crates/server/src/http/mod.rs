@@ -23,7 +23,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
     accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
-    promotions, referral, reviews, share, showcase,
+    promotions, referral, reviews, share, showcase, stored_value,
 };
 
 /// Every list answers in this envelope.
@@ -179,6 +179,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(showcase::api::list_showcase, showcase::api::create_showcase_item))
         .routes(routes!(showcase::api::update_showcase_item, showcase::api::delete_showcase_item))
         .routes(routes!(showcase::api::move_showcase_item))
+        .routes(routes!(stored_value::api::own_balance))
+        .routes(routes!(stored_value::api::own_moves))
+        .routes(routes!(stored_value::api::buyer_balance))
+        .routes(routes!(stored_value::api::buyer_moves))
+        .routes(routes!(stored_value::api::adjust))
         .routes(routes!(ops::uploads::shop_upload))
         .routes(routes!(orders::shop_api::pay))
         .routes(routes!(orders::shop_api::sandbox_complete))

@@ -31,6 +31,7 @@ pub fn handlers() -> HashMap<&'static str, Handler> {
     m.insert(crate::orders::AUTO_RECEIVE_JOB, |st, job| Box::pin(crate::orders::auto_receive_job(st, job)));
     m.insert(crate::orders::COMPLETE_JOB, |st, job| Box::pin(crate::orders::complete_job(st, job)));
     m.insert(crate::orders::SANDBOX_NOTIFY_JOB, |st, job| Box::pin(crate::orders::sandbox_notify_job(st, job)));
+    m.insert(crate::stored_value::SETTLE_JOB, |st, job| Box::pin(crate::stored_value::settle_job(st, job)));
     m.insert(crate::orders::REFUND_JOB, |st, job| Box::pin(crate::orders::refund_job(st, job)));
     m.insert(crate::orders::RECONCILE_JOB, |st, job| Box::pin(crate::orders::reconcile_job(st, job)));
     m.insert(crate::distribution::SETTLE_JOB, |st, job| Box::pin(crate::distribution::settle_job(st, job)));

@@ -216,7 +216,8 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
                 wx_request_payment: Some(params),
             })
         }
-        _ => Err(ApiError::invalid_because("provider", &Reason::OneOf { allowed: "sandbox, wechat".into() })),
+        crate::stored_value::PROVIDER => crate::stored_value::pay_order(st, buyer, &o).await,
+        _ => Err(ApiError::invalid_because("provider", &Reason::OneOf { allowed: "sandbox, wechat, balance".into() })),
     }
 }
 

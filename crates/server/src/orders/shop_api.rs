@@ -370,7 +370,9 @@ pub async fn receive(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i6
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
-    /// sandbox (demo and tests) or wechat.
+    /// `sandbox` (demo and tests), `wechat`, or `balance` (the buyer's stored value: the order is paid at once,
+    /// or 409 `stored_value.insufficient`).
+    #[schema(pattern = "^(sandbox|wechat|balance)$")]
     pub provider: String,
 }
 

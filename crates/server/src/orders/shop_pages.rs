@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders", get(orders))
         .route("/orders/{id}", get(order))
         .route("/orders/{id}/pay", get(pay_page).post(pay))
+        .route("/orders/{id}/pay-balance", post(pay_from_balance))
         .route("/orders/{id}/cancel", post(cancel))
         .route("/orders/{id}/receive", post(receive))
         .route("/orders/{id}/buy-again", post(buy_again))
@@ -297,14 +298,56 @@ struct PayPage {
     c: Ctx,
     o: OrderDto,
     sandbox: bool,
+    /// The buyer's stored value, in fen.
+    balance: i64,
+    /// Why paying from the balance was refused (a message), when it was.
+    balance_refused: Option<String>,
 }
 
-async fn pay_page(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
+#[derive(Deserialize)]
+struct PayQuery {
+    short: Option<i64>,
+    other: Option<i64>,
+}
+
+async fn pay_page(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+    WebQuery(q): WebQuery<PayQuery>,
+) -> WebResult {
     let o = crate::orders::buying::my_order(&st, &b, id).await?;
     if o.status != "pending_payment" {
         return redirect(&format!("/orders/{id}"));
     }
-    Ok(PayPage { c, o, sandbox: st.cfg.sandbox }.render_page())
+    let balance = crate::stored_value::own_summary(&st, &b).await?.balance;
+    let balance_refused = match (q.short, q.other) {
+        (Some(_), _) => Some(c.t("sv.short").to_string()),
+        (None, Some(_)) => Some(c.t("sv.other_provider").to_string()),
+        _ => None,
+    };
+    Ok(PayPage { c, o, sandbox: st.cfg.sandbox, balance, balance_refused }.render_page())
+}
+
+/// Pay from the balance (余额支付): the order turns paid at once.
+async fn pay_from_balance(
+    State(st): State<AppState>,
+    c: Ctx,
+    ShopBuyer(b): ShopBuyer,
+    WebPath(id): WebPath<i64>,
+) -> WebResult {
+    let req = so::PayRequest { provider: crate::stored_value::PROVIDER.into() };
+    match crate::orders::buying::pay(&st, &b, id, req).await {
+        Ok(_) => redirect_toast(&format!("/orders/{id}"), c.t("sv.paid"), false),
+        Err(e) if e.status == StatusCode::CONFLICT && e.field.as_deref() == Some("provider") => {
+            redirect(&format!("/orders/{id}/pay?short=1"))
+        }
+        Err(e) if e.status.is_client_error() && e.field.as_deref() == Some("provider") => {
+            redirect(&format!("/orders/{id}/pay?other=1"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Pay in the sandbox: start the payment and complete it, as a buyer would in the provider's page. The

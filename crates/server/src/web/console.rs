@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::finance::books_console::routes())
         .merge(crate::catalog::console::routes())
         .merge(crate::showcase::console::routes())
+        .merge(crate::stored_value::console::routes())
         .merge(crate::promotions::console::routes())
         .merge(crate::flash::console::routes())
         .merge(crate::group_buy::console::routes())

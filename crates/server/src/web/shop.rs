@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::members::shop_pages::routes())
         .merge(crate::reviews::shop_pages::routes())
         .merge(crate::personal::shop_pages::routes())
+        .merge(crate::stored_value::shop_pages::routes())
         .route("/resume", axum::routing::get(resume))
         .layer(axum::middleware::from_fn(answer_in_page))
 }

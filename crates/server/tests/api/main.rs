@@ -40,6 +40,7 @@ mod referral;
 mod share;
 mod showcase;
 mod stats;
+mod stored_value;
 mod two_factor;
 mod web;
 mod wechat;

@@ -215,6 +215,9 @@ async fn member_page(
     let tags = st.store.member_tags(a.merchant_id, 100, 0).await?.items;
     let mut p = ListPage::new(c, a, "menu.members").heads(&["mem.changed_at", "mem.from", "mem.to", "mem.reason"]);
     item_head(&mut p, &d.member.nickname, "/admin/members", "mem.back");
+    if may(&a.user, Permission::ReadFinance) {
+        p.links.push((format!("/admin/members/{id}/balance"), p.c.t("sv.open").into()));
+    }
     let level_name =
         |id: Option<i64>| rules.level(id).map(|l| l.name.clone()).unwrap_or_else(|| p.c.t("mem.no_level").to_string());
     let tag_names: Vec<String> =
