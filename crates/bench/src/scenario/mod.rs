@@ -241,7 +241,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash", "finance-report"]
+            ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash", "finance-report", "segment"]
         );
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
