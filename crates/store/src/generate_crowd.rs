@@ -353,7 +353,12 @@ impl Store {
     /// PostgreSQL also reclaiming the profile rows it replaced): planned on the statistics of an empty table, a
     /// segment's count and first page read every profile.
     pub async fn analyze_generated(&self) -> StoreResult<()> {
-        const TABLES: [&str; 8] = [
+        const TABLES: [&str; 13] = [
+            "journal_postings",
+            "journal_entries",
+            "journal_daily",
+            "journal_key_totals",
+            "payments",
             "buyers",
             "addresses",
             "member_profiles",

@@ -246,7 +246,6 @@ impl Crowd {
             }
         }
         st.store.write_crowd_members(merchant, &members).await?;
-        st.store.analyze_generated().await?;
         Ok(())
     }
 }

@@ -211,6 +211,8 @@ pub async fn generate(st: &AppState, plan: Plan) -> anyhow::Result<Generated> {
         c.finish(st).await?;
     }
     out.rollup_rows = crate::analytics::rollup::rebuild_days(store, merchant, first, today).await?;
+    // Planned on the statistics of empty tables, the reports and segments of the shop would read every row.
+    store.analyze_generated().await?;
     Ok(out)
 }
 
