@@ -53,7 +53,7 @@ async fn show(
         p.rows.push(vec![
             Cell::text(view::beijing_time(m.at)),
             Cell::text(p.c.tp_or("sv.reason.", m.reason.code(), m.reason.code())),
-            Cell::num(view::yuan(m.delta)),
+            Cell::num(signed_yuan(m.delta)),
             Cell::num(view::yuan(m.balance_after)),
             Cell::text(&m.note),
             posting,
@@ -84,6 +84,15 @@ async fn show(
         }
     }
     ok(p)
+}
+
+/// `+¥5.00` / `-¥5.00`.
+fn signed_yuan(fen: i64) -> String {
+    if fen < 0 {
+        format!("-{}", view::yuan(-fen))
+    } else {
+        format!("+{}", view::yuan(fen))
+    }
 }
 
 async fn adjust(
