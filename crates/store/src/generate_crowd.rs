@@ -350,8 +350,8 @@ impl Store {
     }
 
     /// Refresh the planner's statistics of the tables a generated shop filled, after its last batch (on
-    /// PostgreSQL also reclaiming the profile rows it replaced): planned on the statistics of an empty table, a
-    /// segment's count and first page read every profile.
+    /// PostgreSQL also reclaiming the rows it replaced): planned on the statistics of empty tables, a segment's
+    /// count and first page read every profile, and the finance reports every block of the journal's totals.
     pub async fn analyze_generated(&self) -> StoreResult<()> {
         const TABLES: [&str; 13] = [
             "journal_postings",

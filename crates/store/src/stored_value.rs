@@ -48,14 +48,14 @@ impl Store {
         Ok(row.map_or(0, |r| r.0))
     }
 
-    /// Move a buyer's stored value and post `posting` with it, in `tx`. Returns the balance after, or `None`
-    /// (nothing written) when a spend is more than the balance, which is then returned as `Err(balance)`.
+    /// Move a buyer's stored value and post `posting` with it, in `tx`. Returns the movement written, or, when a
+    /// spend is more than the balance, `Err(balance)` with nothing of the movement written.
     pub async fn move_stored_value(
         &self,
         tx: &mut Tx,
         change: StoredValueChange<'_>,
         posting: &Posting,
-    ) -> StoreResult<Result<i64, i64>> {
+    ) -> StoreResult<Result<StoredValueMove, i64>> {
         let c = change;
         sqlx::query(
             "INSERT INTO stored_value_balances (buyer_id, merchant_id, balance) VALUES ($1, $2, 0)
@@ -82,11 +82,11 @@ impl Store {
             return Ok(Err(has));
         };
         let posting_id = self.post(tx, c.merchant_id, posting, c.by_admin).await?;
-        sqlx::query(
+        let moved = sqlx::query_as::<_, StoredValueMove>(&format!(
             "INSERT INTO stored_value_moves
                  (merchant_id, buyer_id, delta, balance_after, reason, reference, note, posting_id, by_admin, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {MOVE_COLS}"
+        ))
         .bind(c.merchant_id)
         .bind(c.buyer_id)
         .bind(c.delta)
@@ -97,9 +97,9 @@ impl Store {
         .bind(posting_id)
         .bind(c.by_admin)
         .bind(now_ms())
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
-        Ok(Ok(after))
+        Ok(Ok(moved))
     }
 
     /// A buyer's movements of stored value, newest first.
@@ -129,24 +129,6 @@ impl Store {
         Ok(Paged { items, total })
     }
 
-    /// A buyer's latest movements inside `tx` (the one just written first).
-    pub async fn stored_value_moves_in(
-        &self,
-        tx: &mut Tx,
-        merchant_id: i64,
-        buyer_id: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<StoredValueMove>> {
-        Ok(sqlx::query_as::<_, StoredValueMove>(&format!(
-            "SELECT {MOVE_COLS} FROM stored_value_moves WHERE merchant_id = $1 AND buyer_id = $2 ORDER BY id DESC LIMIT $3"
-        ))
-        .bind(merchant_id)
-        .bind(buyer_id)
-        .bind(limit)
-        .fetch_all(&mut **tx)
-        .await?)
-    }
-
     /// Claim a pending payment for a provider that settles it itself (the balance): records the transaction
     /// id once; `false` when it was claimed already or is no longer pending.
     pub async fn claim_payment(&self, tx: &mut Tx, payment_id: i64, txn_id: &str) -> StoreResult<bool> {
@@ -159,18 +141,5 @@ impl Store {
         .await?
         .rows_affected()
             == 1)
-    }
-
-    /// The sum of a buyer's movements (equals the balance).
-    pub async fn stored_value_moves_sum(&self, merchant_id: i64, buyer_id: i64) -> StoreResult<i64> {
-        let (sum,): (i64,) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(delta), 0) AS BIGINT) FROM stored_value_moves
-             WHERE merchant_id = $1 AND buyer_id = $2",
-        )
-        .bind(merchant_id)
-        .bind(buyer_id)
-        .fetch_one(self.reader())
-        .await?;
-        Ok(sum)
     }
 }

@@ -58,17 +58,19 @@ fn terms_of(st: &AppState, s: Option<minimall_store::journal::FeeSetting>) -> Fe
 const NO_FEE: FeeTerms = FeeTerms { rate: FeeRate::ZERO, refund_fee: RefundFee::Returned };
 
 pub async fn fee_terms(st: &AppState, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
-    if provider == crate::stored_value::PROVIDER {
-        return Ok(NO_FEE);
-    }
-    Ok(terms_of(st, st.store.payment_fee_setting(st.store.reader(), merchant_id, provider).await?))
+    fee_terms_in(st, None, merchant_id, provider).await
 }
 
-async fn fee_terms_tx(st: &AppState, tx: &mut Tx, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
+/// [`fee_terms`], read inside `tx` when given.
+async fn fee_terms_in(st: &AppState, tx: Option<&mut Tx>, merchant_id: i64, provider: &str) -> ApiResult<FeeTerms> {
     if provider == crate::stored_value::PROVIDER {
         return Ok(NO_FEE);
     }
-    Ok(terms_of(st, st.store.payment_fee_setting(&mut **tx, merchant_id, provider).await?))
+    let setting = match tx {
+        Some(tx) => st.store.payment_fee_setting(&mut **tx, merchant_id, provider).await?,
+        None => st.store.payment_fee_setting(st.store.reader(), merchant_id, provider).await?,
+    };
+    Ok(terms_of(st, setting))
 }
 
 fn refused(e: LedgerError) -> ApiError {
@@ -161,7 +163,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
     let o = st.store.order_tx(tx, r.order_id).await?;
     let payment = st.store.payment_by_id(r.payment_id).await?;
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
-    let terms = fee_terms_tx(st, tx, o.merchant_id, &payment.provider).await?;
+    let terms = fee_terms_in(st, Some(&mut *tx), o.merchant_id, &payment.provider).await?;
     let before = st.store.payment_refunded_except_tx(tx, payment.id, &r.out_refund_no).await?;
     let fee_returned = build::refund_fee(terms.refund_fee, m(payment.fee), m(payment.amount), m(before), m(r.amount));
     let aftersale_id = r.out_refund_no.strip_prefix(&format!("{}-A", o.order_no)).and_then(|id| id.parse::<i64>().ok());

@@ -645,11 +645,11 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
     if st.store.refund_succeeded(&mut tx, out_refund_no).await.map_err(|e| e.to_string())? {
         crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
-        let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
-        crate::stored_value::refund_succeeded(st, &mut tx, &r, &payment).await.map_err(|e| e.to_string())?;
         crate::distribution::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::referral::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
+        let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
+        crate::stored_value::refund_succeeded(st, &mut tx, &r, &payment, &o).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(
                 &mut tx,

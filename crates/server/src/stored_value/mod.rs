@@ -74,10 +74,10 @@ pub async fn move_in(
     change: StoredValueChange<'_>,
     p: &Posting,
     field: &str,
-) -> ApiResult<i64> {
+) -> ApiResult<StoredValueMove> {
     let delta = change.delta;
     match st.store.move_stored_value(tx, change, p).await? {
-        Ok(after) => Ok(after),
+        Ok(moved) => Ok(moved),
         Err(has) => Err(refusal(
             StoredValueError::Insufficient { needed: Money::from_fen(-delta), has: Money::from_fen(has) },
             field,
@@ -105,27 +105,24 @@ pub enum StoredValueReason {
     Goodwill,
 }
 
+/// Each reason of the API with the core reason it stands for.
+const REASONS: [(StoredValueReason, Reason); 6] = [
+    (StoredValueReason::WithdrawalPaid, Reason::WithdrawalPaid),
+    (StoredValueReason::DebtSettled, Reason::DebtSettled),
+    (StoredValueReason::OrderPaid, Reason::OrderPaid),
+    (StoredValueReason::OrderRefunded, Reason::OrderRefunded),
+    (StoredValueReason::Counter, Reason::Counter),
+    (StoredValueReason::Goodwill, Reason::Goodwill),
+];
+
 impl StoredValueReason {
-    pub const fn code(self) -> &'static str {
-        match self {
-            StoredValueReason::WithdrawalPaid => "withdrawal_paid",
-            StoredValueReason::DebtSettled => "debt_settled",
-            StoredValueReason::OrderPaid => "order_paid",
-            StoredValueReason::OrderRefunded => "order_refunded",
-            StoredValueReason::Counter => "counter",
-            StoredValueReason::Goodwill => "goodwill",
-        }
+    pub fn code(self) -> &'static str {
+        REASONS.iter().find(|(r, _)| *r == self).map_or("", |(_, c)| c.code())
     }
 
+    /// The reason of a stored movement (the database allows only the six).
     fn of(code: &str) -> StoredValueReason {
-        match Reason::parse(code) {
-            Some(Reason::WithdrawalPaid) => StoredValueReason::WithdrawalPaid,
-            Some(Reason::DebtSettled) => StoredValueReason::DebtSettled,
-            Some(Reason::OrderPaid) => StoredValueReason::OrderPaid,
-            Some(Reason::OrderRefunded) => StoredValueReason::OrderRefunded,
-            Some(Reason::Counter) => StoredValueReason::Counter,
-            Some(Reason::Goodwill) | None => StoredValueReason::Goodwill,
-        }
+        REASONS.iter().find(|(_, c)| c.code() == code).map_or(StoredValueReason::Goodwill, |(r, _)| *r)
     }
 }
 
@@ -237,8 +234,7 @@ pub async fn adjust(
     let token = crate::accounts::auth::new_token("");
     let reference = format!("adjustment:{}", &token[..24]);
     let now = minimall_store::now_ms();
-    let p = posting(sv::adjusted(&reference, now, how, Money::from_fen(req.amount)))?.with_memo(&note);
-    let p = posting(p)?;
+    let p = posting(sv::adjusted(&reference, now, how, Money::from_fen(req.amount)).and_then(|p| p.with_memo(&note)))?;
     let scope = format!("admin:{}:stored_value:{buyer_id}", who.id);
     let path = format!("/api/v1/admin/buyers/{buyer_id}/stored-value/adjustments");
     let fingerprint =
@@ -247,7 +243,6 @@ pub async fn adjust(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, who.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let before = st.store.stored_value_balance(who.merchant_id, buyer_id).await?;
     let change = StoredValueChange {
         merchant_id: who.merchant_id,
         buyer_id,
@@ -257,9 +252,8 @@ pub async fn adjust(
         note: &note,
         by_admin: Some(who.id),
     };
-    let after = move_in(st, &mut tx, change, &p, "amount").await?;
-    let moved = st.store.stored_value_moves_in(&mut tx, who.merchant_id, buyer_id, 1).await?;
-    let dto = moved.into_iter().next().map(move_dto).ok_or_else(|| ApiError::internal("movement not written"))?;
+    let dto = move_dto(move_in(st, &mut tx, change, &p, "amount").await?);
+    let (before, after) = (dto.balance_after - dto.delta, dto.balance_after);
     audit(
         st,
         &mut tx,
@@ -305,15 +299,14 @@ pub async fn withdrawal_paid(
 /// Pay an order from the balance (the order is the buyer's own, pending and within its deadline). A second
 /// request for the same order answers the same start without moving money again.
 pub async fn pay_order(st: &AppState, buyer: &Buyer, o: &OrderRow) -> ApiResult<PayStart> {
-    if let Some(p) = st.store.payment_by_trade_no(&o.order_no).await? {
-        if p.provider != PROVIDER {
-            return Err(ApiError::invalid_because(
-                "provider",
-                &crate::orders::refusals::OrderRefusal::PaymentOtherProvider,
-            ));
-        }
-    }
+    // An order's payment is started once: with another provider, it is finished that way.
     let p = st.store.ensure_payment(o.merchant_id, o.id, PROVIDER, &o.order_no, o.payable).await?;
+    if p.provider != PROVIDER {
+        return Err(ApiError::invalid_because(
+            "provider",
+            &crate::orders::refusals::OrderRefusal::PaymentOtherProvider,
+        ));
+    }
     let start = PayStart {
         provider: p.provider.clone(),
         out_trade_no: p.out_trade_no.clone(),
@@ -376,11 +369,16 @@ pub async fn settle_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 
 /// A refund of a balance payment succeeded (in the transaction that marked it so): the money goes back to the
 /// buyer's stored value.
-pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow, payment: &PaymentRow) -> ApiResult<()> {
+pub async fn refund_succeeded(
+    st: &AppState,
+    tx: &mut Tx,
+    r: &RefundRow,
+    payment: &PaymentRow,
+    o: &OrderRow,
+) -> ApiResult<()> {
     if payment.provider != PROVIDER {
         return Ok(());
     }
-    let o = st.store.order_tx(tx, r.order_id).await?;
     let posting = posting(sv::refunded(r.id, minimall_store::now_ms(), Money::from_fen(r.amount)))?;
     let reference = format!("refund:{}", r.out_refund_no);
     let change = StoredValueChange {

@@ -13,19 +13,12 @@ struct PageOnly {
     page: Option<i64>,
 }
 
-struct MoveRow {
-    at: i64,
-    reason: &'static str,
-    delta: i64,
-    balance_after: i64,
-}
-
 #[derive(Template)]
 #[template(path = "shop/balance.html")]
 struct BalancePage {
     c: Ctx,
     balance: i64,
-    moves: Vec<MoveRow>,
+    moves: Vec<super::StoredValueMoveDto>,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -39,15 +32,10 @@ async fn balance(
     let balance = super::own_summary(&st, &b).await?.balance;
     let list = super::moves(&st, b.merchant_id, b.id, &PageQuery { page: q.page, page_size: Some(PER_PAGE) }).await?;
     let page = list.page;
-    let moves = list
-        .items
-        .iter()
-        .map(|m| MoveRow { at: m.at, reason: m.reason.code(), delta: m.delta, balance_after: m.balance_after })
-        .collect();
     Ok(BalancePage {
         c,
         balance,
-        moves,
+        moves: list.items,
         prev: (page > 1).then(|| format!("/me/balance?page={}", page - 1)),
         next: (page * PER_PAGE < list.total).then(|| format!("/me/balance?page={}", page + 1)),
     }
