@@ -10,6 +10,7 @@ pub mod aftersales;
 pub mod analytics;
 pub mod app;
 pub mod catalog;
+pub mod community;
 pub mod config;
 pub mod demo;
 pub mod distribution;

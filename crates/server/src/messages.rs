@@ -137,6 +137,7 @@ mod tests {
             crate::orders::refusals::OrderRefusal::CODES,
             crate::promotions::refusals::PromotionRefusal::CODES,
             crate::referral::Refusal::CODES,
+            minimall_core::social::community::Refusal::CODES,
             crate::share::ShareRefusal::CODES,
             crate::stored_value::StoredValueRefusal::CODES,
         ]

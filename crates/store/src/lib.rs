@@ -16,6 +16,7 @@ pub mod audit;
 pub mod buyer_orders;
 pub mod buyers;
 pub mod catalog;
+pub mod community;
 mod db;
 pub mod distribution;
 mod error;

@@ -387,7 +387,8 @@ impl Store {
         .await?)
     }
 
-    /// `claimable_only`: templates buyers can claim now (active, claimable, not sold out, not expired).
+    /// `claimable_only`: templates buyers can claim now in the coupon centre (active, claimable, not sold out, not
+    /// expired, not for a community group's members only).
     pub async fn list_coupon_templates(
         &self,
         merchant_id: i64,
@@ -396,7 +397,8 @@ impl Store {
         offset: i64,
     ) -> StoreResult<Paged<CouponTemplateRow>> {
         let filter = "merchant_id = $1 AND ($2 = 0 OR (status = 'active' AND claimable = 1
-            AND (total_quantity = 0 OR issued < total_quantity) AND (valid_until IS NULL OR valid_until > $3)))";
+            AND (total_quantity = 0 OR issued < total_quantity) AND (valid_until IS NULL OR valid_until > $3)
+            AND NOT EXISTS (SELECT 1 FROM community_coupons cc WHERE cc.template_id = coupon_templates.id)))";
         let now = now_ms();
         let items = sqlx::query_as::<_, CouponTemplateRow>(&format!(
             "SELECT {TPL_COLS} FROM coupon_templates WHERE {filter} ORDER BY id DESC LIMIT $4 OFFSET $5"

@@ -4,6 +4,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`community`] | community groups (社群): names, join codes, who may join or claim, what a push carries, the group's link |
 //! | [`channel`] | the channel list, share-link parameters (`ch`, `cp`, `pr`), first- and last-touch attribution |
 //! | [`group_buy`] | 拼团 terms and their validation; a group's seats, joins, payments, expiry and refunds |
 //! | [`promoter`] | who may become a promoter (manual or automatic by spend and level); binding a buyer to one |
@@ -15,6 +16,7 @@
 pub mod channel;
 pub mod commission;
 pub mod commission_ledger;
+pub mod community;
 pub mod group_buy;
 pub mod presale;
 pub mod promoter;

@@ -2,6 +2,7 @@
 //! created as (demo, sandbox or live), which decides what later starts may do to it.
 
 pub mod catalog;
+pub mod community;
 pub mod crowd;
 pub mod generate;
 pub mod orders;
@@ -191,6 +192,7 @@ pub async fn seed(st: &AppState) -> anyhow::Result<DemoReport> {
         crate::demo::orders::seed(st, 300).await?;
         seed_flash_sale(st).await?;
         crate::demo::showcase::seed(st).await?;
+        crate::demo::community::seed(st).await?;
     }
     Effects::new().promotions_write().committed(st);
     Ok(DemoReport {

@@ -22,8 +22,8 @@ use utoipa_axum::routes;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::{
-    accounts, aftersales, analytics, catalog, distribution, finance, flash, group_buy, members, ops, orders, personal,
-    promotions, referral, reviews, share, showcase, stored_value,
+    accounts, aftersales, analytics, catalog, community, distribution, finance, flash, group_buy, members, ops, orders,
+    personal, promotions, referral, reviews, share, showcase, stored_value,
 };
 
 /// Every list answers in this envelope.
@@ -298,6 +298,18 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(distribution::admin_api::approve_withdrawal))
         .routes(routes!(distribution::admin_api::pay_withdrawal))
         .routes(routes!(distribution::admin_api::reject_withdrawal))
+        .routes(routes!(community::api::list_groups, community::api::create_group))
+        .routes(routes!(community::api::get_group, community::api::update_group))
+        .routes(routes!(community::api::group_members))
+        .routes(routes!(community::api::group_coupons, community::api::link_group_coupon))
+        .routes(routes!(community::api::unlink_group_coupon))
+        .routes(routes!(community::api::group_pushes, community::api::push_to_group))
+        .routes(routes!(community::api::group_qr_png))
+        .routes(routes!(community::api::group_qr_svg))
+        .routes(routes!(community::api::my_groups))
+        .routes(routes!(community::api::shop_group))
+        .routes(routes!(community::api::join_group, community::api::leave_group))
+        .routes(routes!(community::api::claim_group_coupon))
         .routes(routes!(referral::api::my_referral))
         .routes(routes!(referral::api::accept_referral))
         .routes(routes!(referral::api::get_referral_settings, referral::api::put_referral_settings))

@@ -58,8 +58,24 @@ pub async fn claimable(st: &AppState, q: crate::http::PageQuery) -> ApiResult<Pa
     Ok(Paginated::new(rows.items.iter().map(CouponTemplateDto::from).collect(), rows.total, page))
 }
 
-/// Claim a coupon. Quantity and per-buyer limits hold under concurrency.
+/// Claim a coupon in the coupon centre. Quantity and per-buyer limits hold under concurrency. A coupon for a
+/// community group's members is claimed on the group's page, not here.
 pub async fn claim(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<CouponDto> {
+    if !st.store.coupon_communities(st.store.reader(), id).await?.is_empty() {
+        return Err(crate::community::refused(minimall_core::social::community::Refusal::MembersOnly, None));
+    }
+    issue_claimed(st, buyer, id, "claim", true).await
+}
+
+/// Issue a claimed coupon of template `id` to the buyer (`source` names where it was claimed). With
+/// `require_claimable`, only a template open to claims in the centre.
+pub async fn issue_claimed(
+    st: &AppState,
+    buyer: &Buyer,
+    id: i64,
+    source: &str,
+    require_claimable: bool,
+) -> ApiResult<CouponDto> {
     let t = st.store.coupon_template(buyer.merchant_id, id).await.map_err(|_| ApiError::not_found("coupon"))?;
     let now = minimall_store::now_ms();
     if t.valid_until.is_some_and(|u| u <= now) {
@@ -68,7 +84,7 @@ pub async fn claim(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<CouponDto
     let mut tx = st.store.begin().await?;
     let cid = st
         .store
-        .issue_coupon(&mut tx, buyer.merchant_id, id, buyer.id, "claim", pricing::validity(&t, now), true)
+        .issue_coupon(&mut tx, buyer.merchant_id, id, buyer.id, source, pricing::validity(&t, now), require_claimable)
         .await
         .map_err(claim_error)?;
     crate::analytics::record::coupon_claimed(st, &mut tx, buyer.merchant_id, buyer.id, id).await?;

@@ -76,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::group_buy::console::routes())
         .merge(crate::distribution::console::routes())
         .merge(crate::referral::pages::routes())
+        .merge(crate::community::console::routes())
         .merge(crate::orders::console::routes())
         .merge(crate::aftersales::console::routes())
         .merge(crate::members::console::routes())
@@ -147,6 +148,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/distribution", "menu.distribution", Permission::ManageMembers),
     ("/admin/promoter-withdrawals", "menu.promoter_withdrawals", Permission::ReadFinance),
     ("/admin/referrals", "menu.referrals", Permission::ReadBuyers),
+    ("/admin/community", "menu.community", Permission::ReadBuyers),
     ("/admin/orders", "menu.orders", Permission::ReadOrders),
     ("/admin/aftersales", "menu.aftersales", Permission::ReadOrders),
     ("/admin/reviews", "menu.reviews", Permission::ReadOrders),

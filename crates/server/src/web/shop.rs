@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::group_buy::shop_pages::routes())
         .merge(crate::distribution::shop_pages::routes())
         .merge(crate::referral::pages::shop_routes())
+        .merge(crate::community::shop_pages::routes())
         .merge(crate::members::shop_pages::routes())
         .merge(crate::reviews::shop_pages::routes())
         .merge(crate::personal::shop_pages::routes())

@@ -10,6 +10,7 @@ mod auth;
 mod buyer;
 mod buyer_login;
 mod catalog;
+mod community;
 mod crawl;
 mod distribution;
 mod experiments;
