@@ -9,7 +9,13 @@ use crate::state::AppState;
 pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     let m = st.merchant_id;
     let now = minimall_store::now_ms();
-    let buyers = st.store.list_buyers(m, "", 100, 0).await?.items;
+    let mut members = Vec::new();
+    for buyer in (1..=34).step_by(3) {
+        if st.store.buyer_by_id(m, buyer).await.is_ok() {
+            members.push(buyer);
+        }
+    }
+    let flash = st.store.flash_sales(m, Some(now), 1, 0).await?.items.into_iter().next();
     let mut tx = st.store.begin().await?;
     let fields = GroupFields {
         name: "阳光花园小区团购群",
@@ -19,11 +25,11 @@ pub async fn seed(st: &AppState) -> anyhow::Result<()> {
     let Some(id) = st.store.create_community_group(&mut tx, m, &cm::code_from(*b"SUNGRD27"), &fields).await? else {
         return Ok(());
     };
-    // Every third demo buyer joined 40 days ago, before the demo's orders of the last 30 days.
-    for b in buyers.iter().rev().step_by(3).take(12) {
-        st.store.join_community(&mut tx, m, id, b.id, now - 40 * 86_400_000).await?;
+    // Every third of the first demo buyers (buyer001, buyer004, buyer007, …) joined 40 days ago, before the
+    // demo's orders of the last 30 days.
+    for &buyer in &members {
+        st.store.join_community(&mut tx, m, id, buyer, now - 40 * 86_400_000).await?;
     }
-    let flash = st.store.flash_sales(m, Some(now), 1, 0).await?.items.into_iter().next();
     if let Some(f) = flash {
         st.store.insert_community_push(&mut tx, m, id, "flash_sale", f.id, "今晚整点秒杀，群友先抢", 0).await?;
         st.store
