@@ -905,3 +905,4 @@ commission-hold-risk-daily_limit = the promoter's daily limit reached
 audit-action-commission-hold = hold a commission for review
 audit-action-commission-release = release a held commission
 audit-action-commission-reject = reject a held commission
+thing-commission = commission

@@ -904,3 +904,4 @@ commission-hold-risk-daily_limit = 推广员当日订单已达上限
 audit-action-commission-hold = 暂扣佣金待审核
 audit-action-commission-release = 放行佣金
 audit-action-commission-reject = 驳回佣金
+thing-commission = 佣金
