@@ -680,14 +680,7 @@ impl Store {
 
     /// Decide a held commission: `frozen` (released) or `rejected` with what it has reversed in all; `false`
     /// when it is no longer held.
-    pub async fn review_commission(
-        &self,
-        tx: &mut Tx,
-        id: i64,
-        to: &str,
-        reversed: i64,
-        by: i64,
-    ) -> StoreResult<bool> {
+    pub async fn review_commission(&self, tx: &mut Tx, id: i64, to: &str, reversed: i64, by: i64) -> StoreResult<bool> {
         Ok(sqlx::query(
             "UPDATE commissions SET status = $2, reversed = $3, reviewed_by = $4, reviewed_at = $5
              WHERE id = $1 AND status = 'held'",

@@ -10,8 +10,8 @@
 //! inviter has reached the day's limit of rewards. [`decide`] puts the two together.
 
 pub use super::risk::{
-    address_fingerprint, phone_fingerprint, token_fingerprint, Crowd, HoldReason, Identity, RiskFacts,
-    CROWD_LIMIT_MAX, DAILY_LIMIT_MAX,
+    address_fingerprint, phone_fingerprint, token_fingerprint, Crowd, HoldReason, Identity, RiskFacts, CROWD_LIMIT_MAX,
+    DAILY_LIMIT_MAX,
 };
 use super::risk::{Earner, Limits};
 use crate::Money;

@@ -204,9 +204,7 @@ pub fn assess(earner: Earner, limits: Limits, f: &RiskFacts) -> Vec<HoldReason> 
     ];
     let mut out: Vec<HoldReason> =
         pairs.iter().filter(|(_, x, y, _)| shares(x, y)).map(|(m, ..)| HoldReason::shared_with(earner, *m)).collect();
-    out.extend(
-        pairs.iter().filter(|(.., n)| *n >= limits.crowd_limit).map(|(m, ..)| HoldReason::shared_by_many(*m)),
-    );
+    out.extend(pairs.iter().filter(|(.., n)| *n >= limits.crowd_limit).map(|(m, ..)| HoldReason::shared_by_many(*m)));
     if f.earner_today >= limits.daily_limit {
         out.push(HoldReason::DailyLimit);
     }

@@ -171,12 +171,9 @@ async fn commission_reviews(
     // The review queue first.
     let status = q.status.clone().unwrap_or_else(|| "held".into());
     let parsed = CommissionStatusDto::ALL.into_iter().find(|s| s.as_str() == status);
-    let list = cases::commissions(
-        &st,
-        &a,
-        &CommissionQuery { status: parsed, page: Some(page), page_size: Some(PAGE_SIZE) },
-    )
-    .await?;
+    let list =
+        cases::commissions(&st, &a, &CommissionQuery { status: parsed, page: Some(page), page_size: Some(PAGE_SIZE) })
+            .await?;
     let manage = may(&a, Permission::ManageMembers);
     let mut p = ListPage::new(c, &a, "menu.commission_reviews").heads(&[
         "dist.promoter",
@@ -234,7 +231,8 @@ async fn commission_reviews(
             second,
         ]);
     }
-    p.pager = Some(Pager::new(&view::with_query("/admin/commissions", &[("status", status)]), page, PAGE_SIZE, list.total));
+    p.pager =
+        Some(Pager::new(&view::with_query("/admin/commissions", &[("status", status)]), page, PAGE_SIZE, list.total));
     ok(p)
 }
 

@@ -256,7 +256,10 @@ impl DistributionSettings {
     /// The risk check's limits.
     pub fn risk_limits(&self) -> ApiResult<Limits> {
         let limit = |field: &str, v: i64, max: u32| {
-            u32::try_from(v).ok().filter(|v| (1..=max).contains(v)).ok_or_else(|| out_of_range(field, 1, i64::from(max)))
+            u32::try_from(v)
+                .ok()
+                .filter(|v| (1..=max).contains(v))
+                .ok_or_else(|| out_of_range(field, 1, i64::from(max)))
         };
         Ok(Limits {
             daily_limit: limit("risk_daily_limit", self.risk_daily_limit, DAILY_LIMIT_MAX)?,

@@ -342,7 +342,8 @@ suite!(commission_is_frozen_settled_withdrawn_and_reversed_after_settlement_by_a
 
 /// A ¥100 product with a cost; its SKU.
 async fn tea(app: &TestApp, op: &str, owner: &str, code: &str) -> i64 {
-    let (_, c) = body(app.post("/api/v1/admin/categories", Some(op), &json!({"name": format!("茶{code}")})).await).await;
+    let (_, c) =
+        body(app.post("/api/v1/admin/categories", Some(op), &json!({"name": format!("茶{code}")})).await).await;
     let (st, p) = body(
         app.post_idem(
             "/api/v1/admin/products",
@@ -371,20 +372,25 @@ async fn audits(app: &TestApp, action: &str) -> i64 {
 /// Ship and receive: with no settlement period, the settlement job runs at once; answers when it has run.
 async fn ship_and_receive(app: &TestApp, op: &str, buyer: &str, id: i64) {
     let (st, v) = body(
-        app.post(&format!("/api/v1/admin/orders/{id}/ship"), Some(op), &json!({"carrier": "顺丰速运", "tracking_no": format!("SF{id}")}))
-            .await,
+        app.post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(op),
+            &json!({"carrier": "顺丰速运", "tracking_no": format!("SF{id}")}),
+        )
+        .await,
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let (st, v) = body(app.post(&format!("/api/v1/shop/orders/{id}/receive"), Some(buyer), &json!({})).await).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     eventually(20, || async {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'distribution.settle' AND dedup_key = $1 AND status = 'done'")
-                .bind(format!("distribution.settle:{id}"))
-                .fetch_one(app.store().reader())
-                .await
-                .unwrap();
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'distribution.settle' AND dedup_key = $1 AND status = 'done'",
+        )
+        .bind(format!("distribution.settle:{id}"))
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
         (n == 1).then_some(())
     })
     .await;
@@ -490,7 +496,13 @@ suite!(a_held_commission_is_not_settled_until_released_and_a_rejected_one_is_rev
         .collect();
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     let on = |account: &str| -> i64 {
-        rejected[0]["entries"].as_array().unwrap().iter().filter(|e| e["account"] == account).map(|e| e["amount"].as_i64().unwrap()).sum()
+        rejected[0]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["account"] == account)
+            .map(|e| e["amount"].as_i64().unwrap())
+            .sum()
     };
     assert_eq!((on("commission_frozen"), on("commission_expense")), (1_000, -1_000));
     assert_eq!(-journal_sum(&app, &finance, "commission_frozen").await, 0);
@@ -509,7 +521,10 @@ suite!(a_held_commission_is_not_settled_until_released_and_a_rejected_one_is_rev
     };
     let (st, html) = page("/admin/commissions?status=", format!("mm_admin={op}")).await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains("佣金审核") && html.contains("与推广员手机号相同") && html.contains("推广员当日订单已达上限"), "{html}");
+    assert!(
+        html.contains("佣金审核") && html.contains("与推广员手机号相同") && html.contains("推广员当日订单已达上限"),
+        "{html}"
+    );
     assert!(html.contains("已驳回") && !html.contains(">rejected<"), "{html}");
     let (st, _) = page("/admin/commissions", format!("mm_admin={finance}")).await;
     assert_eq!(st, StatusCode::FORBIDDEN);

@@ -377,8 +377,12 @@ suite!(a_first_order_refunded_after_its_reward_takes_the_reward_back_by_postings
     // closes (none in this test), the order completes and the rewards are granted.
     let id = order(&app, &invitee, sku, 2, "13600000051", "环城北路 51 号").await;
     let (s, v) = body(
-        app.post(&format!("/api/v1/admin/orders/{id}/ship"), Some(&op), &json!({"carrier": "顺丰速运", "tracking_no": "SF51"}))
-            .await,
+        app.post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(&op),
+            &json!({"carrier": "顺丰速运", "tracking_no": "SF51"}),
+        )
+        .await,
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -413,7 +417,8 @@ suite!(a_first_order_refunded_after_its_reward_takes_the_reward_back_by_postings
     let (_, coupons) = body(app.get("/api/v1/shop/coupons", Some(&invitee)).await).await;
     assert_eq!(coupons["total"], 1, "{coupons}");
     let html = {
-        let r = app.req(Method::GET, "/invite", None).header("cookie", format!("mm_buyer={inviter}")).send().await.unwrap();
+        let r =
+            app.req(Method::GET, "/invite", None).header("cookie", format!("mm_buyer={inviter}")).send().await.unwrap();
         r.text().await.unwrap()
     };
     assert!(html.contains("你得余额 ¥5.00") && html.contains("好友得余额 ¥3.00"), "{html}");
@@ -428,7 +433,10 @@ suite!(a_first_order_refunded_after_its_reward_takes_the_reward_back_by_postings
         (r["status"] == "reversed").then_some(r)
     })
     .await;
-    assert_eq!((r["reasons"].clone(), r["stored_value_taken_back"].as_i64()), (json!(["referral.refunded"]), Some(800)));
+    assert_eq!(
+        (r["reasons"].clone(), r["stored_value_taken_back"].as_i64()),
+        (json!(["referral.refunded"]), Some(800))
+    );
     assert_eq!((balance(&app, &inviter).await, balance(&app, &invitee).await), (0, 0));
     assert_eq!(points(&app, &inviter).await, 0);
     assert_eq!(
