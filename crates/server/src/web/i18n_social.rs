@@ -332,7 +332,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("dist.commission.settled", "已结算", "Settled"),
     ("dist.commission.held", "审核中", "Under review"),
     ("dist.commission.rejected", "已驳回", "Rejected"),
-    ("dist.held", "审核中", "Under review"),
+    ("dist.held_note", "其中审核中的佣金（审核通过后随订单结算）：", "Of it, under review (settled with the order once released):"),
     ("dist.risk_daily_limit", "风控：每名推广员每日计佣订单上限", "Risk: commission orders per promoter per day"),
     ("dist.risk_crowd_limit", "风控：共用手机号、地址或设备的买家数上限", "Risk: buyers sharing a phone, address or device"),
     ("menu.commission_reviews", "佣金审核", "Commission review"),

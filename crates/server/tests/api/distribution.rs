@@ -439,6 +439,10 @@ suite!(a_held_commission_is_not_settled_until_released_and_a_rejected_one_is_rev
     let second = paid_order(&app, &other, sku, 1, "risk-2").await;
     let c = centre(&app, &promoter).await;
     assert_eq!((earnings(&c).0, c["promoter"]["earnings"]["held"].as_i64()), (2_000, Some(2_000)), "{c}");
+    let r =
+        app.req(Method::GET, "/promoter", None).header("cookie", format!("mm_buyer={promoter}")).send().await.unwrap();
+    let centre_page = r.text().await.unwrap();
+    assert!(centre_page.contains("其中审核中的佣金") && centre_page.contains("¥20.00"), "{centre_page}");
     let (st, q) = body(app.get("/api/v1/admin/commissions?status=held", Some(&service)).await).await;
     assert_eq!((st, q["total"].as_i64()), (StatusCode::OK, Some(2)), "{q}");
     let held_of = |order: &Value| {
