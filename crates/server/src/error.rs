@@ -306,6 +306,7 @@ pub const THINGS: &[&str] = &[
     "expense",
     "experiment",
     "promoter",
+    "commission",
     "referral",
     "withdrawal",
     "buyer",

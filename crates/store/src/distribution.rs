@@ -24,10 +24,15 @@ pub struct DistributionSettingsRow {
     pub withdrawal_min: i64,
     pub withdrawal_max: i64,
     pub updated_at: i64,
+    /// Risk control: orders per promoter and shop day that earn commission before the next one is held.
+    pub risk_daily_limit: i64,
+    /// Risk control: held when this many other buyers of the promoter share one of the buyer's identifiers.
+    pub risk_crowd_limit: i64,
 }
 
 const SETTINGS_COLS: &str =
-    "approval, min_spend, min_level_rank, touch, binding_days, settle_days, rules, withdrawal_min, withdrawal_max, updated_at";
+    "approval, min_spend, min_level_rank, touch, binding_days, settle_days, rules, withdrawal_min, withdrawal_max, updated_at,
+     risk_daily_limit, risk_crowd_limit";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PromoterRow {
@@ -47,9 +52,12 @@ pub struct PromoterRow {
     pub applied_at: i64,
     pub decided_at: Option<i64>,
     pub nickname: String,
+    /// Of `frozen`, what is held for review (a recount of the promoter's held commissions).
+    pub held: i64,
 }
 
-const PROMOTER_COLS: &str = "p.id, p.merchant_id, p.buyer_id, p.code, p.status, p.real_name, p.note, p.decision_note, p.frozen, p.available, p.withdrawing, p.owed, p.paid_out, p.applied_at, p.decided_at, b.nickname";
+const PROMOTER_COLS: &str = "p.id, p.merchant_id, p.buyer_id, p.code, p.status, p.real_name, p.note, p.decision_note, p.frozen, p.available, p.withdrawing, p.owed, p.paid_out, p.applied_at, p.decided_at, b.nickname,
+    CAST(COALESCE((SELECT SUM(h.amount - h.reversed) FROM commissions h WHERE h.promoter_id = p.id AND h.status = 'held'), 0) AS BIGINT) AS held";
 
 /// A promoter's balance columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,10 +107,19 @@ pub struct CommissionRow {
     pub settled_at: Option<i64>,
     pub order_no: String,
     pub title: String,
+    /// The risk check's reason codes, separated by commas.
+    pub hold_reasons: String,
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<i64>,
+    pub merchant_id: i64,
+    pub promoter_nickname: String,
+    pub buyer_nickname: String,
 }
 
-const COMMISSION_COLS: &str = "c.id, c.promoter_id, c.order_id, c.line_id, c.product_id, c.buyer_id, c.tier, c.amount, c.base, c.refunded, c.reversed, c.status, c.created_at, c.settled_at, o.order_no, l.title";
-const COMMISSION_FROM: &str = "commissions c JOIN orders o ON o.id = c.order_id JOIN order_lines l ON l.id = c.line_id";
+const COMMISSION_COLS: &str = "c.id, c.promoter_id, c.order_id, c.line_id, c.product_id, c.buyer_id, c.tier, c.amount, c.base, c.refunded, c.reversed, c.status, c.created_at, c.settled_at, o.order_no, l.title,
+    c.hold_reasons, c.reviewed_by, c.reviewed_at, c.merchant_id, pb.nickname AS promoter_nickname, bb.nickname AS buyer_nickname";
+const COMMISSION_FROM: &str = "commissions c JOIN orders o ON o.id = c.order_id JOIN order_lines l ON l.id = c.line_id
+    JOIN promoters pr ON pr.id = c.promoter_id JOIN buyers pb ON pb.id = pr.buyer_id JOIN buyers bb ON bb.id = c.buyer_id";
 
 pub struct NewCommission {
     pub promoter_id: i64,
@@ -113,6 +130,9 @@ pub struct NewCommission {
     pub tier: &'static str,
     pub amount: i64,
     pub base: i64,
+    /// `frozen`, or `held` with the risk check's reasons.
+    pub status: &'static str,
+    pub hold_reasons: String,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -157,10 +177,11 @@ impl Store {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO distribution_settings (merchant_id, approval, min_spend, min_level_rank, touch, binding_days,
-                settle_days, rules, withdrawal_min, withdrawal_max, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                settle_days, rules, withdrawal_min, withdrawal_max, updated_at, risk_daily_limit, risk_crowd_limit)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (merchant_id) DO UPDATE SET approval = $2, min_spend = $3, min_level_rank = $4, touch = $5,
-                binding_days = $6, settle_days = $7, rules = $8, withdrawal_min = $9, withdrawal_max = $10, updated_at = $11",
+                binding_days = $6, settle_days = $7, rules = $8, withdrawal_min = $9, withdrawal_max = $10, updated_at = $11,
+                risk_daily_limit = $12, risk_crowd_limit = $13",
         )
         .bind(merchant_id)
         .bind(&s.approval)
@@ -173,6 +194,8 @@ impl Store {
         .bind(s.withdrawal_min)
         .bind(s.withdrawal_max)
         .bind(now_ms())
+        .bind(s.risk_daily_limit)
+        .bind(s.risk_crowd_limit)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -420,8 +443,8 @@ impl Store {
     pub async fn insert_commission(&self, tx: &mut Tx, merchant_id: i64, c: &NewCommission) -> StoreResult<i64> {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO commissions (merchant_id, promoter_id, order_id, line_id, product_id, buyer_id, tier, amount, base,
-                status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'frozen', $10) RETURNING id",
+                status, created_at, hold_reasons)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $12) RETURNING id",
         )
         .bind(merchant_id)
         .bind(c.promoter_id)
@@ -433,6 +456,8 @@ impl Store {
         .bind(c.amount)
         .bind(c.base)
         .bind(now_ms())
+        .bind(c.status)
+        .bind(&c.hold_reasons)
         .fetch_one(&mut **tx)
         .await?;
         Ok(id)
@@ -609,5 +634,137 @@ impl Store {
             .fetch_one(self.reader())
             .await?;
         Ok(Paged { items, total })
+    }
+
+    /// One commission of the shop.
+    pub async fn commission<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<CommissionRow>> {
+        Ok(sqlx::query_as::<_, CommissionRow>(&format!(
+            "SELECT {COMMISSION_COLS} FROM {COMMISSION_FROM} WHERE c.merchant_id = $1 AND c.id = $2"
+        ))
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?)
+    }
+
+    /// The shop's commissions of one status (`held`: the review queue), or all; newest first.
+    pub async fn list_commissions(
+        &self,
+        merchant_id: i64,
+        status: &str,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Paged<CommissionRow>> {
+        let filter = "c.merchant_id = $1 AND ($2 = '' OR c.status = $2)";
+        let items = sqlx::query_as::<_, CommissionRow>(&format!(
+            "SELECT {COMMISSION_COLS} FROM {COMMISSION_FROM} WHERE {filter} ORDER BY c.id DESC LIMIT $3 OFFSET $4"
+        ))
+        .bind(merchant_id)
+        .bind(status)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.reader())
+        .await?;
+        let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM commissions c WHERE {filter}"))
+            .bind(merchant_id)
+            .bind(status)
+            .fetch_one(self.reader())
+            .await?;
+        Ok(Paged { items, total })
+    }
+
+    /// Decide a held commission: `frozen` (released) or `rejected` with what it has reversed in all; `false`
+    /// when it is no longer held.
+    pub async fn review_commission(&self, tx: &mut Tx, id: i64, to: &str, reversed: i64, by: i64) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "UPDATE commissions SET status = $2, reversed = $3, reviewed_by = $4, reviewed_at = $5
+             WHERE id = $1 AND status = 'held'",
+        )
+        .bind(id)
+        .bind(to)
+        .bind(reversed)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Orders that earned a promoter commission between `from_ms` (inclusive) and `to_ms` (exclusive).
+    pub async fn promoter_orders_between(
+        &self,
+        tx: &mut Tx,
+        promoter_id: i64,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT order_id) FROM commissions WHERE promoter_id = $1 AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(promoter_id)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(n)
+    }
+
+    /// Keep the fingerprints of a promoter's buyer (`kind` is phone, address, device or payment_account).
+    pub async fn insert_commission_marks(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        promoter_id: i64,
+        buyer_id: i64,
+        marks: &[(&str, String)],
+    ) -> StoreResult<()> {
+        for (kind, mark) in marks {
+            sqlx::query(
+                "INSERT INTO commission_marks (merchant_id, promoter_id, kind, mark, buyer_id) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(merchant_id)
+            .bind(promoter_id)
+            .bind(kind)
+            .bind(mark)
+            .bind(buyer_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The most other buyers of the promoter that share one of `marks` of `kind` with `buyer_id`.
+    pub async fn commission_crowd(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        promoter_id: i64,
+        buyer_id: i64,
+        kind: &str,
+        marks: &[String],
+    ) -> StoreResult<i64> {
+        let mut most = 0;
+        for mark in marks {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM commission_marks WHERE merchant_id = $1 AND promoter_id = $2 AND kind = $3
+                   AND mark = $4 AND buyer_id <> $5",
+            )
+            .bind(merchant_id)
+            .bind(promoter_id)
+            .bind(kind)
+            .bind(mark)
+            .bind(buyer_id)
+            .fetch_one(&mut **tx)
+            .await?;
+            most = most.max(n);
+        }
+        Ok(most)
     }
 }

@@ -16,6 +16,10 @@ pub struct ReferralSettingsRow {
     pub min_first_order: i64,
     pub daily_limit: i64,
     pub crowd_limit: i64,
+    /// Stored value (fen) credited to the inviter; 0: none.
+    pub inviter_stored_value: i64,
+    /// Stored value (fen) credited to the invitee; 0: none.
+    pub invitee_stored_value: i64,
 }
 
 impl Default for ReferralSettingsRow {
@@ -29,6 +33,8 @@ impl Default for ReferralSettingsRow {
             min_first_order: 0,
             daily_limit: 20,
             crowd_limit: 3,
+            inviter_stored_value: 0,
+            invitee_stored_value: 0,
         }
     }
 }
@@ -51,13 +57,18 @@ pub struct ReferralRow {
     pub invitee_points_value: i64,
     pub inviter_coupon_id: Option<i64>,
     pub invitee_coupon_id: Option<i64>,
+    /// Stored value (fen) the reward credited each side.
+    pub inviter_stored_value: i64,
+    pub invitee_stored_value: i64,
+    /// Stored value (fen) a reversal took back (at most what the buyers still held).
+    pub stored_value_taken_back: i64,
     pub inviter_nickname: String,
     pub invitee_nickname: String,
 }
 
 const COLS: &str = "r.id, r.merchant_id, r.inviter_id, r.invitee_id, r.invited_at, r.status, r.reason, r.order_id,
     r.decided_at, r.reviewed_by, r.inviter_points, r.invitee_points, r.inviter_points_value, r.invitee_points_value, r.inviter_coupon_id, r.invitee_coupon_id,
-    a.nickname AS inviter_nickname, b.nickname AS invitee_nickname";
+    r.inviter_stored_value, r.invitee_stored_value, r.stored_value_taken_back, a.nickname AS inviter_nickname, b.nickname AS invitee_nickname";
 const FROM: &str = "FROM referrals r JOIN buyers a ON a.id = r.inviter_id JOIN buyers b ON b.id = r.invitee_id";
 
 /// A buyer's identifiers as stored (the server fingerprints them).
@@ -83,7 +94,7 @@ impl Store {
     pub async fn referral_settings(&self, merchant_id: i64) -> StoreResult<ReferralSettingsRow> {
         let row: Option<ReferralSettingsRow> = sqlx::query_as(
             "SELECT enabled, inviter_points, inviter_coupon_id, invitee_points, invitee_coupon_id, min_first_order,
-                    daily_limit, crowd_limit
+                    daily_limit, crowd_limit, inviter_stored_value, invitee_stored_value
              FROM referral_settings WHERE merchant_id = $1",
         )
         .bind(merchant_id)
@@ -100,11 +111,12 @@ impl Store {
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO referral_settings (merchant_id, enabled, inviter_points, inviter_coupon_id, invitee_points,
-                 invitee_coupon_id, min_first_order, daily_limit, crowd_limit, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 invitee_coupon_id, min_first_order, daily_limit, crowd_limit, updated_at, inviter_stored_value,
+                 invitee_stored_value)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (merchant_id) DO UPDATE SET enabled = $2, inviter_points = $3, inviter_coupon_id = $4,
                  invitee_points = $5, invitee_coupon_id = $6, min_first_order = $7, daily_limit = $8,
-                 crowd_limit = $9, updated_at = $10",
+                 crowd_limit = $9, updated_at = $10, inviter_stored_value = $11, invitee_stored_value = $12",
         )
         .bind(merchant_id)
         .bind(s.enabled)
@@ -116,6 +128,8 @@ impl Store {
         .bind(s.daily_limit)
         .bind(s.crowd_limit)
         .bind(now_ms())
+        .bind(s.inviter_stored_value)
+        .bind(s.invitee_stored_value)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -300,7 +314,8 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// What a granted invitation gave each side: (inviter, invitee) points, their value (fen) and coupons.
+    /// What a granted invitation gave each side: (inviter, invitee) points, their value (fen), coupons and
+    /// stored value (fen).
     pub async fn set_referral_rewards(
         &self,
         tx: &mut Tx,
@@ -308,10 +323,12 @@ impl Store {
         points: (i64, i64),
         values: (i64, i64),
         coupons: (Option<i64>, Option<i64>),
+        stored_value: (i64, i64),
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE referrals SET inviter_points = $2, invitee_points = $3, inviter_points_value = $4,
-                 invitee_points_value = $5, inviter_coupon_id = $6, invitee_coupon_id = $7 WHERE id = $1",
+                 invitee_points_value = $5, inviter_coupon_id = $6, invitee_coupon_id = $7,
+                 inviter_stored_value = $8, invitee_stored_value = $9 WHERE id = $1",
         )
         .bind(id)
         .bind(points.0)
@@ -320,8 +337,20 @@ impl Store {
         .bind(values.1)
         .bind(coupons.0)
         .bind(coupons.1)
+        .bind(stored_value.0)
+        .bind(stored_value.1)
         .execute(&mut **tx)
         .await?;
+        Ok(())
+    }
+
+    /// What a reversal took back of the stored value the reward credited.
+    pub async fn set_referral_stored_value_taken_back(&self, tx: &mut Tx, id: i64, fen: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE referrals SET stored_value_taken_back = $2 WHERE id = $1")
+            .bind(id)
+            .bind(fen)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 

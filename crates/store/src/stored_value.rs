@@ -48,6 +48,17 @@ impl Store {
         Ok(row.map_or(0, |r| r.0))
     }
 
+    /// A buyer's stored value, read in `tx` (0 when they never held any).
+    pub async fn stored_value_balance_tx(&self, tx: &mut Tx, merchant_id: i64, buyer_id: i64) -> StoreResult<i64> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT balance FROM stored_value_balances WHERE merchant_id = $1 AND buyer_id = $2")
+                .bind(merchant_id)
+                .bind(buyer_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        Ok(row.map_or(0, |r| r.0))
+    }
+
     /// Move a buyer's stored value and post `posting` with it, in `tx`. Returns the movement written, or, when a
     /// spend is more than the balance, `Err(balance)` with nothing of the movement written.
     pub async fn move_stored_value(

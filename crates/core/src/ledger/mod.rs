@@ -336,6 +336,7 @@ pub enum PostingKind {
     StoredValuePaid,
     StoredValueRefunded,
     StoredValueAdjusted,
+    ReferralReward,
 }
 
 impl PostingKind {
@@ -362,6 +363,7 @@ impl PostingKind {
         PostingKind::StoredValuePaid,
         PostingKind::StoredValueRefunded,
         PostingKind::StoredValueAdjusted,
+        PostingKind::ReferralReward,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -388,6 +390,7 @@ impl PostingKind {
             PostingKind::StoredValuePaid => "stored_value_paid",
             PostingKind::StoredValueRefunded => "stored_value_refunded",
             PostingKind::StoredValueAdjusted => "stored_value_adjusted",
+            PostingKind::ReferralReward => "referral_reward",
         }
     }
 

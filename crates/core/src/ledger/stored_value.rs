@@ -5,8 +5,10 @@
 //! What moves it: a promoter's withdrawal paid into their stored value and a promoter's debt settled from it
 //! (`social::commission_ledger` posts those), an order paid from the balance and the refund of such a payment
 //! (through provider clearing, so the order's own payment posting is the same whichever way the buyer paid),
-//! and finance's adjustments: money received or paid out at the counter (against the bank) and goodwill
-//! (against operating expenses).
+//! finance's adjustments: money received or paid out at the counter (against the bank) and goodwill
+//! (against operating expenses), and referral rewards (老带新) granted in stored value, a marketing cost booked
+//! to operating expenses ([`REFERRAL_COST`]), and taken back by a new posting when the invitee's first order
+//! is refunded afterwards.
 
 use super::{Account, Entry, LedgerError, Posting, PostingKind};
 use crate::Money;
@@ -29,16 +31,22 @@ pub enum Reason {
     Counter,
     /// Goodwill credited (or taken back) by finance.
     Goodwill,
+    /// A referral reward (老带新) granted to the inviter or the invitee.
+    ReferralReward,
+    /// A referral reward taken back: the invitee's first order was refunded after the reward.
+    ReferralReversed,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 8] = [
         Reason::WithdrawalPaid,
         Reason::DebtSettled,
         Reason::OrderPaid,
         Reason::OrderRefunded,
         Reason::Counter,
         Reason::Goodwill,
+        Reason::ReferralReward,
+        Reason::ReferralReversed,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -49,6 +57,8 @@ impl Reason {
             Reason::OrderRefunded => "order_refunded",
             Reason::Counter => "counter",
             Reason::Goodwill => "goodwill",
+            Reason::ReferralReward => "referral_reward",
+            Reason::ReferralReversed => "referral_reversed",
         }
     }
 
@@ -164,6 +174,40 @@ pub fn adjusted(reference: &str, at_ms: i64, how: Adjustment, delta: Money) -> R
     Posting::new(PostingKind::StoredValueAdjusted, format!("stored_value:{reference}"), at_ms, entries)
 }
 
+/// Where the cost of a referral reward paid in stored value goes: operating expenses, as marketing (推广), the
+/// category the owner's own marketing expenses take.
+pub const REFERRAL_COST: Account = Account::OperatingExpenses;
+
+/// The most a referral reward may credit one side: ¥1,000.
+pub const MAX_REFERRAL_REWARD_FEN: i64 = 100_000;
+
+/// A referral reward of `amount` credited to a buyer's stored value; `reference` names the invitation and the
+/// side once (`referral:<id>:inviter`).
+pub fn referral_reward(reference: &str, at_ms: i64, amount: Money) -> Result<Posting, LedgerError> {
+    let a = positive(amount)?;
+    if a > MAX_REFERRAL_REWARD_FEN {
+        return Err(LedgerError::invalid("amount", "beyond the most a referral reward may credit"));
+    }
+    Posting::new(
+        PostingKind::ReferralReward,
+        format!("stored_value:{reference}"),
+        at_ms,
+        vec![Entry::debit(REFERRAL_COST, a), Entry::credit(Account::BuyerStoredValue, a)],
+    )
+}
+
+/// A referral reward taken back (`amount`, at most what was granted and what the buyer still holds): the cost
+/// is reduced by what comes back.
+pub fn referral_reversed(reference: &str, at_ms: i64, amount: Money) -> Result<Posting, LedgerError> {
+    let a = positive(amount)?;
+    Posting::new(
+        PostingKind::ReferralReward,
+        format!("stored_value:{reference}:reversed"),
+        at_ms,
+        vec![Entry::debit(Account::BuyerStoredValue, a), Entry::credit(REFERRAL_COST, a)],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +247,18 @@ mod tests {
         for r in Reason::ALL {
             assert_eq!(Reason::parse(r.code()), Some(r));
         }
+    }
+
+    #[test]
+    fn a_referral_reward_is_a_marketing_cost_and_its_reversal_gives_it_back() {
+        let g = referral_reward("referral:4:invitee", 1, m(500)).unwrap();
+        assert_eq!((g.total_on(Account::BuyerStoredValue), g.total_on(REFERRAL_COST)), (-500, 500));
+        assert_eq!(g.reference(), "stored_value:referral:4:invitee");
+        let r = referral_reversed("referral:4:invitee", 2, m(300)).unwrap();
+        assert_eq!((r.total_on(Account::BuyerStoredValue), r.total_on(REFERRAL_COST)), (300, -300));
+        assert_eq!(r.reference(), "stored_value:referral:4:invitee:reversed");
+        assert!(referral_reward("x", 1, m(0)).is_err());
+        assert!(referral_reward("x", 1, m(MAX_REFERRAL_REWARD_FEN + 1)).is_err());
     }
 
     #[test]

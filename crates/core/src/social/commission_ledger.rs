@@ -10,6 +10,9 @@
 //! | accrued at payment ([`accrue`]) | frozen + c | commission expense | commission frozen |
 //! | reversed by a refund while frozen ([`reverse`]) | frozen − r | commission frozen | commission expense |
 //! | reversed by a refund after settlement | available − y, owed + (r − y), y = min(r, available) | commission payable (y), promoter receivable (r − y) | commission expense |
+//! | held for review at payment (risk control; [`accrue`], then the status is `held`) | frozen + c | commission expense | commission frozen |
+//! | released by an operator ([`release`]) | — (it goes on to settle as frozen) | — | — |
+//! | rejected by an operator ([`reject`]) | frozen − net | commission frozen | commission expense |
 //! | settled when the after-sales window closes ([`settle`]) | frozen − k, owed − x, available + (k − x), x = min(owed, k) | commission frozen (k) | commission payable (k − x), promoter receivable (x) |
 //! | withdrawal requested ([`request_withdrawal`]) | available − w, withdrawing + w | — (nothing changes hands) | — |
 //! | withdrawal paid ([`pay_withdrawal`]) | withdrawing − w, paid out + w | commission payable | buyer stored value, bank or provider clearing |
@@ -21,6 +24,11 @@
 //! `floor(c × (base − x) / base)`, and a refund reverses `kept(before) − kept(after)`. So reversals never add
 //! up to more than the commission, and add up to all of it when the line is refunded in full. A reversal is
 //! always a new posting, never an edit, also after settlement.
+//!
+//! **Held.** A commission the risk control holds (`social::risk`) is accrued like any other, so the journal
+//! and the promoter's frozen balance carry it, but it does not settle while held: an operator releases it
+//! (frozen again, settled when its window closes) or rejects it, which reverses what is left of it by a new
+//! posting. A refund reverses a held commission as a frozen one; a rejected one has nothing left to reverse.
 //!
 //! **After a withdrawal.** Commission payable may not go below zero, so a reversal takes from what the
 //! promoter may still withdraw, and what it cannot take there becomes the promoter's debt to the shop
@@ -51,19 +59,28 @@ pub struct PromoterBalance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommissionStatus {
     Frozen,
+    /// Frozen and held for review by the risk control: not settled until released.
+    Held,
     Settled,
+    /// Rejected on review: reversed in full.
+    Rejected,
 }
 
 impl CommissionStatus {
+    pub const ALL: [CommissionStatus; 4] =
+        [CommissionStatus::Frozen, CommissionStatus::Held, CommissionStatus::Settled, CommissionStatus::Rejected];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             CommissionStatus::Frozen => "frozen",
+            CommissionStatus::Held => "held",
             CommissionStatus::Settled => "settled",
+            CommissionStatus::Rejected => "rejected",
         }
     }
 
     pub fn parse(s: &str) -> Option<CommissionStatus> {
-        [CommissionStatus::Frozen, CommissionStatus::Settled].into_iter().find(|c| c.as_str() == s)
+        CommissionStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -129,6 +146,10 @@ pub enum CommissionError {
     RefundAbovePaid { field: &'static str },
     #[error("{field}: the commission is settled already")]
     AlreadySettled { field: &'static str },
+    #[error("{field}: the commission is held for review")]
+    Held { field: &'static str },
+    #[error("{field}: the commission is not held for review")]
+    NotHeld { field: &'static str },
     #[error("{field}: the withdrawal is not awaiting payment")]
     WithdrawalNotPending { field: &'static str },
     #[error("{field}: more than the promoter owes")]
@@ -145,6 +166,8 @@ impl CommissionError {
             CommissionError::RefundNotIncreasing { .. } => "commission.refund_not_increasing",
             CommissionError::RefundAbovePaid { .. } => "commission.refund_above_paid",
             CommissionError::AlreadySettled { .. } => "commission.already_settled",
+            CommissionError::Held { .. } => "commission.held",
+            CommissionError::NotHeld { .. } => "commission.not_held",
             CommissionError::WithdrawalNotPending { .. } => "withdrawal.not_pending",
             CommissionError::AboveOwed { .. } => "promoter_debt.above_owed",
             CommissionError::NotPositive { .. } => "number.not_positive",
@@ -157,6 +180,8 @@ impl CommissionError {
             CommissionError::RefundNotIncreasing { field }
             | CommissionError::RefundAbovePaid { field }
             | CommissionError::AlreadySettled { field }
+            | CommissionError::Held { field }
+            | CommissionError::NotHeld { field }
             | CommissionError::WithdrawalNotPending { field }
             | CommissionError::AboveOwed { field }
             | CommissionError::NotPositive { field } => field,
@@ -206,14 +231,19 @@ pub fn reverse(
     if refunded_after > c.base {
         return Err(CommissionError::RefundAbovePaid { field: "refunded" });
     }
-    let r = sub(c.kept(c.refunded), c.kept(refunded_after));
+    // A rejected commission was reversed in full: nothing is left to reverse.
+    let r = if c.status == CommissionStatus::Rejected {
+        Money::ZERO
+    } else {
+        sub(c.kept(c.refunded), c.kept(refunded_after)).min(c.net())
+    };
     if r.fen() <= 0 {
         c.refunded = refunded_after;
         return Ok(None);
     }
     let expense = Entry::credit(Account::CommissionExpense, r.fen()).for_product(c.product_id);
     let (entries, next) = match c.status {
-        CommissionStatus::Frozen => {
+        CommissionStatus::Frozen | CommissionStatus::Held | CommissionStatus::Rejected => {
             let mut b = *balance;
             b.frozen = sub(b.frozen, r);
             (vec![Entry::debit(Account::CommissionFrozen, r.fen()), expense], b)
@@ -253,8 +283,12 @@ pub fn settle(
     balance: &mut PromoterBalance,
     at_ms: i64,
 ) -> Result<Option<Posting>, CommissionError> {
-    if c.status == CommissionStatus::Settled {
-        return Err(CommissionError::AlreadySettled { field: "commission_id" });
+    match c.status {
+        CommissionStatus::Frozen => {}
+        CommissionStatus::Held => return Err(CommissionError::Held { field: "commission_id" }),
+        CommissionStatus::Settled | CommissionStatus::Rejected => {
+            return Err(CommissionError::AlreadySettled { field: "commission_id" })
+        }
     }
     let k = c.net();
     let x = k.min(balance.owed);
@@ -276,6 +310,55 @@ pub fn settle(
     balance.frozen = sub(balance.frozen, k);
     balance.owed = sub(balance.owed, x);
     balance.available = add(balance.available, sub(k, x));
+    Ok(posting)
+}
+
+/// Hold a frozen commission for review (at payment, by the risk control). Nothing moves: it stays frozen in
+/// the journal and in the promoter's balance, and does not settle until released.
+pub fn hold(c: &mut Commission) -> Result<(), CommissionError> {
+    if c.status != CommissionStatus::Frozen {
+        return Err(CommissionError::AlreadySettled { field: "commission_id" });
+    }
+    c.status = CommissionStatus::Held;
+    Ok(())
+}
+
+/// Release a held commission: frozen again, it settles when its order's window closes.
+pub fn release(c: &mut Commission) -> Result<(), CommissionError> {
+    if c.status != CommissionStatus::Held {
+        return Err(CommissionError::NotHeld { field: "commission_id" });
+    }
+    c.status = CommissionStatus::Frozen;
+    Ok(())
+}
+
+/// Reject a held commission: what is left of it is reversed by a new posting. `None` when nothing is left
+/// (refunded in full meanwhile).
+pub fn reject(
+    c: &mut Commission,
+    balance: &mut PromoterBalance,
+    at_ms: i64,
+) -> Result<Option<Posting>, CommissionError> {
+    if c.status != CommissionStatus::Held {
+        return Err(CommissionError::NotHeld { field: "commission_id" });
+    }
+    let r = c.net();
+    let posting = if r.fen() > 0 {
+        Some(Posting::new(
+            PostingKind::CommissionReversed,
+            format!("commission:{}:rejected", c.id),
+            at_ms,
+            vec![
+                Entry::debit(Account::CommissionFrozen, r.fen()),
+                Entry::credit(Account::CommissionExpense, r.fen()).for_product(c.product_id),
+            ],
+        )?)
+    } else {
+        None
+    };
+    c.status = CommissionStatus::Rejected;
+    c.reversed = add(c.reversed, r);
+    balance.frozen = sub(balance.frozen, r);
     Ok(posting)
 }
 
@@ -617,6 +700,31 @@ mod tests {
         assert_eq!(request_withdrawal(WithdrawalRules::DEFAULT, &mut b, m(99)), Err(WithdrawalRefusal::BelowMinimum));
     }
 
+    #[test]
+    fn a_held_commission_waits_for_review_and_a_rejection_reverses_it() {
+        let mut b = PromoterBalance::default();
+        let mut c = commission(7, 2_000, 10_000);
+        accrue(&c, &mut b, 0).unwrap();
+        hold(&mut c).unwrap();
+        assert_eq!(settle(&mut c, &mut b, 1).unwrap_err().code(), "commission.held");
+        assert_eq!(b.frozen, m(2_000), "held commission stays frozen");
+        // A partial refund reverses it as a frozen one.
+        reverse(&mut c, &mut b, 3, m(5_000), 2).unwrap().unwrap();
+        let p = reject(&mut c, &mut b, 3).unwrap().unwrap();
+        assert_eq!(p.reference(), "commission:7:rejected");
+        assert_eq!((p.total_on(Account::CommissionFrozen), p.total_on(Account::CommissionExpense)), (1_000, -1_000));
+        assert_eq!((b.frozen, c.net(), c.status), (Money::ZERO, Money::ZERO, CommissionStatus::Rejected));
+        assert_eq!(reverse(&mut c, &mut b, 4, m(10_000), 4), Ok(None), "nothing left to reverse");
+        assert_eq!(reject(&mut c, &mut b, 5).unwrap_err().code(), "commission.not_held");
+        let mut d = commission(8, 500, 1_000);
+        accrue(&d, &mut b, 0).unwrap();
+        hold(&mut d).unwrap();
+        release(&mut d).unwrap();
+        assert_eq!(release(&mut d).unwrap_err().field(), "commission_id");
+        assert!(settle(&mut d, &mut b, 6).unwrap().is_some());
+        assert_eq!(b.available, m(500));
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Order { direct: i64, leader: i64, lines: Vec<(u32, i64)> },
@@ -626,6 +734,9 @@ mod tests {
         Pay { withdrawal: usize, payout: u8 },
         Refuse { withdrawal: usize },
         Debt { promoter: i64, amount: i64, how: u8 },
+        Hold { commission: usize },
+        Release { commission: usize },
+        Reject { commission: usize },
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -638,6 +749,9 @@ mod tests {
             2 => (any::<usize>(), 0u8..3).prop_map(|(withdrawal, payout)| Op::Pay { withdrawal, payout }),
             1 => any::<usize>().prop_map(|withdrawal| Op::Refuse { withdrawal }),
             1 => (1i64..4, 1i64..2_000, 0u8..3).prop_map(|(promoter, amount, how)| Op::Debt { promoter, amount, how }),
+            2 => any::<usize>().prop_map(|commission| Op::Hold { commission }),
+            1 => any::<usize>().prop_map(|commission| Op::Release { commission }),
+            1 => any::<usize>().prop_map(|commission| Op::Reject { commission }),
         ]
     }
 
@@ -705,13 +819,17 @@ mod tests {
                         let c = &mut comms[commission % n];
                         let b = balances.get_mut(&c.promoter_id).unwrap();
                         let net = c.net().fen();
+                        let before = c.status;
                         match settle(c, b, 0) {
                             Ok(p) => {
+                                prop_assert_eq!(before, CommissionStatus::Frozen);
                                 *settled_ever.entry(c.promoter_id).or_default() += net;
                                 if let Some(p) = p { postings.push((c.promoter_id, p)); }
                             }
+                            Err(e) if before == CommissionStatus::Held => prop_assert_eq!(e.code(), "commission.held"),
                             Err(e) => prop_assert_eq!(e.code(), "commission.already_settled"),
                         }
+                        prop_assert!(before != CommissionStatus::Held || c.status == CommissionStatus::Held, "a held commission never settles");
                     }
                     Op::Withdraw { promoter, amount } => {
                         let b = balances.entry(promoter).or_default();
@@ -753,6 +871,35 @@ mod tests {
                         if how == DebtSettlement::WrittenOff { written_off += amount; }
                         postings.push((promoter, settle_debt(b, next_id, Money::from_fen(amount), how, 0).unwrap()));
                         next_id += 1;
+                    }
+                    Op::Hold { commission } => {
+                        if comms.is_empty() { continue; }
+                        let n = comms.len();
+                        let c = &mut comms[commission % n];
+                        let before = c.status;
+                        prop_assert_eq!(hold(c).is_ok(), before == CommissionStatus::Frozen);
+                    }
+                    Op::Release { commission } => {
+                        if comms.is_empty() { continue; }
+                        let n = comms.len();
+                        let c = &mut comms[commission % n];
+                        let before = c.status;
+                        prop_assert_eq!(release(c).is_ok(), before == CommissionStatus::Held);
+                    }
+                    Op::Reject { commission } => {
+                        if comms.is_empty() { continue; }
+                        let n = comms.len();
+                        let c = &mut comms[commission % n];
+                        let b = balances.get_mut(&c.promoter_id).unwrap();
+                        let before = c.status;
+                        match reject(c, b, 0) {
+                            Ok(p) => {
+                                prop_assert_eq!(before, CommissionStatus::Held);
+                                prop_assert_eq!(c.net(), Money::ZERO);
+                                if let Some(p) = p { postings.push((c.promoter_id, p)); }
+                            }
+                            Err(e) => prop_assert_eq!(e.code(), "commission.not_held"),
+                        }
                     }
                 }
                 // Every posting balances.

@@ -12,6 +12,7 @@
 //! | [`commission_ledger`] | a commission's life (frozen → settled → withdrawn → paid; reversals) and its postings |
 //! | [`presale`] | pre-sale with tiered rebate: the planner of its economics and its draws, recomputable from a committed seed |
 //! | [`referral`] | whether an invitation earns a reward, and the risk checks that hold one for review |
+//! | [`risk`] | the risk control referral rewards and commissions share: fingerprints, shared identifiers, crowds, daily limits, hold reasons |
 
 pub mod channel;
 pub mod commission;
@@ -21,3 +22,4 @@ pub mod group_buy;
 pub mod presale;
 pub mod promoter;
 pub mod referral;
+pub mod risk;

@@ -4,14 +4,16 @@
 //! [`eligibility`] says whether an invitation earns anything at all: not a self-invite, not an invitee who was
 //! invited and rewarded before or had ordered before the invitation, and only for the invitee's first order,
 //! completed, not refunded in whole or in part, and at least the rule's minimum. [`assess`] is the risk
-//! control: a reward that may be farmed is **held** for an operator's review (never silently dropped), with
-//! every reason named by a stable code — the invitee shares a phone, address, device or payment account with
-//! the inviter, or shares one with many other invitees, or the inviter has reached the day's limit of
-//! rewards. [`decide`] puts the two together.
-//!
-//! Identifiers are compared as fingerprints ([`phone_fingerprint`], [`address_fingerprint`],
-//! [`token_fingerprint`]), so that spacing, case, full-width characters or a `+86` do not hide a match.
+//! control, shared with commissions ([`super::risk`]): a reward that may be farmed is **held** for an
+//! operator's review (never silently dropped), with every reason named by a stable code — the invitee shares a
+//! phone, address, device or payment account with the inviter, or shares one with many other invitees, or the
+//! inviter has reached the day's limit of rewards. [`decide`] puts the two together.
 
+pub use super::risk::{
+    address_fingerprint, phone_fingerprint, token_fingerprint, Crowd, HoldReason, Identity, RiskFacts, CROWD_LIMIT_MAX,
+    DAILY_LIMIT_MAX,
+};
+use super::risk::{Earner, Limits};
 use crate::Money;
 
 /// What each side of a referral receives.
@@ -25,8 +27,6 @@ pub enum Reward {
 pub const REWARDS_MAX: usize = 5;
 pub const POINTS_MAX: i64 = 1_000_000;
 pub const STORED_VALUE_MAX_FEN: i64 = 100_000;
-pub const DAILY_LIMIT_MAX: u32 = 1_000;
-pub const CROWD_LIMIT_MAX: u32 = 1_000;
 
 /// The shop's referral rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,101 +185,10 @@ pub fn eligibility(rules: &Rules, inv: &Invitation, facts: &InviteeFacts) -> Res
     Ok(())
 }
 
-/// A buyer's identifiers, as fingerprints.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
-    pub phones: Vec<String>,
-    pub addresses: Vec<String>,
-    pub devices: Vec<String>,
-    pub payment_accounts: Vec<String>,
-}
-
-/// For each kind of identifier, the largest number of other invitees (of any inviter) that share one of the
-/// invitee's identifiers of that kind. The store counts them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Crowd {
-    pub phone: u32,
-    pub address: u32,
-    pub device: u32,
-    pub payment_account: u32,
-}
-
-/// Why a reward is held for review. Stable codes, stored with the hold and its audit entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HoldReason {
-    PhoneSharedWithInviter,
-    AddressSharedWithInviter,
-    DeviceSharedWithInviter,
-    PaymentAccountSharedWithInviter,
-    PhoneSharedByMany,
-    AddressSharedByMany,
-    DeviceSharedByMany,
-    PaymentAccountSharedByMany,
-    DailyLimit,
-}
-
-impl HoldReason {
-    pub const ALL: [HoldReason; 9] = [
-        HoldReason::PhoneSharedWithInviter,
-        HoldReason::AddressSharedWithInviter,
-        HoldReason::DeviceSharedWithInviter,
-        HoldReason::PaymentAccountSharedWithInviter,
-        HoldReason::PhoneSharedByMany,
-        HoldReason::AddressSharedByMany,
-        HoldReason::DeviceSharedByMany,
-        HoldReason::PaymentAccountSharedByMany,
-        HoldReason::DailyLimit,
-    ];
-
-    pub const fn code(self) -> &'static str {
-        match self {
-            HoldReason::PhoneSharedWithInviter => "risk.phone_shared_with_inviter",
-            HoldReason::AddressSharedWithInviter => "risk.address_shared_with_inviter",
-            HoldReason::DeviceSharedWithInviter => "risk.device_shared_with_inviter",
-            HoldReason::PaymentAccountSharedWithInviter => "risk.payment_account_shared_with_inviter",
-            HoldReason::PhoneSharedByMany => "risk.phone_shared_by_many",
-            HoldReason::AddressSharedByMany => "risk.address_shared_by_many",
-            HoldReason::DeviceSharedByMany => "risk.device_shared_by_many",
-            HoldReason::PaymentAccountSharedByMany => "risk.payment_account_shared_by_many",
-            HoldReason::DailyLimit => "risk.daily_limit",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<HoldReason> {
-        HoldReason::ALL.into_iter().find(|r| r.code() == code)
-    }
-}
-
-/// What the risk check looks at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RiskFacts {
-    pub inviter: Identity,
-    pub invitee: Identity,
-    pub crowd: Crowd,
-    /// Rewards the inviter received (granted or held) earlier the same shop day.
-    pub inviter_rewards_today: u32,
-}
-
-fn shares(a: &[String], b: &[String]) -> bool {
-    a.iter().any(|x| !x.is_empty() && b.contains(x))
-}
-
-/// Every reason to hold the reward, in a fixed order; empty when it may be granted.
+/// Every reason to hold the reward (the earner is the inviter, the subject the invitee); empty when it may be
+/// granted.
 pub fn assess(rules: &Rules, f: &RiskFacts) -> Vec<HoldReason> {
-    let (a, b) = (&f.inviter, &f.invitee);
-    let limit = rules.crowd_limit;
-    let checks = [
-        (HoldReason::PhoneSharedWithInviter, shares(&a.phones, &b.phones)),
-        (HoldReason::AddressSharedWithInviter, shares(&a.addresses, &b.addresses)),
-        (HoldReason::DeviceSharedWithInviter, shares(&a.devices, &b.devices)),
-        (HoldReason::PaymentAccountSharedWithInviter, shares(&a.payment_accounts, &b.payment_accounts)),
-        (HoldReason::PhoneSharedByMany, f.crowd.phone >= limit),
-        (HoldReason::AddressSharedByMany, f.crowd.address >= limit),
-        (HoldReason::DeviceSharedByMany, f.crowd.device >= limit),
-        (HoldReason::PaymentAccountSharedByMany, f.crowd.payment_account >= limit),
-        (HoldReason::DailyLimit, f.inviter_rewards_today >= rules.daily_limit),
-    ];
-    checks.into_iter().filter(|(_, hit)| *hit).map(|(r, _)| r).collect()
+    super::risk::assess(Earner::Inviter, Limits { daily_limit: rules.daily_limit, crowd_limit: rules.crowd_limit }, f)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,37 +209,6 @@ pub fn decide(rules: &Rules, inv: &Invitation, facts: &InviteeFacts, risk: &Risk
     } else {
         Decision::Hold(reasons)
     }
-}
-
-/// A mainland mobile number's fingerprint: its 11 digits, without spaces, dashes or a `+86` / `0086`
-/// prefix. `None` when it is not one.
-pub fn phone_fingerprint(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-    let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits);
-    (digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.to_string())
-}
-
-/// Full-width ASCII (ｂ，１) as half-width, letters in lower case.
-fn fold(c: char) -> char {
-    let c = match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    };
-    c.to_ascii_lowercase()
-}
-
-/// An address's fingerprint: its parts joined, full-width folded, lower case, with whitespace and
-/// punctuation removed, so that "浙江省杭州市 西湖区 文三路１号" and "浙江省杭州市西湖区文三路1号" match.
-pub fn address_fingerprint(parts: &[&str]) -> String {
-    parts.iter().flat_map(|p| p.chars()).map(fold).filter(|c| c.is_alphanumeric()).collect()
-}
-
-/// A device or payment-account identifier's fingerprint (trimmed, folded). `None` when empty.
-pub fn token_fingerprint(raw: &str) -> Option<String> {
-    let t: String = raw.trim().chars().map(fold).collect();
-    (!t.is_empty()).then_some(t)
 }
 
 #[cfg(test)]
@@ -363,20 +241,20 @@ mod tests {
 
     fn clean() -> RiskFacts {
         RiskFacts {
-            inviter: Identity {
+            earner: Identity {
                 phones: vec!["13800000001".into()],
                 addresses: vec![address_fingerprint(&["浙江省", "杭州市", "文三路1号"])],
                 devices: vec!["dev-a".into()],
                 payment_accounts: vec!["o-a".into()],
             },
-            invitee: Identity {
+            subject: Identity {
                 phones: vec!["13800000002".into()],
                 addresses: vec![address_fingerprint(&["上海市", "黄浦区", "南京东路2号"])],
                 devices: vec!["dev-b".into()],
                 payment_accounts: vec!["o-b".into()],
             },
             crowd: Crowd::default(),
-            inviter_rewards_today: 0,
+            earner_today: 0,
         }
     }
 
@@ -408,10 +286,10 @@ mod tests {
     fn shared_identifiers_and_velocity_hold_the_reward_with_every_reason() {
         let r = rules();
         let mut f = clean();
-        f.invitee.phones.push("13800000001".into());
-        f.invitee.addresses = vec![address_fingerprint(&["浙江省杭州市 ", "文三路１号"])];
+        f.subject.phones.push("13800000001".into());
+        f.subject.addresses = vec![address_fingerprint(&["浙江省杭州市 ", "文三路１号"])];
         f.crowd.device = 3;
-        f.inviter_rewards_today = 5;
+        f.earner_today = 5;
         assert_eq!(
             decide(&r, &INV, &facts(), &f),
             Decision::Hold(vec![
@@ -422,9 +300,9 @@ mod tests {
             ])
         );
         let mut g = clean();
-        g.invitee.payment_accounts = vec!["o-a".into()];
+        g.subject.payment_accounts = vec!["o-a".into()];
         g.crowd.device = 2;
-        g.inviter_rewards_today = 4;
+        g.earner_today = 4;
         assert_eq!(assess(&r, &g), vec![HoldReason::PaymentAccountSharedWithInviter]);
         // An ineligible invitation is not held: it earns nothing.
         let own = Invitation { inviter_id: 2, invitee_id: 2, invited_at_ms: 0 };
@@ -432,16 +310,6 @@ mod tests {
         for reason in HoldReason::ALL {
             assert_eq!(HoldReason::parse(reason.code()), Some(reason));
         }
-    }
-
-    #[test]
-    fn fingerprints_see_through_formatting() {
-        assert_eq!(phone_fingerprint("+86 138-0000-0001").as_deref(), Some("13800000001"));
-        assert_eq!(phone_fingerprint("008613800000001").as_deref(), Some("13800000001"));
-        assert_eq!(phone_fingerprint("12345"), None);
-        assert_eq!(address_fingerprint(&["Room　１２Ａ，", "Tower B"]), "room12atowerb");
-        assert_eq!(token_fingerprint("  ＤＥＶ-1 ").as_deref(), Some("dev-1"));
-        assert_eq!(token_fingerprint("   "), None);
     }
 
     #[test]
@@ -467,12 +335,12 @@ mod tests {
         ) {
             let r = rules();
             let mut f = clean();
-            if share[0] { f.invitee.phones = f.inviter.phones.clone(); }
-            if share[1] { f.invitee.addresses = f.inviter.addresses.clone(); }
-            if share[2] { f.invitee.devices = f.inviter.devices.clone(); }
-            if share[3] { f.invitee.payment_accounts = f.inviter.payment_accounts.clone(); }
+            if share[0] { f.subject.phones = f.earner.phones.clone(); }
+            if share[1] { f.subject.addresses = f.earner.addresses.clone(); }
+            if share[2] { f.subject.devices = f.earner.devices.clone(); }
+            if share[3] { f.subject.payment_accounts = f.earner.payment_accounts.clone(); }
             f.crowd = Crowd { phone: crowd[0], address: crowd[1], device: crowd[2], payment_account: crowd[3] };
-            f.inviter_rewards_today = today;
+            f.earner_today = today;
             let reasons = assess(&r, &f);
             let expected = share.iter().filter(|s| **s).count()
                 + crowd.iter().filter(|c| **c >= r.crowd_limit).count()

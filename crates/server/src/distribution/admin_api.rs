@@ -6,7 +6,8 @@ use axum::http::HeaderMap;
 use axum::Json;
 
 use super::cases::{
-    self, CommissionDto, Decision, NoteInput, PayInput, PromoterDto, StatusQuery, WithdrawalDto, WithdrawalStep,
+    self, CommissionDto, CommissionQuery, CommissionReview, Decision, NoteInput, PayInput, PromoterDto, StatusQuery,
+    WithdrawalDto, WithdrawalStep,
 };
 use super::settings::DistributionSettings;
 use crate::accounts::auth::{Admin, ManageMembers, ManageSettings, ReadBuyers, ReadFinance};
@@ -38,7 +39,7 @@ pub async fn get_promoter(
     Ok(Json(cases::promoter(&st, &admin, id).await?))
 }
 
-/// A promoter's commissions, newest first; of one status (frozen, settled) when given.
+/// A promoter's commissions, newest first; of one status (frozen, held, settled, rejected) when given.
 #[utoipa::path(get, path = "/api/v1/admin/promoters/{id}/commissions", tag = "admin-distribution", params(("id" = i64, Path), StatusQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<CommissionDto>), (status = 422, body = ErrorBody)))]
 pub async fn promoter_commissions(
@@ -186,4 +187,42 @@ pub async fn reject_withdrawal(
 ) -> ApiResult<Json<WithdrawalDto>> {
     let call = Call::from_headers(&headers);
     Ok(Json(cases::decide_withdrawal(&st, &admin, &call, id, WithdrawalStep::Reject, &n.note).await?))
+}
+
+/// The shop's commissions, newest first; `status=held` is the review queue of what the risk check held.
+#[utoipa::path(get, path = "/api/v1/admin/commissions", tag = "admin-distribution", params(CommissionQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paginated<CommissionDto>), (status = 422, body = ErrorBody)))]
+pub async fn list_commissions(
+    State(st): State<AppState>,
+    admin: Admin<ReadBuyers>,
+    ApiQuery(q): ApiQuery<CommissionQuery>,
+) -> ApiResult<Json<Paginated<CommissionDto>>> {
+    Ok(Json(cases::commissions(&st, &admin, &q).await?))
+}
+
+/// Release a held commission: it settles with its order, at once when the order's settlement period is over
+/// (audited).
+#[utoipa::path(post, path = "/api/v1/admin/commissions/{id}/release", tag = "admin-distribution", params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = CommissionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn release_commission(
+    State(st): State<AppState>,
+    admin: Admin<ManageMembers>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CommissionDto>> {
+    let call = Call::from_headers(&headers);
+    Ok(Json(cases::review_commission(&st, &admin, &call, id, CommissionReview::Release).await?))
+}
+
+/// Reject a held commission: reversed in full by a new posting, never settled (audited).
+#[utoipa::path(post, path = "/api/v1/admin/commissions/{id}/reject", tag = "admin-distribution", params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, body = CommissionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reject_commission(
+    State(st): State<AppState>,
+    admin: Admin<ManageMembers>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CommissionDto>> {
+    let call = Call::from_headers(&headers);
+    Ok(Json(cases::review_commission(&st, &admin, &call, id, CommissionReview::Reject).await?))
 }

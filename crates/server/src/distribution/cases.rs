@@ -26,7 +26,7 @@ use crate::usecase::{self, Call, Effects};
 
 pub const PROMOTER_STATUSES: [&str; 4] = ["pending", "active", "rejected", "suspended"];
 pub const WITHDRAWAL_STATUSES: [&str; 4] = ["requested", "approved", "paid", "rejected"];
-pub const COMMISSION_STATUSES: [&str; 2] = ["frozen", "settled"];
+pub const COMMISSION_STATUSES: [&str; 4] = ["frozen", "held", "settled", "rejected"];
 
 // ---- wire types ---------------------------------------------------------------------------------
 
@@ -36,6 +36,8 @@ pub const COMMISSION_STATUSES: [&str; 2] = ["frozen", "settled"];
 #[derive(Serialize, ToSchema, Clone, Copy, Default)]
 pub struct EarningsDto {
     pub frozen: i64,
+    /// Of `frozen`, what the risk check holds for review (not settled until released).
+    pub held: i64,
     pub available: i64,
     pub withdrawing: i64,
     pub owed: i64,
@@ -73,6 +75,7 @@ pub fn promoter_dto(p: &PromoterRow) -> PromoterDto {
         decided_at: p.decided_at,
         earnings: EarningsDto {
             frozen: p.frozen,
+            held: p.held,
             available: p.available,
             withdrawing: p.withdrawing,
             owed: p.owed,
@@ -98,14 +101,133 @@ pub struct CommissionDto {
     pub reversed: i64,
     /// What it is worth now: amount − reversed.
     pub net: i64,
-    /// frozen or settled
-    pub status: String,
+    pub status: CommissionStatusDto,
     pub created_at: i64,
     pub settled_at: Option<i64>,
+    pub promoter_id: i64,
+    /// The promoter's name.
+    pub promoter_nickname: String,
+    pub buyer_id: i64,
+    /// The buyer's name, masked.
+    pub buyer_nickname: String,
+    /// Why the risk check held it (kept after the review): `risk.*` codes.
+    pub hold_reasons: Vec<HoldReasonDto>,
+    /// When an operator released or rejected it.
+    pub reviewed_at: Option<i64>,
+}
+
+/// A commission's state.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommissionStatusDto {
+    /// Earned on an order whose settlement period is not over.
+    Frozen,
+    /// Frozen and held for review by the risk check: not settled until released.
+    Held,
+    /// The promoter's: withdrawable.
+    Settled,
+    /// Rejected on review: reversed in full.
+    Rejected,
+}
+
+impl CommissionStatusDto {
+    pub const ALL: [CommissionStatusDto; 4] = [
+        CommissionStatusDto::Frozen,
+        CommissionStatusDto::Held,
+        CommissionStatusDto::Settled,
+        CommissionStatusDto::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommissionStatusDto::Frozen => "frozen",
+            CommissionStatusDto::Held => "held",
+            CommissionStatusDto::Settled => "settled",
+            CommissionStatusDto::Rejected => "rejected",
+        }
+    }
+
+    fn of(s: &str) -> CommissionStatusDto {
+        match s {
+            "held" => CommissionStatusDto::Held,
+            "settled" => CommissionStatusDto::Settled,
+            "rejected" => CommissionStatusDto::Rejected,
+            _ => CommissionStatusDto::Frozen,
+        }
+    }
+}
+
+/// Why the risk check held a commission.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, ToSchema)]
+pub enum HoldReasonDto {
+    #[serde(rename = "risk.phone_shared_with_promoter")]
+    PhoneSharedWithPromoter,
+    #[serde(rename = "risk.address_shared_with_promoter")]
+    AddressSharedWithPromoter,
+    #[serde(rename = "risk.device_shared_with_promoter")]
+    DeviceSharedWithPromoter,
+    #[serde(rename = "risk.payment_account_shared_with_promoter")]
+    PaymentAccountSharedWithPromoter,
+    #[serde(rename = "risk.phone_shared_by_many")]
+    PhoneSharedByMany,
+    #[serde(rename = "risk.address_shared_by_many")]
+    AddressSharedByMany,
+    #[serde(rename = "risk.device_shared_by_many")]
+    DeviceSharedByMany,
+    #[serde(rename = "risk.payment_account_shared_by_many")]
+    PaymentAccountSharedByMany,
+    #[serde(rename = "risk.daily_limit")]
+    DailyLimit,
+}
+
+/// Every reason a commission may be held for, in the order [`HoldReasonDto`] lists them (for the pages' labels).
+pub const HOLD_REASONS: [&str; 9] = [
+    "risk.phone_shared_with_promoter",
+    "risk.address_shared_with_promoter",
+    "risk.device_shared_with_promoter",
+    "risk.payment_account_shared_with_promoter",
+    "risk.phone_shared_by_many",
+    "risk.address_shared_by_many",
+    "risk.device_shared_by_many",
+    "risk.payment_account_shared_by_many",
+    "risk.daily_limit",
+];
+
+impl HoldReasonDto {
+    const ALL: [HoldReasonDto; 9] = [
+        HoldReasonDto::PhoneSharedWithPromoter,
+        HoldReasonDto::AddressSharedWithPromoter,
+        HoldReasonDto::DeviceSharedWithPromoter,
+        HoldReasonDto::PaymentAccountSharedWithPromoter,
+        HoldReasonDto::PhoneSharedByMany,
+        HoldReasonDto::AddressSharedByMany,
+        HoldReasonDto::DeviceSharedByMany,
+        HoldReasonDto::PaymentAccountSharedByMany,
+        HoldReasonDto::DailyLimit,
+    ];
+
+    fn of(code: &str) -> Option<HoldReasonDto> {
+        HOLD_REASONS.iter().position(|c| *c == code).map(|i| HoldReasonDto::ALL[i])
+    }
+
+    pub fn code(self) -> &'static str {
+        HoldReasonDto::ALL.iter().position(|r| *r == self).map_or("", |i| HOLD_REASONS[i])
+    }
+}
+
+pub fn hold_reasons(codes: &str) -> Vec<HoldReasonDto> {
+    codes.split(',').filter_map(HoldReasonDto::of).collect()
 }
 
 fn commission_dto(c: CommissionRow) -> CommissionDto {
     CommissionDto {
+        status: CommissionStatusDto::of(&c.status),
+        promoter_id: c.promoter_id,
+        promoter_nickname: c.promoter_nickname,
+        buyer_id: c.buyer_id,
+        buyer_nickname: mask(&c.buyer_nickname),
+        hold_reasons: hold_reasons(&c.hold_reasons),
+        reviewed_at: c.reviewed_at,
         id: c.id,
         order_id: c.order_id,
         order_no: c.order_no,
@@ -116,7 +238,6 @@ fn commission_dto(c: CommissionRow) -> CommissionDto {
         refunded: c.refunded,
         reversed: c.reversed,
         net: c.amount - c.reversed,
-        status: c.status,
         created_at: c.created_at,
         settled_at: c.settled_at,
     }
@@ -677,4 +798,101 @@ pub async fn decide_withdrawal(
     usecase::commit(st, tx, Effects::new()).await?;
     let w = st.store.withdrawal(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("withdrawal"))?;
     Ok(withdrawal_dto(w))
+}
+
+// ---- the review queue of held commissions -------------------------------------------------------
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionQuery {
+    /// Of one state only (`held`: the review queue).
+    pub status: Option<CommissionStatusDto>,
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+/// The shop's commissions, newest first; of one state when asked (`held` is the review queue).
+pub async fn commissions(
+    st: &AppState,
+    admin: &Admin<ReadBuyers>,
+    q: &CommissionQuery,
+) -> ApiResult<Paginated<CommissionDto>> {
+    let page = Page::parse(q.page, q.page_size)?;
+    let status = q.status.map(CommissionStatusDto::as_str).unwrap_or("");
+    let rows = st.store.list_commissions(admin.merchant_id, status, page.size(), page.offset()).await?;
+    Ok(Paginated::new(rows.items.into_iter().map(commission_dto).collect(), rows.total, page))
+}
+
+/// What an operator does with a held commission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommissionReview {
+    /// Frozen again: it settles with its order (at once when the settlement period is over).
+    Release,
+    /// Reversed in full by a new posting.
+    Reject,
+}
+
+/// Release or reject a commission the risk check held; audited with the hold's reasons.
+pub async fn review_commission(
+    st: &AppState,
+    admin: &Admin<ManageMembers>,
+    call: &Call,
+    id: i64,
+    what: CommissionReview,
+) -> ApiResult<CommissionDto> {
+    let c = st
+        .store
+        .commission(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("commission"))?;
+    let not_held = || refused(StatusCode::CONFLICT, Reason::CommissionNotHeld, "id");
+    if c.status != "held" {
+        return Err(not_held());
+    }
+    let settle_days = settings::load(st, admin.merchant_id).await?.settle_days;
+    let now = minimall_store::now_ms();
+    let mut tx = st.store.begin().await?;
+    let row = st.store.lock_promoter(&mut tx, c.promoter_id).await?.ok_or_else(|| ApiError::not_found("promoter"))?;
+    // As it is now, under the promoter's row (a refund may have reversed part of it meanwhile).
+    let c = st.store.commission(&mut *tx, admin.merchant_id, id).await?.ok_or_else(not_held)?;
+    let mut cc = super::commission_of(&c);
+    let mut bal = balance_of(&row);
+    let (to, action) = match what {
+        CommissionReview::Release => {
+            cl::release(&mut cc).map_err(|_| not_held())?;
+            ("frozen", "commission.release")
+        }
+        CommissionReview::Reject => {
+            let p = cl::reject(&mut cc, &mut bal, now).map_err(|_| not_held())?;
+            super::post(st, &mut tx, admin.merchant_id, p).await?;
+            ("rejected", "commission.reject")
+        }
+    };
+    if !st.store.review_commission(&mut tx, id, to, cc.reversed.fen(), admin.id).await? {
+        return Err(not_held());
+    }
+    let mut settled = false;
+    if what == CommissionReview::Release {
+        // The order's settlement ran while it was held: it settles now.
+        let o = st.store.order_tx(&mut tx, c.order_id).await?;
+        let due = o.received_at.is_some_and(|r| r + settle_days.max(0) * super::DAY_MS <= now);
+        if due {
+            let p = cl::settle(&mut cc, &mut bal, now).map_err(super::ledger)?;
+            super::post(st, &mut tx, admin.merchant_id, p).await?;
+            if !st.store.update_commission(&mut tx, id, "frozen", c.refunded, cc.reversed.fen(), "settled").await? {
+                return Err(ApiError::conflict_because(&Reason::CommissionChanged));
+            }
+            settled = true;
+        }
+    }
+    st.store.save_promoter_balance(&mut tx, c.promoter_id, cols(&bal)).await?;
+    let codes: Vec<&str> = c.hold_reasons.split(',').filter(|x| !x.is_empty()).collect();
+    let before = serde_json::json!({"status": "held", "reasons": codes, "net": c.amount - c.reversed});
+    let after = serde_json::json!({"status": if settled { "settled" } else { to }, "reversed": cc.reversed.fen()});
+    audit(st, &mut tx, admin, call, action, format!("commission:{id}"), Some(before), Some(after)).await?;
+    let row =
+        st.store.commission(&mut *tx, admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("commission"))?;
+    usecase::commit(st, tx, Effects::new()).await?;
+    Ok(commission_dto(row))
 }

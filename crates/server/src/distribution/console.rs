@@ -1,7 +1,11 @@
-//! Console pages of distribution (分销): promoters and applications with their decisions, the shop's
-//! commission settings (with per-product rates), and promoters' withdrawals for finance.
+//! Console pages of distribution (分销): promoters and applications with their decisions, the review queue of
+//! commissions the risk check held (佣金审核: release or reject), the shop's commission settings (with
+//! per-product rates and the risk check's limits), and promoters' withdrawals for finance.
 
-use super::cases::{self, Decision, NoteInput, PayoutKind, StatusQuery, WithdrawalStep};
+use super::cases::{
+    self, CommissionQuery, CommissionReview, CommissionStatusDto, Decision, NoteInput, PayoutKind, StatusQuery,
+    WithdrawalStep,
+};
 use super::settings::{Approval, DistributionSettings, ProductRatesDto, RateDto, RateMode, TierRatesDto, Touch};
 use crate::accounts::auth::ManageMembers;
 use crate::web::console::prelude::*;
@@ -11,6 +15,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/promoters", get(promoters))
         .route("/admin/promoter-applications", get(applications))
         .route("/admin/promoters/{id}/{action}", post(decide))
+        .route("/admin/commissions", get(commission_reviews))
+        .route("/admin/commissions/{id}/{action}", post(review_commission))
         .route("/admin/distribution", get(settings_page).post(save_settings))
         .route("/admin/distribution/products", post(add_product_rate))
         .route("/admin/distribution/products/{id}/remove", post(remove_product_rate))
@@ -153,6 +159,98 @@ async fn decide(
     back(&referer_or(&headers, "/admin/promoters"))
 }
 
+// ---- the review queue of held commissions ---------------------------------------------------------
+
+async fn commission_reviews(
+    State(st): State<AppState>,
+    c: Ctx,
+    Console(a): Console<ReadBuyers>,
+    WebQuery(q): WebQuery<ListQuery>,
+) -> WebResult {
+    let page = q.page.unwrap_or(1).max(1);
+    // The review queue first.
+    let status = q.status.clone().unwrap_or_else(|| "held".into());
+    let parsed = CommissionStatusDto::ALL.into_iter().find(|s| s.as_str() == status);
+    let list =
+        cases::commissions(&st, &a, &CommissionQuery { status: parsed, page: Some(page), page_size: Some(PAGE_SIZE) })
+            .await?;
+    let manage = may(&a, Permission::ManageMembers);
+    let mut p = ListPage::new(c, &a, "menu.commission_reviews").heads(&[
+        "dist.promoter",
+        "dist.buyer",
+        "dist.order",
+        "dist.product",
+        "dist.commission_amount",
+        "dist.status",
+        "dist.hold_reasons",
+        "dist.created_at",
+        "",
+        "",
+    ]);
+    p.intro = p.c.t("dist.reviews_intro").into();
+    p.links.push(("/admin/promoters".into(), p.c.t("menu.promoters").into()));
+    let mut options = vec![(String::new(), p.c.t("common.all").to_string())];
+    options.extend(cases::COMMISSION_STATUSES.iter().map(|s| ((*s).to_string(), p.c.label("commission-status", s))));
+    p.filters = Some(Form {
+        id: "filters",
+        title: String::new(),
+        action: "/admin/commissions".into(),
+        method: "get",
+        fields: vec![Field::select("status", p.c.t("dist.status"), status.clone(), options)],
+        submit: p.c.t("common.filter").into(),
+    });
+    if list.items.is_empty() {
+        p.intro = format!("{} {}", p.c.t("dist.reviews_intro"), p.c.t("dist.no_held"));
+    }
+    for x in &list.items {
+        let held = x.status == CommissionStatusDto::Held;
+        let (first, second) = if manage && held {
+            (
+                Cell::button(format!("/admin/commissions/{}/release", x.id), p.c.t("dist.release")),
+                Cell::button(format!("/admin/commissions/{}/reject", x.id), p.c.t("dist.reject_commission")),
+            )
+        } else {
+            (Cell::text(""), Cell::text(""))
+        };
+        let reasons: Vec<String> = x.hold_reasons.iter().map(|r| p.c.label("commission-hold", r.code())).collect();
+        let class = match x.status {
+            CommissionStatusDto::Held => "warn",
+            CommissionStatusDto::Settled => "ok",
+            _ => "",
+        };
+        p.rows.push(vec![
+            Cell::text(x.promoter_nickname.clone()),
+            Cell::link(x.buyer_nickname.clone(), format!("/admin/buyers/{}", x.buyer_id)),
+            Cell::link(x.order_no.clone(), format!("/admin/orders/{}", x.order_id)),
+            Cell::text(x.title.clone()),
+            Cell::num(view::yuan(x.net)),
+            Cell::tag(p.c.label("commission-status", x.status.as_str()), class),
+            Cell::text(if reasons.is_empty() { "-".into() } else { reasons.join("、") }),
+            Cell::text(view::beijing_time(x.created_at)),
+            first,
+            second,
+        ]);
+    }
+    p.pager =
+        Some(Pager::new(&view::with_query("/admin/commissions", &[("status", status)]), page, PAGE_SIZE, list.total));
+    ok(p)
+}
+
+async fn review_commission(
+    State(st): State<AppState>,
+    Console(a): Console<ManageMembers>,
+    headers: HeaderMap,
+    WebPath((id, action)): WebPath<(i64, String)>,
+) -> WebResult {
+    let what = match action.as_str() {
+        "release" => CommissionReview::Release,
+        "reject" => CommissionReview::Reject,
+        _ => return Err(ApiError::not_found("action").into()),
+    };
+    cases::review_commission(&st, &a, &Call::from_headers(&headers), id, what).await?;
+    back(&referer_or(&headers, "/admin/commissions"))
+}
+
 // ---- settings -------------------------------------------------------------------------------------
 
 fn rate_text(c: &Ctx, r: Option<RateDto>) -> String {
@@ -291,6 +389,18 @@ async fn settings_view(
             &t("dist.withdrawal_max"),
             typed("withdrawal_max", Money::from_fen(s.withdrawal_max).to_yuan_string()),
         ),
+        Field::kind(
+            "risk_daily_limit",
+            &t("dist.risk_daily_limit"),
+            "number",
+            typed("risk_daily_limit", s.risk_daily_limit.to_string()),
+        ),
+        Field::kind(
+            "risk_crowd_limit",
+            &t("dist.risk_crowd_limit"),
+            "number",
+            typed("risk_crowd_limit", s.risk_crowd_limit.to_string()),
+        ),
     ];
     if let Some(r) = refused {
         r.place(&mut fields, &mut p.error);
@@ -341,6 +451,8 @@ fn settings_input(f: &Fields, current: &DistributionSettings) -> Result<Distribu
         product_rates: current.product_rates.clone(),
         withdrawal_min: view::parse_yuan("withdrawal_min", f.get("withdrawal_min"))?,
         withdrawal_max: view::parse_yuan("withdrawal_max", f.get("withdrawal_max"))?,
+        risk_daily_limit: whole_number(f, "risk_daily_limit")?,
+        risk_crowd_limit: whole_number(f, "risk_crowd_limit")?,
     })
 }
 

@@ -1,7 +1,12 @@
 //! Distribution (分销): promoters, buyers' bindings to them, and the commission their buyers' orders earn.
 //!
 //! Commission follows its order's money, in the transactions that move it: accrued (frozen) when a payment
-//! succeeds ([`order_paid`], in the payment's transaction, after its own posting), reversed in proportion when
+//! succeeds ([`order_paid`], in the payment's transaction, after its own posting), or accrued and **held** for
+//! review when the risk check (`core::social::risk`, shared with referral) finds the buyer sharing a phone,
+//! address or device with the promoter, many of the promoter's buyers sharing one of the buyer's, or the
+//! promoter past the day's limit of orders (audited as `system`); a held commission is not settled until an
+//! operator releases it (it then settles as any frozen one, at once when its order's settlement period is
+//! over) or rejects it (reversed in full by a new posting) — [`cases::review_commission`]; reversed in proportion when
 //! a refund succeeds ([`refund_succeeded`], also after settlement, as a new posting), settled by the durable
 //! job `distribution.settle` the shop's settlement period after the order was received ([`order_received`]).
 //! Each step is decided by `core::social::commission_ledger` on the promoter's sub-ledger as recorded, under
@@ -30,6 +35,7 @@ use minimall_core::social::commission_ledger::{
     self as cl, Commission, CommissionError, CommissionStatus, PromoterBalance,
 };
 use minimall_core::social::promoter::{promoter_at, Binding};
+use minimall_core::social::risk::{self, Crowd, Limits, RiskFacts};
 use minimall_core::Money;
 use minimall_store::distribution::{BalanceCols, BindingRow, CommissionRow, NewCommission, PromoterRow};
 use minimall_store::orders::{OrderRow, RefundRow};
@@ -63,6 +69,7 @@ minimall_core::coded_enum! {
         BelowMinimum { min_fen: Money } = "withdrawal.below_minimum",
         AboveMaximum { max_fen: Money } = "withdrawal.above_maximum",
         Insufficient { available_fen: Money } = "withdrawal.insufficient",
+        CommissionNotHeld = "commission.not_held",
         WithdrawalNotPending = "withdrawal.not_pending",
         WithdrawalInverted = "withdrawal.inverted",
         CommissionChanged = "commission.changed_meanwhile",
@@ -133,6 +140,7 @@ pub struct Plan {
     rules: Rules,
     direct: Earner,
     leader: Option<Earner>,
+    limits: Limits,
 }
 
 /// The active promoter `buyer_id` was bound to at `at_ms`, if any.
@@ -152,8 +160,9 @@ pub async fn plan_for(st: &AppState, o: &OrderRow) -> ApiResult<Option<Plan>> {
     if rules.default.direct.is_none() && rules.default.leader.is_none() && rules.overrides.is_empty() {
         return Ok(None);
     }
+    let limits = s.risk_limits()?;
     let leader = earner_of(st, o.merchant_id, direct.buyer_id, o.created_at).await?;
-    Ok(Some(Plan { rules, direct, leader }))
+    Ok(Some(Plan { rules, direct, leader, limits }))
 }
 
 /// By promoter id (the order their rows are taken in).
@@ -180,9 +189,17 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
         .collect();
     let earned = commission::commissions(&plan.rules, o.buyer_id, Some(plan.direct), plan.leader, &paid);
     let now = minimall_store::now_ms();
+    let buyer = if earned.is_empty() {
+        Default::default()
+    } else {
+        crate::referral::identity(st, tx, o.merchant_id, o.buyer_id).await?
+    };
     for (pid, list) in by_promoter(earned.into_iter().map(|c: LineCommission| (c.promoter_id, c))) {
         let row = st.store.lock_promoter(tx, pid).await?.ok_or_else(|| ApiError::not_found("promoter"))?;
         let mut bal = balance_of(&row);
+        let reasons = assess(st, tx, &row, o, &buyer, plan.limits, now).await?;
+        let codes: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
+        let status = if codes.is_empty() { CommissionStatus::Frozen } else { CommissionStatus::Held };
         for lc in list {
             let id = st
                 .store
@@ -198,15 +215,73 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
                         tier: lc.tier.as_str(),
                         amount: lc.amount.fen(),
                         base: lc.base.fen(),
+                        status: status.as_str(),
+                        hold_reasons: codes.join(","),
                     },
                 )
                 .await?;
             let p = cl::accrue(&Commission::new(id, &lc), &mut bal, now).map_err(ledger)?;
             post(st, tx, o.merchant_id, p).await?;
+            if status == CommissionStatus::Held {
+                let sys = crate::referral::System { merchant_id: o.merchant_id };
+                let after = serde_json::json!({
+                    "status": "held", "reasons": codes, "order_id": o.id, "promoter_id": pid, "amount": lc.amount.fen()
+                });
+                crate::ops::audit::audit(
+                    st,
+                    tx,
+                    &sys,
+                    &sys,
+                    "commission.hold",
+                    format!("commission:{id}"),
+                    None,
+                    Some(after),
+                )
+                .await?;
+            }
         }
         st.store.save_promoter_balance(tx, pid, cols(&bal)).await?;
     }
     Ok(())
+}
+
+/// The risk check of what an order earns one promoter: the buyer against the promoter and the promoter's other
+/// buyers, and the promoter's orders earlier the same shop day. The buyer's fingerprints are kept for later
+/// counts.
+async fn assess(
+    st: &AppState,
+    tx: &mut Tx,
+    promoter: &PromoterRow,
+    o: &OrderRow,
+    buyer: &risk::Identity,
+    limits: Limits,
+    now: i64,
+) -> ApiResult<Vec<risk::HoldReason>> {
+    let m = o.merchant_id;
+    let earner = crate::referral::identity(st, tx, m, promoter.buyer_id).await?;
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut crowd = [0u32; 4];
+    for (slot, (kind, marks)) in crowd.iter_mut().zip([
+        ("phone", &buyer.phones),
+        ("address", &buyer.addresses),
+        ("device", &buyer.devices),
+        ("payment_account", &buyer.payment_accounts),
+    ]) {
+        *slot = count(st.store.commission_crowd(tx, m, promoter.id, o.buyer_id, kind, marks).await?);
+    }
+    let day = minimall_core::time::day_of(now).unwrap_or_default();
+    let start = minimall_core::time::day_start_ms(day).unwrap_or(now);
+    let earlier =
+        st.store.promoter_orders_between(tx, promoter.id, start, start + minimall_core::time::day_ms()).await?;
+    let facts = RiskFacts {
+        earner,
+        subject: buyer.clone(),
+        crowd: Crowd { phone: crowd[0], address: crowd[1], device: crowd[2], payment_account: crowd[3] },
+        earner_today: count(earlier),
+    };
+    let marks: Vec<(&str, String)> = buyer.marks().into_iter().map(|(k, v)| (k.code(), v)).collect();
+    st.store.insert_commission_marks(tx, m, promoter.id, o.buyer_id, &marks).await?;
+    Ok(risk::assess(risk::Earner::Promoter, limits, &facts))
 }
 
 /// What refund `r` gave back of each line of its order: an after-sales refund its lines' amounts, a refund of

@@ -1,7 +1,9 @@
 //! The shop's distribution settings on the wire and as `core` reads them: how applications are decided, how
 //! buyers are bound, the commission rates (shop-wide and per product), the settlement period and the limits
-//! of a withdrawal. A shop that saved none has the defaults: manual approval, first touch for good,
-//! settlement after the after-sales window, no commission.
+//! of a withdrawal, and the limits of the risk check that holds commissions for review. A shop that saved none
+//! has the defaults: manual approval, first touch for good, settlement after the after-sales window, no
+//! commission, and a hold beyond 50 orders per promoter a day or when 3 other buyers of the promoter share an
+//! identifier.
 
 use axum::http::StatusCode;
 use minimall_core::social::commission::{ProductOverride, Rate, Rules, RulesError, TierRates, BASIS_POINTS_MAX};
@@ -9,6 +11,7 @@ use minimall_core::social::commission_ledger::WithdrawalRules;
 use minimall_core::social::promoter::{
     ApprovalRule, BindingRules, RuleError, TouchRule, BINDING_DAYS_MAX, LEVEL_RANK_MAX,
 };
+use minimall_core::social::risk::{Limits, CROWD_LIMIT_MAX, DAILY_LIMIT_MAX};
 use minimall_core::Money;
 use minimall_store::distribution::DistributionSettingsRow;
 use serde::{Deserialize, Serialize};
@@ -19,6 +22,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub const SETTLE_DAYS_MAX: i64 = 60;
+pub const RISK_DAILY_LIMIT_DEFAULT: i64 = 50;
+pub const RISK_CROWD_LIMIT_DEFAULT: i64 = 3;
+
+fn risk_daily_limit_default() -> i64 {
+    RISK_DAILY_LIMIT_DEFAULT
+}
+
+fn risk_crowd_limit_default() -> i64 {
+    RISK_CROWD_LIMIT_DEFAULT
+}
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -115,6 +128,16 @@ pub struct DistributionSettings {
     pub withdrawal_min: i64,
     #[schema(minimum = 1)]
     pub withdrawal_max: i64,
+    /// Risk control: orders per promoter and shop day that earn commission; the next one's commission is held
+    /// for review (1–1000; default 50).
+    #[serde(default = "risk_daily_limit_default")]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub risk_daily_limit: i64,
+    /// Risk control: a commission is held when this many other buyers of the promoter share the buyer's phone,
+    /// address or device (1–1000; default 3).
+    #[serde(default = "risk_crowd_limit_default")]
+    #[schema(minimum = 1, maximum = 1000)]
+    pub risk_crowd_limit: i64,
 }
 
 pub fn default_settle_days(st: &AppState) -> i64 {
@@ -133,6 +156,8 @@ fn defaults(st: &AppState) -> DistributionSettings {
         product_rates: Vec::new(),
         withdrawal_min: WithdrawalRules::DEFAULT.min.fen(),
         withdrawal_max: WithdrawalRules::DEFAULT.max.fen(),
+        risk_daily_limit: RISK_DAILY_LIMIT_DEFAULT,
+        risk_crowd_limit: RISK_CROWD_LIMIT_DEFAULT,
     }
 }
 
@@ -149,6 +174,8 @@ fn from_row(r: &DistributionSettingsRow) -> DistributionSettings {
         product_rates: rules.overrides,
         withdrawal_min: r.withdrawal_min,
         withdrawal_max: r.withdrawal_max,
+        risk_daily_limit: r.risk_daily_limit,
+        risk_crowd_limit: r.risk_crowd_limit,
     }
 }
 
@@ -226,8 +253,23 @@ impl DistributionSettings {
         Ok(WithdrawalRules { min: Money::from_fen(self.withdrawal_min), max: Money::from_fen(self.withdrawal_max) })
     }
 
+    /// The risk check's limits.
+    pub fn risk_limits(&self) -> ApiResult<Limits> {
+        let limit = |field: &str, v: i64, max: u32| {
+            u32::try_from(v)
+                .ok()
+                .filter(|v| (1..=max).contains(v))
+                .ok_or_else(|| out_of_range(field, 1, i64::from(max)))
+        };
+        Ok(Limits {
+            daily_limit: limit("risk_daily_limit", self.risk_daily_limit, DAILY_LIMIT_MAX)?,
+            crowd_limit: limit("risk_crowd_limit", self.risk_crowd_limit, CROWD_LIMIT_MAX)?,
+        })
+    }
+
     /// Every rule checked, each refusal naming its field.
     pub fn validate(&self) -> ApiResult<()> {
+        self.risk_limits()?;
         self.approval_rule()?;
         self.binding_rules()?;
         self.rules()?;
@@ -259,6 +301,8 @@ impl DistributionSettings {
             withdrawal_min: self.withdrawal_min,
             withdrawal_max: self.withdrawal_max,
             updated_at: 0,
+            risk_daily_limit: self.risk_daily_limit,
+            risk_crowd_limit: self.risk_crowd_limit,
         }
     }
 }

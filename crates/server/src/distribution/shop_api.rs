@@ -55,7 +55,7 @@ pub async fn promoter_team(
     Ok(Json(cases::my_team(&st, &buyer, &q).await?))
 }
 
-/// The promoter's commissions on their buyers' orders; of one status (frozen, settled) when given.
+/// The promoter's commissions on their buyers' orders; of one status (frozen, held, settled, rejected) when given.
 #[utoipa::path(get, path = "/api/v1/shop/promoter/commissions", tag = "shop-distribution", params(StatusQuery), security(("bearer" = [])),
     responses((status = 200, body = Paginated<CommissionDto>), (status = 422, body = ErrorBody)))]
 pub async fn promoter_commissions(

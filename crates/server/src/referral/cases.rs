@@ -45,6 +45,14 @@ pub struct ReferralSettingsDto {
     /// A reward is held when this many other invitees share the invitee's phone, address or device.
     #[schema(minimum = 1, maximum = 1000)]
     pub crowd_limit: i64,
+    /// Stored value (fen) credited to the inviter (0: none).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100_000)]
+    pub inviter_stored_value: i64,
+    /// Stored value (fen) credited to the invitee (0: none).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100_000)]
+    pub invitee_stored_value: i64,
 }
 
 impl From<&ReferralSettingsRow> for ReferralSettingsDto {
@@ -58,6 +66,8 @@ impl From<&ReferralSettingsRow> for ReferralSettingsDto {
             min_first_order: s.min_first_order,
             daily_limit: s.daily_limit,
             crowd_limit: s.crowd_limit,
+            inviter_stored_value: s.inviter_stored_value,
+            invitee_stored_value: s.invitee_stored_value,
         }
     }
 }
@@ -82,6 +92,13 @@ pub struct ReferralDto {
     pub invitee_points: i64,
     pub inviter_coupon_id: Option<i64>,
     pub invitee_coupon_id: Option<i64>,
+    /// Stored value (fen) the reward credited the inviter.
+    pub inviter_stored_value: i64,
+    /// Stored value (fen) the reward credited the invitee.
+    pub invitee_stored_value: i64,
+    /// Stored value (fen) taken back when the first order was refunded after the reward (at most what the
+    /// buyers still held).
+    pub stored_value_taken_back: i64,
 }
 
 pub fn reasons_of(r: &ReferralRow) -> Vec<String> {
@@ -104,6 +121,9 @@ fn dto(r: ReferralRow) -> ReferralDto {
         invitee_points: r.invitee_points,
         inviter_coupon_id: r.inviter_coupon_id,
         invitee_coupon_id: r.invitee_coupon_id,
+        inviter_stored_value: r.inviter_stored_value,
+        invitee_stored_value: r.invitee_stored_value,
+        stored_value_taken_back: r.stored_value_taken_back,
     }
 }
 
@@ -116,6 +136,8 @@ pub struct InviteeDto {
     pub status: String,
     /// Points the buyer received for this invitee.
     pub points: i64,
+    /// Stored value (fen) the buyer received for this invitee.
+    pub stored_value: i64,
 }
 
 /// The buyer's 邀请有礼.
@@ -130,6 +152,10 @@ pub struct MyReferralDto {
     pub invitee_points: i64,
     pub inviter_coupon: bool,
     pub invitee_coupon: bool,
+    /// Stored value (fen) the inviter receives.
+    pub inviter_stored_value: i64,
+    /// Stored value (fen) the invitee receives.
+    pub invitee_stored_value: i64,
     /// The first order must have been paid at least this much (fen).
     pub min_first_order: i64,
     /// Who invited the buyer, masked, if anyone.
@@ -202,6 +228,7 @@ pub async fn mine(st: &AppState, buyer: &Buyer, page: Page) -> ApiResult<MyRefer
             nickname: mask(&r.invitee_nickname),
             invited_at: r.invited_at,
             points: r.inviter_points,
+            stored_value: r.inviter_stored_value,
             status: r.status,
         })
         .collect();
@@ -213,6 +240,8 @@ pub async fn mine(st: &AppState, buyer: &Buyer, page: Page) -> ApiResult<MyRefer
         invitee_points: s.invitee_points,
         inviter_coupon: s.inviter_coupon_id.is_some(),
         invitee_coupon: s.invitee_coupon_id.is_some(),
+        inviter_stored_value: s.inviter_stored_value,
+        invitee_stored_value: s.invitee_stored_value,
         min_first_order: s.min_first_order,
         invited_by: by.map(|r| mask(&r.inviter_nickname)),
         invitees: Paginated::new(items, rows.total, page),
@@ -273,6 +302,8 @@ pub async fn put_settings(
     range("min_first_order", input.min_first_order, 0, 100_000_000)?;
     range("daily_limit", input.daily_limit, 1, i64::from(rf::DAILY_LIMIT_MAX))?;
     range("crowd_limit", input.crowd_limit, 1, i64::from(rf::CROWD_LIMIT_MAX))?;
+    range("inviter_stored_value", input.inviter_stored_value, 0, rf::STORED_VALUE_MAX_FEN)?;
+    range("invitee_stored_value", input.invitee_stored_value, 0, rf::STORED_VALUE_MAX_FEN)?;
     for (field, id) in [("inviter_coupon_id", input.inviter_coupon_id), ("invitee_coupon_id", input.invitee_coupon_id)]
     {
         if let Some(id) = id {
@@ -290,6 +321,8 @@ pub async fn put_settings(
         min_first_order: input.min_first_order,
         daily_limit: input.daily_limit,
         crowd_limit: input.crowd_limit,
+        inviter_stored_value: input.inviter_stored_value,
+        invitee_stored_value: input.invitee_stored_value,
     };
     if input.enabled && super::rules_of(&row).validate().is_err() {
         return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, Refusal::NoReward, "inviter_points"));

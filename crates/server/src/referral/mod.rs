@@ -1,11 +1,14 @@
 //! Referral (老带新): a buyer shares their invitation code or link; a new buyer accepts it; when the invitee's
 //! first order completes, `core::social::referral::decide` says whether the invitation earns the shop's rewards
 //! and whether the risk check holds them for review. Everything is decided in the transaction that completes
-//! the order ([`order_completed`]): rewards granted (points as a lot with their journal posting, coupons issued),
-//! held (the reasons kept, audited) or nothing (the reason kept). An operator releases a held reward (granted
-//! then) or rejects it, both audited. A refund of the order after the reward reverses it ([`refund_succeeded`]):
-//! the points leave by a new posting at the value they were granted at, unused coupons end; a held reward whose
-//! order is refunded earns nothing.
+//! the order ([`order_completed`]), which is when its after-sales window closes: rewards granted (points as a lot
+//! with their journal posting, coupons issued, stored value credited through `Store::move_stored_value` with its
+//! posting, a marketing cost), held (the reasons kept, audited) or nothing (the reason kept). An operator releases
+//! a held reward (granted then) or rejects it, both audited. A refund of the order after the reward (an
+//! after-sales request made within the window and refunded after it closed) reverses it
+//! ([`refund_succeeded`]): points and stored value leave by new postings (points at the value they were granted
+//! at; both as much as the buyer still holds, the rest recorded as not recovered), unused coupons end; a held
+//! reward whose order is refunded earns nothing.
 //!
 //! `cases` holds the use cases, `api` their handlers, `pages` the buyer's 邀请有礼 and the console's pages.
 
@@ -14,6 +17,7 @@ pub mod cases;
 pub mod pages;
 
 use axum::http::StatusCode;
+use minimall_core::ledger::stored_value::{self as sv, Reason as StoredValueReason};
 use minimall_core::ledger::{build, PostingKind};
 use minimall_core::members::points;
 use minimall_core::social::referral::{
@@ -24,6 +28,7 @@ use minimall_store::members::LotSource;
 use minimall_store::orders::{OrderRow, RefundRow};
 use minimall_store::promotions::CouponTemplateRow;
 use minimall_store::referral::{ReferralRow, ReferralSettingsRow};
+use minimall_store::stored_value::StoredValueChange;
 use minimall_store::Tx;
 
 use crate::error::{ApiError, ApiResult};
@@ -96,7 +101,7 @@ impl Asked for System {
 
 /// The core rule of the shop's settings.
 pub fn rules_of(s: &ReferralSettingsRow) -> Rules {
-    let side = |points: i64, coupon: Option<i64>| {
+    let side = |points: i64, coupon: Option<i64>, stored: i64| {
         let mut v = Vec::new();
         if points > 0 {
             v.push(Reward::Points { points });
@@ -104,11 +109,14 @@ pub fn rules_of(s: &ReferralSettingsRow) -> Rules {
         if let Some(template_id) = coupon {
             v.push(Reward::Coupon { template_id });
         }
+        if stored > 0 {
+            v.push(Reward::StoredValue { amount: Money::from_fen(stored) });
+        }
         v
     };
     Rules {
-        inviter: side(s.inviter_points, s.inviter_coupon_id),
-        invitee: side(s.invitee_points, s.invitee_coupon_id),
+        inviter: side(s.inviter_points, s.inviter_coupon_id, s.inviter_stored_value),
+        invitee: side(s.invitee_points, s.invitee_coupon_id, s.invitee_stored_value),
         min_first_order: Money::from_fen(s.min_first_order),
         daily_limit: u32::try_from(s.daily_limit).unwrap_or(rf::DAILY_LIMIT_MAX),
         crowd_limit: u32::try_from(s.crowd_limit).unwrap_or(rf::CROWD_LIMIT_MAX),
@@ -137,25 +145,16 @@ pub async fn prepare(st: &AppState, merchant_id: i64) -> ApiResult<Prepared> {
     Ok(Prepared { settings, members, inviter_coupon, invitee_coupon })
 }
 
-/// A buyer's identifiers as fingerprints.
-async fn identity(st: &AppState, tx: &mut Tx, merchant_id: i64, buyer_id: i64) -> ApiResult<Identity> {
+/// A buyer's identifiers as fingerprints (the risk check of commissions reads them too).
+pub async fn identity(st: &AppState, tx: &mut Tx, merchant_id: i64, buyer_id: i64) -> ApiResult<Identity> {
     let raw = st.store.raw_identity(tx, merchant_id, buyer_id).await?;
-    let mut id = Identity {
+    Ok(Identity {
         phones: raw.phones.iter().filter_map(|p| rf::phone_fingerprint(p)).collect(),
-        addresses: raw
-            .addresses
-            .iter()
-            .map(|(p, c, d, x)| rf::address_fingerprint(&[p, c, d, x]))
-            .filter(|a| !a.is_empty())
-            .collect(),
+        addresses: raw.addresses.iter().map(|(p, c, d, x)| rf::address_fingerprint(&[p, c, d, x])).collect(),
         devices: raw.devices.iter().filter_map(|d| rf::token_fingerprint(d)).collect(),
         payment_accounts: Vec::new(),
-    };
-    for v in [&mut id.phones, &mut id.addresses, &mut id.devices] {
-        v.sort();
-        v.dedup();
     }
-    Ok(id)
+    .normalised())
 }
 
 fn count(n: i64) -> u32 {
@@ -199,7 +198,7 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, p: &Prepared, o: &Order
         .chain(invitee.addresses.iter().map(|x| ("address", x.clone())))
         .chain(invitee.devices.iter().map(|x| ("device", x.clone())))
         .collect();
-    let risk = RiskFacts { inviter, invitee, crowd, inviter_rewards_today: today };
+    let risk = RiskFacts { earner: inviter, subject: invitee, crowd, earner_today: today };
     let inv = Invitation { inviter_id: r.inviter_id, invitee_id: r.invitee_id, invited_at_ms: r.invited_at };
     st.store.insert_referral_marks(tx, m, r.invitee_id, &marks).await?;
     match rf::decide(&rules, &inv, &facts, &risk) {
@@ -252,7 +251,29 @@ pub async fn grant(st: &AppState, tx: &mut Tx, p: &Prepared, r: &ReferralRow, no
             *slot = st.store.issue_coupon(tx, m, t.id, buyer, "reward", validity, false).await.ok();
         }
     }
-    st.store.set_referral_rewards(tx, r.id, points, values, coupons).await?;
+    let mut stored = (0, 0);
+    for (who, buyer, fen, slot) in [
+        ("inviter", r.inviter_id, s.inviter_stored_value, &mut stored.0),
+        ("invitee", r.invitee_id, s.invitee_stored_value, &mut stored.1),
+    ] {
+        if fen > 0 {
+            let reference = format!("referral:{}:{who}", r.id);
+            let posting = sv::referral_reward(&reference, now, Money::from_fen(fen))
+                .map_err(|e| ApiError::internal(format!("journal posting refused: {e}")))?;
+            let change = StoredValueChange {
+                merchant_id: m,
+                buyer_id: buyer,
+                delta: fen,
+                reason: StoredValueReason::ReferralReward,
+                reference: &reference,
+                note: "",
+                by_admin: None,
+            };
+            crate::stored_value::move_in(st, tx, change, &posting, "stored_value").await?;
+            *slot = fen;
+        }
+    }
+    st.store.set_referral_rewards(tx, r.id, points, values, coupons, stored).await?;
     Ok(())
 }
 
@@ -281,6 +302,37 @@ async fn take_back(st: &AppState, tx: &mut Tx, r: &ReferralRow, now: i64) -> Api
             st.store.post(tx, m, &posting, None).await?;
         }
     }
+    let mut taken_back = 0;
+    for (who, buyer, fen) in
+        [("inviter", r.inviter_id, r.inviter_stored_value), ("invitee", r.invitee_id, r.invitee_stored_value)]
+    {
+        if fen <= 0 {
+            continue;
+        }
+        let balance = st.store.stored_value_balance_tx(tx, m, buyer).await?;
+        let taken = fen.min(balance.max(0));
+        if taken == 0 {
+            continue;
+        }
+        let reference = format!("referral:{}:{who}", r.id);
+        let posting = sv::referral_reversed(&reference, now, Money::from_fen(taken))
+            .map_err(|e| ApiError::internal(format!("journal posting refused: {e}")))?;
+        let reversed_ref = format!("{reference}:reversed");
+        let change = StoredValueChange {
+            merchant_id: m,
+            buyer_id: buyer,
+            delta: -taken,
+            reason: StoredValueReason::ReferralReversed,
+            reference: &reversed_ref,
+            note: "",
+            by_admin: None,
+        };
+        crate::stored_value::move_in(st, tx, change, &posting, "stored_value").await?;
+        taken_back += taken;
+    }
+    if taken_back > 0 {
+        st.store.set_referral_stored_value_taken_back(tx, r.id, taken_back).await?;
+    }
     for coupon in [r.inviter_coupon_id, r.invitee_coupon_id].into_iter().flatten() {
         st.store.void_unused_coupon(tx, m, coupon).await?;
     }
@@ -302,7 +354,13 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, refund: &RefundRow) ->
         if from == "rewarded" {
             take_back(st, tx, &r, minimall_store::now_ms()).await?;
         }
-        let after = serde_json::json!({"status": to, "reason": "referral.refunded", "refund": refund.out_refund_no});
+        let r2 = st.store.referral(&mut **tx, o.merchant_id, r.id).await?.unwrap_or(r.clone());
+        let granted = r2.inviter_stored_value + r2.invitee_stored_value;
+        let after = serde_json::json!({
+            "status": to, "reason": "referral.refunded", "refund": refund.out_refund_no,
+            "stored_value_taken_back": r2.stored_value_taken_back,
+            "stored_value_not_recovered": if from == "rewarded" { granted - r2.stored_value_taken_back } else { 0 },
+        });
         audit(st, tx, &sys, &sys, &format!("referral.{to}"), format!("referral:{}", r.id), None, Some(after)).await?;
     }
     Ok(())

@@ -225,6 +225,16 @@ async fn list_view(
                 typed("invitee_coupon_id", opt(s.invitee_coupon_id)),
             ),
             Field::text(
+                "inviter_stored_value",
+                &t("ref.inviter_stored_value"),
+                typed("inviter_stored_value", Money::from_fen(s.inviter_stored_value).to_yuan_string()),
+            ),
+            Field::text(
+                "invitee_stored_value",
+                &t("ref.invitee_stored_value"),
+                typed("invitee_stored_value", Money::from_fen(s.invitee_stored_value).to_yuan_string()),
+            ),
+            Field::text(
                 "min_first_order",
                 &t("ref.min_first_order"),
                 typed("min_first_order", Money::from_fen(s.min_first_order).to_yuan_string()),
@@ -260,6 +270,14 @@ async fn list_view(
 use minimall_core::page::Page;
 use minimall_core::Money;
 
+/// An amount in yuan; empty is none.
+fn yuan_or_zero(f: &Fields, k: &str) -> Result<i64, ApiError> {
+    match f.opt(k).map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => view::parse_yuan(k, v),
+        None => Ok(0),
+    }
+}
+
 fn settings_input(f: &Fields) -> Result<ReferralSettingsDto, ApiError> {
     let opt_int = |k: &str| -> Result<Option<i64>, ApiError> {
         match f.opt(k).map(str::trim).filter(|v| !v.is_empty()) {
@@ -276,6 +294,8 @@ fn settings_input(f: &Fields) -> Result<ReferralSettingsDto, ApiError> {
         min_first_order: view::parse_yuan("min_first_order", f.get("min_first_order"))?,
         daily_limit: whole_number(f, "daily_limit")?,
         crowd_limit: whole_number(f, "crowd_limit")?,
+        inviter_stored_value: yuan_or_zero(f, "inviter_stored_value")?,
+        invitee_stored_value: yuan_or_zero(f, "invitee_stored_value")?,
     })
 }
 

@@ -3,8 +3,9 @@
 //! `ledger::stored_value`; the store's guarded update keeps every balance at zero or above).
 //!
 //! What moves it: a promoter's commission withdrawal paid into stored value (`distribution`), an order paid
-//! from the balance (provider `balance`) and the refund of such a payment, and finance's adjustments (money
-//! received or paid out at the counter, goodwill), which are audited. Buyers read their balance and its
+//! from the balance (provider `balance`) and the refund of such a payment, finance's adjustments (money
+//! received or paid out at the counter, goodwill), which are audited, and referral rewards (`referral`) and
+//! their reversal. Buyers read their balance and its
 //! movements; the owner and finance read any buyer's.
 //!
 //! Paying from the balance: the buyer's money moves into provider clearing together with a durable job in one
@@ -103,16 +104,20 @@ pub enum StoredValueReason {
     OrderRefunded,
     Counter,
     Goodwill,
+    ReferralReward,
+    ReferralReversed,
 }
 
 /// Each reason of the API with the core reason it stands for.
-const REASONS: [(StoredValueReason, Reason); 6] = [
+const REASONS: [(StoredValueReason, Reason); 8] = [
     (StoredValueReason::WithdrawalPaid, Reason::WithdrawalPaid),
     (StoredValueReason::DebtSettled, Reason::DebtSettled),
     (StoredValueReason::OrderPaid, Reason::OrderPaid),
     (StoredValueReason::OrderRefunded, Reason::OrderRefunded),
     (StoredValueReason::Counter, Reason::Counter),
     (StoredValueReason::Goodwill, Reason::Goodwill),
+    (StoredValueReason::ReferralReward, Reason::ReferralReward),
+    (StoredValueReason::ReferralReversed, Reason::ReferralReversed),
 ];
 
 impl StoredValueReason {
@@ -120,7 +125,7 @@ impl StoredValueReason {
         REASONS.iter().find(|(r, _)| *r == self).map_or("", |(_, c)| c.code())
     }
 
-    /// The reason of a stored movement (the database allows only the six).
+    /// The reason of a stored movement (the database allows only these).
     fn of(code: &str) -> StoredValueReason {
         REASONS.iter().find(|(_, c)| c.code() == code).map_or(StoredValueReason::Goodwill, |(r, _)| *r)
     }
@@ -135,7 +140,8 @@ pub struct StoredValueMoveDto {
     /// Fen.
     pub balance_after: i64,
     pub reason: StoredValueReason,
-    /// What it came from: `order:<order_no>`, `refund:<out_refund_no>`, `withdrawal:<id>`, `adjustment:<token>`.
+    /// What it came from: `order:<order_no>`, `refund:<out_refund_no>`, `withdrawal:<id>`, `adjustment:<token>`,
+    /// `referral:<id>:<inviter|invitee>` (and `…:reversed`).
     pub reference: String,
     pub note: String,
     /// The journal posting that moved the control account with it.

@@ -145,6 +145,7 @@ pub(crate) const MENU: &[(&str, &str, Permission)] = &[
     ("/admin/group-buys", "menu.group_buys", Permission::ReadCatalog),
     ("/admin/promoters", "menu.promoters", Permission::ReadBuyers),
     ("/admin/promoter-applications", "menu.promoter_applications", Permission::ReadBuyers),
+    ("/admin/commissions", "menu.commission_reviews", Permission::ReadBuyers),
     ("/admin/distribution", "menu.distribution", Permission::ManageMembers),
     ("/admin/promoter-withdrawals", "menu.promoter_withdrawals", Permission::ReadFinance),
     ("/admin/referrals", "menu.referrals", Permission::ReadBuyers),

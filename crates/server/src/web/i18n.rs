@@ -420,6 +420,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("pk.stored_value_paid", "余额支付", "paid from stored value"),
     ("pk.stored_value_refunded", "退款到余额", "refunded to stored value"),
     ("pk.stored_value_adjusted", "余额调整", "stored value adjusted"),
+    ("pk.referral_reward", "邀请奖励（余额）", "referral reward (stored value)"),
     ("prod.code", "商品编码", "Code"),
     ("prod.title", "商品名称", "Title"),
     ("prod.subtitle", "副标题", "Subtitle"),

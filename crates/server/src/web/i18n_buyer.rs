@@ -135,6 +135,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("sv.reason.order_refunded", "订单退款", "Order refunded"),
     ("sv.reason.counter", "线下收付", "At the counter"),
     ("sv.reason.goodwill", "补偿", "Goodwill"),
+    ("sv.reason.referral_reward", "邀请奖励", "Referral reward"),
+    ("sv.reason.referral_reversed", "邀请奖励扣回", "Referral reward taken back"),
     ("sv.console_title", "储值余额", "Stored value"),
     ("sv.back_to_member", "返回会员详情", "Back to the member"),
     ("sv.open", "储值余额", "Stored value"),

@@ -1,7 +1,9 @@
 //! Distribution (分销) through the API: applications and approval, binding by code (never to oneself), commission
 //! frozen at payment for the direct promoter and the team leader, settled by the job after receipt, withdrawn
 //! within settled funds, reversed in proportion by a refund after settlement (a new posting, the shortfall the
-//! promoter's debt); promoters' balances equal the sums of their postings; who may do what.
+//! promoter's debt); promoters' balances equal the sums of their postings; who may do what. Commissions the risk
+//! check holds (a phone shared with the promoter, the promoter's daily limit) are not settled until an operator
+//! releases them; a rejected one is reversed by a posting; every hold, release and rejection is audited.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -77,9 +79,24 @@ pub(crate) async fn bind(app: &TestApp, buyer: &str, code: &str) -> (StatusCode,
     body(app.post("/api/v1/shop/promoter/bind", Some(buyer), &json!({"code": code, "source": "link"})).await).await
 }
 
-/// An order of `qty` units of `sku`, paid through the sandbox; answers the order once it is to ship.
+/// An order of `qty` units of `sku`, paid through the sandbox; answers the order once it is to ship. Each buyer
+/// ships to a phone and address of their own (the risk check would hold commissions of shared ones).
 pub(crate) async fn paid_order(app: &TestApp, buyer: &str, sku: i64, qty: i64, key: &str) -> Value {
-    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({"name": "王五", "phone": "13700001111", "province": "浙江", "city": "杭州", "district": "西湖", "detail": "1号"})).await).await;
+    let n = buyer.bytes().fold(7u64, |a, b| a.wrapping_mul(31).wrapping_add(u64::from(b))) % 100_000_000;
+    paid_order_to(app, buyer, sku, qty, key, &format!("137{n:08}"), &format!("文一路 {n} 号")).await
+}
+
+/// An order as [`paid_order`], to an address with `phone` and `detail`.
+pub(crate) async fn paid_order_to(
+    app: &TestApp,
+    buyer: &str,
+    sku: i64,
+    qty: i64,
+    key: &str,
+    phone: &str,
+    detail: &str,
+) -> Value {
+    let (_, a) = body(app.post("/api/v1/shop/addresses", Some(buyer), &json!({"name": "王五", "phone": phone, "province": "浙江", "city": "杭州", "district": "西湖", "detail": detail})).await).await;
     let (st, o) = body(
         app.req(Method::POST, "/api/v1/shop/orders", Some(buyer))
             .header("Idempotency-Key", key)
@@ -321,4 +338,198 @@ suite!(commission_is_frozen_settled_withdrawn_and_reversed_after_settlement_by_a
     assert!(w_page.contains("已打款") && w_page.contains("线下转账"), "{w_page}");
     let s_page = html("/admin/distribution", format!("mm_admin={owner}")).await;
     assert!(s_page.contains("分销规则"), "{s_page}");
+});
+
+/// A ¥100 product with a cost; its SKU.
+async fn tea(app: &TestApp, op: &str, owner: &str, code: &str) -> i64 {
+    let (_, c) =
+        body(app.post("/api/v1/admin/categories", Some(op), &json!({"name": format!("茶{code}")})).await).await;
+    let (st, p) = body(
+        app.post_idem(
+            "/api/v1/admin/products",
+            Some(owner),
+            &json!({
+                "product": {"code": code, "category_id": c["id"], "title": "龙井", "on_shelf": true},
+                "skus": [{"code": format!("{code}-1"), "stock": 50, "original_price": 10000, "sale_price": 10000, "cost_price": 4000}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    p["product"]["skus"][0]["id"].as_i64().unwrap()
+}
+
+async fn audits(app: &TestApp, action: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+        .bind(action)
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+    n
+}
+
+/// Ship and receive: with no settlement period, the settlement job runs at once; answers when it has run.
+async fn ship_and_receive(app: &TestApp, op: &str, buyer: &str, id: i64) {
+    let (st, v) = body(
+        app.post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(op),
+            &json!({"carrier": "顺丰速运", "tracking_no": format!("SF{id}")}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = body(app.post(&format!("/api/v1/shop/orders/{id}/receive"), Some(buyer), &json!({})).await).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    eventually(20, || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'distribution.settle' AND dedup_key = $1 AND status = 'done'",
+        )
+        .bind(format!("distribution.settle:{id}"))
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+        (n == 1).then_some(())
+    })
+    .await;
+}
+
+suite!(a_held_commission_is_not_settled_until_released_and_a_rejected_one_is_reversed, |b| async move {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.orders.sandbox_notify_delay_ms = 10;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let owner = app.admin_login("admin").await;
+    let finance = app.admin_login("finance").await;
+    let service = app.admin_login("service").await;
+    let op = app.admin_login("operator").await;
+
+    // 10 % to the direct promoter, settled at receipt; one order per promoter and day before a hold.
+    let settings = json!({
+        "approval": "manual", "touch": "first", "settle_days": 0,
+        "rates": {"direct": {"mode": "percent", "value": 1000}},
+        "withdrawal_min": 100, "withdrawal_max": 100000, "risk_daily_limit": 1, "risk_crowd_limit": 3
+    });
+    let mut bad = settings.clone();
+    bad["risk_daily_limit"] = json!(0);
+    assert_field_error(
+        app.put("/api/v1/admin/distribution/settings", Some(&owner), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "risk_daily_limit",
+    )
+    .await;
+    let (st, v) = body(app.put("/api/v1/admin/distribution/settings", Some(&owner), &settings).await).await;
+    assert_eq!((st, &v["risk_daily_limit"]), (StatusCode::OK, &json!(1)), "{v}");
+    let sku = tea(&app, &op, &owner, "RISK").await;
+
+    // The promoter keeps an address with their phone; a buyer of theirs ships to that phone.
+    let promoter = app.buyer_login("risk-promoter").await;
+    let (_, code) = become_promoter(&app, &promoter, &op).await;
+    let (st, _) = body(app.post("/api/v1/shop/addresses", Some(&promoter), &json!({"name": "赵六", "phone": "13811112222", "province": "浙江", "city": "杭州", "district": "西湖", "detail": "文三路 8 号"})).await).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let twin = app.buyer_login("risk-twin").await;
+    let other = app.buyer_login("risk-other").await;
+    for who in [&twin, &other] {
+        assert_eq!(bind(&app, who, &code).await.0, StatusCode::OK);
+    }
+    let shared = paid_order_to(&app, &twin, sku, 1, "risk-1", "13811112222", "莫干山路 3 号").await;
+    // Another buyer, nothing shared: the promoter's second order of the day is beyond the limit.
+    let second = paid_order(&app, &other, sku, 1, "risk-2").await;
+    let c = centre(&app, &promoter).await;
+    assert_eq!((earnings(&c).0, c["promoter"]["earnings"]["held"].as_i64()), (2_000, Some(2_000)), "{c}");
+    let r =
+        app.req(Method::GET, "/promoter", None).header("cookie", format!("mm_buyer={promoter}")).send().await.unwrap();
+    let centre_page = r.text().await.unwrap();
+    assert!(centre_page.contains("其中审核中的佣金") && centre_page.contains("¥20.00"), "{centre_page}");
+    let (st, q) = body(app.get("/api/v1/admin/commissions?status=held", Some(&service)).await).await;
+    assert_eq!((st, q["total"].as_i64()), (StatusCode::OK, Some(2)), "{q}");
+    let held_of = |order: &Value| {
+        q["items"].as_array().unwrap().iter().find(|c| c["order_id"] == order["id"]).cloned().expect("held")
+    };
+    let (first_held, second_held) = (held_of(&shared), held_of(&second));
+    assert_eq!(first_held["hold_reasons"], json!(["risk.phone_shared_with_promoter"]), "{first_held}");
+    assert_eq!(second_held["hold_reasons"], json!(["risk.daily_limit"]), "{second_held}");
+    assert_eq!(first_held["status"], "held");
+    assert_eq!(audits(&app, "commission.hold").await, 2, "every hold is audited");
+    assert_field_error(
+        app.get("/api/v1/admin/commissions?status=nope", Some(&op)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "status",
+    )
+    .await;
+
+    // Received, and the settlement job has run: held commissions stay frozen.
+    for (buyer, order) in [(&twin, &shared), (&other, &second)] {
+        ship_and_receive(&app, &op, buyer, order["id"].as_i64().unwrap()).await;
+    }
+    assert_eq!(earnings(&centre(&app, &promoter).await), (2_000, 0, 0, 0, 0), "nothing held is settled");
+
+    // Who may decide: not a buyer (the promoter), not finance, not customer service.
+    let release = format!("/api/v1/admin/commissions/{}/release", first_held["id"]);
+    let reject = format!("/api/v1/admin/commissions/{}/reject", second_held["id"]);
+    for token in [&promoter, &finance, &service] {
+        for path in [&release, &reject] {
+            let st = app.post(path, Some(token), &json!({})).await.status();
+            assert!(st == StatusCode::FORBIDDEN || st == StatusCode::UNAUTHORIZED, "{path}: {st}");
+        }
+    }
+    assert_eq!(app.get("/api/v1/admin/commissions", Some(&finance)).await.status(), StatusCode::FORBIDDEN);
+    let st = app.get("/api/v1/admin/commissions", Some(&promoter)).await.status();
+    assert!(st == StatusCode::FORBIDDEN || st == StatusCode::UNAUTHORIZED, "{st}");
+    let st = app.post("/api/v1/admin/commissions/999999/release", Some(&op), &json!({})).await.status();
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // Released after its order's settlement: it settles at once. Rejected: reversed by a new posting.
+    let (st, v) = body(app.post(&release, Some(&op), &json!({})).await).await;
+    assert_eq!((st, &v["status"]), (StatusCode::OK, &json!("settled")), "{v}");
+    let (st, v) = body(app.post(&release, Some(&op), &json!({})).await).await;
+    assert_eq!((st, &v["error"]["reason"]), (StatusCode::CONFLICT, &json!("commission.not_held")), "{v}");
+    let (st, v) = body(app.post(&reject, Some(&op), &json!({})).await).await;
+    assert_eq!((st, &v["status"], &v["net"]), (StatusCode::OK, &json!("rejected"), &json!(0)), "{v}");
+    assert_eq!(v["hold_reasons"], json!(["risk.daily_limit"]), "the reasons stay on the record");
+    let (st, v) = body(app.post(&reject, Some(&op), &json!({})).await).await;
+    assert_eq!((st, &v["error"]["reason"]), (StatusCode::CONFLICT, &json!("commission.not_held")), "{v}");
+    assert_eq!(earnings(&centre(&app, &promoter).await), (0, 1_000, 0, 0, 0));
+    assert_eq!((audits(&app, "commission.release").await, audits(&app, "commission.reject").await), (1, 1));
+    let rejected: Vec<Value> = postings(&app, &finance, "commission_reversed")
+        .await
+        .into_iter()
+        .filter(|p| p["reference"] == format!("commission:{}:rejected", second_held["id"]))
+        .collect();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    let on = |account: &str| -> i64 {
+        rejected[0]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["account"] == account)
+            .map(|e| e["amount"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!((on("commission_frozen"), on("commission_expense")), (1_000, -1_000));
+    assert_eq!(-journal_sum(&app, &finance, "commission_frozen").await, 0);
+    assert_eq!(-journal_sum(&app, &finance, "commission_payable").await, 1_000);
+    let (_, q) = body(app.get("/api/v1/admin/commissions?status=held", Some(&op)).await).await;
+    assert_eq!(q["total"], 0, "{q}");
+
+    // The console's queue, in Chinese.
+    let page = |path: &str, cookie: String| {
+        let app = &app;
+        let path = path.to_string();
+        async move {
+            let r = app.req(Method::GET, &path, None).header("cookie", cookie).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = page("/admin/commissions?status=", format!("mm_admin={op}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("佣金审核") && html.contains("与推广员手机号相同") && html.contains("推广员当日订单已达上限"),
+        "{html}"
+    );
+    assert!(html.contains("已驳回") && !html.contains(">rejected<"), "{html}");
+    let (st, _) = page("/admin/commissions", format!("mm_admin={finance}")).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
 });

@@ -295,3 +295,171 @@ suite!(referral_rewards_first_orders_holds_what_looks_farmed_and_refuses_the_gua
     assert!(html.contains("退款") || html.contains("首单已退款"), "{html}");
     assert!(html.contains("与邀请人手机号相同"), "{html}");
 });
+
+async fn balance(app: &TestApp, buyer: &str) -> i64 {
+    let (s, v) = body(app.get("/api/v1/shop/stored-value", Some(buyer)).await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["balance"].as_i64().unwrap()
+}
+
+/// A buyer's movements of stored value, oldest first: (delta, reason).
+async fn moves(app: &TestApp, buyer: &str) -> Vec<(i64, String)> {
+    let (_, v) = body(app.get("/api/v1/shop/stored-value/moves?page_size=100", Some(buyer)).await).await;
+    let mut out: Vec<(i64, String)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["delta"].as_i64().unwrap(), m["reason"].as_str().unwrap().to_string()))
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Σ of entries on `account` over the postings whose reference starts with `prefix`.
+async fn journal_on(app: &TestApp, prefix: &str, account: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM journal_entries e JOIN journal_postings p ON p.id = e.posting_id
+         WHERE p.reference LIKE $1 AND e.account = $2",
+    )
+    .bind(format!("{prefix}%"))
+    .bind(account)
+    .fetch_one(app.store().reader())
+    .await
+    .unwrap();
+    n
+}
+
+suite!(a_first_order_refunded_after_its_reward_takes_the_reward_back_by_postings, |b| async move {
+    let db = TestDb::new(b).await;
+    let mut cfg = test_config(&db.url);
+    cfg.orders.sandbox_notify_delay_ms = 10;
+    cfg.orders.aftersale_days = 0;
+    let app = TestApp::spawn_with(db, cfg, true).await;
+    let owner = app.admin_login("admin").await;
+    let op = app.admin_login("operator").await;
+    let (_, sku) = product(&app, &op).await;
+    let (s, t) = body(
+        app.post(
+            "/api/v1/admin/coupons",
+            Some(&op),
+            &json!({"name": "新人券", "kind": "amount_off", "amount_off": 500, "total_quantity": 100, "scope": {"all": true}, "valid_days": 30}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+
+    // Points, a coupon and stored value: ¥5.00 to the inviter, ¥3.00 to the invitee.
+    let rule = json!({
+        "enabled": true, "inviter_points": 100, "inviter_coupon_id": null, "invitee_points": 50,
+        "invitee_coupon_id": t["id"], "min_first_order": 0, "daily_limit": 5, "crowd_limit": 3,
+        "inviter_stored_value": 500, "invitee_stored_value": 300
+    });
+    let mut bad = rule.clone();
+    bad["invitee_stored_value"] = json!(100_001);
+    assert_field_error(
+        app.put("/api/v1/admin/referral/settings", Some(&owner), &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invitee_stored_value",
+    )
+    .await;
+    let (s, v) = body(app.put("/api/v1/admin/referral/settings", Some(&owner), &rule).await).await;
+    assert_eq!((s, &v["inviter_stored_value"]), (StatusCode::OK, &json!(500)), "{v}");
+
+    let inviter = app.buyer_login("buyer050").await;
+    let (_, mine) = body(app.get("/api/v1/shop/referral", Some(&inviter)).await).await;
+    assert_eq!((mine["inviter_stored_value"].as_i64(), mine["invitee_stored_value"].as_i64()), (Some(500), Some(300)));
+    let code = mine["code"].as_str().unwrap().to_string();
+    let invitee = app.buyer_login("buyer051").await;
+    assert_eq!(accept(&app, &invitee, &code).await.0, StatusCode::CREATED);
+
+    // The first order: shipped, an after-sales request made within the window, then received. The window
+    // closes (none in this test), the order completes and the rewards are granted.
+    let id = order(&app, &invitee, sku, 2, "13600000051", "环城北路 51 号").await;
+    let (s, v) = body(
+        app.post(
+            &format!("/api/v1/admin/orders/{id}/ship"),
+            Some(&op),
+            &json!({"carrier": "顺丰速运", "tracking_no": "SF51"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{id}"), Some(&invitee)).await).await;
+    let line = o["lines"][0]["id"].as_i64().unwrap();
+    let (s, req) = body(
+        app.post(
+            &format!("/api/v1/shop/orders/{id}/aftersales"),
+            Some(&invitee),
+            &json!({"kind": "refund_only", "lines": [{"line_id": line, "quantity": 1}], "reason": "少发了一件"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let (s, v) = body(app.post(&format!("/api/v1/shop/orders/{id}/receive"), Some(&invitee), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let invitee_id = buyer_id(&app, &invitee).await;
+    let r = eventually(15, || async {
+        let r = invitation(&app, &op, invitee_id).await;
+        (r["status"] != "invited").then_some(r)
+    })
+    .await;
+    assert_eq!(r["status"], "rewarded", "{r}");
+    assert_eq!((r["inviter_stored_value"].as_i64(), r["invitee_stored_value"].as_i64()), (Some(500), Some(300)));
+    assert_eq!((balance(&app, &inviter).await, balance(&app, &invitee).await), (500, 300));
+    assert_eq!((points(&app, &inviter).await, r["invitee_points"].as_i64()), (100, Some(50)));
+    assert_eq!(moves(&app, &inviter).await, vec![(500, "referral_reward".to_string())]);
+    let reward = format!("stored_value:referral:{}:", r["id"]);
+    assert_eq!(journal_on(&app, &reward, "buyer_stored_value").await, -800, "credited through the journal");
+    assert_eq!(journal_on(&app, &reward, "operating_expenses").await, 800, "a marketing cost");
+    let (_, coupons) = body(app.get("/api/v1/shop/coupons", Some(&invitee)).await).await;
+    assert_eq!(coupons["total"], 1, "{coupons}");
+    let html = {
+        let r =
+            app.req(Method::GET, "/invite", None).header("cookie", format!("mm_buyer={inviter}")).send().await.unwrap();
+        r.text().await.unwrap()
+    };
+    assert!(html.contains("你得余额 ¥5.00") && html.contains("好友得余额 ¥3.00"), "{html}");
+
+    // The request is approved after the window closed: the refund takes the whole reward back by new
+    // postings (points at their value, stored value), and the unused coupon ends.
+    let (s, v) =
+        body(app.post(&format!("/api/v1/admin/aftersales/{}/approve", req["id"]), Some(&op), &json!({})).await).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = eventually(15, || async {
+        let r = invitation(&app, &op, invitee_id).await;
+        (r["status"] == "reversed").then_some(r)
+    })
+    .await;
+    assert_eq!(
+        (r["reasons"].clone(), r["stored_value_taken_back"].as_i64()),
+        (json!(["referral.refunded"]), Some(800))
+    );
+    assert_eq!((balance(&app, &inviter).await, balance(&app, &invitee).await), (0, 0));
+    assert_eq!(points(&app, &inviter).await, 0);
+    assert_eq!(
+        moves(&app, &invitee).await,
+        vec![(300, "referral_reward".to_string()), (-300, "referral_reversed".to_string())],
+        "a new movement, never an edit"
+    );
+    assert_eq!(journal_on(&app, &reward, "buyer_stored_value").await, 0);
+    assert_eq!(journal_on(&app, &reward, "operating_expenses").await, 0);
+    assert_eq!(journal_on(&app, &format!("points:referral:{}:", r["id"]), "points_liability").await, 0);
+    let (_, coupons) = body(app.get("/api/v1/shop/coupons", Some(&invitee)).await).await;
+    assert_eq!(coupons["total"], 0, "the unused coupon ended: {coupons}");
+    assert_eq!(audits(&app, "referral.reversed").await, 1);
+    // The stored value control account equals the sum of the balances.
+    let (sum,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM stored_value_balances")
+        .fetch_one(app.store().reader())
+        .await
+        .unwrap();
+    let (control,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM journal_entries WHERE account = 'buyer_stored_value'",
+    )
+    .fetch_one(app.store().reader())
+    .await
+    .unwrap();
+    assert_eq!((sum, -control), (0, 0));
+});
