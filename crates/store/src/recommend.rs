@@ -118,8 +118,9 @@ impl Store {
     }
 
     /// Fold signals into the profiles (the strongest weight and the latest time per actor and product), keep each
-    /// touched actor's `keep` most recent products, and move the cursor to `upto`, in one transaction. Returns
-    /// the products whose co-occurrences changed: every product of a touched actor, and those dropped.
+    /// touched actor's `keep` most recent products, mark the products whose co-occurrences changed (every product
+    /// of a touched actor, and those dropped) as due for recomputation (`reco_dirty`), and move the cursor to
+    /// `upto`, in one transaction. Returns those products.
     pub async fn apply_reco_signals(
         &self,
         merchant_id: i64,
@@ -187,6 +188,20 @@ impl Store {
             }
             affected.extend(q.fetch_all(&mut *tx).await?.into_iter().map(|r| r.0));
         }
+        let mut marked: Vec<i64> = affected.iter().copied().collect();
+        marked.sort_unstable();
+        for chunk in marked.chunks(CHUNK) {
+            let values: Vec<String> = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect();
+            let sql = format!(
+                "INSERT INTO reco_dirty (merchant_id, product_id) VALUES {} ON CONFLICT (merchant_id, product_id) DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(merchant_id);
+            for p in chunk {
+                q = q.bind(*p);
+            }
+            q.execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO reco_cursor (merchant_id, last_event_id, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (merchant_id) DO UPDATE SET last_event_id = excluded.last_event_id, updated_at = excluded.updated_at",
@@ -197,9 +212,36 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let mut out: Vec<i64> = affected.into_iter().collect();
-        out.sort_unstable();
-        Ok(out)
+        Ok(marked)
+    }
+
+    /// Up to `limit` products due for recomputation, lowest id first.
+    pub async fn reco_dirty(&self, merchant_id: i64, limit: i64) -> StoreResult<Vec<i64>> {
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT product_id FROM reco_dirty WHERE merchant_id = $1 ORDER BY product_id LIMIT $2")
+                .bind(merchant_id)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// These products' neighbours are written: no longer due.
+    pub async fn clear_reco_dirty(&self, merchant_id: i64, products: &[i64]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for chunk in products.chunks(CHUNK) {
+            let sql = format!(
+                "DELETE FROM reco_dirty WHERE merchant_id = $1 AND product_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(merchant_id);
+            for p in chunk {
+                q = q.bind(*p);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// For `product_id`: every other product some actor also touched, with Σ wₐ·w_b and the number of such actors

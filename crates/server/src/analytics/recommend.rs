@@ -2,9 +2,12 @@
 //! (views, adds to cart, paid orders' lines), and the lists the storefront shows from them: 看了又看 and 买了又买
 //! on the product page, 为你推荐 on the home page, "buyers also bought" in the cart.
 //!
-//! - The job folds the events after its cursor into each actor's profile (`minimall_store::recommend`) and
-//!   recomputes the neighbours of every product whose co-occurrences changed (`core::analytics::recommend::rank`),
-//!   then reschedules itself; the computation is the same whichever instance runs it, so a rerun is harmless.
+//! - The job folds the events after its cursor into each actor's profile (`minimall_store::recommend`), marking
+//!   every product whose co-occurrences changed as due, and recomputes the neighbours of the due products
+//!   (`core::analytics::recommend::rank`), then reschedules itself; the computation is the same whichever
+//!   instance runs it, so a rerun is harmless. A run stops at a budget of a third of the job lease and leaves the
+//!   rest to a follow-up job enqueued at once (a long backlog never outlives its lease, holds a worker, or keeps
+//!   the server from shutting down); what it folded and marked is committed, so nothing is lost or done twice.
 //! - A list is never anything off the shelf, out of stock or already bought by the buyer; neighbours come first,
 //!   then popular products of the seeds' categories, then popular products (a new visitor's whole list).
 //! - Every list shown is logged as an exposure, every product opened from one as a click; when an experiment runs
@@ -136,21 +139,52 @@ struct RefreshPayload {
     /// Asked for by an operator: run once, do not reschedule.
     #[serde(default)]
     once: bool,
+    /// The slot of the periodic run this one continues (a follow-up of a run that met its budget).
+    #[serde(default)]
+    slot: Option<i64>,
 }
 
 pub async fn refresh_job(st: AppState, job: JobRow) -> Result<(), String> {
     let p: RefreshPayload = serde_json::from_str(&job.payload).unwrap_or_default();
-    refresh(&st.store, job.merchant_id).await.map_err(|e| e.to_string())?;
+    let budget = std::time::Duration::from_millis(st.cfg.jobs.lease_secs * 1000 / 3);
+    let done = refresh(&st.store, job.merchant_id, Some(budget)).await.map_err(|e| e.to_string())?;
+    let slot = p.slot.unwrap_or(job.run_at);
+    if done.more {
+        continue_refresh(&st, job.merchant_id, p.once, slot).await.map_err(|e| e.to_string())?;
+        return Ok(());
+    }
     if p.once {
         return Ok(());
     }
-    schedule_refresh(&st.store, job.merchant_id, job.run_at + REFRESH_EVERY_MS).await.map_err(|e| e.to_string())
+    schedule_refresh(&st.store, job.merchant_id, slot + REFRESH_EVERY_MS).await.map_err(|e| e.to_string())
+}
+
+/// The follow-up of a run that met its budget: due now, keyed by the cursor it starts from and the work due,
+/// so that a rerun of the same run does not enqueue it twice.
+async fn continue_refresh(st: &AppState, merchant_id: i64, once: bool, slot: i64) -> Result<(), StoreError> {
+    let cursor = st.store.reco_cursor(merchant_id).await?;
+    let due = st.store.reco_dirty(merchant_id, 1).await?.first().copied().unwrap_or(0);
+    let payload = serde_json::to_string(&RefreshPayload { once, slot: Some(slot) }).unwrap_or_else(|_| "{}".into());
+    let key = format!("{REFRESH_JOB}:more:{cursor}:{due}");
+    let mut tx = st.store.begin().await?;
+    let job = NewJob {
+        merchant_id,
+        kind: REFRESH_JOB,
+        payload: &payload,
+        run_at: minimall_store::now_ms(),
+        dedup_key: Some(&key),
+        max_attempts: 3,
+    };
+    st.store.enqueue_job(&mut tx, &job).await?;
+    minimall_store::commit(tx).await?;
+    st.jobs_wakeup.notify_waiters();
+    Ok(())
 }
 
 /// Ask for a refresh now (a durable job); its id.
 pub async fn request_refresh(st: &AppState, merchant_id: i64) -> ApiResult<i64> {
     let mut tx = st.store.begin().await?;
-    let payload = serde_json::to_string(&RefreshPayload { once: true }).map_err(ApiError::internal)?;
+    let payload = serde_json::to_string(&RefreshPayload { once: true, slot: None }).map_err(ApiError::internal)?;
     let job = NewJob {
         merchant_id,
         kind: REFRESH_JOB,
@@ -170,22 +204,48 @@ pub async fn request_refresh(st: &AppState, merchant_id: i64) -> ApiResult<i64> 
 pub struct Refreshed {
     pub signals: u64,
     pub products: u64,
+    /// The budget ran out with work left (events after the cursor or products due).
+    pub more: bool,
 }
 
-/// Fold every event after the cursor into the profiles and recompute the neighbours that changed.
-pub async fn refresh(store: &Store, merchant_id: i64) -> Result<Refreshed, StoreError> {
+/// Fold the events after the cursor into the profiles and recompute the neighbours of the products due, in
+/// steps (a batch of events, a batch of products), each committed. With a `budget`, stop after the step during
+/// which it ran out (at least one step is taken) and say whether work is left.
+pub async fn refresh(
+    store: &Store,
+    merchant_id: i64,
+    budget: Option<std::time::Duration>,
+) -> Result<Refreshed, StoreError> {
     let cfg = config();
+    let started = std::time::Instant::now();
+    let spent = || budget.is_some_and(|b| started.elapsed() >= b);
     let mut done = Refreshed::default();
     loop {
+        // The products due first: those of an earlier run that stopped, then those this run marks.
+        loop {
+            let due = store.reco_dirty(merchant_id, WRITE_BATCH as i64).await?;
+            if due.is_empty() {
+                break;
+            }
+            recompute(store, merchant_id, &due, &cfg).await?;
+            store.clear_reco_dirty(merchant_id, &due).await?;
+            done.products += due.len() as u64;
+            if spent() {
+                done.more = true;
+                return Ok(done);
+            }
+        }
         let after = store.reco_cursor(merchant_id).await?;
         let (signals, upto) = store.reco_signals(merchant_id, after, EVENTS_PER_STEP).await?;
         if upto == after {
             return Ok(done);
         }
-        let affected = store.apply_reco_signals(merchant_id, &signals, upto, cfg.max_items_per_actor as i64).await?;
-        recompute(store, merchant_id, &affected, &cfg).await?;
+        store.apply_reco_signals(merchant_id, &signals, upto, cfg.max_items_per_actor as i64).await?;
         done.signals += signals.len() as u64;
-        done.products += affected.len() as u64;
+        if spent() {
+            done.more = true;
+            return Ok(done);
+        }
     }
 }
 

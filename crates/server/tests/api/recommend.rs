@@ -337,3 +337,53 @@ suite!(recommendation_requests_are_checked, |b| async move {
     }
     app.stop().await;
 });
+
+/// Every stored neighbour: (basis, product, neighbour, score, support), in order.
+async fn neighbours(app: &TestApp) -> Vec<(i64, i64, i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT basis, product_id, neighbour_id, score_micros, support FROM reco_neighbours
+         ORDER BY basis, product_id, pos",
+    )
+    .fetch_all(app.store().reader())
+    .await
+    .unwrap()
+}
+
+async fn forget_recommendations(app: &TestApp) {
+    let mut tx = app.store().begin().await.unwrap();
+    for table in ["reco_cursor", "reco_neighbours", "reco_profiles", "reco_dirty"] {
+        sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.unwrap();
+    }
+    minimall_store::commit(tx).await.unwrap();
+}
+
+suite!(a_refresh_that_meets_its_budget_continues_to_the_same_neighbours, |b| async move {
+    let app = TestApp::spawn(b).await;
+    generate(&app).await;
+    let whole = neighbours(&app).await;
+    assert!(!whole.is_empty());
+    let merchant: (i64,) =
+        sqlx::query_as("SELECT id FROM merchants ORDER BY id LIMIT 1").fetch_one(app.store().reader()).await.unwrap();
+
+    // From nothing again, with no budget at all: every call takes one step and says what is left.
+    forget_recommendations(&app).await;
+    let mut calls = 0;
+    let mut signals = 0;
+    loop {
+        calls += 1;
+        assert!(calls < 1000, "a refresh in steps ends");
+        let r =
+            minimall_server::analytics::recommend::refresh(app.store(), merchant.0, Some(std::time::Duration::ZERO))
+                .await
+                .unwrap();
+        signals += r.signals;
+        if !r.more {
+            break;
+        }
+    }
+    assert!(signals > 0 && calls >= 3, "events folded, then products recomputed, then done: {calls} calls");
+    assert_eq!(neighbours(&app).await, whole, "the same neighbours as one whole run");
+    let (due,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM reco_dirty").fetch_one(app.store().reader()).await.unwrap();
+    assert_eq!(due, 0);
+});
