@@ -8,7 +8,7 @@
 //! and finance's adjustments: money received or paid out at the counter (against the bank) and goodwill
 //! (against operating expenses).
 
-use super::{Account, Entry, LedgerError, Posting, PostingKind};
+use super::{Account, Entry, Invalid, LedgerError, Posting, PostingKind};
 use crate::Money;
 
 /// The most one adjustment may move: ¥100,000.
@@ -122,7 +122,7 @@ pub fn check_adjustment(delta: Money) -> Result<(), StoredValueError> {
 
 fn positive(amount: Money) -> Result<i64, LedgerError> {
     if amount.fen() <= 0 {
-        return Err(LedgerError::invalid("amount", "must be above zero"));
+        return Err(LedgerError::invalid("amount", Invalid::NotPositive));
     }
     Ok(amount.fen())
 }
@@ -153,7 +153,7 @@ pub fn refunded(refund_id: i64, at_ms: i64, amount: Money) -> Result<Posting, Le
 /// Finance's adjustment of a buyer's stored value by `delta` (positive: credited to the buyer), against the
 /// adjustment's counter account. `reference` names the adjustment once.
 pub fn adjusted(reference: &str, at_ms: i64, how: Adjustment, delta: Money) -> Result<Posting, LedgerError> {
-    check_adjustment(delta).map_err(|_| LedgerError::invalid("amount", "must be non-zero and within the limit"))?;
+    check_adjustment(delta).map_err(|_| LedgerError::invalid("amount", Invalid::AdjustmentRange))?;
     let a = delta.fen();
     let other = how.counter_account();
     let entries = if a > 0 {
