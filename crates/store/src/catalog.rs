@@ -535,7 +535,12 @@ impl Store {
 
     // ---- SKUs -----------------------------------------------------------------------------------
 
-    pub async fn skus_of(&self, product_ids: &[i64]) -> StoreResult<Vec<SkuRow>> {
+    /// The live SKUs of some products, by product then id.
+    pub async fn skus_of<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        product_ids: &[i64],
+    ) -> StoreResult<Vec<SkuRow>> {
         if product_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -547,16 +552,7 @@ impl Store {
         for id in product_ids {
             q = q.bind(*id);
         }
-        Ok(q.fetch_all(self.reader()).await?)
-    }
-
-    pub async fn skus_of_tx(&self, tx: &mut Tx, product_id: i64) -> StoreResult<Vec<SkuRow>> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!(
-            "SELECT {SKU_COLS} FROM skus WHERE deleted = 0 AND product_id = $1 ORDER BY id"
-        ))
-        .bind(product_id)
-        .fetch_all(&mut **tx)
-        .await?)
+        Ok(q.fetch_all(ex).await?)
     }
 
     pub async fn sku<'e>(

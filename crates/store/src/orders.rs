@@ -249,6 +249,18 @@ pub struct OrderEventRow {
     pub at: i64,
 }
 
+/// Whose orders a read may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderScope {
+    /// The merchant's own orders (the console).
+    Merchant(i64),
+    /// The buyer's own orders (the storefront).
+    Buyer(i64),
+    /// Any order: for jobs and steps that hold an order id the server itself wrote (a job's payload, a
+    /// refund's or after-sales request's order).
+    Trusted,
+}
+
 /// Filters of the console's order list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
@@ -368,30 +380,26 @@ impl Store {
         Ok(moved.took(&w.run(tx).await?))
     }
 
-    pub async fn order(&self, merchant_id: i64, id: i64) -> StoreResult<OrderRow> {
+    /// An order, if `scope` may see it (another merchant's or buyer's order is simply not found).
+    pub async fn order<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        scope: OrderScope,
+        id: i64,
+    ) -> StoreResult<OrderRow> {
+        let (merchant_id, buyer_id) = match scope {
+            OrderScope::Merchant(m) => (m, 0),
+            OrderScope::Buyer(b) => (0, b),
+            OrderScope::Trusted => (0, 0),
+        };
         Ok(sqlx::query_as::<_, OrderRow>(&format!(
-            "SELECT {ORDER_COLS} FROM orders WHERE merchant_id = $1 AND id = $2"
+            "SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 = 0 OR merchant_id = $2) AND ($3 = 0 OR buyer_id = $3)"
         ))
-        .bind(merchant_id)
         .bind(id)
-        .fetch_one(self.reader())
+        .bind(merchant_id)
+        .bind(buyer_id)
+        .fetch_one(ex)
         .await?)
-    }
-
-    pub async fn order_tx(&self, tx: &mut Tx, id: i64) -> StoreResult<OrderRow> {
-        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
-    }
-
-    /// A buyer's own order; another buyer's order is simply not found.
-    pub async fn buyer_order(&self, buyer_id: i64, id: i64) -> StoreResult<OrderRow> {
-        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 AND id = $2"))
-            .bind(buyer_id)
-            .bind(id)
-            .fetch_one(self.reader())
-            .await?)
     }
 
     pub async fn order_lines<'e>(

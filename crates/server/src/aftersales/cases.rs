@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 use super::api::{AftersaleDto, AftersaleQuery, AftersaleRequest, RejectRequest};
 use crate::usecase::{self, Call, Effects};
+use minimall_store::orders::OrderScope;
 
 /// Request after-sales on lines of a paid order.
 pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleRequest) -> ApiResult<AftersaleDto> {
@@ -32,7 +33,11 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
     for (i, img) in req.images.iter().enumerate() {
         minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
     }
-    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Buyer(buyer.id), id)
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {
         return Err(ApiError::conflict_because(&AftersaleRefusal::OrderNotEligible {
             status: crate::error::order_status(&o.status),
@@ -111,7 +116,7 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     }
     if a.kind == "refund_only" {
         // Units not yet shipped go back to stock; shipped ones the buyer keeps.
-        let o = st.store.order_tx(&mut tx, a.order_id).await?;
+        let o = st.store.order(&mut *tx, OrderScope::Trusted, a.order_id).await?;
         let lines = st.store.order_lines(&mut *tx, o.id).await?;
         let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
         af::refund(st, &mut tx, &a, unshipped, &admin.username).await?;

@@ -22,6 +22,7 @@ use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::orders as ord;
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +39,7 @@ pub struct AftersaleLine {
 /// Refund the request's units: lines, stock (unless kept by the buyer), points, coupons, order totals, and
 /// the provider refund (a job). Runs inside `tx` after the request moved to `refunded`.
 pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: bool, actor: &str) -> ApiResult<()> {
-    let o = st.store.order_tx(tx, a.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, a.order_id).await?;
     let lines: Vec<AftersaleLine> = serde_json::from_str(&a.lines).map_err(ApiError::internal)?;
     let order_lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
@@ -133,7 +134,7 @@ pub async fn plan(
     order_id: i64,
     req: &[AftersaleLine],
 ) -> ApiResult<(Vec<AftersaleLine>, i64, i64, i64)> {
-    let o = st.store.order_tx(tx, order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, order_id).await?;
     let lines = st.store.order_lines(&mut **tx, order_id).await?;
     if req.is_empty() || req.len() > 100 {
         return Err(ApiError::invalid_because("lines", &Reason::ListCount { min: 1, max: 100 }));

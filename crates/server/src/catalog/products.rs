@@ -138,7 +138,7 @@ pub async fn create_product(
 pub async fn get_product(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> ApiResult<ProductDto> {
     let p =
         st.store.product(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of(&[id]).await?;
+    let skus = st.store.skus_of(st.store.reader(), &[id]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
     let ns = nodes(&rows);
     let cost = MoneyView::of(st, admin).await?.cost;
@@ -183,7 +183,7 @@ pub async fn replace_skus(
     let dims = validate_matrix(&req.specs, &req.skus)?;
     let mut tx = st.store.begin().await?;
     let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
-    let existing = st.store.skus_of_tx(&mut tx, id).await?;
+    let existing = st.store.skus_of(&mut *tx, &[id]).await?;
     let mut fields = validate_product(
         &ProductInput {
             code: before.code.clone(),
@@ -501,7 +501,7 @@ fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
 
 async fn load_product_dto(st: &AppState, tx: &mut Tx, merchant_id: i64, id: i64) -> ApiResult<ProductDto> {
     let p = st.store.product(&mut **tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of_tx(tx, id).await?;
+    let skus = st.store.skus_of(&mut **tx, &[id]).await?;
     let path = category_path(st, tx, merchant_id, p.category_id).await.unwrap_or_default();
     Ok(ProductDto::from_rows(&p, &skus, path, true))
 }

@@ -145,7 +145,7 @@ pub async fn shop_product(st: &AppState, id: i64) -> ApiResult<ProductDto> {
     if p.on_shelf == 0 {
         return Err(ApiError::not_found("product"));
     }
-    let skus = st.store.skus_of(&[id]).await?;
+    let skus = st.store.skus_of(st.store.reader(), &[id]).await?;
     let rows = st.store.list_categories(st.merchant_id).await?;
     let ns = nodes(&rows);
     Ok(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), false))

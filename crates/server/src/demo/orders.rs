@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use crate::orders::{self as ord, Checkout};
 use crate::promotions::pricing::{self, CartItem};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 const DAY: i64 = 86_400_000;
 
@@ -113,7 +114,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             let stage = rng.gen_range(0..10);
-            let o = st.store.order(m, id).await?;
+            let o = st.store.order(st.store.reader(), OrderScope::Merchant(m), id).await?;
             let mut tx = st.store.begin().await?;
             if stage >= 3 {
                 for l in st.store.order_lines(&mut *tx, id).await? {
@@ -131,7 +132,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-                let o2 = st.store.order_tx(&mut tx, id).await?;
+                let o2 = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 if stage >= 6 {
                     ord::apply_event(
                         st,
@@ -144,7 +145,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                     )
                     .await
                     .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-                    let o3 = st.store.order_tx(&mut tx, id).await?;
+                    let o3 = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                     if stage >= 8 {
                         ord::apply_event(
                             st,

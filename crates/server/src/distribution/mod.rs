@@ -37,6 +37,7 @@ use minimall_store::Tx;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 pub const SETTLE_JOB: &str = "distribution.settle";
 const DAY_MS: i64 = 86_400_000;
@@ -233,11 +234,11 @@ async fn refunded_per_line(st: &AppState, tx: &mut Tx, o: &OrderRow, r: &RefundR
 /// Refund `r` succeeded (called once, in the transaction that marked it so): every commission of its order
 /// is reversed in proportion to what the refund gave back of its line, by a new posting.
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiResult<()> {
-    let cs = st.store.order_commissions_tx(tx, r.order_id).await?;
+    let cs = st.store.order_commissions(&mut **tx, r.order_id).await?;
     if cs.is_empty() {
         return Ok(());
     }
-    let o = st.store.order_tx(tx, r.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, r.order_id).await?;
     let per_line = refunded_per_line(st, tx, &o, r).await?;
     let now = minimall_store::now_ms();
     for (pid, list) in by_promoter(cs.into_iter().map(|c| (c.promoter_id, c))) {
@@ -298,7 +299,7 @@ pub async fn settle_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 
 pub async fn settle_order(st: &AppState, order_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
-    let cs = st.store.order_commissions_tx(&mut tx, order_id).await?;
+    let cs = st.store.order_commissions(&mut *tx, order_id).await?;
     let frozen = cs.into_iter().filter(|c| c.status == CommissionStatus::Frozen.as_str());
     let now = minimall_store::now_ms();
     for (pid, list) in by_promoter(frozen.map(|c| (c.promoter_id, c))) {

@@ -24,6 +24,7 @@ use minimall_store::Tx;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 /// The providers a shop may set fee terms for.
 pub const PROVIDERS: [&str; 2] = ["sandbox", "wechat"];
@@ -160,7 +161,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
     if NO_JOURNAL {
         return Ok(());
     }
-    let o = st.store.order_tx(tx, r.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, r.order_id).await?;
     let payment = st.store.payment_by_id(r.payment_id).await?;
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let terms = fee_terms_in(st, Some(&mut *tx), o.merchant_id, &payment.provider).await?;

@@ -160,7 +160,7 @@ async fn flash_input(
                     .id
             }
             // A product of one SKU needs no code.
-            None => match st.store.skus_of(&[product_id]).await?.as_slice() {
+            None => match st.store.skus_of(st.store.reader(), &[product_id]).await?.as_slice() {
                 [only] if only.merchant_id == merchant_id => only.id,
                 _ => return Err(ApiError::invalid_because(at("sku_id"), &FlashRefusal::NeedSku)),
             },

@@ -227,7 +227,7 @@ pub async fn create_sale(
         ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
     })?;
     fields.product_id = product.id;
-    let skus = st.store.skus_of_tx(&mut tx, product.id).await?;
+    let skus = st.store.skus_of(&mut *tx, &[product.id]).await?;
     let mut specs = Vec::with_capacity(req.items.len());
     for (i, it) in req.items.iter().enumerate() {
         let sku = skus

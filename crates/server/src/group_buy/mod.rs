@@ -32,6 +32,7 @@ use crate::group_buy::refusals::GroupBuyRefusal;
 use crate::orders as ord;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
+use minimall_store::orders::OrderScope;
 
 pub const EXPIRE_JOB: &str = "group_buy.expire";
 
@@ -173,7 +174,11 @@ pub async fn on_paid(
     fee: i64,
 ) -> ApiResult<&'static str> {
     // Who earns commission on the order is decided by the buyer's binding when the order was placed.
-    let commission = crate::distribution::plan_for(st, &st.store.order(p.merchant_id, p.order_id).await?).await?;
+    let commission = crate::distribution::plan_for(
+        st,
+        &st.store.order(st.store.reader(), OrderScope::Merchant(p.merchant_id), p.order_id).await?,
+    )
+    .await?;
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();
     let paid = first.payment_succeeded(&p.out_trade_no, txn_id, fee);
@@ -198,7 +203,7 @@ pub async fn on_paid(
     let mut after = before.clone();
     let decision = after.on_payment(p.order_id, now);
     persist(st, &mut tx, g.id, &before, &after).await?;
-    let o = st.store.order_tx(&mut tx, p.order_id).await?;
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, p.order_id).await?;
     // The money came in whatever the group decides; a payment that is given back is posted at what was paid
     // for the lines, as its refund will be.
     let seated = matches!(decision, PaymentDecision::Seated { .. });
@@ -232,7 +237,7 @@ pub async fn on_paid(
             crate::analytics::record::order_paid(st, &mut tx, &o, amount).await?;
             crate::analytics::record::group_joined(st, &mut tx, &o).await?;
             for id in completed.unwrap_or_default() {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 ord::apply_event(
                     st,
                     &mut tx,
@@ -347,7 +352,11 @@ pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
     let Some(g) = st.store.lock_group(&mut tx, group_id).await? else { return Ok(()) };
-    let a = st.store.group_activity_tx(&mut tx, g.activity_id).await?;
+    let a = st
+        .store
+        .group_activity(&mut *tx, g.merchant_id, g.activity_id)
+        .await?
+        .ok_or(minimall_store::StoreError::NotFound)?;
     let members = st.store.group_members(&mut *tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
@@ -371,26 +380,26 @@ async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
         ExpiryDecision::Expired { refund, cancel } => {
             persist(st, &mut tx, g.id, &before, &after).await?;
             for id in cancel {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 if o.status == OrderStatus::PendingPayment.as_str() {
                     products.extend(cancel_in(st, &mut tx, &o, "group_expired").await?);
                 }
             }
             for id in refund {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 products.extend(fail_paid(st, &mut tx, &o).await?);
             }
         }
         ExpiryDecision::MockFilled { proceed, cancel, .. } => {
             persist(st, &mut tx, g.id, &before, &after).await?;
             for id in cancel {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 if o.status == OrderStatus::PendingPayment.as_str() {
                     products.extend(cancel_in(st, &mut tx, &o, "group_expired").await?);
                 }
             }
             for id in proceed {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 ord::apply_event(
                     st,
                     &mut tx,
@@ -493,7 +502,7 @@ pub async fn place(
     }
     let a = st
         .store
-        .group_activity(buyer.merchant_id, activity_id)
+        .group_activity(st.store.reader(), buyer.merchant_id, activity_id)
         .await?
         .ok_or_else(|| ApiError::not_found("group_buy"))?;
     if a.status == "stopped" {
@@ -589,7 +598,7 @@ pub async fn place(
         },
         &derivation,
         |order, lines, w| {
-            let mut dto = crate::orders::shop_api::order_dto_from(order.clone());
+            let mut dto = crate::orders::shop_api::order_dto_from(order.clone(), call.lang);
             dto.lines = lines.iter().cloned().map(Into::into).collect();
             body = serde_json::to_string(&GroupOrderCreated { group_id: group.id, order: dto })
                 .map_err(ApiError::internal)?;

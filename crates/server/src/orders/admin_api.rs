@@ -10,13 +10,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, ManageOrders, MoneyView, ReadOrders};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReqLang};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{check_status_filter, order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use crate::web::i18n::Lang;
+use minimall_store::orders::OrderScope;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -105,9 +107,10 @@ async fn shown<T: Serialize>(
 pub async fn list(
     State(st): State<AppState>,
     admin: Admin<ReadOrders>,
+    ReqLang(lang): ReqLang,
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Response> {
-    let Json(page) = list_orders(&st, &admin, q).await?;
+    let Json(page) = list_orders(&st, &admin, lang, q).await?;
     shown(&st, &admin, &page, |v| {
         if let Some(items) = v.get_mut("items").and_then(|i| i.as_array_mut()) {
             items.iter_mut().for_each(strip_order);
@@ -120,13 +123,14 @@ pub async fn list(
 pub async fn list_orders(
     st: &AppState,
     admin: &Admin<ReadOrders>,
+    lang: Lang,
     q: OrderQuery,
 ) -> ApiResult<Json<Paginated<OrderDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     let rows = st.store.list_orders(admin.merchant_id, &filter(&q)?, page.size(), page.offset()).await?;
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(st, o).await?);
+        items.push(order_dto(st, o, lang).await?);
     }
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -198,8 +202,13 @@ pub struct OrderDetail {
 /// `derivation`.
 #[utoipa::path(get, path = "/api/v1/admin/orders/{id}", tag = "admin-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDetail), (status = 404, body = ErrorBody)))]
-pub async fn detail(State(st): State<AppState>, admin: Admin<ReadOrders>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let Json(d) = order_detail(&st, &admin, id).await?;
+pub async fn detail(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let Json(d) = order_detail(&st, &admin, lang, id).await?;
     shown(&st, &admin, &d, |v| {
         if let Some(o) = v.get_mut("order") {
             strip_order(o);
@@ -216,8 +225,17 @@ pub async fn detail(State(st): State<AppState>, admin: Admin<ReadOrders>, Path(i
 }
 
 /// The order of [`detail`] with every amount (the console decides what it shows).
-pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> ApiResult<Json<OrderDetail>> {
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+pub async fn order_detail(
+    st: &AppState,
+    admin: &Admin<ReadOrders>,
+    lang: Lang,
+    id: i64,
+) -> ApiResult<Json<OrderDetail>> {
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), id)
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     let derivation = serde_json::from_str(&o.derivation).unwrap_or_default();
     let payment = match st.store.payment_for_order(id).await? {
         Some(p) => Some(PaymentDto {
@@ -272,7 +290,7 @@ pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> 
             created_at: s.created_at,
         })
         .collect();
-    Ok(Json(OrderDetail { order: order_dto(st, o).await?, timeline, payment, refunds, shipments, derivation }))
+    Ok(Json(OrderDetail { order: order_dto(st, o, lang).await?, timeline, payment, refunds, shipments, derivation }))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

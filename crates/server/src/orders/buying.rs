@@ -17,6 +17,7 @@ use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{self, CartItem, MAX_QUANTITY};
 use crate::state::AppState;
+use crate::web::i18n::Lang;
 
 use super::shop_api::{
     CartAdd, CartChange, CartDto, CartLineDto, CreateOrder, MyOrdersQuery, OrderDto, PayRequest, PayStart,
@@ -107,7 +108,7 @@ pub async fn cart_remove(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<Car
 }
 
 /// The buyer's own orders, newest first.
-pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiResult<Paginated<OrderDto>> {
+pub async fn my_orders(st: &AppState, buyer: &Buyer, lang: Lang, q: MyOrdersQuery) -> ApiResult<Paginated<OrderDto>> {
     let page = Page::parse(q.page, q.page_size)?;
     let status = q.status.unwrap_or_default();
     check_status_filter(&status)?;
@@ -124,19 +125,19 @@ pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiRes
     };
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(st, o).await?);
+        items.push(order_dto(st, o, lang).await?);
     }
     Ok(Paginated::new(items, rows.total, page))
 }
 
 /// One of the buyer's orders (another buyer's order is 404).
-pub async fn my_order(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn my_order(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
-    order_dto(st, o).await
+    order_dto(st, o, lang).await
 }
 
 /// Cancel an unpaid order; stock, coupons and points come back.
-pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn cancel(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
     if !ord::cancel_unpaid(st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
         let o = own(st, buyer, id).await?;
@@ -144,11 +145,11 @@ pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto
             status: crate::error::order_status(&o.status),
         }));
     }
-    order_dto(st, own(st, buyer, id).await?).await
+    order_dto(st, own(st, buyer, id).await?, lang).await
 }
 
 /// Confirm receipt of a shipped order.
-pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn receive(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
     let mut tx = st.store.begin().await?;
     ord::apply_event(st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
@@ -157,7 +158,7 @@ pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDt
     ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
     crate::distribution::order_received(st, &mut tx, &o).await?;
     minimall_store::commit(tx).await?;
-    order_dto(st, own(st, buyer, id).await?).await
+    order_dto(st, own(st, buyer, id).await?, lang).await
 }
 
 /// Start paying an order.
@@ -349,7 +350,7 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
                 let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
                 w.cart_remove(buyer.id, &skus);
             }
-            let mut dto = order_dto_from(order.clone());
+            let mut dto = order_dto_from(order.clone(), call.lang);
             dto.lines = lines.iter().cloned().map(Into::into).collect();
             body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
             idempotency::finish_with(w, &scope, &key, StatusCode::CREATED, &body);

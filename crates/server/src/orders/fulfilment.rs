@@ -12,6 +12,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use minimall_store::orders::OrderScope;
 
 /// Ship an order, in full or in part.
 pub async fn ship(
@@ -27,7 +28,11 @@ pub async fn ship(
         return Err(ApiError::invalid_because("tracking_no", &ApiReason::TrackingNoFormat));
     }
     let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), id)
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     let mut tx = st.store.begin().await?;
     let lines = st.store.order_lines(&mut *tx, id).await?;
     let parcel: Vec<ShipLine> = match req.lines {
@@ -96,6 +101,6 @@ pub async fn ship(
     )
     .await?;
     minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, id).await?;
-    order_dto(st, o).await
+    let o = st.store.order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), id).await?;
+    order_dto(st, o, call.lang).await
 }

@@ -14,6 +14,7 @@ use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::Call;
 use minimall_store::logistics::NewTrack;
+use minimall_store::orders::OrderScope;
 
 minimall_core::coded_enum! {
     /// Refusals of logistics.
@@ -214,7 +215,11 @@ pub async fn admin_logistics(
     admin: Admin<ReadOrders>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<LogisticsDto>> {
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), id)
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     of_order(&st, o.id).await.map(Json)
 }
 

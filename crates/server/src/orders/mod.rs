@@ -26,6 +26,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::promotions::pricing::Priced;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
+use minimall_store::orders::OrderScope;
 
 pub const EXPIRE_JOB: &str = "order.expire";
 pub const AUTO_RECEIVE_JOB: &str = "order.auto_receive";
@@ -234,7 +235,7 @@ pub fn next_seq() -> u64 {
 /// Returns false when the order was no longer pending.
 pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, actor: &str) -> ApiResult<bool> {
     let mut tx = st.store.begin().await?;
-    let o = st.store.order_tx(&mut tx, order_id).await?;
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, order_id).await?;
     let Ok((from, to)) = next_status(&o.status, event) else { return Ok(false) };
     // A group order's seat is released with it (the group's row is taken first).
     crate::group_buy::order_lapsing(st, &mut tx, order_id).await?;
@@ -319,7 +320,7 @@ pub async fn on_paid(
     let fee = crate::finance::payment_fee(st, p.merchant_id, provider, amount).await?;
     // The order as last committed: the move to paid below is conditional on the status read here, so an
     // order that changed since is not moved (and the payment is refunded as late).
-    let o = st.store.order(p.merchant_id, p.order_id).await?;
+    let o = st.store.order(st.store.reader(), OrderScope::Merchant(p.merchant_id), p.order_id).await?;
     // A group order's payment is decided with its group.
     if let Some(member) = st.store.group_member_of_order(st.store.reader(), o.id).await? {
         return crate::group_buy::on_paid(st, provider, notice, &p, &member, txn_id, amount, fee).await;
@@ -533,7 +534,7 @@ pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let id = order_id(&job)?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
-    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await.map_err(|e| e.to_string())?;
     if next_status(&o.status, OrderEvent::AutoReceive).is_err() {
         return Ok(());
     }
@@ -560,7 +561,7 @@ pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Re
     let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let referral = crate::referral::prepare(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
-    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, id).await.map_err(|e| e.to_string())?;
     if next_status(&o.status, OrderEvent::Complete).is_err() {
         return Ok(());
     }
@@ -647,7 +648,7 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
         crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::distribution::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::referral::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
-        let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
+        let o = st.store.order(&mut *tx, OrderScope::Trusted, r.order_id).await.map_err(|e| e.to_string())?;
         let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
         crate::stored_value::refund_succeeded(st, &mut tx, &r, &payment, &o).await.map_err(|e| e.to_string())?;
         st.store

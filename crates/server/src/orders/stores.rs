@@ -12,6 +12,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use minimall_store::orders::OrderScope;
 
 /// The merchant's stores.
 pub async fn admin_stores(st: &AppState, admin: &Admin<ReadOrders>) -> ApiResult<StoreList> {
@@ -89,7 +90,7 @@ pub async fn verify(
     }
     let detail = serde_json::json!({"store_id": o.store_id, "clerk": admin.username});
     ord::apply_event(st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username).await?;
-    let o2 = st.store.order_tx(&mut tx, o.id).await?;
+    let o2 = st.store.order(&mut *tx, OrderScope::Trusted, o.id).await?;
     ord::apply_event(st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
@@ -107,6 +108,6 @@ pub async fn verify(
     )
     .await?;
     minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, o.id).await?;
-    order_dto(st, o).await
+    let o = st.store.order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), o.id).await?;
+    order_dto(st, o, call.lang).await
 }

@@ -29,6 +29,7 @@ use minimall_store::Tx;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{audit, Acting, Asked};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 minimall_core::coded_enum! {
     /// Refusals of referral.
@@ -289,7 +290,7 @@ async fn take_back(st: &AppState, tx: &mut Tx, r: &ReferralRow, now: i64) -> Api
 
 /// A refund of an order succeeded: a reward it earned is reversed; a held one earns nothing.
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, refund: &RefundRow) -> ApiResult<()> {
-    let o = st.store.order_tx(tx, refund.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, refund.order_id).await?;
     let Some(r) = st.store.referral_of_order(tx, o.merchant_id, o.id).await? else { return Ok(()) };
     let day = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or_default();
     let sys = System { merchant_id: o.merchant_id };
