@@ -144,7 +144,7 @@ async fn earner_of(st: &AppState, merchant_id: i64, buyer_id: i64, at_ms: i64) -
 /// The plan of an order's commission: its buyer's promoter when the order was placed, that promoter's own
 /// promoter (the team leader), and the shop's rules. `None` when nobody earns.
 pub async fn plan_for(st: &AppState, o: &OrderRow) -> ApiResult<Option<Plan>> {
-    let Some(direct) = earner_of(st, o.merchant_id, o.buyer_id, o.created_at).await? else { return Ok(None) };
+    let Some(direct) = earner_of(st, o.merchant_id, o.buyer_id.get(), o.created_at).await? else { return Ok(None) };
     let s = settings::load(st, o.merchant_id).await?;
     let rules = s.rules()?;
     if rules.default.direct.is_none() && rules.default.leader.is_none() && rules.overrides.is_empty() {
@@ -171,12 +171,12 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
         .iter()
         .map(|l| PaidLine {
             line_id: l.id,
-            product_id: l.product_id,
+            product_id: l.product_id.get(),
             quantity: u32::try_from(l.quantity).unwrap_or(0),
             paid: Money::from_fen(l.paid_amount),
         })
         .collect();
-    let earned = commission::commissions(&plan.rules, o.buyer_id, Some(plan.direct), plan.leader, &paid);
+    let earned = commission::commissions(&plan.rules, o.buyer_id.get(), Some(plan.direct), plan.leader, &paid);
     let now = minimall_store::now_ms();
     for (pid, list) in by_promoter(earned.into_iter().map(|c: LineCommission| (c.promoter_id, c))) {
         let row = st.store.lock_promoter(tx, pid).await?.ok_or_else(|| ApiError::not_found("promoter"))?;
@@ -189,10 +189,10 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
                     o.merchant_id,
                     &NewCommission {
                         promoter_id: pid,
-                        order_id: o.id,
+                        order_id: o.id.get(),
                         line_id: lc.line_id,
                         product_id: lc.product_id,
-                        buyer_id: o.buyer_id,
+                        buyer_id: o.buyer_id.get(),
                         tier: lc.tier.as_str(),
                         amount: lc.amount.fen(),
                         base: lc.base.fen(),
@@ -234,7 +234,7 @@ async fn refunded_per_line(st: &AppState, tx: &mut Tx, o: &OrderRow, r: &RefundR
 /// Refund `r` succeeded (called once, in the transaction that marked it so): every commission of its order
 /// is reversed in proportion to what the refund gave back of its line, by a new posting.
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiResult<()> {
-    let cs = st.store.order_commissions(&mut **tx, r.order_id).await?;
+    let cs = st.store.order_commissions(&mut **tx, r.order_id.get()).await?;
     if cs.is_empty() {
         return Ok(());
     }
@@ -265,7 +265,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
 
 /// Order `o` was received: its commission settles the shop's settlement period later (a durable job).
 pub async fn order_received(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
-    if !st.store.order_has_commissions_tx(tx, o.id).await? {
+    if !st.store.order_has_commissions_tx(tx, o.id.get()).await? {
         return Ok(());
     }
     let days = match st.store.distribution_settings(&mut **tx, o.merchant_id).await? {
@@ -278,7 +278,7 @@ pub async fn order_received(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResu
         tx,
         o.merchant_id,
         SETTLE_JOB,
-        serde_json::json!({"order_id": o.id}),
+        serde_json::json!({"order_id": o.id.get()}),
         at,
         format!("{SETTLE_JOB}:{}", o.id),
     )

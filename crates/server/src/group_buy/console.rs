@@ -165,7 +165,7 @@ async fn input(st: &AppState, merchant_id: i64, f: &Fields) -> Result<GroupBuyIn
                 .sku_by_code(st.store.reader(), merchant_id, code.trim())
                 .await?
                 .ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
-            vec![GroupSkuInput { sku_id: sku.id, group_price }]
+            vec![GroupSkuInput { sku_id: sku.id.get(), group_price }]
         }
         None => st
             .store

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minimall_core::page::Page;
+use minimall_core::{MerchantId, OrderId};
 use minimall_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -233,11 +234,11 @@ pub async fn order_detail(
 ) -> ApiResult<Json<OrderDetail>> {
     let o = st
         .store
-        .order(st.store.reader(), OrderScope::Merchant(admin.merchant_id), id)
+        .order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), OrderId::new(id))
         .await
         .map_err(|_| ApiError::not_found("order"))?;
     let derivation = serde_json::from_str(&o.derivation).unwrap_or_default();
-    let payment = match st.store.payment_for_order(id).await? {
+    let payment = match st.store.payment_for_order(OrderId::new(id)).await? {
         Some(p) => Some(PaymentDto {
             notifications: st.store.count_notifications(&p.out_trade_no).await?,
             provider: p.provider,
@@ -252,13 +253,13 @@ pub async fn order_detail(
     };
     let timeline = st
         .store
-        .order_events(id)
+        .order_events(OrderId::new(id))
         .await?
         .into_iter()
         .map(|e| TimelineEntry {
             kind: e.kind,
-            from_status: e.from_status,
-            to_status: e.to_status,
+            from_status: e.from_status.map(|s| s.as_str().to_string()),
+            to_status: e.to_status.map(|s| s.as_str().to_string()),
             detail: serde_json::from_str(&e.detail).unwrap_or_default(),
             actor: e.actor,
             at: e.at,
@@ -266,7 +267,7 @@ pub async fn order_detail(
         .collect();
     let refunds = st
         .store
-        .refunds_of(id)
+        .refunds_of(OrderId::new(id))
         .await?
         .into_iter()
         .map(|r| RefundDto {
@@ -280,7 +281,7 @@ pub async fn order_detail(
         .collect();
     let shipments = st
         .store
-        .shipments_of(id)
+        .shipments_of(OrderId::new(id))
         .await?
         .into_iter()
         .map(|s| ShipmentDto {
@@ -354,7 +355,7 @@ pub async fn export(
             break;
         }
         for o in &rows.items {
-            out.push_str(&format!("{},{},{},", text_field(&o.order_no), text_field(&o.status), o.buyer_id));
+            out.push_str(&format!("{},{},{},", text_field(&o.order_no), text_field(o.status.as_str()), o.buyer_id));
             if revenue {
                 let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
                 out.push_str(&format!(

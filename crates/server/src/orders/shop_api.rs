@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_core::{BuyerId, OrderId};
 use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -162,8 +163,8 @@ impl From<OrderLineRow> for OrderLineDto {
     fn from(l: OrderLineRow) -> Self {
         OrderLineDto {
             id: l.id,
-            sku_id: l.sku_id,
-            product_id: l.product_id,
+            sku_id: l.sku_id.get(),
+            product_id: l.product_id.get(),
             title: l.title,
             spec: serde_json::from_str(&l.spec).unwrap_or_default(),
             image: l.image,
@@ -265,12 +266,12 @@ pub async fn create_order(
 }
 
 pub(crate) fn order_dto_from(o: OrderRow, lang: Lang) -> OrderDto {
-    let label = crate::labels::label(lang, "order-status", &o.status);
+    let label = crate::labels::label(lang, "order-status", o.status.as_str());
     OrderDto {
-        id: o.id,
+        id: o.id.get(),
         order_no: o.order_no,
-        buyer_id: o.buyer_id,
-        status: o.status,
+        buyer_id: o.buyer_id.get(),
+        status: o.status.as_str().to_string(),
         status_label: label,
         list_total: o.list_total,
         goods_total: o.goods_total,
@@ -329,7 +330,10 @@ pub async fn my_orders(
 }
 
 pub(crate) async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderRow> {
-    st.store.order(st.store.reader(), OrderScope::Buyer(buyer.id), id).await.map_err(|_| ApiError::not_found("order"))
+    st.store
+        .order(st.store.reader(), OrderScope::Buyer(BuyerId::new(buyer.id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))
 }
 
 /// One of the buyer's orders (another buyer's order is 404).

@@ -4,6 +4,7 @@ use crate::error::ApiReason;
 use crate::orders::refusals::OrderRefusal;
 use crate::orders::tabs::{OrderCounts, OrderTab};
 use crate::web::shop::prelude::*;
+use minimall_core::OrderId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -286,7 +287,7 @@ struct OrderPage {
 
 async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
     let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
-    let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
+    let paying = o.status == "pending_payment" && st.store.payment_for_order(OrderId::new(o.id)).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
     let address = o.address.as_ref().map(crate::web::view::address_line).unwrap_or_default();
     let logistics = crate::orders::logistics::of_order(&st, o.id).await?;
