@@ -298,7 +298,7 @@ impl Store {
         .bind(merchant_id)
         .bind(&o.order_no)
         .bind(o.buyer_id)
-        .bind(&o.status)
+        .bind(o.status)
         .bind(o.list_total)
         .bind(o.goods_total)
         .bind(o.order_discount)
