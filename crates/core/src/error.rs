@@ -44,6 +44,27 @@ impl ToParam for i64 {
     }
 }
 
+impl ToParam for usize {
+    const KIND: ParamKind = ParamKind::Int;
+    fn to_param(&self) -> Param {
+        Param::Int(count(*self))
+    }
+}
+
+impl ToParam for u32 {
+    const KIND: ParamKind = ParamKind::Int;
+    fn to_param(&self) -> Param {
+        Param::Int(i64::from(*self))
+    }
+}
+
+impl ToParam for i128 {
+    const KIND: ParamKind = ParamKind::Int;
+    fn to_param(&self) -> Param {
+        Param::Int(i64::try_from(*self).unwrap_or(if *self < 0 { i64::MIN } else { i64::MAX }))
+    }
+}
+
 impl ToParam for Money {
     const KIND: ParamKind = ParamKind::Fen;
     fn to_param(&self) -> Param {
@@ -55,6 +76,13 @@ impl ToParam for String {
     const KIND: ParamKind = ParamKind::Text;
     fn to_param(&self) -> Param {
         Param::Text(self.clone())
+    }
+}
+
+impl ToParam for &'static str {
+    const KIND: ParamKind = ParamKind::Text;
+    fn to_param(&self) -> Param {
+        Param::Text((*self).to_string())
     }
 }
 
@@ -150,6 +178,91 @@ macro_rules! coded_enum {
             ];
         }
     };
+}
+
+/// Declares an enum of refusals of one input each: every variant names the input at fault (`field`, a
+/// `&'static str` or a `String`) and has a stable code with typed parameters. Generates what [`coded_enum!`]
+/// does (the field is not a parameter of the message), `field()`, and writes itself for logs as
+/// `field: code name=value …`, never as a sentence.
+#[macro_export]
+macro_rules! field_coded_enum {
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident (field: $fty:ty) {
+            $( $(#[$vm:meta])* $variant:ident { $($p:ident : $t:ty),* $(,)? } = $code:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        $vis enum $name {
+            $( $(#[$vm])* $variant { field: $fty, $($p: $t),* } ),*
+        }
+
+        impl $crate::error::Coded for $name {
+            fn code(&self) -> &'static str {
+                match self {
+                    $( $name::$variant { .. } => $code ),*
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn params(&self) -> Vec<(&'static str, $crate::error::Param)> {
+                match self {
+                    $( $name::$variant { $($p,)* .. } => vec![
+                        $( (stringify!($p), $crate::error::ToParam::to_param($p)) ),*
+                    ] ),*
+                }
+            }
+        }
+
+        impl $crate::error::ToParam for $name {
+            const KIND: $crate::error::ParamKind = $crate::error::ParamKind::Coded;
+            fn to_param(&self) -> $crate::error::Param {
+                $crate::error::Param::Coded {
+                    code: $crate::error::Coded::code(self),
+                    params: $crate::error::Coded::params(self),
+                }
+            }
+        }
+
+        impl $name {
+            /// Every code of this enum with its parameters' names and kinds.
+            pub const CODES: &'static [$crate::error::CodeSpec] = &[
+                $( ($code, &[ $( (stringify!($p), <$t as $crate::error::ToParam>::KIND) ),* ]) ),*
+            ];
+
+            /// The input at fault.
+            pub fn field(&self) -> $fty {
+                match self {
+                    $( $name::$variant { field, .. } => <$fty as Clone>::clone(field) ),*
+                }
+            }
+
+            /// The stable code (also through [`Coded`](crate::error::Coded)).
+            pub fn code(&self) -> &'static str {
+                $crate::error::Coded::code(self)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let field = self.field();
+                write!(f, "{field}: ")?;
+                $crate::error::write_coded(f, self)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+
+/// A coded value as logs show it: `code name=value …`.
+pub fn write_coded(f: &mut fmt::Formatter<'_>, c: &impl Coded) -> fmt::Result {
+    write!(f, "{}", c.code())?;
+    for (name, value) in c.params() {
+        write!(f, " {name}={value:?}")?;
+    }
+    Ok(())
 }
 
 coded_enum! {
@@ -327,11 +440,8 @@ impl FieldError {
 /// Written for logs: the field, the code and the parameters.
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.reason.code())?;
-        for (name, value) in self.reason.params() {
-            write!(f, " {name}={value:?}")?;
-        }
-        Ok(())
+        write!(f, "{}: ", self.field)?;
+        write_coded(f, &self.reason)
     }
 }
 
@@ -371,5 +481,9 @@ mod tests {
         assert!(Reason::Required.params().is_empty());
         let e = FieldError::new("price", Reason::TooLong { max: 5 }).within("items[2]");
         assert_eq!(e.to_string(), "items[2].price: text.too_long max=Int(5)");
+        let share = crate::social::channel::ShareParamError::Campaign { field: "cp", max: 32 };
+        assert_eq!((share.code(), share.field()), ("share.campaign", "cp"));
+        assert_eq!(share.params(), vec![("max", Param::Int(32))]);
+        assert_eq!(share.to_string(), "cp: share.campaign max=Int(32)");
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod error;
 pub mod flash;
+pub mod ids;
 pub mod jobs;
 pub mod ledger;
 pub mod members;
@@ -20,4 +21,5 @@ pub mod two_factor;
 pub mod validate;
 
 pub use error::FieldError;
+pub use ids::{BuyerId, MerchantId, OrderId, ProductId, SkuId};
 pub use money::Money;

@@ -31,6 +31,7 @@ pub const FAMILIES: &[(&str, &[&str])] = &[
     ("job-status", &["pending", "done", "dead"]),
     ("outbox-status", &["pending", "sent", "failed"]),
     ("freight-mode", &["piece", "weight"]),
+    ("expense-category", &["rent", "labour", "office", "utilities", "marketing", "logistics", "other"]),
     ("input-kind", crate::http::extract::INPUT_KINDS),
     ("event-chars", minimall_core::analytics::events::EVENT_CHARS),
     ("actor", &["buyer", "system", "sandbox", "demo", "wechat"]),

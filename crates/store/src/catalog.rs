@@ -1,5 +1,6 @@
 //! Catalog persistence: categories, products (SPU), SKUs and the catalog version that read caches follow.
 
+use minimall_core::{ProductId, SkuId};
 use sqlx::{Any, Executor, FromRow};
 
 use crate::script::Script;
@@ -21,7 +22,7 @@ const CAT_COLS: &str = "id, merchant_id, parent_id, name, sort, depth, created_a
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ProductRow {
-    pub id: i64,
+    pub id: ProductId,
     pub merchant_id: i64,
     pub code: String,
     pub category_id: i64,
@@ -73,9 +74,9 @@ pub struct ProductFields {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SkuRow {
-    pub id: i64,
+    pub id: SkuId,
     pub merchant_id: i64,
-    pub product_id: i64,
+    pub product_id: ProductId,
     pub code: String,
     pub barcode: Option<String>,
     /// JSON array of values, one per spec dimension.
@@ -302,7 +303,7 @@ impl Store {
 
     // ---- products -------------------------------------------------------------------------------
 
-    pub async fn insert_product(&self, tx: &mut Tx, merchant_id: i64, p: &ProductFields) -> StoreResult<i64> {
+    pub async fn insert_product(&self, tx: &mut Tx, merchant_id: i64, p: &ProductFields) -> StoreResult<ProductId> {
         let now = now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO products (merchant_id, code, category_id, title, subtitle, description, images, tags, specs, sort,
@@ -329,10 +330,16 @@ impl Store {
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| dup(e, || format!("product code {}", p.code)))?;
-        Ok(id)
+        Ok(ProductId::new(id))
     }
 
-    pub async fn update_product(&self, tx: &mut Tx, merchant_id: i64, id: i64, p: &ProductFields) -> StoreResult<()> {
+    pub async fn update_product(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        id: ProductId,
+        p: &ProductFields,
+    ) -> StoreResult<()> {
         let n = sqlx::query(
             "UPDATE products SET code = $3, category_id = $4, title = $5, subtitle = $6, description = $7, images = $8,
                 tags = $9, specs = $10, sort = $11, on_shelf = $12, lifecycle = $13, free_shipping = $14,
@@ -368,7 +375,7 @@ impl Store {
     }
 
     /// Mark deleted (kept for orders and reports); it disappears from every list.
-    pub async fn delete_product(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<()> {
+    pub async fn delete_product(&self, tx: &mut Tx, merchant_id: i64, id: ProductId) -> StoreResult<()> {
         let n = sqlx::query(
             "UPDATE products SET deleted = 1, on_shelf = 0, code = code || '#deleted-' || CAST(id AS TEXT), updated_at = $3
              WHERE merchant_id = $1 AND id = $2 AND deleted = 0",
@@ -392,7 +399,7 @@ impl Store {
     }
 
     /// Recompute the product's price range from its SKUs.
-    pub async fn refresh_price_range(&self, tx: &mut Tx, product_id: i64) -> StoreResult<()> {
+    pub async fn refresh_price_range(&self, tx: &mut Tx, product_id: ProductId) -> StoreResult<()> {
         sqlx::query(
             "UPDATE products SET
                 min_price = COALESCE((SELECT MIN(sale_price) FROM skus WHERE product_id = $1 AND deleted = 0), 0),
@@ -424,7 +431,7 @@ impl Store {
         &self,
         ex: impl Executor<'e, Database = Any>,
         merchant_id: i64,
-        id: i64,
+        id: ProductId,
     ) -> StoreResult<ProductRow> {
         Ok(sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT {PRODUCT_COLS} FROM products WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
@@ -535,7 +542,12 @@ impl Store {
 
     // ---- SKUs -----------------------------------------------------------------------------------
 
-    pub async fn skus_of(&self, product_ids: &[i64]) -> StoreResult<Vec<SkuRow>> {
+    /// The live SKUs of some products, by product then id.
+    pub async fn skus_of<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        product_ids: &[ProductId],
+    ) -> StoreResult<Vec<SkuRow>> {
         if product_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -547,23 +559,14 @@ impl Store {
         for id in product_ids {
             q = q.bind(*id);
         }
-        Ok(q.fetch_all(self.reader()).await?)
-    }
-
-    pub async fn skus_of_tx(&self, tx: &mut Tx, product_id: i64) -> StoreResult<Vec<SkuRow>> {
-        Ok(sqlx::query_as::<_, SkuRow>(&format!(
-            "SELECT {SKU_COLS} FROM skus WHERE deleted = 0 AND product_id = $1 ORDER BY id"
-        ))
-        .bind(product_id)
-        .fetch_all(&mut **tx)
-        .await?)
+        Ok(q.fetch_all(ex).await?)
     }
 
     pub async fn sku<'e>(
         &self,
         ex: impl Executor<'e, Database = Any>,
         merchant_id: i64,
-        id: i64,
+        id: SkuId,
     ) -> StoreResult<SkuRow> {
         Ok(sqlx::query_as::<_, SkuRow>(&format!(
             "SELECT {SKU_COLS} FROM skus WHERE merchant_id = $1 AND id = $2 AND deleted = 0"
@@ -591,7 +594,13 @@ impl Store {
     }
 
     /// Insert a SKU with zero stock; the caller records the opening stock with [`Store::move_stock`].
-    pub async fn insert_sku(&self, tx: &mut Tx, merchant_id: i64, product_id: i64, s: &SkuFields) -> StoreResult<i64> {
+    pub async fn insert_sku(
+        &self,
+        tx: &mut Tx,
+        merchant_id: i64,
+        product_id: ProductId,
+        s: &SkuFields,
+    ) -> StoreResult<SkuId> {
         let now = now_ms();
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO skus (merchant_id, product_id, code, barcode, spec_values, stock, original_price, sale_price,
@@ -613,10 +622,10 @@ impl Store {
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| dup(e, || format!("SKU code {}", s.code)))?;
-        Ok(id)
+        Ok(SkuId::new(id))
     }
 
-    pub async fn update_sku(&self, tx: &mut Tx, merchant_id: i64, id: i64, s: &SkuFields) -> StoreResult<()> {
+    pub async fn update_sku(&self, tx: &mut Tx, merchant_id: i64, id: SkuId, s: &SkuFields) -> StoreResult<()> {
         let n = sqlx::query(
             "UPDATE skus SET code = $3, barcode = $4, spec_values = $5, original_price = $6, sale_price = $7,
                 cost_price = $8, weight_g = $9, safety_stock = $10, price_above_original = $11, updated_at = $12
@@ -644,7 +653,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_sku(&self, tx: &mut Tx, merchant_id: i64, id: i64) -> StoreResult<()> {
+    pub async fn delete_sku(&self, tx: &mut Tx, merchant_id: i64, id: SkuId) -> StoreResult<()> {
         let n = sqlx::query(
             "UPDATE skus SET deleted = 1, code = code || '#deleted-' || CAST(id AS TEXT), updated_at = $3
              WHERE merchant_id = $1 AND id = $2 AND deleted = 0",
@@ -664,9 +673,9 @@ impl Store {
 
 impl Store {
     /// Count units sold on a product (orders call this; the demo seeds history with it).
-    pub async fn add_product_sales(&self, tx: &mut Tx, product_id: i64, n: i64) -> StoreResult<()> {
+    pub async fn add_product_sales(&self, tx: &mut Tx, product_id: ProductId, n: i64) -> StoreResult<()> {
         let mut w = self.writes();
-        w.product_sales(product_id, n);
+        w.product_sales(product_id.get(), n);
         w.run(tx).await?;
         Ok(())
     }

@@ -464,23 +464,16 @@ impl Store {
     }
 
     /// An order's commissions, by promoter then id (the order in which their promoters' rows are taken).
-    pub async fn order_commissions_tx(&self, tx: &mut Tx, order_id: i64) -> StoreResult<Vec<CommissionRow>> {
+    pub async fn order_commissions<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        order_id: i64,
+    ) -> StoreResult<Vec<CommissionRow>> {
         Ok(sqlx::query_as::<_, CommissionRow>(&format!(
             "SELECT {COMMISSION_COLS} FROM {COMMISSION_FROM} WHERE c.order_id = $1 ORDER BY c.promoter_id, c.id"
         ))
         .bind(order_id)
-        .fetch_all(&mut **tx)
-        .await?)
-    }
-
-    pub async fn order_commissions(&self, merchant_id: i64, order_id: i64) -> StoreResult<Vec<CommissionRow>> {
-        Ok(sqlx::query_as::<_, CommissionRow>(&format!(
-            "SELECT {COMMISSION_COLS} FROM {COMMISSION_FROM} WHERE c.merchant_id = $1 AND c.order_id = $2
-             ORDER BY c.promoter_id, c.id"
-        ))
-        .bind(merchant_id)
-        .bind(order_id)
-        .fetch_all(self.reader())
+        .fetch_all(ex)
         .await?)
     }
 

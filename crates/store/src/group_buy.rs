@@ -136,21 +136,19 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn group_activity(&self, merchant_id: i64, id: i64) -> StoreResult<Option<GroupActivityRow>> {
+    pub async fn group_activity<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        merchant_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<GroupActivityRow>> {
         Ok(sqlx::query_as::<_, GroupActivityRow>(&format!(
             "SELECT {ACT_COLS} FROM group_buy_activities WHERE merchant_id = $1 AND id = $2"
         ))
         .bind(merchant_id)
         .bind(id)
-        .fetch_optional(self.reader())
+        .fetch_optional(ex)
         .await?)
-    }
-
-    pub async fn group_activity_tx(&self, tx: &mut Tx, id: i64) -> StoreResult<GroupActivityRow> {
-        Ok(sqlx::query_as::<_, GroupActivityRow>(&format!("SELECT {ACT_COLS} FROM group_buy_activities WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
     }
 
     /// The activity's SKUs with their spec and stock, in SKU order.

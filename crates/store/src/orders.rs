@@ -2,6 +2,8 @@
 //! shipments. State changes are conditional updates (`WHERE status IN (…)`), so a change happens at most
 //! once however many requests, notifications or jobs race for it.
 
+use minimall_core::orders::OrderStatus;
+use minimall_core::{BuyerId, MerchantId, OrderId, ProductId, SkuId};
 use sqlx::{Any, Executor, FromRow};
 
 use crate::{now_ms, Paged, Store, StoreResult, Tx};
@@ -133,11 +135,11 @@ impl Store {
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OrderRow {
-    pub id: i64,
+    pub id: OrderId,
     pub merchant_id: i64,
     pub order_no: String,
-    pub buyer_id: i64,
-    pub status: String,
+    pub buyer_id: BuyerId,
+    pub status: OrderStatus,
     pub is_group: i32,
     pub list_total: i64,
     pub goods_total: i64,
@@ -172,8 +174,8 @@ pub(crate) const ORDER_COLS: &str = "id, merchant_id, order_no, buyer_id, status
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub order_no: String,
-    pub buyer_id: i64,
-    pub status: String,
+    pub buyer_id: BuyerId,
+    pub status: OrderStatus,
     pub list_total: i64,
     pub goods_total: i64,
     pub order_discount: i64,
@@ -194,9 +196,9 @@ pub struct NewOrder {
 #[derive(Debug, Clone, FromRow)]
 pub struct OrderLineRow {
     pub id: i64,
-    pub order_id: i64,
-    pub sku_id: i64,
-    pub product_id: i64,
+    pub order_id: OrderId,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
     pub title: String,
     pub spec: String,
     pub image: Option<String>,
@@ -220,8 +222,8 @@ const LINE_COLS: &str = "id, order_id, sku_id, product_id, title, spec, image, q
 
 #[derive(Debug, Clone)]
 pub struct NewLine {
-    pub sku_id: i64,
-    pub product_id: i64,
+    pub sku_id: SkuId,
+    pub product_id: ProductId,
     pub title: String,
     pub spec: String,
     pub image: Option<String>,
@@ -242,11 +244,23 @@ pub struct NewLine {
 pub struct OrderEventRow {
     pub id: i64,
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: Option<OrderStatus>,
     pub detail: String,
     pub actor: String,
     pub at: i64,
+}
+
+/// Whose orders a read may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderScope {
+    /// The merchant's own orders (the console).
+    Merchant(MerchantId),
+    /// The buyer's own orders (the storefront).
+    Buyer(BuyerId),
+    /// Any order: for jobs and steps that hold an order id the server itself wrote (a job's payload, a
+    /// refund's or after-sales request's order).
+    Trusted,
 }
 
 /// Filters of the console's order list.
@@ -284,7 +298,7 @@ impl Store {
         .bind(merchant_id)
         .bind(&o.order_no)
         .bind(o.buyer_id)
-        .bind(&o.status)
+        .bind(o.status)
         .bind(o.list_total)
         .bind(o.goods_total)
         .bind(o.order_discount)
@@ -358,46 +372,42 @@ impl Store {
     pub async fn transition_order(
         &self,
         tx: &mut Tx,
-        order_id: i64,
+        order_id: OrderId,
         from: &str,
         to: &str,
         stamp: Option<&str>,
     ) -> StoreResult<bool> {
         let mut w = self.writes();
-        let moved = w.transition_order(order_id, from, to, stamp);
+        let moved = w.transition_order(order_id.get(), from, to, stamp);
         Ok(moved.took(&w.run(tx).await?))
     }
 
-    pub async fn order(&self, merchant_id: i64, id: i64) -> StoreResult<OrderRow> {
+    /// An order, if `scope` may see it (another merchant's or buyer's order is simply not found).
+    pub async fn order<'e>(
+        &self,
+        ex: impl Executor<'e, Database = Any>,
+        scope: OrderScope,
+        id: OrderId,
+    ) -> StoreResult<OrderRow> {
+        let (merchant_id, buyer_id) = match scope {
+            OrderScope::Merchant(m) => (m.get(), 0),
+            OrderScope::Buyer(b) => (0, b.get()),
+            OrderScope::Trusted => (0, 0),
+        };
         Ok(sqlx::query_as::<_, OrderRow>(&format!(
-            "SELECT {ORDER_COLS} FROM orders WHERE merchant_id = $1 AND id = $2"
+            "SELECT {ORDER_COLS} FROM orders WHERE id = $1 AND ($2 = 0 OR merchant_id = $2) AND ($3 = 0 OR buyer_id = $3)"
         ))
-        .bind(merchant_id)
         .bind(id)
-        .fetch_one(self.reader())
+        .bind(merchant_id)
+        .bind(buyer_id)
+        .fetch_one(ex)
         .await?)
-    }
-
-    pub async fn order_tx(&self, tx: &mut Tx, id: i64) -> StoreResult<OrderRow> {
-        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?)
-    }
-
-    /// A buyer's own order; another buyer's order is simply not found.
-    pub async fn buyer_order(&self, buyer_id: i64, id: i64) -> StoreResult<OrderRow> {
-        Ok(sqlx::query_as::<_, OrderRow>(&format!("SELECT {ORDER_COLS} FROM orders WHERE buyer_id = $1 AND id = $2"))
-            .bind(buyer_id)
-            .bind(id)
-            .fetch_one(self.reader())
-            .await?)
     }
 
     pub async fn order_lines<'e>(
         &self,
         ex: impl Executor<'e, Database = Any>,
-        order_id: i64,
+        order_id: OrderId,
     ) -> StoreResult<Vec<OrderLineRow>> {
         Ok(sqlx::query_as::<_, OrderLineRow>(&format!(
             "SELECT {LINE_COLS} FROM order_lines WHERE order_id = $1 ORDER BY id"
@@ -407,7 +417,7 @@ impl Store {
         .await?)
     }
 
-    pub async fn order_events(&self, order_id: i64) -> StoreResult<Vec<OrderEventRow>> {
+    pub async fn order_events(&self, order_id: OrderId) -> StoreResult<Vec<OrderEventRow>> {
         Ok(sqlx::query_as::<_, OrderEventRow>(
             "SELECT id, kind, from_status, to_status, detail, actor, at FROM order_events WHERE order_id = $1 ORDER BY id",
         )
@@ -418,7 +428,7 @@ impl Store {
 
     pub async fn buyer_orders(
         &self,
-        buyer_id: i64,
+        buyer_id: BuyerId,
         status: &str,
         limit: i64,
         offset: i64,
@@ -525,7 +535,7 @@ impl Store {
 
     // ---- payments -------------------------------------------------------------------------------
 
-    pub async fn payment_for_order(&self, order_id: i64) -> StoreResult<Option<PaymentRow>> {
+    pub async fn payment_for_order(&self, order_id: OrderId) -> StoreResult<Option<PaymentRow>> {
         Ok(sqlx::query_as::<_, PaymentRow>(&format!(
             "SELECT {PAY_COLS} FROM payments WHERE order_id = $1 ORDER BY id DESC LIMIT 1"
         ))
@@ -643,7 +653,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn refunds_of(&self, order_id: i64) -> StoreResult<Vec<RefundRow>> {
+    pub async fn refunds_of(&self, order_id: OrderId) -> StoreResult<Vec<RefundRow>> {
         Ok(sqlx::query_as::<_, RefundRow>(
             "SELECT id, order_id, payment_id, out_refund_no, amount, reason, status, created_at, succeeded_at FROM refunds WHERE order_id = $1 ORDER BY id",
         )
@@ -686,7 +696,7 @@ impl Store {
         &self,
         tx: &mut Tx,
         merchant_id: i64,
-        order_id: i64,
+        order_id: OrderId,
         carrier: &str,
         tracking_no: &str,
         lines_json: &str,
@@ -706,7 +716,7 @@ impl Store {
     }
 
     /// Add shipped units to a line, never past its quantity. False when that would exceed it.
-    pub async fn ship_line(&self, tx: &mut Tx, order_id: i64, line_id: i64, qty: i64) -> StoreResult<bool> {
+    pub async fn ship_line(&self, tx: &mut Tx, order_id: OrderId, line_id: i64, qty: i64) -> StoreResult<bool> {
         let n = sqlx::query("UPDATE order_lines SET shipped_qty = shipped_qty + $3 WHERE order_id = $1 AND id = $2 AND shipped_qty + $3 <= quantity - refunded_qty")
             .bind(order_id)
             .bind(line_id)
@@ -717,7 +727,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn shipments_of(&self, order_id: i64) -> StoreResult<Vec<ShipmentRow>> {
+    pub async fn shipments_of(&self, order_id: OrderId) -> StoreResult<Vec<ShipmentRow>> {
         Ok(sqlx::query_as::<_, ShipmentRow>(
             "SELECT id, carrier, tracking_no, lines, created_at FROM shipments WHERE order_id = $1 ORDER BY id",
         )
@@ -731,7 +741,7 @@ impl Store {
 pub struct PaymentRow {
     pub id: i64,
     pub merchant_id: i64,
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub provider: String,
     pub out_trade_no: String,
     pub amount: i64,
@@ -748,7 +758,7 @@ const PAY_COLS: &str =
 #[derive(Debug, Clone, FromRow)]
 pub struct RefundRow {
     pub id: i64,
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub payment_id: i64,
     pub out_refund_no: String,
     pub amount: i64,

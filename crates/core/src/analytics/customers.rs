@@ -60,23 +60,9 @@ pub struct Thresholds {
     pub spend_fen: [i64; 4],
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BandsError {
-    #[error("{field}: cut points must be ascending")]
-    NotAscending { field: &'static str },
-}
-
-impl BandsError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            BandsError::NotAscending { .. } => "bands.not_ascending",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            BandsError::NotAscending { field } => field,
-        }
+crate::field_coded_enum! {
+    pub enum BandsError (field: &'static str) {
+        NotAscending {} = "bands.not_ascending",
     }
 }
 

@@ -25,23 +25,9 @@ impl Default for Ladder {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum LadderError {
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: &'static str, min: i64, max: i64 },
-}
-
-impl LadderError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            LadderError::OutOfRange { .. } => "number.out_of_range",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            LadderError::OutOfRange { field, .. } => field,
-        }
+crate::field_coded_enum! {
+    pub enum LadderError (field: &'static str) {
+        OutOfRange { min: i64, max: i64 } = "markdown.out_of_range",
     }
 }
 

@@ -19,7 +19,7 @@
 //! proportion to the money refunded, computed on running totals ([`refund_fee`]), so the fees given back
 //! never add up to more than the payment's fee and add up to exactly it once everything is refunded.
 
-use super::{Account, Entry, LedgerError, Posting, PostingKind};
+use super::{Account, Entry, Invalid, LedgerError, Posting, PostingKind};
 use crate::money::apportion;
 use crate::Money;
 
@@ -37,7 +37,10 @@ impl FeeRate {
 
     pub fn from_basis_points(bp: u32) -> Result<FeeRate, LedgerError> {
         if bp > Self::MAX_BASIS_POINTS {
-            return Err(LedgerError::invalid("fee_basis_points", format!("must be 0–{}", Self::MAX_BASIS_POINTS)));
+            return Err(LedgerError::invalid(
+                "fee_basis_points",
+                Invalid::FeeRate { max: i64::from(Self::MAX_BASIS_POINTS) },
+            ));
         }
         Ok(FeeRate(bp))
     }
@@ -121,10 +124,10 @@ pub fn apportion_lines(lines: &[(i64, Money)], coupon: Money, points: Money) -> 
     let revenue: Vec<Money> = lines.iter().map(|l| l.1).collect();
     let total = revenue.iter().try_fold(0i64, |a, m| if m.is_negative() { None } else { a.checked_add(m.fen()) });
     let Some(total) = total else {
-        return Err(LedgerError::invalid("lines", "a line's revenue is negative or the total overflows"));
+        return Err(LedgerError::invalid("lines", Invalid::NegativeRevenue));
     };
     if coupon.is_negative() || points.is_negative() || coupon.fen().saturating_add(points.fen()) > total {
-        return Err(LedgerError::invalid("coupon", "coupon and points must be 0 or more and at most the revenue"));
+        return Err(LedgerError::invalid("coupon", Invalid::DiscountsAboveRevenue));
     }
     if lines.is_empty() {
         return Ok(Vec::new());
@@ -164,7 +167,7 @@ pub struct PaymentFacts<'a> {
 
 fn non_negative(field: &'static str, m: Money) -> Result<(), LedgerError> {
     if m.is_negative() {
-        Err(LedgerError::invalid(field, "must not be negative"))
+        Err(LedgerError::invalid(field, Invalid::Negative))
     } else {
         Ok(())
     }
@@ -183,7 +186,7 @@ fn finish(
 }
 
 fn sum_fen(mut parts: impl Iterator<Item = Money>) -> Result<i64, LedgerError> {
-    parts.try_fold(0i64, |a, m| a.checked_add(m.fen())).ok_or_else(|| LedgerError::invalid("lines", "amounts overflow"))
+    parts.try_fold(0i64, |a, m| a.checked_add(m.fen())).ok_or_else(|| LedgerError::invalid("lines", Invalid::Overflow))
 }
 
 /// Payment succeeded: the money paid lands at the provider, revenue per line (with the coupon part as its
@@ -194,19 +197,19 @@ pub fn payment_succeeded(p: &PaymentFacts<'_>) -> Result<Option<Posting>, Ledger
     non_negative("fee", p.fee)?;
     non_negative("shipping", p.shipping)?;
     if p.fee > p.paid {
-        return Err(LedgerError::invalid("fee", "must not exceed the amount paid"));
+        return Err(LedgerError::invalid("fee", Invalid::FeeAbovePaid));
     }
     for l in p.lines {
         non_negative("lines.revenue", l.revenue)?;
         non_negative("lines.coupon", l.coupon)?;
         non_negative("lines.points", l.points)?;
         if l.paid().is_negative() {
-            return Err(LedgerError::invalid("lines", "coupon and points exceed the line's revenue"));
+            return Err(LedgerError::invalid("lines", Invalid::DiscountsAboveRevenue));
         }
     }
     let lines_paid = sum_fen(p.lines.iter().map(SoldLine::paid))?;
     if lines_paid.checked_add(p.shipping.fen()) != Some(p.paid.fen()) {
-        return Err(LedgerError::invalid("paid", "must equal what the lines were paid plus shipping"));
+        return Err(LedgerError::invalid("paid", Invalid::PaidMismatch));
     }
     let mut e = vec![Entry::debit(Account::ProviderClearing, p.paid.fen())];
     for l in p.lines {
@@ -267,10 +270,10 @@ pub fn refund_succeeded(r: &RefundFacts<'_>) -> Result<Option<Posting>, LedgerEr
         non_negative("lines.amount", l.amount)?;
     }
     if sum_fen(r.lines.iter().map(|l| l.amount))?.checked_add(r.shipping.fen()) != Some(r.amount.fen()) {
-        return Err(LedgerError::invalid("amount", "must equal the lines plus shipping"));
+        return Err(LedgerError::invalid("amount", Invalid::RefundMismatch));
     }
     if r.fee_returned > r.amount {
-        return Err(LedgerError::invalid("fee_returned", "must not exceed the refund"));
+        return Err(LedgerError::invalid("fee_returned", Invalid::FeeReturnedAboveRefund));
     }
     let mut e = Vec::new();
     for l in r.lines {
@@ -311,9 +314,9 @@ impl CostLine {
     pub fn of(product_id: i64, unit_cost: Money, units: i64) -> Result<CostLine, LedgerError> {
         non_negative("cost_price", unit_cost)?;
         if units < 0 {
-            return Err(LedgerError::invalid("quantity", "must not be negative"));
+            return Err(LedgerError::invalid("quantity", Invalid::Negative));
         }
-        let cost = unit_cost.checked_mul(units).ok_or_else(|| LedgerError::invalid("cost_price", "overflows"))?;
+        let cost = unit_cost.checked_mul(units).ok_or_else(|| LedgerError::invalid("cost_price", Invalid::Overflow))?;
         Ok(CostLine { product_id, cost })
     }
 }
@@ -351,7 +354,7 @@ pub fn goods_returned(aftersale_id: i64, at_ms: i64, lines: &[CostLine]) -> Resu
 pub fn points_granted(reference: &str, at_ms: i64, points: i64, value: Money) -> Result<Option<Posting>, LedgerError> {
     non_negative("value", value)?;
     if points < 0 {
-        return Err(LedgerError::invalid("points", "must not be negative"));
+        return Err(LedgerError::invalid("points", Invalid::Negative));
     }
     let e = vec![
         Entry::debit(Account::PointsCost, value.fen()),
@@ -365,7 +368,7 @@ pub fn points_granted(reference: &str, at_ms: i64, points: i64, value: Money) ->
 /// Points spent by a buyer (at checkout): they leave the points liability.
 pub fn points_spent(reference: &str, at_ms: i64, points: i64) -> Result<Option<Posting>, LedgerError> {
     if points < 0 {
-        return Err(LedgerError::invalid("points", "must not be negative"));
+        return Err(LedgerError::invalid("points", Invalid::Negative));
     }
     let e = vec![
         Entry::debit_points(Account::PointsLiability, points),
@@ -377,7 +380,7 @@ pub fn points_spent(reference: &str, at_ms: i64, points: i64) -> Result<Option<P
 /// Spent points given back to a buyer (a cancelled order, a refund): they return to the points liability.
 pub fn points_restored(reference: &str, at_ms: i64, points: i64) -> Result<Option<Posting>, LedgerError> {
     if points < 0 {
-        return Err(LedgerError::invalid("points", "must not be negative"));
+        return Err(LedgerError::invalid("points", Invalid::Negative));
     }
     let e = vec![
         Entry::debit_points(Account::PointsRedeemed, points),
@@ -396,11 +399,11 @@ pub fn points_withdrawn(
     value: Money,
 ) -> Result<Option<Posting>, LedgerError> {
     if !matches!(kind, PostingKind::PointsExpired | PostingKind::PointsReversed) {
-        return Err(LedgerError::invalid("kind", "must be points_expired or points_reversed"));
+        return Err(LedgerError::invalid("kind", Invalid::NotPointsOut));
     }
     non_negative("value", value)?;
     if points < 0 {
-        return Err(LedgerError::invalid("points", "must not be negative"));
+        return Err(LedgerError::invalid("points", Invalid::Negative));
     }
     let e = vec![
         Entry::debit(Account::PointsLiabilityValue, value.fen()),

@@ -53,19 +53,6 @@ impl Category {
         }
     }
 
-    /// The Chinese label shown in the console.
-    pub const fn label_zh(self) -> &'static str {
-        match self {
-            Category::Rent => "房租",
-            Category::Labour => "人工",
-            Category::Office => "办公",
-            Category::Utilities => "水电",
-            Category::Marketing => "推广",
-            Category::Logistics => "物流仓储",
-            Category::Other => "其他",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Category> {
         Category::ALL.iter().copied().find(|c| c.code() == s)
     }

@@ -399,24 +399,66 @@ impl PostingKind {
     }
 }
 
-/// Why a posting (or the facts it is built from) was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LedgerError {
-    #[error("a posting needs at least one entry with an amount")]
-    Empty,
-    #[error("entry {index} on {account} is in {given}, but the account counts {expected}")]
-    MixedUnits { index: usize, account: Account, given: Unit, expected: Unit },
-    #[error("the {unit} entries sum to {sum}, not zero")]
-    Unbalanced { unit: Unit, sum: i128 },
-    #[error("entry {index}'s amount is beyond ±{MAX_ENTRY}")]
-    OutOfRange { index: usize },
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+crate::coded_enum! {
+    /// Why a posting (or the facts it is built from) was refused.
+    pub enum LedgerError {
+        Empty = "posting.empty",
+        MixedUnits { index: usize, account: Account, given: Unit, expected: Unit } = "posting.mixed_units",
+        Unbalanced { unit: Unit, sum: i128 } = "posting.unbalanced",
+        OutOfRange { index: usize } = "posting.entry_out_of_range",
+        /// An input of the posting or of its facts, and why.
+        Invalid { field: &'static str, reason: Invalid } = "posting.invalid",
+    }
+}
+
+crate::coded_enum! {
+    /// What is wrong with an input of a posting or of the facts it is built from.
+    pub enum Invalid {
+        Length { min: i64, max: i64 } = "posting.length",
+        TooLong { max: i64 } = "posting.too_long",
+        CorrectionByReversal = "posting.correction_by_reversal",
+        NotPositive = "posting.not_positive",
+        AdjustmentRange = "posting.adjustment_range",
+        FeeRate { max: i64 } = "posting.fee_rate",
+        Negative = "posting.negative",
+        NegativeRevenue = "posting.negative_revenue",
+        Overflow = "posting.overflow",
+        DiscountsAboveRevenue = "posting.discounts_above_revenue",
+        FeeAbovePaid = "posting.fee_above_paid",
+        PaidMismatch = "posting.paid_mismatch",
+        RefundMismatch = "posting.refund_mismatch",
+        FeeReturnedAboveRefund = "posting.fee_returned_above_refund",
+        NotPointsOut = "posting.not_points_out",
+        AboveMax { max: i64 } = "posting.above_max",
+    }
 }
 
 impl LedgerError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> LedgerError {
-        LedgerError::Invalid { field, message: message.into() }
+    pub fn invalid(field: &'static str, reason: Invalid) -> LedgerError {
+        LedgerError::Invalid { field, reason }
+    }
+}
+
+/// Written for logs: the code and its values.
+impl fmt::Display for LedgerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::error::write_coded(f, self)
+    }
+}
+
+impl std::error::Error for LedgerError {}
+
+impl crate::error::ToParam for Account {
+    const KIND: crate::error::ParamKind = crate::error::ParamKind::Text;
+    fn to_param(&self) -> crate::error::Param {
+        crate::error::Param::Text(self.code().to_string())
+    }
+}
+
+impl crate::error::ToParam for Unit {
+    const KIND: crate::error::ParamKind = crate::error::ParamKind::Text;
+    fn to_param(&self) -> crate::error::Param {
+        crate::error::Param::Text(self.as_str().to_string())
     }
 }
 
@@ -443,10 +485,10 @@ impl Posting {
     ) -> Result<Posting, LedgerError> {
         let reference = reference.into();
         if reference.is_empty() || reference.chars().count() > MAX_REFERENCE {
-            return Err(LedgerError::invalid("reference", format!("must be 1–{MAX_REFERENCE} characters")));
+            return Err(LedgerError::invalid("reference", Invalid::Length { min: 1, max: MAX_REFERENCE as i64 }));
         }
         if kind == PostingKind::Correction {
-            return Err(LedgerError::invalid("kind", "a correction is made with Posting::reversal"));
+            return Err(LedgerError::invalid("kind", Invalid::CorrectionByReversal));
         }
         let entries: Vec<Entry> = entries.into_iter().filter(|e| e.amount.value() != 0).collect();
         check(&entries)?;
@@ -458,7 +500,7 @@ impl Posting {
     pub fn reversal(original_id: i64, original: &[Entry], at_ms: i64, reason: &str) -> Result<Posting, LedgerError> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_MEMO {
-            return Err(LedgerError::invalid("reason", format!("must be 1–{MAX_MEMO} characters")));
+            return Err(LedgerError::invalid("reason", Invalid::Length { min: 1, max: MAX_MEMO as i64 }));
         }
         let entries: Vec<Entry> = original
             .iter()
@@ -492,11 +534,11 @@ impl Posting {
         reason: &str,
     ) -> Result<Posting, LedgerError> {
         if reference.is_empty() || reference.chars().count() > MAX_REFERENCE {
-            return Err(LedgerError::invalid("reference", format!("must be 1–{MAX_REFERENCE} characters")));
+            return Err(LedgerError::invalid("reference", Invalid::Length { min: 1, max: MAX_REFERENCE as i64 }));
         }
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_MEMO {
-            return Err(LedgerError::invalid("reason", format!("must be 1–{MAX_MEMO} characters")));
+            return Err(LedgerError::invalid("reason", Invalid::Length { min: 1, max: MAX_MEMO as i64 }));
         }
         let entries: Vec<Entry> = entries.into_iter().filter(|e| e.amount.value() != 0).collect();
         check(&entries)?;
@@ -513,7 +555,7 @@ impl Posting {
     /// A note kept with the posting (at most [`MAX_MEMO`] characters).
     pub fn with_memo(mut self, memo: &str) -> Result<Posting, LedgerError> {
         if memo.chars().count() > MAX_MEMO {
-            return Err(LedgerError::invalid("memo", format!("must be at most {MAX_MEMO} characters")));
+            return Err(LedgerError::invalid("memo", Invalid::TooLong { max: MAX_MEMO as i64 }));
         }
         self.memo = memo.to_string();
         Ok(self)

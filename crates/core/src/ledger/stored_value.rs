@@ -10,7 +10,7 @@
 //! to operating expenses ([`REFERRAL_COST`]), and taken back by a new posting when the invitee's first order
 //! is refunded afterwards.
 
-use super::{Account, Entry, LedgerError, Posting, PostingKind};
+use super::{Account, Entry, Invalid, LedgerError, Posting, PostingKind};
 use crate::Money;
 
 /// The most one adjustment may move: ¥100,000.
@@ -132,7 +132,7 @@ pub fn check_adjustment(delta: Money) -> Result<(), StoredValueError> {
 
 fn positive(amount: Money) -> Result<i64, LedgerError> {
     if amount.fen() <= 0 {
-        return Err(LedgerError::invalid("amount", "must be above zero"));
+        return Err(LedgerError::invalid("amount", Invalid::NotPositive));
     }
     Ok(amount.fen())
 }
@@ -163,7 +163,7 @@ pub fn refunded(refund_id: i64, at_ms: i64, amount: Money) -> Result<Posting, Le
 /// Finance's adjustment of a buyer's stored value by `delta` (positive: credited to the buyer), against the
 /// adjustment's counter account. `reference` names the adjustment once.
 pub fn adjusted(reference: &str, at_ms: i64, how: Adjustment, delta: Money) -> Result<Posting, LedgerError> {
-    check_adjustment(delta).map_err(|_| LedgerError::invalid("amount", "must be non-zero and within the limit"))?;
+    check_adjustment(delta).map_err(|_| LedgerError::invalid("amount", Invalid::AdjustmentRange))?;
     let a = delta.fen();
     let other = how.counter_account();
     let entries = if a > 0 {
@@ -186,7 +186,7 @@ pub const MAX_REFERRAL_REWARD_FEN: i64 = 100_000;
 pub fn referral_reward(reference: &str, at_ms: i64, amount: Money) -> Result<Posting, LedgerError> {
     let a = positive(amount)?;
     if a > MAX_REFERRAL_REWARD_FEN {
-        return Err(LedgerError::invalid("amount", "beyond the most a referral reward may credit"));
+        return Err(LedgerError::invalid("amount", Invalid::AboveMax { max: MAX_REFERRAL_REWARD_FEN }));
     }
     Posting::new(
         PostingKind::ReferralReward,

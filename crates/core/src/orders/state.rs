@@ -144,21 +144,6 @@ impl OrderStatus {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// Chinese label shown to buyers and in the console.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            OrderStatus::PendingPayment => "待付款",
-            OrderStatus::AwaitingGroup => "待成团",
-            OrderStatus::ToShip => "待发货",
-            OrderStatus::PartiallyShipped => "部分发货",
-            OrderStatus::Shipped => "已发货",
-            OrderStatus::Received => "已收货",
-            OrderStatus::Completed => "已完成",
-            OrderStatus::Cancelled => "已取消",
-            OrderStatus::Closed => "已关闭",
-        }
-    }
-
     /// Completed, cancelled and closed orders accept no event.
     pub fn is_terminal(self) -> bool {
         matches!(self, OrderStatus::Completed | OrderStatus::Cancelled | OrderStatus::Closed)
@@ -210,25 +195,6 @@ impl OrderEvent {
     /// The inverse of [`OrderEvent::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.as_str() == s)
-    }
-
-    /// Chinese label for the order history.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            OrderEvent::Pay => "支付成功",
-            OrderEvent::GroupFormed => "拼团成功",
-            OrderEvent::GroupFailed => "拼团失败",
-            OrderEvent::ShipPartial => "部分发货",
-            OrderEvent::ShipAll => "全部发货",
-            OrderEvent::ConfirmReceipt => "确认收货",
-            OrderEvent::AutoReceive => "自动确认收货",
-            OrderEvent::Complete => "交易完成",
-            OrderEvent::CancelByBuyer => "买家取消",
-            OrderEvent::CancelUnpaidTimeout => "超时未付款取消",
-            OrderEvent::CancelByMerchant => "商家取消",
-            OrderEvent::RefundedInFull => "全额退款",
-            OrderEvent::Close => "关闭订单",
-        }
     }
 }
 
@@ -485,11 +451,6 @@ mod tests {
         assert_eq!(OrderStatus::parse("paid"), None);
         assert_eq!(OrderStatus::parse("Shipped"), None);
         assert_eq!(OrderEvent::parse(""), None);
-        let labels: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.label_zh()).collect();
-        assert_eq!(
-            labels,
-            ["待付款", "待成团", "待发货", "部分发货", "已发货", "已收货", "已完成", "已取消", "已关闭"]
-        );
         let terminal: Vec<OrderStatus> = OrderStatus::ALL.into_iter().filter(|s| s.is_terminal()).collect();
         assert_eq!(terminal, [S::Completed, S::Cancelled, S::Closed]);
     }

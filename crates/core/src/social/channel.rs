@@ -89,40 +89,14 @@ pub const PARAM_CHANNEL: &str = "ch";
 pub const PARAM_CAMPAIGN: &str = "cp";
 pub const PARAM_PROMOTER: &str = "pr";
 
-/// Why share-link parameters were refused; `field` is the query parameter at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ShareParamError {
-    #[error("{field}: unknown channel")]
-    UnknownChannel { field: &'static str },
-    #[error("{field}: must be 1 to {max} of A-Z, a-z, 0-9, _ and -")]
-    Campaign { field: &'static str, max: usize },
-    #[error("{field}: must be {min} to {max} letters and digits")]
-    PromoterCode { field: &'static str, min: usize, max: usize },
-    #[error("{field}: given more than once")]
-    Duplicate { field: &'static str },
-    #[error("{field}: a promoter link needs the promoter's code")]
-    PromoterMissing { field: &'static str },
-}
-
-impl ShareParamError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ShareParamError::UnknownChannel { .. } => "share.unknown_channel",
-            ShareParamError::Campaign { .. } => "share.campaign",
-            ShareParamError::PromoterCode { .. } => "share.promoter_code",
-            ShareParamError::Duplicate { .. } => "share.duplicate",
-            ShareParamError::PromoterMissing { .. } => "share.promoter_missing",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            ShareParamError::UnknownChannel { field }
-            | ShareParamError::Campaign { field, .. }
-            | ShareParamError::PromoterCode { field, .. }
-            | ShareParamError::Duplicate { field }
-            | ShareParamError::PromoterMissing { field } => field,
-        }
+crate::field_coded_enum! {
+    /// Why share-link parameters were refused; `field` is the query parameter at fault.
+    pub enum ShareParamError (field: &'static str) {
+        UnknownChannel {} = "share.unknown_channel",
+        Campaign { max: usize } = "share.campaign",
+        PromoterCode { min: usize, max: usize } = "share.promoter_code",
+        Duplicate {} = "share.duplicate",
+        PromoterMissing {} = "share.promoter_missing",
     }
 }
 
@@ -284,21 +258,9 @@ impl AttributionWindow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WindowError {
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: &'static str, min: u32, max: u32 },
-}
-
-impl WindowError {
-    pub fn code(&self) -> &'static str {
-        "number.out_of_range"
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            WindowError::OutOfRange { field, .. } => field,
-        }
+crate::field_coded_enum! {
+    pub enum WindowError (field: &'static str) {
+        OutOfRange { min: u32, max: u32 } = "attribution.window_out_of_range",
     }
 }
 

@@ -60,35 +60,12 @@ pub struct Rules {
     pub overrides: Vec<ProductOverride>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RulesError {
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: String, min: i64, max: i64 },
-    #[error("{field}: the two tiers' percentages add up to more than 100 %")]
-    AboveTheWhole { field: String },
-    #[error("{field}: the product appears twice")]
-    DuplicateProduct { field: String },
-    #[error("{field}: at most {max}")]
-    TooMany { field: String, max: usize },
-}
-
-impl RulesError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            RulesError::OutOfRange { .. } => "number.out_of_range",
-            RulesError::AboveTheWhole { .. } => "commission.above_the_whole",
-            RulesError::DuplicateProduct { .. } => "commission.duplicate_product",
-            RulesError::TooMany { .. } => "list.too_many",
-        }
-    }
-
-    pub fn field(&self) -> &str {
-        match self {
-            RulesError::OutOfRange { field, .. }
-            | RulesError::AboveTheWhole { field }
-            | RulesError::DuplicateProduct { field }
-            | RulesError::TooMany { field, .. } => field,
-        }
+crate::field_coded_enum! {
+    pub enum RulesError (field: String) {
+        OutOfRange { min: i64, max: i64 } = "commission.out_of_range",
+        AboveTheWhole {} = "commission.above_the_whole",
+        DuplicateProduct {} = "commission.duplicate_product",
+        TooMany { max: usize } = "commission.too_many_overrides",
     }
 }
 

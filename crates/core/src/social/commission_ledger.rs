@@ -137,56 +137,25 @@ pub fn settles_at(completed_at_ms: i64, after_sales_days: u32) -> i64 {
     completed_at_ms.saturating_add(i64::from(after_sales_days) * 86_400_000)
 }
 
-/// Why a commission step was refused; `field` names the input at fault.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CommissionError {
-    #[error("{field}: the refunded total may only grow")]
-    RefundNotIncreasing { field: &'static str },
-    #[error("{field}: more than the line's paid amount")]
-    RefundAbovePaid { field: &'static str },
-    #[error("{field}: the commission is settled already")]
-    AlreadySettled { field: &'static str },
-    #[error("{field}: the commission is held for review")]
-    Held { field: &'static str },
-    #[error("{field}: the commission is not held for review")]
-    NotHeld { field: &'static str },
-    #[error("{field}: the withdrawal is not awaiting payment")]
-    WithdrawalNotPending { field: &'static str },
-    #[error("{field}: more than the promoter owes")]
-    AboveOwed { field: &'static str },
-    #[error("{field}: must be more than zero")]
-    NotPositive { field: &'static str },
-    #[error("posting: {0}")]
-    Ledger(#[from] LedgerError),
+crate::field_coded_enum! {
+    /// Why a commission step was refused; `field` names the input at fault.
+    pub enum CommissionError (field: &'static str) {
+        RefundNotIncreasing {} = "commission.refund_not_increasing",
+        RefundAbovePaid {} = "commission.refund_above_paid",
+        AlreadySettled {} = "commission.already_settled",
+        /// The commission is held for review.
+        Held {} = "commission.held",
+        NotHeld {} = "commission.not_held",
+        WithdrawalNotPending {} = "commission.withdrawal_not_pending",
+        AboveOwed {} = "promoter_debt.above_owed",
+        NotPositive {} = "commission.not_positive",
+        Posting { refusal: LedgerError } = "commission.posting_refused",
+    }
 }
 
-impl CommissionError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            CommissionError::RefundNotIncreasing { .. } => "commission.refund_not_increasing",
-            CommissionError::RefundAbovePaid { .. } => "commission.refund_above_paid",
-            CommissionError::AlreadySettled { .. } => "commission.already_settled",
-            CommissionError::Held { .. } => "commission.held",
-            CommissionError::NotHeld { .. } => "commission.not_held",
-            CommissionError::WithdrawalNotPending { .. } => "withdrawal.not_pending",
-            CommissionError::AboveOwed { .. } => "promoter_debt.above_owed",
-            CommissionError::NotPositive { .. } => "number.not_positive",
-            CommissionError::Ledger(_) => "ledger.refused",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            CommissionError::RefundNotIncreasing { field }
-            | CommissionError::RefundAbovePaid { field }
-            | CommissionError::AlreadySettled { field }
-            | CommissionError::Held { field }
-            | CommissionError::NotHeld { field }
-            | CommissionError::WithdrawalNotPending { field }
-            | CommissionError::AboveOwed { field }
-            | CommissionError::NotPositive { field } => field,
-            CommissionError::Ledger(_) => "posting",
-        }
+impl From<LedgerError> for CommissionError {
+    fn from(refusal: LedgerError) -> Self {
+        CommissionError::Posting { field: "posting", refusal }
     }
 }
 
@@ -387,27 +356,12 @@ impl WithdrawalRules {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WithdrawalRulesError {
-    #[error("{field}: must be from 1 fen to the input limit")]
-    OutOfRange { field: &'static str },
-    #[error("{field}: below the minimum")]
-    Inverted { field: &'static str },
-}
-
-impl WithdrawalRulesError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            WithdrawalRulesError::OutOfRange { .. } => "number.out_of_range",
-            WithdrawalRulesError::Inverted { .. } => "range.inverted",
-        }
+crate::field_coded_enum! {
+    pub enum WithdrawalRulesError (field: &'static str) {
+        OutOfRange {} = "withdrawal.rule_out_of_range",
+        Inverted {} = "withdrawal.rule_inverted",
     }
 
-    pub fn field(&self) -> &'static str {
-        match self {
-            WithdrawalRulesError::OutOfRange { field } | WithdrawalRulesError::Inverted { field } => field,
-        }
-    }
 }
 
 /// Why a withdrawal request was refused. Its field is `amount`.
@@ -686,7 +640,7 @@ mod tests {
         assert_eq!((b.owed, b.available, b.withdrawing), (m(200), Money::ZERO, Money::ZERO));
         assert_eq!(
             return_withdrawal(&mut b, Withdrawal { id: 4, amount: m(300) }, 0).unwrap_err().code(),
-            "withdrawal.not_pending"
+            "commission.withdrawal_not_pending"
         );
         assert_eq!(
             settle_debt(&mut b, 1, m(201), DebtSettlement::Repaid, 0).unwrap_err().code(),

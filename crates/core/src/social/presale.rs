@@ -38,26 +38,10 @@ pub struct Terms {
 pub const STEPS_MAX: u32 = 100;
 pub const STEP_SIZE_MAX: u32 = 1_000_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TermsError {
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: &'static str, min: i64, max: i64 },
-    #[error("{field}: the rebates would take the price below 1 fen")]
-    BelowZero { field: &'static str },
-}
-
-impl TermsError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            TermsError::OutOfRange { .. } => "number.out_of_range",
-            TermsError::BelowZero { .. } => "presale.price_below_zero",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            TermsError::OutOfRange { field, .. } | TermsError::BelowZero { field } => field,
-        }
+crate::field_coded_enum! {
+    pub enum TermsError (field: &'static str) {
+        OutOfRange { min: i64, max: i64 } = "presale.out_of_range",
+        BelowZero {} = "presale.price_below_zero",
     }
 }
 

@@ -20,26 +20,10 @@ pub enum ApprovalRule {
 
 pub const LEVEL_RANK_MAX: u32 = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RuleError {
-    #[error("{field}: an automatic rule needs a spend or a level threshold")]
-    NoThreshold { field: &'static str },
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: &'static str, min: i64, max: i64 },
-}
-
-impl RuleError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            RuleError::NoThreshold { .. } => "promoter.no_threshold",
-            RuleError::OutOfRange { .. } => "number.out_of_range",
-        }
-    }
-
-    pub fn field(&self) -> &'static str {
-        match self {
-            RuleError::NoThreshold { field } | RuleError::OutOfRange { field, .. } => field,
-        }
+crate::field_coded_enum! {
+    pub enum RuleError (field: &'static str) {
+        NoThreshold {} = "promoter.no_threshold",
+        OutOfRange { min: i64, max: i64 } = "promoter.rule_out_of_range",
     }
 }
 

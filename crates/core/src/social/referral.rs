@@ -47,31 +47,11 @@ impl Default for Rules {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RulesError {
-    #[error("{field}: must be from {min} to {max}")]
-    OutOfRange { field: String, min: i64, max: i64 },
-    #[error("{field}: at most {max}")]
-    TooMany { field: String, max: usize },
-    #[error("{field}: a referral rule needs at least one reward")]
-    NoReward { field: String },
-}
-
-impl RulesError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            RulesError::OutOfRange { .. } => "number.out_of_range",
-            RulesError::TooMany { .. } => "list.too_many",
-            RulesError::NoReward { .. } => "referral.no_reward",
-        }
-    }
-
-    pub fn field(&self) -> &str {
-        match self {
-            RulesError::OutOfRange { field, .. }
-            | RulesError::TooMany { field, .. }
-            | RulesError::NoReward { field } => field,
-        }
+crate::field_coded_enum! {
+    pub enum RulesError (field: String) {
+        OutOfRange { min: i64, max: i64 } = "referral.rule_out_of_range",
+        TooMany { max: usize } = "referral.too_many_rewards",
+        NoReward {} = "referral.rule_no_reward",
     }
 }
 
@@ -321,7 +301,7 @@ mod tests {
         r.daily_limit = 0;
         assert_eq!(r.validate().unwrap_err().field(), "daily_limit");
         let r = Rules::default();
-        assert_eq!(r.validate().unwrap_err().code(), "referral.no_reward");
+        assert_eq!(r.validate().unwrap_err().code(), "referral.rule_no_reward");
     }
 
     proptest! {

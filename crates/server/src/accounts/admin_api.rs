@@ -46,9 +46,10 @@ pub struct AdminUserDto {
     pub created_at: i64,
 }
 
-impl From<minimall_store::admins::AdminRow> for AdminUserDto {
-    fn from(r: minimall_store::admins::AdminRow) -> Self {
-        let label = r.role.parse::<minimall_core::auth::Role>().map(|x| x.label_zh()).unwrap_or("").to_string();
+impl AdminUserDto {
+    /// A console user, the role worded in `lang`.
+    pub fn of(r: minimall_store::admins::AdminRow, lang: crate::web::i18n::Lang) -> Self {
+        let label = crate::labels::label(lang, "role", &r.role);
         AdminUserDto {
             id: r.id,
             username: r.username,
@@ -140,7 +141,14 @@ pub async fn start_session(
         .await?;
     minimall_store::commit(tx).await?;
     let cookie = session_cookie(ADMIN_COOKIE, &token, st.cfg.token_ttl_hours * 3600, headers);
-    Ok((LoginResponse { token, expires_at: now_ms() + ttl_ms, user: user.into() }, cookie))
+    Ok((
+        LoginResponse {
+            token,
+            expires_at: now_ms() + ttl_ms,
+            user: AdminUserDto::of(user, crate::error::request_lang(headers)),
+        },
+        cookie,
+    ))
 }
 
 /// The JSON answer of a login with its session cookie.
@@ -167,7 +175,11 @@ pub struct MeResponse {
 /// The logged-in console user and their permissions.
 #[utoipa::path(get, path = "/api/v1/admin/me", tag = "admin-auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
-pub async fn me(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<Json<MeResponse>> {
+pub async fn me(
+    State(st): State<AppState>,
+    admin: Admin<Session>,
+    crate::error::ReqLang(lang): crate::error::ReqLang,
+) -> ApiResult<Json<MeResponse>> {
     use minimall_core::auth::Permission::*;
     let row = st.store.admin_by_id(admin.merchant_id, admin.id).await?;
     let all = [
@@ -188,7 +200,7 @@ pub async fn me(State(st): State<AppState>, admin: Admin<Session>) -> ApiResult<
     ];
     let shop = crate::accounts::auth::shop_roles(&st, &admin).await?;
     let permissions = all.iter().filter(|(_, p)| admin.role.allows_in(*p, shop)).map(|(n, _)| n.to_string()).collect();
-    Ok(Json(MeResponse { user: row.into(), permissions }))
+    Ok(Json(MeResponse { user: AdminUserDto::of(row, lang), permissions }))
 }
 
 /// `Set-Cookie` for a session token: HttpOnly, SameSite=Strict, Secure behind HTTPS.

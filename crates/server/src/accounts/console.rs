@@ -238,6 +238,7 @@ async fn users(
     let list = crate::accounts::users::list_users(
         &st,
         &a,
+        c.lang,
         au::UserListQuery { page: Some(page), page_size: Some(50), role: None },
     )
     .await?;

@@ -21,6 +21,7 @@ use crate::usecase::{Call, Stored};
 pub async fn list_users(
     st: &AppState,
     admin: &Admin<ManageUsers>,
+    lang: crate::web::i18n::Lang,
     q: UserListQuery,
 ) -> ApiResult<Paginated<AdminUserDto>> {
     let page = minimall_core::page::Page::parse(q.page, q.page_size)?;
@@ -29,7 +30,7 @@ pub async fn list_users(
         _ => None,
     };
     let rows = st.store.list_admins(admin.merchant_id, role.map(Role::as_str), page.size(), page.offset()).await?;
-    Ok(Paginated::new(rows.items.into_iter().map(Into::into).collect(), rows.total, page))
+    Ok(Paginated::new(rows.items.into_iter().map(|r| AdminUserDto::of(r, lang)).collect(), rows.total, page))
 }
 
 /// Create a console user. Accepts `Idempotency-Key`.
@@ -79,7 +80,7 @@ pub async fn create_user(
             }
             other => other.into(),
         })?;
-    let dto = AdminUserDto::from(row);
+    let dto = AdminUserDto::of(row, call.lang);
     let after = serde_json::to_value(&dto).map_err(ApiError::internal)?;
     st.store
         .audit(
@@ -135,7 +136,7 @@ pub async fn update_user(
     if before.role != after.role || before.disabled != after.disabled {
         st.store.revoke_subject_sessions(&mut tx, "admin", id).await?;
     }
-    let (b, a) = (AdminUserDto::from(before), AdminUserDto::from(after));
+    let (b, a) = (AdminUserDto::of(before, call.lang), AdminUserDto::of(after, call.lang));
     let (bj, aj) =
         (serde_json::to_value(&b).map_err(ApiError::internal)?, serde_json::to_value(&a).map_err(ApiError::internal)?);
     st.store

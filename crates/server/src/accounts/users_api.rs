@@ -29,9 +29,10 @@ pub struct UserListQuery {
 pub async fn list_users(
     State(st): State<AppState>,
     admin: Admin<ManageUsers>,
+    crate::error::ReqLang(lang): crate::error::ReqLang,
     ApiQuery(q): ApiQuery<UserListQuery>,
 ) -> ApiResult<Json<Paginated<AdminUserDto>>> {
-    crate::accounts::users::list_users(&st, &admin, q).await.map(Json)
+    crate::accounts::users::list_users(&st, &admin, lang, q).await.map(Json)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

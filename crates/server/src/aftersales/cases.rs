@@ -1,8 +1,10 @@
 //! After-sales use cases: a buyer's request and their list, the console's queue, approval, refusal, returns received.
 
 use minimall_core::error::Reason;
+use minimall_core::orders::OrderStatus;
 use minimall_core::page::Page;
 use minimall_core::validate::display_text;
+use minimall_core::{BuyerId, OrderId};
 use minimall_store::aftersales::NewAftersale;
 
 use super::api::{merchant_owned, release};
@@ -16,6 +18,7 @@ use crate::state::AppState;
 
 use super::api::{AftersaleDto, AftersaleQuery, AftersaleRequest, RejectRequest};
 use crate::usecase::{self, Call, Effects};
+use minimall_store::orders::OrderScope;
 
 /// Request after-sales on lines of a paid order.
 pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleRequest) -> ApiResult<AftersaleDto> {
@@ -32,17 +35,21 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
     for (i, img) in req.images.iter().enumerate() {
         minimall_core::catalog::image::parse_image_ref(&format!("images[{i}]"), img, &st.cfg.cdn_hosts)?;
     }
-    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Buyer(BuyerId::new(buyer.id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     if !["to_ship", "partially_shipped", "shipped", "received"].contains(&o.status.as_str()) {
         return Err(ApiError::conflict_because(&AftersaleRefusal::OrderNotEligible {
-            status: crate::error::order_status(&o.status),
+            status: crate::error::order_status(o.status.as_str()),
         }));
     }
-    if req.kind != "refund_only" && o.status == "to_ship" {
+    if req.kind != "refund_only" && o.status == OrderStatus::ToShip {
         return Err(ApiError::invalid_because("kind", &AftersaleRefusal::NotShipped));
     }
     let mut tx = st.store.begin().await?;
-    let (lines, amount, points, shipping) = af::plan(st, &mut tx, o.id, &req.lines).await?;
+    let (lines, amount, points, shipping) = af::plan(st, &mut tx, o.id.get(), &req.lines).await?;
     let (amount, points, shipping) = if req.kind == "exchange" { (0, 0, 0) } else { (amount, points, shipping) };
     let aid = st
         .store
@@ -50,7 +57,7 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
             &mut tx,
             o.merchant_id,
             &NewAftersale {
-                order_id: o.id,
+                order_id: o.id.get(),
                 buyer_id: buyer.id,
                 kind: &req.kind,
                 reason: &reason,
@@ -66,7 +73,7 @@ pub async fn request(st: &AppState, buyer: &Buyer, id: i64, req: AftersaleReques
         .order_event(
             &mut tx,
             o.merchant_id,
-            o.id,
+            o.id.get(),
             "aftersale_requested",
             None,
             None,
@@ -111,7 +118,7 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     }
     if a.kind == "refund_only" {
         // Units not yet shipped go back to stock; shipped ones the buyer keeps.
-        let o = st.store.order_tx(&mut tx, a.order_id).await?;
+        let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(a.order_id)).await?;
         let lines = st.store.order_lines(&mut *tx, o.id).await?;
         let unshipped = lines.iter().all(|l| l.shipped_qty == 0);
         af::refund(st, &mut tx, &a, unshipped, &admin.username).await?;
@@ -128,7 +135,8 @@ pub async fn approve(st: &AppState, admin: &Admin<ManageOrders>, call: &Call, id
     )
     .await?;
     let a = st.store.aftersale(&mut *tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines(&mut *tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    let products: Vec<i64> =
+        st.store.order_lines(&mut *tx, OrderId::new(a.order_id)).await?.iter().map(|l| l.product_id.get()).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }
@@ -199,7 +207,8 @@ pub async fn receive_return(
     )
     .await?;
     let a = st.store.aftersale(&mut *tx, id).await?;
-    let products: Vec<i64> = st.store.order_lines(&mut *tx, a.order_id).await?.iter().map(|l| l.product_id).collect();
+    let products: Vec<i64> =
+        st.store.order_lines(&mut *tx, OrderId::new(a.order_id)).await?.iter().map(|l| l.product_id.get()).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products).wake_jobs()).await?;
     Ok(a.into())
 }

@@ -11,6 +11,7 @@ pub mod shop_pages;
 use minimall_core::error::Reason;
 use minimall_core::orders::{refund_shipping, refundable_amount, refundable_points, LineMoney, OrderEvent};
 use minimall_core::Money;
+use minimall_core::OrderId;
 use minimall_store::aftersales::AftersaleRow;
 use minimall_store::stock::StockReason;
 use minimall_store::Tx;
@@ -22,6 +23,7 @@ use crate::error::ApiReason;
 use crate::error::{ApiError, ApiResult};
 use crate::orders as ord;
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +40,7 @@ pub struct AftersaleLine {
 /// Refund the request's units: lines, stock (unless kept by the buyer), points, coupons, order totals, and
 /// the provider refund (a job). Runs inside `tx` after the request moved to `refunded`.
 pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: bool, actor: &str) -> ApiResult<()> {
-    let o = st.store.order_tx(tx, a.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, OrderId::new(a.order_id)).await?;
     let lines: Vec<AftersaleLine> = serde_json::from_str(&a.lines).map_err(ApiError::internal)?;
     let order_lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
@@ -49,7 +51,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
                     .move_stock(
                         tx,
                         o.merchant_id,
-                        ol.sku_id,
+                        ol.sku_id.get(),
                         l.quantity,
                         StockReason::Refund,
                         &format!("{}-A{}", o.order_no, a.id),
@@ -61,14 +63,15 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
         }
     }
     if a.points > 0 {
-        st.store.move_points(tx, o.merchant_id, o.buyer_id, a.points, "refund", &o.order_no).await?;
+        st.store.move_points(tx, o.merchant_id, o.buyer_id.get(), a.points, "refund", &o.order_no).await?;
         crate::finance::points_restored(st, tx, o.merchant_id, &format!("aftersale:{}", a.id), a.points).await?;
     }
     for l in &lines {
-        crate::members::cards::line_refunded(st, tx, o.merchant_id, o.id, l.line_id).await?;
+        crate::members::cards::line_refunded(st, tx, o.merchant_id, o.id.get(), l.line_id).await?;
     }
     let goods: i64 = lines.iter().map(|l| l.amount).sum();
-    crate::members::order_refunded(st, tx, o.merchant_id, o.id, goods, &format!("order:{}:A{}", o.id, a.id)).await?;
+    crate::members::order_refunded(st, tx, o.merchant_id, o.id.get(), goods, &format!("order:{}:A{}", o.id, a.id))
+        .await?;
     let total = a.amount + a.shipping_refund;
     if total > 0 {
         let payment = st
@@ -77,7 +80,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
             .await?
             .ok_or_else(|| ApiError::conflict_because(&AftersaleRefusal::NoPayment))?;
         let out_refund_no = format!("{}-A{}", o.order_no, a.id);
-        st.store.insert_refund(tx, o.merchant_id, o.id, payment.id, &out_refund_no, total, &a.reason).await?;
+        st.store.insert_refund(tx, o.merchant_id, o.id.get(), payment.id, &out_refund_no, total, &a.reason).await?;
         st.store
             .enqueue_job(
                 tx,
@@ -96,7 +99,7 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
         .order_event(
             tx,
             o.merchant_id,
-            o.id,
+            o.id.get(),
             "aftersale_refunded",
             None,
             None,
@@ -107,10 +110,19 @@ pub async fn refund(st: &AppState, tx: &mut Tx, a: &AftersaleRow, return_stock: 
     // Everything refunded: the order closes and its coupons come back.
     let after = st.store.order_lines(&mut **tx, o.id).await?;
     if after.iter().all(|l| l.refunded_qty >= l.quantity) {
-        if let Ok((from, to)) = ord::next_status(&o.status, OrderEvent::RefundedInFull) {
+        if let Ok((from, to)) = ord::next_status(o.status.as_str(), OrderEvent::RefundedInFull) {
             if st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), None).await? {
                 st.store
-                    .order_event(tx, o.merchant_id, o.id, "closed", Some(from.as_str()), Some(to.as_str()), "{}", actor)
+                    .order_event(
+                        tx,
+                        o.merchant_id,
+                        o.id.get(),
+                        "closed",
+                        Some(from.as_str()),
+                        Some(to.as_str()),
+                        "{}",
+                        actor,
+                    )
                     .await?;
                 if st.cfg.orders.return_coupons_on_full_refund {
                     return_coupons(st, tx, &o.order_no).await?;
@@ -133,8 +145,8 @@ pub async fn plan(
     order_id: i64,
     req: &[AftersaleLine],
 ) -> ApiResult<(Vec<AftersaleLine>, i64, i64, i64)> {
-    let o = st.store.order_tx(tx, order_id).await?;
-    let lines = st.store.order_lines(&mut **tx, order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, OrderId::new(order_id)).await?;
+    let lines = st.store.order_lines(&mut **tx, OrderId::new(order_id)).await?;
     if req.is_empty() || req.len() > 100 {
         return Err(ApiError::invalid_because("lines", &Reason::ListCount { min: 1, max: 100 }));
     }

@@ -21,7 +21,7 @@ async fn aftersale_page(
     ShopBuyer(b): ShopBuyer,
     WebPath(id): WebPath<i64>,
 ) -> WebResult {
-    let o = crate::orders::buying::my_order(&st, &b, id).await?;
+    let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
     Ok(AftersalePage { c, o }.render_page())
 }
 

@@ -13,6 +13,7 @@
 //! - Every list shown is logged as an exposure, every product opened from one as a click; when an experiment runs
 //!   on the placement, the shopper's variant chooses the strategy (neighbours or popularity alone).
 
+use minimall_core::ProductId;
 use std::collections::{HashMap, HashSet};
 
 use minimall_core::analytics::recommend::{
@@ -285,7 +286,7 @@ pub async fn for_product(
 ) -> ApiResult<Recommendations> {
     let p = st
         .store
-        .product(st.store.reader(), st.merchant_id, product_id)
+        .product(st.store.reader(), st.merchant_id, ProductId::new(product_id))
         .await
         .map_err(|_| ApiError::not_found("product"))?;
     if p.on_shelf == 0 {
@@ -369,7 +370,7 @@ async fn serve(
         None => rules::feed(seeds, &nb, &config(), &catalog, &excluded, k),
     };
     let rows = st.store.reco_products(m, &ids).await?;
-    let by_id: HashMap<i64, ProductCard> = rows.iter().map(|r| (r.id, ProductCard::from(r))).collect();
+    let by_id: HashMap<i64, ProductCard> = rows.iter().map(|r| (r.id.get(), ProductCard::from(r))).collect();
     let items: Vec<ProductCard> = ids.iter().filter_map(|id| by_id.get(id).cloned()).collect();
     if let Some(actor) = shopper.actor() {
         let shown: Vec<i64> = items.iter().map(|p| p.id).collect();

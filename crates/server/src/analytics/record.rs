@@ -42,15 +42,15 @@ fn event(kind: EventKind, buyer_id: i64, touch: Touch, now: i64) -> NewEvent {
 
 /// The touch of an order already placed: its own `order_placed` event's, else the buyer's latest.
 async fn touch_of(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Touch> {
-    Ok(match st.store.order_touch(tx, o.merchant_id, o.id).await? {
+    Ok(match st.store.order_touch(tx, o.merchant_id, o.id.get()).await? {
         Some(t) => t,
-        None => st.store.last_touch(tx, o.merchant_id, o.buyer_id).await?.unwrap_or_else(direct),
+        None => st.store.last_touch(tx, o.merchant_id, o.buyer_id.get()).await?.unwrap_or_else(direct),
     })
 }
 
 /// The touches an order placed now keeps (`core::social::channel::order_touches` over the buyer's visits).
 async fn attribute(st: &AppState, tx: &mut Tx, o: &OrderRow, now: i64) -> ApiResult<OrderTouches> {
-    let v = st.store.buyer_visits(tx, o.merchant_id, o.buyer_id).await?;
+    let v = st.store.buyer_visits(tx, o.merchant_id, o.buyer_id.get()).await?;
     let at = |x: Option<Visit>| x.map(|v| (v.clone(), v.at));
     let (first, last) =
         channel::order_touches(at(v.earliest), at(v.latest_other), at(v.latest), now, AttributionWindow::DEFAULT);
@@ -58,7 +58,7 @@ async fn attribute(st: &AppState, tx: &mut Tx, o: &OrderRow, now: i64) -> ApiRes
     let touch = |x: Option<Visit>| x.map_or_else(direct, |v| v.touch());
     let (first, last) = (touch(first), touch(last));
     Ok(OrderTouches {
-        order_id: o.id,
+        order_id: o.id.get(),
         first_channel: first.channel,
         first_campaign: first.campaign,
         first_promoter_id: first.promoter_id,
@@ -78,8 +78,8 @@ pub async fn order_placed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult
     st.store.insert_order_touches(tx, o.merchant_id, &touches).await?;
     let touch =
         Touch { channel: touches.last_channel, campaign: touches.last_campaign, promoter_id: touches.last_promoter_id };
-    let mut e = event(EventKind::OrderPlaced, o.buyer_id, touch, now);
-    e.order_id = Some(o.id);
+    let mut e = event(EventKind::OrderPlaced, o.buyer_id.get(), touch, now);
+    e.order_id = Some(o.id.get());
     e.amount_fen = Some(o.payable);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
     Ok(())
@@ -88,18 +88,18 @@ pub async fn order_placed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult
 /// An order was paid (amount: the payment's).
 pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, amount: i64) -> ApiResult<()> {
     let touch = touch_of(st, tx, o).await?;
-    let mut e = event(EventKind::OrderPaid, o.buyer_id, touch, minimall_store::now_ms());
-    e.order_id = Some(o.id);
+    let mut e = event(EventKind::OrderPaid, o.buyer_id.get(), touch, minimall_store::now_ms());
+    e.order_id = Some(o.id.get());
     e.amount_fen = Some(amount);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
-    super::experiments::order_paid(st, tx, o.merchant_id, o.buyer_id, o.id, amount).await
+    super::experiments::order_paid(st, tx, o.merchant_id, o.buyer_id.get(), o.id.get(), amount).await
 }
 
 /// A refund of an order succeeded (amount: the refund's).
 pub async fn order_refunded(st: &AppState, tx: &mut Tx, o: &OrderRow, amount: i64) -> ApiResult<()> {
     let touch = touch_of(st, tx, o).await?;
-    let mut e = event(EventKind::OrderRefunded, o.buyer_id, touch, minimall_store::now_ms());
-    e.order_id = Some(o.id);
+    let mut e = event(EventKind::OrderRefunded, o.buyer_id.get(), touch, minimall_store::now_ms());
+    e.order_id = Some(o.id.get());
     e.amount_fen = Some(amount);
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
     Ok(())
@@ -108,8 +108,8 @@ pub async fn order_refunded(st: &AppState, tx: &mut Tx, o: &OrderRow, amount: i6
 /// A buyer took a seat in a group by paying its order.
 pub async fn group_joined(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
     let touch = touch_of(st, tx, o).await?;
-    let mut e = event(EventKind::GroupJoined, o.buyer_id, touch, minimall_store::now_ms());
-    e.order_id = Some(o.id);
+    let mut e = event(EventKind::GroupJoined, o.buyer_id.get(), touch, minimall_store::now_ms());
+    e.order_id = Some(o.id.get());
     st.store.append_events(tx, o.merchant_id, &[e]).await?;
     Ok(())
 }

@@ -493,7 +493,7 @@ async fn adjust_stock_by_code(
         &st,
         &a,
         &Call::from_headers(&headers),
-        sku.id,
+        sku.id.get(),
         ac::StockAdjustment { delta, reason: "manual".into(), note },
     )
     .await?;

@@ -3,6 +3,7 @@
 //! movements. A dry run is the same path rolled back; a real import commits only when no row has an
 //! error, so a file imports whole or not at all.
 
+use minimall_core::{ProductId, SkuId};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -249,15 +250,15 @@ pub async fn apply(
         };
         let pid = match existing_id {
             Some(pid) => {
-                let current = st.store.product(&mut **tx, merchant_id, pid).await?;
+                let current = st.store.product(&mut **tx, merchant_id, ProductId::new(pid)).await?;
                 let fields = ProductFields { sort: current.sort, ..fields };
-                st.store.update_product(tx, merchant_id, pid, &fields).await?;
+                st.store.update_product(tx, merchant_id, ProductId::new(pid), &fields).await?;
                 out.counts.updated_products += 1;
                 pid
             }
             None => {
                 out.counts.created_products += 1;
-                st.store.insert_product(tx, merchant_id, &fields).await?
+                st.store.insert_product(tx, merchant_id, &fields).await?.get()
             }
         };
         for r in group {
@@ -276,19 +277,22 @@ pub async fn apply(
             let (sku_id, old_stock) = match skus.get(&r.sku_code) {
                 Some((id, _, stock, _)) => {
                     let sku = if keep_cost {
-                        SkuFields { cost_price: st.store.sku(&mut **tx, merchant_id, *id).await?.cost_price, ..sku }
+                        SkuFields {
+                            cost_price: st.store.sku(&mut **tx, merchant_id, SkuId::new(*id)).await?.cost_price,
+                            ..sku
+                        }
                     } else {
                         sku
                     };
-                    st.store.update_sku(tx, merchant_id, *id, &sku).await?;
+                    st.store.update_sku(tx, merchant_id, SkuId::new(*id), &sku).await?;
                     out.counts.updated_skus += 1;
                     (*id, *stock)
                 }
                 None => {
-                    let id = st.store.insert_sku(tx, merchant_id, pid, &sku).await?;
+                    let id = st.store.insert_sku(tx, merchant_id, ProductId::new(pid), &sku).await?;
                     out.counts.created_skus += 1;
-                    skus.insert(r.sku_code.clone(), (id, pid, 0, sku.spec_values.clone()));
-                    (id, 0)
+                    skus.insert(r.sku_code.clone(), (id.get(), pid, 0, sku.spec_values.clone()));
+                    (id.get(), 0)
                 }
             };
             if r.stock != old_stock {
@@ -311,7 +315,7 @@ pub async fn apply(
                 on_progress(done);
             }
         }
-        st.store.refresh_price_range(tx, pid).await?;
+        st.store.refresh_price_range(tx, ProductId::new(pid)).await?;
     }
     on_progress(done);
     out.errors.sort_by_key(|e| e.row);
@@ -336,13 +340,13 @@ pub async fn export_rows(st: &AppState, merchant_id: i64) -> Result<Vec<ImportRo
     let tree = Tree::new(&nodes);
     let mut by_product: HashMap<i64, Vec<&minimall_store::catalog::SkuRow>> = HashMap::new();
     for s in &skus {
-        by_product.entry(s.product_id).or_default().push(s);
+        by_product.entry(s.product_id.get()).or_default().push(s);
     }
     let mut out = Vec::with_capacity(skus.len());
     for p in &products {
         let dims: Vec<crate::catalog::SpecDimDto> = serde_json::from_str(&p.specs).unwrap_or_default();
         let names: Vec<String> = dims.iter().map(|d| d.name.clone()).collect();
-        for s in by_product.get(&p.id).map(Vec::as_slice).unwrap_or(&[]) {
+        for s in by_product.get(&p.id.get()).map(Vec::as_slice).unwrap_or(&[]) {
             let values: Vec<String> = serde_json::from_str(&s.spec_values).unwrap_or_default();
             out.push(ImportRow {
                 row: 0,

@@ -370,7 +370,7 @@ impl SkuDto {
     /// `internal` adds cost and safety stock (console only).
     pub fn from_row(s: &SkuRow, internal: bool) -> Self {
         SkuDto {
-            id: s.id,
+            id: s.id.get(),
             code: s.code.clone(),
             barcode: s.barcode.clone(),
             spec: serde_json::from_str(&s.spec_values).unwrap_or_default(),
@@ -431,7 +431,7 @@ impl ProductDto {
 
     pub fn from_rows(p: &ProductRow, skus: &[SkuRow], category_path: Vec<String>, internal: bool) -> Self {
         ProductDto {
-            id: p.id,
+            id: p.id.get(),
             code: p.code.clone(),
             category_id: p.category_id,
             category_path,
@@ -482,7 +482,7 @@ impl From<&ProductRow> for ProductCard {
     fn from(p: &ProductRow) -> Self {
         let images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
         ProductCard {
-            id: p.id,
+            id: p.id.get(),
             code: p.code.clone(),
             title: p.title.clone(),
             subtitle: p.subtitle.clone(),

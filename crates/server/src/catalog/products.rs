@@ -6,6 +6,7 @@ use minimall_core::catalog::tree::Tree;
 use minimall_core::catalog::{self as cat, Lifecycle};
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
+use minimall_core::{ProductId, SkuId};
 use minimall_store::catalog::AdminProductFilter;
 use minimall_store::stock::{StockError, StockReason};
 use minimall_store::{StoreError, Tx};
@@ -111,7 +112,7 @@ pub async fn create_product(
                 .move_stock(
                     &mut tx,
                     admin.merchant_id,
-                    sku_id,
+                    sku_id.get(),
                     stock,
                     StockReason::Initial,
                     &format!("product:{id}"),
@@ -120,11 +121,11 @@ pub async fn create_product(
                 .await
                 .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
         } else {
-            st.store.check_threshold(&mut tx, admin.merchant_id, sku_id, 0, sku.safety_stock).await?;
+            st.store.check_threshold(&mut tx, admin.merchant_id, sku_id.get(), 0, sku.safety_stock).await?;
         }
     }
     st.store.refresh_price_range(&mut tx, id).await?;
-    let dto = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
+    let dto = load_product_dto(st, &mut tx, admin.merchant_id, id.get()).await?;
     audit(st, &mut tx, &admin, call, "product.create", format!("product:{id}"), None, to_json(&dto)).await?;
     let body = serde_json::to_string(&ProductSaved { product: dto.shown(money.cost), warnings })
         .map_err(ApiError::internal)?;
@@ -136,9 +137,12 @@ pub async fn create_product(
 
 /// One product with its SKUs (including safety stock, and cost for roles that may see cost prices).
 pub async fn get_product(st: &AppState, admin: &Admin<ReadCatalog>, id: i64) -> ApiResult<ProductDto> {
-    let p =
-        st.store.product(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of(&[id]).await?;
+    let p = st
+        .store
+        .product(st.store.reader(), admin.merchant_id, ProductId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("product"))?;
+    let skus = st.store.skus_of(st.store.reader(), &[ProductId::new(id)]).await?;
     let rows = st.store.list_categories(admin.merchant_id).await?;
     let ns = nodes(&rows);
     let cost = MoneyView::of(st, admin).await?.cost;
@@ -160,7 +164,10 @@ pub async fn update_product(
     let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     category_path(st, &mut tx, admin.merchant_id, fields.category_id).await?;
     fields.specs = serde_json::to_string(&before.specs).unwrap_or_else(|_| "[]".into());
-    st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await.map_err(|e| map_dup(e, "code"))?;
+    st.store
+        .update_product(&mut tx, admin.merchant_id, ProductId::new(id), &fields)
+        .await
+        .map_err(|e| map_dup(e, "code"))?;
     let after = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     audit(st, &mut tx, &admin, call, "product.update", format!("product:{id}"), to_json(&before), to_json(&after))
         .await?;
@@ -183,7 +190,7 @@ pub async fn replace_skus(
     let dims = validate_matrix(&req.specs, &req.skus)?;
     let mut tx = st.store.begin().await?;
     let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
-    let existing = st.store.skus_of_tx(&mut tx, id).await?;
+    let existing = st.store.skus_of(&mut *tx, &[ProductId::new(id)]).await?;
     let mut fields = validate_product(
         &ProductInput {
             code: before.code.clone(),
@@ -206,7 +213,7 @@ pub async fn replace_skus(
     )?;
     fields.images = serde_json::to_string(&before.images).unwrap_or_else(|_| "[]".into());
     fields.specs = crate::catalog::specs_json(&dims);
-    st.store.update_product(&mut tx, admin.merchant_id, id, &fields).await?;
+    st.store.update_product(&mut tx, admin.merchant_id, ProductId::new(id), &fields).await?;
     let keep: Vec<String> = req.skus.iter().map(|s| s.code.trim().to_string()).collect();
     for old in existing.iter().filter(|o| !keep.contains(&o.code)) {
         st.store.delete_sku(&mut tx, admin.merchant_id, old.id).await?;
@@ -228,7 +235,7 @@ pub async fn replace_skus(
                         .move_stock(
                             &mut tx,
                             admin.merchant_id,
-                            cur.id,
+                            cur.id.get(),
                             n - cur.stock,
                             StockReason::Manual,
                             "sku-matrix",
@@ -237,13 +244,15 @@ pub async fn replace_skus(
                         .await
                         .map_err(|e| stock_err(e, &format!("skus[{i}].stock")))?;
                 } else {
-                    st.store.check_threshold(&mut tx, admin.merchant_id, cur.id, cur.stock, sku.safety_stock).await?;
+                    st.store
+                        .check_threshold(&mut tx, admin.merchant_id, cur.id.get(), cur.stock, sku.safety_stock)
+                        .await?;
                 }
             }
             None => {
                 let sku_id = st
                     .store
-                    .insert_sku(&mut tx, admin.merchant_id, id, &sku)
+                    .insert_sku(&mut tx, admin.merchant_id, ProductId::new(id), &sku)
                     .await
                     .map_err(|e| map_dup(e, &format!("skus[{i}].code")))?;
                 let n = stock.unwrap_or(0);
@@ -252,7 +261,7 @@ pub async fn replace_skus(
                         .move_stock(
                             &mut tx,
                             admin.merchant_id,
-                            sku_id,
+                            sku_id.get(),
                             n,
                             StockReason::Initial,
                             &format!("product:{id}"),
@@ -264,7 +273,7 @@ pub async fn replace_skus(
             }
         }
     }
-    st.store.refresh_price_range(&mut tx, id).await?;
+    st.store.refresh_price_range(&mut tx, ProductId::new(id)).await?;
     let after = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
     audit(
         st,
@@ -286,7 +295,7 @@ pub async fn replace_skus(
 pub async fn delete_product(st: &AppState, admin: &Admin<ManageCatalog>, call: &Call, id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
     let before = load_product_dto(st, &mut tx, admin.merchant_id, id).await?;
-    st.store.delete_product(&mut tx, admin.merchant_id, id).await?;
+    st.store.delete_product(&mut tx, admin.merchant_id, ProductId::new(id)).await?;
     audit(st, &mut tx, &admin, call, "product.delete", format!("product:{id}"), to_json(&before), None).await?;
     let fx = Effects::new().catalog_write(&st.store, &mut tx, admin.merchant_id).await?;
     usecase::commit(st, tx, fx).await?;
@@ -353,12 +362,13 @@ pub async fn adjust_stock(
     if let Some(replay) = idempotency::begin(&st.store, &mut tx, admin.merchant_id, &scope, &key, &fingerprint).await? {
         return Ok(replay);
     }
-    let before = st.store.sku(&mut *tx, admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
+    let before =
+        st.store.sku(&mut *tx, admin.merchant_id, SkuId::new(id)).await.map_err(|_| ApiError::not_found("sku"))?;
     st.store
         .move_stock(&mut tx, admin.merchant_id, id, req.delta, reason, &req.note, &admin.username)
         .await
         .map_err(|e| stock_err(e, "delta"))?;
-    let after = st.store.sku(&mut *tx, admin.merchant_id, id).await?;
+    let after = st.store.sku(&mut *tx, admin.merchant_id, SkuId::new(id)).await?;
     audit(
         st,
         &mut tx,
@@ -389,7 +399,7 @@ pub async fn list_movements(
     q: crate::http::PageQuery,
 ) -> ApiResult<Paginated<MovementDto>> {
     let page = q.page()?;
-    st.store.sku(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("sku"))?;
+    st.store.sku(st.store.reader(), admin.merchant_id, SkuId::new(id)).await.map_err(|_| ApiError::not_found("sku"))?;
     let rows = st.store.list_movements(admin.merchant_id, id, page.size(), page.offset()).await?;
     let items = rows
         .items
@@ -500,8 +510,12 @@ fn check_cost_input(money: MoneyView, skus: &[SkuInput]) -> ApiResult<()> {
 }
 
 async fn load_product_dto(st: &AppState, tx: &mut Tx, merchant_id: i64, id: i64) -> ApiResult<ProductDto> {
-    let p = st.store.product(&mut **tx, merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
-    let skus = st.store.skus_of_tx(tx, id).await?;
+    let p = st
+        .store
+        .product(&mut **tx, merchant_id, ProductId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("product"))?;
+    let skus = st.store.skus_of(&mut **tx, &[ProductId::new(id)]).await?;
     let path = category_path(st, tx, merchant_id, p.category_id).await.unwrap_or_default();
     Ok(ProductDto::from_rows(&p, &skus, path, true))
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use minimall_core::catalog::tree::Tree;
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
+use minimall_core::ProductId;
 use minimall_store::catalog::ShopSort;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -140,12 +141,15 @@ pub async fn search(
 
 /// One on-shelf product as buyers see it (404 when off the shelf).
 pub async fn shop_product(st: &AppState, id: i64) -> ApiResult<ProductDto> {
-    let p =
-        st.store.product(st.store.reader(), st.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    let p = st
+        .store
+        .product(st.store.reader(), st.merchant_id, ProductId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("product"))?;
     if p.on_shelf == 0 {
         return Err(ApiError::not_found("product"));
     }
-    let skus = st.store.skus_of(&[id]).await?;
+    let skus = st.store.skus_of(st.store.reader(), &[ProductId::new(id)]).await?;
     let rows = st.store.list_categories(st.merchant_id).await?;
     let ns = nodes(&rows);
     Ok(ProductDto::from_rows(&p, &skus, Tree::new(&ns).path(p.category_id), false))

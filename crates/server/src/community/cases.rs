@@ -526,9 +526,12 @@ async fn target_of(
             .await
             .ok()
             .map(|s| (s.title, format!("/flash/{id}"))),
-        PushKind::Product => {
-            st.store.product(st.store.reader(), merchant_id, id).await.ok().map(|p| (p.title, format!("/p/{id}")))
-        }
+        PushKind::Product => st
+            .store
+            .product(st.store.reader(), merchant_id, id.into())
+            .await
+            .ok()
+            .map(|p| (p.title, format!("/p/{id}"))),
     })
 }
 
@@ -569,7 +572,7 @@ async fn check_target(st: &AppState, merchant_id: i64, group_id: i64, kind: Push
             Ok(s) => s.status == "scheduled" && s.ends_at > now,
             Err(_) => false,
         },
-        PushKind::Product => match st.store.product(st.store.reader(), merchant_id, id).await {
+        PushKind::Product => match st.store.product(st.store.reader(), merchant_id, id.into()).await {
             Ok(p) => p.on_shelf == 1,
             Err(_) => false,
         },

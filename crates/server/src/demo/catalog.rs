@@ -146,11 +146,11 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             let stock = if rng.gen_bool(0.05) { rng.gen_range(0..8) } else { rng.gen_range(20..800) };
             if stock > 0 {
                 st.store
-                    .move_stock(&mut tx, m, sid, stock, StockReason::Initial, &format!("product:{pid}"), "demo")
+                    .move_stock(&mut tx, m, sid.get(), stock, StockReason::Initial, &format!("product:{pid}"), "demo")
                     .await
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             } else {
-                st.store.check_threshold(&mut tx, m, sid, 0, 10).await?;
+                st.store.check_threshold(&mut tx, m, sid.get(), 0, 10).await?;
             }
         }
         st.store.refresh_price_range(&mut tx, pid).await?;

@@ -247,7 +247,7 @@ async fn seed_flash_sale(st: &AppState) -> anyhow::Result<()> {
             st.merchant_id,
             &minimall_store::flash::NewFlashSale {
                 title: "整点秒杀".into(),
-                product_id: product.id,
+                product_id: product.id.get(),
                 starts_at: now,
                 ends_at: ends,
                 per_buyer_limit: 1,
@@ -255,7 +255,7 @@ async fn seed_flash_sale(st: &AppState) -> anyhow::Result<()> {
                 shipping: 0,
                 unpaid_timeout_secs: st.cfg.flash.unpaid_timeout_secs,
             },
-            &[(sku.id, sku.sale_price * 6 / 10, (sku.stock / 2).min(50))],
+            &[(sku.id.get(), sku.sale_price * 6 / 10, (sku.stock / 2).min(50))],
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo flash sale: {e:?}"))?;

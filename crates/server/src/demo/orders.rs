@@ -2,12 +2,14 @@
 //! so that lists, timelines and later dashboards have data.
 
 use minimall_core::orders::OrderEvent;
+use minimall_core::MerchantId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::orders::{self as ord, Checkout};
 use crate::promotions::pricing::{self, CartItem};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 const DAY: i64 = 86_400_000;
 
@@ -97,11 +99,11 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
         minimall_store::commit(tx).await?;
         // 10 % cancelled unpaid, the rest paid and moved along.
         if rng.gen_bool(0.1) {
-            ord::cancel_unpaid(st, id, OrderEvent::CancelUnpaidTimeout, "system")
+            ord::cancel_unpaid(st, id.get(), OrderEvent::CancelUnpaidTimeout, "system")
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         } else {
-            st.store.ensure_payment(m, id, crate::payments::sandbox::PROVIDER, &o.order_no, o.payable).await?;
+            st.store.ensure_payment(m, id.get(), crate::payments::sandbox::PROVIDER, &o.order_no, o.payable).await?;
             ord::on_paid(
                 st,
                 crate::payments::sandbox::PROVIDER,
@@ -113,7 +115,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             let stage = rng.gen_range(0..10);
-            let o = st.store.order(m, id).await?;
+            let o = st.store.order(st.store.reader(), OrderScope::Merchant(MerchantId::new(m)), id).await?;
             let mut tx = st.store.begin().await?;
             if stage >= 3 {
                 for l in st.store.order_lines(&mut *tx, id).await? {
@@ -131,7 +133,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-                let o2 = st.store.order_tx(&mut tx, id).await?;
+                let o2 = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                 if stage >= 6 {
                     ord::apply_event(
                         st,
@@ -144,7 +146,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
                     )
                     .await
                     .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-                    let o3 = st.store.order_tx(&mut tx, id).await?;
+                    let o3 = st.store.order(&mut *tx, OrderScope::Trusted, id).await?;
                     if stage >= 8 {
                         ord::apply_event(
                             st,
@@ -163,7 +165,7 @@ pub async fn seed(st: &AppState, count: usize) -> anyhow::Result<usize> {
             minimall_store::commit(tx).await?;
         }
         let mut tx = st.store.begin().await?;
-        st.store.backdate_order(&mut tx, id, created).await?;
+        st.store.backdate_order(&mut tx, id.get(), created).await?;
         minimall_store::commit(tx).await?;
         made += 1;
     }

@@ -43,6 +43,7 @@ use minimall_store::Tx;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 pub const SETTLE_JOB: &str = "distribution.settle";
 const DAY_MS: i64 = 86_400_000;
@@ -59,10 +60,7 @@ minimall_core::coded_enum! {
         UnknownCode = "promoter.unknown_code",
         NotPending = "promoter.not_pending",
         StatusChanged = "promoter.status_changed",
-        NoThreshold = "promoter.no_threshold",
         OutOfRange { min: i64, max: i64 } = "distribution.out_of_range",
-        AboveTheWhole = "commission.above_the_whole",
-        DuplicateProduct = "commission.duplicate_product",
         UnknownProduct = "commission.unknown_product",
         TooMany { max: i64 } = "distribution.too_many",
         UnknownStatus = "distribution.unknown_status",
@@ -154,7 +152,7 @@ async fn earner_of(st: &AppState, merchant_id: i64, buyer_id: i64, at_ms: i64) -
 /// The plan of an order's commission: its buyer's promoter when the order was placed, that promoter's own
 /// promoter (the team leader), and the shop's rules. `None` when nobody earns.
 pub async fn plan_for(st: &AppState, o: &OrderRow) -> ApiResult<Option<Plan>> {
-    let Some(direct) = earner_of(st, o.merchant_id, o.buyer_id, o.created_at).await? else { return Ok(None) };
+    let Some(direct) = earner_of(st, o.merchant_id, o.buyer_id.get(), o.created_at).await? else { return Ok(None) };
     let s = settings::load(st, o.merchant_id).await?;
     let rules = s.rules()?;
     if rules.default.direct.is_none() && rules.default.leader.is_none() && rules.overrides.is_empty() {
@@ -182,17 +180,17 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
         .iter()
         .map(|l| PaidLine {
             line_id: l.id,
-            product_id: l.product_id,
+            product_id: l.product_id.get(),
             quantity: u32::try_from(l.quantity).unwrap_or(0),
             paid: Money::from_fen(l.paid_amount),
         })
         .collect();
-    let earned = commission::commissions(&plan.rules, o.buyer_id, Some(plan.direct), plan.leader, &paid);
+    let earned = commission::commissions(&plan.rules, o.buyer_id.get(), Some(plan.direct), plan.leader, &paid);
     let now = minimall_store::now_ms();
     let buyer = if earned.is_empty() {
         Default::default()
     } else {
-        crate::referral::identity(st, tx, o.merchant_id, o.buyer_id).await?
+        crate::referral::identity(st, tx, o.merchant_id, o.buyer_id.get()).await?
     };
     for (pid, list) in by_promoter(earned.into_iter().map(|c: LineCommission| (c.promoter_id, c))) {
         let row = st.store.lock_promoter(tx, pid).await?.ok_or_else(|| ApiError::not_found("promoter"))?;
@@ -208,10 +206,10 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
                     o.merchant_id,
                     &NewCommission {
                         promoter_id: pid,
-                        order_id: o.id,
+                        order_id: o.id.get(),
                         line_id: lc.line_id,
                         product_id: lc.product_id,
-                        buyer_id: o.buyer_id,
+                        buyer_id: o.buyer_id.get(),
                         tier: lc.tier.as_str(),
                         amount: lc.amount.fen(),
                         base: lc.base.fen(),
@@ -225,7 +223,7 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow, plan: Option<P
             if status == CommissionStatus::Held {
                 let sys = crate::referral::System { merchant_id: o.merchant_id };
                 let after = serde_json::json!({
-                    "status": "held", "reasons": codes, "order_id": o.id, "promoter_id": pid, "amount": lc.amount.fen()
+                    "status": "held", "reasons": codes, "order_id": o.id.get(), "promoter_id": pid, "amount": lc.amount.fen()
                 });
                 crate::ops::audit::audit(
                     st,
@@ -267,7 +265,7 @@ async fn assess(
         ("device", &buyer.devices),
         ("payment_account", &buyer.payment_accounts),
     ]) {
-        *slot = count(st.store.commission_crowd(tx, m, promoter.id, o.buyer_id, kind, marks).await?);
+        *slot = count(st.store.commission_crowd(tx, m, promoter.id, o.buyer_id.get(), kind, marks).await?);
     }
     let day = minimall_core::time::day_of(now).unwrap_or_default();
     let start = minimall_core::time::day_start_ms(day).unwrap_or(now);
@@ -280,7 +278,7 @@ async fn assess(
         earner_today: count(earlier),
     };
     let marks: Vec<(&str, String)> = buyer.marks().into_iter().map(|(k, v)| (k.code(), v)).collect();
-    st.store.insert_commission_marks(tx, m, promoter.id, o.buyer_id, &marks).await?;
+    st.store.insert_commission_marks(tx, m, promoter.id, o.buyer_id.get(), &marks).await?;
     Ok(risk::assess(risk::Earner::Promoter, limits, &facts))
 }
 
@@ -311,11 +309,11 @@ async fn refunded_per_line(st: &AppState, tx: &mut Tx, o: &OrderRow, r: &RefundR
 /// Refund `r` succeeded (called once, in the transaction that marked it so): every commission of its order
 /// is reversed in proportion to what the refund gave back of its line, by a new posting.
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiResult<()> {
-    let cs = st.store.order_commissions_tx(tx, r.order_id).await?;
+    let cs = st.store.order_commissions(&mut **tx, r.order_id.get()).await?;
     if cs.is_empty() {
         return Ok(());
     }
-    let o = st.store.order_tx(tx, r.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, r.order_id).await?;
     let per_line = refunded_per_line(st, tx, &o, r).await?;
     let now = minimall_store::now_ms();
     for (pid, list) in by_promoter(cs.into_iter().map(|c| (c.promoter_id, c))) {
@@ -342,7 +340,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
 
 /// Order `o` was received: its commission settles the shop's settlement period later (a durable job).
 pub async fn order_received(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
-    if !st.store.order_has_commissions_tx(tx, o.id).await? {
+    if !st.store.order_has_commissions_tx(tx, o.id.get()).await? {
         return Ok(());
     }
     let days = match st.store.distribution_settings(&mut **tx, o.merchant_id).await? {
@@ -355,7 +353,7 @@ pub async fn order_received(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResu
         tx,
         o.merchant_id,
         SETTLE_JOB,
-        serde_json::json!({"order_id": o.id}),
+        serde_json::json!({"order_id": o.id.get()}),
         at,
         format!("{SETTLE_JOB}:{}", o.id),
     )
@@ -376,7 +374,7 @@ pub async fn settle_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 
 pub async fn settle_order(st: &AppState, order_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
-    let cs = st.store.order_commissions_tx(&mut tx, order_id).await?;
+    let cs = st.store.order_commissions(&mut *tx, order_id).await?;
     let frozen = cs.into_iter().filter(|c| c.status == CommissionStatus::Frozen.as_str());
     let now = minimall_store::now_ms();
     for (pid, list) in by_promoter(frozen.map(|c| (c.promoter_id, c))) {

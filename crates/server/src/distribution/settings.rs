@@ -314,20 +314,20 @@ fn out_of_range(field: &str, min: i64, max: i64) -> ApiError {
 fn rule_error(e: RuleError) -> ApiError {
     let field = e.field().replace("approval.", "").replace("binding.period_days", "binding_days");
     match e {
-        RuleError::NoThreshold { .. } => refused(StatusCode::UNPROCESSABLE_ENTITY, Reason::NoThreshold, &field),
         RuleError::OutOfRange { min, max, .. } => out_of_range(&field, min, max),
+        e => ApiError::invalid_because(field, &e),
     }
 }
 
 fn rules_error(e: RulesError) -> ApiError {
     let field = e.field().replace("default", "rates").replace("overrides", "product_rates");
-    let reason = match e {
-        RulesError::OutOfRange { min, max, .. } => Reason::OutOfRange { min, max },
-        RulesError::AboveTheWhole { .. } => Reason::AboveTheWhole,
-        RulesError::DuplicateProduct { .. } => Reason::DuplicateProduct,
-        RulesError::TooMany { max, .. } => Reason::TooMany { max: max as i64 },
-    };
-    refused(StatusCode::UNPROCESSABLE_ENTITY, reason, &field)
+    match e {
+        RulesError::OutOfRange { min, max, .. } => out_of_range(&field, min, max),
+        RulesError::TooMany { max, .. } => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, Reason::TooMany { max: max as i64 }, &field)
+        }
+        e => ApiError::invalid_because(field, &e),
+    }
 }
 
 fn rate(field: String, r: Option<RateDto>) -> ApiResult<Option<Rate>> {

@@ -396,7 +396,8 @@ async fn expenses(
         .map(|m| m.label())
         .unwrap_or_default();
     if writer {
-        let cats = Category::ALL.iter().map(|x| (x.code().to_string(), x.label_zh().to_string())).collect();
+        let cats =
+            Category::ALL.iter().map(|x| (x.code().to_string(), p.c.label("expense-category", x.code()))).collect();
         p.forms.push(Form {
             id: "expense",
             title: p.c.t("fin.new_expense").into(),
@@ -425,7 +426,7 @@ async fn expenses(
         });
     }
     for e in &list.items {
-        let cat = Category::parse(&e.category).map(|x| x.label_zh()).unwrap_or("");
+        let cat = p.c.label("expense-category", &e.category);
         let state = if e.voided_at.is_some() { p.c.t("fin.voided") } else { p.c.t("fin.posted") };
         let action = if writer && e.voided_at.is_none() {
             Cell::button(format!("/admin/finance/expenses/{}/void", e.id), p.c.t("fin.void"))

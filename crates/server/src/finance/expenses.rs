@@ -130,7 +130,11 @@ pub async fn record_expense(
     let posting = build::expense(id, at, e.amount, e.paid)
         .map_err(ledger_refused)?
         .ok_or_else(|| ApiError::internal("an expense of zero"))?
-        .with_memo(&format!("{} {}", e.category.label_zh(), e.month.label()))
+        .with_memo(&format!(
+            "{} {}",
+            crate::labels::label(crate::web::i18n::Lang::Zh, "expense-category", e.category.code()),
+            e.month.label()
+        ))
         .map_err(ledger_refused)?;
     let posting_id = st.store.post(&mut tx, who.merchant_id, &posting, Some(who.id)).await?;
     st.store.link_expense_posting(&mut tx, id, posting_id).await?;

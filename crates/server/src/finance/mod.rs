@@ -24,6 +24,7 @@ use minimall_store::Tx;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 /// The providers a shop may set fee terms for.
 pub const PROVIDERS: [&str; 2] = ["sandbox", "wechat"];
@@ -113,14 +114,14 @@ pub async fn payment_succeeded(
         return Ok(());
     }
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
-    let activities = st.store.order_line_activities_tx(tx, o.id).await?;
+    let activities = st.store.order_line_activities_tx(tx, o.id.get()).await?;
     let activity = |line: i64| activities.iter().find(|(id, _)| *id == line).and_then(|(_, a)| *a);
     let sold: Vec<SoldLine> = lines
         .iter()
         .map(|l| {
             if late {
                 SoldLine {
-                    product_id: l.product_id,
+                    product_id: l.product_id.get(),
                     revenue: m(l.paid_amount),
                     coupon: Money::ZERO,
                     points: Money::ZERO,
@@ -128,7 +129,7 @@ pub async fn payment_succeeded(
                 }
             } else {
                 SoldLine {
-                    product_id: l.product_id,
+                    product_id: l.product_id.get(),
                     revenue: m(l.goods_amount - l.order_discount),
                     coupon: m(l.coupon_discount),
                     points: m(l.points_discount),
@@ -160,7 +161,7 @@ pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, r: &RefundRow) -> ApiR
     if NO_JOURNAL {
         return Ok(());
     }
-    let o = st.store.order_tx(tx, r.order_id).await?;
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, r.order_id).await?;
     let payment = st.store.payment_by_id(r.payment_id).await?;
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
     let terms = fee_terms_in(st, Some(&mut *tx), o.merchant_id, &payment.provider).await?;
@@ -199,7 +200,7 @@ async fn aftersale_parts(
     let refunded = asked
         .iter()
         .map(|l| RefundedLine {
-            product_id: lines.iter().find(|x| x.id == l.line_id).map_or(0, |x| x.product_id),
+            product_id: lines.iter().find(|x| x.id == l.line_id).map_or(0, |x| x.product_id.get()),
             amount: m(l.amount),
         })
         .collect();
@@ -216,12 +217,13 @@ async fn aftersale_parts(
 fn whole_payment_parts(lines: &[OrderLineRow], shipping: i64, amount: i64) -> (Vec<RefundedLine>, i64, i64) {
     let paid: i64 = lines.iter().map(|l| l.paid_amount).sum();
     if paid + shipping == amount {
-        let l = lines.iter().map(|l| RefundedLine { product_id: l.product_id, amount: m(l.paid_amount) }).collect();
+        let l =
+            lines.iter().map(|l| RefundedLine { product_id: l.product_id.get(), amount: m(l.paid_amount) }).collect();
         return (l, shipping, 0);
     }
     let weights: Vec<Money> = lines.iter().map(|l| m(l.paid_amount)).collect();
     let parts = minimall_core::money::apportion(m(amount), &weights);
-    (lines.iter().zip(parts).map(|(l, a)| RefundedLine { product_id: l.product_id, amount: a }).collect(), 0, 0)
+    (lines.iter().zip(parts).map(|(l, a)| RefundedLine { product_id: l.product_id.get(), amount: a }).collect(), 0, 0)
 }
 
 /// A shipment with a cost entered.
@@ -234,13 +236,13 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiRes
     if NO_JOURNAL {
         return Ok(());
     }
-    let costs = st.store.order_line_costs_tx(tx, o.id).await?;
+    let costs = st.store.order_line_costs_tx(tx, o.id.get()).await?;
     let lines = costs
         .into_iter()
         .map(|(product_id, cost, units)| CostLine::of(product_id, m(cost), units.max(0)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(refused)?;
-    post(st, tx, o.merchant_id, build::order_completed(o.id, minimall_store::now_ms(), &lines)).await
+    post(st, tx, o.merchant_id, build::order_completed(o.id.get(), minimall_store::now_ms(), &lines)).await
 }
 
 /// A buyer spent points (at checkout): the points liability moves with the buyer's balance, in the same

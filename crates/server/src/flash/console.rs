@@ -3,6 +3,7 @@
 use crate::error::ApiReason;
 use crate::flash::refusals::FlashRefusal;
 use crate::web::console::prelude::*;
+use minimall_core::ProductId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -160,14 +161,14 @@ async fn flash_input(
                     .id
             }
             // A product of one SKU needs no code.
-            None => match st.store.skus_of(&[product_id]).await?.as_slice() {
+            None => match st.store.skus_of(st.store.reader(), &[ProductId::new(product_id)]).await?.as_slice() {
                 [only] if only.merchant_id == merchant_id => only.id,
                 _ => return Err(ApiError::invalid_because(at("sku_id"), &FlashRefusal::NeedSku)),
             },
         };
         let flash_price = view::parse_yuan(&at("flash_price"), f.get(price))?;
         let quantity = f.int(qty).ok_or_else(|| ApiError::invalid_because(at("quantity"), &ApiReason::WholeNumber))?;
-        items.push(FlashItemInput { sku_id, flash_price, quantity });
+        items.push(FlashItemInput { sku_id: sku_id.get(), flash_price, quantity });
         rows.push(i);
     }
     let when = |k: &str| beijing_datetime(f, k);

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use minimall_core::flash::{validate_setup, ItemSpec};
+use minimall_core::ProductId;
 use minimall_store::idempotency::Claim;
 use minimall_store::stock::StockError;
 use minimall_store::StoreError;
@@ -223,11 +224,12 @@ pub async fn create_sale(
     if req.ends_at <= minimall_store::now_ms() {
         return Err(ApiError::invalid_because("ends_at", &FlashRefusal::InFuture));
     }
-    let product = st.store.product(&mut *tx, admin.merchant_id, req.product_id).await.map_err(|_| {
-        ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
-    })?;
-    fields.product_id = product.id;
-    let skus = st.store.skus_of_tx(&mut tx, product.id).await?;
+    let product =
+        st.store.product(&mut *tx, admin.merchant_id, ProductId::new(req.product_id)).await.map_err(|_| {
+            ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
+        })?;
+    fields.product_id = product.id.get();
+    let skus = st.store.skus_of(&mut *tx, &[product.id]).await?;
     let mut specs = Vec::with_capacity(req.items.len());
     for (i, it) in req.items.iter().enumerate() {
         let sku = skus
@@ -235,7 +237,7 @@ pub async fn create_sale(
             .find(|s| s.id == it.sku_id)
             .ok_or_else(|| ApiError::invalid_because(format!("items[{i}].sku_id"), &ApiReason::NotSkuOfProduct))?;
         specs.push(ItemSpec {
-            sku_id: sku.id,
+            sku_id: sku.id.get(),
             flash_price: it.flash_price,
             quantity: it.quantity,
             sale_price: sku.sale_price,
@@ -271,6 +273,6 @@ pub async fn create_sale(
     crate::flash::schedule_finish(st, admin.merchant_id, id, req.ends_at).await?;
     st.flash.created(admin.merchant_id, id).await?;
     // Product pages show the running sale: drop them once the engine knows it.
-    Effects::new().stock_moved([product.id]).committed(st);
+    Effects::new().stock_moved([product.id.get()]).committed(st);
     Ok((id, false))
 }

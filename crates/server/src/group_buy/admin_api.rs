@@ -195,7 +195,11 @@ pub async fn create_group_buy(
     ApiJson(req): ApiJson<GroupBuyInput>,
 ) -> ApiResult<(StatusCode, Json<GroupBuyDto>)> {
     let id = create(&st, &admin, &headers, &req).await?;
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
+    let a = st
+        .store
+        .group_activity(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok((StatusCode::CREATED, Json(dto(&st, &a).await?)))
 }
 
@@ -229,14 +233,21 @@ pub async fn get_group_buy(
     admin: Admin<ReadCatalog>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GroupBuyDto>> {
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
+    let a = st
+        .store
+        .group_activity(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok(Json(dto(&st, &a).await?))
 }
 
 /// Stop a group buy: no new groups open and nobody joins; groups already open run to their deadline.
 pub async fn stop(st: &AppState, admin: &Admin<ManageCatalog>, headers: &HeaderMap, id: i64) -> ApiResult<()> {
-    let before =
-        st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
+    let before = st
+        .store
+        .group_activity(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     let mut tx = st.store.begin().await?;
     if !st.store.stop_group_activity(&mut tx, admin.merchant_id, id).await? {
         return Err(ApiError::conflict_because(&GroupBuyRefusal::Stopped));
@@ -265,7 +276,11 @@ pub async fn stop_group_buy(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<GroupBuyDto>> {
     stop(&st, &admin, &headers, id).await?;
-    let a = st.store.group_activity(admin.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
+    let a = st
+        .store
+        .group_activity(st.store.reader(), admin.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     Ok(Json(dto(&st, &a).await?))
 }
 

@@ -165,7 +165,7 @@ async fn input(st: &AppState, merchant_id: i64, f: &Fields) -> Result<GroupBuyIn
                 .sku_by_code(st.store.reader(), merchant_id, code.trim())
                 .await?
                 .ok_or_else(|| ApiError::invalid_because("sku_code", &ApiReason::NoSkuWithCode))?;
-            vec![GroupSkuInput { sku_id: sku.id, group_price }]
+            vec![GroupSkuInput { sku_id: sku.id.get(), group_price }]
         }
         None => st
             .store
@@ -246,7 +246,11 @@ async fn groups(
     WebQuery(q): WebQuery<PageQuery>,
 ) -> WebResult {
     let page = q.page.unwrap_or(1).max(1);
-    let act = st.store.group_activity(a.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group_buy"))?;
+    let act = st
+        .store
+        .group_activity(st.store.reader(), a.merchant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group_buy"))?;
     let list = gba::groups(
         &st,
         &a,
@@ -277,7 +281,7 @@ async fn groups(
             Cell::text(format!("#{}", g.id)),
             Cell::num(format!("{}/{}", g.paid + g.mock_seats, g.size)),
             Cell::text(view::beijing_time(g.deadline)),
-            Cell::tag(p.c.tp("gb.group.", &g.status), if g.status == "complete" { "ok" } else { "" }),
+            Cell::tag(p.c.label("group-status", &g.status), if g.status == "complete" { "ok" } else { "" }),
             Cell::text(members.join("；")),
         ]);
     }

@@ -21,6 +21,7 @@ use minimall_core::social::group_buy::{
     ExpiryDecision, Group, GroupSku, GroupStatus, Member, MemberState, PaymentDecision, RefundReason, Refusal, Terms,
 };
 use minimall_core::Money;
+use minimall_core::{MerchantId, OrderId};
 use minimall_store::group_buy::{GroupActivityRow, GroupMemberRow, GroupRow, GroupSkuRow};
 use minimall_store::orders::{OrderRow, PaymentRow};
 use minimall_store::stock::StockReason;
@@ -32,6 +33,7 @@ use crate::group_buy::refusals::GroupBuyRefusal;
 use crate::orders as ord;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
+use minimall_store::orders::OrderScope;
 
 pub const EXPIRE_JOB: &str = "group_buy.expire";
 
@@ -173,7 +175,11 @@ pub async fn on_paid(
     fee: i64,
 ) -> ApiResult<&'static str> {
     // Who earns commission on the order is decided by the buyer's binding when the order was placed.
-    let commission = crate::distribution::plan_for(st, &st.store.order(p.merchant_id, p.order_id).await?).await?;
+    let commission = crate::distribution::plan_for(
+        st,
+        &st.store.order(st.store.reader(), OrderScope::Merchant(MerchantId::new(p.merchant_id)), p.order_id).await?,
+    )
+    .await?;
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();
     let paid = first.payment_succeeded(&p.out_trade_no, txn_id, fee);
@@ -196,9 +202,9 @@ pub async fn on_paid(
     let members = st.store.group_members(&mut *tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
-    let decision = after.on_payment(p.order_id, now);
+    let decision = after.on_payment(p.order_id.get(), now);
     persist(st, &mut tx, g.id, &before, &after).await?;
-    let o = st.store.order_tx(&mut tx, p.order_id).await?;
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, p.order_id).await?;
     // The money came in whatever the group decides; a payment that is given back is posted at what was paid
     // for the lines, as its refund will be.
     let seated = matches!(decision, PaymentDecision::Seated { .. });
@@ -208,8 +214,8 @@ pub async fn on_paid(
         PaymentDecision::Seated { completed } => {
             let to = transition(OrderStatus::PendingPayment, OrderEvent::Pay, &TransitionCtx { is_group_order: true })
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            if o.status != OrderStatus::PendingPayment.as_str()
-                || !st.store.transition_order(&mut tx, o.id, &o.status, to.as_str(), Some("paid_at")).await?
+            if o.status != OrderStatus::PendingPayment
+                || !st.store.transition_order(&mut tx, o.id, o.status.as_str(), to.as_str(), Some("paid_at")).await?
             {
                 return Err(ApiError::internal(format!("group order {} was {} with its seat held", o.id, o.status)));
             }
@@ -220,9 +226,9 @@ pub async fn on_paid(
                 .order_event(
                     &mut tx,
                     o.merchant_id,
-                    o.id,
+                    o.id.get(),
                     "paid",
-                    Some(&o.status),
+                    Some(o.status.as_str()),
                     Some(to.as_str()),
                     &serde_json::json!({"provider": provider, "transaction_id": txn_id, "amount": amount, "fee": fee, "group_id": g.id})
                         .to_string(),
@@ -232,7 +238,7 @@ pub async fn on_paid(
             crate::analytics::record::order_paid(st, &mut tx, &o, amount).await?;
             crate::analytics::record::group_joined(st, &mut tx, &o).await?;
             for id in completed.unwrap_or_default() {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await?;
                 ord::apply_event(
                     st,
                     &mut tx,
@@ -246,7 +252,7 @@ pub async fn on_paid(
             }
         }
         PaymentDecision::Refund(reason) => {
-            if o.status == OrderStatus::PendingPayment.as_str() {
+            if o.status == OrderStatus::PendingPayment {
                 products = cancel_in(st, &mut tx, &o, "group_closed").await?;
             }
             refund_in(st, &mut tx, &o, p, reason, provider).await?;
@@ -260,27 +266,27 @@ pub async fn on_paid(
 /// Cancel an unpaid group order inside `tx` (its member already lapsed by the caller's decision) and give
 /// back its stock, locked coupons and points. Returns its products.
 async fn cancel_in(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> ApiResult<Vec<i64>> {
-    let (from, to) = ord::next_status(&o.status, OrderEvent::CancelUnpaidTimeout)?;
+    let (from, to) = ord::next_status(o.status.as_str(), OrderEvent::CancelUnpaidTimeout)?;
     if !st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
         return Ok(Vec::new());
     }
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
         st.store
-            .move_stock(tx, o.merchant_id, l.sku_id, l.quantity, StockReason::Cancel, &o.order_no, reason)
+            .move_stock(tx, o.merchant_id, l.sku_id.get(), l.quantity, StockReason::Cancel, &o.order_no, reason)
             .await
             .map_err(|e| ApiError::internal(format!("{e:?}")))?;
     }
     st.store.settle_coupons(tx, &o.order_no, false).await?;
     if o.points_used > 0 {
-        st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
+        st.store.move_points(tx, o.merchant_id, o.buyer_id.get(), o.points_used, "order_cancel", &o.order_no).await?;
         crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     st.store
         .order_event(
             tx,
             o.merchant_id,
-            o.id,
+            o.id.get(),
             "cancelled",
             Some(from.as_str()),
             Some(to.as_str()),
@@ -288,7 +294,7 @@ async fn cancel_in(st: &AppState, tx: &mut Tx, o: &OrderRow, reason: &str) -> Ap
             "system",
         )
         .await?;
-    Ok(lines.iter().map(|l| l.product_id).collect())
+    Ok(lines.iter().map(|l| l.product_id.get()).collect())
 }
 
 /// Record the refund of a member's whole payment (one per order: `<order_no>-G`) and its job.
@@ -301,7 +307,7 @@ async fn refund_in(
     actor: &str,
 ) -> ApiResult<()> {
     let out_refund_no = format!("{}-G", o.order_no);
-    if !st.store.insert_refund(tx, o.merchant_id, o.id, p.id, &out_refund_no, p.amount, reason.as_str()).await? {
+    if !st.store.insert_refund(tx, o.merchant_id, o.id.get(), p.id, &out_refund_no, p.amount, reason.as_str()).await? {
         return Ok(());
     }
     ord::enqueue_job(
@@ -318,7 +324,7 @@ async fn refund_in(
         .order_event(
             tx,
             o.merchant_id,
-            o.id,
+            o.id.get(),
             "group_refund",
             None,
             None,
@@ -347,7 +353,11 @@ pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
     let mut tx = st.store.begin().await?;
     let Some(g) = st.store.lock_group(&mut tx, group_id).await? else { return Ok(()) };
-    let a = st.store.group_activity_tx(&mut tx, g.activity_id).await?;
+    let a = st
+        .store
+        .group_activity(&mut *tx, g.merchant_id, g.activity_id)
+        .await?
+        .ok_or(minimall_store::StoreError::NotFound)?;
     let members = st.store.group_members(&mut *tx, g.id).await?;
     let before = group_of(&g, &members);
     let mut after = before.clone();
@@ -371,26 +381,26 @@ async fn expire(st: &AppState, group_id: i64) -> ApiResult<()> {
         ExpiryDecision::Expired { refund, cancel } => {
             persist(st, &mut tx, g.id, &before, &after).await?;
             for id in cancel {
-                let o = st.store.order_tx(&mut tx, id).await?;
-                if o.status == OrderStatus::PendingPayment.as_str() {
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await?;
+                if o.status == OrderStatus::PendingPayment {
                     products.extend(cancel_in(st, &mut tx, &o, "group_expired").await?);
                 }
             }
             for id in refund {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await?;
                 products.extend(fail_paid(st, &mut tx, &o).await?);
             }
         }
         ExpiryDecision::MockFilled { proceed, cancel, .. } => {
             persist(st, &mut tx, g.id, &before, &after).await?;
             for id in cancel {
-                let o = st.store.order_tx(&mut tx, id).await?;
-                if o.status == OrderStatus::PendingPayment.as_str() {
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await?;
+                if o.status == OrderStatus::PendingPayment {
                     products.extend(cancel_in(st, &mut tx, &o, "group_expired").await?);
                 }
             }
             for id in proceed {
-                let o = st.store.order_tx(&mut tx, id).await?;
+                let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await?;
                 ord::apply_event(
                     st,
                     &mut tx,
@@ -423,13 +433,21 @@ async fn fail_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Vec<i6
     let lines = st.store.order_lines(&mut **tx, o.id).await?;
     for l in &lines {
         st.store
-            .move_stock(tx, o.merchant_id, l.sku_id, l.quantity, StockReason::Refund, &o.order_no, "group_expired")
+            .move_stock(
+                tx,
+                o.merchant_id,
+                l.sku_id.get(),
+                l.quantity,
+                StockReason::Refund,
+                &o.order_no,
+                "group_expired",
+            )
             .await
             .map_err(|e| ApiError::internal(format!("{e:?}")))?;
     }
     st.store.return_used_coupons(tx, &o.order_no).await?;
     if o.points_used > 0 {
-        st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_refund", &o.order_no).await?;
+        st.store.move_points(tx, o.merchant_id, o.buyer_id.get(), o.points_used, "order_refund", &o.order_no).await?;
         crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     let p = st
@@ -439,7 +457,7 @@ async fn fail_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<Vec<i6
         .filter(|p| p.status == "succeeded")
         .ok_or_else(|| ApiError::internal(format!("paid group order {} has no payment", o.id)))?;
     refund_in(st, tx, o, &p, RefundReason::GroupExpired, "system").await?;
-    Ok(lines.iter().map(|l| l.product_id).collect())
+    Ok(lines.iter().map(|l| l.product_id.get()).collect())
 }
 
 /// What a buyer asks to open or join a group with.
@@ -493,7 +511,7 @@ pub async fn place(
     }
     let a = st
         .store
-        .group_activity(buyer.merchant_id, activity_id)
+        .group_activity(st.store.reader(), buyer.merchant_id, activity_id)
         .await?
         .ok_or_else(|| ApiError::not_found("group_buy"))?;
     if a.status == "stopped" {
@@ -589,7 +607,7 @@ pub async fn place(
         },
         &derivation,
         |order, lines, w| {
-            let mut dto = crate::orders::shop_api::order_dto_from(order.clone());
+            let mut dto = crate::orders::shop_api::order_dto_from(order.clone(), call.lang);
             dto.lines = lines.iter().cloned().map(Into::into).collect();
             body = serde_json::to_string(&GroupOrderCreated { group_id: group.id, order: dto })
                 .map_err(ApiError::internal)?;
@@ -608,7 +626,9 @@ pub async fn place(
         },
     )
     .await?;
-    st.store.insert_group_member(&mut tx, a.merchant_id, group.id, a.id, buyer.id, order.id, new_group, now).await?;
+    st.store
+        .insert_group_member(&mut tx, a.merchant_id, group.id, a.id, buyer.id, order.id.get(), new_group, now)
+        .await?;
     crate::analytics::record::order_placed(st, &mut tx, &order).await?;
     usecase::commit(st, tx, Effects::new().stock_moved([a.product_id]).wake_jobs()).await?;
     Ok((body, false))

@@ -205,8 +205,11 @@ pub struct ShopGroupDto {
 
 pub(crate) async fn group_view(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<ShopGroupDto> {
     let g: GroupRow = st.store.group(buyer.merchant_id, id).await?.ok_or_else(|| ApiError::not_found("group"))?;
-    let a =
-        st.store.group_activity(buyer.merchant_id, g.activity_id).await?.ok_or_else(|| ApiError::not_found("group"))?;
+    let a = st
+        .store
+        .group_activity(st.store.reader(), buyer.merchant_id, g.activity_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("group"))?;
     let skus = st.store.group_activity_skus(a.id).await?;
     let members: Vec<GroupMemberRow> = st.store.group_members(st.store.reader(), g.id).await?;
     let now = minimall_store::now_ms();

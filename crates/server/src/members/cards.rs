@@ -12,6 +12,7 @@ use minimall_core::members::levels::{self, Occasion, Progress};
 use minimall_core::members::points;
 use minimall_core::page::Page;
 use minimall_core::Money;
+use minimall_core::{OrderId, ProductId};
 use minimall_store::members::cards::{CardRow, GrantRow, NewGrant};
 use minimall_store::members::{LevelReason, LotSource};
 use minimall_store::orders::OrderRow;
@@ -104,7 +105,7 @@ pub async fn create_card(
     if rules.level(Some(n.level_id)).is_none() {
         return Err(ApiError::invalid_because("level_id", &ApiReason::NoSuch { what: crate::error::thing("level") }));
     }
-    st.store.product(st.store.reader(), who.merchant_id, n.product_id).await.map_err(|_| {
+    st.store.product(st.store.reader(), who.merchant_id, ProductId::new(n.product_id)).await.map_err(|_| {
         ApiError::invalid_because("product_id", &ApiReason::NoSuch { what: crate::error::thing("product") })
     })?;
     let mut tx = st.store.begin().await?;
@@ -158,28 +159,28 @@ pub struct HeldPaidCard {
 
 /// An order was paid (inside the payment's transaction): its card lines become grants.
 pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<()> {
-    let lines = st.store.card_lines(tx, o.merchant_id, o.id).await?;
+    let lines = st.store.card_lines(tx, o.merchant_id, o.id.get()).await?;
     if lines.is_empty() {
         return Ok(());
     }
     let rules = rules_in(tx, o.merchant_id).await?;
-    st.store.ensure_member_profile(tx, o.merchant_id, o.buyer_id).await?;
+    st.store.ensure_member_profile(tx, o.merchant_id, o.buyer_id.get()).await?;
     let now = minimall_store::now_ms();
     for l in lines {
-        let active = st.store.active_grants(tx, o.buyer_id).await?;
+        let active = st.store.active_grants(tx, o.buyer_id.get()).await?;
         let before = match active.first() {
             Some(g) => g.before_level_id,
-            None => {
-                minimall_store::members::profile(&mut **tx, o.merchant_id, o.buyer_id).await?.and_then(|p| p.level_id)
-            }
+            None => minimall_store::members::profile(&mut **tx, o.merchant_id, o.buyer_id.get())
+                .await?
+                .and_then(|p| p.level_id),
         };
         let starts_at = active.iter().filter(|g| g.card_id == l.id).map(|g| g.ends_at).max().unwrap_or(now).max(now);
         let units = l.quantity.max(1);
         let ends_at = starts_at.saturating_add(i64::from(l.term_days) * units * MS_PER_DAY);
         let grant = NewGrant {
-            buyer_id: o.buyer_id,
+            buyer_id: o.buyer_id.get(),
             card_id: l.id,
-            order_id: o.id,
+            order_id: o.id.get(),
             line_id: l.line_id,
             level_id: l.level_id,
             before_level_id: before,
@@ -195,7 +196,7 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<(
                 tx,
                 &rules,
                 o.merchant_id,
-                o.buyer_id,
+                o.buyer_id.get(),
                 grant.welcome_points,
                 LotSource::Card,
                 &reference,
@@ -205,7 +206,7 @@ pub async fn order_paid(st: &AppState, tx: &mut Tx, o: &OrderRow) -> ApiResult<(
         }
         schedule_end(st, tx, o.merchant_id, id, ends_at).await?;
     }
-    evaluate_level(st, tx, &rules, o.merchant_id, o.buyer_id, Occasion::Progress, now).await?;
+    evaluate_level(st, tx, &rules, o.merchant_id, o.buyer_id.get(), Occasion::Progress, now).await?;
     Ok(())
 }
 
@@ -277,7 +278,7 @@ pub async fn line_refunded(st: &AppState, tx: &mut Tx, merchant_id: i64, order_i
     if g.status != "active" {
         return Ok(());
     }
-    let lines = st.store.order_lines(&mut **tx, order_id).await?;
+    let lines = st.store.order_lines(&mut **tx, OrderId::new(order_id)).await?;
     let Some(line) = lines.iter().find(|l| l.id == line_id) else { return Ok(()) };
     let left = (line.quantity - line.refunded_qty).max(0);
     let units = line.quantity.max(1);

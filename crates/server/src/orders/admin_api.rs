@@ -5,18 +5,21 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use minimall_core::page::Page;
+use minimall_core::{MerchantId, OrderId};
 use minimall_store::orders::OrderFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::{Admin, ManageOrders, MoneyView, ReadOrders};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReqLang};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{check_status_filter, order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use crate::web::i18n::Lang;
+use minimall_store::orders::OrderScope;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -105,9 +108,10 @@ async fn shown<T: Serialize>(
 pub async fn list(
     State(st): State<AppState>,
     admin: Admin<ReadOrders>,
+    ReqLang(lang): ReqLang,
     ApiQuery(q): ApiQuery<OrderQuery>,
 ) -> ApiResult<Response> {
-    let Json(page) = list_orders(&st, &admin, q).await?;
+    let Json(page) = list_orders(&st, &admin, lang, q).await?;
     shown(&st, &admin, &page, |v| {
         if let Some(items) = v.get_mut("items").and_then(|i| i.as_array_mut()) {
             items.iter_mut().for_each(strip_order);
@@ -120,13 +124,14 @@ pub async fn list(
 pub async fn list_orders(
     st: &AppState,
     admin: &Admin<ReadOrders>,
+    lang: Lang,
     q: OrderQuery,
 ) -> ApiResult<Json<Paginated<OrderDto>>> {
     let page = Page::parse(q.page, q.page_size)?;
     let rows = st.store.list_orders(admin.merchant_id, &filter(&q)?, page.size(), page.offset()).await?;
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(st, o).await?);
+        items.push(order_dto(st, o, lang).await?);
     }
     Ok(Json(Paginated::new(items, rows.total, page)))
 }
@@ -198,8 +203,13 @@ pub struct OrderDetail {
 /// `derivation`.
 #[utoipa::path(get, path = "/api/v1/admin/orders/{id}", tag = "admin-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDetail), (status = 404, body = ErrorBody)))]
-pub async fn detail(State(st): State<AppState>, admin: Admin<ReadOrders>, Path(id): Path<i64>) -> ApiResult<Response> {
-    let Json(d) = order_detail(&st, &admin, id).await?;
+pub async fn detail(
+    State(st): State<AppState>,
+    admin: Admin<ReadOrders>,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let Json(d) = order_detail(&st, &admin, lang, id).await?;
     shown(&st, &admin, &d, |v| {
         if let Some(o) = v.get_mut("order") {
             strip_order(o);
@@ -216,10 +226,19 @@ pub async fn detail(State(st): State<AppState>, admin: Admin<ReadOrders>, Path(i
 }
 
 /// The order of [`detail`] with every amount (the console decides what it shows).
-pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> ApiResult<Json<OrderDetail>> {
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+pub async fn order_detail(
+    st: &AppState,
+    admin: &Admin<ReadOrders>,
+    lang: Lang,
+    id: i64,
+) -> ApiResult<Json<OrderDetail>> {
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     let derivation = serde_json::from_str(&o.derivation).unwrap_or_default();
-    let payment = match st.store.payment_for_order(id).await? {
+    let payment = match st.store.payment_for_order(OrderId::new(id)).await? {
         Some(p) => Some(PaymentDto {
             notifications: st.store.count_notifications(&p.out_trade_no).await?,
             provider: p.provider,
@@ -234,13 +253,13 @@ pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> 
     };
     let timeline = st
         .store
-        .order_events(id)
+        .order_events(OrderId::new(id))
         .await?
         .into_iter()
         .map(|e| TimelineEntry {
             kind: e.kind,
-            from_status: e.from_status,
-            to_status: e.to_status,
+            from_status: e.from_status.map(|s| s.as_str().to_string()),
+            to_status: e.to_status.map(|s| s.as_str().to_string()),
             detail: serde_json::from_str(&e.detail).unwrap_or_default(),
             actor: e.actor,
             at: e.at,
@@ -248,7 +267,7 @@ pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> 
         .collect();
     let refunds = st
         .store
-        .refunds_of(id)
+        .refunds_of(OrderId::new(id))
         .await?
         .into_iter()
         .map(|r| RefundDto {
@@ -262,7 +281,7 @@ pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> 
         .collect();
     let shipments = st
         .store
-        .shipments_of(id)
+        .shipments_of(OrderId::new(id))
         .await?
         .into_iter()
         .map(|s| ShipmentDto {
@@ -272,7 +291,7 @@ pub async fn order_detail(st: &AppState, admin: &Admin<ReadOrders>, id: i64) -> 
             created_at: s.created_at,
         })
         .collect();
-    Ok(Json(OrderDetail { order: order_dto(st, o).await?, timeline, payment, refunds, shipments, derivation }))
+    Ok(Json(OrderDetail { order: order_dto(st, o, lang).await?, timeline, payment, refunds, shipments, derivation }))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -336,7 +355,7 @@ pub async fn export(
             break;
         }
         for o in &rows.items {
-            out.push_str(&format!("{},{},{},", text_field(&o.order_no), text_field(&o.status), o.buyer_id));
+            out.push_str(&format!("{},{},{},", text_field(&o.order_no), text_field(o.status.as_str()), o.buyer_id));
             if revenue {
                 let discount = o.list_total - o.goods_total + o.order_discount + o.coupon_discount + o.points_discount;
                 out.push_str(&format!(

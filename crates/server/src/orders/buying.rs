@@ -3,7 +3,9 @@
 use axum::http::StatusCode;
 use minimall_core::error::Reason;
 use minimall_core::orders::OrderEvent;
+use minimall_core::orders::OrderStatus;
 use minimall_core::page::Page;
+use minimall_core::BuyerId;
 
 use super::shop_api::order_dto_from;
 use super::shop_api::{check_status_filter, order_dto, own};
@@ -17,6 +19,7 @@ use crate::orders::{self as ord, Checkout};
 use crate::payments::sandbox;
 use crate::promotions::pricing::{self, CartItem, MAX_QUANTITY};
 use crate::state::AppState;
+use crate::web::i18n::Lang;
 
 use super::shop_api::{
     CartAdd, CartChange, CartDto, CartLineDto, CreateOrder, MyOrdersQuery, OrderDto, PayRequest, PayStart,
@@ -107,7 +110,7 @@ pub async fn cart_remove(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<Car
 }
 
 /// The buyer's own orders, newest first.
-pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiResult<Paginated<OrderDto>> {
+pub async fn my_orders(st: &AppState, buyer: &Buyer, lang: Lang, q: MyOrdersQuery) -> ApiResult<Paginated<OrderDto>> {
     let page = Page::parse(q.page, q.page_size)?;
     let status = q.status.unwrap_or_default();
     check_status_filter(&status)?;
@@ -120,52 +123,52 @@ pub async fn my_orders(st: &AppState, buyer: &Buyer, q: MyOrdersQuery) -> ApiRes
             st.store.buyer_orders_to_review(buyer.id, page.size(), page.offset()).await?
         }
         Some(tab) => st.store.buyer_orders_in(buyer.id, tab.statuses(), page.size(), page.offset()).await?,
-        None => st.store.buyer_orders(buyer.id, &status, page.size(), page.offset()).await?,
+        None => st.store.buyer_orders(BuyerId::new(buyer.id), &status, page.size(), page.offset()).await?,
     };
     let mut items = Vec::new();
     for o in rows.items {
-        items.push(order_dto(st, o).await?);
+        items.push(order_dto(st, o, lang).await?);
     }
     Ok(Paginated::new(items, rows.total, page))
 }
 
 /// One of the buyer's orders (another buyer's order is 404).
-pub async fn my_order(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn my_order(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
-    order_dto(st, o).await
+    order_dto(st, o, lang).await
 }
 
 /// Cancel an unpaid order; stock, coupons and points come back.
-pub async fn cancel(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn cancel(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
-    if !ord::cancel_unpaid(st, o.id, OrderEvent::CancelByBuyer, "buyer").await? {
+    if !ord::cancel_unpaid(st, o.id.get(), OrderEvent::CancelByBuyer, "buyer").await? {
         let o = own(st, buyer, id).await?;
         return Err(ApiError::conflict_because(&OrderRefusal::CannotCancel {
-            status: crate::error::order_status(&o.status),
+            status: crate::error::order_status(o.status.as_str()),
         }));
     }
-    order_dto(st, own(st, buyer, id).await?).await
+    order_dto(st, own(st, buyer, id).await?, lang).await
 }
 
 /// Confirm receipt of a shipped order.
-pub async fn receive(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderDto> {
+pub async fn receive(st: &AppState, buyer: &Buyer, lang: Lang, id: i64) -> ApiResult<OrderDto> {
     let o = own(st, buyer, id).await?;
     let mut tx = st.store.begin().await?;
     ord::apply_event(st, &mut tx, &o, OrderEvent::ConfirmReceipt, Some("received_at"), serde_json::json!({}), "buyer")
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id.get(), at).await?;
     crate::distribution::order_received(st, &mut tx, &o).await?;
     minimall_store::commit(tx).await?;
-    order_dto(st, own(st, buyer, id).await?).await
+    order_dto(st, own(st, buyer, id).await?, lang).await
 }
 
 /// Start paying an order.
 pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiResult<PayStart> {
     let o = own(st, buyer, id).await?;
-    if o.status != "pending_payment" {
+    if o.status != OrderStatus::PendingPayment {
         return Err(ApiError::conflict_because(&OrderRefusal::CannotPay {
-            status: crate::error::order_status(&o.status),
+            status: crate::error::order_status(o.status.as_str()),
         }));
     }
     if o.pay_deadline <= minimall_store::now_ms() {
@@ -176,7 +179,8 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
             if !st.cfg.sandbox {
                 return Err(ApiError::forbidden_because(&OrderRefusal::SandboxPayOff).with_field("provider"));
             }
-            let p = st.store.ensure_payment(o.merchant_id, o.id, sandbox::PROVIDER, &o.order_no, o.payable).await?;
+            let p =
+                st.store.ensure_payment(o.merchant_id, o.id.get(), sandbox::PROVIDER, &o.order_no, o.payable).await?;
             Ok(PayStart {
                 provider: p.provider,
                 sandbox_complete_url: Some(format!("/api/v1/shop/sandbox/payments/{}/complete", p.out_trade_no)),
@@ -193,7 +197,7 @@ pub async fn pay(st: &AppState, buyer: &Buyer, id: i64, req: PayRequest) -> ApiR
             let Some(openid) = b.openid else {
                 return Err(ApiError::invalid_because("provider", &OrderRefusal::WechatNeedsOpenid));
             };
-            let p = st.store.ensure_payment(o.merchant_id, o.id, "wechat", &o.order_no, o.payable).await?;
+            let p = st.store.ensure_payment(o.merchant_id, o.id.get(), "wechat", &o.order_no, o.payable).await?;
             let lines = st.store.order_lines(st.store.reader(), o.id).await?;
             let title: String =
                 lines.first().map(|l| l.title.chars().take(100).collect()).unwrap_or_else(|| o.order_no.clone());
@@ -228,7 +232,7 @@ pub async fn sandbox_complete(st: &AppState, buyer: &Buyer, no: String) -> ApiRe
         return Err(ApiError::forbidden_because(&OrderRefusal::SandboxPayOff));
     }
     let p = st.store.payment_by_trade_no(&no).await?.ok_or_else(|| ApiError::not_found("payment"))?;
-    own(st, buyer, p.order_id).await?;
+    own(st, buyer, p.order_id.get()).await?;
     let now = minimall_store::now_ms();
     let delay = st.cfg.orders.sandbox_notify_delay_ms;
     let mut deliveries = st.store.writes();
@@ -349,7 +353,7 @@ pub async fn create_order(st: &AppState, buyer: &Buyer, call: &Call, req: Create
                 let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();
                 w.cart_remove(buyer.id, &skus);
             }
-            let mut dto = order_dto_from(order.clone());
+            let mut dto = order_dto_from(order.clone(), call.lang);
             dto.lines = lines.iter().cloned().map(Into::into).collect();
             body = serde_json::to_string(&dto).map_err(ApiError::internal)?;
             idempotency::finish_with(w, &scope, &key, StatusCode::CREATED, &body);

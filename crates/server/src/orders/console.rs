@@ -49,7 +49,7 @@ async fn orders(
         page_size: Some(20),
     };
     let revenue = MoneyView::of(&st, &a).await?.revenue;
-    let Json(list) = ao::list_orders(&st, &a, query(Some(page))).await?;
+    let Json(list) = ao::list_orders(&st, &a, c.lang, query(Some(page))).await?;
     let heads: &[&str] = if revenue {
         &["order.no", "order.buyer", "order.goods", "order.payable", "order.status", "order.created", ""]
     } else {
@@ -132,7 +132,7 @@ async fn order(
     WebPath(id): WebPath<i64>,
 ) -> WebResult {
     let revenue = MoneyView::of(&st, &a).await?.revenue;
-    let Json(d) = ao::order_detail(&st, &a, id).await?;
+    let Json(d) = ao::order_detail(&st, &a, c.lang, id).await?;
     let can_ship = may(&a, Permission::ManageOrders)
         && matches!(d.order.status.as_str(), "to_ship" | "partially_shipped")
         && d.order.delivery != "pickup";

@@ -1,6 +1,7 @@
 //! Fulfilment use cases: shipping an order.
 
 use minimall_core::orders::OrderEvent;
+use minimall_core::{MerchantId, OrderId};
 
 use super::admin_api::{ShipLine, ShipRequest};
 use crate::accounts::auth::{Admin, ManageOrders};
@@ -12,6 +13,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use minimall_store::orders::OrderScope;
 
 /// Ship an order, in full or in part.
 pub async fn ship(
@@ -27,9 +29,13 @@ pub async fn ship(
         return Err(ApiError::invalid_because("tracking_no", &ApiReason::TrackingNoFormat));
     }
     let cost = minimall_core::Money::parse_fen("cost", req.cost.unwrap_or(0))?.fen();
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     let mut tx = st.store.begin().await?;
-    let lines = st.store.order_lines(&mut *tx, id).await?;
+    let lines = st.store.order_lines(&mut *tx, OrderId::new(id)).await?;
     let parcel: Vec<ShipLine> = match req.lines {
         Some(l) if !l.is_empty() => l,
         Some(_) => return Err(ApiError::invalid_because("lines", &OrderRefusal::NoLines)),
@@ -46,13 +52,13 @@ pub async fn ship(
         if p.quantity <= 0 || !lines.iter().any(|l| l.id == p.line_id) {
             return Err(ApiError::invalid_because(format!("lines[{i}]"), &OrderRefusal::BadShipLine));
         }
-        if !st.store.ship_line(&mut tx, id, p.line_id, p.quantity).await? {
+        if !st.store.ship_line(&mut tx, OrderId::new(id), p.line_id, p.quantity).await? {
             return Err(
                 ApiError::conflict_because(&OrderRefusal::ShipTooMany).with_field(format!("lines[{i}].quantity"))
             );
         }
     }
-    let after = st.store.order_lines(&mut *tx, id).await?;
+    let after = st.store.order_lines(&mut *tx, OrderId::new(id)).await?;
     let all = after.iter().all(|l| l.shipped_qty + l.refunded_qty >= l.quantity);
     let event = if all { OrderEvent::ShipAll } else { OrderEvent::ShipPartial };
     let shipment = st
@@ -60,7 +66,7 @@ pub async fn ship(
         .insert_shipment(
             &mut tx,
             admin.merchant_id,
-            id,
+            OrderId::new(id),
             &carrier,
             tracking,
             &serde_json::to_string(&parcel).unwrap_or_default(),
@@ -96,6 +102,9 @@ pub async fn ship(
     )
     .await?;
     minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, id).await?;
-    order_dto(st, o).await
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), OrderId::new(id))
+        .await?;
+    order_dto(st, o, call.lang).await
 }

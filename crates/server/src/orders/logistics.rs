@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use minimall_core::{MerchantId, OrderId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,6 +15,7 @@ use crate::ops::audit::audit;
 use crate::state::AppState;
 use crate::usecase::Call;
 use minimall_store::logistics::NewTrack;
+use minimall_store::orders::OrderScope;
 
 minimall_core::coded_enum! {
     /// Refusals of logistics.
@@ -109,13 +111,13 @@ pub struct LogisticsDto {
 
 /// The parcels of an order.
 pub async fn of_order(st: &AppState, order_id: i64) -> ApiResult<LogisticsDto> {
-    let lines = st.store.order_lines(st.store.reader(), order_id).await?;
-    let shipments = st.store.shipments_of(order_id).await?;
+    let lines = st.store.order_lines(st.store.reader(), OrderId::new(order_id)).await?;
+    let shipments = st.store.shipments_of(OrderId::new(order_id)).await?;
     let tracks = st.store.tracks_of_order(order_id).await?;
     let line = |id: i64, quantity: i64| {
         lines.iter().find(|l| l.id == id).map(|l| ParcelLine {
             line_id: l.id,
-            product_id: l.product_id,
+            product_id: l.product_id.get(),
             title: l.title.clone(),
             spec: serde_json::from_str(&l.spec).unwrap_or_default(),
             image: l.image.clone(),
@@ -151,7 +153,7 @@ pub async fn of_order(st: &AppState, order_id: i64) -> ApiResult<LogisticsDto> {
 /// The buyer's own order's logistics (another buyer's order is 404).
 pub async fn mine(st: &AppState, buyer: &Buyer, order_id: i64) -> ApiResult<LogisticsDto> {
     let o = super::shop_api::own(st, buyer, order_id).await?;
-    of_order(st, o.id).await
+    of_order(st, o.id.get()).await
 }
 
 /// Add an entry to a parcel's timeline (audited).
@@ -214,8 +216,12 @@ pub async fn admin_logistics(
     admin: Admin<ReadOrders>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<LogisticsDto>> {
-    let o = st.store.order(admin.merchant_id, id).await.map_err(|_| ApiError::not_found("order"))?;
-    of_order(&st, o.id).await.map(Json)
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
+    of_order(&st, o.id.get()).await.map(Json)
 }
 
 /// Add an entry to a parcel's timeline, as the carrier reported it (audited).

@@ -15,6 +15,7 @@ pub mod stores;
 pub mod tabs;
 
 use minimall_core::orders::{transition, OrderEvent, OrderStatus, TransitionCtx};
+use minimall_core::{BuyerId, MerchantId, OrderId, ProductId, SkuId};
 use minimall_store::jobs::NewJob;
 use minimall_store::orders::{NewLine, NewOrder, OrderLineRow, OrderRow};
 use minimall_store::stock::StockReason;
@@ -26,6 +27,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::promotions::pricing::Priced;
 use crate::state::AppState;
 use crate::usecase::{self, Effects};
+use minimall_store::orders::OrderScope;
 
 pub const EXPIRE_JOB: &str = "order.expire";
 pub const AUTO_RECEIVE_JOB: &str = "order.auto_receive";
@@ -111,8 +113,8 @@ pub async fn create(
         .zip(&c.priced.titles)
         .zip(&c.priced.input.lines)
         .map(|((l, (title, spec, image)), input)| NewLine {
-            sku_id: l.sku_id,
-            product_id: input.product_id,
+            sku_id: SkuId::new(l.sku_id),
+            product_id: ProductId::new(input.product_id),
             title: title.clone(),
             spec: serde_json::to_string(spec).unwrap_or_else(|_| "[]".into()),
             image: image.clone(),
@@ -139,8 +141,8 @@ pub async fn create(
             c.merchant_id,
             &NewOrder {
                 order_no: order_no.clone(),
-                buyer_id: c.buyer_id,
-                status: OrderStatus::PendingPayment.as_str().into(),
+                buyer_id: BuyerId::new(c.buyer_id),
+                status: OrderStatus::PendingPayment,
                 list_total: q.list_total.fen(),
                 goods_total: q.goods_total.fen(),
                 order_discount: q.order_discount.fen(),
@@ -163,7 +165,7 @@ pub async fn create(
     let mut w = st.store.writes();
     w.order_event(
         c.merchant_id,
-        id,
+        id.get(),
         "created",
         None,
         Some("pending_payment"),
@@ -174,7 +176,7 @@ pub async fn create(
         &mut w,
         c.merchant_id,
         EXPIRE_JOB,
-        serde_json::json!({"order_id": id}),
+        serde_json::json!({"order_id": id.get()}),
         deadline,
         format!("{EXPIRE_JOB}:{id}"),
     );
@@ -190,7 +192,7 @@ pub async fn create(
         .iter()
         .map(|(i, l)| (*i, w.take_stock(c.merchant_id, l.sku_id, l.quantity, StockReason::Sale, &order_no, "buyer")))
         .collect();
-    let mut sales: Vec<(i64, i64)> = lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+    let mut sales: Vec<(i64, i64)> = lines.iter().map(|l| (l.product_id.get(), l.quantity)).collect();
     sales.sort_unstable();
     for (product, n) in sales {
         w.product_sales(product, n);
@@ -234,11 +236,15 @@ pub fn next_seq() -> u64 {
 /// Returns false when the order was no longer pending.
 pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, actor: &str) -> ApiResult<bool> {
     let mut tx = st.store.begin().await?;
-    let o = st.store.order_tx(&mut tx, order_id).await?;
-    let Ok((from, to)) = next_status(&o.status, event) else { return Ok(false) };
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(order_id)).await?;
+    let Ok((from, to)) = next_status(o.status.as_str(), event) else { return Ok(false) };
     // A group order's seat is released with it (the group's row is taken first).
     crate::group_buy::order_lapsing(st, &mut tx, order_id).await?;
-    if !st.store.transition_order(&mut tx, order_id, from.as_str(), to.as_str(), Some("cancelled_at")).await? {
+    if !st
+        .store
+        .transition_order(&mut tx, OrderId::new(order_id), from.as_str(), to.as_str(), Some("cancelled_at"))
+        .await?
+    {
         return Ok(false);
     }
     let flash = release(st, &mut tx, &o, "cancel").await?;
@@ -254,7 +260,8 @@ pub async fn cancel_unpaid(st: &AppState, order_id: i64, event: OrderEvent, acto
             actor,
         )
         .await?;
-    let products: Vec<i64> = st.store.order_lines(&mut *tx, order_id).await?.iter().map(|l| l.product_id).collect();
+    let products: Vec<i64> =
+        st.store.order_lines(&mut *tx, OrderId::new(order_id)).await?.iter().map(|l| l.product_id.get()).collect();
     usecase::commit(st, tx, Effects::new().stock_moved(products)).await?;
     if let Some(units) = flash {
         st.flash.released(order_id, &units).await;
@@ -270,20 +277,20 @@ async fn release(
     o: &OrderRow,
     reason: &str,
 ) -> ApiResult<Option<minimall_store::flash::ReleasedUnits>> {
-    let flash = st.store.release_flash_order(tx, o.id).await?;
+    let flash = st.store.release_flash_order(tx, o.id.get()).await?;
     let lines = if flash.is_some() { Vec::new() } else { st.store.order_lines(&mut **tx, o.id).await? };
     for l in lines {
         let back = l.quantity - l.shipped_qty;
         if back > 0 {
             st.store
-                .move_stock(tx, o.merchant_id, l.sku_id, back, StockReason::Cancel, &o.order_no, reason)
+                .move_stock(tx, o.merchant_id, l.sku_id.get(), back, StockReason::Cancel, &o.order_no, reason)
                 .await
                 .map_err(|e| ApiError::internal(format!("{e:?}")))?;
         }
     }
     st.store.settle_coupons(tx, &o.order_no, false).await?;
     if o.points_used > 0 {
-        st.store.move_points(tx, o.merchant_id, o.buyer_id, o.points_used, "order_cancel", &o.order_no).await?;
+        st.store.move_points(tx, o.merchant_id, o.buyer_id.get(), o.points_used, "order_cancel", &o.order_no).await?;
         crate::finance::points_restored(st, tx, o.merchant_id, &format!("order:{}", o.order_no), o.points_used).await?;
     }
     Ok(flash)
@@ -319,17 +326,17 @@ pub async fn on_paid(
     let fee = crate::finance::payment_fee(st, p.merchant_id, provider, amount).await?;
     // The order as last committed: the move to paid below is conditional on the status read here, so an
     // order that changed since is not moved (and the payment is refunded as late).
-    let o = st.store.order(p.merchant_id, p.order_id).await?;
+    let o = st.store.order(st.store.reader(), OrderScope::Merchant(MerchantId::new(p.merchant_id)), p.order_id).await?;
     // A group order's payment is decided with its group.
-    if let Some(member) = st.store.group_member_of_order(st.store.reader(), o.id).await? {
+    if let Some(member) = st.store.group_member_of_order(st.store.reader(), o.id.get()).await? {
         return crate::group_buy::on_paid(st, provider, notice, &p, &member, txn_id, amount, fee).await;
     }
-    let next = next_status(&o.status, OrderEvent::Pay).ok();
+    let next = next_status(o.status.as_str(), OrderEvent::Pay).ok();
     let commission = crate::distribution::plan_for(st, &o).await?;
     let mut tx = st.store.begin().await?;
     let mut first = st.store.writes();
     let paid = first.payment_succeeded(out_trade_no, txn_id, fee);
-    let moved = next.map(|(from, to)| first.transition_order(o.id, from.as_str(), to.as_str(), Some("paid_at")));
+    let moved = next.map(|(from, to)| first.transition_order(o.id.get(), from.as_str(), to.as_str(), Some("paid_at")));
     let counts = first.run(&mut tx).await?;
     let moved = moved.is_some_and(|m| m.took(&counts));
     let mut rest = st.store.writes();
@@ -358,7 +365,7 @@ pub async fn on_paid(
             }
             rest.order_event(
                 o.merchant_id,
-                o.id,
+                o.id.get(),
                 "paid",
                 Some(from.as_str()),
                 Some(to.as_str()),
@@ -378,7 +385,7 @@ pub async fn on_paid(
                 .insert_refund(
                     &mut tx,
                     o.merchant_id,
-                    o.id,
+                    o.id.get(),
                     p.id,
                     &out_refund_no,
                     amount,
@@ -399,7 +406,7 @@ pub async fn on_paid(
                 .order_event(
                     &mut tx,
                     o.merchant_id,
-                    o.id,
+                    o.id.get(),
                     "late_payment_refunded",
                     None,
                     None,
@@ -441,7 +448,7 @@ pub async fn apply_event(
     detail: serde_json::Value,
     actor: &str,
 ) -> ApiResult<OrderStatus> {
-    let (from, to) = next_status(&o.status, event)?;
+    let (from, to) = next_status(o.status.as_str(), event)?;
     if !st.store.transition_order(tx, o.id, from.as_str(), to.as_str(), stamp).await? {
         return Err(ApiError::conflict_because(&OrderRefusal::ChangedMeanwhile));
     }
@@ -449,7 +456,7 @@ pub async fn apply_event(
         .order_event(
             tx,
             o.merchant_id,
-            o.id,
+            o.id.get(),
             &format!("{event:?}").to_lowercase(),
             Some(from.as_str()),
             Some(to.as_str()),
@@ -533,8 +540,8 @@ pub async fn expire_job(st: AppState, job: minimall_store::jobs::JobRow) -> Resu
 pub async fn auto_receive_job(st: AppState, job: minimall_store::jobs::JobRow) -> Result<(), String> {
     let id = order_id(&job)?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
-    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
-    if next_status(&o.status, OrderEvent::AutoReceive).is_err() {
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await.map_err(|e| e.to_string())?;
+    if next_status(o.status.as_str(), OrderEvent::AutoReceive).is_err() {
         return Ok(());
     }
     apply_event(
@@ -560,14 +567,14 @@ pub async fn complete_job(st: AppState, job: minimall_store::jobs::JobRow) -> Re
     let members = crate::members::rules(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let referral = crate::referral::prepare(&st, job.merchant_id).await.map_err(|e| e.to_string())?;
     let mut tx = st.store.begin().await.map_err(|e| e.to_string())?;
-    let o = st.store.order_tx(&mut tx, id).await.map_err(|e| e.to_string())?;
-    if next_status(&o.status, OrderEvent::Complete).is_err() {
+    let o = st.store.order(&mut *tx, OrderScope::Trusted, OrderId::new(id)).await.map_err(|e| e.to_string())?;
+    if next_status(o.status.as_str(), OrderEvent::Complete).is_err() {
         return Ok(());
     }
     apply_event(&st, &mut tx, &o, OrderEvent::Complete, Some("completed_at"), serde_json::json!({}), "system")
         .await
         .map_err(|e| e.to_string())?;
-    crate::members::order_completed(&st, &mut tx, &members, o.merchant_id, o.buyer_id, o.id)
+    crate::members::order_completed(&st, &mut tx, &members, o.merchant_id, o.buyer_id.get(), o.id.get())
         .await
         .map_err(|e| e.to_string())?;
     crate::finance::order_completed(&st, &mut tx, &o).await.map_err(|e| e.to_string())?;
@@ -647,14 +654,14 @@ pub async fn settle_refund(st: &AppState, out_refund_no: &str) -> Result<(), Str
         crate::finance::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::distribution::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
         crate::referral::refund_succeeded(st, &mut tx, &r).await.map_err(|e| e.to_string())?;
-        let o = st.store.order_tx(&mut tx, r.order_id).await.map_err(|e| e.to_string())?;
+        let o = st.store.order(&mut *tx, OrderScope::Trusted, r.order_id).await.map_err(|e| e.to_string())?;
         let payment = st.store.payment_by_id(r.payment_id).await.map_err(|e| e.to_string())?;
         crate::stored_value::refund_succeeded(st, &mut tx, &r, &payment, &o).await.map_err(|e| e.to_string())?;
         st.store
             .order_event(
                 &mut tx,
                 o.merchant_id,
-                o.id,
+                o.id.get(),
                 "refunded",
                 None,
                 None,

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_core::{BuyerId, OrderId};
 use minimall_store::orders::StoreRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,6 +17,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::OrderDto;
 use crate::state::AppState;
 use crate::usecase::Call;
+use minimall_store::orders::OrderScope;
 
 #[derive(Serialize, ToSchema)]
 pub struct StoreDto {
@@ -91,11 +93,15 @@ pub fn new_code() -> String {
 #[utoipa::path(get, path = "/api/v1/shop/orders/{id}/pickup-qr", tag = "pickup", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn pickup_qr(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Response> {
-    let o = st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))?;
+    let o = st
+        .store
+        .order(st.store.reader(), OrderScope::Buyer(BuyerId::new(buyer.id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))?;
     let code = o.pickup_code.ok_or_else(|| ApiError::conflict_because(&OrderRefusal::NotPickup))?;
-    if o.status != "to_ship" {
+    if o.status != minimall_core::orders::OrderStatus::ToShip {
         return Err(ApiError::conflict_because(&OrderRefusal::PickupNotReady {
-            status: crate::error::order_status(&o.status),
+            status: crate::error::order_status(o.status.as_str()),
         }));
     }
     let qr = qrcode::QrCode::new(code.as_bytes()).map_err(ApiError::internal)?;

@@ -6,13 +6,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use minimall_core::{BuyerId, OrderId};
 use minimall_store::orders::{OrderLineRow, OrderRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::auth::Buyer;
 use crate::error::ApiReason;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ReqLang};
 use crate::http::extract::{ApiJson, ApiQuery, Path};
 use crate::http::Paginated;
 use crate::orders::refusals::OrderRefusal;
@@ -21,6 +22,8 @@ use crate::payments::sandbox;
 use crate::promotions::pricing::{CartItem, QuoteDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use crate::web::i18n::Lang;
+use minimall_store::orders::OrderScope;
 
 // ---- cart ---------------------------------------------------------------------------------------
 
@@ -160,8 +163,8 @@ impl From<OrderLineRow> for OrderLineDto {
     fn from(l: OrderLineRow) -> Self {
         OrderLineDto {
             id: l.id,
-            sku_id: l.sku_id,
-            product_id: l.product_id,
+            sku_id: l.sku_id.get(),
+            product_id: l.product_id.get(),
             title: l.title,
             spec: serde_json::from_str(&l.spec).unwrap_or_default(),
             image: l.image,
@@ -232,9 +235,10 @@ pub struct OrderDto {
     pub lines: Vec<OrderLineDto>,
 }
 
-pub async fn order_dto(st: &AppState, o: OrderRow) -> ApiResult<OrderDto> {
+/// An order with its lines, its status worded in `lang`.
+pub async fn order_dto(st: &AppState, o: OrderRow, lang: Lang) -> ApiResult<OrderDto> {
     let lines = st.store.order_lines(st.store.reader(), o.id).await?.into_iter().map(Into::into).collect();
-    Ok(OrderDto { lines, ..order_dto_from(o) })
+    Ok(OrderDto { lines, ..order_dto_from(o, lang) })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -261,13 +265,13 @@ pub async fn create_order(
         .map(IntoResponse::into_response)
 }
 
-pub(crate) fn order_dto_from(o: OrderRow) -> OrderDto {
-    let label = minimall_core::orders::OrderStatus::parse(&o.status).map(|s| s.label_zh()).unwrap_or("").to_string();
+pub(crate) fn order_dto_from(o: OrderRow, lang: Lang) -> OrderDto {
+    let label = crate::labels::label(lang, "order-status", o.status.as_str());
     OrderDto {
-        id: o.id,
+        id: o.id.get(),
         order_no: o.order_no,
-        buyer_id: o.buyer_id,
-        status: o.status,
+        buyer_id: o.buyer_id.get(),
+        status: o.status.as_str().to_string(),
         status_label: label,
         list_total: o.list_total,
         goods_total: o.goods_total,
@@ -319,27 +323,41 @@ pub fn check_status_filter(s: &str) -> ApiResult<()> {
 pub async fn my_orders(
     State(st): State<AppState>,
     buyer: Buyer,
+    ReqLang(lang): ReqLang,
     ApiQuery(q): ApiQuery<MyOrdersQuery>,
 ) -> ApiResult<Json<Paginated<OrderDto>>> {
-    crate::orders::buying::my_orders(&st, &buyer, q).await.map(Json)
+    crate::orders::buying::my_orders(&st, &buyer, lang, q).await.map(Json)
 }
 
 pub(crate) async fn own(st: &AppState, buyer: &Buyer, id: i64) -> ApiResult<OrderRow> {
-    st.store.buyer_order(buyer.id, id).await.map_err(|_| ApiError::not_found("order"))
+    st.store
+        .order(st.store.reader(), OrderScope::Buyer(BuyerId::new(buyer.id)), OrderId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("order"))
 }
 
 /// One of the buyer's orders (another buyer's order is 404).
 #[utoipa::path(get, path = "/api/v1/shop/orders/{id}", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody)))]
-pub async fn my_order(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    crate::orders::buying::my_order(&st, &buyer, id).await.map(Json)
+pub async fn my_order(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderDto>> {
+    crate::orders::buying::my_order(&st, &buyer, lang, id).await.map(Json)
 }
 
 /// Cancel an unpaid order; stock, coupons and points come back.
 #[utoipa::path(post, path = "/api/v1/shop/orders/{id}/cancel", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn cancel(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    crate::orders::buying::cancel(&st, &buyer, id).await.map(Json)
+pub async fn cancel(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderDto>> {
+    crate::orders::buying::cancel(&st, &buyer, lang, id).await.map(Json)
 }
 
 /// How many of the buyer's orders each tab of 我的订单 holds, and the after-sales requests still open.
@@ -363,8 +381,13 @@ pub async fn buy_again(
 /// Confirm receipt of a shipped order.
 #[utoipa::path(post, path = "/api/v1/shop/orders/{id}/receive", tag = "shop-orders", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = OrderDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn receive(State(st): State<AppState>, buyer: Buyer, Path(id): Path<i64>) -> ApiResult<Json<OrderDto>> {
-    crate::orders::buying::receive(&st, &buyer, id).await.map(Json)
+pub async fn receive(
+    State(st): State<AppState>,
+    buyer: Buyer,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderDto>> {
+    crate::orders::buying::receive(&st, &buyer, lang, id).await.map(Json)
 }
 
 #[derive(Deserialize, ToSchema)]

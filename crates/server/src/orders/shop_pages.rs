@@ -4,6 +4,7 @@ use crate::error::ApiReason;
 use crate::orders::refusals::OrderRefusal;
 use crate::orders::tabs::{OrderCounts, OrderTab};
 use crate::web::shop::prelude::*;
+use minimall_core::OrderId;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -255,6 +256,7 @@ async fn orders(
     let list = crate::orders::buying::my_orders(
         &st,
         &b,
+        c.lang,
         so::MyOrdersQuery { status: Some(status.clone()), tab, page: Some(page), page_size: Some(20) },
     )
     .await?;
@@ -284,8 +286,8 @@ struct OrderPage {
 }
 
 async fn order(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let o = crate::orders::buying::my_order(&st, &b, id).await?;
-    let paying = o.status == "pending_payment" && st.store.payment_for_order(o.id).await?.is_some();
+    let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
+    let paying = o.status == "pending_payment" && st.store.payment_for_order(OrderId::new(o.id)).await?.is_some();
     let can_aftersale = o.paid_at.is_some() && !matches!(o.status.as_str(), "cancelled" | "closed" | "pending_payment");
     let address = o.address.as_ref().map(crate::web::view::address_line).unwrap_or_default();
     let logistics = crate::orders::logistics::of_order(&st, o.id).await?;
@@ -317,7 +319,7 @@ async fn pay_page(
     WebPath(id): WebPath<i64>,
     WebQuery(q): WebQuery<PayQuery>,
 ) -> WebResult {
-    let o = crate::orders::buying::my_order(&st, &b, id).await?;
+    let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
     if o.status != "pending_payment" {
         return redirect(&format!("/orders/{id}"));
     }
@@ -359,12 +361,12 @@ async fn pay(State(st): State<AppState>, ShopBuyer(b): ShopBuyer, WebPath(id): W
 }
 
 async fn cancel(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = crate::orders::buying::cancel(&st, &b, id).await?;
+    let _ = crate::orders::buying::cancel(&st, &b, c.lang, id).await?;
     redirect_toast(&format!("/orders/{id}"), c.t("shop.cancelled_ok"), false)
 }
 
 async fn receive(State(st): State<AppState>, c: Ctx, ShopBuyer(b): ShopBuyer, WebPath(id): WebPath<i64>) -> WebResult {
-    let _ = crate::orders::buying::receive(&st, &b, id).await?;
+    let _ = crate::orders::buying::receive(&st, &b, c.lang, id).await?;
     redirect_toast(&format!("/orders/{id}"), c.t("shop.received_ok"), false)
 }
 

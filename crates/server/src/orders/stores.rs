@@ -2,6 +2,7 @@
 
 use minimall_core::orders::OrderEvent;
 use minimall_core::validate::display_text;
+use minimall_core::MerchantId;
 
 use super::pickup::{StoreDto, StoreInput, StoreList, VerifyRequest};
 use crate::accounts::auth::{Admin, ManageSettings, ReadOrders, VerifyPickup};
@@ -12,6 +13,7 @@ use crate::orders::refusals::OrderRefusal;
 use crate::orders::shop_api::{order_dto, OrderDto};
 use crate::state::AppState;
 use crate::usecase::Call;
+use minimall_store::orders::OrderScope;
 
 /// The merchant's stores.
 pub async fn admin_stores(st: &AppState, admin: &Admin<ReadOrders>) -> ApiResult<StoreList> {
@@ -72,12 +74,12 @@ pub async fn verify(
     if o.picked_up_at.is_some() {
         return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
-    if o.status != "to_ship" {
+    if o.status != minimall_core::orders::OrderStatus::ToShip {
         return Err(ApiError::conflict_because(&OrderRefusal::CannotHandOver {
-            status: crate::error::order_status(&o.status),
+            status: crate::error::order_status(o.status.as_str()),
         }));
     }
-    if !st.store.mark_picked_up(&mut tx, o.id).await? {
+    if !st.store.mark_picked_up(&mut tx, o.id.get()).await? {
         return Err(ApiError::conflict_because(&OrderRefusal::AlreadyPickedUp));
     }
     let lines = st.store.order_lines(&mut *tx, o.id).await?;
@@ -89,11 +91,11 @@ pub async fn verify(
     }
     let detail = serde_json::json!({"store_id": o.store_id, "clerk": admin.username});
     ord::apply_event(st, &mut tx, &o, OrderEvent::ShipAll, Some("shipped_at"), detail.clone(), &admin.username).await?;
-    let o2 = st.store.order_tx(&mut tx, o.id).await?;
+    let o2 = st.store.order(&mut *tx, OrderScope::Trusted, o.id).await?;
     ord::apply_event(st, &mut tx, &o2, OrderEvent::ConfirmReceipt, Some("received_at"), detail, &admin.username)
         .await?;
     let at = minimall_store::now_ms() + st.cfg.orders.aftersale_days * 86_400_000;
-    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id, at).await?;
+    ord::enqueue_in(st, &mut tx, o.merchant_id, ord::COMPLETE_JOB, o.id.get(), at).await?;
     crate::distribution::order_received(st, &mut tx, &o).await?;
     audit(
         st,
@@ -107,6 +109,6 @@ pub async fn verify(
     )
     .await?;
     minimall_store::commit(tx).await?;
-    let o = st.store.order(admin.merchant_id, o.id).await?;
-    order_dto(st, o).await
+    let o = st.store.order(st.store.reader(), OrderScope::Merchant(MerchantId::new(admin.merchant_id)), o.id).await?;
+    order_dto(st, o, call.lang).await
 }

@@ -113,11 +113,14 @@ pub struct BuyAgainDto {
 pub async fn buy_again(st: &AppState, buyer: &Buyer, order_id: i64) -> ApiResult<BuyAgainDto> {
     let o = super::shop_api::own(st, buyer, order_id).await?;
     let lines = st.store.order_lines(st.store.reader(), o.id).await?;
-    let sku_ids: Vec<i64> = lines.iter().map(|l| l.sku_id).collect();
+    let sku_ids: Vec<i64> = lines.iter().map(|l| l.sku_id.get()).collect();
     let skus = st.store.skus_for_quote(buyer.merchant_id, &sku_ids).await?;
     let on_sale = |id: i64| skus.iter().any(|s| s.sku_id == id && s.on_shelf != 0 && s.stock > 0);
-    let wanted: Vec<(i64, i64)> =
-        lines.iter().filter(|l| on_sale(l.sku_id)).map(|l| (l.sku_id, l.quantity.min(MAX_QUANTITY))).collect();
+    let wanted: Vec<(i64, i64)> = lines
+        .iter()
+        .filter(|l| on_sale(l.sku_id.get()))
+        .map(|l| (l.sku_id.get(), l.quantity.min(MAX_QUANTITY)))
+        .collect();
     if wanted.is_empty() {
         return Err(ApiError::refused(StatusCode::CONFLICT, "conflict", &BuyerOrderReason::NothingToBuyAgain));
     }

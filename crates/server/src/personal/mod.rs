@@ -5,6 +5,7 @@
 pub mod shop_api;
 pub mod shop_pages;
 
+use minimall_core::ProductId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -62,7 +63,7 @@ pub struct ViewInput {
 
 /// The product, if it is this shop's and on sale.
 async fn on_sale(st: &AppState, buyer: &Buyer, product_id: i64) -> ApiResult<()> {
-    match st.store.product(st.store.reader(), buyer.merchant_id, product_id).await {
+    match st.store.product(st.store.reader(), buyer.merchant_id, ProductId::new(product_id)).await {
         Ok(p) if p.on_shelf == 1 => Ok(()),
         _ => Err(ApiError::not_found("product")),
     }

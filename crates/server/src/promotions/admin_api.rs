@@ -1,5 +1,6 @@
 //! Console promotions: activities, coupons (templates, push), freight templates, pricing settings, points.
 
+use minimall_core::ProductId;
 use std::collections::HashSet;
 
 use axum::extract::State;
@@ -490,7 +491,10 @@ pub async fn set_product_freight(
     headers: HeaderMap,
     ApiJson(req): ApiJson<ProductFreight>,
 ) -> ApiResult<StatusCode> {
-    st.store.product(st.store.reader(), admin.merchant_id, id).await.map_err(|_| ApiError::not_found("product"))?;
+    st.store
+        .product(st.store.reader(), admin.merchant_id, ProductId::new(id))
+        .await
+        .map_err(|_| ApiError::not_found("product"))?;
     if let Some(t) = req.freight_template_id {
         if !st.store.freight_templates(admin.merchant_id).await?.iter().any(|f| f.id == t) {
             return Err(ApiError::invalid_because(

@@ -34,6 +34,7 @@ use minimall_store::Tx;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::audit::{audit, Acting, Asked};
 use crate::state::AppState;
+use minimall_store::orders::OrderScope;
 
 minimall_core::coded_enum! {
     /// Refusals of referral.
@@ -166,7 +167,7 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, p: &Prepared, o: &Order
     if p.settings.enabled == 0 {
         return Ok(());
     }
-    let Some(r) = st.store.referral_of_invitee(tx, o.merchant_id, o.buyer_id).await? else { return Ok(()) };
+    let Some(r) = st.store.referral_of_invitee(tx, o.merchant_id, o.buyer_id.get()).await? else { return Ok(()) };
     if r.status != "invited" {
         return Ok(());
     }
@@ -176,8 +177,8 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, p: &Prepared, o: &Order
     let rules = rules_of(&p.settings);
     let facts = InviteeFacts {
         rewarded_before: false,
-        ordered_before_invitation: st.store.paid_orders_placed_before(tx, m, o.buyer_id, r.invited_at).await? > 0,
-        earlier_orders: count(st.store.paid_orders_placed_before(tx, m, o.buyer_id, o.created_at).await?),
+        ordered_before_invitation: st.store.paid_orders_placed_before(tx, m, o.buyer_id.get(), r.invited_at).await? > 0,
+        earlier_orders: count(st.store.paid_orders_placed_before(tx, m, o.buyer_id.get(), o.created_at).await?),
         order_completed: true,
         order_paid: Money::from_fen(o.payable),
         order_refunded: Money::from_fen(o.refunded_amount),
@@ -203,18 +204,18 @@ pub async fn order_completed(st: &AppState, tx: &mut Tx, p: &Prepared, o: &Order
     st.store.insert_referral_marks(tx, m, r.invitee_id, &marks).await?;
     match rf::decide(&rules, &inv, &facts, &risk) {
         Decision::NoReward(why) => {
-            st.store.decide_referral(tx, r.id, "invited", "no_reward", why.code(), Some(o.id), day, None).await?;
+            st.store.decide_referral(tx, r.id, "invited", "no_reward", why.code(), Some(o.id.get()), day, None).await?;
         }
         Decision::Grant => {
-            if st.store.decide_referral(tx, r.id, "invited", "rewarded", "", Some(o.id), day, None).await? {
+            if st.store.decide_referral(tx, r.id, "invited", "rewarded", "", Some(o.id.get()), day, None).await? {
                 grant(st, tx, p, &r, now).await?;
             }
         }
         Decision::Hold(reasons) => {
             let codes: Vec<&str> = reasons.iter().map(|x| x.code()).collect();
             let reason = codes.join(",");
-            if st.store.decide_referral(tx, r.id, "invited", "held", &reason, Some(o.id), day, None).await? {
-                let after = serde_json::json!({"status": "held", "reasons": codes, "order_id": o.id});
+            if st.store.decide_referral(tx, r.id, "invited", "held", &reason, Some(o.id.get()), day, None).await? {
+                let after = serde_json::json!({"status": "held", "reasons": codes, "order_id": o.id.get()});
                 let sys = System { merchant_id: m };
                 audit(st, tx, &sys, &sys, "referral.hold", format!("referral:{}", r.id), None, Some(after)).await?;
             }
@@ -341,8 +342,8 @@ async fn take_back(st: &AppState, tx: &mut Tx, r: &ReferralRow, now: i64) -> Api
 
 /// A refund of an order succeeded: a reward it earned is reversed; a held one earns nothing.
 pub async fn refund_succeeded(st: &AppState, tx: &mut Tx, refund: &RefundRow) -> ApiResult<()> {
-    let o = st.store.order_tx(tx, refund.order_id).await?;
-    let Some(r) = st.store.referral_of_order(tx, o.merchant_id, o.id).await? else { return Ok(()) };
+    let o = st.store.order(&mut **tx, OrderScope::Trusted, refund.order_id).await?;
+    let Some(r) = st.store.referral_of_order(tx, o.merchant_id, o.id.get()).await? else { return Ok(()) };
     let day = minimall_core::time::day_of(minimall_store::now_ms()).unwrap_or_default();
     let sys = System { merchant_id: o.merchant_id };
     let (from, to) = match r.status.as_str() {

@@ -256,9 +256,9 @@ pub async fn create(st: &AppState, buyer: &Buyer, order_id: i64, input: ReviewIn
     let images_json = serde_json::to_string(&images).map_err(ApiError::internal)?;
     let mut tx = st.store.begin().await?;
     let new = NewReview {
-        order_id: o.id,
+        order_id: o.id.get(),
         line_id: line.id,
-        product_id: line.product_id,
+        product_id: line.product_id.get(),
         buyer_id: buyer.id,
         rating: input.rating,
         text: &text,

@@ -30,7 +30,7 @@ async fn review_page(
     ShopBuyer(b): ShopBuyer,
     WebPath(id): WebPath<i64>,
 ) -> WebResult {
-    let o = crate::orders::buying::my_order(&st, &b, id).await?;
+    let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
     let done = st.store.reviewed_lines(o.id).await?;
     let lines: Vec<LineToReview> = o
         .lines
@@ -59,7 +59,7 @@ async fn review(
         anonymous: f.checked("anonymous"),
     };
     let _ = super::create(&st, &b, id, input).await?;
-    let o = crate::orders::buying::my_order(&st, &b, id).await?;
+    let o = crate::orders::buying::my_order(&st, &b, c.lang, id).await?;
     let done = st.store.reviewed_lines(o.id).await?;
     let next = if o.lines.iter().all(|l| done.contains(&l.id)) {
         "/orders?tab=to_review".to_string()

@@ -7,7 +7,7 @@
 
 use axum::http::StatusCode;
 use minimall_core::error::Reason;
-use minimall_core::social::channel::{Channel, ShareParamError, ShareParams, CAMPAIGN_MAX};
+use minimall_core::social::channel::{Channel, ShareParamError, ShareParams};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -142,16 +142,7 @@ impl Resolved {
 }
 
 fn param_error(e: ShareParamError) -> ApiError {
-    let field = e.field();
-    let reason = match e {
-        ShareParamError::UnknownChannel { .. } | ShareParamError::Duplicate { .. } => ShareRefusal::UnknownChannel,
-        ShareParamError::Campaign { .. } => ShareRefusal::Campaign { max: CAMPAIGN_MAX as i64 },
-        ShareParamError::PromoterCode { min, max, .. } => {
-            ShareRefusal::PromoterCode { min: min as i64, max: max as i64 }
-        }
-        ShareParamError::PromoterMissing { .. } => ShareRefusal::PromoterMissing,
-    };
-    ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", &reason).with_field(field)
+    ApiError::invalid_because(e.field(), &e)
 }
 
 fn forbidden(reason: ShareRefusal, field: &str) -> ApiError {

@@ -19,10 +19,6 @@ pub mod raster;
 minimall_core::coded_enum! {
     /// Why a share link, QR code or poster was refused.
     pub enum ShareRefusal {
-        UnknownChannel = "share.unknown_channel",
-        Campaign { max: i64 } = "share.campaign",
-        PromoterCode { min: i64, max: i64 } = "share.promoter_code",
-        PromoterMissing = "share.promoter_missing",
         IdNotTaken = "share.id_not_taken",
         NotYourCode = "share.not_your_code",
         NotPromoter = "share.not_promoter",

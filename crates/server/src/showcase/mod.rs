@@ -10,6 +10,7 @@ use minimall_core::catalog::image::parse_image_ref;
 use minimall_core::catalog::showcase::{self as rules, Link, PER_SLOT_MAX};
 use minimall_core::error::Reason;
 use minimall_core::page::Page;
+use minimall_core::ProductId;
 use minimall_store::showcase::{ShowcaseFields, ShowcaseRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -271,7 +272,10 @@ async fn check(
         |what: &'static str| ApiError::invalid_because("link_target", &ApiReason::NoSuch { what: thing(what) });
     match link {
         Link::Product(id) => {
-            st.store.product(st.store.reader(), merchant_id, id).await.map_err(|_| missing("product"))?;
+            st.store
+                .product(st.store.reader(), merchant_id, ProductId::new(id))
+                .await
+                .map_err(|_| missing("product"))?;
         }
         Link::Category(id) => {
             if !st.store.list_categories(merchant_id).await?.iter().any(|c| c.id == id) {

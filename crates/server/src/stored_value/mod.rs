@@ -306,7 +306,7 @@ pub async fn withdrawal_paid(
 /// request for the same order answers the same start without moving money again.
 pub async fn pay_order(st: &AppState, buyer: &Buyer, o: &OrderRow) -> ApiResult<PayStart> {
     // An order's payment is started once: with another provider, it is finished that way.
-    let p = st.store.ensure_payment(o.merchant_id, o.id, PROVIDER, &o.order_no, o.payable).await?;
+    let p = st.store.ensure_payment(o.merchant_id, o.id.get(), PROVIDER, &o.order_no, o.payable).await?;
     if p.provider != PROVIDER {
         return Err(ApiError::invalid_because(
             "provider",
@@ -389,7 +389,7 @@ pub async fn refund_succeeded(
     let reference = format!("refund:{}", r.out_refund_no);
     let change = StoredValueChange {
         merchant_id: o.merchant_id,
-        buyer_id: o.buyer_id,
+        buyer_id: o.buyer_id.get(),
         delta: r.amount,
         reason: Reason::OrderRefunded,
         reference: &reference,

@@ -163,6 +163,18 @@ suite!(a_group_of_three_completes_when_the_third_pays_and_its_orders_proceed, |b
     until_status(app, &amy.0, order_id(&lead), "awaiting_group").await;
     let (_, o) = body(app.get(&format!("/api/v1/shop/orders/{}", order_id(&lead)), Some(&amy.0)).await).await;
     assert_eq!(o["status_label"], "待成团");
+    // The label is the catalogue's, in the request's language; the status stays the code.
+    let r = app
+        .req(Method::GET, &format!("/api/v1/shop/orders/{}", order_id(&lead)), Some(&amy.0))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let (_, en) = body(r).await;
+    assert_eq!(
+        (en["status"].as_str(), en["status_label"].as_str()),
+        (Some("awaiting_group"), Some("awaiting its group"))
+    );
     // The product lists the group with its seats and countdown.
     let (_, list) = body(app.get(&format!("/api/v1/shop/products/{}/group-buys", s.product), None).await).await;
     assert_eq!(list[0]["groups"][0]["id"], gid, "{list}");

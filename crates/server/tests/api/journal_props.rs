@@ -169,7 +169,7 @@ impl World {
         let store = self.app.store();
         let want = done["amount"].as_i64().unwrap();
         eventually(20, || async {
-            let r = store.refunds_of(o.id).await.unwrap();
+            let r = store.refunds_of(minimall_core::OrderId::new(o.id)).await.unwrap();
             r.iter()
                 .any(|r| {
                     r.status == "succeeded" && r.amount == want && r.out_refund_no.ends_with(&format!("A{}", a["id"]))

@@ -126,7 +126,7 @@ suite!(an_order_posts_payment_refund_shipment_and_cost_of_goods_to_the_fen, |b| 
     })
     .await;
     let merchant = app.store().default_merchant().await.unwrap().id;
-    let payment = app.store().payment_for_order(id).await.unwrap().unwrap();
+    let payment = app.store().payment_for_order(minimall_core::OrderId::new(id)).await.unwrap().unwrap();
     assert_eq!((payment.amount, payment.fee), (90_220, 541));
 
     // Payment: the provider holds what was paid less the fee; revenue before the coupon; the coupon a cost.
@@ -177,7 +177,7 @@ suite!(an_order_posts_payment_refund_shipment_and_cost_of_goods_to_the_fen, |b| 
     let refunded = done["amount"].as_i64().unwrap();
     assert!(refunded > 0 && refunded < 90_220);
     let refund = eventually(15, || async {
-        let r = app.store().refunds_of(id).await.unwrap();
+        let r = app.store().refunds_of(minimall_core::OrderId::new(id)).await.unwrap();
         r.into_iter().find(|r| r.status == "succeeded")
     })
     .await;
@@ -210,7 +210,7 @@ suite!(an_order_posts_payment_refund_shipment_and_cost_of_goods_to_the_fen, |b| 
     assert_eq!(on(&completed, "inventory"), -2 * 12_000);
     let (_, d) = body(app.get(&format!("/api/v1/admin/orders/{id}"), Some(&op)).await).await;
     assert_eq!(d["order"]["status"], "completed", "{d}");
-    let ship = app.store().shipments_of(id).await.unwrap();
+    let ship = app.store().shipments_of(minimall_core::OrderId::new(id)).await.unwrap();
     let shipped =
         posting(&app, &finance, "shipment_cost", &format!("shipment:{}", ship[0].id)).await.expect("shipment posted");
     assert_eq!((on(&shipped, "shipping_cost"), on(&shipped, "accounts_payable")), (1_200, -1_200));
@@ -403,12 +403,17 @@ suite!(reconciliation_finds_a_planted_missing_refund_extra_payment_and_amount_mi
         body(app.post(&format!("/api/v1/admin/aftersales/{}/approve", req["id"]), Some(&op), &json!({})).await).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let refund = eventually(15, || async {
-        app.store().refunds_of(refunded_order).await.unwrap().into_iter().find(|r| r.status == "succeeded")
+        app.store()
+            .refunds_of(minimall_core::OrderId::new(refunded_order))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.status == "succeeded")
     })
     .await;
     let payment = |i: usize| orders[i]["id"].as_i64().unwrap();
-    let first = app.store().payment_for_order(payment(0)).await.unwrap().unwrap();
-    let second = app.store().payment_for_order(payment(1)).await.unwrap().unwrap();
+    let first = app.store().payment_for_order(minimall_core::OrderId::new(payment(0))).await.unwrap().unwrap();
+    let second = app.store().payment_for_order(minimall_core::OrderId::new(payment(1))).await.unwrap().unwrap();
 
     let date = minimall_core::time::date_of_day(minimall_core::time::day_of(minimall_store::now_ms()).unwrap())
         .unwrap()
@@ -569,7 +574,11 @@ suite!(an_activity_priced_line_is_tagged_in_the_journal_and_reported_per_promoti
             .await;
     app.post(pay["sandbox_complete_url"].as_str().unwrap(), Some(&buyer), &json!({})).await;
     let payment = eventually(15, || async {
-        app.store().payment_for_order(id).await.unwrap().filter(|p| p.status == "succeeded")
+        app.store()
+            .payment_for_order(minimall_core::OrderId::new(id))
+            .await
+            .unwrap()
+            .filter(|p| p.status == "succeeded")
     })
     .await;
     let paid = eventually(15, || async {

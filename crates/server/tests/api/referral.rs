@@ -264,7 +264,12 @@ suite!(referral_rewards_first_orders_holds_what_looks_farmed_and_refuses_the_gua
         body(app.post(&format!("/api/v1/admin/aftersales/{}/approve", req["id"]), Some(&op), &json!({})).await).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     eventually(15, || async {
-        app.store().refunds_of(id).await.unwrap().into_iter().find(|r| r.status == "succeeded")
+        app.store()
+            .refunds_of(minimall_core::OrderId::new(id))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.status == "succeeded")
     })
     .await;
     complete(&app, &op, &fourth, id).await;
