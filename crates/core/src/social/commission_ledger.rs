@@ -145,7 +145,7 @@ crate::field_coded_enum! {
         AlreadySettled {} = "commission.already_settled",
         /// The commission is held for review.
         Held {} = "commission.held",
-        NotHeld {} = "commission.not_held",
+        NotHeld {} = "commission.not_under_review",
         WithdrawalNotPending {} = "commission.withdrawal_not_pending",
         AboveOwed {} = "promoter_debt.above_owed",
         NotPositive {} = "commission.not_positive",
@@ -669,7 +669,7 @@ mod tests {
         assert_eq!((p.total_on(Account::CommissionFrozen), p.total_on(Account::CommissionExpense)), (1_000, -1_000));
         assert_eq!((b.frozen, c.net(), c.status), (Money::ZERO, Money::ZERO, CommissionStatus::Rejected));
         assert_eq!(reverse(&mut c, &mut b, 4, m(10_000), 4), Ok(None), "nothing left to reverse");
-        assert_eq!(reject(&mut c, &mut b, 5).unwrap_err().code(), "commission.not_held");
+        assert_eq!(reject(&mut c, &mut b, 5).unwrap_err().code(), "commission.not_under_review");
         let mut d = commission(8, 500, 1_000);
         accrue(&d, &mut b, 0).unwrap();
         hold(&mut d).unwrap();
@@ -852,7 +852,7 @@ mod tests {
                                 prop_assert_eq!(c.net(), Money::ZERO);
                                 if let Some(p) = p { postings.push((c.promoter_id, p)); }
                             }
-                            Err(e) => prop_assert_eq!(e.code(), "commission.not_held"),
+                            Err(e) => prop_assert_eq!(e.code(), "commission.not_under_review"),
                         }
                     }
                 }
