@@ -104,9 +104,9 @@ impl Scenario for Flash {
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
         let category_id = api.root_category(&admin, "秒杀压测").await?;
-        let product =
-            api.create_product(&admin, category_id, &format!("FLASH-{}", self.tag), "秒杀压测商品", self.opts.stock, 8800)
-                .await?;
+        let product = api
+            .create_product(&admin, category_id, &format!("FLASH-{}", self.tag), "秒杀压测商品", self.opts.stock, 8800)
+            .await?;
         let ms = now.as_millis() as i64;
         let sale = api
             .expect_json(Req::post("/api/v1/admin/flash-sales")?.bearer(&admin)?.json(&json!({

@@ -153,11 +153,12 @@ impl Scenario for GroupJoin {
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
         let category_id = api.root_category(&admin, "拼团压测").await?;
-        let product =
-            api.create_product(&admin, category_id, &format!("GROUP-{}", self.tag), "拼团压测商品", 10_000, 5000).await?;
+        let product = api
+            .create_product(&admin, category_id, &format!("GROUP-{}", self.tag), "拼团压测商品", 10_000, 5000)
+            .await?;
         self.sku_id = product.sku_id;
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
-            as i64;
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
         let activity = api
             .expect_json(Req::post("/api/v1/admin/group-buys")?.bearer(&admin)?.json(&json!({
                 "name": "拼团压测", "product_id": product.id, "starts_at": now - 60_000, "ends_at": now + 86_400_000,
@@ -379,7 +380,10 @@ impl JoinGen {
         Req {
             method: Method::POST,
             path,
-            headers: vec![(AUTHORIZATION, j.auth.clone()), (CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            headers: vec![
+                (AUTHORIZATION, j.auth.clone()),
+                (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            ],
             body: Bytes::from(serde_json::to_vec(body).expect("JSON")),
         }
     }
