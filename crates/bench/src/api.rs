@@ -1,15 +1,35 @@
 //! Setup and verification calls through the public API: one short-lived connection per call, outside the
 //! measured load.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use bytes::Bytes;
+use hyper::header::HeaderValue;
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use crate::client::{self, Endpoint};
-use crate::scenario::Req;
+use crate::scenario::{Req, IDEMPOTENCY_KEY};
+
+/// Setup calls made at once by [`in_parallel`].
+pub const PARALLEL: usize = 32;
+
+/// A product created for a scenario: its id and its one SKU's.
+#[derive(Clone, Copy, Debug)]
+pub struct Product {
+    pub id: i64,
+    pub sku_id: i64,
+}
+
+/// A logged-in sandbox buyer with one address.
+#[derive(Clone, Debug)]
+pub struct Buyer {
+    pub token: String,
+    pub address_id: i64,
+}
 
 /// A plain client for one server.
 #[derive(Clone)]
@@ -75,6 +95,133 @@ impl Api {
             .context("creating the category")?;
         created["id"].as_i64().context("the category answer has no `id`")
     }
+
+    /// Create an on-shelf product `code` with one SKU (`{code}-1`) of `stock` units at `sale_price` fen (the
+    /// original price 10 % above), under an idempotency key of its code.
+    pub async fn create_product(
+        &self,
+        admin_token: &str,
+        category_id: i64,
+        code: &str,
+        title: &str,
+        stock: i64,
+        sale_price: i64,
+    ) -> Result<Product> {
+        let mut req = Req::post("/api/v1/admin/products")?.bearer(admin_token)?.json(&json!({
+            "product": {"code": code, "category_id": category_id, "title": title, "on_shelf": true},
+            "skus": [{"code": format!("{code}-1"), "stock": stock, "original_price": sale_price + sale_price / 10,
+                "sale_price": sale_price}],
+        }))?;
+        req.headers.push((IDEMPOTENCY_KEY, HeaderValue::from_str(&format!("bench-product-{code}"))?));
+        let product = self.expect_json(req).await.with_context(|| format!("creating product {code}"))?;
+        Ok(Product {
+            id: product.pointer("/product/id").and_then(Value::as_i64).context("the product answer has no id")?,
+            sku_id: product
+                .pointer("/product/skus/0/id")
+                .and_then(Value::as_i64)
+                .context("the product answer has no SKU id")?,
+        })
+    }
+
+    /// Log in as sandbox buyer `name` (the server must run in sandbox mode, as `serve --demo` does);
+    /// returns the bearer token.
+    pub async fn buyer_login(&self, name: &str) -> Result<String> {
+        let req = Req::post("/api/v1/shop/auth/wechat")?.json(&json!({ "code": format!("sandbox:{name}") }))?;
+        let answer = self.expect_json(req).await.with_context(|| format!("sandbox login of buyer `{name}`"))?;
+        token_of(&answer)
+    }
+
+    /// Log in as sandbox buyer `name` and give them an address.
+    pub async fn buyer_with_address(&self, name: &str) -> Result<Buyer> {
+        let token = self.buyer_login(name).await?;
+        let address = self
+            .expect_json(Req::post("/api/v1/shop/addresses")?.bearer(&token)?.json(&json!({
+                "name": "压测", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+                "district": "西湖区", "detail": "1号",
+            }))?)
+            .await
+            .with_context(|| format!("the address of buyer `{name}`"))?;
+        let address_id = address.get("id").and_then(Value::as_i64).context("the address answer has no `id`")?;
+        Ok(Buyer { token, address_id })
+    }
+
+    /// [`Api::buyer_login`] of every name, [`PARALLEL`] at a time; tokens in the order of the names.
+    pub async fn buyer_tokens(&self, names: Vec<String>) -> Result<Vec<String>> {
+        let api = self.clone();
+        in_parallel(names, move |n| {
+            let api = api.clone();
+            async move { api.buyer_login(&n).await }
+        })
+        .await
+    }
+
+    /// [`Api::buyer_with_address`] of every name, [`PARALLEL`] at a time; in the order of the names.
+    pub async fn buyers_with_addresses(&self, names: Vec<String>) -> Result<Vec<Buyer>> {
+        let api = self.clone();
+        in_parallel(names, move |n| {
+            let api = api.clone();
+            async move { api.buyer_with_address(&n).await }
+        })
+        .await
+    }
+
+    /// Pay order `order_id` in the sandbox as its buyer: start paying, then complete the payment (202; the
+    /// server is notified of it a little later).
+    pub async fn pay_in_sandbox(&self, token: &str, order_id: i64) -> Result<()> {
+        let pay = self
+            .expect_json(
+                Req::post(&format!("/api/v1/shop/orders/{order_id}/pay"))?
+                    .bearer(token)?
+                    .json(&json!({"provider": "sandbox"}))?,
+            )
+            .await
+            .with_context(|| format!("paying order {order_id}"))?;
+        let url = pay.get("sandbox_complete_url").and_then(Value::as_str).unwrap_or_default();
+        let path = crate::scenario::complete_path(url).context("the pay answer has no sandbox_complete_url")?;
+        let (status, body) = self.send(Req::post(path.as_str())?.bearer(token)?.json(&json!({}))?).await?;
+        ensure!(
+            status == StatusCode::ACCEPTED,
+            "completing the sandbox payment of order {order_id}: HTTP {}: {}",
+            status.as_u16(),
+            excerpt(&body)
+        );
+        Ok(())
+    }
+}
+
+/// Run `f` on every item, [`PARALLEL`] calls at a time (each task takes a run of the items in turn); the
+/// answers in the order of the items. The first error ends it.
+pub async fn in_parallel<T, R, F, Fut>(items: Vec<T>, f: F) -> Result<Vec<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<R>> + Send + 'static,
+{
+    let f = Arc::new(f);
+    let per = items.len().div_ceil(PARALLEL).max(1);
+    let mut items = items.into_iter();
+    let mut set = tokio::task::JoinSet::new();
+    for chunk_no in 0.. {
+        let chunk: Vec<T> = items.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let f = f.clone();
+        set.spawn(async move {
+            let mut out = Vec::with_capacity(chunk.len());
+            for item in chunk {
+                out.push(f(item).await?);
+            }
+            Ok::<_, anyhow::Error>((chunk_no, out))
+        });
+    }
+    let mut chunks = Vec::new();
+    while let Some(done) = set.join_next().await {
+        chunks.push(done.context("a setup task failed")??);
+    }
+    chunks.sort_by_key(|c| c.0);
+    Ok(chunks.into_iter().flat_map(|c| c.1).collect())
 }
 
 /// What scenarios get for setup and verification: the API of the first server and the console login.
@@ -127,14 +274,6 @@ impl Ctx {
     pub async fn admin_logout(&self, token: &str) -> Result<()> {
         self.api.expect_json(Req::post("/api/v1/admin/auth/logout")?.bearer(token)?).await.map(drop)
     }
-
-    /// Log in as sandbox buyer `name` (the server must run in sandbox mode, as `serve --demo` does);
-    /// returns the bearer token.
-    pub async fn buyer_login(&self, name: &str) -> Result<String> {
-        let req = Req::post("/api/v1/shop/auth/wechat")?.json(&json!({ "code": format!("sandbox:{name}") }))?;
-        let answer = self.api.expect_json(req).await.with_context(|| format!("sandbox login of buyer `{name}`"))?;
-        token_of(&answer)
-    }
 }
 
 fn token_of(answer: &Value) -> Result<String> {
@@ -159,6 +298,19 @@ fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn in_parallel_keeps_the_order_and_stops_at_an_error() {
+        let out = in_parallel((0..100).collect(), |i: u32| async move { anyhow::Ok(i * 2) }).await.unwrap();
+        assert_eq!(out, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+        assert!(in_parallel(Vec::<u32>::new(), |i| async move { anyhow::Ok(i) }).await.unwrap().is_empty());
+        let err = in_parallel((0..10).collect(), |i: u32| async move {
+            ensure!(i != 7, "no 7");
+            Ok(i)
+        })
+        .await;
+        assert!(err.is_err());
+    }
 
     #[test]
     fn tokens_and_excerpts() {

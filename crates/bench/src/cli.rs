@@ -82,6 +82,11 @@ pub struct Args {
     #[arg(long = "per-buyer", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=1000))]
     pub per_buyer: i64,
 
+    /// checkout: bind every buyer to a promoter of their own (who has a team leader) and set the shop's
+    /// distribution rates (10 % direct, 5 % leader), so that every paid order earns commission.
+    #[arg(long)]
+    pub promoters: bool,
+
     /// Worker threads of the load generator [default: one per CPU core].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
     pub threads: Option<usize>,
@@ -144,6 +149,11 @@ mod tests {
         assert_eq!(a.urls.len(), 1);
         assert_eq!(a.urls[0].url, "http://127.0.0.1:8080");
         assert!(!a.no_ceiling);
+        assert!(!a.promoters);
+        let a = parse(&["checkout", "--url", "http://127.0.0.1:8080", "--promoters"]).unwrap();
+        assert!(a.promoters);
+        let a = parse(&["group-join", "--url", "http://127.0.0.1:8080"]).unwrap();
+        assert_eq!(a.scenario, ScenarioName::GroupJoin);
     }
 
     #[test]

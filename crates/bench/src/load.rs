@@ -229,6 +229,9 @@ async fn connection(
 /// Send requests on one connection until the budget is used up or the connection breaks.
 async fn requests(sender: &mut Sender, gen: &mut dyn RequestGen, ep: &Endpoint, clock: &Clock, st: &mut Stats) -> End {
     loop {
+        if gen.finished() {
+            return End::Done;
+        }
         if sender.ready().await.is_err() {
             return End::Reconnect;
         }
@@ -272,7 +275,7 @@ mod tests {
     use hyper::Method;
 
     use super::*;
-    use crate::scenario::{Repeat, Req};
+    use crate::scenario::{Repeat, Req, RequestGen};
 
     fn clock(warmup_ms: u64, duration_ms: Option<u64>, max: Option<u64>) -> Clock {
         let measure_start = Instant::now() + Duration::from_millis(warmup_ms);
@@ -397,6 +400,30 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(totals.elapsed >= Duration::from_millis(300), "{:?}", totals.elapsed);
         assert!(totals.ok > 0);
+    }
+
+    /// Three requests, then finished.
+    struct Three(u32);
+
+    impl RequestGen for Three {
+        fn next_request(&mut self) -> Req {
+            self.0 += 1;
+            Req::fixed(Method::GET, "/healthz")
+        }
+
+        fn finished(&self) -> bool {
+            self.0 >= 3
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finished_connections_stop_before_the_time_is_up() {
+        let addr = canned_server().await;
+        let plan = local_plan(addr, Some(Duration::from_secs(60)), None);
+        let started = Instant::now();
+        let totals = run(&plan, true, |_| Box::new(Three(0))).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(totals.requests, 4 * 3);
     }
 
     #[tokio::test]

@@ -74,8 +74,11 @@ async fn run(args: Args) -> Result<()> {
     };
 
     let bare = if args.bare { Some(bare_ceiling(&env.plan, &args).await?) } else { None };
-    let flash = scenario::FlashOpts { buyers: args.buyers, stock: args.stock, per_buyer: args.per_buyer };
-    let mut outcome = scenario::run(args.scenario, &env, !args.no_ceiling, flash).await?;
+    let opts = scenario::Opts {
+        flash: scenario::FlashOpts { buyers: args.buyers, stock: args.stock, per_buyer: args.per_buyer },
+        promoters: args.promoters,
+    };
+    let mut outcome = scenario::run(args.scenario, &env, !args.no_ceiling, opts).await?;
     if let Some(bare) = bare {
         if let Some(server) = outcome.runs.iter_mut().find(|r| r.scenario == "ceiling") {
             server.notes.push(format!(

@@ -12,28 +12,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper::http::uri::PathAndQuery;
-use hyper::{StatusCode, Uri};
+use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::pool::total_of;
-use super::{status_kind, Req, RequestGen, Scenario};
-use crate::api::Ctx;
+use super::{complete_path, status_kind, Req, RequestGen, Scenario, IDEMPOTENCY_KEY};
+use crate::api::{in_parallel, Api, Buyer, Ctx};
 use crate::load::new_histogram;
 use crate::report::{factor, group, millis, rate, Latency, RunReport};
 
 pub const QUOTE: &str = "/api/v1/shop/quote";
 pub const ORDERS: &str = "/api/v1/shop/orders";
 const STOCK: i64 = 10_000_000;
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-
-/// One buyer: its bearer token and address.
-#[derive(Clone, Debug)]
-struct Buyer {
-    token: String,
-    address_id: i64,
-}
 
 #[derive(Default)]
 pub struct Checkout {
@@ -42,9 +34,46 @@ pub struct Checkout {
     product_id: Option<i64>,
     sku_id: i64,
     buyers: Vec<Buyer>,
+    /// With `--promoters`: every buyer bound to a promoter; the promoters' ids, one per buyer.
+    promoters: Option<Vec<i64>>,
     shared: Arc<Shared>,
     /// The flow figures of the measured time, set by verification.
     figures: Option<Figures>,
+}
+
+/// The shop's distribution settings with `--promoters`: 10 % of the paid line amount to the buyer's promoter,
+/// 5 % to the promoter's team leader, and the risk limits at their most, so that no bench commission is held.
+fn distribution_settings() -> Value {
+    json!({
+        "approval": "manual", "touch": "first", "settle_days": 7,
+        "rates": {"direct": {"mode": "percent", "value": 1000}, "leader": {"mode": "percent", "value": 500}},
+        "withdrawal_min": 100, "withdrawal_max": 100000,
+        "risk_daily_limit": 1000, "risk_crowd_limit": 1000,
+    })
+}
+
+/// Make `token`'s buyer a promoter (apply, approved by `admin`): their promoter id and code.
+async fn become_promoter(api: &Api, admin: &str, token: &str) -> Result<(i64, String)> {
+    let applied = api
+        .expect_json(Req::post("/api/v1/shop/promoter/apply")?.bearer(token)?.json(&json!({"real_name": "压测"}))?)
+        .await
+        .context("applying to become a promoter")?;
+    let id = applied.get("id").and_then(Value::as_i64).context("the application has no id")?;
+    let code = applied.get("code").and_then(Value::as_str).context("the application has no code")?.to_string();
+    api.expect_json(Req::post(&format!("/api/v1/admin/promoters/{id}/approve"))?.bearer(admin)?.json(&json!({}))?)
+        .await
+        .context("approving a promoter")?;
+    Ok((id, code))
+}
+
+/// Bind `token`'s buyer to the promoter of `code`, as a share link does.
+async fn bind(api: &Api, token: &str, code: &str) -> Result<()> {
+    api.expect_json(
+        Req::post("/api/v1/shop/promoter/bind")?.bearer(token)?.json(&json!({"code": code, "source": "link"}))?,
+    )
+    .await
+    .context("binding to a promoter")
+    .map(drop)
 }
 
 /// What the connections report back.
@@ -86,6 +115,11 @@ struct Figures {
 }
 
 impl Checkout {
+    /// With `promoters`, every buyer is bound to a promoter and the shop's distribution rates are set.
+    pub fn new(promoters: bool) -> Checkout {
+        Checkout { promoters: promoters.then(Vec::new), ..Checkout::default() }
+    }
+
     fn items(&self) -> Value {
         json!([{ "sku_id": self.sku_id, "quantity": 1 }])
     }
@@ -97,7 +131,8 @@ impl Scenario for Checkout {
     }
 
     fn request_line(&self) -> String {
-        format!("POST {QUOTE} → POST {ORDERS} → POST {ORDERS}/{{id}}/pay → POST sandbox complete")
+        let with = if self.promoters.is_some() { " (buyers bound to promoters)" } else { "" };
+        format!("POST {QUOTE} → POST {ORDERS} → POST {ORDERS}/{{id}}/pay → POST sandbox complete{with}")
     }
 
     async fn setup(&mut self, ctx: &Ctx) -> Result<()> {
@@ -105,35 +140,40 @@ impl Scenario for Checkout {
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
         let category_id = api.root_category(&admin, "压测").await?;
-        let code = format!("BENCH-{}", self.tag);
-        let mut req = Req::post("/api/v1/admin/products")?.bearer(&admin)?.json(&json!({
-            "product": {"code": code, "category_id": category_id, "title": "压测商品", "on_shelf": true},
-            "skus": [{"code": format!("{code}-1"), "stock": STOCK, "original_price": 1000, "sale_price": 990}],
-        }))?;
-        req.headers.push((IDEMPOTENCY_KEY, HeaderValue::from_str(&format!("bench-product-{}", self.tag))?));
-        let product = api.expect_json(req).await.context("creating the product")?;
-        self.product_id =
-            Some(product.pointer("/product/id").and_then(Value::as_i64).context("the product answer has no id")?);
-        self.sku_id = product
-            .pointer("/product/skus/0/id")
-            .and_then(Value::as_i64)
-            .context("the product answer has no SKU id")?;
-        ctx.admin_logout(&admin).await?;
+        let product =
+            api.create_product(&admin, category_id, &format!("BENCH-{}", self.tag), "压测商品", STOCK, 990).await?;
+        self.product_id = Some(product.id);
+        self.sku_id = product.sku_id;
 
-        let connections = ctx_connections(ctx);
-        self.buyers.clear();
-        for conn in 0..connections {
-            let token = ctx.buyer_login(&format!("bench{conn}-{}", self.tag)).await?;
-            let address = api
-                .expect_json(Req::post("/api/v1/shop/addresses")?.bearer(&token)?.json(&json!({
-                    "name": "压测", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
-                    "district": "西湖区", "detail": "1号",
-                }))?)
-                .await
-                .with_context(|| format!("the address of buyer {conn}"))?;
-            let address_id = address.get("id").and_then(Value::as_i64).context("the address answer has no `id`")?;
-            self.buyers.push(Buyer { token, address_id });
+        let names = (0..ctx_connections(ctx)).map(|conn| format!("bench{conn}-{}", self.tag)).collect();
+        self.buyers = api.buyers_with_addresses(names).await?;
+        if self.promoters.is_some() {
+            api.expect_json(
+                Req::new(hyper::Method::PUT, "/api/v1/admin/distribution/settings")?
+                    .bearer(&admin)?
+                    .json(&distribution_settings())?,
+            )
+            .await
+            .context("setting the distribution rates")?;
+            // Each buyer's promoter, bound to a team leader of their own.
+            let jobs: Vec<(usize, String)> = self.buyers.iter().map(|b| b.token.clone()).enumerate().collect();
+            let (api2, admin2, tag) = (api.clone(), admin.clone(), self.tag.clone());
+            let ids = in_parallel(jobs, move |(conn, buyer)| {
+                let (api, admin, tag) = (api2.clone(), admin2.clone(), tag.clone());
+                async move {
+                    let leader = api.buyer_login(&format!("benchlead{conn}-{tag}")).await?;
+                    let (_, leader_code) = become_promoter(&api, &admin, &leader).await?;
+                    let promoter = api.buyer_login(&format!("benchprom{conn}-{tag}")).await?;
+                    bind(&api, &promoter, &leader_code).await?;
+                    let (id, code) = become_promoter(&api, &admin, &promoter).await?;
+                    bind(&api, &buyer, &code).await?;
+                    anyhow::Ok(id)
+                }
+            })
+            .await?;
+            self.promoters = Some(ids);
         }
+        ctx.admin_logout(&admin).await?;
         Ok(())
     }
 
@@ -162,10 +202,14 @@ impl Scenario for Checkout {
                 Req::get(&format!("/api/v1/admin/orders?product_id={product_id}&page_size=1"))?.bearer(&admin)?,
             )
             .await;
+        let commissions = match &self.promoters {
+            Some(ids) => Some(commission_rows(ctx.api(), &admin, ids).await?),
+            None => None,
+        };
         ctx.admin_logout(&admin).await?;
         let server = total_of(&list?)?;
         let l = figures.order_latency;
-        let notes = vec![
+        let mut notes = vec![
             format!(
                 "flows: {} completed, {} failed in the measured time: {} orders/s",
                 group(figures.completed),
@@ -179,6 +223,15 @@ impl Scenario for Checkout {
                 group(log.created)
             ),
         ];
+        if let Some((rows, held)) = commissions {
+            notes.push(format!(
+                "commission rows of the buyers' promoters: {} ({} held) for {} completed flows (warm-up included)",
+                group(rows),
+                group(held),
+                group(log.completed.len() as u64)
+            ));
+            ensure!(rows > 0, "--promoters: no commission was recorded");
+        }
         ensure!(
             server >= log.created,
             "the server lists {server} orders of product {product_id}, fewer than the {} created (201) answers",
@@ -210,6 +263,18 @@ impl Scenario for Checkout {
     }
 }
 
+/// The commission rows of these promoters, and how many of them are held for review.
+async fn commission_rows(api: &Api, admin: &str, promoters: &[i64]) -> Result<(u64, u64)> {
+    let (mut rows, mut held) = (0, 0);
+    for id in promoters {
+        let path = format!("/api/v1/admin/promoters/{id}/commissions?page_size=1");
+        rows += total_of(&api.expect_json(Req::get(&path)?.bearer(admin)?).await?)?;
+        let path = format!("{path}&status=held");
+        held += total_of(&api.expect_json(Req::get(&path)?.bearer(admin)?).await?)?;
+    }
+    Ok((rows, held))
+}
+
 /// The number of connections the load will open: setup makes one buyer each.
 fn ctx_connections(ctx: &Ctx) -> usize {
     ctx.connections().max(1)
@@ -232,7 +297,7 @@ fn figures(log: &FlowLog, measure_start: Instant, secs: f64) -> Figures {
 }
 
 /// A tag unique enough for one run: seconds and nanoseconds since the epoch, and the process id.
-fn unique_tag() -> String {
+pub(super) fn unique_tag() -> String {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     format!("{:x}{:08x}{:x}", now.as_secs(), now.subsec_nanos(), std::process::id())
 }
@@ -386,14 +451,6 @@ impl Drop for FlowGen {
     }
 }
 
-/// The path of the sandbox completion URL, which may be absolute.
-fn complete_path(url: &str) -> Option<PathAndQuery> {
-    if url.starts_with('/') {
-        return PathAndQuery::try_from(url).ok();
-    }
-    url.parse::<Uri>().ok()?.path_and_query().cloned().filter(|p| p.path().starts_with('/'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,17 +568,6 @@ mod tests {
         let again = g.next_request();
         assert_eq!(again.line(), "POST /api/v1/shop/quote", "starts over");
         assert_eq!(g.log.failed.len(), 1);
-    }
-
-    #[test]
-    fn completion_urls() {
-        assert_eq!(
-            complete_path("/api/v1/shop/sandbox/payments/X1/complete").unwrap(),
-            "/api/v1/shop/sandbox/payments/X1/complete"
-        );
-        assert_eq!(complete_path("http://127.0.0.1:8080/a/b?c=1").unwrap(), "/a/b?c=1");
-        assert!(complete_path("").is_none());
-        assert!(complete_path("/a b").is_none());
     }
 
     #[test]

@@ -13,17 +13,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper::http::uri::PathAndQuery;
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
-use super::{status_kind, Req, RequestGen, Scenario};
+use super::{error_code, status_kind, Req, RequestGen, Scenario, IDEMPOTENCY_KEY};
 use crate::api::Ctx;
 use crate::load::new_histogram;
 use crate::report::{factor, group, millis, rate, Latency, RunReport};
-
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// Sale shape from the command line.
 #[derive(Clone, Copy, Debug)]
@@ -106,21 +104,17 @@ impl Scenario for Flash {
         let api = ctx.api();
         let admin = ctx.admin_login().await?;
         let category_id = api.root_category(&admin, "秒杀压测").await?;
-        let code = format!("FLASH-{}", self.tag);
-        let mut req = Req::post("/api/v1/admin/products")?.bearer(&admin)?.json(&json!({
-            "product": {"code": code, "category_id": category_id, "title": "秒杀压测商品", "on_shelf": true},
-            "skus": [{"code": format!("{code}-1"), "stock": self.opts.stock, "original_price": 9900, "sale_price": 8800}],
-        }))?;
-        req.headers.push((IDEMPOTENCY_KEY, HeaderValue::from_str(&format!("bench-flash-{}", self.tag))?));
-        let product = api.expect_json(req).await.context("creating the product")?;
+        let product = api
+            .create_product(&admin, category_id, &format!("FLASH-{}", self.tag), "秒杀压测商品", self.opts.stock, 8800)
+            .await?;
         let ms = now.as_millis() as i64;
         let sale = api
             .expect_json(Req::post("/api/v1/admin/flash-sales")?.bearer(&admin)?.json(&json!({
                 "title": format!("压测秒杀 {}", self.tag),
-                "product_id": product.pointer("/product/id"),
+                "product_id": product.id,
                 "starts_at": ms, "ends_at": ms + 3_600_000,
                 "per_buyer_limit": self.opts.per_buyer,
-                "items": [{"sku_id": product.pointer("/product/skus/0/id"), "flash_price": 100, "quantity": self.opts.stock}],
+                "items": [{"sku_id": product.sku_id, "flash_price": 100, "quantity": self.opts.stock}],
             }))?)
             .await
             .context("creating the flash sale")?;
@@ -128,31 +122,8 @@ impl Scenario for Flash {
         ctx.admin_logout(&admin).await?;
 
         eprintln!("flash: logging in {} buyers", self.opts.buyers);
-        let mut set = tokio::task::JoinSet::new();
-        let names: Vec<String> = (0..self.opts.buyers).map(|i| format!("flash{i}-{}", self.tag)).collect();
-        let mut tokens = vec![String::new(); names.len()];
-        for (chunk_no, chunk) in names.chunks(names.len().div_ceil(32).max(1)).enumerate() {
-            let api = api.clone();
-            let chunk = chunk.to_vec();
-            set.spawn(async move {
-                let mut out = Vec::with_capacity(chunk.len());
-                for n in chunk {
-                    let req =
-                        Req::post("/api/v1/shop/auth/wechat")?.json(&json!({ "code": format!("sandbox:{n}") }))?;
-                    let v = api.expect_json(req).await.with_context(|| format!("sandbox login of {n}"))?;
-                    out.push(v.get("token").and_then(Value::as_str).context("no token")?.to_string());
-                }
-                Ok::<_, anyhow::Error>((chunk_no, out))
-            });
-        }
-        let per = names.len().div_ceil(32).max(1);
-        while let Some(r) = set.join_next().await {
-            let (chunk_no, out) = r??;
-            for (i, t) in out.into_iter().enumerate() {
-                tokens[chunk_no * per + i] = t;
-            }
-        }
-        self.tokens = tokens;
+        let names = (0..self.opts.buyers).map(|i| format!("flash{i}-{}", self.tag)).collect();
+        self.tokens = api.buyer_tokens(names).await?;
         self.conns = ctx.connections();
         Ok(())
     }
@@ -330,10 +301,7 @@ impl RequestGen for FlashGen {
                 Ok(())
             }
             StatusCode::CONFLICT => {
-                let code = serde_json::from_slice::<Value>(body)
-                    .ok()
-                    .and_then(|v| v.pointer("/error/code").and_then(Value::as_str).map(String::from))
-                    .unwrap_or_else(|| "conflict".into());
+                let code = error_code(body).unwrap_or_else(|| "conflict".into());
                 let ok = code.starts_with("flash_");
                 self.log.refused.entry(code.clone()).or_default().push((now, us));
                 if ok {

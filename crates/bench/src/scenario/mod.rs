@@ -13,6 +13,7 @@ mod ceiling;
 mod checkout;
 mod finance_report;
 mod flash;
+mod group_join;
 mod pool;
 mod product_detail;
 mod segment;
@@ -22,7 +23,7 @@ use bytes::Bytes;
 use clap::ValueEnum;
 use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::http::uri::PathAndQuery;
-use hyper::{Method, StatusCode};
+use hyper::{Method, StatusCode, Uri};
 use serde::Serialize;
 
 use crate::api::Ctx;
@@ -35,6 +36,7 @@ pub use ceiling::Ceiling;
 pub use checkout::Checkout;
 pub use finance_report::FinanceReport;
 pub use flash::{Flash, FlashOpts};
+pub use group_join::GroupJoin;
 pub use product_detail::ProductDetail;
 pub use segment::Segment;
 
@@ -52,7 +54,9 @@ pub enum ScenarioName {
     ProductDetail,
     /// The buyers' purchase in a loop: POST /api/v1/shop/quote, POST /api/v1/shop/orders, pay (sandbox),
     /// complete the sandbox payment; one buyer per connection, on a product created in setup (logs in as
-    /// --admin-user; the server must run in sandbox mode, as `serve --demo` does).
+    /// --admin-user; the server must run in sandbox mode, as `serve --demo` does). With --promoters every
+    /// buyer is bound to a promoter of their own who has a team leader, and the shop's distribution rates are
+    /// set, so that every paid order earns commission.
     Checkout,
     /// A flash sale under a crowd: setup creates a sale of --stock units (limit --per-buyer each) and logs in
     /// --buyers sandbox buyers; then every connection fires POST /api/v1/shop/flash-sales/{id}/orders at once
@@ -69,10 +73,27 @@ pub enum ScenarioName {
     /// times, with its median and slowest answer against 100 ms; the segments are deleted at the end. For a
     /// shop generated with `minimall demo --buyers N --orders M`.
     Segment,
+    /// 拼团 group buying's last seats: setup creates a group buy of groups of 20 (logs in as --admin-user),
+    /// 100 leaders open a group each and pay (sandbox); then 2,000 buyers, 20 for each group's 19 seats, join
+    /// at once (order, pay, complete the sandbox payment), one after another on each connection. Reports
+    /// joins/s and p99; afterwards every group must have exactly 20 paid members, and the buyers seated plus
+    /// those refunded must equal those who paid. Use --warmup 0 and a --duration long enough for all.
+    GroupJoin,
 }
 
+/// Options of single scenarios, from the command line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Opts {
+    pub flash: FlashOpts,
+    /// checkout: every buyer bound to a promoter, and the shop's distribution rates set.
+    pub promoters: bool,
+}
+
+/// The `Idempotency-Key` header, which order and product creation need.
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
 /// Run the named scenario: `ceiling` alone, any other after `ceiling` unless `with_ceiling` is false.
-pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, flash: FlashOpts) -> Result<Outcome> {
+pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, opts: Opts) -> Result<Outcome> {
     match name {
         ScenarioName::Ceiling => runner::alone(Ceiling, env).await,
         ScenarioName::AdminMe if with_ceiling => runner::against_ceiling(AdminMe::default(), env).await,
@@ -81,14 +102,16 @@ pub async fn run(name: ScenarioName, env: &RunEnv, with_ceiling: bool, flash: Fl
         ScenarioName::CatalogList => runner::alone(CatalogList::default(), env).await,
         ScenarioName::ProductDetail if with_ceiling => runner::against_ceiling(ProductDetail::default(), env).await,
         ScenarioName::ProductDetail => runner::alone(ProductDetail::default(), env).await,
-        ScenarioName::Checkout if with_ceiling => runner::against_ceiling(Checkout::default(), env).await,
-        ScenarioName::Checkout => runner::alone(Checkout::default(), env).await,
-        ScenarioName::Flash if with_ceiling => runner::against_ceiling(Flash::new(flash), env).await,
-        ScenarioName::Flash => runner::alone(Flash::new(flash), env).await,
+        ScenarioName::Checkout if with_ceiling => runner::against_ceiling(Checkout::new(opts.promoters), env).await,
+        ScenarioName::Checkout => runner::alone(Checkout::new(opts.promoters), env).await,
+        ScenarioName::Flash if with_ceiling => runner::against_ceiling(Flash::new(opts.flash), env).await,
+        ScenarioName::Flash => runner::alone(Flash::new(opts.flash), env).await,
         ScenarioName::FinanceReport if with_ceiling => runner::against_ceiling(FinanceReport::default(), env).await,
         ScenarioName::FinanceReport => runner::alone(FinanceReport::default(), env).await,
         ScenarioName::Segment if with_ceiling => runner::against_ceiling(Segment::default(), env).await,
         ScenarioName::Segment => runner::alone(Segment::default(), env).await,
+        ScenarioName::GroupJoin if with_ceiling => runner::against_ceiling(GroupJoin::default(), env).await,
+        ScenarioName::GroupJoin => runner::alone(GroupJoin::default(), env).await,
     }
 }
 
@@ -130,6 +153,11 @@ pub trait Scenario {
 pub trait RequestGen: Send {
     fn next_request(&mut self) -> Req;
 
+    /// Whether this connection has nothing more to send (its load ends before the time or budget does).
+    fn finished(&self) -> bool {
+        false
+    }
+
     /// Judge an answer: `Ok` counts it as a success, `Err(kind)` as an error of that kind.
     fn check(&mut self, status: StatusCode, _body: &Bytes) -> Result<(), String> {
         if status.is_success() {
@@ -138,6 +166,23 @@ pub trait RequestGen: Send {
             Err(status_kind(status))
         }
     }
+}
+
+/// The path of a sandbox completion URL, which may be absolute.
+pub fn complete_path(url: &str) -> Option<PathAndQuery> {
+    if url.starts_with('/') {
+        return PathAndQuery::try_from(url).ok();
+    }
+    url.parse::<Uri>().ok()?.path_and_query().cloned().filter(|p| p.path().starts_with('/'))
+}
+
+/// The error code of a JSON error answer (`{"error": {"code": …}}`).
+pub fn error_code(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()?
+        .pointer("/error/code")
+        .and_then(serde_json::Value::as_str)
+        .map(String::from)
 }
 
 /// Error kind of an unsuccessful status, e.g. `HTTP 401`.
@@ -241,12 +286,37 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["ceiling", "admin-me", "catalog-list", "product-detail", "checkout", "flash", "finance-report", "segment"]
+            [
+                "ceiling",
+                "admin-me",
+                "catalog-list",
+                "product-detail",
+                "checkout",
+                "flash",
+                "finance-report",
+                "segment",
+                "group-join"
+            ]
         );
         assert_eq!(Ceiling.name(), "ceiling");
         assert_eq!(AdminMe::default().name(), "admin-me");
         assert_eq!(CatalogList::default().name(), "catalog-list");
         assert_eq!(ProductDetail::default().name(), "product-detail");
         assert_eq!(Checkout::default().name(), "checkout");
+        assert_eq!(GroupJoin::default().name(), "group-join");
+    }
+
+    #[test]
+    fn completion_urls_and_error_codes() {
+        assert_eq!(
+            complete_path("/api/v1/shop/sandbox/payments/X1/complete").unwrap(),
+            "/api/v1/shop/sandbox/payments/X1/complete"
+        );
+        assert_eq!(complete_path("http://127.0.0.1:8080/a/b?c=1").unwrap(), "/a/b?c=1");
+        assert!(complete_path("").is_none());
+        assert!(complete_path("/a b").is_none());
+        assert_eq!(error_code(br#"{"error":{"code":"group_buy.full"}}"#).as_deref(), Some("group_buy.full"));
+        assert_eq!(error_code(b"{}"), None);
+        assert_eq!(error_code(b"not json"), None);
     }
 }
