@@ -647,11 +647,6 @@ pub async fn qr(st: &AppState, a: &Admin<ReadBuyers>, id: i64) -> ApiResult<(Str
 
 // ---- the buyer's side -------------------------------------------------------------------------------
 
-fn mask(name: &str) -> String {
-    let first: String = name.chars().take(1).collect();
-    format!("{first}**")
-}
-
 /// A group by its code, as the buyer sees it.
 pub async fn show(st: &AppState, buyer: &Buyer, code: &str, page: Page) -> ApiResult<ShopCommunityDto> {
     let g = group_by_code(st, buyer.merchant_id, code).await?;
@@ -668,7 +663,7 @@ async fn shop_dto(st: &AppState, buyer: &Buyer, g: &CommunityGroupRow, page: Pag
         name: g.name.clone(),
         note: g.note.clone(),
         status: status_of(&g.status),
-        owner: g.owner_nickname.as_deref().map(mask),
+        owner: g.owner_nickname.as_deref().map(crate::group_buy::shop_api::masked),
         members: f.members,
         joined_at,
         coupons,
